@@ -1,0 +1,12 @@
+/**
+ * The migration DataSource of the shared Cat House database, for the TypeORM CLI
+ * (`npm run migration:generate|run|revert|show`) and for `npm run migrate`.
+ * It maps the entities of auth and of @cathouse/catalog, @cathouse/installation and
+ * @cathouse/proxy, over the direct endpoint MIGRATION_DATABASE_URL (the embedded
+ * development server when unset).
+ */
+import 'reflect-metadata';
+import { loadConfig } from './src/config/config';
+import { MigrationDataSource } from './src/db/migration-data-source';
+
+export default new MigrationDataSource(loadConfig());

@@ -1,0 +1,1 @@
+export { SnakeNamingStrategy } from './snake-naming-strategy';

@@ -1,0 +1,262 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads `process.env`. Everything else receives a `Config`
+ * (or a slice of it) as a parameter, so tests build apps with their own config.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a whole number' })
+    .int({ message: 'expected a whole number' })
+    .min(min, { message: `expected a whole number >= ${min}` })
+    .max(max, { message: `expected a whole number <= ${max}` });
+
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a URL like postgres://user:password@host:5432/database' },
+);
+
+const csv = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const origin = z.string().refine(
+  (v) => {
+    try {
+      const url = new URL(v);
+      return url.origin === v;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected origins like https://app.example.com (scheme, host and port only)' },
+);
+
+/** Empty strings in `.env` mean "not set", as in most dotenv setups. */
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: optional(z.string()),
+  JSON_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size like 16kb' })
+    .default('16kb'),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+
+  DATABASE_URL: optional(postgresUrl),
+  MIGRATION_DATABASE_URL: optional(postgresUrl),
+  DB_POOL_MAX: int(1, 1000).default(10),
+  DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  DB_IDLE_TIMEOUT_MS: int(0, 3_600_000).default(10_000),
+  DB_QUERY_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: int(1, 65535).default(54329),
+
+  JWT_ISSUER: z.string().min(1).default('cathouse-auth'),
+  JWT_AUDIENCE: z.string().min(1).default('cathouse'),
+  JWT_PRIVATE_KEY: optional(z.string().min(1)),
+  JWT_PRIVATE_KEY_FILE: optional(z.string().min(1)),
+  JWT_PREVIOUS_PUBLIC_KEYS: optional(z.string().min(1)),
+  JWT_PREVIOUS_PUBLIC_KEYS_FILE: optional(z.string().min(1)),
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(2_592_000),
+  REFRESH_REUSE_INTERVAL_SECONDS: int(0, 300).default(10),
+  TOKEN_SECRET: optional(z.string().min(32, { message: 'expected at least 32 characters' })),
+  BCRYPT_COST: optional(int(4, 15)),
+  CORS_ORIGINS: optional(csv.pipe(z.array(origin))),
+  REFRESH_TOKEN_COOKIE: bool.default(false),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 10_000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50),
+  LOGIN_THROTTLE_WINDOW_SECONDS: int(1, 86_400).default(900),
+
+  MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
+  MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
+  MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly trustProxy: string | undefined;
+    readonly jsonBodyLimit: string;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly log: { readonly level: Env['LOG_LEVEL'] };
+  readonly db: {
+    /** Pooled endpoint used at run time; undefined means "use the embedded server". */
+    readonly url: string | undefined;
+    /** Direct endpoint used by migrations; undefined means "use the embedded server". */
+    readonly migrationUrl: string | undefined;
+    readonly poolMax: number;
+    readonly connectTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly queryTimeoutMs: number;
+  };
+  readonly embedded: { readonly dataDir: string; readonly port: number };
+  readonly auth: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly privateKey: string | undefined;
+    readonly privateKeyFile: string | undefined;
+    readonly previousPublicKeys: string | undefined;
+    readonly previousPublicKeysFile: string | undefined;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    readonly refreshReuseIntervalSeconds: number;
+    readonly tokenSecret: string | undefined;
+    readonly bcryptCost: number;
+    readonly corsOrigins: readonly string[];
+    readonly refreshTokenCookie: boolean;
+    readonly loginMaxFailuresPerAccount: number;
+    readonly loginMaxFailuresPerIp: number;
+    readonly loginThrottleWindowSeconds: number;
+  };
+  readonly migrations: {
+    readonly lockTimeoutMs: number;
+    readonly ddlLockTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+  };
+}
+
+/** A configuration problem, reported as one line that names the variable and the fix. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses and validates an environment (normally `process.env`) into a frozen Config.
+ * Throws ConfigError naming the first bad variable.
+ */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const received = env[variable];
+    const hint = received === undefined ? 'it is missing' : 'check its value';
+    throw new ConfigError(variable, `${variable}: ${issue.message} (${hint}; see .env.example)`);
+  }
+  const e = result.data;
+  if (e.JWT_PRIVATE_KEY && e.JWT_PRIVATE_KEY_FILE) {
+    throw new ConfigError(
+      'JWT_PRIVATE_KEY',
+      'JWT_PRIVATE_KEY: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both',
+    );
+  }
+  if (e.NODE_ENV === 'production') {
+    if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
+      throw new ConfigError(
+        'JWT_PRIVATE_KEY',
+        'JWT_PRIVATE_KEY: required when NODE_ENV=production (an ES256 PEM, or set JWT_PRIVATE_KEY_FILE to its path)',
+      );
+    }
+    if (!e.TOKEN_SECRET) {
+      throw new ConfigError(
+        'TOKEN_SECRET',
+        'TOKEN_SECRET: required when NODE_ENV=production (at least 32 random characters, e.g. `openssl rand -base64 48`)',
+      );
+    }
+    if (!e.DATABASE_URL) {
+      throw new ConfigError(
+        'DATABASE_URL',
+        'DATABASE_URL: required when NODE_ENV=production (the pooled endpoint); the embedded database is for development only',
+      );
+    }
+  }
+  const config: Config = {
+    env: e.NODE_ENV,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      trustProxy: e.TRUST_PROXY,
+      jsonBodyLimit: e.JSON_BODY_LIMIT,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    log: { level: e.LOG_LEVEL },
+    db: {
+      url: e.DATABASE_URL,
+      migrationUrl: e.MIGRATION_DATABASE_URL,
+      poolMax: e.DB_POOL_MAX,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
+      queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+    },
+    embedded: { dataDir: e.DATA_DIR, port: e.EMBEDDED_PG_PORT },
+    auth: {
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      privateKey: e.JWT_PRIVATE_KEY,
+      privateKeyFile: e.JWT_PRIVATE_KEY_FILE,
+      previousPublicKeys: e.JWT_PREVIOUS_PUBLIC_KEYS,
+      previousPublicKeysFile: e.JWT_PREVIOUS_PUBLIC_KEYS_FILE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      refreshReuseIntervalSeconds: e.REFRESH_REUSE_INTERVAL_SECONDS,
+      tokenSecret: e.TOKEN_SECRET,
+      bcryptCost: e.BCRYPT_COST ?? (e.NODE_ENV === 'test' ? 4 : 12),
+      corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
+      refreshTokenCookie: e.REFRESH_TOKEN_COOKIE,
+      loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      loginThrottleWindowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS,
+    },
+    migrations: {
+      lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
+      ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: e.MIGRATION_STATEMENT_TIMEOUT_MS,
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Loads `.env` (without overriding variables already set) and parses the result.
+ * Entry points call this once; libraries take a Config.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // dotenv is required lazily so that tests that build configs by hand never read a developer's .env.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('dotenv').config({ quiet: true });
+  return parseConfig(env);
+}

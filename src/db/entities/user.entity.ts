@@ -1,0 +1,47 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+
+export const USER_ROLES = ['player', 'developer', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/**
+ * A Cat House account. Emails are stored trimmed and lower-cased, and the CHECK makes the
+ * database refuse anything else, so the plain UNIQUE constraint is a case-insensitive one.
+ */
+@Entity({ name: 'users' })
+@Unique(['email'])
+@Check('chk_users_email_normalized', `"email" = lower(btrim("email"))`)
+@Index(['role', 'isActive'])
+export class User {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 320 })
+  email!: string;
+
+  @Column({ type: 'text' })
+  passwordHash!: string;
+
+  @Column({ type: 'enum', enum: USER_ROLES, enumName: 'user_role', default: 'player' })
+  role!: UserRole;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  displayName!: string | null;
+
+  @Column({ type: 'boolean', default: true })
+  isActive!: boolean;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

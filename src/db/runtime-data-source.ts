@@ -1,0 +1,26 @@
+import { DataSource } from 'typeorm';
+import type { Config } from '../config/config';
+import { baseOptions } from './base-options';
+
+/**
+ * The DataSource the HTTP service uses, over the pooled endpoint (DATABASE_URL).
+ *
+ * Nothing here may rely on session state, because a transaction-mode pooler (PgBouncer, Neon's
+ * `-pooler`) hands each transaction to whichever server connection is free: no SET, no advisory
+ * locks, no named prepared statements (node-postgres only names them when asked to). Timeouts are
+ * client-side (`query_timeout`) for the same reason: PgBouncer rejects a `statement_timeout`
+ * startup parameter.
+ */
+export function createRuntimeDataSource(url: string, db: Config['db']): DataSource {
+  return new DataSource({
+    ...baseOptions(url),
+    poolSize: db.poolMax,
+    extra: {
+      max: db.poolMax,
+      connectionTimeoutMillis: db.connectTimeoutMs,
+      idleTimeoutMillis: db.idleTimeoutMs,
+      query_timeout: db.queryTimeoutMs,
+      application_name: 'cathouse-auth',
+    },
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * Every error code the service answers with, in one list that clients can rely on.
+ * OAuth 2.0 names (RFC 6749 §5.2) where they exist; our own otherwise.
+ * Codes are stable: add new ones, never rename or reuse.
+ */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_json: { status: 400, title: 'Malformed JSON' },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  payload_too_large: { status: 413, title: 'Request body too large' },
+  invalid_grant: { status: 400, title: 'Invalid grant' },
+  unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  invalid_token: { status: 401, title: 'Invalid token' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  csrf_failed: { status: 403, title: 'CSRF check failed' },
+  email_taken: { status: 409, title: 'Email already registered' },
+  weak_password: { status: 400, title: 'Password does not meet requirements' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  database_unavailable: { status: 503, title: 'Database unavailable' },
+  not_ready: { status: 503, title: 'Not ready' },
+  internal_error: { status: 500, title: 'Internal server error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,88 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config/config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
+import { MigrationDataSource } from './db/migration-data-source';
+import { createRuntimeDataSource } from './db/runtime-data-source';
+import { createApp } from './http/app';
+import type { Logger } from './logging/logger';
+
+export interface RunningService {
+  readonly url: string;
+  /** Where the runtime connects, with the password masked, for the start-up line. */
+  readonly database: string;
+  readonly server: Server;
+  readonly dataSource: DataSource;
+  /** Stops accepting, lets in-flight requests finish, closes the pool, then the embedded server. */
+  close(): Promise<void>;
+}
+
+export function maskUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+/**
+ * Starts the auth service: the database (embedded when no DATABASE_URL is set, with its
+ * migrations applied), the runtime pool, and the HTTP server. Production never migrates here:
+ * deploys run `npm run migrate -- up`, and `/ready` reports a schema that is behind.
+ */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  let embedded: EmbeddedPostgres | undefined;
+  let runtimeUrl = config.db.url;
+  if (!runtimeUrl) {
+    const started = Date.now();
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(config.embedded.dataDir, 'postgres'),
+      port: config.embedded.port,
+      persistent: true,
+    });
+    logger.info({ ms: Date.now() - started, reused: !embedded.started }, 'embedded PostgreSQL ready');
+    await applyMigrationsForDevelopment(config, embedded.url, logger);
+    runtimeUrl = embedded.url;
+  }
+
+  const dataSource = createRuntimeDataSource(runtimeUrl, config.db);
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  const app = createApp({ config, dataSource, logger });
+  const server = app.listen(config.http.port, config.http.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
+        server.closeIdleConnections();
+      });
+      await dataSource.destroy();
+      await embedded?.stop();
+    })());
+
+  return { url: `http://${host}:${port}`, database: maskUrl(runtimeUrl), server, dataSource, close };
+}
+
+async function applyMigrationsForDevelopment(config: Config, url: string, logger: Logger): Promise<void> {
+  const dataSource = new MigrationDataSource(config, url);
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations to the embedded database');
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,30 @@
+import { parseConfig, type Config } from '../../src/config/config';
+
+export const TEMPLATE_DATABASE = 'cathouse_test_template';
+
+/** The maintenance URL of the test server, set by global-setup. */
+export function adminUrl(): string {
+  const url = process.env.TEST_ADMIN_URL;
+  if (!url) throw new Error('TEST_ADMIN_URL is not set: run the tests through jest (npm test), whose global setup starts PostgreSQL');
+  return url;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * A Config for tests, built from explicit variables rather than the developer's environment
+ * or `.env`: fast bcrypt, silent logs, and whatever the test overrides.
+ */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return parseConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    BCRYPT_COST: '4',
+    TOKEN_SECRET: 'test-secret-test-secret-test-secret-0123',
+    ...env,
+  });
+}
