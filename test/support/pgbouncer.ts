@@ -48,12 +48,15 @@ async function waitForPort(url: string, child: ChildProcess, output: () => strin
  * Starts a real PgBouncer in transaction mode in front of the server of `targetUrl`, on a free
  * loopback port. As root it runs as the `postgres` user, since PgBouncer refuses root.
  */
-export async function startPgBouncer(targetUrl: string, { poolSize = 5 } = {}): Promise<PgBouncer> {
+export async function startPgBouncer(
+  targetUrl: string,
+  { poolSize = 5, port: wantedPort }: { poolSize?: number; port?: number } = {},
+): Promise<PgBouncer> {
   const binary = pgbouncerBinary();
   const target = new URL(targetUrl);
   const user = decodeURIComponent(target.username);
   const password = decodeURIComponent(target.password);
-  const port = await findFreePort();
+  const port = wantedPort ?? (await findFreePort());
   const dir = await mkdtemp(path.join(tmpdir(), 'cathouse-pgbouncer-'));
   const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
   await writeFile(path.join(dir, 'userlist.txt'), `${quote(user)} ${quote(password)}\n`);

@@ -1,0 +1,60 @@
+import { ConfigError, parseConfig } from '../src/config/config';
+
+const errorOf = (env: Record<string, string>) => {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('has working defaults for development with no variables at all', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      http: { port: 3000, jsonBodyLimit: '16kb' },
+      db: { url: undefined, migrationUrl: undefined, poolMax: 10 },
+      embedded: { dataDir: '.data', port: 54329 },
+      auth: { accessTokenTtlSeconds: 900, refreshReuseIntervalSeconds: 10, bcryptCost: 12 },
+    });
+    expect(Object.isFrozen(config.db)).toBe(true);
+  });
+
+  it('treats empty values as unset, as .env files write them', () => {
+    expect(parseConfig({ DATABASE_URL: '', PORT: '4000' }).db.url).toBeUndefined();
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'not-a-url' }, 'DATABASE_URL', /expected a URL like postgres:\/\//],
+    [{ MIGRATION_DATABASE_URL: 'mysql://x@h/db' }, 'MIGRATION_DATABASE_URL', /expected a URL/],
+    [{ PORT: 'eighty' }, 'PORT', /expected a whole number/],
+    [{ PORT: '70000' }, 'PORT', /<= 65535/],
+    [{ DB_POOL_MAX: '0' }, 'DB_POOL_MAX', />= 1/],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV', /development|production/],
+    [{ REFRESH_TOKEN_COOKIE: 'maybe' }, 'REFRESH_TOKEN_COOKIE', /true or false/],
+    [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS', /origins like/],
+    [{ TOKEN_SECRET: 'short' }, 'TOKEN_SECRET', /32 characters/],
+  ])('rejects %j naming %s', (env, variable, message) => {
+    const err = errorOf(env);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.variable).toBe(variable);
+    expect(err.message.startsWith(`${variable}: `)).toBe(true);
+    expect(err.message).toMatch(message);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('refuses production without a signing key, a token secret or a database', () => {
+    expect(errorOf({ NODE_ENV: 'production' }).variable).toBe('JWT_PRIVATE_KEY');
+    expect(errorOf({ NODE_ENV: 'production', JWT_PRIVATE_KEY_FILE: '/k.pem' }).variable).toBe('TOKEN_SECRET');
+    expect(
+      errorOf({ NODE_ENV: 'production', JWT_PRIVATE_KEY_FILE: '/k.pem', TOKEN_SECRET: 'x'.repeat(32) }).variable,
+    ).toBe('DATABASE_URL');
+  });
+
+  it('parses lists of origins', () => {
+    const config = parseConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:5173' });
+    expect(config.auth.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+  });
+});
