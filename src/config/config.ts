@@ -260,3 +260,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   require('dotenv').config({ quiet: true });
   return parseConfig(env);
 }
+
+/** Every variable the service reads, for documentation checks (.env.example, docker-compose.yml). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
