@@ -35,4 +35,15 @@ describe('.env.example and docker-compose.yml stay true to the code', () => {
     expect(compose.services.auth.environment).toEqual(env);
     expect(compose.services.migrate.environment).toEqual(env);
   });
+
+  it('the README configuration table names every variable', () => {
+    const readme = read('README.md');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Project layout'));
+    const missing = CONFIG_VARIABLES.filter((name) => {
+      // A row may group variables: `JWT_PREVIOUS_PUBLIC_KEYS` / `_FILE`.
+      const base = name.replace(/_FILE$/, '');
+      return !table.includes(name) && !(name.endsWith('_FILE') && table.includes(`\`${base}\` / \`_FILE\``));
+    });
+    expect(missing).toEqual([]);
+  });
 });
