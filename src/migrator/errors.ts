@@ -1,0 +1,47 @@
+/**
+ * Every way the migrator can fail, with a stable code callers branch on (never on a message).
+ * `usage` problems (the caller asked for something impossible or the configuration is wrong)
+ * are distinguished from `problem` ones (the tool looked and found something wrong), which the
+ * CLI maps once to exit codes 2 and 1.
+ */
+export const MIGRATOR_ERRORS = {
+  usage: 'usage',
+  invalid_config: 'usage',
+  pooled_endpoint: 'usage',
+  database_unreachable: 'usage',
+  unknown_target: 'usage',
+  ambiguous_target: 'usage',
+  invalid_migration_file: 'usage',
+  lock_timeout: 'problem',
+  checksum_mismatch: 'problem',
+  out_of_order: 'problem',
+  missing_migration_file: 'problem',
+  migration_failed: 'problem',
+  preview_unavailable: 'problem',
+  nothing_to_generate: 'problem',
+  lint_failed: 'problem',
+  drift: 'problem',
+  rehearsal_failed: 'problem',
+} as const;
+
+export type MigratorErrorCode = keyof typeof MIGRATOR_ERRORS;
+
+export class MigratorError extends Error {
+  constructor(
+    readonly code: MigratorErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MigratorError';
+  }
+
+  get kind(): 'usage' | 'problem' {
+    return MIGRATOR_ERRORS[this.code];
+  }
+}
+
+export function isMigratorError(err: unknown): err is MigratorError {
+  return err instanceof MigratorError;
+}

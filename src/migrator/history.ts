@@ -1,0 +1,128 @@
+import { hostname, userInfo } from 'node:os';
+import { MigrationExecutor, type DataSource, type QueryRunner } from 'typeorm';
+
+/**
+ * The applied history lives in TypeORM's own `migrations` table (the runtime's /ready and the
+ * plain TypeORM CLI read it); what TypeORM does not keep (checksum, when, how long, who) lives
+ * beside it in CHECKSUMS_TABLE, one row per applied migration. No entity maps that table, so
+ * TypeORM's schema diff never proposes to drop it.
+ */
+export const CHECKSUMS_TABLE = 'migration_checksums';
+
+export interface AppliedMigration {
+  readonly id: number;
+  readonly timestamp: number;
+  readonly name: string;
+  /** Null for a migration applied before checksums existed (adopted on the next write). */
+  readonly checksum: string | null;
+  readonly appliedAt: Date | null;
+  readonly durationMs: number | null;
+  readonly appliedBy: string | null;
+  readonly via: string | null;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Who applied it: the OS user and host (the database role is in the connection already). */
+export function currentActor(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (some containers): keep "unknown"
+  }
+  return `${user}@${hostname()}`;
+}
+
+/** Reads the applied history, oldest application first. Empty when no migration ever ran. */
+export async function readHistory(runner: QueryRunner, migrationsTable: string): Promise<AppliedMigration[]> {
+  const [{ migrations, checksums }] = await runner.query(
+    `SELECT to_regclass($1) IS NOT NULL AS migrations, to_regclass($2) IS NOT NULL AS checksums`,
+    [quoteIdent(migrationsTable), quoteIdent(CHECKSUMS_TABLE)],
+  );
+  if (!migrations) return [];
+  const rows: Record<string, unknown>[] = await runner.query(
+    checksums
+      ? `SELECT m.id, m."timestamp", m.name, c.checksum, c.applied_at, c.duration_ms, c.applied_by, c.via
+           FROM ${quoteIdent(migrationsTable)} m LEFT JOIN ${quoteIdent(CHECKSUMS_TABLE)} c ON c.name = m.name
+          ORDER BY m.id`
+      : `SELECT m.id, m."timestamp", m.name, NULL AS checksum, NULL AS applied_at, NULL AS duration_ms, NULL AS applied_by, NULL AS via
+           FROM ${quoteIdent(migrationsTable)} m ORDER BY m.id`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    timestamp: Number(r.timestamp),
+    name: String(r.name),
+    checksum: (r.checksum as string | null) ?? null,
+    appliedAt: r.applied_at ? new Date(r.applied_at as string) : null,
+    durationMs: r.duration_ms === null || r.duration_ms === undefined ? null : Number(r.duration_ms),
+    appliedBy: (r.applied_by as string | null) ?? null,
+    via: (r.via as string | null) ?? null,
+  }));
+}
+
+/**
+ * Creates both history tables when missing. TypeORM's own DDL for `migrations` is used so that
+ * the table is exactly what `typeorm migration:run` would have made.
+ */
+export async function ensureHistoryTables(dataSource: DataSource, runner: QueryRunner): Promise<void> {
+  await new HistoryTableCreator(dataSource, runner).create();
+  await runner.query(
+    `CREATE TABLE IF NOT EXISTS ${quoteIdent(CHECKSUMS_TABLE)} (
+       name character varying PRIMARY KEY,
+       checksum character(64) NOT NULL,
+       applied_at timestamptz NOT NULL DEFAULT now(),
+       duration_ms integer,
+       applied_by text NOT NULL,
+       via text NOT NULL
+     )`,
+  );
+}
+
+export interface RecordInput {
+  readonly name: string;
+  readonly timestamp: number;
+  readonly checksum: string;
+  readonly durationMs: number | null;
+  /** What wrote the row: `migrate up`, `typeorm migration:run`, `stamp`, `adopted`. */
+  readonly via: string;
+}
+
+export function recordApplied(migrationsTable: string, m: RecordInput): { sql: string; params: unknown[] }[] {
+  return [
+    { sql: `INSERT INTO ${quoteIdent(migrationsTable)} ("timestamp", "name") VALUES ($1, $2)`, params: [m.timestamp, m.name] },
+    recordChecksum(m),
+  ];
+}
+
+export function recordChecksum(m: Omit<RecordInput, 'timestamp'>): { sql: string; params: unknown[] } {
+  return {
+    sql: `INSERT INTO ${quoteIdent(CHECKSUMS_TABLE)} (name, checksum, duration_ms, applied_by, via) VALUES ($1, $2, $3, $4, $5)
+          ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), duration_ms = EXCLUDED.duration_ms,
+            applied_by = EXCLUDED.applied_by, via = EXCLUDED.via`,
+    params: [m.name, m.checksum, m.durationMs === null ? null : Math.round(m.durationMs), currentActor(), m.via],
+  };
+}
+
+export function recordReverted(migrationsTable: string, name: string): { sql: string; params: unknown[] }[] {
+  return [
+    { sql: `DELETE FROM ${quoteIdent(migrationsTable)} WHERE "name" = $1`, params: [name] },
+    { sql: `DELETE FROM ${quoteIdent(CHECKSUMS_TABLE)} WHERE name = $1`, params: [name] },
+  ];
+}
+
+/** Exposes TypeORM's own (protected) creation of the `migrations` table. */
+class HistoryTableCreator extends MigrationExecutor {
+  constructor(
+    dataSource: DataSource,
+    private readonly runner: QueryRunner,
+  ) {
+    super(dataSource, runner);
+  }
+
+  create(): Promise<void> {
+    return this.createMigrationsTableIfNotExist(this.runner);
+  }
+}

@@ -1,0 +1,103 @@
+import type { QueryRunner } from 'typeorm';
+import { MigratorError } from './errors';
+
+/**
+ * The advisory lock key every writer of the shared schema takes ('cats' in ASCII, below 2^31 so
+ * it shows in pg_locks as classid 0, objid 1667331187). Session-level on purpose: it is held by
+ * the one connection the run uses, across the per-migration transactions, and PostgreSQL frees
+ * it when that connection ends, so a killed process cannot leave it behind.
+ */
+export const MIGRATION_LOCK_KEY = 0x63617473;
+
+export interface LockHolder {
+  readonly pid: number;
+  readonly applicationName: string;
+  readonly clientAddr: string | null;
+  readonly since: Date | null;
+  readonly query: string;
+}
+
+export interface SessionTimeouts {
+  /** How long to wait for another run's migration lock (MIGRATION_LOCK_TIMEOUT_MS; 0 waits forever). */
+  readonly lockTimeoutMs: number;
+  /** lock_timeout for each DDL statement (MIGRATION_DDL_LOCK_TIMEOUT_MS). */
+  readonly ddlLockTimeoutMs: number;
+  /** statement_timeout of the session (MIGRATION_STATEMENT_TIMEOUT_MS; 0 = none). */
+  readonly statementTimeoutMs: number;
+}
+
+export async function findLockHolder(runner: QueryRunner): Promise<LockHolder | null> {
+  const rows: Record<string, unknown>[] = await runner.query(
+    `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start, a.query
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [MIGRATION_LOCK_KEY],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    pid: Number(r.pid),
+    applicationName: String(r.application_name ?? ''),
+    clientAddr: (r.client_addr as string | null) ?? null,
+    since: r.backend_start ? new Date(r.backend_start as string) : null,
+    query: String(r.query ?? ''),
+  };
+}
+
+export function describeHolder(h: LockHolder | null): string {
+  if (!h) return 'another session';
+  return `pid ${h.pid} (${h.applicationName || 'no application_name'}${h.clientAddr ? ` from ${h.clientAddr}` : ''}${
+    h.since ? `, connected since ${h.since.toISOString()}` : ''
+  })`;
+}
+
+/**
+ * Takes the migration lock on `runner`'s connection: at once if free, else announces who holds
+ * it through `onWait` and waits up to `lockTimeoutMs` in the server (lock_timeout applies to
+ * advisory locks too, so the wait is FIFO and costs no polling).
+ */
+export async function acquireMigrationLock(
+  runner: QueryRunner,
+  timeouts: SessionTimeouts,
+  onWait: (holder: LockHolder | null) => void,
+): Promise<{ waitedMs: number }> {
+  const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [MIGRATION_LOCK_KEY]);
+  if (locked) return { waitedMs: 0 };
+  const started = performance.now();
+  const holder = await findLockHolder(runner);
+  onWait(holder);
+  await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.lockTimeoutMs)}`);
+  try {
+    await runner.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK_KEY]);
+  } catch (err) {
+    if (sqlState(err) !== '55P03') throw err;
+    const now = await findLockHolder(runner).catch(() => holder);
+    throw new MigratorError(
+      'lock_timeout',
+      `the migration lock is still held by ${describeHolder(now ?? holder)} after ${timeouts.lockTimeoutMs} ms (MIGRATION_LOCK_TIMEOUT_MS): ` +
+        `wait for that run to finish and retry, or if it is stuck end it with SELECT pg_terminate_backend(${now?.pid ?? holder?.pid ?? '<pid>'})`,
+      { holder: now ?? holder },
+      { cause: err },
+    );
+  } finally {
+    await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.ddlLockTimeoutMs)}`);
+  }
+  return { waitedMs: performance.now() - started };
+}
+
+export async function releaseMigrationLock(runner: QueryRunner): Promise<void> {
+  await runner.query(`SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK_KEY]);
+}
+
+/** Sets the DDL lock_timeout and statement_timeout for the whole session (not per transaction). */
+export async function applySessionTimeouts(runner: QueryRunner, timeouts: SessionTimeouts): Promise<void> {
+  await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.ddlLockTimeoutMs)}`);
+  await runner.query(`SET statement_timeout = ${Math.trunc(timeouts.statementTimeoutMs)}`);
+}
+
+export function sqlState(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,34 @@
+/**
+ * PostgreSQL's own parser (libpg-query, the server's grammar compiled to WASM): lint and the SQL
+ * preview understand statements as the server would, never through regular expressions.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pg: { loadModule(): Promise<void>; parseSync(sql: string): { stmts?: { stmt: Record<string, unknown> }[] } } = require('libpg-query');
+
+let loaded: Promise<void> | undefined;
+let ready = false;
+
+/** Loads the WASM module once; every command that parses SQL awaits this first. */
+export async function loadSqlParser(): Promise<void> {
+  await (loaded ??= pg.loadModule().then(() => {
+    ready = true;
+  }));
+}
+
+export type ParsedStatement = Record<string, unknown>;
+
+/** Parses SQL into statements; null when it is not valid PostgreSQL (or the parser is not loaded). */
+export function parseStatements(sql: string): ParsedStatement[] | null {
+  if (!ready) return null;
+  try {
+    return (pg.parseSync(sql).stmts ?? []).map((s) => s.stmt);
+  } catch {
+    return null;
+  }
+}
+
+/** Like parseStatements, but throws the parser's message. */
+export function parseOrThrow(sql: string): ParsedStatement[] {
+  if (!ready) throw new Error('loadSqlParser() must be awaited first');
+  return (pg.parseSync(sql).stmts ?? []).map((s) => s.stmt);
+}

@@ -1,0 +1,254 @@
+import { appendFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { MigrationDataSource } from '../../src/db/migration-data-source';
+import { MigratorError } from '../../src/migrator/errors';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { testConfig } from '../support/env';
+import { migrationsDir, type MigrationsDir } from './support/fixtures';
+
+describe('the migrator library on a real database', () => {
+  let db: TestDatabase;
+  let dir: MigrationsDir;
+  let ds: MigrationDataSource;
+  let client: Client;
+
+  beforeEach(async () => {
+    db = await createTestDatabase({ migrated: false });
+    dir = migrationsDir('basic');
+    ds = new MigrationDataSource(testConfig(), db.url, { migrationsDir: dir.dir, loadMigrations: false, loadEntities: false });
+    await ds.initialize();
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+  });
+
+  afterEach(async () => {
+    await client.end();
+    await ds.destroy();
+    await db.drop();
+    dir.remove();
+  });
+
+  const tables = async () =>
+    (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename);
+  const applied = async () => (await client.query(`SELECT name FROM migrations ORDER BY id`)).rows.map((r) => r.name);
+
+  it('applies every pending migration, records checksum, duration and who, and reports head', async () => {
+    const result = await ds.migrator().up();
+    expect(result.error).toBeUndefined();
+    expect(result.results.map((r) => [r.name, r.status])).toEqual([
+      ['CreateKittens1700000000001', 'done'],
+      ['AddKittenColor1700000000002', 'done'],
+      ['CreateToys1700000000003', 'done'],
+    ]);
+    expect(await tables()).toEqual(['kittens', 'migration_checksums', 'migrations', 'toys']);
+    const meta = await client.query(`SELECT name, length(checksum) AS len, duration_ms, applied_by, via FROM migration_checksums ORDER BY name`);
+    expect(meta.rows).toHaveLength(3);
+    for (const row of meta.rows) {
+      expect(row.len).toBe(64);
+      expect(row.duration_ms).toBeGreaterThanOrEqual(0);
+      expect(row.applied_by).toMatch(/@/);
+      expect(row.via).toBe('migrate');
+    }
+    const state = await ds.migrator().status();
+    expect(state.current).toBe('CreateToys1700000000003');
+    expect(state.pending).toEqual([]);
+    expect(state.problems).toEqual([]);
+  });
+
+  it('applies up to a target given by unique prefix of name or timestamp, and +N steps', async () => {
+    await ds.migrator().up({ target: 'createk' });
+    expect(await applied()).toEqual(['CreateKittens1700000000001']);
+    await ds.migrator().up({ target: '1700000000002' });
+    expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002']);
+    await ds.migrator().up({ steps: 1 });
+    expect(await applied()).toHaveLength(3);
+  });
+
+  it('refuses an ambiguous or unknown target and lists the candidates', async () => {
+    await expect(ds.migrator().up({ target: 'Create' })).rejects.toMatchObject({
+      code: 'ambiguous_target',
+      message: expect.stringContaining('CreateKittens1700000000001, CreateToys1700000000003'),
+    });
+    await expect(ds.migrator().up({ target: 'Nope' })).rejects.toMatchObject({
+      code: 'unknown_target',
+      message: expect.stringContaining('known: CreateKittens1700000000001'),
+    });
+    expect(await tables()).toEqual(['migration_checksums', 'migrations']);
+  });
+
+  it('reverts one step by default, N steps, to a target, and to base', async () => {
+    await ds.migrator().up();
+    await ds.migrator().down();
+    expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002']);
+    expect(await tables()).not.toContain('toys');
+    await ds.migrator().up();
+    await ds.migrator().down({ target: 'CreateKittens' });
+    expect(await applied()).toEqual(['CreateKittens1700000000001']);
+    await ds.migrator().up();
+    await ds.migrator().down({ steps: 2 });
+    expect(await applied()).toEqual(['CreateKittens1700000000001']);
+    await ds.migrator().down({ target: 'base' });
+    expect(await applied()).toEqual([]);
+    expect(await tables()).toEqual(['migration_checksums', 'migrations']);
+    expect((await client.query('SELECT count(*)::int AS n FROM migration_checksums')).rows[0].n).toBe(0);
+  });
+
+  it('stamps head, a target and base without running any SQL', async () => {
+    const stamped = await ds.migrator().stamp('head');
+    expect(stamped.inserted).toHaveLength(3);
+    expect(await tables()).toEqual(['migration_checksums', 'migrations']);
+    const back = await ds.migrator().stamp('AddKitten');
+    expect(back.deleted).toEqual(['CreateToys1700000000003']);
+    expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002']);
+    await ds.migrator().stamp('base');
+    expect(await applied()).toEqual([]);
+  });
+
+  it('rolls back a failing migration, names it and its statement, and keeps the earlier ones applied', async () => {
+    dir.add('failing');
+    const result = await ds.migrator().up();
+    expect(result.results.map((r) => r.status)).toEqual(['done', 'done', 'done', 'failed']);
+    expect(result.error).toBeInstanceOf(MigratorError);
+    expect(result.error!.code).toBe('migration_failed');
+    expect(result.error!.message).toContain('BrokenMigration1700000000004');
+    expect(result.error!.message).toContain('ALTER TABLE "no_such_table" ADD "x" integer');
+    expect(result.error!.message).toContain('rolled back');
+    expect(await tables()).not.toContain('half_done');
+    expect(await applied()).toHaveLength(3);
+  });
+
+  it('runs a migration that opts out of the transaction (CREATE INDEX CONCURRENTLY)', async () => {
+    dir.add('nontx');
+    const result = await ds.migrator().up();
+    expect(result.error).toBeUndefined();
+    expect(result.results.at(-1)).toMatchObject({ name: 'ConcurrentIndex1700000000006', transaction: false, status: 'done' });
+    const idx = await client.query(`SELECT indexname FROM pg_indexes WHERE indexname = 'idx_kittens_name'`);
+    expect(idx.rowCount).toBe(1);
+  });
+
+  it('sets lock_timeout and statement_timeout on the migration session from config', async () => {
+    const custom = new MigrationDataSource(
+      testConfig({ MIGRATION_DDL_LOCK_TIMEOUT_MS: '1234', MIGRATION_STATEMENT_TIMEOUT_MS: '56789' }),
+      db.url,
+      { migrationsDir: dir.dir, loadMigrations: false, loadEntities: false },
+    );
+    await custom.initialize();
+    try {
+      const seen = await custom.migrator().withLock(async (runner) => {
+        const [lock] = await runner.query('SHOW lock_timeout');
+        const [statement] = await runner.query('SHOW statement_timeout');
+        return [lock.lock_timeout, statement.statement_timeout];
+      });
+      expect(seen).toEqual(['1234ms', '56789ms']);
+    } finally {
+      await custom.destroy();
+    }
+  });
+
+  it('fails a migration that waits on a table lock longer than MIGRATION_DDL_LOCK_TIMEOUT_MS', async () => {
+    await ds.migrator().up({ target: 'CreateKittens' });
+    const custom = new MigrationDataSource(testConfig({ MIGRATION_DDL_LOCK_TIMEOUT_MS: '200' }), db.url, {
+      migrationsDir: dir.dir,
+      loadMigrations: false,
+      loadEntities: false,
+    });
+    await custom.initialize();
+    const blocker = new Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE kittens IN ACCESS SHARE MODE');
+      const t0 = Date.now();
+      const result = await custom.migrator().up({ steps: 1 });
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(result.error?.code).toBe('migration_failed');
+      expect(result.error?.message).toMatch(/AddKittenColor1700000000002.*lock timeout/s);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+      await custom.destroy();
+    }
+  });
+
+  describe('history checks', () => {
+    it('reports an applied migration whose file changed, names the file and the fix, and up refuses', async () => {
+      await ds.migrator().up({ target: 'AddKitten' });
+      appendFileSync(path.join(dir.dir, '1700000000001-CreateKittens.ts'), '\n// edited after it was applied\n');
+      const state = await ds.migrator().status();
+      expect(state.problems).toEqual([
+        expect.objectContaining({
+          code: 'checksum_mismatch',
+          migration: 'CreateKittens1700000000001',
+          message: expect.stringMatching(/1700000000001-CreateKittens\.ts changed after .* write the change as a new migration/),
+        }),
+      ]);
+      await expect(ds.migrator().up()).rejects.toMatchObject({ code: 'checksum_mismatch' });
+      expect(await applied()).toHaveLength(2);
+    });
+
+    it('adopts migrations applied before checksums existed instead of flagging them', async () => {
+      await ds.migrator().up({ target: 'CreateKittens' });
+      await client.query('DROP TABLE migration_checksums');
+      const before = await ds.migrator().status();
+      expect(before.problems).toEqual([]);
+      expect(before.migrations[0]).toMatchObject({ checksum: 'unrecorded' });
+      const result = await ds.migrator().up();
+      expect(result.adopted).toEqual(['CreateKittens1700000000001']);
+      const after = await ds.migrator().status();
+      expect(after.migrations.map((m) => m.checksum)).toEqual(['ok', 'ok', 'ok']);
+      expect(after.migrations[0]).toMatchObject({ via: 'adopted' });
+    });
+
+    it('reports a pending migration older than the newest applied like multiple heads, and up refuses unless allowed', async () => {
+      rmSync(path.join(dir.dir, '1700000000002-AddKittenColor.ts'));
+      await ds.migrator().up();
+      dir.add('basic'); // the other branch's migration arrives with the merge
+      const state = await ds.migrator().status();
+      expect(state.problems).toEqual([
+        expect.objectContaining({ code: 'out_of_order', migration: 'AddKittenColor1700000000002', message: expect.stringContaining('multiple heads') }),
+      ]);
+      await expect(ds.migrator().up()).rejects.toMatchObject({ code: 'out_of_order', message: expect.stringContaining('--allow-out-of-order') });
+      const result = await ds.migrator().up({ allowOutOfOrder: true });
+      expect(result.results.map((r) => r.name)).toEqual(['AddKittenColor1700000000002']);
+      // reverting undoes the last applied first, whatever its timestamp
+      const down = await ds.migrator().down();
+      expect(down.results.map((r) => r.name)).toEqual(['AddKittenColor1700000000002']);
+    });
+
+    it('reports an applied migration whose file is missing, and up refuses', async () => {
+      await ds.migrator().up();
+      rmSync(path.join(dir.dir, '1700000000003-CreateToys.ts'));
+      const state = await ds.migrator().status();
+      expect(state.problems).toEqual([expect.objectContaining({ code: 'missing_migration_file', migration: 'CreateToys1700000000003' })]);
+      await expect(ds.migrator().up()).rejects.toMatchObject({ code: 'missing_migration_file' });
+      await expect(ds.migrator().down()).rejects.toMatchObject({ code: 'missing_migration_file' });
+    });
+  });
+
+  describe('--sql preview', () => {
+    it('prints the SQL of each pending migration in order, with names as comments, and changes nothing', async () => {
+      const result = await ds.migrator().up({ dryRun: true });
+      expect(result.sql).toContain('-- CreateKittens1700000000001 (up)\nBEGIN;\nCREATE TABLE "kittens"');
+      expect(result.sql!.indexOf('AddKittenColor')).toBeLessThan(result.sql!.indexOf('CreateToys1700000000003'));
+      expect(result.sql).toContain(`INSERT INTO "migrations" ("timestamp", "name") VALUES (1700000000003, 'CreateToys1700000000003');`);
+      expect(await tables()).toEqual([]);
+    });
+
+    it('previews down with the reverse statements and leaves the database as it was', async () => {
+      await ds.migrator().up();
+      const result = await ds.migrator().down({ target: 'base', dryRun: true });
+      expect(result.results.map((r) => r.name)).toEqual(['CreateToys1700000000003', 'AddKittenColor1700000000002', 'CreateKittens1700000000001']);
+      expect(result.sql).toContain('DROP INDEX "idx_toys_kitten_id";');
+      expect(await applied()).toHaveLength(3);
+    });
+
+    it('says clearly when a migration reads data and so cannot be previewed exactly', async () => {
+      await ds.migrator().up();
+      dir.add('reads');
+      const result = await ds.migrator().up({ dryRun: true });
+      expect(result.results[0]).toMatchObject({ name: 'BackfillColor1700000000007', readsData: true });
+      expect(result.sql).toContain('READS DATA: cannot be previewed exactly');
+    });
+  });
+});
