@@ -1,0 +1,60 @@
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { expectFastFailures, outageSummary, readyRequest, runOutage } from './support/outage';
+import { startOwnPgBouncer, type OwnPgBouncer } from './support/own-pgbouncer';
+import { createSigningKey, productionEnv, startServiceProcess, type ServiceProcess, type SigningKey } from './support/service-process';
+import { report } from './support/traffic';
+
+/*
+ * The pooler goes away under load (immediate shutdown: every connection cut) and comes back on
+ * the same port. Same promises as for the database: fast 503s, /ready follows, recovery without
+ * a restart of the service.
+ */
+
+const CONNECT_TIMEOUT_MS = 1000;
+const QUERY_TIMEOUT_MS = 2000;
+const HANG_LIMIT_MS = CONNECT_TIMEOUT_MS + QUERY_TIMEOUT_MS + 2000;
+const CLIENT_TIMEOUT_MS = HANG_LIMIT_MS + 5000;
+
+let db: TestDatabase;
+let bouncer: OwnPgBouncer;
+let key: SigningKey;
+let service: ServiceProcess;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  bouncer = await startOwnPgBouncer(db.url, { poolSize: 5 });
+  key = await createSigningKey();
+  service = await startServiceProcess({
+    env: productionEnv({
+      databaseUrl: bouncer.url,
+      key,
+      extra: { DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_POOL_MAX: '5' },
+    }),
+  });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await bouncer?.destroy();
+  await db?.drop();
+  await key?.remove();
+});
+
+test('a PgBouncer restart gives fast 503s, /ready follows it, and the service recovers without a restart', async () => {
+  const run = await runOutage({
+    serviceUrl: service.url,
+    breakIt: () => bouncer.stop(),
+    repair: () => bouncer.start(),
+    outageMs: 3000,
+    clientTimeoutMs: CLIENT_TIMEOUT_MS,
+    send: readyRequest(service.url, CLIENT_TIMEOUT_MS),
+  });
+  report('pgbouncer restart', { ...outageSummary(run), hang_limit_ms: HANG_LIMIT_MS });
+
+  expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS);
+  const readyDuring = run.during.filter((s) => s.label === 'ready');
+  expect(readyDuring.length).toBeGreaterThan(0);
+  expect(readyDuring.filter((s) => s.status !== 503)).toEqual([]);
+  expect(run.during.filter((s) => s.label === 'health' && s.status !== 200)).toEqual([]);
+  expect(run.after.filter((s) => s.status !== 200)).toEqual([]);
+});

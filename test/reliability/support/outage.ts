@@ -1,0 +1,103 @@
+import { sleep } from './service-process';
+import { percentile, runTraffic, tally, timedFetch, type Sample } from './traffic';
+
+export interface OutageRun {
+  /** Every request of the run. */
+  readonly samples: Sample[];
+  /** Requests sent after the fault was in place and answered before the repair began. */
+  readonly during: Sample[];
+  /** Requests of a short run after /ready answered 200 again. */
+  readonly after: Sample[];
+  readonly outageMs: number;
+  /** How long /ready took to answer 200 once the repair had finished. */
+  readonly readyAgainAfterMs: number;
+}
+
+export interface OutageOptions {
+  serviceUrl: string;
+  /** Puts the fault in place (stop a server, freeze it...). */
+  breakIt: () => Promise<void> | void;
+  /** Removes it. */
+  repair: () => Promise<void> | void;
+  outageMs: number;
+  /** Client-side limit per request: a request slower than this is recorded as status 0 (a hang). */
+  clientTimeoutMs: number;
+  /** One request of the mixed traffic; worker 0 always calls /health, the others use this. */
+  send: (worker: number, i: number) => Promise<Omit<Sample, 'start' | 'end' | 'ms'>>;
+  concurrency?: number;
+}
+
+/**
+ * Traffic before, during and after a fault: 1.5 s of normal traffic, the fault for `outageMs`,
+ * the repair, then traffic until /ready answers 200 and 1.5 s more. Bounded by time and count.
+ */
+export async function runOutage(o: OutageOptions): Promise<OutageRun> {
+  const health = async () => {
+    const r = await timedFetch(`${o.serviceUrl}/api/v1/auth/health`, { timeoutMs: o.clientTimeoutMs });
+    return { status: r.status, label: 'health', body: r.body };
+  };
+  const send = (w: number, i: number) => (w === 0 ? health() : o.send(w, i));
+  let brokenAt = Infinity;
+  let repairAt = Infinity;
+  const t0 = performance.now();
+  const fault = (async () => {
+    await sleep(1500);
+    await o.breakIt();
+    brokenAt = performance.now() - t0;
+    await sleep(o.outageMs);
+    repairAt = performance.now() - t0;
+    await o.repair();
+  })();
+  let samples: Sample[];
+  try {
+    samples = await runTraffic({ concurrency: o.concurrency ?? 5, durationMs: 1500 + o.outageMs + 1000, maxRequests: 50_000, send });
+  } finally {
+    await fault;
+  }
+  const repaired = performance.now();
+  let readyAgainAfterMs = -1;
+  for (let i = 0; i < 300 && performance.now() - repaired < 20_000; i++) {
+    const r = await timedFetch(`${o.serviceUrl}/api/v1/auth/ready`, { timeoutMs: o.clientTimeoutMs }).catch(() => ({ status: 0 }));
+    if (r.status === 200) {
+      readyAgainAfterMs = Math.round(performance.now() - repaired);
+      break;
+    }
+    await sleep(100);
+  }
+  if (readyAgainAfterMs < 0) throw new Error('/ready did not answer 200 within 20 s of the repair: the service did not recover by itself');
+  const after = await runTraffic({ concurrency: o.concurrency ?? 5, durationMs: 1500, maxRequests: 20_000, send });
+  const during = samples.filter((s) => s.start > brokenAt && s.end < repairAt);
+  return { samples, during, after, outageMs: Math.round(repairAt - brokenAt), readyAgainAfterMs };
+}
+
+/** A /ready request as traffic. */
+export function readyRequest(serviceUrl: string, timeoutMs: number) {
+  return async () => {
+    const r = await timedFetch(`${serviceUrl}/api/v1/auth/ready`, { timeoutMs });
+    return { status: r.status, label: 'ready', body: r.body };
+  };
+}
+
+/** No request hung (status 0 or slower than the limit), no 5xx but 503, every 503 a problem without a stack. */
+export function expectFastFailures(samples: readonly Sample[], hangLimitMs: number) {
+  const bad = samples.filter((s) => s.status === 0 || (s.status >= 500 && s.status !== 503));
+  expect(bad.slice(0, 5)).toEqual([]);
+  const slow = samples.filter((s) => s.ms > hangLimitMs);
+  expect(slow.slice(0, 5)).toEqual([]);
+  for (const s of samples.filter((x) => x.status === 503)) {
+    expect(JSON.parse(s.body!)).toMatchObject({ status: 503 });
+    expect(s.body).not.toMatch(/\n\s+at /);
+  }
+}
+
+export function outageSummary(run: OutageRun) {
+  return {
+    outage_ms: run.outageMs,
+    during_outage: tally(run.during),
+    during_outage_p99_ms: Math.round(percentile(run.during.map((s) => s.ms), 99)),
+    during_outage_max_ms: Math.round(Math.max(0, ...run.during.map((s) => s.ms))),
+    whole_run: tally(run.samples),
+    ready_again_after_ms: run.readyAgainAfterMs,
+    after_recovery: tally(run.after),
+  };
+}
