@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
+import { loadAuthKeys } from './auth/auth-keys';
 import type { Config } from './config/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { MigrationDataSource } from './db/migration-data-source';
@@ -31,6 +32,11 @@ export function maskUrl(url: string): string {
  * deploys run `npm run migrate -- up`, and `/ready` reports a schema that is behind.
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  // Keys first: a bad key configuration stops the start before anything else is started.
+  const authKeys = await loadAuthKeys(config);
+  if (authKeys.signingKeys.source === 'development-file') {
+    logger.warn({ kid: authKeys.signingKeys.current.kid }, 'no JWT_PRIVATE_KEY configured: using the development signing key in DATA_DIR/keys');
+  }
   let embedded: EmbeddedPostgres | undefined;
   let runtimeUrl = config.db.url;
   if (!runtimeUrl) {
@@ -52,7 +58,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await embedded?.stop();
     throw err;
   }
-  const app = createApp({ config, dataSource, logger });
+  const app = createApp({ config, dataSource, logger, authKeys });
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   database_unavailable: { status: 503, title: 'Database unavailable' },
   not_ready: { status: 503, title: 'Not ready' },
   internal_error: { status: 500, title: 'Internal server error' },
+  role_not_allowed: { status: 403, title: 'Role not allowed' },
+  account_disabled: { status: 403, title: 'Account disabled' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,11 +1,17 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { DataSource } from 'typeorm';
+import type { AuthKeys } from '../auth/auth-keys';
+import { AuthService } from '../auth/auth-service';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
+import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requestLogging } from './middleware/request-logging';
+import { buildOpenApiDocument } from './openapi/document';
+import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
+import { JWKS_PATH, jwksRoutes } from './routes/jwks';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -13,18 +19,29 @@ export interface AppDeps {
   config: Config;
   dataSource: DataSource;
   logger: Logger;
+  /** Signing keys and token secret, loaded once at start (see loadAuthKeys). */
+  authKeys: AuthKeys;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
-export function createApp({ config, dataSource, logger }: AppDeps): Express {
+export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
   app.use(helmet());
   app.use(requestLogging(logger));
+  app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
+  const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth });
+  let openApi: unknown;
   app.use(API_PREFIX, healthRoutes(dataSource));
+  app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
+    openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH, cookieMode: config.auth.refreshTokenCookie });
+    res.json(openApi);
+  });
+  app.use(API_PREFIX, authRoutes({ service, config }));
+  app.use(jwksRoutes(authKeys.signingKeys));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,5 +1,7 @@
 import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
+import { loadAuthKeys, type AuthKeys } from '../../src/auth/auth-keys';
+import { generateSigningKeyPem } from '../../src/auth/signing-keys';
 import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createApp } from '../../src/http/app';
@@ -10,14 +12,27 @@ export interface TestApp {
   readonly app: Express;
   readonly config: Config;
   readonly dataSource: DataSource;
+  readonly authKeys: AuthKeys;
   close(): Promise<void>;
 }
 
-/** The real app over a real runtime DataSource on `databaseUrl`, for supertest. */
+/** One signing key per test process, so test files never write keys into the developer's DATA_DIR. */
+let processKey: string | undefined;
+
+/**
+ * The real app over a real runtime DataSource on `databaseUrl`, for supertest. Unless `env`
+ * names a key, the app signs with a key generated for this test process.
+ */
 export async function startTestApp(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const config = testConfig({ DATABASE_URL: databaseUrl, ...env });
+  const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
+  const config = testConfig({
+    DATABASE_URL: databaseUrl,
+    ...(keyConfigured ? {} : { JWT_PRIVATE_KEY: (processKey ??= generateSigningKeyPem()) }),
+    ...env,
+  });
+  const authKeys = await loadAuthKeys(config);
   const dataSource = createRuntimeDataSource(databaseUrl, config.db);
   await dataSource.initialize();
-  const app = createApp({ config, dataSource, logger: createLogger(config.log.level) });
-  return { app, config, dataSource, close: () => dataSource.destroy() };
+  const app = createApp({ config, dataSource, logger: createLogger(config.log.level), authKeys });
+  return { app, config, dataSource, authKeys, close: () => dataSource.destroy() };
 }

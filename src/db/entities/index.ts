@@ -1,9 +1,10 @@
+import { RateLimit } from './rate-limit.entity';
 import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
-export { RefreshToken, Session, User };
+export { RateLimit, RefreshToken, Session, User };
 export { USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
-export const authEntities = [User, Session, RefreshToken];
+export const authEntities = [User, Session, RefreshToken, RateLimit];

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { AppError } from '../errors/app-error';
+import { USER_ROLES, type UserRole } from '../db/entities/index';
+import { SIGNING_ALGORITHM, type SigningKeys } from './signing-keys';
+
+/** RFC 9068 §2.1: the media type that marks a JWT as an OAuth access token (and nothing else). */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  sid: string;
+  role: UserRole;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export interface AccessTokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+export interface AccessTokenSubject {
+  userId: string;
+  sessionId: string;
+  role: UserRole;
+}
+
+/** Signs a short-lived ES256 access token for one session. */
+export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings, subject: AccessTokenSubject): string {
+  return jwt.sign({ sid: subject.sessionId, role: subject.role }, keys.current.privateKey, {
+    algorithm: SIGNING_ALGORITHM,
+    keyid: keys.current.kid,
+    header: { alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: keys.current.kid },
+    expiresIn: settings.ttlSeconds,
+    issuer: settings.issuer,
+    audience: settings.audience,
+    subject: subject.userId,
+    jwtid: randomUUID(),
+  });
+}
+
+/** The RFC 6750 §3 challenge that tells a client its bearer token was not accepted. */
+export function invalidToken(detail: string): AppError {
+  return new AppError('invalid_token', detail, {
+    headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${detail.replace(/"/g, "'")}"` },
+  });
+}
+
+/**
+ * Verifies signature and claims of an access token and returns its claims, or throws
+ * invalid_token. The algorithm is pinned to ES256 (so `none` and HS256-with-the-public-key are
+ * refused), the key is chosen by `kid` among our own keys only, and `typ` is read from the
+ * complete header (RFC 8725 §3.11). It does not look at the session: see findLiveSession.
+ */
+export function verifyAccessToken(
+  keys: SigningKeys,
+  settings: Omit<AccessTokenSettings, 'ttlSeconds'>,
+  token: string,
+  { allowExpired = false } = {},
+): AccessTokenClaims {
+  const decoded = jwt.decode(token, { complete: true });
+  if (!decoded || typeof decoded.payload === 'string') throw invalidToken('The access token is not a JWT.');
+  const kid = decoded.header.kid;
+  const key = typeof kid === 'string' ? keys.find(kid) : undefined;
+  if (!key) throw invalidToken('The access token was not signed by a key of this service.');
+
+  let verified: jwt.Jwt;
+  try {
+    verified = jwt.verify(token, key.publicKey, {
+      algorithms: [SIGNING_ALGORITHM],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      complete: true,
+      // Only logout of one session accepts an expired token: ending a session needs no freshness.
+      ignoreExpiration: allowExpired,
+    });
+  } catch (err) {
+    if (err instanceof jwt.TokenExpiredError) throw invalidToken('The access token has expired.');
+    throw invalidToken('The access token is invalid.');
+  }
+  if (verified.header.alg !== SIGNING_ALGORITHM || verified.header.typ !== ACCESS_TOKEN_TYPE) {
+    throw invalidToken('The token is not an access token.');
+  }
+  const claims = verified.payload as Partial<Record<keyof AccessTokenClaims, unknown>>;
+  const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+  if (
+    !isString(claims.sub) ||
+    !isString(claims.sid) ||
+    !isString(claims.jti) ||
+    typeof claims.iat !== 'number' ||
+    typeof claims.exp !== 'number' ||
+    !USER_ROLES.includes(claims.role as UserRole)
+  ) {
+    throw invalidToken('The access token lacks required claims.');
+  }
+  return claims as AccessTokenClaims;
+}

@@ -1,0 +1,192 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config/config';
+import type { UserRole } from '../db/entities/index';
+import { AppError } from '../errors/app-error';
+import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
+import type { AuthKeys } from './auth-keys';
+import { createLoginThrottle, type LoginThrottle } from './login-throttle';
+import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords';
+import {
+  findLiveSession,
+  findRefreshTokenOwner,
+  revokeSession,
+  revokeUserSessions,
+  rotateRefreshToken,
+  startSession,
+  type ClientInfo,
+  type SessionSettings,
+} from './sessions';
+import { findUserByEmail, findUserById, insertUser, normalizeEmail, publicUser, updateUser, type PublicUser, type UserChanges } from './users';
+
+/** What a successful grant yields; the HTTP layer shapes it into RFC 6749 §5.1 names. */
+export interface TokenGrant {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  sessionId: string;
+}
+
+export interface GrantWithUser extends TokenGrant {
+  user: PublicUser;
+}
+
+/** The caller behind a verified access token whose session is still live. */
+export interface Principal {
+  userId: string;
+  sessionId: string;
+  /** The role in the database now, which may be newer than the token's claim. */
+  role: UserRole;
+  claims: AccessTokenClaims;
+}
+
+export interface Registration {
+  email: string;
+  password: string;
+  display_name?: string | undefined;
+  role?: UserRole | undefined;
+}
+
+/** Roles anyone may choose at registration; `admin` is only ever granted by an admin. */
+export const SELF_SERVICE_ROLES: readonly UserRole[] = ['player', 'developer'];
+
+export interface AuthServiceDeps {
+  dataSource: DataSource;
+  keys: AuthKeys;
+  auth: Config['auth'];
+  hasher?: PasswordHasher;
+  throttle?: LoginThrottle;
+}
+
+/**
+ * The auth rules, free of HTTP: route handlers validate input, call these, and map results
+ * and AppErrors to responses.
+ */
+export class AuthService {
+  private readonly dataSource: DataSource;
+  private readonly keys: AuthKeys;
+  private readonly auth: Config['auth'];
+  private readonly hasher: PasswordHasher;
+  private readonly throttle: LoginThrottle;
+  private readonly sessionSettings: SessionSettings;
+
+  constructor(deps: AuthServiceDeps) {
+    this.dataSource = deps.dataSource;
+    this.keys = deps.keys;
+    this.auth = deps.auth;
+    this.hasher = deps.hasher ?? createPasswordHasher(deps.auth.bcryptCost);
+    this.throttle =
+      deps.throttle ??
+      createLoginThrottle(deps.dataSource, {
+        maxFailuresPerAccount: deps.auth.loginMaxFailuresPerAccount,
+        maxFailuresPerIp: deps.auth.loginMaxFailuresPerIp,
+        windowSeconds: deps.auth.loginThrottleWindowSeconds,
+      });
+    this.sessionSettings = {
+      refreshTokenTtlSeconds: deps.auth.refreshTokenTtlSeconds,
+      reuseIntervalSeconds: deps.auth.refreshReuseIntervalSeconds,
+    };
+  }
+
+  /** Creates an account (player unless developer is asked for) and logs it in. */
+  async register(input: Registration, client: ClientInfo): Promise<GrantWithUser> {
+    const role = input.role ?? 'player';
+    if (!SELF_SERVICE_ROLES.includes(role)) {
+      throw new AppError('role_not_allowed', `Registration may ask for the role player or developer, not ${role}.`, {
+        fields: { invalid_params: [{ name: 'role', reason: 'must be player or developer' }] },
+      });
+    }
+    assertPasswordPolicy(input.password);
+    const passwordHash = await this.hasher.hash(input.password);
+    const { user, issued } = await this.dataSource.transaction(async (manager) => {
+      const user = await insertUser(manager, {
+        email: input.email,
+        passwordHash,
+        displayName: input.display_name ?? null,
+        role,
+      });
+      return { user, issued: await startSession(manager, user.id, client, this.sessionSettings) };
+    });
+    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+  }
+
+  /**
+   * Password login. The throttle counts the attempt first; an unknown email costs the same
+   * bcrypt work as a wrong password, and both answer invalid_credentials.
+   */
+  async login(email: string, password: string, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
+    const normalized = normalizeEmail(email);
+    await this.throttle.attempt(normalized, client.ip);
+    const user = await findUserByEmail(this.dataSource, normalized);
+    const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
+    if (!user || !matches) throw new AppError('invalid_credentials', 'The email or password is wrong.');
+    await this.throttle.succeeded(normalized, client.ip);
+    // Only someone who knows the password learns that the account is disabled.
+    if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
+    const issued = await this.dataSource.transaction((manager) => startSession(manager, user.id, client, this.sessionSettings));
+    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+  }
+
+  /** Rotates a refresh token (see sessions.ts for reuse and the reuse interval). */
+  async refresh(refreshToken: string): Promise<TokenGrant> {
+    const rotated = await rotateRefreshToken(this.dataSource, this.keys.tokenSecret, refreshToken, this.sessionSettings);
+    return this.grant(rotated.userId, rotated.role, rotated);
+  }
+
+  /**
+   * Verifies a bearer access token and that its session is live and its user active. The other
+   * services verify only the token (its lifetime bounds how long a revoked session lingers there).
+   */
+  async authenticate(accessToken: string): Promise<Principal> {
+    const claims = verifyAccessToken(this.keys.signingKeys, this.auth, accessToken);
+    const session = await findLiveSession(this.dataSource, claims.sid, claims.sub);
+    if (!session) throw invalidToken('The session of this access token has ended.');
+    return { userId: session.userId, sessionId: session.sessionId, role: session.role, claims };
+  }
+
+  /**
+   * Ends the session of an access token or of a refresh token, or with `global` every session of
+   * its user. Ending a session that has already ended is not an error.
+   */
+  async logout(credential: { accessToken: string } | { refreshToken: string }, scope: 'local' | 'global'): Promise<void> {
+    if ('accessToken' in credential) {
+      if (scope === 'global') {
+        const principal = await this.authenticate(credential.accessToken);
+        await revokeUserSessions(this.dataSource, principal.userId, 'logout_global');
+        return;
+      }
+      const claims = verifyAccessToken(this.keys.signingKeys, this.auth, credential.accessToken, { allowExpired: true });
+      await revokeSession(this.dataSource, claims.sid, 'logout');
+      return;
+    }
+    const owner = await findRefreshTokenOwner(this.dataSource, credential.refreshToken);
+    if (!owner) return;
+    if (scope === 'global') await revokeUserSessions(this.dataSource, owner.userId, 'logout_global');
+    else await revokeSession(this.dataSource, owner.sessionId, 'logout');
+  }
+
+  async me(principal: Principal): Promise<PublicUser> {
+    const user = await findUserById(this.dataSource, principal.userId);
+    if (!user) throw invalidToken('The user of this access token no longer exists.');
+    return publicUser(user);
+  }
+
+  /** Admin-only operations are judged by the role in the database now, not the token's claim. */
+  assertAdmin(principal: Principal): void {
+    if (principal.role !== 'admin') throw new AppError('forbidden', 'Only an admin may do this.');
+  }
+
+  /** PATCH users/{id}: an admin changes a user's role or deactivates them (ending their sessions). */
+  async changeUser(principal: Principal, userId: string, changes: UserChanges): Promise<PublicUser> {
+    this.assertAdmin(principal);
+    return publicUser(await updateUser(this.dataSource, userId, changes));
+  }
+
+  private grant(userId: string, role: UserRole, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+    const accessToken = signAccessToken(
+      this.keys.signingKeys,
+      { issuer: this.auth.issuer, audience: this.auth.audience, ttlSeconds: this.auth.accessTokenTtlSeconds },
+      { userId, sessionId: issued.sessionId, role },
+    );
+    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
+  }
+}

@@ -1,0 +1,254 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { UserRole } from '../db/entities/index';
+import { AppError } from '../errors/app-error';
+import {
+  deriveChildRefreshToken,
+  generateRefreshToken,
+  hashRefreshToken,
+  looksLikeRefreshToken,
+} from './refresh-tokens';
+import { sql } from './sql';
+
+/**
+ * Sessions and their refresh-token families (RFC 9700 §4.14.2).
+ *
+ * One session is one login; its refresh tokens form a chain where each token's child is derived
+ * from it (refresh-tokens.ts). Every change to a family happens in one short transaction that
+ * first locks the presented token's row and then the session's row (always in that order, so
+ * two requests cannot deadlock), which makes PostgreSQL the judge of concurrent refreshes, also
+ * across service instances. Nothing relies on session state, so all of it works through a
+ * transaction-mode pooler.
+ */
+
+export interface SessionSettings {
+  /** Lifetime of a refresh token; a session ends when it goes that long unused. */
+  refreshTokenTtlSeconds: number;
+  /** How long after a rotation the parent still gets the same child back. */
+  reuseIntervalSeconds: number;
+}
+
+export interface ClientInfo {
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+}
+
+export interface IssuedRefreshToken {
+  sessionId: string;
+  refreshToken: string;
+}
+
+export interface RotatedRefreshToken extends IssuedRefreshToken {
+  userId: string;
+  role: UserRole;
+}
+
+export type SessionEndReason = 'logout' | 'logout_global' | 'refresh_token_reused' | 'user_deactivated';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+function invalidGrant(detail = 'The refresh token is invalid, expired or revoked.'): AppError {
+  return new AppError('invalid_grant', detail);
+}
+
+/** Starts a session (a login) and issues the first refresh token of its family. */
+export async function startSession(
+  manager: EntityManager,
+  userId: string,
+  client: ClientInfo,
+  settings: SessionSettings,
+): Promise<IssuedRefreshToken> {
+  const { rows } = await sql<{ id: string }>(
+    manager,
+    `INSERT INTO sessions (user_id, expires_at, user_agent, ip)
+     VALUES ($1, statement_timestamp() + make_interval(secs => $2), $3, $4) RETURNING id`,
+    [userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip)],
+  );
+  const sessionId = rows[0]!.id;
+  const refreshToken = generateRefreshToken();
+  await sql(
+    manager,
+    `INSERT INTO refresh_tokens (session_id, token_hash, expires_at)
+     VALUES ($1, $2, statement_timestamp() + make_interval(secs => $3))`,
+    [sessionId, hashRefreshToken(refreshToken), settings.refreshTokenTtlSeconds],
+  );
+  return { sessionId, refreshToken };
+}
+
+interface LockedToken {
+  id: string;
+  session_id: string;
+  used: boolean;
+  expired: boolean;
+  in_reuse_interval: boolean;
+}
+
+interface LockedSession {
+  id: string;
+  user_id: string;
+  revoked: boolean;
+  expired: boolean;
+  role: UserRole;
+  is_active: boolean;
+}
+
+type RotationOutcome = { kind: 'rotated'; token: RotatedRefreshToken } | { kind: 'reused' } | { kind: 'invalid' };
+
+/**
+ * Exchanges a refresh token for its child: the token-refresh grant (RFC 6749 §6).
+ *
+ * - An unused token is marked used and its derived child is stored: the rotation.
+ * - The session's previous token presented again within the reuse interval gets the same
+ *   current child back (idempotent refresh for tabs that refresh at once), as long as that
+ *   child is still the session's unused current token.
+ * - Anything else already used is reuse: the session is revoked, and the revocation is committed
+ *   before the caller hears invalid_grant.
+ */
+export async function rotateRefreshToken(
+  dataSource: DataSource,
+  secret: Buffer,
+  presented: string,
+  settings: SessionSettings,
+): Promise<RotatedRefreshToken> {
+  if (!looksLikeRefreshToken(presented)) throw invalidGrant();
+  const outcome = await dataSource.transaction(async (manager): Promise<RotationOutcome> => {
+    const token = (
+      await sql<LockedToken>(
+        manager,
+        `SELECT id, session_id, used_at IS NOT NULL AS used, expires_at <= statement_timestamp() AS expired,
+                used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval
+           FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
+        [hashRefreshToken(presented), settings.reuseIntervalSeconds],
+      )
+    ).rows[0];
+    if (!token) return { kind: 'invalid' };
+    const session = (
+      await sql<LockedSession>(
+        manager,
+        `SELECT s.id, s.user_id, s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS expired,
+                u.role, u.is_active
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.id = $1 FOR UPDATE OF s`,
+        [token.session_id],
+      )
+    ).rows[0];
+    if (!session || session.revoked || session.expired || !session.is_active || token.expired) {
+      return { kind: 'invalid' };
+    }
+    const child = deriveChildRefreshToken(secret, presented);
+    const base = { sessionId: session.id, userId: session.user_id, role: session.role, refreshToken: child };
+
+    if (!token.used) {
+      await sql(manager, `UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1`, [token.id]);
+      await sql(
+        manager,
+        `INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+         VALUES ($1, $2, $3, statement_timestamp() + make_interval(secs => $4))`,
+        [session.id, hashRefreshToken(child), token.id, settings.refreshTokenTtlSeconds],
+      );
+      await sql(
+        manager,
+        `UPDATE sessions SET last_used_at = statement_timestamp(),
+                expires_at = statement_timestamp() + make_interval(secs => $2)
+          WHERE id = $1`,
+        [session.id, settings.refreshTokenTtlSeconds],
+      );
+      return { kind: 'rotated', token: base };
+    }
+
+    if (token.in_reuse_interval) {
+      const current = await sql(
+        manager,
+        `SELECT 1 FROM refresh_tokens
+          WHERE token_hash = $1 AND parent_id = $2 AND used_at IS NULL AND expires_at > statement_timestamp()`,
+        [hashRefreshToken(child), token.id],
+      );
+      if (current.count === 1) return { kind: 'rotated', token: base };
+    }
+
+    await revokeSessionWith(manager, session.id, 'refresh_token_reused');
+    return { kind: 'reused' };
+  });
+
+  if (outcome.kind === 'rotated') return outcome.token;
+  if (outcome.kind === 'reused') {
+    throw invalidGrant('The refresh token was already used; the session has been ended for safety. Log in again.');
+  }
+  throw invalidGrant();
+}
+
+async function revokeSessionWith(manager: EntityManager | DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+  const { count } = await sql(
+    manager,
+    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+    [sessionId, reason],
+  );
+  return count > 0;
+}
+
+/** Ends one session; true if it was live. Idempotent. */
+export async function revokeSession(dataSource: DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+  if (!isUuid(sessionId)) return false;
+  return revokeSessionWith(dataSource, sessionId, reason);
+}
+
+/** Ends every live session of a user, in the caller's transaction when given one; returns how many. */
+export async function revokeUserSessions(
+  executor: DataSource | EntityManager,
+  userId: string,
+  reason: SessionEndReason,
+): Promise<number> {
+  const { count } = await sql(
+    executor,
+    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+    [userId, reason],
+  );
+  return count;
+}
+
+/** The session and user a refresh token belongs to, whatever its state, for logout. */
+export async function findRefreshTokenOwner(
+  dataSource: DataSource,
+  presented: string,
+): Promise<{ sessionId: string; userId: string } | undefined> {
+  if (!looksLikeRefreshToken(presented)) return undefined;
+  const { rows } = await sql<{ session_id: string; user_id: string }>(
+    dataSource,
+    `SELECT rt.session_id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+    [hashRefreshToken(presented)],
+  );
+  const row = rows[0];
+  return row && { sessionId: row.session_id, userId: row.user_id };
+}
+
+export interface LiveSession {
+  sessionId: string;
+  userId: string;
+  role: UserRole;
+}
+
+/**
+ * The session `sid` names, if it is still live and its user active and the same as `sub`. The
+ * auth service checks this on its own endpoints, so a logout or a deactivation takes effect at
+ * once there rather than when the access token expires.
+ */
+export async function findLiveSession(executor: DataSource | EntityManager, sessionId: string, userId: string): Promise<LiveSession | undefined> {
+  if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
+  const { rows } = await sql<{ role: UserRole }>(
+    executor,
+    `SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
+    [sessionId, userId],
+  );
+  const row = rows[0];
+  return row && { sessionId, userId, role: row.role };
+}
+
+/** inet accepts IPv4-mapped IPv6 as is; anything unparsable (should not happen) is not stored. */
+function normalizeIp(ip: string | undefined): string | null {
+  if (!ip) return null;
+  return /^[0-9a-fA-F:.]+$/.test(ip) ? ip : null;
+}

@@ -1,0 +1,90 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { User, type UserRole } from '../db/entities/index';
+import { AppError } from '../errors/app-error';
+import { isUuid, revokeUserSessions } from './sessions';
+
+/** Emails are compared trimmed and lower-cased; the users table's CHECK refuses any other form. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** The user as the API shows it: never the password hash. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  role: UserRole;
+  display_name: string | null;
+  is_active: boolean;
+  created_at: string;
+}
+
+export function publicUser(user: User): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    display_name: user.displayName,
+    is_active: user.isActive,
+    created_at: user.createdAt.toISOString(),
+  };
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const driverError = (err as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driverError?.code === '23505' && driverError.constraint === constraint;
+}
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  displayName: string | null;
+  role: UserRole;
+}
+
+/**
+ * Inserts a user. The UNIQUE constraint, not a prior SELECT, decides whether the email is taken,
+ * so two registrations racing for one address cannot both succeed.
+ */
+export async function insertUser(manager: EntityManager, user: NewUser): Promise<User> {
+  try {
+    const row = manager.create(User, { ...user, email: normalizeEmail(user.email) });
+    return await manager.save(User, row);
+  } catch (err) {
+    if (isUniqueViolation(err, 'uq_users_email')) {
+      throw new AppError('email_taken', 'An account with this email already exists.');
+    }
+    throw err;
+  }
+}
+
+export async function findUserByEmail(dataSource: DataSource, email: string): Promise<User | null> {
+  return dataSource.getRepository(User).findOneBy({ email: normalizeEmail(email) });
+}
+
+export async function findUserById(executor: DataSource | EntityManager, id: string): Promise<User | null> {
+  if (!isUuid(id)) return null;
+  const manager = 'manager' in executor ? executor.manager : executor;
+  return manager.findOneBy(User, { id });
+}
+
+export interface UserChanges {
+  role?: UserRole | undefined;
+  is_active?: boolean | undefined;
+}
+
+/**
+ * Applies an administrator's change to a user. Deactivation ends all of the user's sessions in
+ * the same transaction, so no refresh succeeds after the answer.
+ */
+export async function updateUser(dataSource: DataSource, id: string, changes: UserChanges): Promise<User> {
+  return dataSource.transaction(async (manager) => {
+    if (!isUuid(id)) throw new AppError('not_found', 'No user with this id.');
+    const user = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!user) throw new AppError('not_found', 'No user with this id.');
+    if (changes.role !== undefined) user.role = changes.role;
+    if (changes.is_active !== undefined) user.isActive = changes.is_active;
+    const saved = await manager.save(User, user);
+    if (changes.is_active === false) await revokeUserSessions(manager, id, 'user_deactivated');
+    return saved;
+  });
+}

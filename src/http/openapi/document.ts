@@ -1,0 +1,182 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from '../../errors/error-codes';
+import {
+  AuthResponse,
+  Jwks,
+  LoginRequest,
+  LogoutRequest,
+  Problem,
+  RefreshRequest,
+  RegisterRequest,
+  TokenRequest,
+  TokenResponse,
+  UpdateUserRequest,
+  User,
+  UserIdParams,
+} from './schemas';
+
+const PROBLEM_JSON = 'application/problem+json';
+
+/** One response entry per status, listing the stable `error` codes a client may meet there. */
+function problems(...codes: ErrorCode[]): Record<number, ResponseConfig> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const { status } = ERROR_CODES[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      {
+        description: `Problem with \`error\`: ${list.map((c) => `\`${c}\``).join(', ')}.`,
+        content: { [PROBLEM_JSON]: { schema: Problem } },
+      },
+    ]),
+  );
+}
+
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+const BODY_ERRORS: ErrorCode[] = ['invalid_request', 'invalid_json', 'unsupported_media_type', 'payload_too_large'];
+
+export interface DocumentOptions {
+  apiPrefix: string;
+  jwksPath: string;
+  cookieMode: boolean;
+}
+
+/** The OpenAPI 3.1 document of the auth API, generated from the zod schemas that validate requests. */
+export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT (ES256, typ at+jwt)',
+  });
+  const authenticated = [{ [bearer.name]: [] }];
+  const p = (path: string) => `${apiPrefix}${path}`;
+  const tokenHeaders = {
+    'Cache-Control': { description: 'no-store', schema: { type: 'string' as const } },
+    'Set-Cookie': { description: 'Cookie mode only: `__Host-refresh_token`; HttpOnly; Secure; SameSite=Strict; Path=/', schema: { type: 'string' as const } },
+  };
+  const cookieNote =
+    ' In cookie mode (REFRESH_TOKEN_COOKIE=true) the refresh token is set as the `__Host-refresh_token` cookie instead of returned, and the request must carry `X-Requested-With` and, if it sends `Origin`, a listed origin.';
+
+  registry.registerPath({
+    method: 'post',
+    path: p('/register'),
+    summary: 'Create an account and log in',
+    description: `Creates a player (default) or developer account and starts a session.${cookieNote}`,
+    request: { body: { required: true, ...json(RegisterRequest) } },
+    responses: {
+      201: { description: 'Registered and logged in.', headers: tokenHeaders, ...json(AuthResponse) },
+      ...problems(...BODY_ERRORS, 'weak_password', 'email_taken', 'role_not_allowed', 'csrf_failed'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/login'),
+    summary: 'Log in with email and password',
+    description: `Unknown email and wrong password both answer \`invalid_credentials\`. Failed logins are throttled per account and per client address (429 with Retry-After).${cookieNote}`,
+    request: { body: { required: true, ...json(LoginRequest) } },
+    responses: {
+      200: { description: 'Logged in.', headers: tokenHeaders, ...json(AuthResponse) },
+      ...problems(...BODY_ERRORS, 'invalid_credentials', 'account_disabled', 'rate_limited', 'csrf_failed'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/refresh'),
+    summary: 'Rotate the refresh token',
+    description: `Returns a new access token and a new refresh token; the old refresh token is spent. Presenting it again within the reuse interval (default 10 s) returns the same new token (tabs refreshing at once); any later reuse ends the session (\`invalid_grant\`).${cookieNote}`,
+    request: { body: { required: false, ...json(RefreshRequest) } },
+    responses: {
+      200: { description: 'Rotated.', headers: tokenHeaders, ...json(TokenResponse) },
+      ...problems(...BODY_ERRORS, 'invalid_grant', 'csrf_failed'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/token'),
+    summary: 'OAuth 2.0 token endpoint',
+    description: `grant_type \`refresh_token\` (RFC 6749 §6) or \`password\` (§4.3, with \`username\` or \`email\`), as JSON or application/x-www-form-urlencoded.${cookieNote}`,
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: TokenRequest },
+          'application/x-www-form-urlencoded': { schema: TokenRequest },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'Token response.', headers: tokenHeaders, ...json(TokenResponse) },
+      ...problems(...BODY_ERRORS, 'unsupported_grant_type', 'invalid_grant', 'invalid_credentials', 'account_disabled', 'rate_limited', 'csrf_failed'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/logout'),
+    summary: 'End this session, or every session',
+    description: 'Identify the session by its access token (Authorization: Bearer) or its refresh token (body, or the cookie in cookie mode). `{"scope":"global"}` ends every session of the user. Ending an ended session is not an error.',
+    security: [{}, ...authenticated],
+    request: { body: { required: false, ...json(LogoutRequest) } },
+    responses: { 204: { description: 'Logged out.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'csrf_failed') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: p('/me'),
+    summary: 'The current user',
+    security: authenticated,
+    responses: { 200: { description: 'The user of the access token.', ...json(User) }, ...problems('invalid_token') },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: p('/users/{id}'),
+    summary: "Change a user's role or deactivate them (admin only)",
+    description: 'Deactivating (`is_active: false`) ends all of the user\'s sessions at once.',
+    security: authenticated,
+    request: { params: UserIdParams, body: { required: true, ...json(UpdateUserRequest) } },
+    responses: {
+      200: { description: 'The updated user.', ...json(User) },
+      ...problems(...BODY_ERRORS, 'invalid_token', 'forbidden', 'not_found'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: jwksPath,
+    summary: 'Public keys that verify access tokens (JWKS)',
+    responses: { 200: { description: 'The current key and previous keys still trusted.', ...json(Jwks) } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: p('/health'),
+    summary: 'Liveness',
+    responses: { 200: { description: 'The process answers.', ...json(z.object({ status: z.literal('ok') })) } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: p('/ready'),
+    summary: 'Readiness: database reachable and schema at the expected head',
+    responses: {
+      200: { description: 'Ready.', ...json(z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.unknown()) })) },
+      ...problems('not_ready'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: p('/openapi.json'),
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1.', ...json(z.record(z.string(), z.unknown())) } },
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Cat House auth API',
+      version: '1.0.0',
+      description: 'Accounts, sessions and tokens for the Cat House apps and services. Errors are RFC 9457 problem details whose `error` field is a stable code.',
+    },
+    servers: [{ url: '/' }],
+  });
+}

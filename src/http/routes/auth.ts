@@ -1,0 +1,150 @@
+import cookieParser from 'cookie-parser';
+import express, { Router, type Request, type RequestHandler } from 'express';
+import type { AuthService } from '../../auth/auth-service';
+import type { ClientInfo } from '../../auth/sessions';
+import type { Config } from '../../config/config';
+import { AppError } from '../../errors/app-error';
+import { bearerToken, requireBearerToken } from '../middleware/bearer';
+import { requireBodyType } from '../middleware/content-type';
+import { csrfGuard } from '../middleware/csrf';
+import { parseWith } from '../middleware/validate';
+import {
+  GRANT_TYPES,
+  LoginRequest,
+  LogoutRequest,
+  RefreshRequest,
+  RegisterRequest,
+  TokenRequest,
+  UpdateUserRequest,
+} from '../openapi/schemas';
+import {
+  clearRefreshCookie,
+  presentedRefreshToken,
+  refreshCookie,
+  sendTokenResponse,
+  type RefreshTransport,
+} from './token-response';
+
+export interface AuthRoutesDeps {
+  service: AuthService;
+  config: Config;
+}
+
+function clientInfo(req: Request): ClientInfo & { ip: string } {
+  return { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') };
+}
+
+/** 405 with `Allow` for a known path asked with another method. */
+function methodNotAllowed(allow: string): RequestHandler {
+  return (req, _res, next) => {
+    next(new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow}.`, { headers: { allow } }));
+  };
+}
+
+/**
+ * The auth endpoints under /api/v1/auth (DESIGN.md §4). Each handler validates with the schema
+ * the OpenAPI document is generated from, calls AuthService, and shapes the answer.
+ */
+export function authRoutes({ service, config }: AuthRoutesDeps): Router {
+  const router = Router();
+  const transport: RefreshTransport = {
+    cookieMode: config.auth.refreshTokenCookie,
+    refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+  };
+  const json = requireBodyType('application/json', 'application/*+json');
+  const jsonOrForm = requireBodyType('application/json', 'application/*+json', 'application/x-www-form-urlencoded');
+  const form = express.urlencoded({ extended: false, limit: config.http.jsonBodyLimit, parameterLimit: 20 });
+  // In cookie mode every endpoint that sets or reads the refresh cookie is CSRF-guarded.
+  const cookieEndpoint: RequestHandler[] = transport.cookieMode
+    ? [csrfGuard(config.auth.corsOrigins), cookieParser()]
+    : [];
+
+  router.post('/register', ...cookieEndpoint, json, async (req, res) => {
+    const input = parseWith(RegisterRequest, req.body);
+    const grant = await service.register(input, clientInfo(req));
+    sendTokenResponse(res, 201, grant, transport, { user: grant.user });
+  });
+
+  router.post('/login', ...cookieEndpoint, json, async (req, res) => {
+    const input = parseWith(LoginRequest, req.body);
+    const grant = await service.login(input.email, input.password, clientInfo(req));
+    sendTokenResponse(res, 200, grant, transport, { user: grant.user });
+  });
+
+  router.post('/refresh', ...cookieEndpoint, json, async (req, res) => {
+    const input = parseWith(RefreshRequest, req.body);
+    const token = presentedRefreshToken(req, input.refresh_token, transport);
+    try {
+      sendTokenResponse(res, 200, await service.refresh(token), transport);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'invalid_grant') clearRefreshCookie(res, transport);
+      throw err;
+    }
+  });
+
+  router.post('/token', ...cookieEndpoint, form, jsonOrForm, async (req, res) => {
+    const body: unknown = req.body;
+    // The grant type is judged first, so that an unknown one is unsupported_grant_type (RFC 6749 §5.2), not a field error.
+    const grantType = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).grant_type : undefined;
+    if (typeof grantType === 'string' && !(GRANT_TYPES as readonly string[]).includes(grantType)) {
+      throw new AppError('unsupported_grant_type', `The grant type must be one of ${GRANT_TYPES.join(', ')}.`);
+    }
+    const input = parseWith(TokenRequest, body);
+    if (input.grant_type === 'refresh_token') {
+      const token = presentedRefreshToken(req, input.refresh_token, transport);
+      try {
+        sendTokenResponse(res, 200, await service.refresh(token), transport);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'invalid_grant') clearRefreshCookie(res, transport);
+        throw err;
+      }
+      return;
+    }
+    const email = input.username ?? input.email;
+    if (email === undefined || (input.username !== undefined && input.email !== undefined && input.username !== input.email)) {
+      throw new AppError('invalid_request', 'The request body is invalid: username: give the email as username or email (one of them).', {
+        fields: { invalid_params: [{ name: 'username', reason: 'required (or email)' }] },
+      });
+    }
+    sendTokenResponse(res, 200, await service.login(email, input.password, clientInfo(req)), transport);
+  });
+
+  router.post('/logout', ...cookieEndpoint, json, async (req, res) => {
+    const input = parseWith(LogoutRequest, req.body);
+    const scope = input.scope ?? 'local';
+    const accessToken = bearerToken(req);
+    const refreshToken = input.refresh_token ?? refreshCookie(req, transport);
+    if (accessToken !== undefined) await service.logout({ accessToken }, scope);
+    else if (refreshToken !== undefined) await service.logout({ refreshToken }, scope);
+    else {
+      throw new AppError('invalid_request', 'Send the access token (Authorization: Bearer) or the refresh token of the session to end.');
+    }
+    clearRefreshCookie(res, transport);
+    res.status(204).end();
+  });
+
+  router.get('/me', async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    res.set('cache-control', 'no-store').json(await service.me(principal));
+  });
+
+  router.patch('/users/:id', json, async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    service.assertAdmin(principal);
+    const changes = parseWith(UpdateUserRequest, req.body);
+    res.json(await service.changeUser(principal, String(req.params.id), changes));
+  });
+
+  for (const [path, allow] of [
+    ['/register', 'POST'],
+    ['/login', 'POST'],
+    ['/refresh', 'POST'],
+    ['/token', 'POST'],
+    ['/logout', 'POST'],
+    ['/me', 'GET'],
+    ['/users/:id', 'PATCH'],
+  ] as const) {
+    router.all(path, methodNotAllowed(allow));
+  }
+  return router;
+}
