@@ -73,6 +73,8 @@ export interface UpOptions {
   readonly dryRun?: boolean;
   /** Apply pending migrations older than the newest applied one (merged branches). */
   readonly allowOutOfOrder?: boolean;
+  /** Apply exactly these pending migrations, in this order (rehearsal replays a history). */
+  readonly only?: readonly string[];
 }
 
 export interface DownOptions {
@@ -125,6 +127,7 @@ export class Migrator {
     return this.run('up', opts.dryRun ?? false, (state, files) => {
       refuseProblems(state, opts.allowOutOfOrder ?? false);
       const pending = files.filter((f) => state.pending.includes(f.name));
+      if (opts.only) return opts.only.map((name) => pending.find((p) => p.name === name)).filter((f) => f !== undefined);
       if (opts.target !== undefined) {
         const target = resolveTarget(opts.target, files);
         if (!pending.some((p) => p.name === target.name) && state.migrations.find((m) => m.name === target.name)?.applied) {

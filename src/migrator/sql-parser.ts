@@ -2,14 +2,20 @@
  * PostgreSQL's own parser (libpg-query, the server's grammar compiled to WASM): lint and the SQL
  * preview understand statements as the server would, never through regular expressions.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pg: { loadModule(): Promise<void>; parseSync(sql: string): { stmts?: { stmt: Record<string, unknown> }[] } } = require('libpg-query');
+interface PgQuery {
+  loadModule(): Promise<void>;
+  parseSync(sql: string): { stmts?: { stmt: Record<string, unknown> }[] };
+}
+// Required on first use: commands that never parse SQL (status, up) do not pay for the WASM module.
+let pg: PgQuery;
 
 let loaded: Promise<void> | undefined;
 let ready = false;
 
 /** Loads the WASM module once; every command that parses SQL awaits this first. */
 export async function loadSqlParser(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  pg ??= require('libpg-query') as PgQuery;
   await (loaded ??= pg.loadModule().then(() => {
     ready = true;
   }));

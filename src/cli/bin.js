@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+'use strict';
+// The package bin (`cathouse-migrate`): registers swc's TypeScript loader (no type-checking, so
+// start-up does not grow with src/migrations) and runs the CLI written in TypeScript.
+require('@swc-node/register');
+require('./main.ts')
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`${(err && err.stack) || String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );

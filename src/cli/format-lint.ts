@@ -1,0 +1,64 @@
+import path from 'node:path';
+import type { CheckReport } from '../migrator/check';
+import type { GeneratedMigration } from '../migrator/generate';
+import type { LintReport } from '../migrator/lint/lint';
+import type { RehearsalReport } from '../migrator/rehearsal';
+import { ms } from './format';
+
+const rel = (file: string) => path.relative(process.cwd(), file) || file;
+
+export function formatLint(report: LintReport): string {
+  const lines: string[] = [];
+  for (const f of report.findings) {
+    const where = `${rel(f.file)}${f.line ? `:${f.line}` : ''}`;
+    const status = f.acknowledged ? `acknowledged (${f.acknowledged})` : f.severity;
+    lines.push(`${where}: ${status} ${f.rule}: ${f.detail}`);
+    if (f.acknowledged) continue;
+    lines.push(`    why: ${f.why}`);
+    lines.push(`    fix: ${f.fix}`);
+    if (f.severity === 'error') lines.push(`    or, if it is safe here, add to the migration: // migration-lint-ack: ${f.rule} -- <reason>`);
+  }
+  lines.push(
+    `${report.files.length} migration(s) linted: ${report.errors} error(s), ${report.warnings} warning(s), ${
+      report.findings.filter((f) => f.acknowledged).length
+    } acknowledged`,
+  );
+  return lines.join('\n');
+}
+
+export function formatGenerated(g: GeneratedMigration): string {
+  return [
+    `generated ${rel(g.file)} (${g.name}) with ${g.up.length} statement(s); ${g.compared}`,
+    'review it, then preview (up --sql) and rehearse it',
+    formatLint(g.lint),
+  ].join('\n');
+}
+
+export function formatCheck(r: CheckReport): string {
+  const lines = [`current: ${r.current ?? '(base)'}   head: ${r.head ?? '(none)'}`];
+  if (r.pending.length) lines.push(`pending migrations (${r.pending.length}): ${r.pending.join(', ')}`);
+  for (const p of r.problems) lines.push(`${p.code}: ${p.message}`);
+  if (r.drift.length) {
+    lines.push(`drift: the database differs from the entities (${r.compared}); to match them it would need:`);
+    for (const q of r.drift) lines.push(`    ${q}`);
+    lines.push(r.pending.length ? '  apply the pending migrations, then check again' : '  generate a migration for entity changes (generate NAME); a change made by hand must be undone or written as a migration');
+  }
+  lines.push(r.ok ? `ok: no pending migrations, no drift, history intact (${r.compared})` : 'check failed');
+  return lines.join('\n');
+}
+
+export function formatRehearsal(r: RehearsalReport): string {
+  const lines = [`scratch database ${r.scratchDatabase}: replayed ${r.replayed.length} applied migration(s)`];
+  for (const s of r.steps) lines.push(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(8)} ${s.migration}  ${ms(s.durationMs)}${s.error ? `\n     ${s.error}` : ''}`);
+  for (const [name, left] of Object.entries(r.downLeftovers)) {
+    lines.push(`FAIL ${name}: down() did not restore the schema:`);
+    for (const l of left) lines.push(`     ${l}`);
+  }
+  if (r.drift.length) {
+    lines.push(`drift after all pending migrations (${r.compared}):`);
+    for (const q of r.drift) lines.push(`    ${q}`);
+  }
+  if (!r.steps.length) lines.push('no pending migrations to rehearse');
+  lines.push(`${r.ok ? 'rehearsal passed' : 'rehearsal FAILED'} in ${ms(r.durationMs)}; scratch database ${r.dropped ? 'dropped' : 'NOT dropped: drop it by hand'}; the real database was not changed`);
+  return lines.join('\n');
+}

@@ -1,0 +1,247 @@
+/**
+ * `npm run migrate -- <command>`: a thin shell over src/migrator. It parses arguments, calls one
+ * verb, prints its result (text, or --json), and picks the exit code:
+ * 0 ok, 1 problem found, 2 usage or configuration error.
+ */
+import 'reflect-metadata';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config';
+import { MigrationDataSource } from '../db/migration-data-source';
+import { MIGRATIONS_DIR } from '../db/base-options';
+import { createMigration } from '../migrator/create';
+import { lintMigrations } from '../migrator/lint/lint';
+import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
+import { generateMigration } from '../migrator/generate';
+import { checkDatabase } from '../migrator/check';
+import { rehearse } from '../migrator/rehearsal';
+import { MigratorError, isMigratorError } from '../migrator/errors';
+import type { MigratorEvent } from '../migrator/migrator';
+import { formatHistory, formatRun, formatStamp, formatStatus, ms } from './format';
+
+export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
+
+const USAGE = `usage: npm run migrate -- <command> [options]
+
+  status                       current revision, pending migrations, problems
+  history [--verbose]          every migration, applied or not (when, how long, checksum, file)
+  up [TARGET|+N] [--sql]       apply to head, to TARGET, or N steps (--allow-out-of-order for merged branches)
+  down [-N|TARGET|base] [--sql] revert one step (default), N steps, everything after TARGET, or everything
+  stamp TARGET|head|base       record a revision as current without running SQL
+  generate NAME                a migration from the entity diff, then its lint report
+  create NAME                  an empty migration with up and down
+  lint [FILE...]               unsafe or destructive changes (default: pending migrations)
+  check                        CI gate: pending, drift, checksum and history problems
+  rehearse                     pending migrations up, down, up on a scratch copy; schema compared with entities
+
+  TARGET: a migration name, or a unique prefix of its name or timestamp
+  --json   machine-readable output     --dir DIR   migrations directory (default src/migrations)
+  exit codes: 0 ok, 1 problem found, 2 usage or configuration error (see docs/migrations.md)`;
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+class UsageError extends MigratorError {
+  constructor(message: string) {
+    super('usage', `${message} (npm run migrate -- --help)`);
+  }
+}
+
+/** Runs one CLI invocation and returns its exit code. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  let json = false;
+  try {
+    // `down -2` reads like an option to any parser: take the step count out first.
+    const stepArg = argv.findIndex((a, i) => i > 0 && /^-\d+$/.test(a));
+    const steps = stepArg >= 0 ? Number(argv[stepArg]!.slice(1)) : undefined;
+    const rest = stepArg >= 0 ? argv.filter((_, i) => i !== stepArg) : argv;
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        sql: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        'allow-out-of-order': { type: 'boolean', default: false },
+        dir: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    json = values.json;
+    const [command, ...args] = positionals;
+    if (values.help || !command) {
+      io.out(USAGE);
+      return values.help ? EXIT.ok : EXIT.usage;
+    }
+    const progress = (e: MigratorEvent) => {
+      if (e.type === 'lock-wait') io.err(e.message);
+      else if (e.type === 'migration-start' && e.total > 1) io.err(`[${e.index + 1}/${e.total}] ${e.direction} ${e.name} ...`);
+      else if (e.type === 'migration-done') io.err(`  done in ${ms(e.durationMs)}`);
+    };
+    const print = (value: unknown, text: string) => io.out(json ? JSON.stringify(value, null, 2) : text);
+    const expectArgs = (max: number, what: string) => {
+      if (args.length > max) throw new UsageError(`${command} takes ${what}, got: ${args.join(' ')}`);
+    };
+    const sqlOnly = () => {
+      if (values.sql && command !== 'up' && command !== 'down') throw new UsageError(`--sql applies to up and down, not ${command}`);
+    };
+    sqlOnly();
+
+    const config = loadConfig();
+    const migrationsDir = values.dir ? path.resolve(values.dir) : undefined;
+    const needsEntities = ['generate', 'check', 'rehearse'].includes(command);
+    if (!['status', 'history', 'up', 'down', 'stamp', 'generate', 'create', 'lint', 'check', 'rehearse'].includes(command)) {
+      throw new UsageError(`unknown command "${command}"`);
+    }
+    const opened: MigrationDataSource[] = [];
+    const open = async (): Promise<MigrationDataSource> => {
+      const ds = new MigrationDataSource(config, undefined, { migrationsDir, loadMigrations: false, loadEntities: needsEntities, onEvent: progress });
+      opened.push(ds);
+      await ds.initialize();
+      return ds;
+    };
+    const closeAll = async () => {
+      for (const ds of opened) await ds.destroy();
+    };
+
+    if (command === 'create') {
+      expectArgs(1, 'one NAME');
+      if (!args[0]) throw new UsageError('create needs a NAME, e.g. create add-cat-ratings');
+      const created = createMigration(migrationsDir ?? MIGRATIONS_DIR, args[0]);
+      print(created, `created ${path.relative(process.cwd(), created.file)} (${created.name}): write up() and down(), then lint and rehearse it`);
+      return EXIT.ok;
+    }
+    if (command === 'lint') {
+      const files = args.length ? args.map((a) => path.resolve(a)) : undefined;
+      try {
+        const report = await lintMigrations({
+          migrationsDir: migrationsDir ?? MIGRATIONS_DIR,
+          files,
+          migrator: files ? undefined : (await open()).migrator('migrate', progress),
+        });
+        print(report, formatLint(report));
+        return report.errors > 0 ? EXIT.problem : EXIT.ok;
+      } finally {
+        await closeAll();
+      }
+    }
+
+    try {
+      const source = await open();
+      const migrator = source.migrator('migrate', progress);
+      switch (command) {
+        case 'status': {
+          expectArgs(0, 'no arguments');
+          const state = await migrator.status();
+          print(state, formatStatus(state));
+          return state.problems.length ? EXIT.problem : EXIT.ok;
+        }
+        case 'history': {
+          expectArgs(0, 'no arguments');
+          const state = await migrator.status();
+          print(state, formatHistory(state, values.verbose));
+          return EXIT.ok;
+        }
+        case 'up': {
+          expectArgs(1, 'at most one TARGET or +N');
+          const arg = args[0];
+          const plus = arg && /^\+\d+$/.test(arg) ? Number(arg.slice(1)) : undefined;
+          const result = await migrator.up({
+            target: plus === undefined && arg !== 'head' ? arg : undefined,
+            steps: plus,
+            dryRun: values.sql,
+            allowOutOfOrder: values['allow-out-of-order'],
+          });
+          print(result, formatRun(result));
+          return result.error ? EXIT.problem : EXIT.ok;
+        }
+        case 'down': {
+          expectArgs(1, 'at most one -N, TARGET or base');
+          if (steps !== undefined && args.length) throw new UsageError('down takes either -N or a TARGET, not both');
+          const arg = args[0];
+          const numeric = arg && /^\d+$/.test(arg) && arg.length < 6 ? Number(arg) : undefined;
+          const result = await migrator.down({
+            steps: steps ?? numeric,
+            target: numeric === undefined ? arg : undefined,
+            dryRun: values.sql,
+          });
+          print(result, formatRun(result));
+          return result.error ? EXIT.problem : EXIT.ok;
+        }
+        case 'stamp': {
+          expectArgs(1, 'one TARGET, head or base');
+          if (!args[0]) throw new UsageError('stamp needs TARGET, head or base');
+          const result = await migrator.stamp(args[0]);
+          print(result, formatStamp(result));
+          return EXIT.ok;
+        }
+        case 'generate': {
+          expectArgs(1, 'one NAME');
+          if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
+          const generated = await generateMigration(source, source.migrationsDir, args[0]);
+          print(generated, formatGenerated(generated));
+          return generated.lint.errors > 0 ? EXIT.problem : EXIT.ok;
+        }
+        case 'check': {
+          expectArgs(0, 'no arguments');
+          const report = await checkDatabase(source);
+          print(report, formatCheck(report));
+          return report.ok ? EXIT.ok : EXIT.problem;
+        }
+        case 'rehearse': {
+          expectArgs(0, 'no arguments');
+          const report = await rehearse(source, { onProgress: (line) => io.err(line) });
+          print(report, formatRehearsal(report));
+          return report.ok ? EXIT.ok : EXIT.problem;
+        }
+      }
+      return EXIT.usage;
+    } finally {
+      await closeAll();
+    }
+  } catch (err) {
+    return report(err, io, json);
+  }
+}
+
+/** The one place errors become output and exit codes. */
+function report(err: unknown, io: Io, json: boolean): number {
+  let code: number;
+  let payload: { code: string; message: string; details?: unknown };
+  if (err instanceof ConfigError) {
+    code = EXIT.usage;
+    payload = { code: err.code, message: err.message };
+  } else if (isMigratorError(err)) {
+    code = err.kind === 'usage' ? EXIT.usage : EXIT.problem;
+    payload = { code: err.code, message: err.message, details: err.details };
+  } else if ((err as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    code = EXIT.usage;
+    payload = { code: 'usage', message: `${(err as Error).message} (npm run migrate -- --help)` };
+  } else {
+    code = EXIT.problem;
+    payload = { code: 'unexpected', message: (err as Error)?.stack ?? String(err) };
+  }
+  if (json) io.out(JSON.stringify({ error: payload }, null, 2));
+  else io.err(`error: ${payload.message}`);
+  return code;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = EXIT.problem;
+    },
+  );
+}

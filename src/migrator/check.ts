@@ -1,0 +1,33 @@
+import type { MigrationDataSource } from '../db/migration-data-source';
+import type { Problem } from './migration-state';
+import { diffSchema } from './schema-diff';
+
+export interface CheckReport {
+  readonly ok: boolean;
+  readonly current: string | null;
+  readonly head: string | null;
+  readonly pending: readonly string[];
+  readonly problems: readonly Problem[];
+  /** Statements that would bring the database to the entities: changes not generated yet, or made by hand. */
+  readonly drift: readonly string[];
+  readonly compared: string;
+}
+
+/**
+ * The CI gate: the database, the migrations and the entities agree. Read-only. Drift is the
+ * schema builder's diff; with migrations pending it includes what they would change.
+ */
+export async function checkDatabase(dataSource: MigrationDataSource): Promise<CheckReport> {
+  const state = await dataSource.migrator().status();
+  const diff = await diffSchema(dataSource);
+  const drift = diff.up.map((q) => q.query);
+  return {
+    ok: !state.pending.length && !state.problems.length && !drift.length,
+    current: state.current,
+    head: state.head,
+    pending: state.pending,
+    problems: state.problems,
+    drift,
+    compared: diff.compared,
+  };
+}

@@ -1,0 +1,37 @@
+import type { DataSource } from 'typeorm';
+import { createMigration, type CreatedMigration } from './create';
+import { MigratorError } from './errors';
+import { lintMigrations, type LintReport } from './lint/lint';
+import { diffSchema } from './schema-diff';
+
+export interface GeneratedMigration extends CreatedMigration {
+  readonly up: readonly string[];
+  readonly down: readonly string[];
+  readonly compared: string;
+  readonly lint: LintReport;
+}
+
+/**
+ * Writes a migration from the difference between the entities and the database, then lints it.
+ * Nothing to generate is an error that says what was compared.
+ */
+export async function generateMigration(dataSource: DataSource, migrationsDir: string, name: string): Promise<GeneratedMigration> {
+  const diff = await diffSchema(dataSource);
+  if (!diff.up.length) {
+    throw new MigratorError(
+      'nothing_to_generate',
+      `nothing to generate: ${diff.compared} and found no difference` +
+        (diff.entityCount === 0 ? ' (no entities were loaded: check src/db/entities.ts)' : '; use create NAME for a hand-written migration'),
+      { compared: diff.compared },
+    );
+  }
+  const withParams = diff.up.some((q) => q.parameters?.length) || diff.down.some((q) => q.parameters?.length);
+  if (withParams) {
+    throw new MigratorError('usage', 'the schema diff has parameterised statements, which generate does not write: use typeorm migration:generate for this one');
+  }
+  const up = diff.up.map((q) => q.query);
+  const down = diff.down.map((q) => q.query);
+  const created = createMigration(migrationsDir, name, { up, down });
+  const lint = await lintMigrations({ migrationsDir, files: [created.file] });
+  return { ...created, up, down, compared: diff.compared, lint };
+}

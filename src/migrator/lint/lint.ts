@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { MigratorError } from '../errors';
+import { checksumOf, loadMigration, readMigrationFiles, type MigrationFile } from '../migration-files';
+import type { Migrator } from '../migrator';
+import { captureQueries } from '../sql-capture';
+import { loadSqlParser, parseStatements } from '../sql-parser';
+import { RULES, checkStatement, type RuleId, type Severity, type StatementContext } from './rules';
+
+export interface LintFinding {
+  readonly rule: RuleId | 'unparseable-sql' | 'cannot-lint' | 'ack-without-reason';
+  readonly severity: Severity;
+  readonly migration: string;
+  readonly file: string;
+  /** Line of the statement in the file, when it can be found. */
+  readonly line: number | null;
+  readonly statement: string;
+  readonly detail: string;
+  readonly why: string;
+  readonly fix: string;
+  /** The acknowledgement's reason when the migration carries `// migration-lint-ack: <rule> -- <reason>`. */
+  readonly acknowledged: string | null;
+}
+
+export interface LintReport {
+  readonly files: readonly string[];
+  readonly findings: readonly LintFinding[];
+  /** Unacknowledged error-level findings: `lint` fails when this is not 0. */
+  readonly errors: number;
+  readonly warnings: number;
+}
+
+/**
+ * The greppable acknowledgement of an error-level finding: a line comment in the migration,
+ * `// migration-lint-ack: ban-drop-column -- the column was unused since release 41`.
+ */
+const ACK = /\/\/\s*migration-lint-ack:\s*([a-z-]+)\s*(?:--\s*(.*))?$/gm;
+
+function acknowledgements(source: string): Map<string, string> {
+  const acks = new Map<string, string>();
+  for (const m of source.matchAll(ACK)) acks.set(m[1]!, (m[2] ?? '').trim());
+  return acks;
+}
+
+// A DataSource that never connects: its QueryRunner only builds SQL, which captureQueries records.
+let offline: DataSource | undefined;
+function offlineRunner() {
+  offline ??= new DataSource({ type: 'postgres', url: 'postgres://lint@127.0.0.1:1/lint' });
+  return offline.createQueryRunner();
+}
+
+function lineOf(source: string, sql: string): number | null {
+  const probe = sql.trim().slice(0, 60);
+  const at = probe ? source.indexOf(probe) : -1;
+  return at < 0 ? null : source.slice(0, at).split('\n').length;
+}
+
+/** Lints one migration: runs its up() against a capturing QueryRunner and checks each statement. */
+export async function lintMigration(migration: MigrationFile): Promise<LintFinding[]> {
+  await loadSqlParser();
+  const instance = loadMigration(migration);
+  const acks = acknowledgements(migration.source);
+  const base = { migration: migration.name, file: migration.file };
+  const findings: LintFinding[] = [];
+  const { runner, statements } = captureQueries(offlineRunner());
+  try {
+    await instance.up(runner);
+  } catch (err) {
+    findings.push({
+      ...base,
+      rule: 'cannot-lint',
+      severity: 'warning',
+      line: null,
+      statement: '',
+      detail: `up() could not run without a database (${(err as Error).message})`,
+      why: 'it reads the database (schema API such as getTable, or data), so its SQL is only known at run time',
+      fix: 'review it by hand and rehearse it (npm run migrate -- rehearse)',
+      acknowledged: null,
+    });
+  }
+  const ctx: StatementContext = {
+    newTables: new Set(),
+    inTransaction: instance.transaction !== false,
+    notValidConstraints: new Set(),
+    renamedTypes: new Map(),
+  };
+  for (const s of statements) {
+    if (s.read) continue;
+    const parsed = parseStatements(s.sql);
+    const line = lineOf(migration.source, s.sql);
+    if (!parsed) {
+      findings.push({ ...base, rule: 'unparseable-sql', severity: 'error', line, statement: s.sql, detail: 'PostgreSQL cannot parse this statement', why: 'it will fail when run', fix: 'fix the SQL', acknowledged: null });
+      continue;
+    }
+    for (const stmt of parsed) {
+      for (const f of checkStatement(stmt, ctx)) {
+        const rule = RULES[f.rule];
+        const reason = acks.get(f.rule);
+        findings.push({ ...base, rule: f.rule, severity: rule.severity, line, statement: s.sql.trim(), detail: f.detail, why: rule.why, fix: rule.fix, acknowledged: reason || null });
+      }
+    }
+  }
+  for (const [rule, reason] of acks) {
+    if (!reason) {
+      findings.push({
+        ...base,
+        rule: 'ack-without-reason',
+        severity: 'error',
+        line: null,
+        statement: '',
+        detail: `migration-lint-ack: ${rule} has no reason`,
+        why: 'an acknowledgement is a decision a reviewer must be able to read',
+        fix: `write it as // migration-lint-ack: ${rule} -- <why this is safe here>`,
+        acknowledged: null,
+      });
+    }
+  }
+  return findings;
+}
+
+export interface LintOptions {
+  readonly migrationsDir: string;
+  /** Files to lint; by default the migrations pending on the database of `migrator`. */
+  readonly files?: readonly string[];
+  readonly migrator?: Migrator;
+}
+
+export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
+  let targets: MigrationFile[];
+  if (opts.files) {
+    targets = opts.files.map((file) => fileAt(file));
+  } else if (opts.migrator) {
+    const state = await opts.migrator.status();
+    targets = readMigrationFiles(opts.migrationsDir).filter((f) => state.pending.includes(f.name));
+  } else {
+    targets = readMigrationFiles(opts.migrationsDir);
+  }
+  const findings: LintFinding[] = [];
+  for (const t of targets) findings.push(...(await lintMigration(t)));
+  const open = findings.filter((f) => !f.acknowledged);
+  return {
+    files: targets.map((t) => t.file),
+    findings,
+    errors: open.filter((f) => f.severity === 'error').length,
+    warnings: open.filter((f) => f.severity === 'warning').length,
+  };
+}
+
+function fileAt(file: string): MigrationFile {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MigratorError('usage', `${file} cannot be read: ${(err as Error).message}`, { file });
+  }
+  const dir = readMigrationFiles(path.dirname(file)).find((m) => m.file === path.resolve(file));
+  if (!dir) {
+    throw new MigratorError('invalid_migration_file', `${file} is not a migration file (expected <13-digit timestamp>-<Name>.ts exporting class <Name><timestamp>)`, { file });
+  }
+  return { ...dir, source, checksum: checksumOf(source) };
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { MigrationDataSource } from '../db/migration-data-source';
+import { MigratorError } from './errors';
+import { CHECKSUMS_TABLE } from './history';
+import type { Migrator } from './migrator';
+import { schemaSnapshot, snapshotDifference } from './schema-snapshot';
+import { diffSchema } from './schema-diff';
+
+export interface RehearsalStep {
+  readonly migration: string;
+  readonly step: 'up' | 'down' | 'up again';
+  readonly ok: boolean;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+export interface RehearsalReport {
+  readonly ok: boolean;
+  readonly scratchDatabase: string;
+  /** Migrations replayed to reach the real database's current state. */
+  readonly replayed: readonly string[];
+  readonly steps: readonly RehearsalStep[];
+  /** Per migration: schema differences left by down() (it should restore the schema exactly). */
+  readonly downLeftovers: Readonly<Record<string, readonly string[]>>;
+  /** Statements still needed to reach the entities after all pending migrations. */
+  readonly drift: readonly string[];
+  readonly compared: string;
+  readonly dropped: boolean;
+  readonly durationMs: number;
+}
+
+/**
+ * Rehearses the pending migrations on a scratch database on the same server: the real database's
+ * applied migrations are replayed there, then each pending migration runs up, down and up again,
+ * and the result is compared with the entities. The scratch database is dropped even on failure;
+ * the real database is only read (its history).
+ */
+export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (line: string) => void } = {}): Promise<RehearsalReport> {
+  const started = performance.now();
+  const say = opts.onProgress ?? (() => undefined);
+  const state = await real.migrator().status();
+  if (state.problems.length) {
+    throw new MigratorError(state.problems[0]!.code, `cannot rehearse: ${state.problems[0]!.message}`, { problems: state.problems });
+  }
+  const realDb = new URL(real.url).pathname.slice(1);
+  const scratch = `${realDb}_rehearse_${randomBytes(4).toString('hex')}`.slice(0, 63);
+  const scratchUrl = new URL(real.url);
+  scratchUrl.pathname = `/${scratch}`;
+  const ident = `"${scratch.replace(/"/g, '""')}"`;
+  say(`creating scratch database ${scratch}`);
+  await real.query(`CREATE DATABASE ${ident}`);
+  let dropped = false;
+  try {
+    const ds = new MigrationDataSource(real.config, scratchUrl.toString(), { migrationsDir: real.migrationsDir, loadMigrations: false });
+    await ds.initialize();
+    try {
+      const migrator = ds.migrator('rehearse', () => undefined);
+      const applied = state.migrations.filter((m) => m.applied).sort((a, b) => (a.appliedOrder ?? 0) - (b.appliedOrder ?? 0));
+      say(`replaying ${applied.length} applied migration(s)`);
+      const replay = await migrator.up({ only: applied.map((m) => m.name), allowOutOfOrder: true });
+      if (replay.error) throw new MigratorError('rehearsal_failed', `replaying the applied history failed: ${replay.error.message}`);
+      const steps: RehearsalStep[] = [];
+      const downLeftovers: Record<string, string[]> = {};
+      const ignore = [ds.options.migrationsTableName ?? 'migrations', CHECKSUMS_TABLE];
+      let failed = false;
+      for (const name of state.pending) {
+        const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));
+        for (const step of ['up', 'down', 'up again'] as const) {
+          const result = await runStep(migrator, step, name);
+          steps.push(result);
+          say(`${result.ok ? 'ok  ' : 'FAIL'} ${step.padEnd(8)} ${name} (${Math.round(result.durationMs)} ms)${result.error ? `: ${result.error}` : ''}`);
+          if (!result.ok) {
+            failed = true;
+            break;
+          }
+          if (step === 'down') {
+            const left = snapshotDifference(snapshot, await withRunner(ds, (r) => schemaSnapshot(r, ignore)));
+            if (left.length) {
+              downLeftovers[name] = left;
+              failed = true;
+            }
+          }
+        }
+        if (failed) break;
+      }
+      const diff = await diffSchema(ds);
+      const drift = failed ? [] : diff.up.map((q) => q.query);
+      return {
+        ok: !failed && drift.length === 0,
+        scratchDatabase: scratch,
+        replayed: applied.map((m) => m.name),
+        steps,
+        downLeftovers,
+        drift,
+        compared: diff.compared,
+        dropped: true,
+        durationMs: performance.now() - started,
+      };
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await real.query(`DROP DATABASE IF EXISTS ${ident} WITH (FORCE)`);
+    dropped = true;
+    say(`dropped scratch database ${scratch}${dropped ? '' : ' (FAILED: drop it by hand)'}`);
+  }
+}
+
+async function runStep(migrator: Migrator, step: RehearsalStep['step'], name: string): Promise<RehearsalStep> {
+  const t0 = performance.now();
+  try {
+    const result = step === 'down' ? await migrator.down({ steps: 1 }) : await migrator.up({ only: [name], allowOutOfOrder: true });
+    const ran = result.results.find((r) => r.name === name);
+    if (result.error) return { migration: name, step, ok: false, durationMs: performance.now() - t0, error: result.error.message };
+    if (!ran) return { migration: name, step, ok: false, durationMs: performance.now() - t0, error: `${name} did not run` };
+    return { migration: name, step, ok: true, durationMs: ran.durationMs };
+  } catch (err) {
+    return { migration: name, step, ok: false, durationMs: performance.now() - t0, error: (err as Error).message };
+  }
+}
+
+async function withRunner<T>(ds: MigrationDataSource, fn: (r: import('typeorm').QueryRunner) => Promise<T>): Promise<T> {
+  const runner = ds.createQueryRunner();
+  try {
+    return await fn(runner);
+  } finally {
+    await runner.release();
+  }
+}
