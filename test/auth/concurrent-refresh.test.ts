@@ -1,0 +1,105 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hashRefreshToken } from '../../src/auth/refresh-tokens';
+import { startTestApp, type TestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { register, uniqueEmail } from './helpers';
+
+/** Two instances of the service (two apps, two pools) on one database, as behind a load balancer. */
+describe('concurrent refreshes of one token across two service instances', () => {
+  let db: TestDatabase;
+  const instances: { t: TestApp; server: Server; url: string }[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    for (let i = 0; i < 2; i++) {
+      const t = await startTestApp(db.url, { DB_POOL_MAX: '10' });
+      const server = t.app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      instances.push({ t, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    }
+  });
+  afterAll(async () => {
+    for (const { t, server } of instances) {
+      await new Promise((resolve) => server.close(resolve));
+      await t.close();
+    }
+    await db.drop();
+  });
+
+  const refreshEverywhere = (token: string, count: number) =>
+    Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const res = await fetch(`${instances[i % 2]!.url}/api/v1/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refresh_token: token }),
+        });
+        return { status: res.status, body: (await res.json()) as { refresh_token?: string; error?: string } };
+      }),
+    );
+
+  const tokenCounts = async (sessionId: string) => {
+    const [row] = await instances[0]!.t.dataSource.query(
+      `SELECT count(*) FILTER (WHERE used_at IS NULL)::int AS live, count(*)::int AS total,
+              (SELECT revoked_at FROM sessions WHERE id = $1) AS revoked_at
+         FROM refresh_tokens WHERE session_id = $1`,
+      [sessionId],
+    );
+    return row as { live: number; total: number; revoked_at: Date | null };
+  };
+
+  it('20 at once all get 200 and one and the same new token, and the session keeps exactly one live token', async () => {
+    let token = (await register(instances[0]!.t.app, uniqueEmail('tabs'))).refresh_token;
+    const [{ session_id: sessionId }] = await instances[0]!.t.dataSource.query(
+      `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`,
+      [hashRefreshToken(token)],
+    );
+    // Several rounds, each starting from the token the previous round agreed on.
+    for (let round = 1; round <= 3; round++) {
+      const answers = await refreshEverywhere(token, 20);
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      const tokens = new Set(answers.map((a) => a.body.refresh_token));
+      expect(tokens.size).toBe(1);
+      const [next] = [...tokens];
+      expect(next).not.toBe(token);
+      token = next!;
+      const counts = await tokenCounts(sessionId);
+      expect(counts).toEqual({ live: 1, total: round + 1, revoked_at: null });
+    }
+  });
+
+  it('with the interval past, the same race yields one rotation and invalid_grant for the rest, never two live children', async () => {
+    const t = await startTestApp(db.url, { REFRESH_REUSE_INTERVAL_SECONDS: '0' });
+    const server = t.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const strictUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { refresh_token } = await register(t.app, uniqueEmail('strict'));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const res = await fetch(`${i % 2 ? strictUrl : instances[0]!.url}/api/v1/auth/refresh`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            // The second instance here runs with interval 0: every repeat is reuse there.
+            body: JSON.stringify({ refresh_token }),
+          });
+          return { status: res.status, body: (await res.json()) as { refresh_token?: string; error?: string } };
+        }),
+      );
+      const ok = answers.filter((a) => a.status === 200);
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(ok.map((a) => a.body.refresh_token)).size).toBe(1);
+      for (const a of answers.filter((x) => x.status !== 200)) expect(a.body.error).toBe('invalid_grant');
+      const [{ session_id: sessionId }] = await t.dataSource.query(`SELECT session_id FROM refresh_tokens WHERE token_hash = $1`, [
+        hashRefreshToken(refresh_token),
+      ]);
+      const counts = await tokenCounts(sessionId);
+      expect(counts.total).toBe(2);
+      expect(counts.live).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,151 @@
+import request from 'supertest';
+import { hashRefreshToken } from '../../src/auth/refresh-tokens';
+import { startTestApp, type TestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { bearer, register, uniqueEmail } from './helpers';
+
+const REFRESH = '/api/v1/auth/refresh';
+
+describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let noInterval: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await startTestApp(db.url);
+    noInterval = await startTestApp(db.url, { REFRESH_REUSE_INTERVAL_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await noInterval.close();
+    await db.drop();
+  });
+
+  const sessionOf = async (token: string) =>
+    (await t.dataSource.query(`SELECT session_id FROM refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(token)]))[0]
+      ?.session_id as string;
+  const sessionRow = async (id: string) =>
+    (await t.dataSource.query(`SELECT revoked_at, revoked_reason FROM sessions WHERE id = $1`, [id]))[0];
+  const liveTokens = async (sessionId: string) =>
+    Number(
+      (await t.dataSource.query(`SELECT count(*) FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL`, [sessionId]))[0]
+        .count,
+    );
+
+  it('stores refresh tokens only as SHA-256 hashes', async () => {
+    const { refresh_token } = await register(t.app, uniqueEmail());
+    const rows = await t.dataSource.query(`SELECT token_hash FROM refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(refresh_token)]);
+    expect(rows).toHaveLength(1);
+    const plain = await t.dataSource.query(`SELECT 1 FROM refresh_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, [refresh_token]);
+    expect(plain).toHaveLength(0);
+  });
+
+  it('rotates on every use: each refresh returns a new token and spends the old one', async () => {
+    const { refresh_token: first } = await register(t.app, uniqueEmail());
+    const second = await request(t.app).post(REFRESH).send({ refresh_token: first });
+    const third = await request(t.app).post(REFRESH).send({ refresh_token: second.body.refresh_token });
+    expect(second.status).toBe(200);
+    expect(third.status).toBe(200);
+    expect(new Set([first, second.body.refresh_token, third.body.refresh_token]).size).toBe(3);
+    expect(await liveTokens(await sessionOf(first))).toBe(1);
+  });
+
+  it('reuse of a rotated refresh token outside the interval revokes the whole session', async () => {
+    const { refresh_token: first } = await register(noInterval.app, uniqueEmail());
+    const rotated = await request(noInterval.app).post(REFRESH).send({ refresh_token: first });
+    expect(rotated.status).toBe(200);
+
+    const replay = await request(noInterval.app).post(REFRESH).send({ refresh_token: first });
+    expect(replay.status).toBe(400);
+    expect(replay.body.error).toBe('invalid_grant');
+    expect((await sessionRow(await sessionOf(first))).revoked_reason).toBe('refresh_token_reused');
+
+    // The legitimate holder's current token dies with the session, and so does its access token.
+    const current = await request(noInterval.app).post(REFRESH).send({ refresh_token: rotated.body.refresh_token });
+    expect(current.body.error).toBe('invalid_grant');
+    const me = await request(noInterval.app).get('/api/v1/auth/me').set(bearer(rotated.body.access_token));
+    expect(me.status).toBe(401);
+  });
+
+  it('the parent presented again within the interval gets the same current child, not a revocation', async () => {
+    const { refresh_token: first } = await register(t.app, uniqueEmail());
+    const a = await request(t.app).post(REFRESH).send({ refresh_token: first });
+    const b = await request(t.app).post(REFRESH).send({ refresh_token: first });
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(b.body.refresh_token).toBe(a.body.refresh_token);
+    expect(b.body.access_token).not.toBe(a.body.access_token);
+    const sessionId = await sessionOf(first);
+    expect((await sessionRow(sessionId)).revoked_at).toBeNull();
+    expect(await liveTokens(sessionId)).toBe(1);
+  });
+
+  it('a grandparent within the interval is still reuse once its child has been rotated', async () => {
+    const { refresh_token: first } = await register(t.app, uniqueEmail());
+    const second = await request(t.app).post(REFRESH).send({ refresh_token: first });
+    await request(t.app).post(REFRESH).send({ refresh_token: second.body.refresh_token });
+    const replay = await request(t.app).post(REFRESH).send({ refresh_token: first });
+    expect(replay.body.error).toBe('invalid_grant');
+    expect((await sessionRow(await sessionOf(first))).revoked_reason).toBe('refresh_token_reused');
+  });
+
+  it('the interval is measured from the rotation: past it, the parent is reuse', async () => {
+    const { refresh_token: first } = await register(t.app, uniqueEmail());
+    await request(t.app).post(REFRESH).send({ refresh_token: first });
+    // Move the rotation 11 s into the past instead of sleeping through the 10 s interval.
+    await t.dataSource.query(`UPDATE refresh_tokens SET used_at = used_at - interval '11 seconds' WHERE token_hash = $1`, [
+      hashRefreshToken(first),
+    ]);
+    const replay = await request(t.app).post(REFRESH).send({ refresh_token: first });
+    expect(replay.body.error).toBe('invalid_grant');
+  });
+
+  it('logout then refresh: the refresh token of a logged-out session is refused', async () => {
+    const { refresh_token, access_token } = await register(t.app, uniqueEmail());
+    expect((await request(t.app).post('/api/v1/auth/logout').set(bearer(access_token))).status).toBe(204);
+    const res = await request(t.app).post(REFRESH).send({ refresh_token });
+    expect(res.body.error).toBe('invalid_grant');
+  });
+
+  it('logout by refresh token, and a global logout ends every session of the user', async () => {
+    const email = uniqueEmail();
+    const one = await register(t.app, email);
+    const two = await request(t.app).post('/api/v1/auth/login').send({ email, password: 'correct horse battery staple' });
+    const three = await request(t.app).post('/api/v1/auth/login').send({ email, password: 'correct horse battery staple' });
+
+    expect((await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: one.refresh_token })).status).toBe(204);
+    expect((await request(t.app).post(REFRESH).send({ refresh_token: one.refresh_token })).body.error).toBe('invalid_grant');
+    expect((await request(t.app).post(REFRESH).send({ refresh_token: two.body.refresh_token })).status).toBe(200);
+
+    const global = await request(t.app).post('/api/v1/auth/logout').set(bearer(three.body.access_token)).send({ scope: 'global' });
+    expect(global.status).toBe(204);
+    const open = await t.dataSource.query(
+      `SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 AND s.revoked_at IS NULL`,
+      [email],
+    );
+    expect(Number(open[0].count)).toBe(0);
+  });
+
+  it('logging out twice is not an error', async () => {
+    const { access_token } = await register(t.app, uniqueEmail());
+    expect((await request(t.app).post('/api/v1/auth/logout').set(bearer(access_token))).status).toBe(204);
+    expect((await request(t.app).post('/api/v1/auth/logout').set(bearer(access_token))).status).toBe(204);
+  });
+
+  it('an expired refresh token is refused', async () => {
+    const { refresh_token } = await register(t.app, uniqueEmail());
+    await t.dataSource.query(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+      hashRefreshToken(refresh_token),
+    ]);
+    expect((await request(t.app).post(REFRESH).send({ refresh_token })).body.error).toBe('invalid_grant');
+  });
+
+  it('unknown and malformed refresh tokens answer invalid_grant', async () => {
+    for (const refresh_token of ['x', 'A'.repeat(43), 'not a token at all; DROP TABLE users', '\u0000'.repeat(43)]) {
+      const res = await request(t.app).post(REFRESH).send({ refresh_token });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_grant');
+    }
+  });
+});
