@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS entry point */
 // The package bin (`cathouse-migrate`): registers swc's TypeScript loader (no type-checking, so
 // start-up does not grow with src/migrations) and runs the CLI written in TypeScript.
 require('@swc-node/register');

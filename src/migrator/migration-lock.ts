@@ -94,6 +94,10 @@ export async function releaseMigrationLock(runner: QueryRunner): Promise<void> {
 export async function applySessionTimeouts(runner: QueryRunner, timeouts: SessionTimeouts): Promise<void> {
   await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.ddlLockTimeoutMs)}`);
   await runner.query(`SET statement_timeout = ${Math.trunc(timeouts.statementTimeoutMs)}`);
+  // Without this, a server backend whose client was killed mid-statement keeps running that
+  // statement (and holding the migration lock) until it ends; with it the server notices the
+  // dead client within a second and rolls back. PostgreSQL 14+; older servers just lack it.
+  await runner.query(`SET client_connection_check_interval = 1000`).catch(() => undefined);
 }
 
 export function sqlState(err: unknown): string | undefined {

@@ -49,7 +49,7 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
   const ident = `"${scratch.replace(/"/g, '""')}"`;
   say(`creating scratch database ${scratch}`);
   await real.query(`CREATE DATABASE ${ident}`);
-  let dropped = false;
+  let report: Omit<RehearsalReport, 'dropped'>;
   try {
     const ds = new MigrationDataSource(real.config, scratchUrl.toString(), { migrationsDir: real.migrationsDir, loadMigrations: false });
     await ds.initialize();
@@ -85,7 +85,7 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
       }
       const diff = await diffSchema(ds);
       const drift = failed ? [] : diff.up.map((q) => q.query);
-      return {
+      report = {
         ok: !failed && drift.length === 0,
         scratchDatabase: scratch,
         replayed: applied.map((m) => m.name),
@@ -93,17 +93,17 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
         downLeftovers,
         drift,
         compared: diff.compared,
-        dropped: true,
         durationMs: performance.now() - started,
       };
     } finally {
       await ds.destroy();
     }
   } finally {
+    // WITH (FORCE) ends any session a failed migration left on the scratch database.
     await real.query(`DROP DATABASE IF EXISTS ${ident} WITH (FORCE)`);
-    dropped = true;
-    say(`dropped scratch database ${scratch}${dropped ? '' : ' (FAILED: drop it by hand)'}`);
+    say(`dropped scratch database ${scratch}`);
   }
+  return { ...report, dropped: true };
 }
 
 async function runStep(migrator: Migrator, step: RehearsalStep['step'], name: string): Promise<RehearsalStep> {
