@@ -1,0 +1,123 @@
+import { startPgBouncer } from '../test/support/pgbouncer';
+import { inBatches, postJson, type BenchContext } from './lib/context';
+import { load, type LoadRequest, type LoadResult } from './lib/load';
+import { figure, type Figure } from './lib/results';
+
+export const REFRESH_SETTINGS = {
+  concurrency: 32,
+  duration_s: 10,
+  warmup_s: 2,
+  db_pool_max: 10,
+  pgbouncer_pool_size: 10,
+  pgbouncer_mode: 'transaction',
+  // Sessions rotate independently; twice the connections so one slow answer never starves another connection.
+  sessions: 64,
+  bcrypt_cost_for_setup: 4,
+};
+
+interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+}
+
+/**
+ * A pool of live refresh tokens, one per session: each request takes one, and its answer puts
+ * the rotated token back. A token is never presented twice, so every refresh is a real rotation.
+ */
+function refreshRequest(tokens: string[]): LoadRequest {
+  return {
+    method: 'POST',
+    path: '/api/v1/auth/refresh',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req, context) => {
+      const token = tokens.shift();
+      if (!token) throw new Error('the refresh benchmark ran out of live sessions: some refresh failed');
+      context.token = token;
+      return { ...req, body: JSON.stringify({ refresh_token: token }) };
+    },
+    onResponse: (status, body, context) => {
+      if (status === 200) tokens.push((JSON.parse(body) as TokenResponse).refresh_token);
+      else tokens.push(context.token as string); // counted in non2xx; the session stays in the pool
+    },
+  };
+}
+
+/**
+ * 2. Refresh and /me at concurrency 32, each beside a handler doing one `SELECT 1` through the
+ * same pool in the same process, directly and through PgBouncer in transaction mode.
+ */
+export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
+  const s = { ...REFRESH_SETTINGS, duration_s: ctx.seconds(REFRESH_SETTINGS.duration_s) };
+  const figures: Figure[] = [];
+  const bouncer = await startPgBouncer(ctx.serviceDbUrl, { poolSize: s.pgbouncer_pool_size });
+  try {
+    for (const [mode, databaseUrl] of [
+      ['direct', ctx.serviceDbUrl],
+      ['PgBouncer', bouncer.url],
+    ] as const) {
+      const service = await ctx.startService({
+        databaseUrl,
+        bcryptCost: s.bcrypt_cost_for_setup,
+        extra: { DB_POOL_MAX: String(s.db_pool_max) },
+      });
+      try {
+        const password = 'correct horse battery staple';
+        const email = `refresh-bench-${mode}-${Date.now()}@example.com`;
+        await postJson(`${service.url}/api/v1/auth/register`, { email, password }, 201);
+        const sessions = await inBatches(Array.from({ length: s.sessions }), 4, () =>
+          postJson<TokenResponse>(`${service.url}/api/v1/auth/login`, { email, password }, 200),
+        );
+        const tokens = sessions.map((t) => t.refresh_token);
+        const accessToken = sessions[0]!.access_token;
+
+        const run = (request: LoadRequest) =>
+          load({ url: service.url, connections: s.concurrency, durationS: s.duration_s, warmupS: s.warmup_s, request });
+        const baseline = await run({ method: 'GET', path: '/bench/select1' });
+        const refresh = await run(refreshRequest(tokens));
+        const me = await run({ method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
+        const baselineLabel = `SELECT 1 handler, ${mode}`;
+        const details = (r: LoadResult) => ({
+          p50_ms: r.p50_ms,
+          p99_ms: r.p99_ms,
+          max_ms: r.max_ms,
+          non2xx: r.non2xx,
+          errors: r.errors,
+          status_codes: r.status_codes,
+          baseline_p50_ms: baseline.p50_ms,
+          baseline_p99_ms: baseline.p99_ms,
+        });
+        for (const [what, r] of [
+          ['refresh', refresh],
+          ['me', me],
+        ] as const) {
+          const path = what === 'refresh' ? 'POST /refresh' : 'GET /me';
+          figures.push(
+            figure({
+              name: `${what}.${mode.toLowerCase()}.rps`,
+              label: `${path} req/s (c=${s.concurrency}, ${mode})`,
+              value: r.rps,
+              unit: 'req/s',
+              baseline: { label: baselineLabel, value: baseline.rps },
+              goal: { text: '≥ 50% of baseline', ratioAtLeast: 0.5 },
+              details: details(r),
+            }),
+            figure({
+              name: `${what}.${mode.toLowerCase()}.p99`,
+              label: `${path} p99 latency (c=${s.concurrency}, ${mode})`,
+              value: r.p99_ms,
+              unit: 'ms',
+              baseline: { label: baselineLabel, value: baseline.p99_ms },
+              goal: { text: '< 4× baseline p99', ratioBelow: 4 },
+              details: { p50_ms: r.p50_ms, baseline_p50_ms: baseline.p50_ms },
+            }),
+          );
+        }
+      } finally {
+        await service.stop();
+      }
+    }
+  } finally {
+    await bouncer.stop();
+  }
+  return figures;
+}

@@ -1,0 +1,91 @@
+/**
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations] [--quick]`
+ *
+ * Measures each figure of issue 5 beside a baseline from the same run, then writes
+ * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
+ * settings) and prints the table. Loopback only; one PostgreSQL for the whole run.
+ * Exit code 1 when a benchmark could not run (the others are still written).
+ */
+import 'reflect-metadata';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { benchCliStartup, CLI_SETTINGS } from './cli-startup';
+import { createBenchContext, POSTGRES_SETTINGS, type BenchContext } from './lib/context';
+import { machine, markdownReport, markdownTable, type BenchReport, type Figure } from './lib/results';
+import { benchLogin, LOGIN_SETTINGS, THREADPOOL } from './login';
+import { benchManyMigrations, MIGRATIONS_SETTINGS } from './many-migrations';
+import { benchRefresh, REFRESH_SETTINGS } from './refresh';
+import { benchVerify, VERIFY_SETTINGS } from './verify';
+
+const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
+  login: benchLogin,
+  refresh: benchRefresh,
+  verify: benchVerify,
+  cli: benchCliStartup,
+  migrations: benchManyMigrations,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const unknown = (only ?? []).filter((b) => !(b in BENCHES));
+  if (unknown.length) {
+    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+  const selected = only ?? Object.keys(BENCHES);
+
+  const report: BenchReport = {
+    generated_at: new Date().toISOString(),
+    machine: machine(),
+    settings: {
+      quick,
+      durations_scaled_for_quick: quick ? 'durations / 4 (at least 2 s)' : false,
+      postgres: { ...POSTGRES_SETTINGS, fsync: 'on (default)', synchronous_commit: 'on (default)' },
+      uv_threadpool_size: THREADPOOL,
+      load_generator: 'autocannon 9 (in the runner process; the service runs in its own process)',
+      login: LOGIN_SETTINGS,
+      refresh: REFRESH_SETTINGS,
+      verify: VERIFY_SETTINGS,
+      cli: CLI_SETTINGS,
+      migrations: MIGRATIONS_SETTINGS,
+    },
+    results: [],
+    skipped: [],
+  };
+
+  const ctx = await createBenchContext(quick);
+  try {
+    for (const name of selected) {
+      const started = Date.now();
+      process.stderr.write(`bench: ${name}...\n`);
+      try {
+        const figures = await BENCHES[name]!(ctx);
+        report.results.push(...figures);
+        process.stderr.write(`bench: ${name} done in ${Math.round((Date.now() - started) / 1000)} s\n`);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+        report.skipped.push({ bench: name, reason });
+        process.stderr.write(`bench: ${name} could not run: ${reason}\n`);
+      }
+    }
+  } finally {
+    await ctx.close();
+  }
+
+  const dir = __dirname;
+  await writeFile(path.join(dir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(path.join(dir, 'results.md'), markdownReport(report));
+  process.stdout.write(`\n${markdownTable(report)}\n\n`);
+  if (report.skipped.length) {
+    for (const s of report.skipped) process.stdout.write(`not measured: ${s.bench}: ${s.reason}\n`);
+  }
+  process.stdout.write(`written: bench/results.md, bench/results.json\n`);
+  process.exit(report.skipped.length ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+/**
+ * The auth service as `npm start` runs it, plus two routes for the benchmarks, in the same
+ * process and over the same pool: GET /bench/select1 (the baseline: one `SELECT 1` through the
+ * service's DataSource, behind the same Express and the same pool) and GET /bench/event-loop
+ * (the event-loop delay since the last call, to show whether anything blocks it).
+ *
+ * The real app is taken from the server startService() built, so this file does not depend on
+ * createApp's dependencies; the baseline routes sit in an outer Express app that mounts it.
+ */
+import 'reflect-metadata';
+import express from 'express';
+import type { RequestListener } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/logging/logger';
+import { startService } from '../src/server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const service = await startService(config, createLogger(config.log.level));
+  const [app] = service.server.listeners('request') as RequestListener[];
+  if (!app) throw new Error('startService() returned a server without a request listener');
+
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.get('/bench/select1', async (_req, res, next) => {
+    try {
+      await service.dataSource.query('SELECT 1');
+      res.json({ ok: true });
+    } catch (err) {
+      next(err);
+    }
+  });
+  outer.get('/bench/event-loop', (_req, res) => {
+    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+    res.json({ p50_ms: ms(delay.percentile(50)), p99_ms: ms(delay.percentile(99)), max_ms: ms(delay.max), mean_ms: ms(delay.mean) });
+    delay.reset();
+  });
+  outer.use(app as unknown as express.RequestHandler);
+
+  service.server.removeAllListeners('request');
+  service.server.on('request', outer);
+
+  const stop = () => {
+    void service.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench server could not start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
