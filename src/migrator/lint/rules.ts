@@ -165,7 +165,10 @@ export function checkStatement(stmt: Node, ctx: StatementContext): RawFinding[] 
       break;
     }
     case 'DropStmt': {
-      const objects = ((node.objects as unknown[]) ?? []).map((o) => nameList((o as { List?: { items?: unknown[] } }).List?.items ?? []));
+      // Tables and indexes are named by a List of strings; types by a TypeName.
+      const objects = ((node.objects as Node[]) ?? []).map((o) =>
+        nameList((o.List as { items?: unknown[] } | undefined)?.items ?? (o.TypeName as { names?: unknown[] } | undefined)?.names ?? []),
+      );
       const type = node.removeType;
       if (type === 'OBJECT_TABLE') {
         for (const t of objects) {

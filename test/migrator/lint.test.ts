@@ -1,0 +1,107 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { lintMigrations, type LintFinding } from '../../src/migrator/lint/lint';
+import { RULES, type RuleId } from '../../src/migrator/lint/rules';
+import { ROOT, migrate } from './support/cli';
+
+const FIXTURES = path.resolve(__dirname, 'fixtures');
+const filesOf = (set: string) => readdirSync(path.join(FIXTURES, set)).map((f) => path.join(FIXTURES, set, f));
+const lintFile = async (file: string) => (await lintMigrations({ migrationsDir: path.dirname(file), files: [file] })).findings;
+const open = (findings: readonly LintFinding[]) => findings.filter((f) => !f.acknowledged);
+
+describe('lint: one real migration file per rule', () => {
+  // Each fixture in fixtures/lint/ is a migration that breaks exactly the rule its comment names.
+  const cases = filesOf('lint').map((file) => {
+    const rule = /triggers ([a-z-]+)/.exec(require('node:fs').readFileSync(file, 'utf8'))![1] as RuleId;
+    return [rule, file] as const;
+  });
+
+  it('covers every squawk rule the issue names, plus enum value removal', () => {
+    expect(cases.map(([rule]) => rule).sort()).toEqual(
+      [
+        'adding-field-with-default',
+        'adding-foreign-key-constraint',
+        'adding-not-nullable-field',
+        'adding-required-field',
+        'ban-concurrent-index-creation-in-transaction',
+        'ban-drop-column',
+        'ban-drop-table',
+        'ban-enum-value-removal',
+        'changing-column-type',
+        'constraint-missing-not-valid',
+        'disallowed-unique-constraint',
+        'prefer-robust-stmts',
+        'renaming-column',
+        'renaming-table',
+        'require-concurrent-index-creation',
+        'require-concurrent-index-deletion',
+      ].sort(),
+    );
+  });
+
+  it.each(cases)('%s is reported with its severity, the file and line, and the safe alternative', async (rule, file) => {
+    const findings = await lintFile(file);
+    const finding = findings.find((f) => f.rule === rule);
+    expect(finding).toMatchObject({
+      severity: RULES[rule].severity,
+      file,
+      fix: RULES[rule].fix,
+      acknowledged: null,
+    });
+    expect(finding!.line).toBeGreaterThan(1);
+    expect(finding!.statement.length).toBeGreaterThan(0);
+  });
+
+  it('reports a volatile default but not the enum recreation statements as anything else than enum value removal', async () => {
+    const enumFindings = await lintFile(cases.find(([r]) => r === 'ban-enum-value-removal')![1]);
+    expect(enumFindings.map((f) => f.rule)).toEqual(['changing-column-type', 'ban-enum-value-removal']);
+    expect(enumFindings[1]!.detail).toContain('cat_status');
+  });
+});
+
+describe('lint: what it does not flag', () => {
+  it('passes the safe forms: new tables, nullable or constant-default columns, NOT VALID, validation later, concurrent indexes', async () => {
+    const report = await lintMigrations({ migrationsDir: path.join(FIXTURES, 'lint-safe'), files: filesOf('lint-safe') });
+    expect(report.findings).toEqual([]);
+    expect(report.errors).toBe(0);
+  });
+
+  it("passes this project's own migrations", async () => {
+    const dir = path.join(ROOT, 'src/migrations');
+    const report = await lintMigrations({ migrationsDir: dir });
+    expect(report.files).toHaveLength(readdirSync(dir).filter((f) => /^\d{13}-.*\.ts$/.test(f)).length);
+    expect(open(report.findings).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('lint: acknowledgements and the CLI', () => {
+  it('accepts an error acknowledged in the migration with a reason', async () => {
+    const findings = await lintFile(path.join(FIXTURES, 'lint-ack/1700000300001-DropLegacyColumn.ts'));
+    expect(findings).toEqual([
+      expect.objectContaining({ rule: 'ban-drop-column', acknowledged: 'description has been unused by every service since release 41' }),
+    ]);
+  });
+
+  it('does not accept an acknowledgement without a reason', async () => {
+    const findings = await lintFile(path.join(FIXTURES, 'lint-ack/1700000300002-AckWithoutReason.ts'));
+    expect(open(findings).map((f) => f.rule).sort()).toEqual(['ack-without-reason', 'ban-drop-table']);
+  });
+
+  it('says when a migration cannot be linted without a database (schema API), as a warning', async () => {
+    const findings = await lintFile(path.join(FIXTURES, 'lint-ack/1700000300003-SchemaApi.ts'));
+    expect(findings).toEqual([expect.objectContaining({ rule: 'cannot-lint', severity: 'warning' })]);
+  });
+
+  it('`lint FILE` exits 1 on an unacknowledged error, 0 on an acknowledged one, and prints the way out', async () => {
+    const bad = await migrate(['lint', path.join(FIXTURES, 'lint/1700000100004-DropColumn.ts')], {}).done;
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/1700000100004-DropColumn\.ts:\d+: error ban-drop-column: cats\.description dropped/);
+    expect(bad.stdout).toContain('fix: stop using the column');
+    expect(bad.stdout).toContain('// migration-lint-ack: ban-drop-column -- <reason>');
+    const acked = await migrate(['lint', path.join(FIXTURES, 'lint-ack/1700000300001-DropLegacyColumn.ts')], {}).done;
+    expect(acked.code).toBe(0);
+    expect(acked.stdout).toContain('acknowledged (description has been unused');
+    const json = await migrate(['lint', '--json', path.join(FIXTURES, 'lint/1700000100010-RenameTable.ts')], {}).done;
+    expect(JSON.parse(json.stdout)).toMatchObject({ errors: 1, findings: [{ rule: 'renaming-table' }] });
+  }, 30_000);
+});
