@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { lintMigrations, type LintFinding } from '../../src/migrator/lint/lint';
 import { RULES, type RuleId } from '../../src/migrator/lint/rules';
@@ -12,7 +12,7 @@ const open = (findings: readonly LintFinding[]) => findings.filter((f) => !f.ack
 describe('lint: one real migration file per rule', () => {
   // Each fixture in fixtures/lint/ is a migration that breaks exactly the rule its comment names.
   const cases = filesOf('lint').map((file) => {
-    const rule = /triggers ([a-z-]+)/.exec(require('node:fs').readFileSync(file, 'utf8'))![1] as RuleId;
+    const rule = /triggers ([a-z-]+)/.exec(readFileSync(file, 'utf8'))![1] as RuleId;
     return [rule, file] as const;
   });
 
