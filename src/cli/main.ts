@@ -21,6 +21,17 @@ import { formatHistory, formatRun, formatStamp, formatStatus, ms } from './forma
 
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
 
+// TypeORM's schema builder sends several catalog queries at once on one client, which pg 8
+// queues correctly but now warns about; the warning would break the one-line output of
+// generate/check. Only that exact warning is dropped.
+const QUEUED_QUERY_WARNING = 'Calling client.query() when the client is already executing a query';
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const text = typeof warning === 'string' ? warning : warning.message;
+  if (text.startsWith(QUEUED_QUERY_WARNING)) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
 const USAGE = `usage: npm run migrate -- <command> [options]
 
   status                       current revision, pending migrations, problems

@@ -13,6 +13,17 @@ export interface MigrationsDir {
   remove(): void;
 }
 
+const PROJECT_MIGRATIONS = path.resolve(__dirname, '../../../src/migrations');
+
+/** A copy of this project's migrations (src/migrations) plus fixture sets, for commands that write files. */
+export function projectMigrationsDir(...sets: string[]): MigrationsDir {
+  const copy = migrationsDir(...sets);
+  for (const f of readdirSync(PROJECT_MIGRATIONS)) {
+    if (/^\d{13}-.*\.ts$/.test(f)) copyFileSync(path.join(PROJECT_MIGRATIONS, f), path.join(copy.dir, f));
+  }
+  return copy;
+}
+
 /** A fresh migrations directory holding the fixture migrations of the named sets (`basic`, `slow`, ...). */
 export function migrationsDir(...sets: string[]): MigrationsDir {
   const dir = path.join(SCRATCH, randomBytes(6).toString('hex'));

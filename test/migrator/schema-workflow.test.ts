@@ -1,0 +1,162 @@
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { MigrationDataSource } from '../../src/db/migration-data-source';
+import { adminUrl } from '../support/env';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { testConfig } from '../support/env';
+import { migrate } from './support/cli';
+import { projectMigrationsDir, type MigrationsDir } from './support/fixtures';
+
+/** generate, check, create and rehearse: the commands that compare entities, migrations and database. */
+
+async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function upTo(url: string, dir: string, target?: string) {
+  const ds = new MigrationDataSource(testConfig(), url, { migrationsDir: dir, loadMigrations: false, loadEntities: false });
+  await ds.initialize();
+  try {
+    const result = await ds.migrator().up({ target });
+    if (result.error) throw result.error;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+const migrationFiles = (dir: string) => readdirSync(dir).filter((f) => /^\d{13}-/.test(f)).sort();
+
+describe('generate, check, create and rehearse against the entities of all four services', () => {
+  let db: TestDatabase;
+  let dir: MigrationsDir;
+  const env = () => ({ MIGRATION_DATABASE_URL: db.url });
+
+  beforeEach(async () => {
+    db = await createTestDatabase({ migrated: false });
+    dir = projectMigrationsDir();
+  });
+  afterEach(async () => {
+    await db.drop();
+    dir.remove();
+  });
+
+  it('generate right after applying finds nothing, and says in one line what it compared', async () => {
+    await upTo(db.url, dir.dir);
+    const r = await migrate(['generate', 'nothing-here', '--dir', dir.dir], env()).done;
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`nothing to generate: compared \\d+ entities \\(auth \\d+, @cathouse/catalog 2, @cathouse/installation 2, @cathouse/proxy 1\\) with database ${db.name} at 127.0.0.1:\\d+`),
+    );
+    expect(migrationFiles(dir.dir)).toHaveLength(migrationFiles(path.resolve(__dirname, '../../src/migrations')).length);
+  }, 60_000);
+
+  it('generate writes the missing change and lints it; after applying it a second generate finds nothing', async () => {
+    await upTo(db.url, dir.dir);
+    // The database lost an index and a column the entities declare: generate must put them back.
+    await sql(db.url, `DROP INDEX idx_cats_status; ALTER TABLE sessions DROP COLUMN user_agent`);
+    const first = await migrate(['generate', 'restore-drift', '--dir', dir.dir], env()).done;
+    expect(first.stdout).toMatch(/generated .*-RestoreDrift\.ts \(RestoreDrift\d{13}\) with 2 statement\(s\)/);
+    expect(first.stdout).toContain('error require-concurrent-index-creation');
+    expect(first.code).toBe(1); // an unacknowledged lint error
+    const file = migrationFiles(dir.dir).find((f) => f.endsWith('-RestoreDrift.ts'))!;
+    const source = readFileSync(path.join(dir.dir, file), 'utf8');
+    expect(source).toContain('CREATE INDEX "idx_cats_status" ON "cats"');
+    expect(source).toContain('ALTER TABLE "sessions" ADD "user_agent" character varying(512)');
+    const up = await migrate(['up', '--dir', dir.dir], env()).done;
+    expect(up.code).toBe(0);
+    const second = await migrate(['generate', 'again', '--dir', dir.dir], env()).done;
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('nothing to generate');
+  }, 90_000);
+
+  it('check passes at head with no drift, and fails with a readable list on pending, hand-made drift and edited files', async () => {
+    await upTo(db.url, dir.dir);
+    const clean = await migrate(['check', '--dir', dir.dir], env()).done;
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('ok: no pending migrations, no drift, history intact');
+
+    await sql(db.url, `ALTER TABLE cats ADD COLUMN added_by_hand integer`);
+    const drift = await migrate(['check', '--dir', dir.dir], env()).done;
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).toContain('drift: the database differs from the entities');
+    expect(drift.stdout).toContain('ALTER TABLE "cats" DROP COLUMN "added_by_hand"');
+    await sql(db.url, `ALTER TABLE cats DROP COLUMN added_by_hand`);
+
+    const first = migrationFiles(dir.dir)[0]!;
+    appendFileSync(path.join(dir.dir, first), '\n// edited\n');
+    const edited = await migrate(['check', '--json', '--dir', dir.dir], env()).done;
+    expect(edited.code).toBe(1);
+    expect(JSON.parse(edited.stdout)).toMatchObject({ ok: false, problems: [{ code: 'checksum_mismatch' }], drift: [] });
+  }, 90_000);
+
+  it('check reports pending migrations', async () => {
+    const files = migrationFiles(dir.dir);
+    await upTo(db.url, dir.dir, files[0]!.slice(0, 13));
+    const r = await migrate(['check', '--dir', dir.dir], env()).done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`pending migrations (${files.length - 1})`);
+  }, 60_000);
+
+  it('create writes an empty migration with up and down, newer than every existing one', async () => {
+    const r = await migrate(['create', 'add cat-ratings', '--dir', dir.dir, '--json'], env()).done;
+    expect(r.code).toBe(0);
+    const created = JSON.parse(r.stdout);
+    expect(created.name).toMatch(/^AddCatRatings\d{13}$/);
+    const source = readFileSync(created.file, 'utf8');
+    expect(source).toContain(`export class ${created.name} implements MigrationInterface`);
+    expect(source).toContain('public async down(queryRunner: QueryRunner)');
+    expect(migrationFiles(dir.dir).at(-1)).toBe(path.basename(created.file));
+  });
+
+  describe('rehearse', () => {
+    const scratchDatabases = async () =>
+      (await sql(adminUrl(), `SELECT datname FROM pg_database WHERE datname LIKE '${db.name}_rehearse_%'`)).map((r) => r.datname);
+
+    it('runs each pending migration up, down, up on a scratch database, compares with the entities, drops it, and leaves the real one alone', async () => {
+      const files = migrationFiles(dir.dir);
+      await upTo(db.url, dir.dir, files[0]!.slice(0, 13));
+      const r = await migrate(['rehearse', '--dir', dir.dir, '--json'], env()).done;
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report.ok).toBe(true);
+      expect(report.replayed).toHaveLength(1);
+      expect(report.steps.map((s: { step: string }) => s.step)).toEqual(
+        files.slice(1).flatMap(() => ['up', 'down', 'up again']),
+      );
+      expect(report.drift).toEqual([]);
+      expect(await scratchDatabases()).toEqual([]);
+      const applied = await sql(db.url, `SELECT name FROM migrations`);
+      expect(applied).toHaveLength(1);
+    }, 90_000);
+
+    it('fails when down() does not restore the schema, names what it left, and still drops the scratch database', async () => {
+      await upTo(db.url, dir.dir);
+      dir.add('bad-down');
+      const r = await migrate(['rehearse', '--dir', dir.dir], env()).done;
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('FAIL ForgetfulDown1799000000001: down() did not restore the schema:');
+      expect(r.stdout).toContain('+ column cats.mood text');
+      expect(r.stdout).toContain('scratch database dropped; the real database was not changed');
+      expect(await scratchDatabases()).toEqual([]);
+      expect(await sql(db.url, `SELECT 1 FROM information_schema.columns WHERE column_name = 'mood'`)).toEqual([]);
+    }, 90_000);
+
+    it('reports a failing up() with the statement, and still drops the scratch database', async () => {
+      await upTo(db.url, dir.dir);
+      dir.add('bad-up');
+      const r = await migrate(['rehearse', '--dir', dir.dir], env()).done;
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/FAIL up\s+FailingUp1799000000002/);
+      expect(r.stdout).toContain('no_such_function');
+      expect(await scratchDatabases()).toEqual([]);
+    }, 90_000);
+  });
+});
