@@ -4,6 +4,11 @@
  * It maps the entities of auth and of @cathouse/catalog, @cathouse/installation and
  * @cathouse/proxy, over the direct endpoint MIGRATION_DATABASE_URL (the embedded
  * development server when unset).
+ *
+ * Its runMigrations()/undoLastMigration() go through src/migrator, so even the plain
+ * `typeorm migration:run|revert` takes the migration lock, refuses a pooler, and verifies and
+ * records checksums. `npm run migrate` builds the same MigrationDataSource itself, loading only
+ * what each command needs.
  */
 import 'reflect-metadata';
 import { loadConfig } from './src/config/config';

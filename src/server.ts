@@ -82,12 +82,23 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   return { url: `http://${host}:${port}`, database: maskUrl(runtimeUrl), server, dataSource, close };
 }
 
+/**
+ * Brings the embedded development database to head through the migrator: the same migration
+ * lock as `npm run migrate -- up` (two `npm start` at once apply each migration once), the same
+ * checksum and history checks, and only the pending migration files are loaded.
+ */
 async function applyMigrationsForDevelopment(config: Config, url: string, logger: Logger): Promise<void> {
-  const dataSource = new MigrationDataSource(config, url);
+  const dataSource = new MigrationDataSource(config, url, { loadMigrations: false, loadEntities: false });
   await dataSource.initialize();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations to the embedded database');
+    const result = await dataSource
+      .migrator('npm start', (event) => {
+        if (event.type === 'lock-wait') logger.info({ holder: event.holder }, event.message);
+      })
+      .up();
+    if (result.error) throw result.error;
+    const applied = result.results.map((r) => ({ name: r.name, ms: Math.round(r.durationMs) }));
+    if (applied.length) logger.info({ migrations: applied }, 'applied migrations to the embedded database');
   } finally {
     await dataSource.destroy();
   }
