@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { bearer, promoteToAdmin, register, uniqueEmail } from './helpers';
+import { promoteToAdmin, register, uniqueEmail } from './helpers';
 
 const PREFIX = '/api/v1/auth';
 const BODY_ENDPOINTS = ['/register', '/login', '/refresh', '/token', '/logout'] as const;

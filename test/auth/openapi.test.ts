@@ -1,0 +1,70 @@
+import request from 'supertest';
+import { RegisterRequest } from '../../src/http/openapi/schemas';
+import { startTestApp, type TestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+describe('GET /api/v1/auth/openapi.json', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  let doc: {
+    openapi: string;
+    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown; oneOf?: unknown[] }>; securitySchemes: Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await startTestApp(db.url);
+    const res = await request(t.app).get('/api/v1/auth/openapi.json');
+    expect(res.status).toBe(200);
+    doc = res.body;
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  it('is OpenAPI 3.1 and documents every endpoint of the contract', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(operations.sort()).toEqual(
+      [
+        'POST /api/v1/auth/register',
+        'POST /api/v1/auth/login',
+        'POST /api/v1/auth/refresh',
+        'POST /api/v1/auth/token',
+        'POST /api/v1/auth/logout',
+        'GET /api/v1/auth/me',
+        'PATCH /api/v1/auth/users/{id}',
+        'GET /.well-known/jwks.json',
+        'GET /api/v1/auth/health',
+        'GET /api/v1/auth/ready',
+        'GET /api/v1/auth/openapi.json',
+      ].sort(),
+    );
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('is generated from the validating schemas: same fields, same required ones, unknown fields refused', () => {
+    const schema = doc.components.schemas.RegisterRequest!;
+    expect(Object.keys(schema.properties!).sort()).toEqual(Object.keys(RegisterRequest.shape).sort());
+    expect(schema.required!.sort()).toEqual(['email', 'password']);
+    expect(schema.additionalProperties).toBe(false);
+    expect(doc.paths['/api/v1/auth/register']!.post!.requestBody!.content['application/json']!.schema.$ref).toBe(
+      '#/components/schemas/RegisterRequest',
+    );
+    expect(doc.components.schemas.TokenRequest!.oneOf).toHaveLength(2);
+    expect(Object.keys(doc.paths['/api/v1/auth/token']!.post!.requestBody!.content).sort()).toEqual([
+      'application/json',
+      'application/x-www-form-urlencoded',
+    ]);
+  });
+
+  it('documents errors as problem+json with their stable codes', () => {
+    const login = doc.paths['/api/v1/auth/login']!.post!.responses;
+    expect(Object.keys(login).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429']);
+    expect(login['429']!.content).toHaveProperty(['application/problem+json']);
+    const problem = doc.components.schemas.Problem!;
+    expect(problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'error']));
+  });
+});
