@@ -1,0 +1,167 @@
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { migrate, npmRun } from './support/cli';
+import { migrationsDir, type MigrationsDir } from './support/fixtures';
+
+/** The CLI shell: what each command prints, --json, and the exit codes 0 / 1 / 2. */
+describe('npm run migrate', () => {
+  let db: TestDatabase;
+  let dir: MigrationsDir;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    db = await createTestDatabase({ migrated: false });
+    dir = migrationsDir('basic');
+    env = { MIGRATION_DATABASE_URL: db.url };
+  });
+  afterEach(async () => {
+    await db.drop();
+    dir.remove();
+  });
+
+  const run = (...args: string[]) => migrate([...args, '--dir', dir.dir], env).done;
+  const applied = async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return (await client.query('SELECT name FROM migrations ORDER BY id')).rows.map((r) => r.name);
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('status shows current, head and pending; up applies with per-migration timings and a summary', async () => {
+    const before = await run('status');
+    expect(before.code).toBe(0);
+    expect(before.stdout).toContain('current: (base: nothing applied)');
+    expect(before.stdout).toContain('head:    CreateToys1700000000003');
+    expect(before.stdout).toContain('  [ ] AddKittenColor1700000000002');
+    const up = await run('up');
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/^applied {2}CreateKittens1700000000001 {2}\d+ ms$/m);
+    expect(up.stdout).toMatch(/3 migration\(s\) applied in \d+ ms/);
+    expect(up.stderr).toContain('[2/3] up AddKittenColor1700000000002 ...');
+    const again = await run('up');
+    expect(again.stdout).toContain('nothing to apply');
+    const after = await run('status', '--json');
+    expect(JSON.parse(after.stdout)).toMatchObject({ current: 'CreateToys1700000000003', pending: [], problems: [] });
+  });
+
+  it('up +N, down -N, down TARGET, down base, and stamp, each doing what it says', async () => {
+    expect((await run('up', '+2')).code).toBe(0);
+    expect(await applied()).toHaveLength(2);
+    await run('up');
+    const down = await run('down', '-2');
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/^reverted CreateToys1700000000003/m);
+    expect(await applied()).toEqual(['CreateKittens1700000000001']);
+    await run('up');
+    await run('down', '1700000000001');
+    expect(await applied()).toEqual(['CreateKittens1700000000001']);
+    await run('down', 'base');
+    expect(await applied()).toEqual([]);
+    const stamp = await run('stamp', 'head');
+    expect(stamp.stdout).toContain('current revision: CreateToys1700000000003; no SQL was run');
+    expect(await applied()).toHaveLength(3);
+  });
+
+  it('history --verbose lists every migration with when, how long, checksum and file', async () => {
+    await run('up', 'AddKitten');
+    const r = await run('history', '--verbose');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[ \] CreateToys1700000000003 \(head\)$/m);
+    expect(r.stdout).toMatch(/^\[x\] \(current\) AddKittenColor1700000000002$/m);
+    expect(r.stdout).toMatch(/applied: {2}\d{4}-\d\d-\d\dT.* by .*@.* via migrate in \d+ ms/);
+    expect(r.stdout).toMatch(/checksum: [0-9a-f]{16} \(ok\)/);
+    expect(r.stdout).toContain(path.join('1700000000001-CreateKittens.ts'));
+  });
+
+  it('up --sql and down --sql print the SQL with migration names as comments and change nothing', async () => {
+    const preview = await run('up', '--sql');
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain('-- AddKittenColor1700000000002 (up)\nBEGIN;\nALTER TABLE "kittens" ADD "color" character varying(20);');
+    expect(preview.stdout).toContain('-- 3 migration(s) previewed (up); nothing was changed');
+    await expect(applied()).rejects.toThrow('relation "migrations" does not exist');
+    await run('up');
+    const back = await run('down', 'base', '--sql');
+    expect(back.stdout).toContain('-- CreateKittens1700000000001 (down)\nBEGIN;\nDROP TABLE "kittens";\nDELETE FROM "migrations" WHERE "name" = \'CreateKittens1700000000001\';\nCOMMIT;');
+    expect(await applied()).toHaveLength(3);
+  });
+
+  it('exits 1 with the migration and statement when one fails, and 1 on a problem found', async () => {
+    dir.add('failing');
+    const failed = await run('up');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^FAILED {3}BrokenMigration1700000000004/m);
+    expect(failed.stdout).toContain('error: BrokenMigration1700000000004');
+    expect(failed.stdout).toContain('at statement: ALTER TABLE "no_such_table"');
+    appendFileSync(path.join(dir.dir, '1700000000001-CreateKittens.ts'), '// edited\n');
+    const status = await run('status');
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('checksum_mismatch: ');
+    const json = await run('up', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'checksum_mismatch' } });
+  });
+
+  it.each([
+    [['up', 'Create'], /target "Create" matches 2 migrations: CreateKittens1700000000001, CreateToys1700000000003/],
+    [['up', 'nope'], /no migration matches "nope"; known: /],
+    [['sideways'], /unknown command "sideways"/],
+    [['status', '--sql'], /--sql applies to up and down, not status/],
+    [['down', '-1', 'base'], /either -N or a TARGET, not both/],
+  ])('exits 2 with one line for bad usage: %j', async (args, message) => {
+    const r = await run(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await applied().catch(() => [])).toEqual([]);
+  });
+
+  it('exits 2 naming the variable for a bad configuration or an unreachable database', async () => {
+    const bad = await migrate(['status'], { MIGRATION_DATABASE_URL: 'mysql://nope' }).done;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: MIGRATION_DATABASE_URL: expected a URL like postgres:/);
+    const timeout = await migrate(['up'], { ...env, MIGRATION_LOCK_TIMEOUT_MS: 'soon' }).done;
+    expect(timeout.code).toBe(2);
+    expect(timeout.stderr).toContain('MIGRATION_LOCK_TIMEOUT_MS: expected a whole number');
+    const down = await migrate(['status'], { MIGRATION_DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/x' }).done;
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/cannot connect to MIGRATION_DATABASE_URL \(postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x\)/);
+    expect(down.stderr).not.toContain('secret');
+  });
+});
+
+describe('the plain TypeORM CLI keeps the same guarantees', () => {
+  it('migration:run refuses to run over an edited migration and migration:revert reverts one under the lock', async () => {
+    const db = await createTestDatabase({ migrated: false });
+    try {
+      const env = { MIGRATION_DATABASE_URL: db.url };
+      expect((await npmRun('migration:run', env).done).code).toBe(0);
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const { rows: before } = await client.query('SELECT name FROM migrations ORDER BY id');
+        // Simulate an edited file by recording a different checksum for the first migration.
+        await client.query(`UPDATE migration_checksums SET checksum = repeat('0', 64) WHERE name = $1`, [before[0].name]);
+        const refused = await npmRun('migration:run', env).done;
+        expect(refused.code).toBe(1);
+        expect(refused.stderr + refused.stdout).toContain('refusing to migrate');
+        await client.query(`DELETE FROM migration_checksums WHERE name = $1`, [before[0].name]);
+        const revert = await npmRun('migration:revert', env).done;
+        expect(revert.code).toBe(0);
+        const { rows: after } = await client.query('SELECT name FROM migrations ORDER BY id');
+        expect(after.map((r) => r.name)).toEqual(before.slice(0, -1).map((r) => r.name));
+        const { rows: sums } = await client.query('SELECT name, via FROM migration_checksums ORDER BY name');
+        // the reverted migration's checksum row went with it
+        expect(sums.map((r) => r.name)).not.toContain(before.at(-1).name);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+});
