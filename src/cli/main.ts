@@ -17,7 +17,7 @@ import { checkDatabase } from '../migrator/check';
 import { rehearse } from '../migrator/rehearsal';
 import { MigratorError, isMigratorError } from '../migrator/errors';
 import type { MigratorEvent } from '../migrator/migrator';
-import { formatHistory, formatRun, formatStamp, formatStatus, ms } from './format';
+import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
 
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
 
@@ -94,8 +94,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     const progress = (e: MigratorEvent) => {
       if (e.type === 'lock-wait') io.err(e.message);
-      else if (e.type === 'migration-start' && e.total > 1) io.err(`[${e.index + 1}/${e.total}] ${e.direction} ${e.name} ...`);
-      else if (e.type === 'migration-done') io.err(`  done in ${ms(e.durationMs)}`);
+      // One line as each migration starts, so a long one shows what is running; timings are in the summary.
+      else if (e.type === 'migration-start' && e.total > 1) io.err(`[${e.index + 1}/${e.total}] ${e.direction} ${e.name}`);
     };
     const print = (value: unknown, text: string) => io.out(json ? JSON.stringify(value, null, 2) : text);
     const expectArgs = (max: number, what: string) => {

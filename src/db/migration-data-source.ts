@@ -112,6 +112,19 @@ export class MigrationDataSource extends DataSource {
     return result.results.map((r) => new Migration(undefined, Number(r.name.slice(-13)), r.name));
   }
 
+  /**
+   * `typeorm migration:show`, read-only (TypeORM's own creates the history table, a write
+   * without the lock), in TypeORM's format, followed by any problem with the history.
+   */
+  override async showMigrations(): Promise<boolean> {
+    const state = await this.migrator().status();
+    for (const m of state.migrations) {
+      this.logger.logSchemaBuild(m.applied ? `[X] ${m.appliedOrder} ${m.name}` : `[ ] ${m.name}`);
+    }
+    for (const p of state.problems) this.logger.logSchemaBuild(`${p.code}: ${p.message}`);
+    return state.pending.length > 0;
+  }
+
   /** `typeorm migration:revert`: reverts the last applied migration under the migration lock. */
   override async undoLastMigration(options?: { transaction?: 'all' | 'none' | 'each'; fake?: boolean }): Promise<void> {
     if (options?.fake) {
