@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS configuration files (jest) load their siblings with require().
+    files: ['**/*.config.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/migrations/**'],
     rules: { '@typescript-eslint/no-unused-vars': 'off' },
   },
