@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
+import type { Logger } from '../logging/logger';
 import type { UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
@@ -55,6 +56,8 @@ export interface AuthServiceDeps {
   auth: Config['auth'];
   hasher?: PasswordHasher;
   throttle?: LoginThrottle;
+  /** Receives security events (refresh-token reuse) for monitoring. */
+  logger?: Logger;
 }
 
 /**
@@ -68,10 +71,12 @@ export class AuthService {
   private readonly hasher: PasswordHasher;
   private readonly throttle: LoginThrottle;
   private readonly sessionSettings: SessionSettings;
+  private readonly logger: Logger | undefined;
 
   constructor(deps: AuthServiceDeps) {
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
+    this.logger = deps.logger;
     this.auth = deps.auth;
     this.hasher = deps.hasher ?? createPasswordHasher(deps.auth.bcryptCost);
     this.throttle =
@@ -128,7 +133,10 @@ export class AuthService {
 
   /** Rotates a refresh token (see sessions.ts for reuse and the reuse interval). */
   async refresh(refreshToken: string): Promise<TokenGrant> {
-    const rotated = await rotateRefreshToken(this.dataSource, this.keys.tokenSecret, refreshToken, this.sessionSettings);
+    const rotated = await rotateRefreshToken(this.dataSource, this.keys.tokenSecret, refreshToken, this.sessionSettings, (reuse) =>
+      // A replayed refresh token means it leaked, or a client lost a response: worth an alert either way.
+      this.logger?.warn({ event: 'refresh_token_reuse', session_id: reuse.sessionId, user_id: reuse.userId }, 'refresh token reuse: session revoked'),
+    );
     return this.grant(rotated.userId, rotated.role, rotated);
   }
 

@@ -95,7 +95,10 @@ interface LockedSession {
   is_active: boolean;
 }
 
-type RotationOutcome = { kind: 'rotated'; token: RotatedRefreshToken } | { kind: 'reused' } | { kind: 'invalid' };
+type RotationOutcome =
+  | { kind: 'rotated'; token: RotatedRefreshToken }
+  | { kind: 'reused'; sessionId: string; userId: string }
+  | { kind: 'invalid' };
 
 /**
  * Exchanges a refresh token for its child: the token-refresh grant (RFC 6749 §6).
@@ -112,6 +115,7 @@ export async function rotateRefreshToken(
   secret: Buffer,
   presented: string,
   settings: SessionSettings,
+  onReuse?: (reuse: { sessionId: string; userId: string }) => void,
 ): Promise<RotatedRefreshToken> {
   if (!looksLikeRefreshToken(presented)) throw invalidGrant();
   const outcome = await dataSource.transaction(async (manager): Promise<RotationOutcome> => {
@@ -170,11 +174,12 @@ export async function rotateRefreshToken(
     }
 
     await revokeSessionWith(manager, session.id, 'refresh_token_reused');
-    return { kind: 'reused' };
+    return { kind: 'reused', sessionId: session.id, userId: session.user_id };
   });
 
   if (outcome.kind === 'rotated') return outcome.token;
   if (outcome.kind === 'reused') {
+    onReuse?.({ sessionId: outcome.sessionId, userId: outcome.userId });
     throw invalidGrant('The refresh token was already used; the session has been ended for safety. Log in again.');
   }
   throw invalidGrant();

@@ -33,11 +33,11 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth });
+  const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth, logger });
   let openApi: unknown;
   app.use(API_PREFIX, healthRoutes(dataSource));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
-    openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH, cookieMode: config.auth.refreshTokenCookie });
+    openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
   app.use(API_PREFIX, authRoutes({ service, config }));

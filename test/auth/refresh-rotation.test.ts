@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { hashRefreshToken } from '../../src/auth/refresh-tokens';
+import { createLogger } from '../../src/logging/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bearer, register, uniqueEmail } from './helpers';
@@ -10,11 +11,13 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
   let db: TestDatabase;
   let t: TestApp;
   let noInterval: TestApp;
+  const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     t = await startTestApp(db.url);
-    noInterval = await startTestApp(db.url, { REFRESH_REUSE_INTERVAL_SECONDS: '0' });
+    const logger = createLogger('warn', { write: (line: string) => logLines.push(JSON.parse(line)) });
+    noInterval = await startTestApp(db.url, { REFRESH_REUSE_INTERVAL_SECONDS: '0' }, { logger });
   });
   afterAll(async () => {
     await t.close();
@@ -59,7 +62,11 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     const replay = await request(noInterval.app).post(REFRESH).send({ refresh_token: first });
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('invalid_grant');
-    expect((await sessionRow(await sessionOf(first))).revoked_reason).toBe('refresh_token_reused');
+    const sessionId = await sessionOf(first);
+    expect((await sessionRow(sessionId)).revoked_reason).toBe('refresh_token_reused');
+    // Operators see it: a replayed refresh token is a leak until proven otherwise. The token itself is never logged.
+    expect(logLines).toContainEqual(expect.objectContaining({ event: 'refresh_token_reuse', session_id: sessionId }));
+    expect(JSON.stringify(logLines)).not.toContain(first);
 
     // The legitimate holder's current token dies with the session, and so does its access token.
     const current = await request(noInterval.app).post(REFRESH).send({ refresh_token: rotated.body.refresh_token });

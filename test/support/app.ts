@@ -5,7 +5,7 @@ import { generateSigningKeyPem } from '../../src/auth/signing-keys';
 import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/logging/logger';
+import { createLogger, type Logger } from '../../src/logging/logger';
 import { testConfig } from './env';
 
 export interface TestApp {
@@ -23,7 +23,11 @@ let processKey: string | undefined;
  * The real app over a real runtime DataSource on `databaseUrl`, for supertest. Unless `env`
  * names a key, the app signs with a key generated for this test process.
  */
-export async function startTestApp(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function startTestApp(
+  databaseUrl: string,
+  env: Record<string, string | undefined> = {},
+  { logger }: { logger?: Logger } = {},
+): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
     DATABASE_URL: databaseUrl,
@@ -33,6 +37,6 @@ export async function startTestApp(databaseUrl: string, env: Record<string, stri
   const authKeys = await loadAuthKeys(config);
   const dataSource = createRuntimeDataSource(databaseUrl, config.db);
   await dataSource.initialize();
-  const app = createApp({ config, dataSource, logger: createLogger(config.log.level), authKeys });
+  const app = createApp({ config, dataSource, logger: logger ?? createLogger(config.log.level), authKeys });
   return { app, config, dataSource, authKeys, close: () => dataSource.destroy() };
 }

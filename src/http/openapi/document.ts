@@ -42,7 +42,6 @@ const BODY_ERRORS: ErrorCode[] = ['invalid_request', 'invalid_json', 'unsupporte
 export interface DocumentOptions {
   apiPrefix: string;
   jwksPath: string;
-  cookieMode: boolean;
 }
 
 /** The OpenAPI 3.1 document of the auth API, generated from the zod schemas that validate requests. */
