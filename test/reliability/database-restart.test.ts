@@ -1,4 +1,4 @@
-import { expectFastFailures, outageSummary, readyRequest, runOutage } from './support/outage';
+import { expectFastFailures, openSessions, outageSummary, readyRequest, runOutage, sessionTraffic } from './support/outage';
 import { databaseAnswers, startOwnPostgres, type OwnPostgres } from './support/own-postgres';
 import { createSigningKey, productionEnv, startServiceProcess, type ServiceProcess, type SigningKey } from './support/service-process';
 import { report } from './support/traffic';
@@ -26,7 +26,7 @@ beforeAll(async () => {
     env: productionEnv({
       databaseUrl: pg.url,
       key,
-      extra: { DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_POOL_MAX: '5' },
+      extra: { DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_POOL_MAX: '5', LOG_LEVEL: 'error' },
     }),
   });
 });
@@ -37,45 +37,62 @@ afterAll(async () => {
   await key?.remove();
 });
 
+/** Workers 1-2 ask /ready, workers 3-6 are logged-in users refreshing and calling /me. */
+async function mixedTraffic() {
+  const users = sessionTraffic(service.url, await openSessions(service.url, 4), CLIENT_TIMEOUT_MS);
+  return { users, ready: readyRequest(service.url, CLIENT_TIMEOUT_MS) };
+}
+
 test('a stopped PostgreSQL gives fast 503s, /ready follows it, and the service recovers without a restart', async () => {
+  const { users, ready } = await mixedTraffic();
   const run = await runOutage({
     serviceUrl: service.url,
     breakIt: () => pg.stop(),
     repair: () => pg.start(),
     outageMs: 4000,
     clientTimeoutMs: CLIENT_TIMEOUT_MS,
-    send: readyRequest(service.url, CLIENT_TIMEOUT_MS),
+    send: (w, i) => (w <= 2 ? ready() : users.send(w, i)),
+    concurrency: 7,
   });
-  report('database restart', { ...outageSummary(run), hang_limit_ms: HANG_LIMIT_MS });
+  const sessionsAfter = await users.finalCheck();
+  report('database restart', { ...outageSummary(run), hang_limit_ms: HANG_LIMIT_MS, sessions_refresh_after: sessionsAfter });
 
-  expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS);
+  expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS, service.errorLog);
   const readyDuring = run.during.filter((s) => s.label === 'ready');
   expect(readyDuring.length).toBeGreaterThan(0);
   expect(readyDuring.filter((s) => s.status !== 503)).toEqual([]);
   expect(run.during.filter((s) => s.label === 'health' && s.status !== 200)).toEqual([]);
   expect(run.after.filter((s) => s.status !== 200)).toEqual([]);
+  // No session lost: a refresh that failed during the outage did not burn its token.
+  expect(sessionsAfter).toEqual(sessionsAfter.map(() => 200));
   expect(await databaseAnswers(pg.url)).toBe(true);
 });
 
 test('a frozen PostgreSQL (accepts nothing, answers nothing) gives 503 within the configured timeouts, then recovers', async () => {
+  const { users, ready } = await mixedTraffic();
   const run = await runOutage({
     serviceUrl: service.url,
     breakIt: () => pg.freeze(),
     repair: () => pg.thaw(),
     outageMs: 5000,
     clientTimeoutMs: CLIENT_TIMEOUT_MS,
-    send: readyRequest(service.url, CLIENT_TIMEOUT_MS),
+    send: (w, i) => (w <= 2 ? ready() : users.send(w, i)),
+    concurrency: 7,
   }).finally(() => pg.thaw());
+  const sessionsAfter = await users.finalCheck();
   report('database frozen (SIGSTOP)', {
+    sessions_refresh_after: sessionsAfter,
     ...outageSummary(run),
     configured_timeouts_ms: { connect: CONNECT_TIMEOUT_MS, query: QUERY_TIMEOUT_MS },
     hang_limit_ms: HANG_LIMIT_MS,
     whole_run_max_ms: Math.round(Math.max(...run.samples.map((s) => s.ms))),
   });
 
-  expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS);
+  expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS, service.errorLog);
   const readyDuring = run.during.filter((s) => s.label === 'ready');
   expect(readyDuring.length).toBeGreaterThan(0);
   expect(readyDuring.filter((s) => s.status !== 503)).toEqual([]);
   expect(run.after.filter((s) => s.status !== 200)).toEqual([]);
+  // No session lost: a refresh that failed during the outage did not burn its token.
+  expect(sessionsAfter).toEqual(sessionsAfter.map(() => 200));
 });

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { expectFastFailures, outageSummary, readyRequest, runOutage } from './support/outage';
+import { expectFastFailures, openSessions, outageSummary, readyRequest, runOutage, sessionTraffic } from './support/outage';
 import { startOwnPgBouncer, type OwnPgBouncer } from './support/own-pgbouncer';
 import { createSigningKey, productionEnv, startServiceProcess, type ServiceProcess, type SigningKey } from './support/service-process';
 import { report } from './support/traffic';
@@ -28,7 +28,7 @@ beforeAll(async () => {
     env: productionEnv({
       databaseUrl: bouncer.url,
       key,
-      extra: { DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_POOL_MAX: '5' },
+      extra: { DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_POOL_MAX: '5', LOG_LEVEL: 'error' },
     }),
   });
 });
@@ -40,21 +40,32 @@ afterAll(async () => {
   await key?.remove();
 });
 
+/** Workers 1-2 ask /ready, workers 3-6 are logged-in users refreshing and calling /me. */
+async function mixedTraffic() {
+  const users = sessionTraffic(service.url, await openSessions(service.url, 4), CLIENT_TIMEOUT_MS);
+  return { users, ready: readyRequest(service.url, CLIENT_TIMEOUT_MS) };
+}
+
 test('a PgBouncer restart gives fast 503s, /ready follows it, and the service recovers without a restart', async () => {
+  const { users, ready } = await mixedTraffic();
   const run = await runOutage({
     serviceUrl: service.url,
     breakIt: () => bouncer.stop(),
     repair: () => bouncer.start(),
     outageMs: 3000,
     clientTimeoutMs: CLIENT_TIMEOUT_MS,
-    send: readyRequest(service.url, CLIENT_TIMEOUT_MS),
+    send: (w, i) => (w <= 2 ? ready() : users.send(w, i)),
+    concurrency: 7,
   });
-  report('pgbouncer restart', { ...outageSummary(run), hang_limit_ms: HANG_LIMIT_MS });
+  const sessionsAfter = await users.finalCheck();
+  report('pgbouncer restart', { ...outageSummary(run), hang_limit_ms: HANG_LIMIT_MS, sessions_refresh_after: sessionsAfter });
 
-  expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS);
+  expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS, service.errorLog);
   const readyDuring = run.during.filter((s) => s.label === 'ready');
   expect(readyDuring.length).toBeGreaterThan(0);
   expect(readyDuring.filter((s) => s.status !== 503)).toEqual([]);
   expect(run.during.filter((s) => s.label === 'health' && s.status !== 200)).toEqual([]);
   expect(run.after.filter((s) => s.status !== 200)).toEqual([]);
+  // No session lost: a refresh that failed during the outage did not burn its token.
+  expect(sessionsAfter).toEqual(sessionsAfter.map(() => 200));
 });

@@ -79,8 +79,9 @@ export function readyRequest(serviceUrl: string, timeoutMs: number) {
 }
 
 /** No request hung (status 0 or slower than the limit), no 5xx but 503, every 503 a problem without a stack. */
-export function expectFastFailures(samples: readonly Sample[], hangLimitMs: number) {
+export function expectFastFailures(samples: readonly Sample[], hangLimitMs: number, serviceOutput?: () => string) {
   const bad = samples.filter((s) => s.status === 0 || (s.status >= 500 && s.status !== 503));
+  if (bad.length && serviceOutput) process.stdout.write(`[reliability] service error log:\n${serviceOutput()}\n`);
   expect(bad.slice(0, 5)).toEqual([]);
   const slow = samples.filter((s) => s.ms > hangLimitMs);
   expect(slow.slice(0, 5)).toEqual([]);
@@ -101,3 +102,66 @@ export function outageSummary(run: OutageRun) {
     after_recovery: tally(run.after),
   };
 }
+
+/**
+ * Traffic of logged-in users for the outage tests: each worker owns a session and alternates
+ * refresh and /me, keeping its current refresh token. A refresh that failed (503) leaves the token
+ * as it was, so after the outage every session must still refresh: none may be lost to it.
+ */
+export function sessionTraffic(serviceUrl: string, sessions: { refresh_token: string; access_token: string }[], timeoutMs: number) {
+  const state = sessions.map((s) => ({ ...s }));
+  const send = async (worker: number, i: number) => {
+    const s = state[worker % state.length]!;
+    if (i % 2 === 0) {
+      const r = await timedFetch(`${serviceUrl}/api/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: s.refresh_token }),
+        timeoutMs,
+      });
+      if (r.status === 200) {
+        const t = JSON.parse(r.body) as { refresh_token: string; access_token: string };
+        s.refresh_token = t.refresh_token;
+        s.access_token = t.access_token;
+      }
+      return { status: r.status, label: 'refresh', body: r.body };
+    }
+    const r = await timedFetch(`${serviceUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${s.access_token}` }, timeoutMs });
+    return { status: r.status, label: 'me', body: r.body };
+  };
+  /** Refreshes every session once more; the statuses, all 200 when no session was lost. */
+  const finalCheck = async () =>
+    Promise.all(
+      state.map(async (s) => {
+        const r = await timedFetch(`${serviceUrl}/api/v1/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refresh_token: s.refresh_token }),
+          timeoutMs,
+        });
+        return r.status;
+      }),
+    );
+  return { send, finalCheck };
+}
+
+/** Registers one user and opens `count` sessions for it. */
+export async function openSessions(serviceUrl: string, count: number): Promise<{ refresh_token: string; access_token: string }[]> {
+  const email = `outage-${Math.random().toString(36).slice(2)}@example.com`;
+  const password = 'correct horse battery staple';
+  const post = async (path: string) => {
+    const r = await timedFetch(`${serviceUrl}/api/v1/auth/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+      timeoutMs: 15_000,
+    });
+    if (r.status >= 300) throw new Error(`${path} answered ${r.status}: ${r.body}`);
+    return JSON.parse(r.body) as { refresh_token: string; access_token: string };
+  };
+  await post('register');
+  const sessions = [];
+  for (let i = 0; i < count; i++) sessions.push(await post('login'));
+  return sessions;
+}
+

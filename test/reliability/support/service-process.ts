@@ -14,6 +14,8 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** The last few kilobytes the process wrote to stdout and stderr. */
   output(): string;
+  /** Error-level log lines (not those of 503 answers), when LOG_LEVEL lets them through. */
+  errorLog(): string;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -55,8 +57,21 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let partial = '';
+  const errorLines: string[] = [];
   const append = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
-  child.stdout!.on('data', append);
+  // Error-level log lines (pino: level 50 and up), minus the per-request lines of 503s, kept whole.
+  const collectErrors = (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!.slice(-100_000);
+    for (const line of lines) {
+      if (/"level":(50|60)/.test(line) && !line.includes('failed with status code 503') && errorLines.length < 50) errorLines.push(line);
+    }
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    append(d);
+    collectErrors(d);
+  });
   child.stderr!.on('data', append);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
@@ -83,6 +98,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     port,
     child,
     output: () => output,
+    errorLog: () => errorLines.join('\n'),
     stop: async (graceMs = 10_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
