@@ -40,6 +40,11 @@ export class MigratorError extends Error {
   get kind(): 'usage' | 'problem' {
     return MIGRATOR_ERRORS[this.code];
   }
+
+  /** Results carry errors; `--json` must show their message, which Error keeps non-enumerable. */
+  toJSON(): { code: MigratorErrorCode; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
 }
 
 export function isMigratorError(err: unknown): err is MigratorError {

@@ -67,7 +67,10 @@ export async function acquireMigrationLock(
   const started = performance.now();
   const holder = await findLockHolder(runner);
   onWait(holder);
+  // While waiting, only MIGRATION_LOCK_TIMEOUT_MS applies: a short statement_timeout meant for
+  // DDL must not cut the wait short.
   await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.lockTimeoutMs)}`);
+  await runner.query(`SET statement_timeout = 0`);
   try {
     await runner.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK_KEY]);
   } catch (err) {
@@ -82,6 +85,7 @@ export async function acquireMigrationLock(
     );
   } finally {
     await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.ddlLockTimeoutMs)}`);
+    await runner.query(`SET statement_timeout = ${Math.trunc(timeouts.statementTimeoutMs)}`);
   }
   return { waitedMs: performance.now() - started };
 }

@@ -1,7 +1,8 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { findFreePort } from '../support/ports';
 import { migrate, npmRun } from './support/cli';
 import { migrationsDir, type MigrationsDir } from './support/fixtures';
 
@@ -97,6 +98,9 @@ describe('npm run migrate', () => {
     expect(failed.stdout).toMatch(/^FAILED {3}BrokenMigration1700000000004/m);
     expect(failed.stdout).toContain('error: BrokenMigration1700000000004');
     expect(failed.stdout).toContain('at statement: ALTER TABLE "no_such_table"');
+    const failedJson = JSON.parse((await run('up', '--json')).stdout);
+    expect(failedJson.results.map((r: { status: string }) => r.status)).toEqual(['failed']);
+    expect(failedJson.error).toMatchObject({ code: 'migration_failed', message: expect.stringContaining('BrokenMigration1700000000004') });
     appendFileSync(path.join(dir.dir, '1700000000001-CreateKittens.ts'), '// edited\n');
     const status = await run('status');
     expect(status.code).toBe(1);
@@ -164,4 +168,24 @@ describe('the plain TypeORM CLI keeps the same guarantees', () => {
       await db.drop();
     }
   }, 60_000);
+});
+
+describe('on the embedded default (no MIGRATION_DATABASE_URL)', () => {
+  it('starts the development server in DATA_DIR, migrates it, reports status, and stops it again', async () => {
+    const dir = migrationsDir('basic');
+    const dataDir = path.join(dir.dir, 'data');
+    const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await findFreePort()) };
+    try {
+      const up = await migrate(['up', '--dir', dir.dir], env).done;
+      expect(up.stderr).toBe('[1/3] up CreateKittens1700000000001\n[2/3] up AddKittenColor1700000000002\n[3/3] up CreateToys1700000000003\n');
+      expect(up.code).toBe(0);
+      const status = await migrate(['status', '--json', '--dir', dir.dir], env).done;
+      expect(JSON.parse(status.stdout)).toMatchObject({ current: 'CreateToys1700000000003', pending: [] });
+      const probe = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/postgres` });
+      await expect(probe.connect()).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      dir.remove();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -90,8 +90,10 @@ describe('one writer at a time', () => {
     try {
       await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       const { rows } = await holder.query('SELECT pg_backend_pid() AS pid');
-      const r = await migrate(['up'], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '700' }).done;
+      // a statement_timeout shorter than the lock timeout must not cut the wait short
+      const r = await migrate(['up'], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '700', MIGRATION_STATEMENT_TIMEOUT_MS: '100' }).done;
       expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`the migration lock is still held by pid ${rows[0].pid}`);
       expect(r.stderr).toContain(`waiting up to 700 ms (MIGRATION_LOCK_TIMEOUT_MS) for the migration lock held by pid ${rows[0].pid} (someone-else`);
       expect(r.stderr).toContain(`pg_terminate_backend(${rows[0].pid})`);
       expect(await query(db.url, `SELECT to_regclass('users') AS t`)).toEqual([{ t: null }]);
