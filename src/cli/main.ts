@@ -104,14 +104,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     const sqlOnly = () => {
       if (values.sql && command !== 'up' && command !== 'down') throw new UsageError(`--sql applies to up and down, not ${command}`);
     };
+    if (!['status', 'history', 'up', 'down', 'stamp', 'generate', 'create', 'lint', 'check', 'rehearse'].includes(command)) {
+      throw new UsageError(`unknown command "${command}"`);
+    }
     sqlOnly();
+    if (steps !== undefined && command !== 'down') throw new UsageError(`-${steps} applies to down; up takes +N`);
 
     const config = loadConfig();
     const migrationsDir = values.dir ? path.resolve(values.dir) : undefined;
     const needsEntities = ['generate', 'check', 'rehearse'].includes(command);
-    if (!['status', 'history', 'up', 'down', 'stamp', 'generate', 'create', 'lint', 'check', 'rehearse'].includes(command)) {
-      throw new UsageError(`unknown command "${command}"`);
-    }
     const opened: MigrationDataSource[] = [];
     const open = async (): Promise<MigrationDataSource> => {
       const ds = new MigrationDataSource(config, undefined, { migrationsDir, loadMigrations: false, loadEntities: needsEntities, onEvent: progress });
@@ -177,13 +178,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         case 'down': {
           expectArgs(1, 'at most one -N, TARGET or base');
           if (steps !== undefined && args.length) throw new UsageError('down takes either -N or a TARGET, not both');
-          const arg = args[0];
-          const numeric = arg && /^\d+$/.test(arg) && arg.length < 6 ? Number(arg) : undefined;
-          const result = await migrator.down({
-            steps: steps ?? numeric,
-            target: numeric === undefined ? arg : undefined,
-            dryRun: values.sql,
-          });
+          // A bare number is a timestamp prefix (a TARGET), as in Alembic; steps are always -N.
+          const result = await migrator.down({ steps, target: args[0], dryRun: values.sql });
           print(result, formatRun(result));
           return result.error ? EXIT.problem : EXIT.ok;
         }

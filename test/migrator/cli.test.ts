@@ -116,6 +116,7 @@ describe('npm run migrate', () => {
     [['sideways'], /unknown command "sideways"/],
     [['status', '--sql'], /--sql applies to up and down, not status/],
     [['down', '-1', 'base'], /either -N or a TARGET, not both/],
+    [['up', '-1'], /-1 applies to down; up takes \+N/],
   ])('exits 2 with one line for bad usage: %j', async (args, message) => {
     const r = await run(...args);
     expect(r.code).toBe(2);
