@@ -168,8 +168,14 @@ export class AuthService {
     }
     const owner = await findRefreshTokenOwner(this.dataSource, credential.refreshToken);
     if (!owner) return;
-    if (scope === 'global') await revokeUserSessions(this.dataSource, owner.userId, 'logout_global');
-    else await revokeSession(this.dataSource, owner.sessionId, 'logout');
+    if (scope === 'local') {
+      await revokeSession(this.dataSource, owner.sessionId, 'logout');
+      return;
+    }
+    // Ending every session takes a token of a live session: an old token from an ended one must
+    // not let whoever found it log the user out everywhere.
+    if (!owner.sessionLive) throw new AppError('invalid_grant', 'The refresh token belongs to a session that has ended.');
+    await revokeUserSessions(this.dataSource, owner.userId, 'logout_global');
   }
 
   async me(principal: Principal): Promise<PublicUser> {

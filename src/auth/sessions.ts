@@ -218,15 +218,16 @@ export async function revokeUserSessions(
 export async function findRefreshTokenOwner(
   dataSource: DataSource,
   presented: string,
-): Promise<{ sessionId: string; userId: string } | undefined> {
+): Promise<{ sessionId: string; userId: string; sessionLive: boolean } | undefined> {
   if (!looksLikeRefreshToken(presented)) return undefined;
-  const { rows } = await sql<{ session_id: string; user_id: string }>(
+  const { rows } = await sql<{ session_id: string; user_id: string; session_live: boolean }>(
     dataSource,
-    `SELECT rt.session_id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+    `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live
+       FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
     [hashRefreshToken(presented)],
   );
   const row = rows[0];
-  return row && { sessionId: row.session_id, userId: row.user_id };
+  return row && { sessionId: row.session_id, userId: row.user_id, sessionLive: row.session_live };
 }
 
 export interface LiveSession {

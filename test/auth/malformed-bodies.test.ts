@@ -161,6 +161,7 @@ describe('every malformed body is a 4xx problem+json with a stable code', () => 
       { method: 'POST', path: '/logout' },
       { method: 'PATCH', path: '/users/ADMIN' },
       { method: 'PATCH', path: '/users/not-a-uuid' },
+      { method: 'GET', path: '/me' },
     );
     const authorization = fc.oneof(fc.constant(undefined), fc.constant('ADMIN'), fc.string().map((s) => `Bearer ${s}`), fc.string());
 
@@ -171,7 +172,11 @@ describe('every malformed body is a 4xx problem+json with a stable code', () => 
           if (type) headers['content-type'] = type;
           if (auth === 'ADMIN') headers.authorization = `Bearer ${adminToken}`;
           else if (auth !== undefined && /^[\x20-\x7e]*$/.test(auth)) headers.authorization = auth;
-          const res = await fetch(base + target.path.replace('ADMIN', adminId), { method: target.method, headers, body: payload });
+          const res = await fetch(base + target.path.replace('ADMIN', adminId), {
+            method: target.method,
+            headers,
+            body: target.method === 'GET' ? undefined : payload,
+          });
           const text = await res.text();
           if (res.status >= 500) throw new Error(`${target.method} ${target.path} answered ${res.status}: ${text}`);
           if (res.status >= 400) {

@@ -134,6 +134,17 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     expect(Number(open[0].count)).toBe(0);
   });
 
+  it('a global logout by refresh token needs a live session: a token of an ended one cannot end the others', async () => {
+    const email = uniqueEmail();
+    const ended = await register(t.app, email);
+    await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: ended.refresh_token });
+    const live = await request(t.app).post('/api/v1/auth/login').send({ email, password: 'correct horse battery staple' });
+
+    const attempt = await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: ended.refresh_token, scope: 'global' });
+    expect(attempt.body.error).toBe('invalid_grant');
+    expect((await request(t.app).post(REFRESH).send({ refresh_token: live.body.refresh_token })).status).toBe(200);
+  });
+
   it('logging out twice is not an error', async () => {
     const { access_token } = await register(t.app, uniqueEmail());
     expect((await request(t.app).post('/api/v1/auth/logout').set(bearer(access_token))).status).toBe(204);

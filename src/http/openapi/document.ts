@@ -120,7 +120,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     description: 'Identify the session by its access token (Authorization: Bearer) or its refresh token (body, or the cookie in cookie mode). `{"scope":"global"}` ends every session of the user. Ending an ended session is not an error.',
     security: [{}, ...authenticated],
     request: { body: { required: false, ...json(LogoutRequest) } },
-    responses: { 204: { description: 'Logged out.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'csrf_failed') },
+    responses: { 204: { description: 'Logged out.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_grant', 'csrf_failed') },
   });
   registry.registerPath({
     method: 'get',
