@@ -2,7 +2,8 @@
  * The auth service as `npm start` runs it, plus two routes for the benchmarks, in the same
  * process and over the same pool: GET /bench/select1 (the baseline: one `SELECT 1` through the
  * service's DataSource, behind the same Express and the same pool) and GET /bench/event-loop
- * (the event-loop delay since the last call, to show whether anything blocks it).
+ * (the event-loop delay since the last call, to show whether anything blocks it), and GET
+ * /bench/process (memory and active handles, for the soak test).
  *
  * The real app is taken from the server startService() built, so this file does not depend on
  * createApp's dependencies; the baseline routes sit in an outer Express app that mounts it.
@@ -38,6 +39,21 @@ async function main(): Promise<void> {
     const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
     res.json({ p50_ms: ms(delay.percentile(50)), p99_ms: ms(delay.percentile(99)), max_ms: ms(delay.max), mean_ms: ms(delay.mean) });
     delay.reset();
+  });
+  // Memory and handles, after a full GC when the process runs with --expose-gc (the soak test does).
+  outer.get('/bench/process', (_req, res) => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const m = process.memoryUsage();
+    const resources = process.getActiveResourcesInfo();
+    res.json({
+      gc: Boolean(gc),
+      rss_mb: m.rss / 2 ** 20,
+      heap_used_mb: m.heapUsed / 2 ** 20,
+      external_mb: m.external / 2 ** 20,
+      handles: resources.length,
+      handle_types: resources.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r]: (acc[r] ?? 0) + 1 }), {}),
+    });
   });
   outer.use(app as unknown as express.RequestHandler);
 

@@ -25,6 +25,8 @@ export interface ServiceProcessOptions {
   env: Record<string, string | undefined>;
   /** Entry point relative to the repository; `src/main.ts` (npm start) unless a wrapper is needed. */
   script?: string;
+  /** Options for node itself, e.g. --expose-gc. */
+  nodeArgs?: string[];
   /** How long to wait for GET /api/v1/auth/health to answer. */
   startTimeoutMs?: number;
 }
@@ -51,7 +53,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   env.PORT = String(port);
 
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', options.script ?? 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', '@swc-node/register', options.script ?? 'src/main.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
