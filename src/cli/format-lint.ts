@@ -29,6 +29,7 @@ export function formatLint(report: LintReport): string {
 export function formatGenerated(g: GeneratedMigration): string {
   return [
     `generated ${rel(g.file)} (${g.name}) with ${g.up.length} statement(s); ${g.compared}`,
+    ...(g.removedNoise.length ? [`left out TypeORM's unchanged drop-and-re-create of ${g.removedNoise.join(', ')}`] : []),
     'review it, then preview (up --sql) and rehearse it',
     formatLint(g.lint),
   ].join('\n');

@@ -8,6 +8,8 @@ export interface GeneratedMigration extends CreatedMigration {
   readonly up: readonly string[];
   readonly down: readonly string[];
   readonly compared: string;
+  /** Indexes and foreign keys TypeORM proposed to drop and re-create unchanged (left out). */
+  readonly removedNoise: readonly string[];
   readonly lint: LintReport;
 }
 
@@ -18,9 +20,10 @@ export interface GeneratedMigration extends CreatedMigration {
 export async function generateMigration(dataSource: DataSource, migrationsDir: string, name: string): Promise<GeneratedMigration> {
   const diff = await diffSchema(dataSource);
   if (!diff.up.length) {
+    const noise = diff.removedNoise.length ? ` (left out ${diff.removedNoise.length} unchanged re-creation(s): ${diff.removedNoise.join(', ')})` : '';
     throw new MigratorError(
       'nothing_to_generate',
-      `nothing to generate: ${diff.compared} and found no difference` +
+      `nothing to generate: ${diff.compared} and found no difference${noise}` +
         (diff.entityCount === 0 ? ' (no entities were loaded: check src/db/entities.ts)' : '; use create NAME for a hand-written migration'),
       { compared: diff.compared },
     );
@@ -33,5 +36,5 @@ export async function generateMigration(dataSource: DataSource, migrationsDir: s
   const down = diff.down.map((q) => q.query);
   const created = createMigration(migrationsDir, name, { up, down });
   const lint = await lintMigrations({ migrationsDir, files: [created.file] });
-  return { ...created, up, down, compared: diff.compared, lint };
+  return { ...created, up, down, compared: diff.compared, removedNoise: diff.removedNoise, lint };
 }
