@@ -29,10 +29,9 @@ type Verify = (token: string) => Promise<unknown>;
 async function clientVerifier(baseUrl: string, issuer: string, audience: string): Promise<Verify> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const client = require('@cathouse/auth-client') as Record<string, unknown>;
-  const jwksUrl = `${baseUrl}/.well-known/jwks.json`;
-  const options = { jwksUrl, issuer, audience };
-  if (typeof client.createTokenVerifier === 'function') {
-    const v = (client.createTokenVerifier as (o: unknown) => { verify: Verify })(options);
+  const options = { jwksUri: `${baseUrl}/.well-known/jwks.json`, issuer, audience };
+  if (typeof client.createVerifier === 'function') {
+    const v = (client.createVerifier as (o: unknown) => { verify: Verify })(options);
     return (t) => v.verify(t);
   }
   throw new Error(`@cathouse/auth-client exports ${Object.keys(client).join(', ')}: the benchmark does not know which one verifies`);

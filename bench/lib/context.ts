@@ -74,6 +74,8 @@ export async function createBenchContext(quick: boolean): Promise<BenchContext> 
     startService: ({ databaseUrl, bcryptCost, extra }) =>
       startServiceProcess({
         script: 'bench/server.ts',
+        // BENCH_CPU_PROF=DIR: each service process writes a V8 CPU profile there when it stops.
+        nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : [],
         env: productionEnv({ databaseUrl, key, bcryptCost, extra: { LOG_LEVEL: 'silent', ...extra } }),
         startTimeoutMs: 60_000,
       }),

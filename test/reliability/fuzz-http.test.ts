@@ -266,11 +266,12 @@ async function sendAndCheck(r: GeneratedRequest, stats: Stats): Promise<string |
   const text = await response.text();
   stats.requests++;
   stats.statuses[response.status] = (stats.statuses[response.status] ?? 0) + 1;
-  const where = `${method} ${path} [${r.contentType ?? 'no content-type'}] body=${String(sendsBody ? r.body : '').slice(0, 200)}`;
+  const where = `${method} ${path.slice(0, 200)} [${r.contentType ?? 'no content-type'}] body=${String(sendsBody ? r.body : '').slice(0, 200)}`;
 
   if (response.status >= 500) return `${where}: answered ${response.status} ${text.slice(0, 300)}`;
   for (const leak of LEAKS) if (leak.test(text)) return `${where}: the answer leaks ${leak}: ${text.slice(0, 300)}`;
-  if (response.status >= 400 && method !== 'HEAD') {
+  // 431: Node's HTTP parser refuses headers over 16 KB itself, before the app sees the request.
+  if (response.status >= 400 && method !== 'HEAD' && response.status !== 431) {
     if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
       return `${where}: error ${response.status} is not problem+json (${response.headers.get('content-type')})`;
     }
@@ -328,7 +329,10 @@ test('thousands of malformed requests against every endpoint: never a 5xx, a sta
     violations.push(String((err as Error).message).slice(0, 1500));
   });
   report('HTTP fuzzing', { ...stats, seconds: Math.round((Date.now() - started) / 1000), violations: violations.length });
-  if (violations.length) process.stdout.write(`[reliability] service error log:\n${service.errorLog()}\n`);
+  if (violations.length) {
+    await new Promise((r) => setTimeout(r, 300)); // the service's logger writes asynchronously
+    process.stdout.write(`[reliability] service error log:\n${service.errorLog()}\n`);
+  }
   expect(violations).toEqual([]);
   expect(stats.requests).toBeGreaterThanOrEqual(1000);
 });
