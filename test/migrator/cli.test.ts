@@ -1,10 +1,10 @@
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { findFreePort } from '../support/ports';
 import { migrate, npmRun } from './support/cli';
-import { migrationsDir, type MigrationsDir } from './support/fixtures';
+import { migrationsDir, projectMigrationsDir, type MigrationsDir } from './support/fixtures';
 
 /** The CLI shell: what each command prints, --json, and the exit codes 0 / 1 / 2. */
 describe('npm run migrate', () => {
@@ -172,21 +172,30 @@ describe('the plain TypeORM CLI keeps the same guarantees', () => {
 });
 
 describe('on the embedded default (no MIGRATION_DATABASE_URL)', () => {
-  it('starts the development server in DATA_DIR, migrates it, reports status, and stops it again', async () => {
-    const dir = migrationsDir('basic');
+  it('starts the development server in DATA_DIR for each command (up, status, check, rehearse, down --sql) and stops it again', async () => {
+    const dir = projectMigrationsDir();
     const dataDir = path.join(dir.dir, 'data');
     const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await findFreePort()) };
+    const files = readdirSync(dir.dir).filter((f) => /^\d{13}-/.test(f));
     try {
       const up = await migrate(['up', '--dir', dir.dir], env).done;
-      expect(up.stderr).toBe('[1/3] up CreateKittens1700000000001\n[2/3] up AddKittenColor1700000000002\n[3/3] up CreateToys1700000000003\n');
       expect(up.code).toBe(0);
+      expect(up.stdout).toContain(`${files.length} migration(s) applied`);
       const status = await migrate(['status', '--json', '--dir', dir.dir], env).done;
-      expect(JSON.parse(status.stdout)).toMatchObject({ current: 'CreateToys1700000000003', pending: [] });
+      expect(JSON.parse(status.stdout)).toMatchObject({ pending: [], problems: [] });
+      const check = await migrate(['check', '--dir', dir.dir], env).done;
+      expect(check.code).toBe(0);
+      const down = await migrate(['down', '--sql', '--dir', dir.dir], env).done;
+      expect(down.stdout).toContain('-- 1 migration(s) previewed (down); nothing was changed');
+      await migrate(['down', '--dir', dir.dir], env).done;
+      const rehearse = await migrate(['rehearse', '--dir', dir.dir], env).done;
+      expect(rehearse.code).toBe(0);
+      expect(rehearse.stdout).toContain('rehearsal passed');
       const probe = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/postgres` });
       await expect(probe.connect()).rejects.toThrow(/ECONNREFUSED/);
     } finally {
       dir.remove();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });
