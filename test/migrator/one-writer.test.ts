@@ -19,8 +19,10 @@ async function query<T = Record<string, unknown>>(url: string, sql: string, para
   }
 }
 
+// pg_locks is cluster-wide and other test files migrate their own databases meanwhile: only this database counts.
+const THIS_DATABASE = `database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 const lockHolders = (url: string) =>
-  query(url, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1`, [MIGRATION_LOCK_KEY]);
+  query(url, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND ${THIS_DATABASE}`, [MIGRATION_LOCK_KEY]);
 
 async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -107,7 +109,7 @@ describe('one writer at a time', () => {
     await holder.connect();
     await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const run = migrate(['up'], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '30000' });
-    await waitFor('the CLI to wait', async () => (await query(db.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).length > 0);
+    await waitFor('the CLI to wait', async () => (await query(db.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND ${THIS_DATABASE}`)).length > 0);
     await holder.end();
     const r = await run.done;
     expect(r.code).toBe(0);
