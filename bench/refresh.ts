@@ -5,13 +5,14 @@ import { figure, type Figure } from './lib/results';
 
 export const REFRESH_SETTINGS = {
   concurrency: 32,
-  duration_s: 10,
+  duration_s: 12,
+  rounds: 2,
   warmup_s: 2,
   db_pool_max: 10,
   pgbouncer_pool_size: 10,
   pgbouncer_mode: 'transaction',
-  // Sessions rotate independently; twice the connections so one slow answer never starves another connection.
-  sessions: 64,
+  // Sessions rotate independently; three times the connections: a warm-up run can strand one connection-full of them.
+  sessions: 96,
   bcrypt_cost_for_setup: 4,
 };
 
@@ -64,17 +65,36 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
         const password = 'correct horse battery staple';
         const email = `refresh-bench-${mode}-${Date.now()}@example.com`;
         await postJson(`${service.url}/api/v1/auth/register`, { email, password }, 201);
-        const sessions = await inBatches(Array.from({ length: s.sessions }), 4, () =>
-          postJson<TokenResponse>(`${service.url}/api/v1/auth/login`, { email, password }, 200),
-        );
+        const login = () => postJson<TokenResponse>(`${service.url}/api/v1/auth/login`, { email, password }, 200);
+        const sessions = await inBatches(Array.from({ length: s.sessions }), 4, login);
         const tokens = sessions.map((t) => t.refresh_token);
         const accessToken = sessions[0]!.access_token;
+        // Requests in flight when a run stops never hear their answer, so their sessions drop out
+        // of the pool (their tokens were rotated server-side); new sessions replace them.
+        const topUp = async () => {
+          const missing = Math.max(0, s.sessions - tokens.length);
+          const fresh = await inBatches(Array.from({ length: missing }), 4, login);
+          tokens.push(...fresh.map((t) => t.refresh_token));
+        };
 
-        const run = (request: LoadRequest) =>
-          load({ url: service.url, connections: s.concurrency, durationS: s.duration_s, warmupS: s.warmup_s, request });
-        const baseline = await run({ method: 'GET', path: '/bench/select1' });
-        const refresh = await run(refreshRequest(tokens));
-        const me = await run({ method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
+        const roundS = Math.max(2, Math.round(s.duration_s / s.rounds));
+        const run = (request: LoadRequest, warmupS = 0) =>
+          load({ url: service.url, connections: s.concurrency, durationS: roundS, warmupS, request });
+        const refreshReq = refreshRequest(tokens);
+        const meReq: LoadRequest = { method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } };
+        const selectReq: LoadRequest = { method: 'GET', path: '/bench/select1' };
+        // Rounds alternate baseline and endpoints, so that load from elsewhere touches all alike.
+        const rounds: { baseline: LoadResult; refresh: LoadResult; me: LoadResult }[] = [];
+        for (let r = 0; r < s.rounds; r++) {
+          const w = r === 0 ? s.warmup_s : 0;
+          const baselineRun = await run(selectReq, w);
+          await topUp();
+          const refreshRun = await run(refreshReq, w);
+          rounds.push({ baseline: baselineRun, refresh: refreshRun, me: await run(meReq, w) });
+        }
+        const baseline = combine(rounds.map((r) => r.baseline));
+        const refresh = combine(rounds.map((r) => r.refresh));
+        const me = combine(rounds.map((r) => r.me));
         const baselineLabel = `SELECT 1 handler, ${mode}`;
         const details = (r: LoadResult) => ({
           p50_ms: r.p50_ms,
@@ -120,4 +140,22 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
     await bouncer.stop();
   }
   return figures;
+}
+
+/** Several rounds as one: mean rate and latencies, summed counts. */
+function combine(runs: LoadResult[]): LoadResult {
+  const mean = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
+  const codes: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.status_codes)) codes[k] = (codes[k] ?? 0) + v;
+  return {
+    rps: mean((r) => r.rps),
+    p50_ms: mean((r) => r.p50_ms),
+    p99_ms: mean((r) => r.p99_ms),
+    max_ms: Math.max(...runs.map((r) => r.max_ms)),
+    ok: runs.reduce((a, r) => a + r.ok, 0),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    status_codes: codes,
+    duration_s: runs.reduce((a, r) => a + r.duration_s, 0),
+  };
 }
