@@ -48,7 +48,17 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
   scratchUrl.pathname = `/${scratch}`;
   const ident = `"${scratch.replace(/"/g, '""')}"`;
   say(`creating scratch database ${scratch}`);
-  await real.query(`CREATE DATABASE ${ident}`);
+  try {
+    await real.query(`CREATE DATABASE ${ident}`);
+  } catch (err) {
+    throw new MigratorError(
+      'rehearsal_failed',
+      `cannot create the scratch database ${scratch} on the server of MIGRATION_DATABASE_URL: ${(err as Error).message}; ` +
+        'rehearse needs a role with CREATEDB on that server (or run it against a development server)',
+      {},
+      { cause: err },
+    );
+  }
   let report: Omit<RehearsalReport, 'dropped'>;
   try {
     const ds = new MigrationDataSource(real.config, scratchUrl.toString(), { migrationsDir: real.migrationsDir, loadMigrations: false });
