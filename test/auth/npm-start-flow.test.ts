@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -28,9 +28,16 @@ describe('the auth flow on npm start (embedded PostgreSQL, development key)', ()
     const line = await app.waitForOutput(LISTENING, 60_000);
     return { app, api: `${LISTENING.exec(line)![1]}/api/v1/auth` };
   }
-  async function stop(app: Spawned) {
+  /** SIGTERM, then wait until PostgreSQL has removed its postmaster.pid: only then is it really down. */
+  async function stop(app: Spawned, dataDir: string) {
     signalGroup(app, 'SIGTERM');
     await app.exited;
+    const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+    const deadline = Date.now() + 30_000;
+    while (await access(pidFile).then(() => true, () => false)) {
+      if (Date.now() > deadline) throw new Error('the embedded PostgreSQL is still running 30 s after SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   it('register → login → me → refresh → logout, an admin changes a role, and tokens survive a restart', async () => {
@@ -60,13 +67,13 @@ describe('the auth flow on npm start (embedded PostgreSQL, development key)', ()
 
       // The development key and token secret live in DATA_DIR/keys, so a restart logs nobody out.
       expect((await stat(path.join(dataDir, 'keys', 'jwt-signing-key.pem'))).mode & 0o777).toBe(0o600);
-      await stop(app);
+      await stop(app, dataDir);
       ({ app, api } = await start(env));
       expect((await call(`${api}/me`, { token: reg.body.access_token })).status).toBe(200);
       expect((await call(`${api}/refresh`, { body: { refresh_token: reg.body.refresh_token } })).status).toBe(200);
-      await stop(app);
+      await stop(app, dataDir);
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
     }
   }, 150_000);
 });
