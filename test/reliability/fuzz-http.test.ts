@@ -354,3 +354,27 @@ test('password logins with generated wrong passwords for a real account never yi
   report('wrong passwords for a real account', { sent, tokens: 0 });
   expect(sent).toBeGreaterThanOrEqual(Math.floor((RUNS_PER_PROPERTY / 3) * 0.8));
 });
+
+test('the fuzzing oracle itself: a real login counts as a token rightly issued, a token for an unknown account is flagged', async () => {
+  const stats: Stats = { requests: 0, statuses: {}, tokensIssued: 0 };
+  const base = {
+    endpoint: ['POST', '/api/v1/auth/login'] as const,
+    method: undefined,
+    userId: '',
+    contentType: 'application/json',
+    authorization: undefined,
+    cookie: undefined,
+    query: undefined,
+  };
+  const rightful = await sendAndCheck({ ...base, body: JSON.stringify(real) } as GeneratedRequest, stats);
+  expect(rightful).toBeNull();
+  expect(stats.tokensIssued).toBe(1);
+  // Forget the account: the same, valid login must now be reported as a token for wrong credentials.
+  accounts.delete(real.email);
+  try {
+    const flagged = await sendAndCheck({ ...base, body: JSON.stringify(real) } as GeneratedRequest, stats);
+    expect(flagged).toMatch(/a token for wrong credentials/);
+  } finally {
+    accounts.set(real.email, real.password);
+  }
+});
