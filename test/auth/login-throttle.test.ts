@@ -105,3 +105,20 @@ describe('failed-login throttling, shared by all instances through PostgreSQL', 
     expect(count).toBe(1);
   });
 });
+
+describe('the throttle at run time', () => {
+  it('never creates its table itself (tableCreated: true): the schema belongs to the migrations', async () => {
+    const db = await createTestDatabase();
+    const t = await startTestApp(db.url);
+    try {
+      await t.dataSource.query(`DROP TABLE rate_limits`);
+      const res = await request(t.app).post(LOGIN).send({ email: uniqueEmail(), password: PASSWORD });
+      expect(res.status).toBe(500);
+      const [{ exists }] = await t.dataSource.query(`SELECT to_regclass('public.rate_limits') IS NOT NULL AS exists`);
+      expect(exists).toBe(false);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+});
