@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { hashRefreshToken } from '../../src/auth/refresh-tokens';
 import { createLogger } from '../../src/logging/logger';
@@ -143,6 +144,20 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     const attempt = await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: ended.refresh_token, scope: 'global' });
     expect(attempt.body.error).toBe('invalid_grant');
     expect((await request(t.app).post(REFRESH).send({ refresh_token: live.body.refresh_token })).status).toBe(200);
+  });
+
+  it('an expired access token still ends its own session (ending needs no freshness), but not all sessions', async () => {
+    const { access_token, refresh_token } = await register(t.app, uniqueEmail());
+    const claims = jwt.decode(access_token) as Record<string, unknown>;
+    const now = Math.floor(Date.now() / 1000);
+    const expired = jwt.sign({ ...claims, iat: now - 2000, exp: now - 1000 }, t.authKeys.signingKeys.current.privateKey, {
+      algorithm: 'ES256',
+      header: { alg: 'ES256', typ: 'at+jwt', kid: t.authKeys.signingKeys.current.kid },
+    });
+    const global = await request(t.app).post('/api/v1/auth/logout').set(bearer(expired)).send({ scope: 'global' });
+    expect(global.body.error).toBe('invalid_token');
+    expect((await request(t.app).post('/api/v1/auth/logout').set(bearer(expired))).status).toBe(204);
+    expect((await request(t.app).post(REFRESH).send({ refresh_token })).body.error).toBe('invalid_grant');
   });
 
   it('logging out twice is not an error', async () => {
