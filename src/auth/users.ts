@@ -74,13 +74,26 @@ export interface UserChanges {
 
 /**
  * Applies an administrator's change to a user. Deactivation ends all of the user's sessions in
- * the same transaction, so no refresh succeeds after the answer.
+ * the same transaction, so no refresh succeeds after the answer. The last active admin cannot be
+ * demoted or deactivated: nobody could then manage users without going to the database.
  */
 export async function updateUser(dataSource: DataSource, id: string, changes: UserChanges): Promise<User> {
   return dataSource.transaction(async (manager) => {
     if (!isUuid(id)) throw new AppError('not_found', 'No user with this id.');
+    // The active admins are locked first, always in id order, then the target: two admins demoting
+    // each other at once are serialised here (no deadlock) and the second sees it would be the last.
+    const admins: { id: string }[] = await manager.query(
+      `SELECT id FROM users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
+    );
     const user = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!user) throw new AppError('not_found', 'No user with this id.');
+    const losesAdmin =
+      user.role === 'admin' &&
+      user.isActive &&
+      ((changes.role !== undefined && changes.role !== 'admin') || changes.is_active === false);
+    if (losesAdmin && admins.length <= 1) {
+      throw new AppError('last_admin', 'This is the last active admin: make another user admin first.');
+    }
     if (changes.role !== undefined) user.role = changes.role;
     if (changes.is_active !== undefined) user.isActive = changes.is_active;
     const saved = await manager.save(User, user);

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   internal_error: { status: 500, title: 'Internal server error' },
   role_not_allowed: { status: 403, title: 'Role not allowed' },
   account_disabled: { status: 403, title: 'Account disabled' },
+  last_admin: { status: 409, title: 'Last administrator' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

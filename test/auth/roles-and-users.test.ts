@@ -124,3 +124,44 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
     }
   });
 });
+
+describe('the last active admin', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await startTestApp(db.url);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.drop();
+  });
+
+  it('cannot be demoted or deactivated, so someone can always manage users', async () => {
+    const only = await register(t.app, uniqueEmail('only-admin'));
+    await promoteToAdmin(t, only.user.id);
+    for (const change of [{ role: 'player' }, { is_active: false }]) {
+      const res = await request(t.app).patch(users(only.user.id)).set(bearer(only.access_token)).send(change);
+      expect(res.status).toBe(409);
+      expect(res.body.error).toBe('last_admin');
+    }
+    const [row] = await t.dataSource.query(`SELECT role, is_active FROM users WHERE id = $1`, [only.user.id]);
+    expect(row).toEqual({ role: 'admin', is_active: true });
+  });
+
+  it('of two admins demoting each other at once, exactly one succeeds', async () => {
+    const [a, b] = [await register(t.app, uniqueEmail('a')), await register(t.app, uniqueEmail('b'))];
+    await t.dataSource.query(`UPDATE users SET role = 'player' WHERE role = 'admin'`);
+    await promoteToAdmin(t, a.user.id);
+    await promoteToAdmin(t, b.user.id);
+    const answers = await Promise.all([
+      request(t.app).patch(users(b.user.id)).set(bearer(a.access_token)).send({ role: 'player' }),
+      request(t.app).patch(users(a.user.id)).set(bearer(b.access_token)).send({ role: 'player' }),
+    ]);
+    // The loser is refused either as no longer an admin (403) or as the last one left (409).
+    expect([[200, 403], [200, 409]]).toContainEqual(answers.map((r) => r.status).sort());
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND is_active`);
+    expect(n).toBe(1);
+  });
+});

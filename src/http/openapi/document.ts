@@ -133,12 +133,12 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     method: 'patch',
     path: p('/users/{id}'),
     summary: "Change a user's role or deactivate them (admin only)",
-    description: 'Deactivating (`is_active: false`) ends all of the user\'s sessions at once.',
+    description: 'Deactivating (`is_active: false`) ends all of the user\'s sessions at once. The last active admin cannot be demoted or deactivated (`last_admin`).',
     security: authenticated,
     request: { params: UserIdParams, body: { required: true, ...json(UpdateUserRequest) } },
     responses: {
       200: { description: 'The updated user.', ...json(User) },
-      ...problems(...BODY_ERRORS, 'invalid_token', 'forbidden', 'not_found'),
+      ...problems(...BODY_ERRORS, 'invalid_token', 'forbidden', 'not_found', 'last_admin'),
     },
   });
   registry.registerPath({
