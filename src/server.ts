@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadAuthKeys } from './auth/auth-keys';
+import { schedulePruning } from './auth/session-pruning';
 import type { Config } from './config/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { MigrationDataSource } from './db/migration-data-source';
@@ -59,6 +60,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     throw err;
   }
   const app = createApp({ config, dataSource, logger, authKeys });
+  const stopPruning = schedulePruning(dataSource, logger);
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -75,6 +77,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
         server.closeIdleConnections();
       });
+      stopPruning();
       await dataSource.destroy();
       await embedded?.stop();
     })());
