@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS entry point */
-// The package bin (`cathouse-migrate`): registers swc's TypeScript loader (no type-checking, so
-// start-up does not grow with src/migrations) and runs the CLI written in TypeScript.
-require('@swc-node/register');
+// The package bin (`cathouse-migrate`): registers the TypeScript loader (register-ts.js: swc, no
+// type-checking, so start-up does not grow with src/migrations) and runs the CLI.
+require('./register-ts.js');
 require('./main.ts')
   .main(process.argv.slice(2))
   .then(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { findFreePort } from '../support/ports';
-import { migrate, npmRun } from './support/cli';
+import { migrate, npmRun, start } from './support/cli';
 import { migrationsDir, projectMigrationsDir, type MigrationsDir } from './support/fixtures';
 
 /** The CLI shell: what each command prints, --json, and the exit codes 0 / 1 / 2. */
@@ -108,6 +108,19 @@ describe('npm run migrate', () => {
     const json = await run('up', '--json');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'checksum_mismatch' } });
+  });
+
+  it('status loads neither the TypeScript compiler nor any migration file, so it stays fast as src/migrations grows', async () => {
+    await run('up');
+    const probe = [
+      "require('./src/cli/main.ts').main(['status', '--dir', process.argv[1]], { out() {}, err() {} }).then((code) => {",
+      '  const loaded = Object.keys(require.cache);',
+      "  process.stdout.write(JSON.stringify({ code, typescript: loaded.some((f) => f.includes('/node_modules/typescript/')),",
+      "    migrations: loaded.filter((f) => f.startsWith(process.argv[1])) }));",
+      '});',
+    ].join('\n');
+    const r = await start('node', ['-r', './src/cli/register-ts.js', '-e', probe, dir.dir], env).done;
+    expect(JSON.parse(r.stdout)).toEqual({ code: 0, typescript: false, migrations: [] });
   });
 
   it.each([

@@ -34,7 +34,7 @@ export function start(command: string, args: string[], env: Record<string, strin
 
 /** `npm run migrate -- <args>` as a developer or a deploy runs it. */
 export function migrate(args: string[], env: Record<string, string>) {
-  return start('node', ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], env);
+  return start('node', ['-r', './src/cli/register-ts.js', 'src/cli/main.ts', ...args], env);
 }
 
 /** An npm script, e.g. `npm run migration:run`, exactly as package.json defines it. */
