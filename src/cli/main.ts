@@ -3,21 +3,37 @@
  * verb, prints its result (text, or --json), and picks the exit code:
  * 0 ok, 1 problem found, 2 usage or configuration error.
  */
-import 'reflect-metadata';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config';
-import { MigrationDataSource } from '../db/migration-data-source';
-import { MIGRATIONS_DIR } from '../db/base-options';
-import { createMigration } from '../migrator/create';
-import { lintMigrations } from '../migrator/lint/lint';
-import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
-import { generateMigration } from '../migrator/generate';
-import { checkDatabase } from '../migrator/check';
-import { rehearse } from '../migrator/rehearsal';
+import type { MigrationDataSource } from '../db/migration-data-source';
+import { openReadConnection } from '../migrator/direct-connection';
 import { MigratorError, isMigratorError } from '../migrator/errors';
+import { readState } from '../migrator/migration-state';
 import type { MigratorEvent } from '../migrator/migrator';
 import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
+import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
+
+/**
+ * Where migrations live and the history table, as src/db/base-options.ts defines them; repeated
+ * here because that module loads every entity and TypeORM, which status and history do not need
+ * (test/migrator/cli.test.ts checks they agree).
+ */
+export const DEFAULT_MIGRATIONS_DIR = path.resolve(__dirname, '../migrations');
+export const DEFAULT_MIGRATIONS_TABLE = 'migrations';
+
+// Modules that load TypeORM (and, for generate/check/rehearse, every entity) are required only by
+// the commands that use them: status and history start without them.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  dataSource: () => require('../db/migration-data-source') as typeof import('../db/migration-data-source'),
+  create: () => require('../migrator/create') as typeof import('../migrator/create'),
+  lint: () => require('../migrator/lint/lint') as typeof import('../migrator/lint/lint'),
+  generate: () => require('../migrator/generate') as typeof import('../migrator/generate'),
+  check: () => require('../migrator/check') as typeof import('../migrator/check'),
+  rehearsal: () => require('../migrator/rehearsal') as typeof import('../migrator/rehearsal'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
 
@@ -115,6 +131,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     const needsEntities = ['generate', 'check', 'rehearse'].includes(command);
     const opened: MigrationDataSource[] = [];
     const open = async (): Promise<MigrationDataSource> => {
+      // reflect-metadata must be loaded before the entities' decorators run.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('reflect-metadata');
+      const { MigrationDataSource } = lazy.dataSource();
       const ds = new MigrationDataSource(config, undefined, { migrationsDir, loadMigrations: false, loadEntities: needsEntities, onEvent: progress });
       opened.push(ds);
       await ds.initialize();
@@ -127,15 +147,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (command === 'create') {
       expectArgs(1, 'one NAME');
       if (!args[0]) throw new UsageError('create needs a NAME, e.g. create add-cat-ratings');
-      const created = createMigration(migrationsDir ?? MIGRATIONS_DIR, args[0]);
+      const created = lazy.create().createMigration(migrationsDir ?? DEFAULT_MIGRATIONS_DIR, args[0]);
       print(created, `created ${path.relative(process.cwd(), created.file)} (${created.name}): write up() and down(), then lint and rehearse it`);
       return EXIT.ok;
     }
     if (command === 'lint') {
       const files = args.length ? args.map((a) => path.resolve(a)) : undefined;
       try {
-        const report = await lintMigrations({
-          migrationsDir: migrationsDir ?? MIGRATIONS_DIR,
+        const report = await lazy.lint().lintMigrations({
+          migrationsDir: migrationsDir ?? DEFAULT_MIGRATIONS_DIR,
           files,
           migrator: files ? undefined : (await open()).migrator('migrate', progress),
         });
@@ -146,22 +166,26 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       }
     }
 
+    if (command === 'status' || command === 'history') {
+      expectArgs(0, 'no arguments');
+      const db = await openReadConnection(config);
+      try {
+        const state = await readState(db, migrationsDir ?? DEFAULT_MIGRATIONS_DIR, DEFAULT_MIGRATIONS_TABLE);
+        if (command === 'history') {
+          print(state, formatHistory(state, values.verbose));
+          return EXIT.ok;
+        }
+        print(state, formatStatus(state));
+        return state.problems.length ? EXIT.problem : EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+
     try {
       const source = await open();
       const migrator = source.migrator('migrate', progress);
       switch (command) {
-        case 'status': {
-          expectArgs(0, 'no arguments');
-          const state = await migrator.status();
-          print(state, formatStatus(state));
-          return state.problems.length ? EXIT.problem : EXIT.ok;
-        }
-        case 'history': {
-          expectArgs(0, 'no arguments');
-          const state = await migrator.status();
-          print(state, formatHistory(state, values.verbose));
-          return EXIT.ok;
-        }
         case 'up': {
           expectArgs(1, 'at most one TARGET or +N');
           const arg = args[0];
@@ -193,19 +217,19 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         case 'generate': {
           expectArgs(1, 'one NAME');
           if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
-          const generated = await generateMigration(source, source.migrationsDir, args[0]);
+          const generated = await lazy.generate().generateMigration(source, source.migrationsDir, args[0]);
           print(generated, formatGenerated(generated));
           return generated.lint.errors > 0 ? EXIT.problem : EXIT.ok;
         }
         case 'check': {
           expectArgs(0, 'no arguments');
-          const report = await checkDatabase(source);
+          const report = await lazy.check().checkDatabase(source);
           print(report, formatCheck(report));
           return report.ok ? EXIT.ok : EXIT.problem;
         }
         case 'rehearse': {
           expectArgs(0, 'no arguments');
-          const report = await rehearse(source, { onProgress: (line) => io.err(line) });
+          const report = await lazy.rehearsal().rehearse(source, { onProgress: (line) => io.err(line) });
           print(report, formatRehearsal(report));
           return report.ok ? EXIT.ok : EXIT.problem;
         }

@@ -3,9 +3,16 @@ import { DataSource, Migration } from 'typeorm';
 import type { Config } from '../config/config';
 import { MigratorError } from '../migrator/errors';
 import { Migrator, type MigratorEvent } from '../migrator/migrator';
-import { assertDirectEndpoint, poolerRejection, unreachable } from '../migrator/pooler';
+import {
+  MIGRATION_APPLICATION_NAME,
+  connectionError,
+  migrationUrl,
+  sessionStartupOptions,
+  startEmbeddedForMigrations,
+} from '../migrator/direct-connection';
+import { assertDirectEndpoint } from '../migrator/pooler';
 import { MIGRATIONS_DIR, baseOptions } from './base-options';
-import { embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import type { EmbeddedPostgres } from './embedded-postgres';
 
 export interface MigrationDataSourceOptions {
   /** Directory of migration files (default src/migrations); tests point it at fixtures. */
@@ -43,10 +50,9 @@ export class MigrationDataSource extends DataSource {
     url?: string,
     private readonly migratorOptions: MigrationDataSourceOptions = {},
   ) {
-    const resolved = url ?? config.db.migrationUrl ?? embeddedUrl(config.embedded.port);
+    const { url: resolved, embedded } = migrationUrl(config, url);
     const migrationsDir = migratorOptions.migrationsDir ?? MIGRATIONS_DIR;
     const base = baseOptions(resolved);
-    const { ddlLockTimeoutMs, statementTimeoutMs } = config.migrations;
     super({
       ...base,
       entities: migratorOptions.loadEntities === false ? [] : base.entities,
@@ -56,30 +62,24 @@ export class MigrationDataSource extends DataSource {
       extra: {
         max: 2,
         connectionTimeoutMillis: config.db.connectTimeoutMs,
-        application_name: 'cathouse-migrate',
+        application_name: MIGRATION_APPLICATION_NAME,
         // Timeouts as a startup parameter: every connection of this DataSource has them, and a
         // PgBouncer in front refuses the parameter, which is how we recognise it (see pooler.ts).
-        options: `-c lock_timeout=${ddlLockTimeoutMs} -c statement_timeout=${statementTimeoutMs}`,
+        options: sessionStartupOptions(config),
       },
     });
     this.url = resolved;
     this.migrationsDir = migrationsDir;
-    this.usesEmbedded = url === undefined && config.db.migrationUrl === undefined;
+    this.usesEmbedded = embedded;
   }
 
   override async initialize(): Promise<this> {
     if (!this.usesEmbedded) assertDirectEndpoint(this.url);
-    if (this.usesEmbedded && !this.embedded) {
-      this.embedded = await startEmbeddedPostgres({
-        dataDir: path.join(this.config.embedded.dataDir, 'postgres'),
-        port: this.config.embedded.port,
-        persistent: true,
-      });
-    }
+    if (this.usesEmbedded && !this.embedded) this.embedded = await startEmbeddedForMigrations(this.config);
     try {
       return await super.initialize();
     } catch (err) {
-      throw poolerRejection(err, this.url) ?? unreachable(err, this.url, 'MIGRATION_DATABASE_URL') ?? err;
+      throw connectionError(err, this.url);
     }
   }
 

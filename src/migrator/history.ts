@@ -1,5 +1,13 @@
 import { hostname, userInfo } from 'node:os';
-import { MigrationExecutor, type DataSource, type QueryRunner } from 'typeorm';
+
+/**
+ * Anything that runs SQL and returns rows: a TypeORM QueryRunner, or a plain pg client for the
+ * commands that only read (status, history), which then start without loading TypeORM.
+ */
+export interface Queryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as the driver returns them
+  query(sql: string, parameters?: unknown[]): Promise<any>;
+}
 
 /**
  * The applied history lives in TypeORM's own `migrations` table (the runtime's /ready and the
@@ -37,7 +45,7 @@ export function currentActor(): string {
 }
 
 /** Reads the applied history, oldest application first. Empty when no migration ever ran. */
-export async function readHistory(runner: QueryRunner, migrationsTable: string): Promise<AppliedMigration[]> {
+export async function readHistory(runner: Queryable, migrationsTable: string): Promise<AppliedMigration[]> {
   const [{ migrations, checksums }] = await runner.query(
     `SELECT to_regclass($1) IS NOT NULL AS migrations, to_regclass($2) IS NOT NULL AS checksums`,
     [quoteIdent(migrationsTable), quoteIdent(CHECKSUMS_TABLE)],
@@ -61,24 +69,6 @@ export async function readHistory(runner: QueryRunner, migrationsTable: string):
     appliedBy: (r.applied_by as string | null) ?? null,
     via: (r.via as string | null) ?? null,
   }));
-}
-
-/**
- * Creates both history tables when missing. TypeORM's own DDL for `migrations` is used so that
- * the table is exactly what `typeorm migration:run` would have made.
- */
-export async function ensureHistoryTables(dataSource: DataSource, runner: QueryRunner): Promise<void> {
-  await new HistoryTableCreator(dataSource, runner).create();
-  await runner.query(
-    `CREATE TABLE IF NOT EXISTS ${quoteIdent(CHECKSUMS_TABLE)} (
-       name character varying PRIMARY KEY,
-       checksum character(64) NOT NULL,
-       applied_at timestamptz NOT NULL DEFAULT now(),
-       duration_ms integer,
-       applied_by text NOT NULL,
-       via text NOT NULL
-     )`,
-  );
 }
 
 export interface RecordInput {
@@ -113,16 +103,3 @@ export function recordReverted(migrationsTable: string, name: string): { sql: st
   ];
 }
 
-/** Exposes TypeORM's own (protected) creation of the `migrations` table. */
-class HistoryTableCreator extends MigrationExecutor {
-  constructor(
-    dataSource: DataSource,
-    private readonly runner: QueryRunner,
-  ) {
-    super(dataSource, runner);
-  }
-
-  create(): Promise<void> {
-    return this.createMigrationsTableIfNotExist(this.runner);
-  }
-}

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { AppliedMigration } from './history';
-import type { MigrationFile } from './migration-files';
+import { readHistory, type AppliedMigration, type Queryable } from './history';
+import { readMigrationFiles, type MigrationFile } from './migration-files';
 
 export type ProblemCode = 'checksum_mismatch' | 'out_of_order' | 'missing_migration_file';
 
@@ -127,4 +127,10 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
     pending: entries.filter((e) => !e.applied).map((e) => e.name),
     problems,
   };
+}
+
+/** Reads the files of `migrationsDir` and the history of the database, and compares them. Read-only. */
+export async function readState(db: Queryable, migrationsDir: string, migrationsTable: string): Promise<MigrationState> {
+  const files = readMigrationFiles(migrationsDir);
+  return computeState(files, await readHistory(db, migrationsTable));
 }

@@ -1,6 +1,7 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { MigratorError, isMigratorError } from './errors';
-import { ensureHistoryTables, readHistory, recordApplied, recordChecksum, recordReverted } from './history';
+import { readHistory, recordApplied, recordChecksum, recordReverted } from './history';
+import { ensureHistoryTables } from './history-tables';
 import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
 import {
   acquireMigrationLock,
@@ -10,7 +11,7 @@ import {
   type LockHolder,
   type SessionTimeouts,
 } from './migration-lock';
-import { computeState, type MigrationState, type Problem } from './migration-state';
+import { computeState, readState, type MigrationState, type Problem } from './migration-state';
 import { captureQueries, renderStatement, type CapturedStatement } from './sql-capture';
 import { loadSqlParser } from './sql-parser';
 import { resolveTarget } from './targets';
@@ -113,10 +114,9 @@ export class Migrator {
 
   /** Files compared with the applied history: current, head, pending and every problem. Read-only. */
   async status(): Promise<MigrationState> {
-    const files = readMigrationFiles(this.options.migrationsDir);
     const runner = this.options.dataSource.createQueryRunner();
     try {
-      return computeState(files, await readHistory(runner, this.migrationsTable));
+      return await readState(runner, this.options.migrationsDir, this.migrationsTable);
     } finally {
       await runner.release();
     }

@@ -1,6 +1,8 @@
 import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { DEFAULT_MIGRATIONS_DIR, DEFAULT_MIGRATIONS_TABLE } from '../../src/cli/main';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../../src/db/base-options';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { findFreePort } from '../support/ports';
 import { migrate, npmRun, start } from './support/cli';
@@ -110,17 +112,26 @@ describe('npm run migrate', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'checksum_mismatch' } });
   });
 
-  it('status loads neither the TypeScript compiler nor any migration file, so it stays fast as src/migrations grows', async () => {
-    await run('up');
-    const probe = [
-      "require('./src/cli/main.ts').main(['status', '--dir', process.argv[1]], { out() {}, err() {} }).then((code) => {",
-      '  const loaded = Object.keys(require.cache);',
-      "  process.stdout.write(JSON.stringify({ code, typescript: loaded.some((f) => f.includes('/node_modules/typescript/')),",
-      "    migrations: loaded.filter((f) => f.startsWith(process.argv[1])) }));",
-      '});',
-    ].join('\n');
-    const r = await start('node', ['-r', './src/cli/register-ts.js', '-e', probe, dir.dir], env).done;
-    expect(JSON.parse(r.stdout)).toEqual({ code: 0, typescript: false, migrations: [] });
+  it.each(['status', 'history'])(
+    '%s loads neither TypeORM, nor the TypeScript compiler, nor any migration file, so it starts fast whatever src/migrations holds',
+    async (command) => {
+      await run('up');
+      const probe = [
+        `require('./src/cli/main.ts').main(['${command}', '--dir', process.argv[1]], { out() {}, err() {} }).then((code) => {`,
+        '  const loaded = Object.keys(require.cache);',
+        "  const has = (part) => loaded.some((f) => f.includes(part));",
+        "  process.stdout.write(JSON.stringify({ code, typeorm: has('/node_modules/typeorm/'), typescript: has('/node_modules/typescript/'),",
+        '    migrations: loaded.filter((f) => f.startsWith(process.argv[1])) }));',
+        '});',
+      ].join('\n');
+      const r = await start('node', ['-r', './src/cli/register-ts.js', '-e', probe, dir.dir], env).done;
+      expect(JSON.parse(r.stdout)).toEqual({ code: 0, typeorm: false, typescript: false, migrations: [] });
+    },
+  );
+
+  it('agrees with src/db/base-options.ts on where migrations live and the history table', () => {
+    expect(DEFAULT_MIGRATIONS_DIR).toBe(MIGRATIONS_DIR);
+    expect(DEFAULT_MIGRATIONS_TABLE).toBe(MIGRATIONS_TABLE);
   });
 
   it.each([
