@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { migrateCommand } from '../test/reliability/support/migrate-command';
 import type { BenchContext } from './lib/context';
 import { figure, round, type Figure } from './lib/results';
 import { expectSuccess, median, timeCommand } from './lib/timing';
@@ -10,8 +11,8 @@ export const MIGRATIONS_SETTINGS = {
   runs: 3,
   each_migration: 'CREATE TABLE with 4 columns, a foreign key to the previous table and an index; down drops it',
   transactions: 'one per migration on both sides (typeorm: migrationsTransactionMode each)',
-  ours: 'node -r @swc-node/register src/cli/main.ts up --dir DIR (what npm run migrate runs, without npm)',
-  baseline: 'node -r @swc-node/register node_modules/typeorm/cli.js migration:run -d bench/plain-data-source.ts',
+  ours: 'the command of the npm "migrate" script + up --dir DIR (without npm in between)',
+  baseline: 'node_modules/typeorm/cli.js migration:run -d bench/plain-data-source.ts -t each, with the same TypeScript loader (-r) as the migrate script',
 };
 
 /** Writes `count` TypeORM migrations, each creating a table that references the previous one. */
@@ -54,13 +55,14 @@ export async function benchManyMigrations(ctx: BenchContext): Promise<Figure[]> 
   const dir = await mkdtemp(path.join(tmpdir(), 'cathouse-bench-migrations-'));
   try {
     await generateMigrations(dir, count);
+    const cli = migrateCommand(['up', '--dir', dir]);
     const oursMs: number[] = [];
     const baselineMs: number[] = [];
     for (let i = 0; i < runs; i++) {
       const a = await ctx.createDatabase(`bench_many_ours_${i}`);
       const ours = expectSuccess(
         'migrate up',
-        await timeCommand(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', 'up', '--dir', dir], {
+        await timeCommand(cli.command, cli.args, {
           MIGRATION_DATABASE_URL: a,
           NODE_ENV: 'development',
           DATABASE_URL: undefined,
@@ -75,7 +77,7 @@ export async function benchManyMigrations(ctx: BenchContext): Promise<Figure[]> 
         'typeorm migration:run',
         await timeCommand(
           process.execPath,
-          ['-r', '@swc-node/register', 'node_modules/typeorm/cli.js', 'migration:run', '-d', 'bench/plain-data-source.ts', '-t', 'each'],
+          [...cli.loaderArgs, 'node_modules/typeorm/cli.js', 'migration:run', '-d', 'bench/plain-data-source.ts', '-t', 'each'],
           { BENCH_DATABASE_URL: b, BENCH_MIGRATIONS_DIR: dir },
         ),
       );

@@ -84,17 +84,20 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
         const meReq: LoadRequest = { method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } };
         const selectReq: LoadRequest = { method: 'GET', path: '/bench/select1' };
         // Rounds alternate baseline and endpoints, so that load from elsewhere touches all alike.
-        const rounds: { baseline: LoadResult; refresh: LoadResult; me: LoadResult }[] = [];
+        const shapeReq: LoadRequest = { method: 'GET', path: '/bench/tx-shape' };
+        const rounds: { baseline: LoadResult; refresh: LoadResult; me: LoadResult; shape: LoadResult }[] = [];
         for (let r = 0; r < s.rounds; r++) {
           const w = r === 0 ? s.warmup_s : 0;
           const baselineRun = await run(selectReq, w);
           await topUp();
           const refreshRun = await run(refreshReq, w);
-          rounds.push({ baseline: baselineRun, refresh: refreshRun, me: await run(meReq, w) });
+          const meRun = await run(meReq, w);
+          rounds.push({ baseline: baselineRun, refresh: refreshRun, me: meRun, shape: await run(shapeReq, w) });
         }
         const baseline = combine(rounds.map((r) => r.baseline));
         const refresh = combine(rounds.map((r) => r.refresh));
         const me = combine(rounds.map((r) => r.me));
+        const shape = combine(rounds.map((r) => r.shape));
         const baselineLabel = `SELECT 1 handler, ${mode}`;
         const details = (r: LoadResult) => ({
           p50_ms: r.p50_ms,
@@ -132,6 +135,16 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
             }),
           );
         }
+        figures.push(
+          figure({
+            name: `refresh.${mode.toLowerCase()}.vs_shape`,
+            label: `POST /refresh req/s vs a transaction of the same round trips (${mode}; diagnostic)`,
+            value: refresh.rps,
+            unit: 'req/s',
+            baseline: { label: `BEGIN, 5 statements, COMMIT handler, ${mode}`, value: shape.rps },
+            details: { shape_p50_ms: shape.p50_ms, shape_p99_ms: shape.p99_ms, shape_vs_select1: baseline.rps ? shape.rps / baseline.rps : null },
+          }),
+        );
       } finally {
         await service.stop();
       }

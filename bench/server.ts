@@ -2,7 +2,8 @@
  * The auth service as `npm start` runs it, plus two routes for the benchmarks, in the same
  * process and over the same pool: GET /bench/select1 (the baseline: one `SELECT 1` through the
  * service's DataSource, behind the same Express and the same pool) and GET /bench/event-loop
- * (the event-loop delay since the last call, to show whether anything blocks it), and GET
+ * (the event-loop delay since the last call, to show whether anything blocks it), GET
+ * /bench/tx-shape (a transaction with a refresh's round trips and none of its logic), and GET
  * /bench/process (memory and active handles, for the soak test).
  *
  * The real app is taken from the server startService() built, so this file does not depend on
@@ -30,6 +31,20 @@ async function main(): Promise<void> {
   outer.get('/bench/select1', async (_req, res, next) => {
     try {
       await service.dataSource.query('SELECT 1');
+      res.json({ ok: true });
+    } catch (err) {
+      next(err);
+    }
+  });
+  // The shape of a refresh without its logic: BEGIN, a statement that takes a transaction id (so
+  // COMMIT flushes the WAL, as a refresh's writes do), four more statements, COMMIT. Seven round
+  // trips, like the rotation's; comparing the two shows what the round trips alone cost.
+  outer.get('/bench/tx-shape', async (_req, res, next) => {
+    try {
+      await service.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT txid_current()');
+        for (let i = 0; i < 4; i++) await manager.query('SELECT 1');
+      });
       res.json({ ok: true });
     } catch (err) {
       next(err);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/migrator/migration-lock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { migrateCommand } from './support/migrate-command';
 import { REPO_ROOT, sleep } from './support/service-process';
 import { report } from './support/traffic';
 
@@ -76,7 +77,8 @@ interface CliRun {
 /** `npm run migrate -- up --dir DIR` as its own process (the command npm runs, without npm in between). */
 function migrateUp(url: string, env: Record<string, string> = {}): CliRun {
   const started = performance.now();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', 'up', '--dir', dir], {
+  const cli = migrateCommand(['up', '--dir', dir]);
+  const child = spawn(cli.command, cli.args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'development', MIGRATION_DATABASE_URL: url, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
