@@ -83,5 +83,14 @@ export function loadMigration(migration: MigrationFile): MigrationInterface {
   if (!cls) {
     throw new MigratorError('invalid_migration_file', `${migration.file} does not export class ${migration.name}`, { file: migration.file });
   }
-  return new cls();
+  const instance = new cls();
+  // TypeORM records `instance.name` when set: it must be the class name the history is keyed by.
+  if (instance.name !== undefined && instance.name !== migration.name) {
+    throw new MigratorError(
+      'invalid_migration_file',
+      `${migration.file}: class ${migration.name} declares name = '${instance.name}'; make them equal (TypeORM records the name)`,
+      { file: migration.file },
+    );
+  }
+  return instance;
 }

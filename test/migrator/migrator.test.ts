@@ -1,4 +1,4 @@
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { MigrationDataSource } from '../../src/db/migration-data-source';
@@ -169,6 +169,16 @@ describe('the migrator library on a real database', () => {
       await blocker.end();
       await custom.destroy();
     }
+  });
+
+  it('refuses a migration whose name property differs from its class name, naming the file', async () => {
+    writeFileSync(
+      path.join(dir.dir, '1700000000009-Misnamed.ts'),
+      `export class Misnamed1700000000009 { name = 'Other1700000000009'; async up() {} async down() {} }\n`,
+    );
+    const result = await ds.migrator().up();
+    expect(result.error).toMatchObject({ code: 'invalid_migration_file', message: expect.stringContaining("1700000000009-Misnamed.ts: class Misnamed1700000000009 declares name = 'Other1700000000009'") });
+    expect(await applied()).toHaveLength(3);
   });
 
   describe('history checks', () => {
