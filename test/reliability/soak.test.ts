@@ -15,8 +15,12 @@ const WARMUP_MS = 15_000;
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 75) * 1000;
 const SAMPLE_EVERY_MS = 5_000;
 const USERS = 8;
-/** Bounds on growth from the first post-warm-up sample to the last three samples' median. */
-const BOUNDS = { heap_used_mb: 8, rss_mb: 40, handles: 5 };
+/**
+ * Bounds on growth from the median of the first three post-warm-up samples to the median of the
+ * last three (medians, because RSS moves by tens of MB as the allocator returns memory). Heap is
+ * measured after a full GC, so it is the precise signal; RSS and handles catch native leaks.
+ */
+const BOUNDS = { heap_used_mb: 8, rss_mb: 48, handles: 5 };
 
 let db: TestDatabase;
 let bouncer: PgBouncer;
@@ -101,12 +105,13 @@ test(`a soak of steady mixed traffic keeps heap, RSS and handles flat (bounds: $
   const final = (await (await fetch(`${service.url}/bench/process`)).json()) as Omit<ProcessSample, 't_s'>;
   samples.push({ t_s: Math.round((performance.now() - t0) / 1000), ...final });
 
-  const first = samples[0]!;
+  const head = samples.slice(0, 3);
   const tail = samples.slice(-3);
+  const growthOf = (f: (s: ProcessSample) => number) => median(tail.map(f)) - median(head.map(f));
   const growth = {
-    heap_used_mb: round(median(tail.map((s) => s.heap_used_mb)) - first.heap_used_mb),
-    rss_mb: round(median(tail.map((s) => s.rss_mb)) - first.rss_mb),
-    handles: median(tail.map((s) => s.handles)) - first.handles,
+    heap_used_mb: round(growthOf((s) => s.heap_used_mb)),
+    rss_mb: round(growthOf((s) => s.rss_mb)),
+    handles: growthOf((s) => s.handles),
   };
   const requests = Object.values(counts).reduce((a, b) => a + b, 0);
   report('soak', {
@@ -121,7 +126,7 @@ test(`a soak of steady mixed traffic keeps heap, RSS and handles flat (bounds: $
     handle_types_at_end: final.handle_types,
   });
 
-  expect(first.gc).toBe(true);
+  expect(samples[0]!.gc).toBe(true);
   expect(failures).toBe(0);
   expect(samples.length).toBeGreaterThanOrEqual(Math.floor(SOAK_MS / SAMPLE_EVERY_MS) - 2);
   expect(growth.heap_used_mb).toBeLessThanOrEqual(BOUNDS.heap_used_mb);
