@@ -229,7 +229,20 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         }
         case 'rehearse': {
           expectArgs(0, 'no arguments');
-          const report = await lazy.rehearsal().rehearse(source, { onProgress: (line) => io.err(line) });
+          // Ctrl-C must not leave the scratch database behind: the first one drops it (ending the
+          // step in flight) and lets the report print; a second one exits at once.
+          const interrupt = new AbortController();
+          const onSignal = () => {
+            if (interrupt.signal.aborted) process.exit(130);
+            interrupt.abort();
+          };
+          process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+          let report;
+          try {
+            report = await lazy.rehearsal().rehearse(source, { onProgress: (line) => io.err(line), signal: interrupt.signal });
+          } finally {
+            process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+          }
           print(report, formatRehearsal(report));
           return report.ok ? EXIT.ok : EXIT.problem;
         }

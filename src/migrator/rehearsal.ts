@@ -35,7 +35,16 @@ export interface RehearsalReport {
  * and the result is compared with the entities. The scratch database is dropped even on failure;
  * the real database is only read (its history).
  */
-export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (line: string) => void } = {}): Promise<RehearsalReport> {
+export interface RehearsalOptions {
+  readonly onProgress?: (line: string) => void;
+  /**
+   * Aborting (Ctrl-C in the CLI) drops the scratch database at once, which ends the step in
+   * flight; the rehearsal then reports it as failed. Nothing is left on the server.
+   */
+  readonly signal?: AbortSignal;
+}
+
+export async function rehearse(real: MigrationDataSource, opts: RehearsalOptions = {}): Promise<RehearsalReport> {
   const started = performance.now();
   const say = opts.onProgress ?? (() => undefined);
   const state = await real.migrator().status();
@@ -59,8 +68,15 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
       { cause: err },
     );
   }
+  const dropScratch = () => real.query(`DROP DATABASE IF EXISTS ${ident} WITH (FORCE)`);
+  const onAbort = () => {
+    say(`interrupted: dropping scratch database ${scratch}`);
+    dropScratch().catch(() => undefined);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   let report: Omit<RehearsalReport, 'dropped'>;
   try {
+    if (opts.signal?.aborted) throw new MigratorError('rehearsal_failed', 'rehearsal interrupted');
     const ds = new MigrationDataSource(real.config, scratchUrl.toString(), { migrationsDir: real.migrationsDir, loadMigrations: false });
     await ds.initialize();
     try {
@@ -76,6 +92,7 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
       for (const name of state.pending) {
         const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));
         for (const step of ['up', 'down', 'up again'] as const) {
+          if (opts.signal?.aborted) break;
           const result = await runStep(migrator, step, name);
           steps.push(result);
           say(`${result.ok ? 'ok  ' : 'FAIL'} ${step.padEnd(8)} ${name} (${Math.round(result.durationMs)} ms)${result.error ? `: ${result.error}` : ''}`);
@@ -91,7 +108,10 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
             }
           }
         }
-        if (failed) break;
+        if (failed || opts.signal?.aborted) break;
+      }
+      if (opts.signal?.aborted) {
+        throw new MigratorError('rehearsal_failed', `rehearsal interrupted; the scratch database ${scratch} was dropped and the real database was not changed`);
       }
       const diff = await diffSchema(ds);
       const drift = failed ? [] : diff.up.map((q) => q.query);
@@ -109,8 +129,9 @@ export async function rehearse(real: MigrationDataSource, opts: { onProgress?: (
       await ds.destroy();
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     // WITH (FORCE) ends any session a failed migration left on the scratch database.
-    await real.query(`DROP DATABASE IF EXISTS ${ident} WITH (FORCE)`);
+    await dropScratch();
     say(`dropped scratch database ${scratch}`);
   }
   return { ...report, dropped: true };

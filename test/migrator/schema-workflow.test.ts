@@ -31,6 +31,14 @@ async function upTo(url: string, dir: string, target?: string) {
   }
 }
 
+async function waitFor(fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const migrationFiles = (dir: string) => readdirSync(dir).filter((f) => /^\d{13}-/.test(f)).sort();
 
 describe('generate, check, create and rehearse against the entities of all four services', () => {
@@ -165,6 +173,22 @@ describe('generate, check, create and rehearse against the entities of all four 
       expect(r.stdout).toContain('scratch database dropped; the real database was not changed');
       expect(await scratchDatabases()).toEqual([]);
       expect(await sql(db.url, `SELECT 1 FROM information_schema.columns WHERE column_name = 'mood'`)).toEqual([]);
+    }, 90_000);
+
+    it('drops the scratch database at once when interrupted (Ctrl-C) in the middle of a migration', async () => {
+      await upTo(db.url, dir.dir);
+      dir.add('slow-late');
+      const run = migrate(['rehearse', '--dir', dir.dir], env());
+      await waitFor(async () => (await sql(adminUrl(), `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND datname LIKE '${db.name}_rehearse_%'`)).length > 0);
+      expect(await scratchDatabases()).toHaveLength(1);
+      const t0 = Date.now();
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('interrupted: dropping scratch database');
+      expect(r.stderr).toContain('rehearsal interrupted');
+      expect(await scratchDatabases()).toEqual([]);
     }, 90_000);
 
     it('reports a failing up() with the statement, and still drops the scratch database', async () => {
