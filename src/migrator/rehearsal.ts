@@ -52,7 +52,8 @@ export async function rehearse(real: MigrationDataSource, opts: RehearsalOptions
     throw new MigratorError(state.problems[0]!.code, `cannot rehearse: ${state.problems[0]!.message}`, { problems: state.problems });
   }
   const realDb = new URL(real.url).pathname.slice(1);
-  const scratch = `${realDb}_rehearse_${randomBytes(4).toString('hex')}`.slice(0, 63);
+  // PostgreSQL names are at most 63 bytes: shorten the real name, never the random part.
+  const scratch = `${realDb.slice(0, 40)}_rehearse_${randomBytes(4).toString('hex')}`;
   const scratchUrl = new URL(real.url);
   scratchUrl.pathname = `/${scratch}`;
   const ident = `"${scratch.replace(/"/g, '""')}"`;
