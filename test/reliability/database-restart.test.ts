@@ -59,6 +59,7 @@ test('a stopped PostgreSQL gives fast 503s, /ready follows it, and the service r
     concurrency: 7,
   });
   const sessionsAfter = await users.finalCheck();
+  if (sessionsAfter.some((st) => st !== 200)) report('lost sessions', { sessions: await users.diagnose(pg.url, sessionsAfter) });
   report('database restart', { ...outageSummary(run), hang_limit_ms: HANG_LIMIT_MS, sessions_refresh_after: sessionsAfter });
 
   expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS, service.errorLog);
@@ -84,6 +85,7 @@ test('a frozen PostgreSQL (accepts nothing, answers nothing) gives 503 within th
     concurrency: 7,
   }).finally(() => pg.thaw());
   const sessionsAfter = await users.finalCheck();
+  if (sessionsAfter.some((st) => st !== 200)) report('lost sessions', { sessions: await users.diagnose(pg.url, sessionsAfter) });
   report('database frozen (SIGSTOP)', {
     sessions_refresh_after: sessionsAfter,
     ...outageSummary(run),

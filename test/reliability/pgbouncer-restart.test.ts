@@ -63,6 +63,7 @@ test('a PgBouncer restart gives fast 503s, /ready follows it, and the service re
     concurrency: 7,
   });
   const sessionsAfter = await users.finalCheck();
+  if (sessionsAfter.some((st) => st !== 200)) report('lost sessions', { sessions: await users.diagnose(db.url, sessionsAfter) });
   report('pgbouncer restart', { ...outageSummary(run), hang_limit_ms: HANG_LIMIT_MS, sessions_refresh_after: sessionsAfter });
 
   expectFastFailures([...run.samples, ...run.after], HANG_LIMIT_MS, service.errorLog);

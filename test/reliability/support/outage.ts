@@ -109,9 +109,16 @@ export function outageSummary(run: OutageRun) {
  * as it was, so after the outage every session must still refresh: none may be lost to it.
  */
 export function sessionTraffic(serviceUrl: string, sessions: { refresh_token: string; access_token: string }[], timeoutMs: number) {
-  const state = sessions.map((s) => ({ ...s }));
+  const t0 = performance.now();
+  const state = sessions.map((s) => ({ ...s, sid: sidOf(s.access_token), log: [] as string[] }));
   const send = async (worker: number, i: number) => {
     const s = state[worker % state.length]!;
+    const result = await sendFor(s, i);
+    s.log.push(`${Math.round(performance.now() - t0)}ms ${result.label} ${result.status}`);
+    if (s.log.length > 30) s.log.shift();
+    return result;
+  };
+  const sendFor = async (s: (typeof state)[number], i: number) => {
     if (i % 2 === 0) {
       const r = await timedFetch(`${serviceUrl}/api/v1/auth/refresh`, {
         method: 'POST',
@@ -142,7 +149,38 @@ export function sessionTraffic(serviceUrl: string, sessions: { refresh_token: st
         return r.status;
       }),
     );
-  return { send, finalCheck };
+  /**
+   * For sessions that no longer refresh: what the database says about them and their tokens, and
+   * the last requests the test sent for them, so that a lost session can be explained.
+   */
+  const diagnose = async (databaseUrl: string, statuses: number[]) => {
+    const { Client } = await import('pg');
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const out = [];
+      for (const [i, s] of state.entries()) {
+        if (statuses[i] === 200) continue;
+        const session = (await client.query('SELECT created_at, revoked_at, revoked_reason, expires_at FROM sessions WHERE id = $1', [s.sid])).rows[0];
+        const tokens = (
+          await client.query(
+            'SELECT id, parent_id, created_at, used_at, expires_at FROM refresh_tokens WHERE session_id = $1 ORDER BY created_at DESC LIMIT 5',
+            [s.sid],
+          )
+        ).rows;
+        out.push({ session: s.sid, final_status: statuses[i], db_session: session, newest_tokens: tokens, last_requests: s.log });
+      }
+      return out;
+    } finally {
+      await client.end();
+    }
+  };
+  return { send, finalCheck, diagnose };
+}
+
+function sidOf(accessToken: string): string {
+  const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()) as { sid?: string };
+  return payload.sid ?? 'unknown';
 }
 
 /** Registers one user and opens `count` sessions for it. */
