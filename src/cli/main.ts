@@ -7,20 +7,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config';
 import type { MigrationDataSource } from '../db/migration-data-source';
+import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../db/migration-paths';
 import { openReadConnection } from '../migrator/direct-connection';
 import { MigratorError, isMigratorError } from '../migrator/errors';
 import { readState } from '../migrator/migration-state';
 import type { MigratorEvent } from '../migrator/migrator';
 import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
 import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
-
-/**
- * Where migrations live and the history table, as src/db/base-options.ts defines them; repeated
- * here because that module loads every entity and TypeORM, which status and history do not need
- * (test/migrator/cli.test.ts checks they agree).
- */
-export const DEFAULT_MIGRATIONS_DIR = path.resolve(__dirname, '../migrations');
-export const DEFAULT_MIGRATIONS_TABLE = 'migrations';
 
 // Modules that load TypeORM (and, for generate/check/rehearse, every entity) are required only by
 // the commands that use them: status and history start without them.
@@ -147,7 +140,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (command === 'create') {
       expectArgs(1, 'one NAME');
       if (!args[0]) throw new UsageError('create needs a NAME, e.g. create add-cat-ratings');
-      const created = lazy.create().createMigration(migrationsDir ?? DEFAULT_MIGRATIONS_DIR, args[0]);
+      const created = lazy.create().createMigration(migrationsDir ?? MIGRATIONS_DIR, args[0]);
       print(created, `created ${path.relative(process.cwd(), created.file)} (${created.name}): write up() and down(), then lint and rehearse it`);
       return EXIT.ok;
     }
@@ -155,7 +148,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const files = args.length ? args.map((a) => path.resolve(a)) : undefined;
       try {
         const report = await lazy.lint().lintMigrations({
-          migrationsDir: migrationsDir ?? DEFAULT_MIGRATIONS_DIR,
+          migrationsDir: migrationsDir ?? MIGRATIONS_DIR,
           files,
           migrator: files ? undefined : (await open()).migrator('migrate', progress),
         });
@@ -170,7 +163,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       expectArgs(0, 'no arguments');
       const db = await openReadConnection(config);
       try {
-        const state = await readState(db, migrationsDir ?? DEFAULT_MIGRATIONS_DIR, DEFAULT_MIGRATIONS_TABLE);
+        const state = await readState(db, migrationsDir ?? MIGRATIONS_DIR, MIGRATIONS_TABLE);
         if (command === 'history') {
           print(state, formatHistory(state, values.verbose));
           return EXIT.ok;

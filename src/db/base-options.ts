@@ -1,12 +1,9 @@
-import path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from '@cathouse/db-conventions';
 import { allEntities } from './entities';
+import { MIGRATIONS_GLOB, MIGRATIONS_TABLE } from './migration-paths';
 
-/** Where the generated migrations of every service live (one history for the shared database). */
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../migrations');
-export const MIGRATIONS_GLOB = path.join(MIGRATIONS_DIR, '*.{ts,js}');
-export const MIGRATIONS_TABLE = 'migrations';
+export { MIGRATIONS_DIR, MIGRATIONS_GLOB, MIGRATIONS_TABLE } from './migration-paths';
 
 /**
  * Options both data sources share. `uuidExtension: 'pgcrypto'` makes TypeORM use the built-in

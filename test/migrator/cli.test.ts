@@ -1,8 +1,6 @@
 import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { DEFAULT_MIGRATIONS_DIR, DEFAULT_MIGRATIONS_TABLE } from '../../src/cli/main';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../../src/db/base-options';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { findFreePort } from '../support/ports';
 import { migrate, npmRun, start } from './support/cli';
@@ -128,11 +126,6 @@ describe('npm run migrate', () => {
       expect(JSON.parse(r.stdout)).toEqual({ code: 0, typeorm: false, typescript: false, migrations: [] });
     },
   );
-
-  it('agrees with src/db/base-options.ts on where migrations live and the history table', () => {
-    expect(DEFAULT_MIGRATIONS_DIR).toBe(MIGRATIONS_DIR);
-    expect(DEFAULT_MIGRATIONS_TABLE).toBe(MIGRATIONS_TABLE);
-  });
 
   it.each([
     [['up', 'Create'], /target "Create" matches 2 migrations: CreateKittens1700000000001, CreateToys1700000000003/],

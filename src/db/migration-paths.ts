@@ -1,0 +1,10 @@
+import path from 'node:path';
+
+/**
+ * Where the migrations of every service live (one history for the shared database) and the
+ * table TypeORM records them in. Kept apart from the entities so the migration CLI can read them
+ * without loading TypeORM or any entity (its start-up time depends on it).
+ */
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../migrations');
+export const MIGRATIONS_GLOB = path.join(MIGRATIONS_DIR, '*.{ts,js}');
+export const MIGRATIONS_TABLE = 'migrations';
