@@ -8,7 +8,7 @@ import { expectSuccess, median, timeCommand } from './lib/timing';
 
 export const MIGRATIONS_SETTINGS = {
   migrations: 200,
-  runs: 3,
+  runs: 5,
   each_migration: 'CREATE TABLE with 4 columns, a foreign key to the previous table and an index; down drops it',
   transactions: 'one per migration on both sides (typeorm: migrationsTransactionMode each)',
   ours: 'the command of the npm "migrate" script + up --dir DIR (without npm in between)',
