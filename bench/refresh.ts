@@ -25,10 +25,10 @@ interface TokenResponse {
  * A pool of live refresh tokens, one per session: each request takes one, and its answer puts
  * the rotated token back. A token is never presented twice, so every refresh is a real rotation.
  */
-function refreshRequest(tokens: string[]): LoadRequest {
+function refreshRequest(tokens: string[], path = '/api/v1/auth/refresh'): LoadRequest {
   return {
     method: 'POST',
-    path: '/api/v1/auth/refresh',
+    path,
     headers: { 'content-type': 'application/json' },
     setupRequest: (req, context) => {
       const token = tokens.shift();
@@ -85,19 +85,29 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
         const selectReq: LoadRequest = { method: 'GET', path: '/bench/select1' };
         // Rounds alternate baseline and endpoints, so that load from elsewhere touches all alike.
         const shapeReq: LoadRequest = { method: 'GET', path: '/bench/tx-shape' };
-        const rounds: { baseline: LoadResult; refresh: LoadResult; me: LoadResult; shape: LoadResult }[] = [];
+        // Sessions of their own for the one-statement diagnostic (it rotates to children the real endpoint cannot know).
+        const oneTokens: string[] = [];
+        const topUpOne = async () => {
+          const fresh = await inBatches(Array.from({ length: Math.max(0, s.sessions - oneTokens.length) }), 4, login);
+          oneTokens.push(...fresh.map((t) => t.refresh_token));
+        };
+        const oneReq = refreshRequest(oneTokens, '/bench/refresh-one-statement');
+        const rounds: { baseline: LoadResult; refresh: LoadResult; me: LoadResult; shape: LoadResult; one: LoadResult }[] = [];
         for (let r = 0; r < s.rounds; r++) {
           const w = r === 0 ? s.warmup_s : 0;
           const baselineRun = await run(selectReq, w);
           await topUp();
           const refreshRun = await run(refreshReq, w);
           const meRun = await run(meReq, w);
-          rounds.push({ baseline: baselineRun, refresh: refreshRun, me: meRun, shape: await run(shapeReq, w) });
+          const shapeRun = await run(shapeReq, w);
+          await topUpOne();
+          rounds.push({ baseline: baselineRun, refresh: refreshRun, me: meRun, shape: shapeRun, one: await run(oneReq, w) });
         }
         const baseline = combine(rounds.map((r) => r.baseline));
         const refresh = combine(rounds.map((r) => r.refresh));
         const me = combine(rounds.map((r) => r.me));
         const shape = combine(rounds.map((r) => r.shape));
+        const one = combine(rounds.map((r) => r.one));
         const baselineLabel = `SELECT 1 handler, ${mode}`;
         const details = (r: LoadResult) => ({
           p50_ms: r.p50_ms,
@@ -143,6 +153,14 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
             unit: 'req/s',
             baseline: { label: `BEGIN, 5 statements, COMMIT handler, ${mode}`, value: shape.rps },
             details: { shape_p50_ms: shape.p50_ms, shape_p99_ms: shape.p99_ms, shape_vs_select1: baseline.rps ? shape.rps / baseline.rps : null },
+          }),
+          figure({
+            name: `refresh.${mode.toLowerCase()}.one_statement`,
+            label: `A refresh's database work as one statement, req/s (${mode}; diagnostic, no JWT)`,
+            value: one.rps,
+            unit: 'req/s',
+            baseline: { label: baselineLabel, value: baseline.rps },
+            details: { p50_ms: one.p50_ms, p99_ms: one.p99_ms, non2xx: one.non2xx, status_codes: one.status_codes, baseline_p99_ms: baseline.p99_ms },
           }),
         );
       } finally {
