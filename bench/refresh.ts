@@ -131,7 +131,8 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
               value: r.rps,
               unit: 'req/s',
               baseline: { label: baselineLabel, value: baseline.rps },
-              goal: { text: '≥ 50% of baseline', ratioAtLeast: 0.5 },
+              // The issue sets the rate goal for refresh; /me's rate is reported beside the same baseline.
+              goal: what === 'refresh' ? { text: '≥ 50% of baseline', ratioAtLeast: 0.5 } : undefined,
               details: details(r),
             }),
             figure({
