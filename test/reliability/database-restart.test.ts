@@ -102,3 +102,61 @@ test('a frozen PostgreSQL (accepts nothing, answers nothing) gives 503 within th
   // No session lost: a refresh that failed during the outage did not burn its token.
   expect(sessionsAfter).toEqual(sessionsAfter.map(() => 200));
 });
+
+/**
+ * Used refresh tokens without a child: a rotation half-committed (the token marked used, its child
+ * never inserted). Every rotation inserts the child in the same transaction, and this test's
+ * traffic never logs out, so there must be none, whatever the sessions' state.
+ */
+async function halfRotations(url: string): Promise<number> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM refresh_tokens t
+        WHERE t.used_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_id = t.id)`,
+    );
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+test('a refresh cut off by a frozen database never half-commits: a small pool, freezes mid-transaction', async () => {
+  // Two connections, so the connection a timed-out refresh leaves behind soon serves another request.
+  const single = await startServiceProcess({
+    env: productionEnv({
+      databaseUrl: pg.url,
+      key,
+      extra: { DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS), DB_POOL_MAX: '2', LOG_LEVEL: 'error' },
+    }),
+  });
+  try {
+    const cycles = [];
+    for (let cycle = 0; cycle < 3; cycle++) {
+      const users = sessionTraffic(single.url, await openSessions(single.url, 6), CLIENT_TIMEOUT_MS);
+      // Freeze for longer than the query timeout, so that a statement and its ROLLBACK both time out.
+      const run = await runOutage({
+        serviceUrl: single.url,
+        breakIt: () => pg.freeze(),
+        repair: () => pg.thaw(),
+        outageMs: QUERY_TIMEOUT_MS * 2 + 500,
+        clientTimeoutMs: CLIENT_TIMEOUT_MS,
+        send: (w, i) => users.send(w, i),
+        concurrency: 7,
+      }).finally(() => pg.thaw());
+      const statuses = await users.finalCheck();
+      const half = await halfRotations(pg.url);
+      cycles.push({ cycle, during: outageSummary(run).during_outage, sessions_refresh_after: statuses, half_committed_rotations: half });
+      if (statuses.some((s) => s !== 200)) report('lost sessions', { sessions: await users.diagnose(pg.url, statuses) });
+    }
+    report('refresh cut off by a frozen database', { pool: 2, cycles });
+    for (const c of cycles) {
+      expect(c.half_committed_rotations).toBe(0);
+      expect(c.sessions_refresh_after).toEqual(c.sessions_refresh_after.map(() => 200));
+    }
+  } finally {
+    await single.stop();
+  }
+});
