@@ -17,7 +17,7 @@ import {
   type ClientInfo,
   type SessionSettings,
 } from './sessions';
-import { findUserByEmail, findUserById, insertUser, normalizeEmail, publicUser, updateUser, type PublicUser, type UserChanges } from './users';
+import { findUserByEmail, insertUser, normalizeEmail, publicUser, updateUser, type PublicUser, type UserChanges } from './users';
 
 /** What a successful grant yields; the HTTP layer shapes it into RFC 6749 §5.1 names. */
 export interface TokenGrant {
@@ -37,6 +37,8 @@ export interface Principal {
   sessionId: string;
   /** The role in the database now, which may be newer than the token's claim. */
   role: UserRole;
+  /** The user as stored now, read with the session check. */
+  user: PublicUser;
   claims: AccessTokenClaims;
 }
 
@@ -148,7 +150,7 @@ export class AuthService {
     const claims = verifyAccessToken(this.keys.signingKeys, this.auth, accessToken);
     const session = await findLiveSession(this.dataSource, claims.sid, claims.sub);
     if (!session) throw invalidToken('The session of this access token has ended.');
-    return { userId: session.userId, sessionId: session.sessionId, role: session.role, claims };
+    return { userId: session.userId, sessionId: session.sessionId, role: session.role, user: session.user, claims };
   }
 
   /**
@@ -178,10 +180,9 @@ export class AuthService {
     await revokeUserSessions(this.dataSource, owner.userId, 'logout_global');
   }
 
-  async me(principal: Principal): Promise<PublicUser> {
-    const user = await findUserById(this.dataSource, principal.userId);
-    if (!user) throw invalidToken('The user of this access token no longer exists.');
-    return publicUser(user);
+  /** GET /me: the user was read with the session check in authenticate(); no second query. */
+  me(principal: Principal): PublicUser {
+    return principal.user;
   }
 
   /** Admin-only operations are judged by the role in the database now, not the token's claim. */

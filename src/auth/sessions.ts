@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { UserRole } from '../db/entities/index';
+import type { PublicUser } from './users';
 import { AppError } from '../errors/app-error';
 import {
   deriveChildRefreshToken,
@@ -234,23 +235,34 @@ export interface LiveSession {
   sessionId: string;
   userId: string;
   role: UserRole;
+  /** The user as the API shows it, read in the same query (GET /me needs nothing more). */
+  user: PublicUser;
 }
 
 /**
  * The session `sid` names, if it is still live and its user active and the same as `sub`. The
  * auth service checks this on its own endpoints, so a logout or a deactivation takes effect at
- * once there rather than when the access token expires.
+ * once there rather than when the access token expires. One round trip, user included.
  */
 export async function findLiveSession(executor: DataSource | EntityManager, sessionId: string, userId: string): Promise<LiveSession | undefined> {
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
-  const { rows } = await sql<{ role: UserRole }>(
+  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date }>(
     executor,
-    `SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id
+    `SELECT u.email, u.role, u.display_name, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
     [sessionId, userId],
   );
   const row = rows[0];
-  return row && { sessionId, userId, role: row.role };
+  if (!row) return undefined;
+  const user: PublicUser = {
+    id: userId,
+    email: row.email,
+    role: row.role,
+    display_name: row.display_name,
+    is_active: true,
+    created_at: row.created_at.toISOString(),
+  };
+  return { sessionId, userId, role: row.role, user };
 }
 
 /** inet accepts IPv4-mapped IPv6 as is; anything unparsable (should not happen) is not stored. */

@@ -61,12 +61,6 @@ export async function findUserByEmail(dataSource: DataSource, email: string): Pr
   return dataSource.getRepository(User).findOneBy({ email: normalizeEmail(email) });
 }
 
-export async function findUserById(executor: DataSource | EntityManager, id: string): Promise<User | null> {
-  if (!isUuid(id)) return null;
-  const manager = 'manager' in executor ? executor.manager : executor;
-  return manager.findOneBy(User, { id });
-}
-
 export interface UserChanges {
   role?: UserRole | undefined;
   is_active?: boolean | undefined;

@@ -125,7 +125,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
 
   router.get('/me', async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
-    res.set('cache-control', 'no-store').json(await service.me(principal));
+    res.set('cache-control', 'no-store').json(service.me(principal));
   });
 
   router.patch('/users/:id', json, async (req, res) => {
