@@ -79,19 +79,16 @@ export async function startSession(
   return { sessionId, refreshToken };
 }
 
-interface LockedToken {
-  id: string;
+/** The presented token and its session, locked together (token row, then session row). */
+interface LockedFamily {
+  token_id: string;
   session_id: string;
-  used: boolean;
-  expired: boolean;
-  in_reuse_interval: boolean;
-}
-
-interface LockedSession {
-  id: string;
   user_id: string;
+  used: boolean;
+  token_expired: boolean;
+  in_reuse_interval: boolean;
   revoked: boolean;
-  expired: boolean;
+  session_expired: boolean;
   role: UserRole;
   is_active: boolean;
 }
@@ -120,46 +117,48 @@ export async function rotateRefreshToken(
 ): Promise<RotatedRefreshToken> {
   if (!looksLikeRefreshToken(presented)) throw invalidGrant();
   const outcome = await dataSource.transaction(async (manager): Promise<RotationOutcome> => {
-    const token = (
-      await sql<LockedToken>(
+    // One statement reads and locks the token and its session: the hot path is BEGIN, this, one
+    // write statement and COMMIT. A request that waited here for a concurrent rotation sees that
+    // rotation's result (READ COMMITTED re-reads a row it waited for, and later statements take a
+    // new snapshot), which is what lets the reuse-interval branch below find the child.
+    const family = (
+      await sql<LockedFamily>(
         manager,
-        `SELECT id, session_id, used_at IS NOT NULL AS used, expires_at <= statement_timestamp() AS expired,
-                used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval
-           FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
+        `SELECT rt.id AS token_id, rt.session_id, s.user_id,
+                rt.used_at IS NOT NULL AS used, rt.expires_at <= statement_timestamp() AS token_expired,
+                rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval,
+                s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS session_expired,
+                u.role, u.is_active
+           FROM refresh_tokens rt
+           JOIN sessions s ON s.id = rt.session_id
+           JOIN users u ON u.id = s.user_id
+          WHERE rt.token_hash = $1
+            FOR UPDATE OF rt, s`,
         [hashRefreshToken(presented), settings.reuseIntervalSeconds],
       )
     ).rows[0];
-    if (!token) return { kind: 'invalid' };
-    const session = (
-      await sql<LockedSession>(
-        manager,
-        `SELECT s.id, s.user_id, s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS expired,
-                u.role, u.is_active
-           FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.id = $1 FOR UPDATE OF s`,
-        [token.session_id],
-      )
-    ).rows[0];
-    if (!session || session.revoked || session.expired || !session.is_active || token.expired) {
+    if (!family || family.revoked || family.session_expired || !family.is_active || family.token_expired) {
       return { kind: 'invalid' };
     }
     const child = deriveChildRefreshToken(secret, presented);
-    const base = { sessionId: session.id, userId: session.user_id, role: session.role, refreshToken: child };
+    const base = { sessionId: family.session_id, userId: family.user_id, role: family.role, refreshToken: child };
+    const token = { id: family.token_id, used: family.used, in_reuse_interval: family.in_reuse_interval };
+    const session = { id: family.session_id, user_id: family.user_id };
 
     if (!token.used) {
-      await sql(manager, `UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1`, [token.id]);
+      // The rotation as one statement: mark the parent used, store the child, extend the session.
       await sql(
         manager,
-        `INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
-         VALUES ($1, $2, $3, statement_timestamp() + make_interval(secs => $4))`,
-        [session.id, hashRefreshToken(child), token.id, settings.refreshTokenTtlSeconds],
-      );
-      await sql(
-        manager,
-        `UPDATE sessions SET last_used_at = statement_timestamp(),
-                expires_at = statement_timestamp() + make_interval(secs => $2)
-          WHERE id = $1`,
-        [session.id, settings.refreshTokenTtlSeconds],
+        `WITH used AS (
+           UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1
+         ), child AS (
+           INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+           VALUES ($2, $3, $1, statement_timestamp() + make_interval(secs => $4))
+         )
+         UPDATE sessions SET last_used_at = statement_timestamp(),
+                expires_at = statement_timestamp() + make_interval(secs => $4)
+          WHERE id = $2`,
+        [token.id, session.id, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
       );
       return { kind: 'rotated', token: base };
     }
