@@ -330,7 +330,8 @@ test('thousands of malformed requests against every endpoint: never a 5xx, a sta
   });
   report('HTTP fuzzing', { ...stats, seconds: Math.round((Date.now() - started) / 1000), violations: violations.length });
   if (violations.length) {
-    await new Promise((r) => setTimeout(r, 300)); // the service's logger writes asynchronously
+    // The service's logger writes asynchronously: give its error lines a moment (bounded) to arrive.
+    for (let i = 0; i < 20 && !service.errorLog(); i++) await new Promise((r) => setTimeout(r, 100));
     process.stdout.write(`[reliability] service error log:\n${service.errorLog()}\n`);
   }
   expect(violations).toEqual([]);
