@@ -37,14 +37,15 @@ async function main(): Promise<void> {
       next(err);
     }
   });
-  // The shape of a refresh without its logic: BEGIN, a statement that takes a transaction id (so
-  // COMMIT flushes the WAL, as a refresh's writes do), four more statements, COMMIT. Seven round
-  // trips, like the rotation's; comparing the two shows what the round trips alone cost.
-  outer.get('/bench/tx-shape', async (_req, res, next) => {
+  // The shape of a refresh without its logic: BEGIN, `statements` statements (the first takes a
+  // transaction id, so COMMIT flushes the WAL as a refresh's writes do), COMMIT. Comparing it with
+  // the real endpoint shows what the round trips alone cost.
+  outer.get('/bench/tx-shape', async (req, res, next) => {
     try {
+      const statements = Math.min(20, Math.max(1, Number(req.query.statements ?? 5)));
       await service.dataSource.transaction(async (manager) => {
         await manager.query('SELECT txid_current()');
-        for (let i = 0; i < 4; i++) await manager.query('SELECT 1');
+        for (let i = 1; i < statements; i++) await manager.query('SELECT 1');
       });
       res.json({ ok: true });
     } catch (err) {
