@@ -99,6 +99,46 @@ type RotationOutcome =
   | { kind: 'invalid' };
 
 /**
+ * The common case of a refresh in one statement (one round trip, its own implicit transaction):
+ * an unused, unexpired token of a live session is locked with its session, marked used, its
+ * child stored and the session extended. Returns undefined, having changed nothing, in every
+ * other case. A request that waited for a concurrent rotation of the same token re-checks the
+ * row it waited for (READ COMMITTED), finds it used, and so falls through to the transactional
+ * path, which sees that rotation's child.
+ */
+async function rotateUnusedToken(
+  dataSource: DataSource,
+  presented: string,
+  child: string,
+  settings: SessionSettings,
+): Promise<RotatedRefreshToken | undefined> {
+  const { rows } = await sql<{ session_id: string; user_id: string; role: UserRole }>(
+    dataSource,
+    `WITH family AS (
+       SELECT rt.id, rt.session_id, s.user_id, u.role
+         FROM refresh_tokens rt
+         JOIN sessions s ON s.id = rt.session_id
+         JOIN users u ON u.id = s.user_id
+        WHERE rt.token_hash = $1 AND rt.used_at IS NULL AND rt.expires_at > statement_timestamp()
+          AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active
+          FOR UPDATE OF rt, s
+     ), used AS (
+       UPDATE refresh_tokens SET used_at = statement_timestamp() FROM family WHERE refresh_tokens.id = family.id
+     ), born AS (
+       INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+       SELECT session_id, $2, id, statement_timestamp() + make_interval(secs => $3) FROM family
+     ), extended AS (
+       UPDATE sessions SET last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $3)
+         FROM family WHERE sessions.id = family.session_id
+     )
+     SELECT session_id, user_id, role FROM family`,
+    [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+  );
+  const row = rows[0];
+  return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, refreshToken: child };
+}
+
+/**
  * Exchanges a refresh token for its child: the token-refresh grant (RFC 6749 §6).
  *
  * - An unused token is marked used and its derived child is stored: the rotation.
@@ -116,6 +156,11 @@ export async function rotateRefreshToken(
   onReuse?: (reuse: { sessionId: string; userId: string }) => void,
 ): Promise<RotatedRefreshToken> {
   if (!looksLikeRefreshToken(presented)) throw invalidGrant();
+  const child = deriveChildRefreshToken(secret, presented);
+  const rotated = await rotateUnusedToken(dataSource, presented, child, settings);
+  if (rotated) return rotated;
+  // Not the common case (unknown, expired, revoked, already used, or lost a race): decide it in a
+  // transaction that can tell the reuse interval from reuse.
   const outcome = await dataSource.transaction(async (manager): Promise<RotationOutcome> => {
     // One statement reads and locks the token and its session: the hot path is BEGIN, this, one
     // write statement and COMMIT. A request that waited here for a concurrent rotation sees that
@@ -140,7 +185,6 @@ export async function rotateRefreshToken(
     if (!family || family.revoked || family.session_expired || !family.is_active || family.token_expired) {
       return { kind: 'invalid' };
     }
-    const child = deriveChildRefreshToken(secret, presented);
     const base = { sessionId: family.session_id, userId: family.user_id, role: family.role, refreshToken: child };
     const token = { id: family.token_id, used: family.used, in_reuse_interval: family.in_reuse_interval };
     const session = { id: family.session_id, user_id: family.user_id };

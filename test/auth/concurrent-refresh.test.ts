@@ -102,4 +102,35 @@ describe('concurrent refreshes of one token across two service instances', () =>
       await t.close();
     }
   });
+
+  it('refreshes queued behind one lock on the token are decided one after another: one rotation, the rest get its child', async () => {
+    const { refresh_token } = await register(instances[0]!.t.app, uniqueEmail('queued'));
+    const tokenHash = hashRefreshToken(refresh_token);
+    // Hold the token's row so that every refresh below is queued on it, then let them go at once:
+    // whichever gets the row first rotates; each later one must re-read it, find it used, and be
+    // answered from the reuse interval rather than rotating again or failing.
+    const blocker = await instances[0]!.t.dataSource.createQueryRunner();
+    await blocker.startTransaction();
+    await blocker.query(`SELECT 1 FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, [tokenHash]);
+    const pending = refreshEverywhere(refresh_token, 6);
+    let waiting = 0;
+    for (let i = 0; i < 100 && waiting < 6; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      [{ waiting }] = await instances[0]!.t.dataSource.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+    }
+    expect(waiting).toBe(6);
+    await blocker.rollbackTransaction();
+    await blocker.release();
+
+    const answers = await pending;
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
+    expect(new Set(answers.map((a) => a.body.refresh_token)).size).toBe(1);
+    const [{ session_id: sessionId }] = await instances[0]!.t.dataSource.query(
+      `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`,
+      [tokenHash],
+    );
+    expect(await tokenCounts(sessionId)).toEqual({ live: 1, total: 2, revoked_at: null });
+  });
 });
