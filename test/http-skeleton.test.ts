@@ -96,4 +96,10 @@ describe('HTTP skeleton', () => {
     const replaced = await request(service.app).get('/api/v1/auth/health').set('x-request-id', 'bad id {"forged": true}');
     expect(replaced.headers['x-request-id']).not.toContain('forged');
   });
+
+  it('answers a path parameter that is not valid percent-encoding with 400, not 500', async () => {
+    const res = await request(service.app).patch('/api/v1/auth/users/%zz').send({ role: 'player' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+  });
 });

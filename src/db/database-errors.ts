@@ -20,6 +20,8 @@ const UNAVAILABLE_MESSAGES = [
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    // TypeORM releases a transaction's query runner when its connection dies mid-transaction.
+    if ((e as { name?: unknown }).name === 'QueryRunnerAlreadyReleasedError') return true;
     const { code, message, driverError, cause } = e as {
       code?: unknown;
       message?: unknown;

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import type { Config } from '../config/config';
 import { baseOptions } from './base-options';
 
@@ -12,7 +12,7 @@ import { baseOptions } from './base-options';
  * startup parameter.
  */
 export function createRuntimeDataSource(url: string, db: Config['db']): DataSource {
-  return new DataSource({
+  const dataSource = new DataSource({
     ...baseOptions(url),
     poolSize: db.poolMax,
     extra: {
@@ -23,4 +23,23 @@ export function createRuntimeDataSource(url: string, db: Config['db']): DataSour
       application_name: 'cathouse-auth',
     },
   });
+
+  // A ROLLBACK that fails (it timed out, the server froze) leaves the connection in an unknown
+  // transaction state; TypeORM would return it to the pool, where the next request's COMMIT
+  // could save the half of a transaction that failed. Such a connection is destroyed instead.
+  const createQueryRunner = dataSource.createQueryRunner.bind(dataSource);
+  dataSource.createQueryRunner = (mode) => {
+    const runner = createQueryRunner(mode) as QueryRunner & { releasePostgresConnection(err?: unknown): Promise<void> };
+    const rollback = runner.rollbackTransaction.bind(runner);
+    runner.rollbackTransaction = async () => {
+      try {
+        await rollback();
+      } catch (err) {
+        await runner.releasePostgresConnection(err);
+        throw err;
+      }
+    };
+    return runner;
+  };
+  return dataSource;
 }

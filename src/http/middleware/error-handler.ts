@@ -37,6 +37,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     sendProblem(res, bodyParserProblem());
     return;
   }
+  // The router cannot percent-decode a path parameter (e.g. /users/%zz): a bad request, not a fault.
+  if (err instanceof URIError) {
+    sendProblem(res, problemFor('invalid_request', 'The request path is not valid percent-encoding.'));
+    return;
+  }
   if (isDatabaseUnavailable(err)) {
     req.log?.warn({ err }, 'database unavailable');
     sendProblem(res, problemFor('database_unavailable', 'The database is unavailable; try again shortly.'), {

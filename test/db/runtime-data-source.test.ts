@@ -1,0 +1,50 @@
+import { Client } from 'pg';
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { isDatabaseUnavailable } from '../../src/db/database-errors';
+import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { testConfig } from '../support/env';
+
+describe('the runtime DataSource under failures', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('never pools a connection whose ROLLBACK failed, so a later COMMIT cannot save half a transaction', async () => {
+    const config = testConfig({ DATABASE_URL: db.url, DB_POOL_MAX: '1', DB_QUERY_TIMEOUT_MS: '300' });
+    const dataSource = createRuntimeDataSource(db.url, config.db);
+    await dataSource.initialize();
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      const [{ id }] = await dataSource.query(`INSERT INTO users (email, password_hash) VALUES ('held@example.com', 'x') RETURNING id`);
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+
+      // The second statement waits on the held row past the client-side timeout, and so does the
+      // ROLLBACK queued behind it on the same connection.
+      const failed = dataSource.transaction(async (tx) => {
+        await tx.query(`INSERT INTO users (email, password_hash) VALUES ('half@example.com', 'x')`);
+        await tx.query(`UPDATE users SET display_name = 'changed' WHERE id = $1`, [id]);
+      });
+      await expect(failed).rejects.toThrow();
+      await holder.query('COMMIT');
+
+      // The pool's next transaction must run on a clean connection.
+      await dataSource.transaction((tx) => tx.query('SELECT 1'));
+      await new Promise((r) => setTimeout(r, 200));
+      const { rows } = await holder.query(`SELECT email FROM users WHERE email = 'half@example.com'`);
+      expect(rows).toEqual([]);
+    } finally {
+      await holder.end();
+      await dataSource.destroy();
+    }
+  });
+
+  it('counts a query runner released under a transaction as an unavailable database (503, not 500)', () => {
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
+    expect(isDatabaseUnavailable(new Error('syntax error at or near "SELEC"'))).toBe(false);
+  });
+});
