@@ -50,15 +50,14 @@ describe('the runtime DataSource through PgBouncer in transaction mode', () => {
   });
 
   it('answers 503 fast while the pooler is down, and recovers by itself when it is back', async () => {
-    const port = bouncer.port;
-    await bouncer.stop();
+    await bouncer.halt();
     const started = Date.now();
     const down = await request(service.app).get('/api/v1/auth/ready');
     expect(down.status).toBe(503);
     expect(down.body.checks.database).toBe('unavailable');
     expect(Date.now() - started).toBeLessThan(5_000);
 
-    bouncer = await startPgBouncer(db.url, { poolSize: 2, port });
+    await bouncer.start();
     let status = 0;
     for (let i = 0; i < 20 && status !== 200; i++) {
       status = (await request(service.app).get('/api/v1/auth/ready')).status;

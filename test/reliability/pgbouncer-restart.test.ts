@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectFastFailures, openSessions, outageSummary, readyRequest, runOutage, sessionTraffic } from './support/outage';
-import { startOwnPgBouncer, type OwnPgBouncer } from './support/own-pgbouncer';
+import { startPgBouncer, type PgBouncer } from '../support/pgbouncer';
 import { createSigningKey, productionEnv, startServiceProcess, type ServiceProcess, type SigningKey } from './support/service-process';
 import { report } from './support/traffic';
 
@@ -21,13 +21,13 @@ const HANG_LIMIT_MS = CONNECT_TIMEOUT_MS + 2 * QUERY_TIMEOUT_MS + 2000;
 const CLIENT_TIMEOUT_MS = HANG_LIMIT_MS + 5000;
 
 let db: TestDatabase;
-let bouncer: OwnPgBouncer;
+let bouncer: PgBouncer;
 let key: SigningKey;
 let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  bouncer = await startOwnPgBouncer(db.url, { poolSize: 5 });
+  bouncer = await startPgBouncer(db.url, { poolSize: 5 });
   key = await createSigningKey();
   service = await startServiceProcess({
     env: productionEnv({
@@ -40,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.stop();
-  await bouncer?.destroy();
+  await bouncer?.stop();
   await db?.drop();
   await key?.remove();
 });
@@ -55,7 +55,7 @@ test('a PgBouncer restart gives fast 503s, /ready follows it, and the service re
   const { users, ready } = await mixedTraffic();
   const run = await runOutage({
     serviceUrl: service.url,
-    breakIt: () => bouncer.stop(),
+    breakIt: () => bouncer.halt(),
     repair: () => bouncer.start(),
     outageMs: 3000,
     clientTimeoutMs: CLIENT_TIMEOUT_MS,

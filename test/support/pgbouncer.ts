@@ -9,6 +9,11 @@ export interface PgBouncer {
   /** `url` with host and port replaced by PgBouncer's. */
   readonly url: string;
   readonly port: number;
+  /** Immediate shutdown (SIGTERM): every client and server connection is cut; `start()` brings it back. */
+  halt(): Promise<void>;
+  /** Starts it again, on the same port with the same configuration. */
+  start(): Promise<void>;
+  /** Shuts it down for good and removes its files. */
   stop(): Promise<void>;
 }
 
@@ -48,15 +53,12 @@ async function waitForPort(url: string, child: ChildProcess, output: () => strin
  * Starts a real PgBouncer in transaction mode in front of the server of `targetUrl`, on a free
  * loopback port. As root it runs as the `postgres` user, since PgBouncer refuses root.
  */
-export async function startPgBouncer(
-  targetUrl: string,
-  { poolSize = 5, port: wantedPort }: { poolSize?: number; port?: number } = {},
-): Promise<PgBouncer> {
+export async function startPgBouncer(targetUrl: string, { poolSize = 5 } = {}): Promise<PgBouncer> {
   const binary = pgbouncerBinary();
   const target = new URL(targetUrl);
   const user = decodeURIComponent(target.username);
   const password = decodeURIComponent(target.password);
-  const port = wantedPort ?? (await findFreePort());
+  const port = await findFreePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'cathouse-pgbouncer-'));
   const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
   await writeFile(path.join(dir, 'userlist.txt'), `${quote(user)} ${quote(password)}\n`);
@@ -89,29 +91,42 @@ export async function startPgBouncer(
     await chmod(dir, 0o755);
     for (const f of ['', 'userlist.txt', 'pgbouncer.ini']) await chown(path.join(dir, f), uid, gid);
   }
-  const child = spawn(binary, [path.join(dir, 'pgbouncer.ini')], { ...ids, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d) => (output = (output + d).slice(-4000)));
-  child.stderr?.on('data', (d) => (output = (output + d).slice(-4000)));
-
   const url = new URL(targetUrl);
   url.hostname = '127.0.0.1';
   url.port = String(port);
-  try {
-    await waitForPort(url.toString(), child, () => output);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  const start = async () => {
+    if (child) return;
+    const proc = spawn(binary, [path.join(dir, 'pgbouncer.ini')], { ...ids, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    proc.stdout?.on('data', (d) => (output = (output + d).slice(-4000)));
+    proc.stderr?.on('data', (d) => (output = (output + d).slice(-4000)));
+    try {
+      await waitForPort(url.toString(), proc, () => output);
+    } catch (err) {
+      proc.kill('SIGKILL');
+      child = undefined;
+      throw err;
+    }
+  };
+  const halt = async () => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  };
+  await start();
   return {
     url: url.toString(),
     port,
+    halt,
+    start,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGINT');
-        await exited;
-      }
+      await halt();
       await rm(dir, { recursive: true, force: true });
     },
   };
