@@ -1,5 +1,5 @@
 import cookieParser from 'cookie-parser';
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthService } from '../../auth/auth-service';
 import type { ClientInfo } from '../../auth/sessions';
 import type { Config } from '../../config/config';
@@ -59,6 +59,17 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     ? [csrfGuard(config.auth.corsOrigins), cookieParser()]
     : [];
 
+  /** The refresh grant of /refresh and /token; a refused token also clears the refresh cookie. */
+  const refreshGrant = async (req: Request, res: Response, bodyToken: string | undefined) => {
+    const token = presentedRefreshToken(req, bodyToken, transport);
+    try {
+      sendTokenResponse(res, 200, await service.refresh(token), transport);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'invalid_grant') clearRefreshCookie(res, transport);
+      throw err;
+    }
+  };
+
   router.post('/register', ...cookieEndpoint, json, async (req, res) => {
     const input = parseWith(RegisterRequest, req.body);
     const grant = await service.register(input, clientInfo(req));
@@ -73,13 +84,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
 
   router.post('/refresh', ...cookieEndpoint, json, async (req, res) => {
     const input = parseWith(RefreshRequest, req.body);
-    const token = presentedRefreshToken(req, input.refresh_token, transport);
-    try {
-      sendTokenResponse(res, 200, await service.refresh(token), transport);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'invalid_grant') clearRefreshCookie(res, transport);
-      throw err;
-    }
+    await refreshGrant(req, res, input.refresh_token);
   });
 
   router.post('/token', ...cookieEndpoint, form, jsonOrForm, async (req, res) => {
@@ -91,13 +96,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     }
     const input = parseWith(TokenRequest, body);
     if (input.grant_type === 'refresh_token') {
-      const token = presentedRefreshToken(req, input.refresh_token, transport);
-      try {
-        sendTokenResponse(res, 200, await service.refresh(token), transport);
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'invalid_grant') clearRefreshCookie(res, transport);
-        throw err;
-      }
+      await refreshGrant(req, res, input.refresh_token);
       return;
     }
     const email = input.username ?? input.email;
