@@ -1,6 +1,5 @@
 import request from 'supertest';
-import { startTestApp, type TestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestApp } from '../support/app';
 import { bearer, uniqueEmail } from './helpers';
 
 const APP_ORIGIN = 'https://app.cathouse.example';
@@ -15,17 +14,7 @@ function refreshCookieOf(res: request.Response): { value: string; attributes: st
 }
 
 describe('CORS for browser apps', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startTestApp(db.url, { CORS_ORIGINS: `${APP_ORIGIN},http://localhost:5173` });
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp({ CORS_ORIGINS: `${APP_ORIGIN},http://localhost:5173` });
 
   it('a listed origin gets its origin echoed and credentials allowed, on preflight and on the request', async () => {
     const preflight = await request(t.app)
@@ -63,17 +52,7 @@ describe('CORS for browser apps', () => {
 });
 
 describe('cookie mode (REFRESH_TOKEN_COOKIE=true): the refresh token in an HttpOnly __Host- cookie, with CSRF protection', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startTestApp(db.url, { CORS_ORIGINS: APP_ORIGIN, REFRESH_TOKEN_COOKIE: 'true' });
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp({ CORS_ORIGINS: APP_ORIGIN, REFRESH_TOKEN_COOKIE: 'true' });
 
   const browser = (req: request.Test) => req.set('Origin', APP_ORIGIN).set('X-Requested-With', 'fetch');
 

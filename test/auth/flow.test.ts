@@ -1,20 +1,9 @@
 import request from 'supertest';
-import { startTestApp, type TestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestApp } from '../support/app';
 import { bearer, promoteToAdmin, register, uniqueEmail } from './helpers';
 
 describe('the auth flow as a frontend uses it', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp();
 
   it('register → login → me → refresh → logout, and the old tokens stop working', async () => {
     const email = uniqueEmail('flow');

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import request from 'supertest';
 import { createPasswordHasher } from '../../src/auth/passwords';
-import { startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp, useTestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { register, uniqueEmail } from './helpers';
 
@@ -55,17 +55,7 @@ describe('password hashing', () => {
 });
 
 describe('password and email rules at the API (NIST 800-63B)', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp();
 
   it('refuses fewer than 8 characters with weak_password, counting characters not bytes', async () => {
     const short = await request(t.app).post(REGISTER).send({ email: uniqueEmail(), password: 'seven77' });

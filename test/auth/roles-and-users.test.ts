@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp, useTestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bearer, promoteToAdmin, register, uniqueEmail } from './helpers';
 
@@ -126,17 +126,7 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
 });
 
 describe('the last active admin', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp();
 
   it('cannot be demoted or deactivated, so someone can always manage users', async () => {
     const only = await register(t.app, uniqueEmail('only-admin'));

@@ -1,21 +1,10 @@
 import request from 'supertest';
 import { pruneEndedSessions } from '../../src/auth/session-pruning';
-import { startTestApp, type TestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestApp } from '../support/app';
 import { register, uniqueEmail } from './helpers';
 
 describe('pruning ended sessions and expired refresh tokens', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await t.close();
-    await db.drop();
-  });
+  const t = useTestApp();
 
   const q = (text: string, params: unknown[] = []) => t.dataSource.query(text, params);
 

@@ -6,6 +6,7 @@ import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createApp } from '../../src/http/app';
 import { createLogger, type Logger } from '../../src/logging/logger';
+import { createTestDatabase, type TestDatabase } from './database';
 import { testConfig } from './env';
 
 export interface TestApp {
@@ -39,4 +40,41 @@ export async function startTestApp(
   await dataSource.initialize();
   const app = createApp({ config, dataSource, logger: logger ?? createLogger(config.log.level), authKeys });
   return { app, config, dataSource, authKeys, close: () => dataSource.destroy() };
+}
+
+/**
+ * Gives the enclosing `describe` its own migrated database and one app on it: registers the
+ * beforeAll that starts them and the afterAll that closes the app and drops the database. The
+ * returned TestApp is usable inside tests (its fields are read once beforeAll has run).
+ */
+export function useTestApp(env: Record<string, string | undefined> = {}): TestApp {
+  let db: TestDatabase | undefined;
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    started = await startTestApp(db.url, env);
+  });
+  afterAll(async () => {
+    await started?.close();
+    await db?.drop();
+  });
+  const current = () => {
+    if (!started) throw new Error('useTestApp(): the app exists only inside tests, after beforeAll');
+    return started;
+  };
+  return {
+    get app() {
+      return current().app;
+    },
+    get config() {
+      return current().config;
+    },
+    get dataSource() {
+      return current().dataSource;
+    },
+    get authKeys() {
+      return current().authKeys;
+    },
+    close: () => current().close(),
+  };
 }
