@@ -14,6 +14,8 @@ export interface BenchContext {
   readonly adminUrl: string;
   /** A database migrated to head, for the service benchmarks. */
   readonly serviceDbUrl: string;
+  /** Data directory of the benchmark server (its postmaster.pid names the process tree to time). */
+  readonly postgresDataDir: string;
   readonly key: SigningKey;
   readonly quick: boolean;
   /** Scales a duration for --quick runs. */
@@ -68,6 +70,7 @@ export async function createBenchContext(quick: boolean): Promise<BenchContext> 
   return {
     adminUrl: server.adminUrl,
     serviceDbUrl: server.url,
+    postgresDataDir: path.join(root, 'pg'),
     key,
     quick,
     seconds: (full) => (quick ? Math.max(2, Math.round(full / 4)) : full),
