@@ -5,6 +5,7 @@ import type { UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
 import type { AuthKeys } from './auth-keys';
+import type { TokenSecrets } from './token-secret';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
 import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords';
 import {
@@ -74,10 +75,12 @@ export class AuthService {
   private readonly throttle: LoginThrottle;
   private readonly sessionSettings: SessionSettings;
   private readonly logger: Logger | undefined;
+  private readonly tokenSecrets: TokenSecrets;
 
   constructor(deps: AuthServiceDeps) {
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
+    this.tokenSecrets = { current: deps.keys.tokenSecret, previous: deps.keys.previousTokenSecrets };
     this.logger = deps.logger;
     this.auth = deps.auth;
     this.hasher = deps.hasher ?? createPasswordHasher(deps.auth.bcryptCost);
@@ -111,7 +114,7 @@ export class AuthService {
         displayName: input.display_name ?? null,
         role,
       });
-      return { user, issued: await startSession(manager, user.id, client, this.sessionSettings) };
+      return { user, issued: await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets) };
     });
     return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
   }
@@ -129,13 +132,13 @@ export class AuthService {
     await this.throttle.succeeded(normalized, client.ip);
     // Only someone who knows the password learns that the account is disabled.
     if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
-    const issued = await this.dataSource.transaction((manager) => startSession(manager, user.id, client, this.sessionSettings));
+    const issued = await this.dataSource.transaction((manager) => startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets));
     return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
   }
 
   /** Rotates a refresh token (see sessions.ts for reuse and the reuse interval). */
   async refresh(refreshToken: string): Promise<TokenGrant> {
-    const rotated = await rotateRefreshToken(this.dataSource, this.keys.tokenSecret, refreshToken, this.sessionSettings, (reuse) =>
+    const rotated = await rotateRefreshToken(this.dataSource, this.tokenSecrets, refreshToken, this.sessionSettings, (reuse) =>
       // A replayed refresh token means it leaked, or a client lost a response: worth an alert either way.
       this.logger?.warn({ event: 'refresh_token_reuse', session_id: reuse.sessionId, user_id: reuse.userId }, 'refresh token reuse: session revoked'),
     );
@@ -168,7 +171,7 @@ export class AuthService {
       await revokeSession(this.dataSource, claims.sid, 'logout');
       return;
     }
-    const owner = await findRefreshTokenOwner(this.dataSource, credential.refreshToken);
+    const owner = await findRefreshTokenOwner(this.dataSource, this.tokenSecrets, credential.refreshToken);
     if (!owner) return;
     if (scope === 'local') {
       await revokeSession(this.dataSource, owner.sessionId, 'logout');

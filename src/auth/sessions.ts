@@ -2,23 +2,31 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { UserRole } from '../db/entities/index';
 import type { PublicUser } from './users';
 import { AppError } from '../errors/app-error';
+import { randomUUID } from 'node:crypto';
 import {
-  deriveChildRefreshToken,
-  generateRefreshToken,
+  allSecrets,
+  childRefreshToken,
+  firstRefreshToken,
   hashRefreshToken,
-  looksLikeRefreshToken,
+  legacyChildRefreshToken,
+  looksLikeLegacyRefreshToken,
+  parseRefreshToken,
+  type ParsedRefreshToken,
 } from './refresh-tokens';
 import { sql } from './sql';
+import type { TokenSecrets } from './token-secret';
 
 /**
  * Sessions and their refresh-token families (RFC 9700 §4.14.2).
  *
  * One session is one login; its refresh tokens form a chain where each token's child is derived
- * from it (refresh-tokens.ts). Every change to a family happens in one short transaction that
- * first locks the presented token's row and then the session's row (always in that order, so
- * two requests cannot deadlock), which makes PostgreSQL the judge of concurrent refreshes, also
- * across service instances. Nothing relies on session state, so all of it works through a
- * transaction-mode pooler.
+ * from it (refresh-tokens.ts), and each token names its session and generation. The session row
+ * is the whole state of the family: the current generation, the hash of the current token and
+ * when it was rotated. The previous token is recognised by deriving its child and comparing that
+ * with the current hash; anything older by its generation. So a rotation is one UPDATE of one row
+ * found by primary key, and every decision about a family is made on that row, under its row lock,
+ * which makes PostgreSQL the judge of concurrent refreshes, also across service instances.
+ * Nothing relies on session state, so all of it works through a transaction-mode pooler.
  */
 
 export interface SessionSettings {
@@ -55,40 +63,34 @@ function invalidGrant(detail = 'The refresh token is invalid, expired or revoked
   return new AppError('invalid_grant', detail);
 }
 
-/** Starts a session (a login) and issues the first refresh token of its family. */
+/** Starts a session (a login) and issues the first refresh token of its family: one INSERT. */
 export async function startSession(
   manager: EntityManager,
   userId: string,
   client: ClientInfo,
   settings: SessionSettings,
+  secrets: TokenSecrets,
 ): Promise<IssuedRefreshToken> {
-  const { rows } = await sql<{ id: string }>(
-    manager,
-    `INSERT INTO sessions (user_id, expires_at, user_agent, ip)
-     VALUES ($1, statement_timestamp() + make_interval(secs => $2), $3, $4) RETURNING id`,
-    [userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip)],
-  );
-  const sessionId = rows[0]!.id;
-  const refreshToken = generateRefreshToken();
+  // The id is made here because the token names it: the row and its first token in one statement.
+  const sessionId = randomUUID();
+  const refreshToken = firstRefreshToken(secrets, sessionId);
   await sql(
     manager,
-    `INSERT INTO refresh_tokens (session_id, token_hash, expires_at)
-     VALUES ($1, $2, statement_timestamp() + make_interval(secs => $3))`,
-    [sessionId, hashRefreshToken(refreshToken), settings.refreshTokenTtlSeconds],
+    `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip, refresh_generation, refresh_token_hash)
+     VALUES ($1, $2, statement_timestamp() + make_interval(secs => $3), $4, $5, 0, $6)`,
+    [sessionId, userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip), hashRefreshToken(refreshToken)],
   );
   return { sessionId, refreshToken };
 }
 
-/** The presented token and its session, locked together (token row, then session row). */
-interface LockedFamily {
-  token_id: string;
-  session_id: string;
+/** What the session row says about a presented token, read under the session's row lock. */
+interface LockedSession {
   user_id: string;
-  used: boolean;
-  token_expired: boolean;
-  in_reuse_interval: boolean;
+  generation: number;
+  current_hash: Buffer | null;
+  rotated_in_interval: boolean;
   revoked: boolean;
-  session_expired: boolean;
+  expired: boolean;
   role: UserRole;
   is_active: boolean;
 }
@@ -99,127 +101,72 @@ type RotationOutcome =
   | { kind: 'invalid' };
 
 /**
- * The common case of a refresh in one statement (one round trip, its own implicit transaction):
- * an unused, unexpired token of a live session is locked with its session, marked used, its
- * child stored and the session extended. Returns undefined, having changed nothing, in every
- * other case. A request that waited for a concurrent rotation of the same token re-checks the
- * row it waited for (READ COMMITTED), finds it used, and so falls through to the transactional
- * path, which sees that rotation's child.
+ * The rotation itself: the session row moves from generation `generation` (whose token hashes to
+ * `presentedHash`) to the next, remembering only the child's hash and when it rotated, and slides
+ * its expiry. One UPDATE of one row found by primary key; none of the columns it sets is indexed,
+ * so PostgreSQL writes it as a heap-only (HOT) update: no index entry, no foreign-key check, and a
+ * WAL record the size of the changed bytes. Its WHERE is the whole judgement of the common case,
+ * and under concurrency it is the arbiter: a second rotation of the same token waits for the first
+ * one's row lock, re-checks the row it waited for (READ COMMITTED), finds the generation moved and
+ * updates nothing. Returns undefined, having changed nothing, in every other case.
  */
-async function rotateUnusedToken(
-  dataSource: DataSource,
-  presented: string,
+async function rotateCurrentToken(
+  executor: DataSource | EntityManager,
+  token: ParsedRefreshToken,
+  presentedHash: Buffer,
   child: string,
   settings: SessionSettings,
 ): Promise<RotatedRefreshToken | undefined> {
-  const { rows } = await sql<{ session_id: string; user_id: string; role: UserRole }>(
-    dataSource,
-    `WITH family AS (
-       SELECT rt.id, rt.session_id, s.user_id, u.role
-         FROM refresh_tokens rt
-         JOIN sessions s ON s.id = rt.session_id
-         JOIN users u ON u.id = s.user_id
-        WHERE rt.token_hash = $1 AND rt.used_at IS NULL AND rt.expires_at > statement_timestamp()
-          AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active
-          FOR UPDATE OF rt, s
-     ), used AS (
-       UPDATE refresh_tokens SET used_at = statement_timestamp() FROM family WHERE refresh_tokens.id = family.id
-     ), born AS (
-       INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
-       SELECT session_id, $2, id, statement_timestamp() + make_interval(secs => $3) FROM family
-     ), extended AS (
-       UPDATE sessions SET last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $3)
-         FROM family WHERE sessions.id = family.session_id
-     )
-     SELECT session_id, user_id, role FROM family`,
-    [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+  const { rows } = await sql<{ user_id: string; role: UserRole }>(
+    executor,
+    `UPDATE sessions s
+        SET refresh_generation = s.refresh_generation + 1, refresh_token_hash = $4, refresh_rotated_at = statement_timestamp(),
+            last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $5)
+       FROM users u
+      WHERE s.id = $1 AND s.refresh_generation = $2 AND s.refresh_token_hash = $3
+        AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp()
+        AND u.id = s.user_id AND u.is_active
+     RETURNING s.user_id, u.role`,
+    [token.sessionId, token.generation, presentedHash, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
   );
   const row = rows[0];
-  return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, refreshToken: child };
+  return row && { sessionId: token.sessionId, userId: row.user_id, role: row.role, refreshToken: child };
 }
 
 /**
  * Exchanges a refresh token for its child: the token-refresh grant (RFC 6749 §6).
  *
- * - An unused token is marked used and its derived child is stored: the rotation.
+ * - The session's current token: the session moves to the next generation (the rotation).
  * - The session's previous token presented again within the reuse interval gets the same
- *   current child back (idempotent refresh for tabs that refresh at once), as long as that
- *   child is still the session's unused current token.
- * - Anything else already used is reuse: the session is revoked, and the revocation is committed
- *   before the caller hears invalid_grant.
+ *   current child back (idempotent refresh for tabs that refresh at once), as long as that child
+ *   is still the session's current token.
+ * - Any other token the server issued for the session (an older generation, or the previous one
+ *   past the interval) is reuse: the session is revoked, and the revocation is committed before
+ *   the caller hears invalid_grant.
+ * - A token of the previous format is accepted until it is rotated (rotateLegacyToken).
  */
 export async function rotateRefreshToken(
   dataSource: DataSource,
-  secret: Buffer,
+  secrets: TokenSecrets,
   presented: string,
   settings: SessionSettings,
   onReuse?: (reuse: { sessionId: string; userId: string }) => void,
 ): Promise<RotatedRefreshToken> {
-  if (!looksLikeRefreshToken(presented)) throw invalidGrant();
-  const child = deriveChildRefreshToken(secret, presented);
-  const rotated = await rotateUnusedToken(dataSource, presented, child, settings);
-  if (rotated) return rotated;
-  // Not the common case (unknown, expired, revoked, already used, or lost a race): decide it in a
-  // transaction that can tell the reuse interval from reuse.
-  const outcome = await dataSource.transaction(async (manager): Promise<RotationOutcome> => {
-    // One statement reads and locks the token and its session: the hot path is BEGIN, this, one
-    // write statement and COMMIT. A request that waited here for a concurrent rotation sees that
-    // rotation's result (READ COMMITTED re-reads a row it waited for, and later statements take a
-    // new snapshot), which is what lets the reuse-interval branch below find the child.
-    const family = (
-      await sql<LockedFamily>(
-        manager,
-        `SELECT rt.id AS token_id, rt.session_id, s.user_id,
-                rt.used_at IS NOT NULL AS used, rt.expires_at <= statement_timestamp() AS token_expired,
-                rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval,
-                s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS session_expired,
-                u.role, u.is_active
-           FROM refresh_tokens rt
-           JOIN sessions s ON s.id = rt.session_id
-           JOIN users u ON u.id = s.user_id
-          WHERE rt.token_hash = $1
-            FOR UPDATE OF rt, s`,
-        [hashRefreshToken(presented), settings.reuseIntervalSeconds],
-      )
-    ).rows[0];
-    if (!family || family.revoked || family.session_expired || !family.is_active || family.token_expired) {
-      return { kind: 'invalid' };
-    }
-    const base = { sessionId: family.session_id, userId: family.user_id, role: family.role, refreshToken: child };
-    const token = { id: family.token_id, used: family.used, in_reuse_interval: family.in_reuse_interval };
-    const session = { id: family.session_id, user_id: family.user_id };
-
-    if (!token.used) {
-      // The rotation as one statement: mark the parent used, store the child, extend the session.
-      await sql(
-        manager,
-        `WITH used AS (
-           UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1
-         ), child AS (
-           INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
-           VALUES ($2, $3, $1, statement_timestamp() + make_interval(secs => $4))
-         )
-         UPDATE sessions SET last_used_at = statement_timestamp(),
-                expires_at = statement_timestamp() + make_interval(secs => $4)
-          WHERE id = $2`,
-        [token.id, session.id, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
-      );
-      return { kind: 'rotated', token: base };
-    }
-
-    if (token.in_reuse_interval) {
-      const current = await sql(
-        manager,
-        `SELECT 1 FROM refresh_tokens
-          WHERE token_hash = $1 AND parent_id = $2 AND used_at IS NULL AND expires_at > statement_timestamp()`,
-        [hashRefreshToken(child), token.id],
-      );
-      if (current.count === 1) return { kind: 'rotated', token: base };
-    }
-
-    await revokeSessionWith(manager, session.id, 'refresh_token_reused');
-    return { kind: 'reused', sessionId: session.id, userId: session.user_id };
-  });
+  const token = parseRefreshToken(secrets, presented);
+  let outcome: RotationOutcome;
+  if (token) {
+    const presentedHash = hashRefreshToken(presented);
+    const child = childRefreshToken(secrets.current, token.sessionId, token.generation, presented);
+    const rotated = await rotateCurrentToken(dataSource, token, presentedHash, child, settings);
+    if (rotated) return rotated;
+    // Not the common case (a repeat, reuse, an ended session, or a lost race): decide it under
+    // the session's row lock, which a concurrent rotation holds until it commits.
+    outcome = await dataSource.transaction((manager) => decide(manager, secrets, token, presented, presentedHash, child, settings));
+  } else if (looksLikeLegacyRefreshToken(presented)) {
+    outcome = await dataSource.transaction((manager) => rotateLegacyToken(manager, secrets, presented, settings));
+  } else {
+    throw invalidGrant();
+  }
 
   if (outcome.kind === 'rotated') return outcome.token;
   if (outcome.kind === 'reused') {
@@ -227,6 +174,128 @@ export async function rotateRefreshToken(
     throw invalidGrant('The refresh token was already used; the session has been ended for safety. Log in again.');
   }
   throw invalidGrant();
+}
+
+async function lockSession(manager: EntityManager, sessionId: string, settings: SessionSettings): Promise<LockedSession | undefined> {
+  const { rows } = await sql<LockedSession>(
+    manager,
+    `SELECT s.user_id, s.refresh_generation AS generation, s.refresh_token_hash AS current_hash,
+            s.refresh_rotated_at >= statement_timestamp() - make_interval(secs => $2) AS rotated_in_interval,
+            s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS expired,
+            u.role, u.is_active
+       FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.id = $1
+        FOR UPDATE OF s`,
+    [sessionId, settings.reuseIntervalSeconds],
+  );
+  return rows[0];
+}
+
+/** The child of `parent` the session holds as current, made with whichever accepted secret made it. */
+function currentChildOf(secrets: TokenSecrets, session: LockedSession, make: (secret: Buffer) => string): string | undefined {
+  if (!session.current_hash) return undefined;
+  for (const secret of allSecrets(secrets)) {
+    const child = make(secret);
+    if (hashRefreshToken(child).equals(session.current_hash)) return child;
+  }
+  return undefined;
+}
+
+/** Everything but the common rotation, decided with the session's row locked. */
+async function decide(
+  manager: EntityManager,
+  secrets: TokenSecrets,
+  token: ParsedRefreshToken,
+  presented: string,
+  presentedHash: Buffer,
+  child: string,
+  settings: SessionSettings,
+): Promise<RotationOutcome> {
+  const session = await lockSession(manager, token.sessionId, settings);
+  if (!session || session.revoked || session.expired || !session.is_active) return { kind: 'invalid' };
+  const base = { sessionId: token.sessionId, userId: session.user_id, role: session.role };
+
+  if (token.generation === session.generation) {
+    // The current generation: rotate it now (the statement above found the row changed under it
+    // and then changed back, or never matched: then the hash does not either, and it is refused).
+    if (!session.current_hash?.equals(presentedHash)) return { kind: 'invalid' };
+    const rotated = await rotateCurrentToken(manager, token, presentedHash, child, settings);
+    return rotated ? { kind: 'rotated', token: rotated } : { kind: 'invalid' };
+  }
+  if (token.generation > session.generation) return { kind: 'invalid' };
+
+  if (token.generation === session.generation - 1 && session.rotated_in_interval) {
+    const current = currentChildOf(secrets, session, (secret) => childRefreshToken(secret, token.sessionId, token.generation, presented));
+    if (current) return { kind: 'rotated', token: { ...base, refreshToken: current } };
+  }
+  // A token the server issued for this session (its tag says so) that is no longer current.
+  await revokeSessionWith(manager, token.sessionId, 'refresh_token_reused');
+  return { kind: 'reused', sessionId: token.sessionId, userId: session.user_id };
+}
+
+/**
+ * A token of the previous format (a refresh_tokens row, issued before issue 15): accepted until it
+ * is rotated, with the rules it had. Unused: marked used, and the session moves to generation 1
+ * of the current format with the token's derived child. Presented again within the interval: the
+ * same child. Otherwise: reuse. Its row and the session are locked in that order, as before.
+ */
+async function rotateLegacyToken(manager: EntityManager, secrets: TokenSecrets, presented: string, settings: SessionSettings): Promise<RotationOutcome> {
+  const { rows } = await sql<{
+    token_id: string;
+    session_id: string;
+    used: boolean;
+    token_expired: boolean;
+    in_reuse_interval: boolean;
+  }>(
+    manager,
+    `SELECT rt.id AS token_id, rt.session_id, rt.used_at IS NOT NULL AS used, rt.expires_at <= statement_timestamp() AS token_expired,
+            rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval
+       FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+      WHERE rt.token_hash = $1
+        FOR UPDATE OF rt, s`,
+    [hashRefreshToken(presented), settings.reuseIntervalSeconds],
+  );
+  const legacy = rows[0];
+  if (!legacy || legacy.token_expired) return { kind: 'invalid' };
+  const session = await lockSession(manager, legacy.session_id, settings);
+  if (!session || session.revoked || session.expired || !session.is_active) return { kind: 'invalid' };
+  const base = { sessionId: legacy.session_id, userId: session.user_id, role: session.role };
+
+  if (!legacy.used) {
+    // An unused row with a session already in the current format cannot be issued by this code.
+    if (session.current_hash !== null) return { kind: 'invalid' };
+    const child = childRefreshToken(secrets.current, legacy.session_id, 0, presented);
+    await sql(manager, `UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1`, [legacy.token_id]);
+    await sql(
+      manager,
+      `UPDATE sessions SET refresh_generation = 1, refresh_token_hash = $2, refresh_rotated_at = statement_timestamp(),
+              last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $3)
+        WHERE id = $1`,
+      [legacy.session_id, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+    );
+    return { kind: 'rotated', token: { ...base, refreshToken: child } };
+  }
+  if (legacy.used && legacy.in_reuse_interval) {
+    // Rotated since the change: its child is the session's generation 1, if still current.
+    if (session.generation === 1) {
+      const current = currentChildOf(secrets, session, (secret) => childRefreshToken(secret, legacy.session_id, 0, presented));
+      if (current) return { kind: 'rotated', token: { ...base, refreshToken: current } };
+    }
+    // Rotated just before the change: its child is a previous-format row, if still unused.
+    if (session.current_hash === null) {
+      for (const secret of allSecrets(secrets)) {
+        const child = legacyChildRefreshToken(secret, presented);
+        const unused = await sql(
+          manager,
+          `SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND parent_id = $2 AND used_at IS NULL AND expires_at > statement_timestamp()`,
+          [hashRefreshToken(child), legacy.token_id],
+        );
+        if (unused.count === 1) return { kind: 'rotated', token: { ...base, refreshToken: child } };
+      }
+    }
+  }
+  await revokeSessionWith(manager, legacy.session_id, 'refresh_token_reused');
+  return { kind: 'reused', sessionId: legacy.session_id, userId: session.user_id };
 }
 
 async function revokeSessionWith(manager: EntityManager | DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
@@ -258,20 +327,38 @@ export async function revokeUserSessions(
   return count;
 }
 
-/** The session and user a refresh token belongs to, whatever its state, for logout. */
+/**
+ * The session and user a refresh token belongs to, whatever its state, for logout; `current` says
+ * whether it is the session's latest token (not rotated away).
+ */
 export async function findRefreshTokenOwner(
   dataSource: DataSource,
+  secrets: TokenSecrets,
   presented: string,
-): Promise<{ sessionId: string; userId: string; sessionLive: boolean } | undefined> {
-  if (!looksLikeRefreshToken(presented)) return undefined;
-  const { rows } = await sql<{ session_id: string; user_id: string; session_live: boolean }>(
-    dataSource,
-    `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live
-       FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
-    [hashRefreshToken(presented)],
-  );
+): Promise<{ sessionId: string; userId: string; sessionLive: boolean; current: boolean } | undefined> {
+  const token = parseRefreshToken(secrets, presented);
+  let rows: { session_id: string; user_id: string; session_live: boolean; current: boolean }[];
+  if (token) {
+    ({ rows } = await sql(
+      dataSource,
+      `SELECT s.id AS session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live,
+              (s.refresh_generation = $2 AND s.refresh_token_hash = $3) AS current
+         FROM sessions s WHERE s.id = $1`,
+      [token.sessionId, token.generation, hashRefreshToken(presented)],
+    ));
+  } else if (looksLikeLegacyRefreshToken(presented)) {
+    ({ rows } = await sql(
+      dataSource,
+      `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live,
+              (rt.used_at IS NULL AND s.refresh_token_hash IS NULL) AS current
+         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+      [hashRefreshToken(presented)],
+    ));
+  } else {
+    return undefined;
+  }
   const row = rows[0];
-  return row && { sessionId: row.session_id, userId: row.user_id, sessionLive: row.session_live };
+  return row && { sessionId: row.session_id, userId: row.user_id, sessionLive: row.session_live, current: row.current };
 }
 
 export interface LiveSession {

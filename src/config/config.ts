@@ -84,6 +84,8 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(2_592_000),
   REFRESH_REUSE_INTERVAL_SECONDS: int(0, 300).default(10),
   TOKEN_SECRET: optional(z.string().min(32, { message: 'expected at least 32 characters' })),
+  // Issue 15: refresh tokens made with an earlier TOKEN_SECRET stay valid (comma-separated).
+  TOKEN_PREVIOUS_SECRETS: optional(csv.pipe(z.array(z.string().min(32, { message: 'expected at least 32 characters each' })))),
   BCRYPT_COST: optional(int(4, 15)),
   CORS_ORIGINS: optional(csv.pipe(z.array(origin))),
   REFRESH_TOKEN_COOKIE: bool.default(false),
@@ -130,6 +132,7 @@ export interface Config {
     readonly refreshTokenTtlSeconds: number;
     readonly refreshReuseIntervalSeconds: number;
     readonly tokenSecret: string | undefined;
+    readonly previousTokenSecrets: readonly string[];
     readonly bcryptCost: number;
     readonly corsOrigins: readonly string[];
     readonly refreshTokenCookie: boolean;
@@ -226,6 +229,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
       refreshReuseIntervalSeconds: e.REFRESH_REUSE_INTERVAL_SECONDS,
       tokenSecret: e.TOKEN_SECRET,
+      previousTokenSecrets: Object.freeze(e.TOKEN_PREVIOUS_SECRETS ?? []),
       bcryptCost: e.BCRYPT_COST ?? (e.NODE_ENV === 'test' ? 4 : 12),
       corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
       refreshTokenCookie: e.REFRESH_TOKEN_COOKIE,
