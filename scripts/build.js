@@ -42,7 +42,11 @@ function sources(dir) {
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
-/** Workspace packages by name: `@cathouse/catalog` -> packages/catalog. */
+/**
+ * Import specifiers of the workspace packages and the compiled file each names:
+ * `@cathouse/catalog` -> dist/packages/catalog/src/index.js, and every subpath of `exports`
+ * (`@cathouse/migrator/read` -> dist/packages/migrator/src/read.js).
+ */
 function workspacePackages() {
   const dir = path.join(ROOT, 'packages');
   const out = new Map();
@@ -50,21 +54,27 @@ function workspacePackages() {
     const manifest = path.join(dir, name, 'package.json');
     if (!fs.existsSync(manifest)) continue;
     const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    const main = (pkg.main ?? 'src/index.ts').replace(/\.ts$/, '.js');
-    out.set(pkg.name, path.join(OUT, 'packages', name, main));
+    const compiled = (file) => path.join(OUT, 'packages', name, file.replace(/\.ts$/, '.js'));
+    out.set(pkg.name, compiled(pkg.main ?? 'src/index.ts'));
+    for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
+      if (typeof target === 'string') out.set(path.posix.join(pkg.name, subpath), compiled(target));
+    }
   }
   return out;
+}
+
+/** The source folders of the workspace packages (each package's `src`). */
+function packageSources() {
+  const dir = path.join(ROOT, 'packages');
+  return fs.readdirSync(dir).flatMap((name) => (fs.existsSync(path.join(dir, name, 'package.json')) ? sources(path.join(dir, name, 'src')) : []));
 }
 
 function build() {
   const started = Date.now();
   const packages = workspacePackages();
-  const files = [
-    ...sources(path.join(ROOT, 'src')),
-    ...[...packages.values()].flatMap((main) => sources(path.join(ROOT, path.relative(OUT, path.dirname(main))))),
-  ];
+  const files = [...sources(path.join(ROOT, 'src')), ...packageSources()];
   fs.rmSync(OUT, { recursive: true, force: true });
-  const specifier = /require\("(@cathouse\/[a-z0-9-]+)"\)/g;
+  const specifier = /require\("(@cathouse\/[a-z0-9-]+(?:\/[a-z0-9-]+)*)"\)/g;
   for (const file of files) {
     const target = path.join(OUT, path.relative(ROOT, file)).replace(/\.ts$/, '.js');
     const { code, map } = transformFileSync(file, { ...OPTIONS, filename: file, sourceFileName: path.relative(path.dirname(target), file) });

@@ -64,7 +64,7 @@ describe('cookie mode (REFRESH_TOKEN_COOKIE=true): the refresh token in an HttpO
     expect(res.body.refresh_token).toBeUndefined();
     expect(res.body.access_token).toEqual(expect.any(String));
     const cookie = refreshCookieOf(res)!;
-    expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{22}\.0\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$/);
     expect(cookie.attributes).toEqual(expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/']));
     expect(cookie.attributes.some((a) => a.toLowerCase().startsWith('domain='))).toBe(false);
   });

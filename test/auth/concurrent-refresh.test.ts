@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashRefreshToken } from '../../src/auth/refresh-tokens';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { register, uniqueEmail } from './helpers';
+import { lockTokenRow, sessionOfToken, tokenCounts as storedTokenCounts } from './token-storage';
 
 /** Two instances of the service (two apps, two pools) on one database, as behind a load balancer. */
 describe('concurrent refreshes of one token across two service instances', () => {
@@ -39,22 +39,11 @@ describe('concurrent refreshes of one token across two service instances', () =>
       }),
     );
 
-  const tokenCounts = async (sessionId: string) => {
-    const [row] = await instances[0]!.t.dataSource.query(
-      `SELECT count(*) FILTER (WHERE used_at IS NULL)::int AS live, count(*)::int AS total,
-              (SELECT revoked_at FROM sessions WHERE id = $1) AS revoked_at
-         FROM refresh_tokens WHERE session_id = $1`,
-      [sessionId],
-    );
-    return row as { live: number; total: number; revoked_at: Date | null };
-  };
+  const tokenCounts = (sessionId: string) => storedTokenCounts(instances[0]!.t.dataSource, sessionId);
 
   it('20 at once all get 200 and one and the same new token, and the session keeps exactly one live token', async () => {
     let token = (await register(instances[0]!.t.app, uniqueEmail('tabs'))).refresh_token;
-    const [{ session_id: sessionId }] = await instances[0]!.t.dataSource.query(
-      `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`,
-      [hashRefreshToken(token)],
-    );
+    const sessionId = sessionOfToken(token);
     // Several rounds, each starting from the token the previous round agreed on.
     for (let round = 1; round <= 3; round++) {
       const answers = await refreshEverywhere(token, 20);
@@ -91,9 +80,7 @@ describe('concurrent refreshes of one token across two service instances', () =>
       expect(ok.length).toBeGreaterThanOrEqual(1);
       expect(new Set(ok.map((a) => a.body.refresh_token)).size).toBe(1);
       for (const a of answers.filter((x) => x.status !== 200)) expect(a.body.error).toBe('invalid_grant');
-      const [{ session_id: sessionId }] = await t.dataSource.query(`SELECT session_id FROM refresh_tokens WHERE token_hash = $1`, [
-        hashRefreshToken(refresh_token),
-      ]);
+      const sessionId = sessionOfToken(refresh_token);
       const counts = await tokenCounts(sessionId);
       expect(counts.total).toBe(2);
       expect(counts.live).toBe(1);
@@ -105,13 +92,12 @@ describe('concurrent refreshes of one token across two service instances', () =>
 
   it('refreshes queued behind one lock on the token are decided one after another: one rotation, the rest get its child', async () => {
     const { refresh_token } = await register(instances[0]!.t.app, uniqueEmail('queued'));
-    const tokenHash = hashRefreshToken(refresh_token);
     // Hold the token's row so that every refresh below is queued on it, then let them go at once:
     // whichever gets the row first rotates; each later one must re-read it, find it used, and be
     // answered from the reuse interval rather than rotating again or failing.
     const blocker = await instances[0]!.t.dataSource.createQueryRunner();
     await blocker.startTransaction();
-    await blocker.query(`SELECT 1 FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, [tokenHash]);
+    await lockTokenRow(blocker, refresh_token);
     const pending = refreshEverywhere(refresh_token, 6);
     let waiting = 0;
     for (let i = 0; i < 100 && waiting < 6; i++) {
@@ -127,10 +113,7 @@ describe('concurrent refreshes of one token across two service instances', () =>
     const answers = await pending;
     expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
     expect(new Set(answers.map((a) => a.body.refresh_token)).size).toBe(1);
-    const [{ session_id: sessionId }] = await instances[0]!.t.dataSource.query(
-      `SELECT session_id FROM refresh_tokens WHERE token_hash = $1`,
-      [tokenHash],
-    );
+    const sessionId = sessionOfToken(refresh_token);
     expect(await tokenCounts(sessionId)).toEqual({ live: 1, total: 2, revoked_at: null });
   });
 });

@@ -9,7 +9,7 @@ describe('the auth flow as a frontend uses it', () => {
     const email = uniqueEmail('flow');
     const registered = await register(t.app, `  ${email.toUpperCase()} `, 'correct horse battery staple', { display_name: 'Mia' });
     expect(registered).toMatchObject({ token_type: 'Bearer', expires_in: 900, user: { email, role: 'player', display_name: 'Mia', is_active: true } });
-    expect(registered.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(registered.refresh_token).toMatch(/^[A-Za-z0-9_-]{22}\.0\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$/);
 
     const login = await request(t.app).post('/api/v1/auth/login').send({ email, password: 'correct horse battery staple' });
     expect(login.status).toBe(200);

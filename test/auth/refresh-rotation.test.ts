@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logging/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bearer, register, uniqueEmail } from './helpers';
+import { ageLastRotation, expireToken, sessionOfToken, tokenCounts } from './token-storage';
 
 const REFRESH = '/api/v1/auth/refresh';
 
@@ -26,22 +27,16 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     await db.drop();
   });
 
-  const sessionOf = async (token: string) =>
-    (await t.dataSource.query(`SELECT session_id FROM refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(token)]))[0]
-      ?.session_id as string;
+  const sessionOf = async (token: string) => sessionOfToken(token);
   const sessionRow = async (id: string) =>
     (await t.dataSource.query(`SELECT revoked_at, revoked_reason FROM sessions WHERE id = $1`, [id]))[0];
-  const liveTokens = async (sessionId: string) =>
-    Number(
-      (await t.dataSource.query(`SELECT count(*) FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL`, [sessionId]))[0]
-        .count,
-    );
+  const liveTokens = async (sessionId: string) => (await tokenCounts(t.dataSource, sessionId)).live;
 
   it('stores refresh tokens only as SHA-256 hashes', async () => {
     const { refresh_token } = await register(t.app, uniqueEmail());
-    const rows = await t.dataSource.query(`SELECT token_hash FROM refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(refresh_token)]);
+    const rows = await t.dataSource.query(`SELECT refresh_token_hash FROM sessions WHERE refresh_token_hash = $1`, [hashRefreshToken(refresh_token)]);
     expect(rows).toHaveLength(1);
-    const plain = await t.dataSource.query(`SELECT 1 FROM refresh_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, [refresh_token]);
+    const plain = await t.dataSource.query(`SELECT 1 FROM sessions WHERE encode(refresh_token_hash, 'escape') LIKE '%' || $1 || '%'`, [refresh_token]);
     expect(plain).toHaveLength(0);
   });
 
@@ -102,9 +97,7 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     const { refresh_token: first } = await register(t.app, uniqueEmail());
     await request(t.app).post(REFRESH).send({ refresh_token: first });
     // Move the rotation 11 s into the past instead of sleeping through the 10 s interval.
-    await t.dataSource.query(`UPDATE refresh_tokens SET used_at = used_at - interval '11 seconds' WHERE token_hash = $1`, [
-      hashRefreshToken(first),
-    ]);
+    await ageLastRotation(t.dataSource, first, 11);
     const replay = await request(t.app).post(REFRESH).send({ refresh_token: first });
     expect(replay.body.error).toBe('invalid_grant');
   });
@@ -168,9 +161,7 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
 
   it('an expired refresh token is refused', async () => {
     const { refresh_token } = await register(t.app, uniqueEmail());
-    await t.dataSource.query(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
-      hashRefreshToken(refresh_token),
-    ]);
+    await expireToken(t.dataSource, refresh_token);
     expect((await request(t.app).post(REFRESH).send({ refresh_token })).body.error).toBe('invalid_grant');
   });
 

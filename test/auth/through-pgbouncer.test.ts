@@ -4,6 +4,7 @@ import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startPgBouncer, type PgBouncer } from '../support/pgbouncer';
+import { sessionOfToken, tokenCounts } from './token-storage';
 import { bearer, promoteToAdmin, register, uniqueEmail } from './helpers';
 
 const PASSWORD = 'correct horse battery staple';
@@ -66,10 +67,7 @@ describe('the auth flow through PgBouncer (transaction pooling)', () => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.token)).size).toBe(1);
-    const [{ live }] = await instances[0]!.t.dataSource.query(
-      `SELECT count(*)::int AS live FROM refresh_tokens WHERE used_at IS NULL
-          AND session_id = (SELECT session_id FROM refresh_tokens WHERE parent_id IS NULL ORDER BY created_at DESC LIMIT 1)`,
-    );
+    const { live } = await tokenCounts(instances[0]!.t.dataSource, sessionOfToken(refresh_token));
     expect(live).toBe(1);
   });
 

@@ -1,9 +1,11 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Permission } from '@cathouse/catalog';
 import { Installation } from './installation.entity';
 
 /** Whether an installation granted one of its cat's permissions; goes with either side. */
 @Entity({ name: 'installation_permissions' })
+// The primary key leads with installation_id; a deleted permission must find its grants without a scan.
+@Index(['permissionId'])
 export class InstallationPermission {
   @PrimaryColumn({ type: 'uuid' })
   installationId!: string;

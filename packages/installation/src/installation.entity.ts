@@ -22,6 +22,9 @@ export type InstallationStatus = (typeof INSTALLATION_STATUSES)[number];
 @Unique(['userId', 'catId', 'instanceName'])
 @Index(['userId', 'status'])
 @Index(['lastInteractionAt'])
+// Every foreign key has an index on its referencing columns (test/db/foreign-key-indexes.test.ts):
+// deleting or re-keying a cat must not scan this table.
+@Index(['catId'])
 export class Installation {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,7 +1,13 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from './user.entity';
 
-/** One login: the family of refresh tokens that rotate from it (RFC 9700 §4.14.2). */
+/**
+ * One login: the family of refresh tokens that rotate from it (RFC 9700 §4.14.2). The row is the
+ * family's whole state (src/auth/sessions.ts): the current generation, the hash of the current
+ * token and when it was rotated. None of the columns a rotation sets is indexed, and the table
+ * keeps free space on its pages (fillfactor, in the migration), so a rotation is a heap-only (HOT)
+ * update: do not index last_used_at, expires_at or the refresh_* columns.
+ */
 @Entity({ name: 'sessions' })
 @Index(['userId'])
 export class Session {
@@ -35,4 +41,16 @@ export class Session {
 
   @Column({ type: 'inet', nullable: true })
   ip!: string | null;
+
+  /** Rotations so far; the current refresh token names this generation. */
+  @Column({ type: 'integer', default: 0 })
+  refreshGeneration!: number;
+
+  /** SHA-256 of the current refresh token; null for a session whose token is still of the previous format (in refresh_tokens). */
+  @Column({ type: 'bytea', nullable: true })
+  refreshTokenHash!: Buffer | null;
+
+  /** When the current token replaced its parent: the reuse interval runs from here. */
+  @Column({ type: 'timestamptz', nullable: true })
+  refreshRotatedAt!: Date | null;
 }

@@ -1,0 +1,63 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Issue 15: a refresh token's state moves onto its session row (src/auth/sessions.ts), and issue 9
+ * H2: every foreign key gets an index on its referencing columns, or loses the constraint.
+ *
+ * Safe on large tables, statement by statement:
+ * - the three new session columns are added without a rewrite (nullable, or a constant default,
+ *   which PostgreSQL 11+ keeps in the catalog): a moment's ACCESS EXCLUSIVE lock, bounded by the
+ *   migrator's lock_timeout;
+ * - fillfactor only applies to pages written from now on (no rewrite): room for a row's next
+ *   version on its own page, so that rotations stay heap-only (HOT) updates;
+ * - refresh_tokens.parent_id loses its self-referencing foreign key (dropping a constraint scans
+ *   nothing). With it, deleting a token made PostgreSQL scan the whole table for children to set
+ *   to NULL (13 s per 1,000-row prune batch at 200,000 rows). No new rows are written to that
+ *   table, and nothing follows parent_id as a reference, so an index would only cost writes;
+ * - the two foreign keys of the installation tables without an index get one, built
+ *   CONCURRENTLY (writes go on), hence `transaction = false`; every statement is idempotent, and
+ *   an index left INVALID by an interrupted build is dropped and built again.
+ *
+ * Sessions keep their tokens: a token issued before this migration is still found in
+ * refresh_tokens and is accepted until it is rotated into the new format.
+ */
+export class RefreshTokensOnSessions1795594186017 implements MigrationInterface {
+  name = 'RefreshTokensOnSessions1795594186017';
+  transaction = false as const;
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `ALTER TABLE "sessions" ADD COLUMN IF NOT EXISTS "refresh_generation" integer NOT NULL DEFAULT 0, ` +
+        `ADD COLUMN IF NOT EXISTS "refresh_token_hash" bytea, ADD COLUMN IF NOT EXISTS "refresh_rotated_at" TIMESTAMP WITH TIME ZONE`,
+    );
+    await queryRunner.query(`ALTER TABLE "sessions" SET (fillfactor = 90)`);
+    await queryRunner.query(`ALTER TABLE "refresh_tokens" DROP CONSTRAINT IF EXISTS "fk_refresh_tokens_parent_id"`);
+    await createIndexConcurrently(queryRunner, 'installations', 'idx_installations_cat_id', '"cat_id"');
+    await createIndexConcurrently(queryRunner, 'installation_permissions', 'idx_installation_permissions_permission_id', '"permission_id"');
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_installation_permissions_permission_id"`);
+    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_installations_cat_id"`);
+    // Orphans are possible without the constraint (pruning deleted parents); NOT VALID keeps them
+    // and checks new rows only, like the constraint did not look back either.
+    await queryRunner.query(`UPDATE "refresh_tokens" SET "parent_id" = NULL WHERE "parent_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "refresh_tokens" p WHERE p."id" = "refresh_tokens"."parent_id")`);
+    await queryRunner.query(
+      `ALTER TABLE "refresh_tokens" ADD CONSTRAINT "fk_refresh_tokens_parent_id" FOREIGN KEY ("parent_id") REFERENCES "refresh_tokens"("id") ON DELETE SET NULL ON UPDATE NO ACTION NOT VALID`,
+    );
+    await queryRunner.query(`ALTER TABLE "refresh_tokens" VALIDATE CONSTRAINT "fk_refresh_tokens_parent_id"`);
+    await queryRunner.query(`ALTER TABLE "sessions" RESET (fillfactor)`);
+    // Sessions started or rotated since `up` have no refresh_tokens row: going down logs them out.
+    await queryRunner.query(`ALTER TABLE "sessions" DROP COLUMN IF EXISTS "refresh_rotated_at", DROP COLUMN IF EXISTS "refresh_token_hash", DROP COLUMN IF EXISTS "refresh_generation"`);
+  }
+}
+
+/** CREATE INDEX CONCURRENTLY that can be run again: an INVALID leftover of an interrupted build is dropped first. */
+async function createIndexConcurrently(queryRunner: QueryRunner, table: string, index: string, columns: string): Promise<void> {
+  const invalid: unknown[] = await queryRunner.query(
+    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1 AND NOT i.indisvalid`,
+    [index],
+  );
+  if (invalid.length) await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${index}"`);
+  await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS "${index}" ON "${table}" (${columns})`);
+}
