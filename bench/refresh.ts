@@ -21,6 +21,7 @@ export const REFRESH_SETTINGS = {
   sessions: 96,
   bcrypt_cost_for_setup: 4,
   postgres_cpu: 'utime+stime of the postmaster and all its children (/proc), over the counted part of each run, divided by its 2xx responses',
+  service_cpu: 'utime+stime of the service process (/proc), the same way (details only)',
   wal_bytes: 'pg_current_wal_insert_lsn() difference over the counted part of each run, divided by its 2xx responses',
 };
 
@@ -61,7 +62,6 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
   const s = { ...REFRESH_SETTINGS, duration_s: ctx.seconds(REFRESH_SETTINGS.duration_s) };
   const figures: Figure[] = [];
   const bouncer = await startPgBouncer(ctx.serviceDbUrl, { poolSize: s.pgbouncer_pool_size });
-  const measure = () => startDatabaseCost(ctx.adminUrl, ctx.postgresDataDir);
   try {
     for (const [mode, databaseUrl] of [
       ['direct', ctx.serviceDbUrl],
@@ -72,6 +72,7 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
         bcryptCost: s.bcrypt_cost_for_setup,
         extra: { DB_POOL_MAX: String(s.db_pool_max) },
       });
+      const measure = () => startDatabaseCost(ctx.adminUrl, ctx.postgresDataDir, service.child.pid);
       try {
         const password = 'correct horse battery staple';
         const email = `refresh-bench-${mode}-${Date.now()}@example.com`;
@@ -124,6 +125,7 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
         const cost = (r: LoadResult) => ({
           wal_bytes_per_request: perRequest(r, 'wal_bytes'),
           postgres_cpu_ms_per_request: perRequest(r, 'postgres_cpu_ms'),
+          service_cpu_ms_per_request: perRequest(r, 'service_cpu_ms'),
         });
         figures.push(
           figure({
@@ -185,6 +187,13 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
             details: { refresh: cost(refresh), me: cost(me), select1: cost(baseline), previous_design_rotation: cost(one) },
           }),
           figure({
+            name: `refresh.${m}.service_cpu`,
+            label: `Service CPU per refresh (${mode}; diagnostic)`,
+            value: perRequest(refresh, 'service_cpu_ms'),
+            unit: 'ms',
+            baseline: { label: `per GET /me, ${mode}`, value: perRequest(me, 'service_cpu_ms') },
+          }),
+          figure({
             name: `refresh.${m}.wal`,
             label: `WAL bytes per refresh (${mode})`,
             value: perRequest(refresh, 'wal_bytes'),
@@ -216,7 +225,7 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
 }
 
 /** A measured quantity of the counted runs divided by their successful requests. */
-function perRequest(r: LoadResult, key: 'wal_bytes' | 'postgres_cpu_ms'): number {
+function perRequest(r: LoadResult, key: 'wal_bytes' | 'postgres_cpu_ms' | 'service_cpu_ms'): number {
   return r.ok ? (r.measured?.[key] ?? NaN) / r.ok : NaN;
 }
 

@@ -38,6 +38,13 @@ export function postgresCpuMs(dataDir: string): number {
   return (ticks * 1000) / CLK_TCK;
 }
 
+/** CPU time (ms) a process has used so far (user + system), from /proc/PID/stat. */
+export function processCpuMs(pid: number): number {
+  const p = cpuTicks(pid);
+  if (!p) throw new Error(`process ${pid} is not running`);
+  return (p.self * 1000) / CLK_TCK;
+}
+
 /** Resident set size now and its peak (VmHWM) of a process, in MiB, from /proc/PID/status. */
 export function processMemory(pid: number): { rss_mib: number; peak_rss_mib: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -56,21 +63,25 @@ export interface DatabaseCost {
   wal_bytes: number;
   /** CPU time of every PostgreSQL process during the interval, in ms. */
   postgres_cpu_ms: number;
+  /** CPU time of the service process during the interval, in ms (when its pid is given). */
+  service_cpu_ms?: number;
 }
 
 /**
  * Measures what the database spends over an interval: call it before, and the function it
  * returns after. One extra connection (opened here, closed by the finisher).
  */
-export async function startDatabaseCost(adminUrl: string, dataDir: string): Promise<() => Promise<DatabaseCost>> {
+export async function startDatabaseCost(adminUrl: string, dataDir: string, servicePid?: number): Promise<() => Promise<DatabaseCost>> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   const wal0 = await walBytes(client);
   const cpu0 = postgresCpuMs(dataDir);
+  const service0 = servicePid ? processCpuMs(servicePid) : 0;
   return async () => {
     const cpu1 = postgresCpuMs(dataDir);
+    const service = servicePid ? { service_cpu_ms: processCpuMs(servicePid) - service0 } : {};
     try {
-      return { wal_bytes: (await walBytes(client)) - wal0, postgres_cpu_ms: cpu1 - cpu0 };
+      return { wal_bytes: (await walBytes(client)) - wal0, postgres_cpu_ms: cpu1 - cpu0, ...service };
     } finally {
       await client.end();
     }

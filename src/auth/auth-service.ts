@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
 import type { AuthKeys } from './auth-keys';
 import type { TokenSecrets } from './token-secret';
+import { VerifiedAccessTokens } from './verified-access-tokens';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
 import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords';
 import {
@@ -76,6 +77,7 @@ export class AuthService {
   private readonly sessionSettings: SessionSettings;
   private readonly logger: Logger | undefined;
   private readonly tokenSecrets: TokenSecrets;
+  private readonly verifiedAccessTokens = new VerifiedAccessTokens();
 
   constructor(deps: AuthServiceDeps) {
     this.dataSource = deps.dataSource;
@@ -150,7 +152,11 @@ export class AuthService {
    * services verify only the token (its lifetime bounds how long a revoked session lingers there).
    */
   async authenticate(accessToken: string): Promise<Principal> {
-    const claims = verifyAccessToken(this.keys.signingKeys, this.auth, accessToken);
+    let claims = this.verifiedAccessTokens.get(accessToken);
+    if (!claims) {
+      claims = verifyAccessToken(this.keys.signingKeys, this.auth, accessToken);
+      this.verifiedAccessTokens.add(accessToken, claims);
+    }
     const session = await findLiveSession(this.dataSource, claims.sid, claims.sub);
     if (!session) throw invalidToken('The session of this access token has ended.');
     return { userId: session.userId, sessionId: session.sessionId, role: session.role, user: session.user, claims };
