@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
+import { AUTH_SCHEMA } from '../db/entities/schema';
 import { AppError } from '../errors/app-error';
 
 export const RATE_LIMIT_TABLE = 'rate_limits';
@@ -53,6 +54,7 @@ export function createLoginThrottle(dataSource: DataSource, settings: LoginThrot
   const common = {
     storeClient: withoutStatementNames(pool),
     storeType: 'pool',
+    schemaName: AUTH_SCHEMA,
     tableName: RATE_LIMIT_TABLE,
     tableCreated: true,
     duration: settings.windowSeconds,

@@ -7,4 +7,9 @@ import path from 'node:path';
  */
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../migrations');
 export const MIGRATIONS_GLOB = path.join(MIGRATIONS_DIR, '*.{ts,js}');
-export const MIGRATIONS_TABLE = 'migrations';
+/**
+ * The migration tool's own schema: its history (TypeORM's `migrations`) and checksums live here,
+ * in no service's schema, so no service's privileges or schema diff ever cover them.
+ */
+export const MIGRATIONS_SCHEMA = 'migrator';
+export const MIGRATIONS_TABLE = `${MIGRATIONS_SCHEMA}.migrations`;

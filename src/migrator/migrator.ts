@@ -23,6 +23,8 @@ export type MigratorEvent =
   | { type: 'lock-wait'; holder: LockHolder | null; message: string }
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'adopted'; names: string[] }
+  /** The history was found in its old place (public) and moved to the configured schema. */
+  | { type: 'history-moved'; from: string; to: string }
   | { type: 'migration-start'; name: string; direction: Direction; index: number; total: number }
   | { type: 'migration-done'; name: string; direction: Direction; durationMs: number };
 
@@ -217,7 +219,8 @@ export class Migrator {
       this.lockWaitedMs = waitedMs;
       this.emit({ type: 'lock-acquired', waitedMs });
       try {
-        await ensureHistoryTables(dataSource, runner);
+        const moved = await ensureHistoryTables(dataSource, runner);
+        if (moved) this.emit({ type: 'history-moved', from: moved.from, to: moved.to });
         return await fn(runner);
       } finally {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -309,7 +312,7 @@ export class Migrator {
     const unrecorded = state.migrations.filter((m) => m.checksum === 'unrecorded');
     for (const m of unrecorded) {
       const file = files.find((f) => f.name === m.name)!;
-      const q = recordChecksum({ name: m.name, checksum: file.checksum, durationMs: null, via: 'adopted' });
+      const q = recordChecksum(this.migrationsTable, { name: m.name, checksum: file.checksum, durationMs: null, via: 'adopted' });
       await runner.query(q.sql, q.params);
     }
     if (unrecorded.length) this.emit({ type: 'adopted', names: unrecorded.map((m) => m.name) });

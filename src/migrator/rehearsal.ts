@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MigrationDataSource } from '../db/migration-data-source';
 import { MigratorError } from './errors';
-import { CHECKSUMS_TABLE } from './history';
+import { CHECKSUMS_TABLE, historyTables } from './history';
 import type { Migrator } from './migrator';
 import { schemaSnapshot, snapshotDifference } from './schema-snapshot';
 import { diffSchema } from './schema-diff';
@@ -88,7 +88,9 @@ export async function rehearse(real: MigrationDataSource, opts: RehearsalOptions
       if (replay.error) throw new MigratorError('rehearsal_failed', `replaying the applied history failed: ${replay.error.message}`);
       const steps: RehearsalStep[] = [];
       const downLeftovers: Record<string, string[]> = {};
-      const ignore = [ds.options.migrationsTableName ?? 'migrations', CHECKSUMS_TABLE];
+      const history = historyTables(ds.options.migrationsTableName ?? 'migrations');
+      const historySchema = history.schema ?? 'public';
+      const ignore = [`${historySchema}.${history.migrationsName}`, `${historySchema}.${CHECKSUMS_TABLE}`];
       let failed = false;
       for (const name of state.pending) {
         const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));

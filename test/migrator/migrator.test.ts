@@ -30,8 +30,8 @@ describe('the migrator library on a real database', () => {
   });
 
   const tables = async () =>
-    (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename);
-  const applied = async () => (await client.query(`SELECT name FROM migrations ORDER BY id`)).rows.map((r) => r.name);
+    (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname IN ('public', 'migrator') ORDER BY 1`)).rows.map((r) => r.tablename);
+  const applied = async () => (await client.query(`SELECT name FROM migrator.migrations ORDER BY id`)).rows.map((r) => r.name);
 
   it('applies every pending migration, records checksum, duration and who, and reports head', async () => {
     const result = await ds.migrator().up();
@@ -42,7 +42,7 @@ describe('the migrator library on a real database', () => {
       ['CreateToys1700000000003', 'done'],
     ]);
     expect(await tables()).toEqual(['kittens', 'migration_checksums', 'migrations', 'toys']);
-    const meta = await client.query(`SELECT name, length(checksum) AS len, duration_ms, applied_by, via FROM migration_checksums ORDER BY name`);
+    const meta = await client.query(`SELECT name, length(checksum) AS len, duration_ms, applied_by, via FROM migrator.migration_checksums ORDER BY name`);
     expect(meta.rows).toHaveLength(3);
     for (const row of meta.rows) {
       expect(row.len).toBe(64);
@@ -91,7 +91,7 @@ describe('the migrator library on a real database', () => {
     await ds.migrator().down({ target: 'base' });
     expect(await applied()).toEqual([]);
     expect(await tables()).toEqual(['migration_checksums', 'migrations']);
-    expect((await client.query('SELECT count(*)::int AS n FROM migration_checksums')).rows[0].n).toBe(0);
+    expect((await client.query('SELECT count(*)::int AS n FROM migrator.migration_checksums')).rows[0].n).toBe(0);
   });
 
   it('stamps head, a target and base without running any SQL', async () => {
@@ -199,7 +199,7 @@ describe('the migrator library on a real database', () => {
 
     it('adopts migrations applied before checksums existed instead of flagging them', async () => {
       await ds.migrator().up({ target: 'CreateKittens' });
-      await client.query('DROP TABLE migration_checksums');
+      await client.query('DROP TABLE migrator.migration_checksums');
       const before = await ds.migrator().status();
       expect(before.problems).toEqual([]);
       expect(before.migrations[0]).toMatchObject({ checksum: 'unrecorded' });
@@ -241,7 +241,7 @@ describe('the migrator library on a real database', () => {
       const result = await ds.migrator().up({ dryRun: true });
       expect(result.sql).toContain('-- CreateKittens1700000000001 (up)\nBEGIN;\nCREATE TABLE "kittens"');
       expect(result.sql!.indexOf('AddKittenColor')).toBeLessThan(result.sql!.indexOf('CreateToys1700000000003'));
-      expect(result.sql).toContain(`INSERT INTO "migrations" ("timestamp", "name") VALUES (1700000000003, 'CreateToys1700000000003');`);
+      expect(result.sql).toContain(`INSERT INTO "migrator"."migrations" ("timestamp", "name") VALUES (1700000000003, 'CreateToys1700000000003');`);
       expect(await tables()).toEqual([]);
     });
 
