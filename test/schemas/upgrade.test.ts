@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { MigrationDataSource } from '../../src/db/migration-data-source';
-import { schemaSnapshot } from '../../src/migrator/schema-snapshot';
+// Rehearsal's fingerprint of a schema (internal to the package: not part of its API).
+import { schemaSnapshot } from '../../packages/migrator/src/schema-snapshot';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';

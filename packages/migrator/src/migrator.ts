@@ -1,6 +1,6 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { MigratorError, isMigratorError } from './errors';
-import { readHistory, recordApplied, recordChecksum, recordReverted } from './history';
+import { DEFAULT_HISTORY, readHistory, recordApplied, recordChecksum, recordReverted, type HistoryLocation } from './history';
 import { ensureHistoryTables } from './history-tables';
 import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
 import {
@@ -23,16 +23,23 @@ export type MigratorEvent =
   | { type: 'lock-wait'; holder: LockHolder | null; message: string }
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'adopted'; names: string[] }
-  /** The history was found in its old place (public) and moved to the configured schema. */
+  /** The history was found in public and moved to the configured history schema. */
   | { type: 'history-moved'; from: string; to: string }
   | { type: 'migration-start'; name: string; direction: Direction; index: number; total: number }
   | { type: 'migration-done'; name: string; direction: Direction; durationMs: number };
 
 export interface MigratorOptions {
-  /** An initialized DataSource over the direct endpoint. */
+  /** An initialized DataSource over the direct endpoint (PostgreSQL). */
   readonly dataSource: DataSource;
+  /** The folder of migration files (`<13-digit timestamp>-<Name>.ts|js`). */
   readonly migrationsDir: string;
   readonly timeouts: SessionTimeouts;
+  /**
+   * Where the history tables are. Default: TypeORM's `migrationsTableName` (else `migrations`)
+   * and `migration_checksums`, unqualified (the search_path). Set `schema` to keep both in a
+   * schema of their own (created when missing).
+   */
+  readonly history?: Partial<HistoryLocation>;
   /** Recorded beside each checksum: which tool applied it. */
   readonly via?: string;
   readonly onEvent?: (event: MigratorEvent) => void;
@@ -101,13 +108,29 @@ export interface StampResult {
 export class Migrator {
   private readonly via: string;
   private lockWaitedMs = 0;
+  /** Where this migrator keeps the history. */
+  readonly history: HistoryLocation;
 
   constructor(private readonly options: MigratorOptions) {
     this.via = options.via ?? 'migrate';
+    this.history = {
+      schema: options.history?.schema ?? DEFAULT_HISTORY.schema,
+      table: options.history?.table ?? options.dataSource.options.migrationsTableName ?? DEFAULT_HISTORY.table,
+      checksumsTable: options.history?.checksumsTable ?? DEFAULT_HISTORY.checksumsTable,
+    };
   }
 
-  private get migrationsTable(): string {
-    return this.options.dataSource.options.migrationsTableName ?? 'migrations';
+  get dataSource(): DataSource {
+    return this.options.dataSource;
+  }
+
+  get migrationsDir(): string {
+    return this.options.migrationsDir;
+  }
+
+  /** The same settings with another DataSource (rehearsal's scratch database) or progress listener. */
+  with(overrides: Partial<MigratorOptions>): Migrator {
+    return new Migrator({ ...this.options, history: this.history, ...overrides });
   }
 
   private emit(event: MigratorEvent): void {
@@ -118,7 +141,7 @@ export class Migrator {
   async status(): Promise<MigrationState> {
     const runner = this.options.dataSource.createQueryRunner();
     try {
-      return await readState(runner, this.options.migrationsDir, this.migrationsTable);
+      return await readState(runner, this.options.migrationsDir, this.history);
     } finally {
       await runner.release();
     }
@@ -171,7 +194,7 @@ export class Migrator {
   async stamp(target: string): Promise<StampResult> {
     return this.withLock(async (runner) => {
       const files = readMigrationFiles(this.options.migrationsDir);
-      const history = await readHistory(runner, this.migrationsTable);
+      const history = await readHistory(runner, this.history);
       const upTo =
         target === 'base' ? -Infinity : target === 'head' ? Infinity : resolveTarget(target, files).timestamp;
       const wanted = files.filter((f) => f.timestamp <= upTo);
@@ -182,9 +205,9 @@ export class Migrator {
       await runner.startTransaction();
       try {
         for (const f of inserted) {
-          for (const q of recordApplied(this.migrationsTable, { ...f, durationMs: null, via: 'stamp' })) await runner.query(q.sql, q.params);
+          for (const q of recordApplied(this.history, { ...f, durationMs: null, via: 'stamp' })) await runner.query(q.sql, q.params);
         }
-        for (const h of deleted) for (const q of recordReverted(this.migrationsTable, h.name)) await runner.query(q.sql, q.params);
+        for (const h of deleted) for (const q of recordReverted(this.history, h.name)) await runner.query(q.sql, q.params);
         await runner.commitTransaction();
       } catch (err) {
         await runner.rollbackTransaction().catch(() => undefined);
@@ -219,8 +242,8 @@ export class Migrator {
       this.lockWaitedMs = waitedMs;
       this.emit({ type: 'lock-acquired', waitedMs });
       try {
-        const moved = await ensureHistoryTables(dataSource, runner);
-        if (moved) this.emit({ type: 'history-moved', from: moved.from, to: moved.to });
+        const moved = await ensureHistoryTables(dataSource, runner, this.history);
+        if (moved) this.emit({ type: 'history-moved', ...moved });
         return await fn(runner);
       } finally {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -250,14 +273,14 @@ export class Migrator {
         adopted: [],
         lockWaitedMs: 0,
         durationMs: performance.now() - started,
-        sql: renderScript(direction, results, this.migrationsTable, chosen),
+        sql: renderScript(direction, results, this.history, chosen),
       };
     }
     return this.withLock(async (runner) => {
       // History is read and validated only once the lock is held: another runner may just have
       // applied what looked pending a moment ago.
       const files = readMigrationFiles(this.options.migrationsDir);
-      const state = computeState(files, await readHistory(runner, this.migrationsTable));
+      const state = computeState(files, await readHistory(runner, this.history));
       const chosen = plan(state, files);
       const adopted = direction === 'up' ? await this.adopt(runner, state, files) : [];
       const results: MigrationOutcome[] = [];
@@ -297,8 +320,8 @@ export class Migrator {
       else await instance.down(runner);
       const bookkeeping =
         direction === 'up'
-          ? recordApplied(this.migrationsTable, { ...file, durationMs: performance.now() - t0, via: this.via })
-          : recordReverted(this.migrationsTable, file.name);
+          ? recordApplied(this.history, { ...file, durationMs: performance.now() - t0, via: this.via })
+          : recordReverted(this.history, file.name);
       for (const q of bookkeeping) await runner.query(q.sql, q.params);
       if (transaction) await runner.commitTransaction();
     } catch (err) {
@@ -312,7 +335,7 @@ export class Migrator {
     const unrecorded = state.migrations.filter((m) => m.checksum === 'unrecorded');
     for (const m of unrecorded) {
       const file = files.find((f) => f.name === m.name)!;
-      const q = recordChecksum(this.migrationsTable, { name: m.name, checksum: file.checksum, durationMs: null, via: 'adopted' });
+      const q = recordChecksum(this.history, { name: m.name, checksum: file.checksum, durationMs: null, via: 'adopted' });
       await runner.query(q.sql, q.params);
     }
     if (unrecorded.length) this.emit({ type: 'adopted', names: unrecorded.map((m) => m.name) });
@@ -375,7 +398,7 @@ function failure(file: MigrationFile, direction: Direction, err: unknown, transa
   );
 }
 
-function renderScript(direction: Direction, results: readonly MigrationOutcome[], migrationsTable: string, files: MigrationFile[]): string {
+function renderScript(direction: Direction, results: readonly MigrationOutcome[], history: HistoryLocation, files: MigrationFile[]): string {
   const lines: string[] = [];
   for (const r of results) {
     const file = files.find((f) => f.name === r.name)!;
@@ -384,8 +407,8 @@ function renderScript(direction: Direction, results: readonly MigrationOutcome[]
     for (const s of r.statements ?? []) lines.push(s.read ? `-- read: ${renderStatement(s)}` : renderStatement(s));
     const bookkeeping =
       direction === 'up'
-        ? recordApplied(migrationsTable, { ...file, durationMs: null, via: 'sql script' }).slice(0, 1)
-        : recordReverted(migrationsTable, file.name).slice(0, 1);
+        ? recordApplied(history, { ...file, durationMs: null, via: 'sql script' }).slice(0, 1)
+        : recordReverted(history, file.name).slice(0, 1);
     for (const q of bookkeeping) lines.push(renderStatement({ sql: q.sql, parameters: q.params }));
     if (r.transaction) lines.push('COMMIT;');
     lines.push('');

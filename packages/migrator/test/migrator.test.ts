@@ -1,11 +1,9 @@
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MigrationDataSource } from '../../src/db/migration-data-source';
-import { MigratorError } from '../../src/migrator/errors';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { testConfig } from '../support/env';
-import { migrationsDir, type MigrationsDir } from './support/fixtures';
+import { MigratorError, type MigrationDataSource } from '../src';
+import { createDatabase, type TestDatabase } from './support/database';
+import { TIMEOUTS, fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
 describe('the migrator library on a real database', () => {
   let db: TestDatabase;
@@ -14,9 +12,9 @@ describe('the migrator library on a real database', () => {
   let client: Client;
 
   beforeEach(async () => {
-    db = await createTestDatabase({ migrated: false });
+    db = await createDatabase();
     dir = migrationsDir('basic');
-    ds = new MigrationDataSource(testConfig(), db.url, { migrationsDir: dir.dir, loadMigrations: false, loadEntities: false });
+    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
     await ds.initialize();
     client = new Client({ connectionString: db.url });
     await client.connect();
@@ -30,8 +28,8 @@ describe('the migrator library on a real database', () => {
   });
 
   const tables = async () =>
-    (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname IN ('public', 'migrator') ORDER BY 1`)).rows.map((r) => r.tablename);
-  const applied = async () => (await client.query(`SELECT name FROM migrator.migrations ORDER BY id`)).rows.map((r) => r.name);
+    (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename);
+  const applied = async () => (await client.query(`SELECT name FROM migrations ORDER BY id`)).rows.map((r) => r.name);
 
   it('applies every pending migration, records checksum, duration and who, and reports head', async () => {
     const result = await ds.migrator().up();
@@ -42,7 +40,7 @@ describe('the migrator library on a real database', () => {
       ['CreateToys1700000000003', 'done'],
     ]);
     expect(await tables()).toEqual(['kittens', 'migration_checksums', 'migrations', 'toys']);
-    const meta = await client.query(`SELECT name, length(checksum) AS len, duration_ms, applied_by, via FROM migrator.migration_checksums ORDER BY name`);
+    const meta = await client.query(`SELECT name, length(checksum) AS len, duration_ms, applied_by, via FROM migration_checksums ORDER BY name`);
     expect(meta.rows).toHaveLength(3);
     for (const row of meta.rows) {
       expect(row.len).toBe(64);
@@ -91,7 +89,7 @@ describe('the migrator library on a real database', () => {
     await ds.migrator().down({ target: 'base' });
     expect(await applied()).toEqual([]);
     expect(await tables()).toEqual(['migration_checksums', 'migrations']);
-    expect((await client.query('SELECT count(*)::int AS n FROM migrator.migration_checksums')).rows[0].n).toBe(0);
+    expect((await client.query('SELECT count(*)::int AS n FROM migration_checksums')).rows[0].n).toBe(0);
   });
 
   it('stamps head, a target and base without running any SQL', async () => {
@@ -127,12 +125,8 @@ describe('the migrator library on a real database', () => {
     expect(idx.rowCount).toBe(1);
   });
 
-  it('sets lock_timeout and statement_timeout on the migration session from config', async () => {
-    const custom = new MigrationDataSource(
-      testConfig({ MIGRATION_DDL_LOCK_TIMEOUT_MS: '1234', MIGRATION_STATEMENT_TIMEOUT_MS: '56789' }),
-      db.url,
-      { migrationsDir: dir.dir, loadMigrations: false, loadEntities: false },
-    );
+  it('sets lock_timeout and statement_timeout on the migration session from its settings', async () => {
+    const custom = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, ddlLockTimeoutMs: 1234, statementTimeoutMs: 56789 } });
     await custom.initialize();
     try {
       const seen = await custom.migrator().withLock(async (runner) => {
@@ -146,13 +140,9 @@ describe('the migrator library on a real database', () => {
     }
   });
 
-  it('fails a migration that waits on a table lock longer than MIGRATION_DDL_LOCK_TIMEOUT_MS', async () => {
+  it('fails a migration that waits on a table lock longer than the DDL lock timeout', async () => {
     await ds.migrator().up({ target: 'CreateKittens' });
-    const custom = new MigrationDataSource(testConfig({ MIGRATION_DDL_LOCK_TIMEOUT_MS: '200' }), db.url, {
-      migrationsDir: dir.dir,
-      loadMigrations: false,
-      loadEntities: false,
-    });
+    const custom = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, ddlLockTimeoutMs: 200 } });
     await custom.initialize();
     const blocker = new Client({ connectionString: db.url });
     await blocker.connect();
@@ -199,7 +189,7 @@ describe('the migrator library on a real database', () => {
 
     it('adopts migrations applied before checksums existed instead of flagging them', async () => {
       await ds.migrator().up({ target: 'CreateKittens' });
-      await client.query('DROP TABLE migrator.migration_checksums');
+      await client.query('DROP TABLE migration_checksums');
       const before = await ds.migrator().status();
       expect(before.problems).toEqual([]);
       expect(before.migrations[0]).toMatchObject({ checksum: 'unrecorded' });
@@ -241,7 +231,7 @@ describe('the migrator library on a real database', () => {
       const result = await ds.migrator().up({ dryRun: true });
       expect(result.sql).toContain('-- CreateKittens1700000000001 (up)\nBEGIN;\nCREATE TABLE "kittens"');
       expect(result.sql!.indexOf('AddKittenColor')).toBeLessThan(result.sql!.indexOf('CreateToys1700000000003'));
-      expect(result.sql).toContain(`INSERT INTO "migrator"."migrations" ("timestamp", "name") VALUES (1700000000003, 'CreateToys1700000000003');`);
+      expect(result.sql).toContain(`INSERT INTO "migrations" ("timestamp", "name") VALUES (1700000000003, 'CreateToys1700000000003');`);
       expect(await tables()).toEqual([]);
     });
 
