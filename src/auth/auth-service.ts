@@ -111,6 +111,7 @@ export class AuthService {
     this.sessionSettings = {
       refreshTokenTtlSeconds: deps.auth.refreshTokenTtlSeconds,
       reuseIntervalSeconds: deps.auth.refreshReuseIntervalSeconds,
+      maxLifetimeSeconds: deps.auth.sessionMaxLifetimeSeconds,
     };
   }
 
@@ -204,9 +205,10 @@ export class AuthService {
       await revokeSession(this.dataSource, owner.sessionId, 'logout');
       return;
     }
-    // Ending every session takes a token of a live session: an old token from an ended one must
-    // not let whoever found it log the user out everywhere.
+    // Ending every session takes the current token of a live session: an old token (rotated, or
+    // from an ended session) must not let whoever found it log the user out everywhere.
     if (!owner.sessionLive) throw new AppError('invalid_grant', 'The refresh token belongs to a session that has ended.');
+    if (!owner.current) throw new AppError('invalid_grant', 'Ending every session needs the current refresh token; this one has been rotated or has expired.');
     await revokeUserSessions(this.dataSource, owner.userId, 'logout_global');
   }
 
