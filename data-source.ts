@@ -5,7 +5,7 @@
  * @cathouse/proxy, over the direct endpoint MIGRATION_DATABASE_URL (the embedded
  * development server when unset).
  *
- * Its runMigrations()/undoLastMigration() go through src/migrator, so even the plain
+ * Its runMigrations()/undoLastMigration() go through @cathouse/migrator, so even the plain
  * `typeorm migration:run|revert` takes the migration lock, refuses a pooler, and verifies and
  * records checksums. `npm run migrate` builds the same MigrationDataSource itself, loading only
  * what each command needs.

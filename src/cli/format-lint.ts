@@ -1,8 +1,5 @@
 import path from 'node:path';
-import type { CheckReport } from '../migrator/check';
-import type { GeneratedMigration } from '../migrator/generate';
-import type { LintReport } from '../migrator/lint/lint';
-import type { RehearsalReport } from '../migrator/rehearsal';
+import type { CheckReport, GeneratedMigration, LintReport, RehearsalReport } from '@cathouse/migrator';
 import { ms } from './format';
 
 const rel = (file: string) => path.relative(process.cwd(), file) || file;

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { MigrationState } from '../migrator/migration-state';
-import type { RunResult, StampResult } from '../migrator/migrator';
+import type { MigrationState, RunResult, StampResult } from '@cathouse/migrator';
 
 /** Human-readable renderings of the migrator's results; `--json` prints the results themselves. */
 

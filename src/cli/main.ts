@@ -1,17 +1,16 @@
 /**
- * `npm run migrate -- <command>`: a thin shell over src/migrator. It parses arguments, calls one
- * verb, prints its result (text, or --json), and picks the exit code:
- * 0 ok, 1 problem found, 2 usage or configuration error.
+ * `npm run migrate -- <command>`: a thin shell over @cathouse/migrator with Cat House's wiring
+ * (src/db). It parses arguments, calls one verb, prints its result (text, or --json), and picks
+ * the exit code: 0 ok, 1 problem found, 2 usage or configuration error.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MigratorError, isMigratorError, readState } from '@cathouse/migrator/read';
+import type { MigratorEvent } from '@cathouse/migrator';
 import { ConfigError, loadConfig } from '../config/config';
+import { openMigrationReadConnection } from '../db/migration-connection';
 import type { MigrationDataSource } from '../db/migration-data-source';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../db/migration-paths';
-import { openReadConnection } from '../migrator/direct-connection';
-import { MigratorError, isMigratorError } from '../migrator/errors';
-import { readState } from '../migrator/migration-state';
-import type { MigratorEvent } from '../migrator/migrator';
+import { MIGRATIONS_DIR, MIGRATION_HISTORY } from '../db/migration-paths';
 import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
 import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
 
@@ -20,11 +19,8 @@ import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './for
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
   dataSource: () => require('../db/migration-data-source') as typeof import('../db/migration-data-source'),
-  create: () => require('../migrator/create') as typeof import('../migrator/create'),
-  lint: () => require('../migrator/lint/lint') as typeof import('../migrator/lint/lint'),
-  generate: () => require('../migrator/generate') as typeof import('../migrator/generate'),
-  check: () => require('../migrator/check') as typeof import('../migrator/check'),
-  rehearsal: () => require('../migrator/rehearsal') as typeof import('../migrator/rehearsal'),
+  migrator: () => require('@cathouse/migrator') as typeof import('@cathouse/migrator'),
+  entities: () => require('../db/entities') as typeof import('../db/entities'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -140,14 +136,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     if (command === 'create') {
       expectArgs(1, 'one NAME');
       if (!args[0]) throw new UsageError('create needs a NAME, e.g. create add-cat-ratings');
-      const created = lazy.create().createMigration(migrationsDir ?? MIGRATIONS_DIR, args[0]);
+      const created = lazy.migrator().createMigration(migrationsDir ?? MIGRATIONS_DIR, args[0]);
       print(created, `created ${path.relative(process.cwd(), created.file)} (${created.name}): write up() and down(), then lint and rehearse it`);
       return EXIT.ok;
     }
     if (command === 'lint') {
       const files = args.length ? args.map((a) => path.resolve(a)) : undefined;
       try {
-        const report = await lazy.lint().lintMigrations({
+        const report = await lazy.migrator().lintMigrations({
           migrationsDir: migrationsDir ?? MIGRATIONS_DIR,
           files,
           migrator: files ? undefined : (await open()).migrator('migrate', progress),
@@ -161,9 +157,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 
     if (command === 'status' || command === 'history') {
       expectArgs(0, 'no arguments');
-      const db = await openReadConnection(config);
+      const db = await openMigrationReadConnection(config);
       try {
-        const state = await readState(db, migrationsDir ?? MIGRATIONS_DIR, MIGRATIONS_TABLE);
+        const state = await readState(db, migrationsDir ?? MIGRATIONS_DIR, MIGRATION_HISTORY);
         if (command === 'history') {
           print(state, formatHistory(state, values.verbose));
           return EXIT.ok;
@@ -210,13 +206,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         case 'generate': {
           expectArgs(1, 'one NAME');
           if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
-          const generated = await lazy.generate().generateMigration(source, source.migrationsDir, args[0]);
+          const generated = await lazy.migrator().generateMigration(source, source.migrationsDir, args[0], {
+            entityGroups: lazy.entities().entitiesByService,
+          });
           print(generated, formatGenerated(generated));
           return generated.lint.errors > 0 ? EXIT.problem : EXIT.ok;
         }
         case 'check': {
           expectArgs(0, 'no arguments');
-          const report = await lazy.check().checkDatabase(source);
+          const report = await lazy.migrator().checkDatabase(migrator, { entityGroups: lazy.entities().entitiesByService });
           print(report, formatCheck(report));
           return report.ok ? EXIT.ok : EXIT.problem;
         }
@@ -232,7 +230,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
           process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
           let report;
           try {
-            report = await lazy.rehearsal().rehearse(source, { onProgress: (line) => io.err(line), signal: interrupt.signal });
+            report = await lazy.migrator().rehearse(migrator, {
+              onProgress: (line) => io.err(line),
+              signal: interrupt.signal,
+              entityGroups: lazy.entities().entitiesByService,
+            });
           } finally {
             process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
           }

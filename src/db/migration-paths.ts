@@ -1,10 +1,20 @@
 import path from 'node:path';
 
 /**
- * Where the migrations of every service live (one history for the shared database) and the
- * table TypeORM records them in. Kept apart from the entities so the migration CLI can read them
- * without loading TypeORM or any entity (its start-up time depends on it).
+ * Where the migrations of every service live (one history for the shared database) and where the
+ * history is recorded. Kept apart from the entities so the migration CLI can read them without
+ * loading TypeORM or any entity (its start-up time depends on it).
  */
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../migrations');
 export const MIGRATIONS_GLOB = path.join(MIGRATIONS_DIR, '*.{ts,js}');
 export const MIGRATIONS_TABLE = 'migrations';
+
+/**
+ * The history tables of the shared database (@cathouse/migrator's `history` option). `schema:
+ * null` keeps them unqualified (public), where the runtime's /ready reads `migrations`.
+ */
+export const MIGRATION_HISTORY = { schema: null, table: MIGRATIONS_TABLE, checksumsTable: 'migration_checksums' } as const;
+
+/** How users name the migration URL: every connection error of the tool says it. */
+export const MIGRATION_URL_NAME = 'MIGRATION_DATABASE_URL';
+export const MIGRATION_APPLICATION_NAME = 'cathouse-migrate';

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MIGRATION_LOCK_KEY } from '../../src/migrator/migration-lock';
+import { MIGRATION_LOCK_KEY } from '@cathouse/migrator';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startPgBouncer } from '../support/pgbouncer';
 import { ROOT, migrate, npmRun } from './support/cli';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MIGRATION_LOCK_KEY } from '../../src/migrator/migration-lock';
+import { MIGRATION_LOCK_KEY } from '@cathouse/migrator';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { migrateCommand } from './support/migrate-command';
 import { REPO_ROOT, sleep } from './support/service-process';

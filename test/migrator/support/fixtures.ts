@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-const FIXTURES = path.resolve(__dirname, '../fixtures');
+/** The migrator package's fixture migrations (kittens and toys: not the Cat House schema). */
+export const FIXTURES = path.resolve(__dirname, '../../../packages/migrator/test/fixtures');
 // Inside the repository (gitignored scratch/) so the copies resolve `typeorm` from node_modules.
 const SCRATCH = path.resolve(__dirname, '../../../scratch/migrator-tests');
 

@@ -1,5 +1,5 @@
-import { removeNoOpRecreations } from '../../src/migrator/schema-noise';
-import { loadSqlParser } from '../../src/migrator/sql-parser';
+import { removeNoOpRecreations } from '../src/schema-noise';
+import { loadSqlParser } from '../src/sql-parser';
 
 const q = (query: string) => ({ query });
 

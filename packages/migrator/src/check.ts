@@ -1,6 +1,6 @@
-import type { MigrationDataSource } from '../db/migration-data-source';
+import type { Migrator } from './migrator';
 import type { Problem } from './migration-state';
-import { diffSchema } from './schema-diff';
+import { diffSchema, type EntityGroups } from './schema-diff';
 
 export interface CheckReport {
   readonly ok: boolean;
@@ -17,9 +17,9 @@ export interface CheckReport {
  * The CI gate: the database, the migrations and the entities agree. Read-only. Drift is the
  * schema builder's diff; with migrations pending it includes what they would change.
  */
-export async function checkDatabase(dataSource: MigrationDataSource): Promise<CheckReport> {
-  const state = await dataSource.migrator().status();
-  const diff = await diffSchema(dataSource);
+export async function checkDatabase(migrator: Migrator, opts: { entityGroups?: EntityGroups } = {}): Promise<CheckReport> {
+  const state = await migrator.status();
+  const diff = await diffSchema(migrator.dataSource, opts.entityGroups);
   const drift = diff.up.map((q) => q.query);
   return {
     ok: !state.pending.length && !state.problems.length && !drift.length,

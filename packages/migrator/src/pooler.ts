@@ -6,23 +6,26 @@ import { MigratorError } from './errors';
  */
 const POOLED_PORT = '6432';
 
-function fix(url: URL): string {
-  return `set MIGRATION_DATABASE_URL to the direct endpoint (for Neon: the host without "-pooler"; for PgBouncer: the server's own host and port, usually 5432), not ${url.hostname}:${url.port || 5432}`;
+function fix(url: URL, urlName: string): string {
+  return `set ${urlName} to the direct endpoint (for Neon: the host without "-pooler"; for PgBouncer: the server's own host and port, usually 5432), not ${url.hostname}:${url.port || 5432}`;
 }
 
-/** Refuses, before any connection, a URL that names a pooler by host or port. */
-export function assertDirectEndpoint(url: string): void {
+/**
+ * Refuses, before any connection, a URL that names a pooler by host or port. `urlName` is what
+ * the user calls the URL (e.g. the environment variable), so the message names it.
+ */
+export function assertDirectEndpoint(url: string, urlName: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new MigratorError('invalid_config', 'MIGRATION_DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database');
+    throw new MigratorError('invalid_config', `${urlName} is not a URL: expected postgres://user:password@host:5432/database`);
   }
   if (parsed.hostname.includes('-pooler')) {
-    throw new MigratorError('pooled_endpoint', `MIGRATION_DATABASE_URL points at a pooler (host ${parsed.hostname} contains "-pooler"): ${fix(parsed)}`);
+    throw new MigratorError('pooled_endpoint', `${urlName} points at a pooler (host ${parsed.hostname} contains "-pooler"): ${fix(parsed, urlName)}`);
   }
   if (parsed.port === POOLED_PORT) {
-    throw new MigratorError('pooled_endpoint', `MIGRATION_DATABASE_URL points at port 6432, PgBouncer's port: ${fix(parsed)}`);
+    throw new MigratorError('pooled_endpoint', `${urlName} points at port 6432, PgBouncer's port: ${fix(parsed, urlName)}`);
   }
 }
 
@@ -31,13 +34,13 @@ export function assertDirectEndpoint(url: string): void {
  * timeouts). PostgreSQL accepts it; PgBouncer answers "unsupported startup parameter: options",
  * which is how a pooler on an unusual host and port is still recognised, at no extra round trip.
  */
-export function poolerRejection(err: unknown, url: string): MigratorError | undefined {
+export function poolerRejection(err: unknown, url: string, urlName: string): MigratorError | undefined {
   const message = String((err as { message?: unknown })?.message ?? '');
   if (!/unsupported startup parameter/i.test(message)) return undefined;
   const parsed = new URL(url);
   return new MigratorError(
     'pooled_endpoint',
-    `MIGRATION_DATABASE_URL (${parsed.hostname}:${parsed.port || 5432}) is a connection pooler (it answered "${message}", as PgBouncer does): ${fix(parsed)}`,
+    `${urlName} (${parsed.hostname}:${parsed.port || 5432}) is a connection pooler (it answered "${message}", as PgBouncer does): ${fix(parsed, urlName)}`,
     {},
     { cause: err },
   );

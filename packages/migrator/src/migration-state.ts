@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readHistory, type AppliedMigration, type Queryable } from './history';
+import { readHistory, type AppliedMigration, type HistoryLocation, type Queryable } from './history';
 import { readMigrationFiles, type MigrationFile } from './migration-files';
 
 export type ProblemCode = 'checksum_mismatch' | 'out_of_order' | 'missing_migration_file';
@@ -130,7 +130,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
 }
 
 /** Reads the files of `migrationsDir` and the history of the database, and compares them. Read-only. */
-export async function readState(db: Queryable, migrationsDir: string, migrationsTable: string): Promise<MigrationState> {
+export async function readState(db: Queryable, migrationsDir: string, history: HistoryLocation): Promise<MigrationState> {
   const files = readMigrationFiles(migrationsDir);
-  return computeState(files, await readHistory(db, migrationsTable));
+  return computeState(files, await readHistory(db, history));
 }

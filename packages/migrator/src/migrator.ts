@@ -1,6 +1,6 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { MigratorError, isMigratorError } from './errors';
-import { readHistory, recordApplied, recordChecksum, recordReverted } from './history';
+import { DEFAULT_HISTORY, readHistory, recordApplied, recordChecksum, recordReverted, type HistoryLocation } from './history';
 import { ensureHistoryTables } from './history-tables';
 import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
 import {
@@ -27,10 +27,17 @@ export type MigratorEvent =
   | { type: 'migration-done'; name: string; direction: Direction; durationMs: number };
 
 export interface MigratorOptions {
-  /** An initialized DataSource over the direct endpoint. */
+  /** An initialized DataSource over the direct endpoint (PostgreSQL). */
   readonly dataSource: DataSource;
+  /** The folder of migration files (`<13-digit timestamp>-<Name>.ts|js`). */
   readonly migrationsDir: string;
   readonly timeouts: SessionTimeouts;
+  /**
+   * Where the history tables are. Default: TypeORM's `migrationsTableName` (else `migrations`)
+   * and `migration_checksums`, unqualified (the search_path). Set `schema` to keep both in a
+   * schema of their own (created when missing).
+   */
+  readonly history?: Partial<HistoryLocation>;
   /** Recorded beside each checksum: which tool applied it. */
   readonly via?: string;
   readonly onEvent?: (event: MigratorEvent) => void;
@@ -99,13 +106,29 @@ export interface StampResult {
 export class Migrator {
   private readonly via: string;
   private lockWaitedMs = 0;
+  /** Where this migrator keeps the history. */
+  readonly history: HistoryLocation;
 
   constructor(private readonly options: MigratorOptions) {
     this.via = options.via ?? 'migrate';
+    this.history = {
+      schema: options.history?.schema ?? DEFAULT_HISTORY.schema,
+      table: options.history?.table ?? options.dataSource.options.migrationsTableName ?? DEFAULT_HISTORY.table,
+      checksumsTable: options.history?.checksumsTable ?? DEFAULT_HISTORY.checksumsTable,
+    };
   }
 
-  private get migrationsTable(): string {
-    return this.options.dataSource.options.migrationsTableName ?? 'migrations';
+  get dataSource(): DataSource {
+    return this.options.dataSource;
+  }
+
+  get migrationsDir(): string {
+    return this.options.migrationsDir;
+  }
+
+  /** The same settings with another DataSource (rehearsal's scratch database) or progress listener. */
+  with(overrides: Partial<MigratorOptions>): Migrator {
+    return new Migrator({ ...this.options, history: this.history, ...overrides });
   }
 
   private emit(event: MigratorEvent): void {
@@ -116,7 +139,7 @@ export class Migrator {
   async status(): Promise<MigrationState> {
     const runner = this.options.dataSource.createQueryRunner();
     try {
-      return await readState(runner, this.options.migrationsDir, this.migrationsTable);
+      return await readState(runner, this.options.migrationsDir, this.history);
     } finally {
       await runner.release();
     }
@@ -169,7 +192,7 @@ export class Migrator {
   async stamp(target: string): Promise<StampResult> {
     return this.withLock(async (runner) => {
       const files = readMigrationFiles(this.options.migrationsDir);
-      const history = await readHistory(runner, this.migrationsTable);
+      const history = await readHistory(runner, this.history);
       const upTo =
         target === 'base' ? -Infinity : target === 'head' ? Infinity : resolveTarget(target, files).timestamp;
       const wanted = files.filter((f) => f.timestamp <= upTo);
@@ -180,9 +203,9 @@ export class Migrator {
       await runner.startTransaction();
       try {
         for (const f of inserted) {
-          for (const q of recordApplied(this.migrationsTable, { ...f, durationMs: null, via: 'stamp' })) await runner.query(q.sql, q.params);
+          for (const q of recordApplied(this.history, { ...f, durationMs: null, via: 'stamp' })) await runner.query(q.sql, q.params);
         }
-        for (const h of deleted) for (const q of recordReverted(this.migrationsTable, h.name)) await runner.query(q.sql, q.params);
+        for (const h of deleted) for (const q of recordReverted(this.history, h.name)) await runner.query(q.sql, q.params);
         await runner.commitTransaction();
       } catch (err) {
         await runner.rollbackTransaction().catch(() => undefined);
@@ -217,7 +240,7 @@ export class Migrator {
       this.lockWaitedMs = waitedMs;
       this.emit({ type: 'lock-acquired', waitedMs });
       try {
-        await ensureHistoryTables(dataSource, runner);
+        await ensureHistoryTables(dataSource, runner, this.history);
         return await fn(runner);
       } finally {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -247,14 +270,14 @@ export class Migrator {
         adopted: [],
         lockWaitedMs: 0,
         durationMs: performance.now() - started,
-        sql: renderScript(direction, results, this.migrationsTable, chosen),
+        sql: renderScript(direction, results, this.history, chosen),
       };
     }
     return this.withLock(async (runner) => {
       // History is read and validated only once the lock is held: another runner may just have
       // applied what looked pending a moment ago.
       const files = readMigrationFiles(this.options.migrationsDir);
-      const state = computeState(files, await readHistory(runner, this.migrationsTable));
+      const state = computeState(files, await readHistory(runner, this.history));
       const chosen = plan(state, files);
       const adopted = direction === 'up' ? await this.adopt(runner, state, files) : [];
       const results: MigrationOutcome[] = [];
@@ -294,8 +317,8 @@ export class Migrator {
       else await instance.down(runner);
       const bookkeeping =
         direction === 'up'
-          ? recordApplied(this.migrationsTable, { ...file, durationMs: performance.now() - t0, via: this.via })
-          : recordReverted(this.migrationsTable, file.name);
+          ? recordApplied(this.history, { ...file, durationMs: performance.now() - t0, via: this.via })
+          : recordReverted(this.history, file.name);
       for (const q of bookkeeping) await runner.query(q.sql, q.params);
       if (transaction) await runner.commitTransaction();
     } catch (err) {
@@ -309,7 +332,7 @@ export class Migrator {
     const unrecorded = state.migrations.filter((m) => m.checksum === 'unrecorded');
     for (const m of unrecorded) {
       const file = files.find((f) => f.name === m.name)!;
-      const q = recordChecksum({ name: m.name, checksum: file.checksum, durationMs: null, via: 'adopted' });
+      const q = recordChecksum(this.history, { name: m.name, checksum: file.checksum, durationMs: null, via: 'adopted' });
       await runner.query(q.sql, q.params);
     }
     if (unrecorded.length) this.emit({ type: 'adopted', names: unrecorded.map((m) => m.name) });
@@ -372,7 +395,7 @@ function failure(file: MigrationFile, direction: Direction, err: unknown, transa
   );
 }
 
-function renderScript(direction: Direction, results: readonly MigrationOutcome[], migrationsTable: string, files: MigrationFile[]): string {
+function renderScript(direction: Direction, results: readonly MigrationOutcome[], history: HistoryLocation, files: MigrationFile[]): string {
   const lines: string[] = [];
   for (const r of results) {
     const file = files.find((f) => f.name === r.name)!;
@@ -381,8 +404,8 @@ function renderScript(direction: Direction, results: readonly MigrationOutcome[]
     for (const s of r.statements ?? []) lines.push(s.read ? `-- read: ${renderStatement(s)}` : renderStatement(s));
     const bookkeeping =
       direction === 'up'
-        ? recordApplied(migrationsTable, { ...file, durationMs: null, via: 'sql script' }).slice(0, 1)
-        : recordReverted(migrationsTable, file.name).slice(0, 1);
+        ? recordApplied(history, { ...file, durationMs: null, via: 'sql script' }).slice(0, 1)
+        : recordReverted(history, file.name).slice(0, 1);
     for (const q of bookkeeping) lines.push(renderStatement({ sql: q.sql, parameters: q.params }));
     if (r.transaction) lines.push('COMMIT;');
     lines.push('');

@@ -10,12 +10,33 @@ export interface Queryable {
 }
 
 /**
- * The applied history lives in TypeORM's own `migrations` table (the runtime's /ready and the
- * plain TypeORM CLI read it); what TypeORM does not keep (checksum, when, how long, who) lives
- * beside it in CHECKSUMS_TABLE, one row per applied migration. No entity maps that table, so
- * TypeORM's schema diff never proposes to drop it.
+ * The applied history lives in TypeORM's own `migrations` table (an application's readiness check
+ * and the plain TypeORM CLI read it); what TypeORM does not keep (checksum, when, how long, who)
+ * lives beside it in the checksums table, one row per applied migration. No entity maps that
+ * table, so TypeORM's schema diff never proposes to drop it.
  */
 export const CHECKSUMS_TABLE = 'migration_checksums';
+
+/** Where the two history tables are. */
+export interface HistoryLocation {
+  /**
+   * Schema of both tables, created when missing. Null: unqualified names, i.e. the connection's
+   * search_path (public by default), which is where TypeORM's own runner looks.
+   */
+  readonly schema: string | null;
+  /** TypeORM's history table (TypeORM's `migrationsTableName`, default `migrations`). */
+  readonly table: string;
+  /** The tool's own table of checksums (default `migration_checksums`). */
+  readonly checksumsTable: string;
+}
+
+export const DEFAULT_HISTORY: HistoryLocation = { schema: null, table: 'migrations', checksumsTable: CHECKSUMS_TABLE };
+
+/** The SQL names of the history tables, schema-qualified when a schema is set. */
+export function historyNames(h: HistoryLocation): { migrations: string; checksums: string } {
+  const q = (t: string) => (h.schema ? `${quoteIdent(h.schema)}.${quoteIdent(t)}` : quoteIdent(t));
+  return { migrations: q(h.table), checksums: q(h.checksumsTable) };
+}
 
 export interface AppliedMigration {
   readonly id: number;
@@ -45,19 +66,20 @@ export function currentActor(): string {
 }
 
 /** Reads the applied history, oldest application first. Empty when no migration ever ran. */
-export async function readHistory(runner: Queryable, migrationsTable: string): Promise<AppliedMigration[]> {
+export async function readHistory(runner: Queryable, location: HistoryLocation): Promise<AppliedMigration[]> {
+  const names = historyNames(location);
   const [{ migrations, checksums }] = await runner.query(
     `SELECT to_regclass($1) IS NOT NULL AS migrations, to_regclass($2) IS NOT NULL AS checksums`,
-    [quoteIdent(migrationsTable), quoteIdent(CHECKSUMS_TABLE)],
+    [names.migrations, names.checksums],
   );
   if (!migrations) return [];
   const rows: Record<string, unknown>[] = await runner.query(
     checksums
       ? `SELECT m.id, m."timestamp", m.name, c.checksum, c.applied_at, c.duration_ms, c.applied_by, c.via
-           FROM ${quoteIdent(migrationsTable)} m LEFT JOIN ${quoteIdent(CHECKSUMS_TABLE)} c ON c.name = m.name
+           FROM ${names.migrations} m LEFT JOIN ${names.checksums} c ON c.name = m.name
           ORDER BY m.id`
       : `SELECT m.id, m."timestamp", m.name, NULL AS checksum, NULL AS applied_at, NULL AS duration_ms, NULL AS applied_by, NULL AS via
-           FROM ${quoteIdent(migrationsTable)} m ORDER BY m.id`,
+           FROM ${names.migrations} m ORDER BY m.id`,
   );
   return rows.map((r) => ({
     id: Number(r.id),
@@ -80,26 +102,27 @@ export interface RecordInput {
   readonly via: string;
 }
 
-export function recordApplied(migrationsTable: string, m: RecordInput): { sql: string; params: unknown[] }[] {
+export function recordApplied(location: HistoryLocation, m: RecordInput): { sql: string; params: unknown[] }[] {
   return [
-    { sql: `INSERT INTO ${quoteIdent(migrationsTable)} ("timestamp", "name") VALUES ($1, $2)`, params: [m.timestamp, m.name] },
-    recordChecksum(m),
+    { sql: `INSERT INTO ${historyNames(location).migrations} ("timestamp", "name") VALUES ($1, $2)`, params: [m.timestamp, m.name] },
+    recordChecksum(location, m),
   ];
 }
 
-export function recordChecksum(m: Omit<RecordInput, 'timestamp'>): { sql: string; params: unknown[] } {
+export function recordChecksum(location: HistoryLocation, m: Omit<RecordInput, 'timestamp'>): { sql: string; params: unknown[] } {
   return {
-    sql: `INSERT INTO ${quoteIdent(CHECKSUMS_TABLE)} (name, checksum, duration_ms, applied_by, via) VALUES ($1, $2, $3, $4, $5)
+    sql: `INSERT INTO ${historyNames(location).checksums} (name, checksum, duration_ms, applied_by, via) VALUES ($1, $2, $3, $4, $5)
           ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), duration_ms = EXCLUDED.duration_ms,
             applied_by = EXCLUDED.applied_by, via = EXCLUDED.via`,
     params: [m.name, m.checksum, m.durationMs === null ? null : Math.round(m.durationMs), currentActor(), m.via],
   };
 }
 
-export function recordReverted(migrationsTable: string, name: string): { sql: string; params: unknown[] }[] {
+export function recordReverted(location: HistoryLocation, name: string): { sql: string; params: unknown[] }[] {
+  const names = historyNames(location);
   return [
-    { sql: `DELETE FROM ${quoteIdent(migrationsTable)} WHERE "name" = $1`, params: [name] },
-    { sql: `DELETE FROM ${quoteIdent(CHECKSUMS_TABLE)} WHERE name = $1`, params: [name] },
+    { sql: `DELETE FROM ${names.migrations} WHERE "name" = $1`, params: [name] },
+    { sql: `DELETE FROM ${names.checksums} WHERE name = $1`, params: [name] },
   ];
 }
 

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { MigrationDataSource } from '../db/migration-data-source';
+import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { MigratorError } from './errors';
-import { CHECKSUMS_TABLE } from './history';
 import type { Migrator } from './migrator';
 import { schemaSnapshot, snapshotDifference } from './schema-snapshot';
-import { diffSchema } from './schema-diff';
+import { diffSchema, type EntityGroups } from './schema-diff';
 
 export interface RehearsalStep {
   readonly migration: string;
@@ -42,20 +41,33 @@ export interface RehearsalOptions {
    * flight; the rehearsal then reports it as failed. Nothing is left on the server.
    */
   readonly signal?: AbortSignal;
+  /** For the description of what the entities were compared with. */
+  readonly entityGroups?: EntityGroups;
 }
 
-export async function rehearse(real: MigrationDataSource, opts: RehearsalOptions = {}): Promise<RehearsalReport> {
+/**
+ * The options of a DataSource like `options` but on another database of the same server. A URL
+ * carries the name percent-encoded (a name with a space or a slash is legal in PostgreSQL).
+ */
+export function onDatabase(options: DataSourceOptions, database: string): DataSourceOptions {
+  const url = (options as { url?: string }).url;
+  if (!url) return { ...options, database } as DataSourceOptions;
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return { ...options, url: parsed.toString() } as DataSourceOptions;
+}
+
+export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}): Promise<RehearsalReport> {
   const started = performance.now();
   const say = opts.onProgress ?? (() => undefined);
-  const state = await real.migrator().status();
+  const real = migrator.dataSource;
+  const state = await migrator.status();
   if (state.problems.length) {
     throw new MigratorError(state.problems[0]!.code, `cannot rehearse: ${state.problems[0]!.message}`, { problems: state.problems });
   }
-  const realDb = new URL(real.url).pathname.slice(1);
+  const [{ name: realDb }] = (await real.query(`SELECT current_database() AS name`)) as { name: string }[];
   // PostgreSQL names are at most 63 bytes: shorten the real name, never the random part.
-  const scratch = `${realDb.slice(0, 40)}_rehearse_${randomBytes(4).toString('hex')}`;
-  const scratchUrl = new URL(real.url);
-  scratchUrl.pathname = `/${scratch}`;
+  const scratch = `${truncateBytes(realDb, 40)}_rehearse_${randomBytes(4).toString('hex')}`;
   const ident = `"${scratch.replace(/"/g, '""')}"`;
   say(`creating scratch database ${scratch}`);
   try {
@@ -63,7 +75,7 @@ export async function rehearse(real: MigrationDataSource, opts: RehearsalOptions
   } catch (err) {
     throw new MigratorError(
       'rehearsal_failed',
-      `cannot create the scratch database ${scratch} on the server of MIGRATION_DATABASE_URL: ${(err as Error).message}; ` +
+      `cannot create the scratch database ${scratch} on the server of the migration database: ${(err as Error).message}; ` +
         'rehearse needs a role with CREATEDB on that server (or run it against a development server)',
       {},
       { cause: err },
@@ -78,23 +90,23 @@ export async function rehearse(real: MigrationDataSource, opts: RehearsalOptions
   let report: Omit<RehearsalReport, 'dropped'>;
   try {
     if (opts.signal?.aborted) throw new MigratorError('rehearsal_failed', 'rehearsal interrupted');
-    const ds = new MigrationDataSource(real.config, scratchUrl.toString(), { migrationsDir: real.migrationsDir, loadMigrations: false });
+    const ds = new DataSource({ ...onDatabase(real.options, scratch), migrations: [], migrationsRun: false, synchronize: false, dropSchema: false } as DataSourceOptions);
     await ds.initialize();
     try {
-      const migrator = ds.migrator('rehearse', () => undefined);
+      const scratchMigrator = migrator.with({ dataSource: ds, via: 'rehearse', onEvent: () => undefined });
       const applied = state.migrations.filter((m) => m.applied).sort((a, b) => (a.appliedOrder ?? 0) - (b.appliedOrder ?? 0));
       say(`replaying ${applied.length} applied migration(s)`);
-      const replay = await migrator.up({ only: applied.map((m) => m.name), allowOutOfOrder: true });
+      const replay = await scratchMigrator.up({ only: applied.map((m) => m.name), allowOutOfOrder: true });
       if (replay.error) throw new MigratorError('rehearsal_failed', `replaying the applied history failed: ${replay.error.message}`);
       const steps: RehearsalStep[] = [];
       const downLeftovers: Record<string, string[]> = {};
-      const ignore = [ds.options.migrationsTableName ?? 'migrations', CHECKSUMS_TABLE];
+      const ignore = [migrator.history.table, migrator.history.checksumsTable];
       let failed = false;
       for (const name of state.pending) {
         const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));
         for (const step of ['up', 'down', 'up again'] as const) {
           if (opts.signal?.aborted) break;
-          const result = await runStep(migrator, step, name);
+          const result = await runStep(scratchMigrator, step, name);
           steps.push(result);
           say(`${result.ok ? 'ok  ' : 'FAIL'} ${step.padEnd(8)} ${name} (${Math.round(result.durationMs)} ms)${result.error ? `: ${result.error}` : ''}`);
           if (!result.ok) {
@@ -114,7 +126,7 @@ export async function rehearse(real: MigrationDataSource, opts: RehearsalOptions
       if (opts.signal?.aborted) {
         throw new MigratorError('rehearsal_failed', `rehearsal interrupted; the scratch database ${scratch} was dropped and the real database was not changed`);
       }
-      const diff = await diffSchema(ds);
+      const diff = await diffSchema(ds, opts.entityGroups);
       const drift = failed ? [] : diff.up.map((q) => q.query);
       report = {
         ok: !failed && drift.length === 0,
@@ -151,11 +163,21 @@ async function runStep(migrator: Migrator, step: RehearsalStep['step'], name: st
   }
 }
 
-async function withRunner<T>(ds: MigrationDataSource, fn: (r: import('typeorm').QueryRunner) => Promise<T>): Promise<T> {
+async function withRunner<T>(ds: DataSource, fn: (r: QueryRunner) => Promise<T>): Promise<T> {
   const runner = ds.createQueryRunner();
   try {
     return await fn(runner);
   } finally {
     await runner.release();
   }
+}
+
+/** The longest prefix of `s` that fits in `max` UTF-8 bytes (PostgreSQL limits names in bytes). */
+function truncateBytes(s: string, max: number): string {
+  let out = '';
+  for (const ch of s) {
+    if (Buffer.byteLength(out + ch) > max) break;
+    out += ch;
+  }
+  return out;
 }

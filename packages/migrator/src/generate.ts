@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { createMigration, type CreatedMigration } from './create';
 import { MigratorError } from './errors';
 import { lintMigrations, type LintReport } from './lint/lint';
-import { diffSchema } from './schema-diff';
+import { diffSchema, type EntityGroups } from './schema-diff';
 
 export interface GeneratedMigration extends CreatedMigration {
   readonly up: readonly string[];
@@ -17,14 +17,19 @@ export interface GeneratedMigration extends CreatedMigration {
  * Writes a migration from the difference between the entities and the database, then lints it.
  * Nothing to generate is an error that says what was compared.
  */
-export async function generateMigration(dataSource: DataSource, migrationsDir: string, name: string): Promise<GeneratedMigration> {
-  const diff = await diffSchema(dataSource);
+export async function generateMigration(
+  dataSource: DataSource,
+  migrationsDir: string,
+  name: string,
+  opts: { entityGroups?: EntityGroups } = {},
+): Promise<GeneratedMigration> {
+  const diff = await diffSchema(dataSource, opts.entityGroups);
   if (!diff.up.length) {
     const noise = diff.removedNoise.length ? ` (left out ${diff.removedNoise.length} unchanged re-creation(s): ${diff.removedNoise.join(', ')})` : '';
     throw new MigratorError(
       'nothing_to_generate',
       `nothing to generate: ${diff.compared} and found no difference${noise}` +
-        (diff.entityCount === 0 ? ' (no entities were loaded: check src/db/entities.ts)' : '; use create NAME for a hand-written migration'),
+        (diff.entityCount === 0 ? ' (no entities were loaded: check the entities of the DataSource)' : '; use create NAME for a hand-written migration'),
       { compared: diff.compared },
     );
   }

@@ -1,11 +1,9 @@
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MigrationDataSource } from '../../src/db/migration-data-source';
-import { MigratorError } from '../../src/migrator/errors';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { testConfig } from '../support/env';
-import { migrationsDir, type MigrationsDir } from './support/fixtures';
+import { MigratorError, type MigrationDataSource } from '../src';
+import { createDatabase, type TestDatabase } from './support/database';
+import { TIMEOUTS, fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
 describe('the migrator library on a real database', () => {
   let db: TestDatabase;
@@ -14,9 +12,9 @@ describe('the migrator library on a real database', () => {
   let client: Client;
 
   beforeEach(async () => {
-    db = await createTestDatabase({ migrated: false });
+    db = await createDatabase();
     dir = migrationsDir('basic');
-    ds = new MigrationDataSource(testConfig(), db.url, { migrationsDir: dir.dir, loadMigrations: false, loadEntities: false });
+    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
     await ds.initialize();
     client = new Client({ connectionString: db.url });
     await client.connect();
@@ -127,12 +125,8 @@ describe('the migrator library on a real database', () => {
     expect(idx.rowCount).toBe(1);
   });
 
-  it('sets lock_timeout and statement_timeout on the migration session from config', async () => {
-    const custom = new MigrationDataSource(
-      testConfig({ MIGRATION_DDL_LOCK_TIMEOUT_MS: '1234', MIGRATION_STATEMENT_TIMEOUT_MS: '56789' }),
-      db.url,
-      { migrationsDir: dir.dir, loadMigrations: false, loadEntities: false },
-    );
+  it('sets lock_timeout and statement_timeout on the migration session from its settings', async () => {
+    const custom = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, ddlLockTimeoutMs: 1234, statementTimeoutMs: 56789 } });
     await custom.initialize();
     try {
       const seen = await custom.migrator().withLock(async (runner) => {
@@ -146,13 +140,9 @@ describe('the migrator library on a real database', () => {
     }
   });
 
-  it('fails a migration that waits on a table lock longer than MIGRATION_DDL_LOCK_TIMEOUT_MS', async () => {
+  it('fails a migration that waits on a table lock longer than the DDL lock timeout', async () => {
     await ds.migrator().up({ target: 'CreateKittens' });
-    const custom = new MigrationDataSource(testConfig({ MIGRATION_DDL_LOCK_TIMEOUT_MS: '200' }), db.url, {
-      migrationsDir: dir.dir,
-      loadMigrations: false,
-      loadEntities: false,
-    });
+    const custom = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, ddlLockTimeoutMs: 200 } });
     await custom.initialize();
     const blocker = new Client({ connectionString: db.url });
     await blocker.connect();

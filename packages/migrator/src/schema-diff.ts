@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import { entitiesByService } from '../db/entities';
 import { removeNoOpRecreations } from './schema-noise';
 import { loadSqlParser } from './sql-parser';
 
@@ -22,10 +21,11 @@ export interface SchemaDiff {
  * Which package each mapped entity comes from, so "nothing to generate" can say what was loaded
  * (the usual cause of a silent empty diff is an entity package that was not loaded: #5965).
  */
-export function describeEntities(dataSource: DataSource, packages: Record<string, readonly unknown[]>): string {
+export function describeEntities(dataSource: DataSource, packages: EntityGroups): string {
   const targets = dataSource.entityMetadatas.map((m) => m.target);
   const parts = Object.entries(packages).map(([pkg, entities]) => `${pkg} ${targets.filter((t) => entities.includes(t)).length}`);
   const other = targets.filter((t) => !Object.values(packages).some((e) => e.includes(t))).length;
+  if (!parts.length) return `${targets.length} entities`;
   if (other) parts.push(`other ${other}`);
   return `${targets.length} entities (${parts.join(', ')})`;
 }
@@ -42,10 +42,16 @@ export function describeDatabase(dataSource: DataSource): string {
  * the index and foreign key re-creations that change nothing (schema-noise.ts). The other false
  * diffs reported against TypeORM (#3076 defaults such as gen_random_uuid() or jsonb, #2959 and
  * #10418 enums, #3991 timestamp precision) do not occur on this project's schema with TypeORM
- * 1.x: test/migrator/schema-workflow.test.ts proves generate-after-apply and generate-twice
- * give nothing.
+ * 1.x: the service's test/migrator/schema-workflow.test.ts proves generate-after-apply and
+ * generate-twice give nothing.
  */
-export async function diffSchema(dataSource: DataSource): Promise<SchemaDiff> {
+/**
+ * Entities by the package or service that owns them, for the one-line description of what was
+ * compared (e.g. `{ auth: [User, Session], '@acme/catalog': [Cat] }`).
+ */
+export type EntityGroups = Readonly<Record<string, readonly unknown[]>>;
+
+export async function diffSchema(dataSource: DataSource, entityGroups: EntityGroups = {}): Promise<SchemaDiff> {
   await loadSqlParser();
   const sql = await dataSource.driver.createSchemaBuilder().log();
   const raw = {
@@ -57,7 +63,7 @@ export async function diffSchema(dataSource: DataSource): Promise<SchemaDiff> {
     up,
     down,
     removedNoise: removed,
-    compared: `compared ${describeEntities(dataSource, entitiesByService)} with ${describeDatabase(dataSource)}`,
+    compared: `compared ${describeEntities(dataSource, entityGroups)} with ${describeDatabase(dataSource)}`,
     entityCount: dataSource.entityMetadatas.length,
   };
 }

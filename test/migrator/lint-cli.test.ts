@@ -1,0 +1,27 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { lintMigrations } from '@cathouse/migrator';
+import { ROOT, migrate } from './support/cli';
+import { FIXTURES } from './support/fixtures';
+
+describe('lint on Cat House', () => {
+  it("passes this project's own migrations", async () => {
+    const dir = path.join(ROOT, 'src/migrations');
+    const report = await lintMigrations({ migrationsDir: dir });
+    expect(report.files).toHaveLength(readdirSync(dir).filter((f) => /^\d{13}-.*\.ts$/.test(f)).length);
+    expect(report.findings.filter((f) => !f.acknowledged && f.severity === 'error')).toEqual([]);
+  });
+
+  it('`lint FILE` exits 1 on an unacknowledged error, 0 on an acknowledged one, and prints the way out', async () => {
+    const bad = await migrate(['lint', path.join(FIXTURES, 'lint/1700000100004-DropColumn.ts')], {}).done;
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/1700000100004-DropColumn\.ts:\d+: error ban-drop-column: cats\.description dropped/);
+    expect(bad.stdout).toContain('fix: stop using the column');
+    expect(bad.stdout).toContain('// migration-lint-ack: ban-drop-column -- <reason>');
+    const acked = await migrate(['lint', path.join(FIXTURES, 'lint-ack/1700000300001-DropLegacyColumn.ts')], {}).done;
+    expect(acked.code).toBe(0);
+    expect(acked.stdout).toContain('acknowledged (description has been unused');
+    const json = await migrate(['lint', '--json', path.join(FIXTURES, 'lint/1700000100010-RenameTable.ts')], {}).done;
+    expect(JSON.parse(json.stdout)).toMatchObject({ errors: 1, findings: [{ rule: 'renaming-table' }] });
+  }, 30_000);
+});
