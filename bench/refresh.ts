@@ -7,7 +7,7 @@ import { processMemory, startDatabaseCost } from './lib/probes';
 import { figure, type Figure } from './lib/results';
 
 /** The table of the previous design's refresh tokens (kept for tokens issued before the change). */
-const PREVIOUS_DESIGN_TABLE = 'refresh_tokens';
+const PREVIOUS_DESIGN_TABLE = 'auth.refresh_tokens';
 
 export const REFRESH_SETTINGS = {
   concurrency: 32,

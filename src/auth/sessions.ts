@@ -34,6 +34,8 @@ export interface SessionSettings {
   refreshTokenTtlSeconds: number;
   /** How long after a rotation the parent still gets the same child back. */
   reuseIntervalSeconds: number;
+  /** Absolute lifetime: no refresh extends a session past created_at + this (L6, like Supabase's time-box). */
+  maxLifetimeSeconds: number;
 }
 
 export interface ClientInfo {
@@ -76,9 +78,17 @@ export async function startSession(
   const refreshToken = firstRefreshToken(secrets, sessionId);
   await sql(
     manager,
-    `INSERT INTO sessions (id, user_id, expires_at, user_agent, ip, refresh_generation, refresh_token_hash)
-     VALUES ($1, $2, statement_timestamp() + make_interval(secs => $3), $4, $5, 0, $6)`,
-    [sessionId, userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip), hashRefreshToken(refreshToken)],
+    `INSERT INTO auth.sessions (id, user_id, expires_at, user_agent, ip, refresh_generation, refresh_token_hash)
+     VALUES ($1, $2, statement_timestamp() + make_interval(secs => LEAST($3::int, $7::int)), $4, $5, 0, $6)`,
+    [
+      sessionId,
+      userId,
+      settings.refreshTokenTtlSeconds,
+      client.userAgent?.slice(0, 512) ?? null,
+      normalizeIp(client.ip),
+      hashRefreshToken(refreshToken),
+      settings.maxLifetimeSeconds,
+    ],
   );
   return { sessionId, refreshToken };
 }
@@ -119,15 +129,17 @@ async function rotateCurrentToken(
 ): Promise<RotatedRefreshToken | undefined> {
   const { rows } = await sql<{ user_id: string; role: UserRole }>(
     executor,
-    `UPDATE sessions s
+    `UPDATE auth.sessions s
         SET refresh_generation = s.refresh_generation + 1, refresh_token_hash = $4, refresh_rotated_at = statement_timestamp(),
-            last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $5)
-       FROM users u
+            last_used_at = statement_timestamp(),
+            expires_at = LEAST(statement_timestamp() + make_interval(secs => $5), s.created_at + make_interval(secs => $6))
+       FROM auth.users u
       WHERE s.id = $1 AND s.refresh_generation = $2 AND s.refresh_token_hash = $3
         AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp()
+        AND s.created_at > statement_timestamp() - make_interval(secs => $6)
         AND u.id = s.user_id AND u.is_active
      RETURNING s.user_id, u.role`,
-    [token.sessionId, token.generation, presentedHash, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+    [token.sessionId, token.generation, presentedHash, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
   return row && { sessionId: token.sessionId, userId: row.user_id, role: row.role, refreshToken: child };
@@ -181,12 +193,13 @@ async function lockSession(manager: EntityManager, sessionId: string, settings: 
     manager,
     `SELECT s.user_id, s.refresh_generation AS generation, s.refresh_token_hash AS current_hash,
             s.refresh_rotated_at >= statement_timestamp() - make_interval(secs => $2) AS rotated_in_interval,
-            s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS expired,
+            s.revoked_at IS NOT NULL AS revoked,
+            (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS expired,
             u.role, u.is_active
-       FROM sessions s JOIN users u ON u.id = s.user_id
+       FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1
         FOR UPDATE OF s`,
-    [sessionId, settings.reuseIntervalSeconds],
+    [sessionId, settings.reuseIntervalSeconds, settings.maxLifetimeSeconds],
   );
   return rows[0];
 }
@@ -250,7 +263,7 @@ async function rotateLegacyToken(manager: EntityManager, secrets: TokenSecrets, 
     manager,
     `SELECT rt.id AS token_id, rt.session_id, rt.used_at IS NOT NULL AS used, rt.expires_at <= statement_timestamp() AS token_expired,
             rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval
-       FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+       FROM auth.refresh_tokens rt JOIN auth.sessions s ON s.id = rt.session_id
       WHERE rt.token_hash = $1
         FOR UPDATE OF rt, s`,
     [hashRefreshToken(presented), settings.reuseIntervalSeconds],
@@ -265,13 +278,14 @@ async function rotateLegacyToken(manager: EntityManager, secrets: TokenSecrets, 
     // An unused row with a session already in the current format cannot be issued by this code.
     if (session.current_hash !== null) return { kind: 'invalid' };
     const child = childRefreshToken(secrets.current, legacy.session_id, 0, presented);
-    await sql(manager, `UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1`, [legacy.token_id]);
+    await sql(manager, `UPDATE auth.refresh_tokens SET used_at = statement_timestamp() WHERE id = $1`, [legacy.token_id]);
     await sql(
       manager,
-      `UPDATE sessions SET refresh_generation = 1, refresh_token_hash = $2, refresh_rotated_at = statement_timestamp(),
-              last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $3)
+      `UPDATE auth.sessions SET refresh_generation = 1, refresh_token_hash = $2, refresh_rotated_at = statement_timestamp(),
+              last_used_at = statement_timestamp(),
+              expires_at = LEAST(statement_timestamp() + make_interval(secs => $3), created_at + make_interval(secs => $4))
         WHERE id = $1`,
-      [legacy.session_id, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+      [legacy.session_id, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
     );
     return { kind: 'rotated', token: { ...base, refreshToken: child } };
   }
@@ -287,7 +301,7 @@ async function rotateLegacyToken(manager: EntityManager, secrets: TokenSecrets, 
         const child = legacyChildRefreshToken(secret, presented);
         const unused = await sql(
           manager,
-          `SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND parent_id = $2 AND used_at IS NULL AND expires_at > statement_timestamp()`,
+          `SELECT 1 FROM auth.refresh_tokens WHERE token_hash = $1 AND parent_id = $2 AND used_at IS NULL AND expires_at > statement_timestamp()`,
           [hashRefreshToken(child), legacy.token_id],
         );
         if (unused.count === 1) return { kind: 'rotated', token: { ...base, refreshToken: child } };
@@ -301,7 +315,7 @@ async function rotateLegacyToken(manager: EntityManager, secrets: TokenSecrets, 
 async function revokeSessionWith(manager: EntityManager | DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
   const { count } = await sql(
     manager,
-    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
     [sessionId, reason],
   );
   return count > 0;
@@ -321,7 +335,7 @@ export async function revokeUserSessions(
 ): Promise<number> {
   const { count } = await sql(
     executor,
-    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
     [userId, reason],
   );
   return count;
@@ -343,7 +357,7 @@ export async function findRefreshTokenOwner(
       dataSource,
       `SELECT s.id AS session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live,
               (s.refresh_generation = $2 AND s.refresh_token_hash = $3) AS current
-         FROM sessions s WHERE s.id = $1`,
+         FROM auth.sessions s WHERE s.id = $1`,
       [token.sessionId, token.generation, hashRefreshToken(presented)],
     ));
   } else if (looksLikeLegacyRefreshToken(presented)) {
@@ -351,7 +365,7 @@ export async function findRefreshTokenOwner(
       dataSource,
       `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live,
               (rt.used_at IS NULL AND s.refresh_token_hash IS NULL) AS current
-         FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+         FROM auth.refresh_tokens rt JOIN auth.sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
       [hashRefreshToken(presented)],
     ));
   } else {
@@ -378,7 +392,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
   const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date }>(
     executor,
-    `SELECT u.email, u.role, u.display_name, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+    `SELECT u.email, u.role, u.display_name, u.created_at FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
     [sessionId, userId],
   );

@@ -48,11 +48,13 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
   return app;
 }
 
-/** TRUST_PROXY: unset (trust nobody), a hop count, or a list of addresses/subnets (express syntax). */
+/**
+ * TRUST_PROXY: unset (trust nobody), a hop count, or a list of addresses/subnets (express syntax).
+ * `true` is refused by config.ts: it trusts whatever X-Forwarded-For the client sends.
+ */
 function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined) return false;
   if (/^\d+$/.test(value)) return Number(value);
-  if (value === 'true') return true;
   if (value === 'false') return false;
   return value;
 }

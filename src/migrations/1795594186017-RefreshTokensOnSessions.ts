@@ -27,37 +27,38 @@ export class RefreshTokensOnSessions1795594186017 implements MigrationInterface 
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `ALTER TABLE "sessions" ADD COLUMN IF NOT EXISTS "refresh_generation" integer NOT NULL DEFAULT 0, ` +
+      `ALTER TABLE "auth"."sessions" ADD COLUMN IF NOT EXISTS "refresh_generation" integer NOT NULL DEFAULT 0, ` +
         `ADD COLUMN IF NOT EXISTS "refresh_token_hash" bytea, ADD COLUMN IF NOT EXISTS "refresh_rotated_at" TIMESTAMP WITH TIME ZONE`,
     );
-    await queryRunner.query(`ALTER TABLE "sessions" SET (fillfactor = 90)`);
-    await queryRunner.query(`ALTER TABLE "refresh_tokens" DROP CONSTRAINT IF EXISTS "fk_refresh_tokens_parent_id"`);
-    await createIndexConcurrently(queryRunner, 'installations', 'idx_installations_cat_id', '"cat_id"');
-    await createIndexConcurrently(queryRunner, 'installation_permissions', 'idx_installation_permissions_permission_id', '"permission_id"');
+    await queryRunner.query(`ALTER TABLE "auth"."sessions" SET (fillfactor = 90)`);
+    await queryRunner.query(`ALTER TABLE "auth"."refresh_tokens" DROP CONSTRAINT IF EXISTS "fk_refresh_tokens_parent_id"`);
+    await createIndexConcurrently(queryRunner, 'installation', 'installations', 'idx_installations_cat_id', '"cat_id"');
+    await createIndexConcurrently(queryRunner, 'installation', 'installation_permissions', 'idx_installation_permissions_permission_id', '"permission_id"');
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_installation_permissions_permission_id"`);
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "idx_installations_cat_id"`);
+    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "installation"."idx_installation_permissions_permission_id"`);
+    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "installation"."idx_installations_cat_id"`);
     // Orphans are possible without the constraint (pruning deleted parents); NOT VALID keeps them
     // and checks new rows only, like the constraint did not look back either.
-    await queryRunner.query(`UPDATE "refresh_tokens" SET "parent_id" = NULL WHERE "parent_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "refresh_tokens" p WHERE p."id" = "refresh_tokens"."parent_id")`);
+    await queryRunner.query(`UPDATE "auth"."refresh_tokens" SET "parent_id" = NULL WHERE "parent_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "auth"."refresh_tokens" p WHERE p."id" = "refresh_tokens"."parent_id")`);
     await queryRunner.query(
-      `ALTER TABLE "refresh_tokens" ADD CONSTRAINT "fk_refresh_tokens_parent_id" FOREIGN KEY ("parent_id") REFERENCES "refresh_tokens"("id") ON DELETE SET NULL ON UPDATE NO ACTION NOT VALID`,
+      `ALTER TABLE "auth"."refresh_tokens" ADD CONSTRAINT "fk_refresh_tokens_parent_id" FOREIGN KEY ("parent_id") REFERENCES "auth"."refresh_tokens"("id") ON DELETE SET NULL ON UPDATE NO ACTION NOT VALID`,
     );
-    await queryRunner.query(`ALTER TABLE "refresh_tokens" VALIDATE CONSTRAINT "fk_refresh_tokens_parent_id"`);
-    await queryRunner.query(`ALTER TABLE "sessions" RESET (fillfactor)`);
+    await queryRunner.query(`ALTER TABLE "auth"."refresh_tokens" VALIDATE CONSTRAINT "fk_refresh_tokens_parent_id"`);
+    await queryRunner.query(`ALTER TABLE "auth"."sessions" RESET (fillfactor)`);
     // Sessions started or rotated since `up` have no refresh_tokens row: going down logs them out.
-    await queryRunner.query(`ALTER TABLE "sessions" DROP COLUMN IF EXISTS "refresh_rotated_at", DROP COLUMN IF EXISTS "refresh_token_hash", DROP COLUMN IF EXISTS "refresh_generation"`);
+    await queryRunner.query(`ALTER TABLE "auth"."sessions" DROP COLUMN IF EXISTS "refresh_rotated_at", DROP COLUMN IF EXISTS "refresh_token_hash", DROP COLUMN IF EXISTS "refresh_generation"`);
   }
 }
 
 /** CREATE INDEX CONCURRENTLY that can be run again: an INVALID leftover of an interrupted build is dropped first. */
-async function createIndexConcurrently(queryRunner: QueryRunner, table: string, index: string, columns: string): Promise<void> {
+async function createIndexConcurrently(queryRunner: QueryRunner, schema: string, table: string, index: string, columns: string): Promise<void> {
   const invalid: unknown[] = await queryRunner.query(
-    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1 AND NOT i.indisvalid`,
-    [index],
+    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid`,
+    [schema, index],
   );
-  if (invalid.length) await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${index}"`);
-  await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS "${index}" ON "${table}" (${columns})`);
+  if (invalid.length) await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS "${schema}"."${index}"`);
+  await queryRunner.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS "${index}" ON "${schema}"."${table}" (${columns})`);
 }

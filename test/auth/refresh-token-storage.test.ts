@@ -31,7 +31,7 @@ describe('refresh tokens stored on their session (issue 15)', () => {
 
   const refresh = (app: TestApp, refresh_token: string) => request(app.app).post(REFRESH).send({ refresh_token });
   const session = async (id: string) =>
-    (await t.dataSource.query(`SELECT revoked_reason, refresh_generation, refresh_token_hash FROM sessions WHERE id = $1`, [id]))[0];
+    (await t.dataSource.query(`SELECT revoked_reason, refresh_generation, refresh_token_hash FROM auth.sessions WHERE id = $1`, [id]))[0];
 
   describe('the token format', () => {
     it('a token names its session and generation; each rotation moves to the next generation of the same session', async () => {
@@ -80,15 +80,15 @@ describe('refresh tokens stored on their session (issue 15)', () => {
     it('a rotation writes only columns no index covers, on a table that keeps room for the new row version (HOT updates)', async () => {
       const indexed: { attname: string }[] = await t.dataSource.query(
         `SELECT DISTINCT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-          WHERE i.indrelid = 'sessions'::regclass`,
+          WHERE i.indrelid = 'auth.sessions'::regclass`,
       );
       const written = ['refresh_generation', 'refresh_token_hash', 'refresh_rotated_at', 'last_used_at', 'expires_at'];
       expect(indexed.map((r) => r.attname).filter((c) => written.includes(c))).toEqual([]);
       const expressionOrPartial = await t.dataSource.query(
-        `SELECT 1 FROM pg_index WHERE indrelid = 'sessions'::regclass AND (indexprs IS NOT NULL OR indpred IS NOT NULL)`,
+        `SELECT 1 FROM pg_index WHERE indrelid = 'auth.sessions'::regclass AND (indexprs IS NOT NULL OR indpred IS NOT NULL)`,
       );
       expect(expressionOrPartial).toEqual([]);
-      const [{ reloptions }] = await t.dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = 'sessions'::regclass`);
+      const [{ reloptions }] = await t.dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = 'auth.sessions'::regclass`);
       expect(reloptions).toContain('fillfactor=90');
     });
   });
@@ -99,11 +99,11 @@ describe('refresh tokens stored on their session (issue 15)', () => {
       const { access_token } = await register(app.app, uniqueEmail('legacy'));
       const token = randomBytes(32).toString('base64url');
       const [{ id: sessionId }] = await app.dataSource.query(
-        `INSERT INTO sessions (user_id, expires_at) SELECT user_id, now() + interval '30 days' FROM sessions
+        `INSERT INTO auth.sessions (user_id, expires_at) SELECT user_id, now() + interval '30 days' FROM auth.sessions
           WHERE id = $1 RETURNING id`,
         [JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString()).sid],
       );
-      await app.dataSource.query(`INSERT INTO refresh_tokens (session_id, token_hash, expires_at) VALUES ($1, $2, now() + interval '30 days')`, [
+      await app.dataSource.query(`INSERT INTO auth.refresh_tokens (session_id, token_hash, expires_at) VALUES ($1, $2, now() + interval '30 days')`, [
         sessionId,
         sha256(token),
       ]);
@@ -116,7 +116,7 @@ describe('refresh tokens stored on their session (issue 15)', () => {
       expect(res.status).toBe(200);
       expect(TOKEN_FORMAT.exec(res.body.refresh_token)?.slice(2, 3)).toEqual(['1']);
       expect(sessionOfToken(res.body.refresh_token)).toBe(sessionId);
-      expect((await t.dataSource.query(`SELECT used_at IS NOT NULL AS used FROM refresh_tokens WHERE token_hash = $1`, [sha256(token)]))[0].used).toBe(true);
+      expect((await t.dataSource.query(`SELECT used_at IS NOT NULL AS used FROM auth.refresh_tokens WHERE token_hash = $1`, [sha256(token)]))[0].used).toBe(true);
       expect(await tokenCounts(t.dataSource, sessionId)).toEqual({ live: 1, total: 2, revoked_at: null });
       expect((await refresh(t, res.body.refresh_token)).status).toBe(200);
     });
@@ -134,7 +134,7 @@ describe('refresh tokens stored on their session (issue 15)', () => {
 
     it('an old token already used before the change is reuse', async () => {
       const { sessionId, token } = await legacySession(t);
-      await t.dataSource.query(`UPDATE refresh_tokens SET used_at = now() - interval '1 hour' WHERE token_hash = $1`, [sha256(token)]);
+      await t.dataSource.query(`UPDATE auth.refresh_tokens SET used_at = now() - interval '1 hour' WHERE token_hash = $1`, [sha256(token)]);
       expect((await refresh(t, token)).body.error).toBe('invalid_grant');
       expect((await session(sessionId)).revoked_reason).toBe('refresh_token_reused');
     });

@@ -19,7 +19,7 @@ export function sessionOfToken(token: string): string {
  */
 export async function tokenCounts(dataSource: DataSource, sessionId: string): Promise<{ live: number; total: number; revoked_at: Date | null }> {
   const [row] = await dataSource.query(
-    `SELECT (refresh_token_hash IS NOT NULL)::int AS live, refresh_generation + 1 AS total, revoked_at FROM sessions WHERE id = $1`,
+    `SELECT (refresh_token_hash IS NOT NULL)::int AS live, refresh_generation + 1 AS total, revoked_at FROM auth.sessions WHERE id = $1`,
     [sessionId],
   );
   return row;
@@ -27,7 +27,7 @@ export async function tokenCounts(dataSource: DataSource, sessionId: string): Pr
 
 /** Moves the last rotation of the token's session `seconds` into the past (instead of sleeping through the interval). */
 export async function ageLastRotation(dataSource: DataSource, token: string, seconds: number): Promise<void> {
-  await dataSource.query(`UPDATE sessions SET refresh_rotated_at = refresh_rotated_at - make_interval(secs => $2) WHERE id = $1`, [
+  await dataSource.query(`UPDATE auth.sessions SET refresh_rotated_at = refresh_rotated_at - make_interval(secs => $2) WHERE id = $1`, [
     sessionOfToken(token),
     seconds,
   ]);
@@ -35,10 +35,10 @@ export async function ageLastRotation(dataSource: DataSource, token: string, sec
 
 /** Makes the token expired: a token lives as long as its session's sliding expiry. */
 export async function expireToken(dataSource: DataSource, token: string): Promise<void> {
-  await dataSource.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [sessionOfToken(token)]);
+  await dataSource.query(`UPDATE auth.sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [sessionOfToken(token)]);
 }
 
 /** Holds the row every refresh of this token must lock, in the runner's open transaction. */
 export async function lockTokenRow(runner: QueryRunner, token: string): Promise<void> {
-  await runner.query(`SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, [sessionOfToken(token)]);
+  await runner.query(`SELECT 1 FROM auth.sessions WHERE id = $1 FOR UPDATE`, [sessionOfToken(token)]);
 }

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { AUTH_SCHEMA } from './schema';
 import { Session } from './session.entity';
 
 /**
@@ -10,7 +11,7 @@ import { Session } from './session.entity';
  * `parentId` has no foreign key (issue 9 H2: deleting a row made PostgreSQL scan the table for
  * children to set to NULL; no code follows it as a reference).
  */
-@Entity({ name: 'refresh_tokens' })
+@Entity({ name: 'refresh_tokens', schema: AUTH_SCHEMA })
 @Unique(['tokenHash'])
 @Index(['sessionId'])
 export class RefreshToken {

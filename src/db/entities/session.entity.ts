@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { AUTH_SCHEMA } from './schema';
 import { User } from './user.entity';
 
 /**
@@ -8,7 +9,7 @@ import { User } from './user.entity';
  * keeps free space on its pages (fillfactor, in the migration), so a rotation is a heap-only (HOT)
  * update: do not index last_used_at, expires_at or the refresh_* columns.
  */
-@Entity({ name: 'sessions' })
+@Entity({ name: 'sessions', schema: AUTH_SCHEMA })
 @Index(['userId'])
 export class Session {
   @PrimaryGeneratedColumn('uuid')
