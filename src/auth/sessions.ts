@@ -127,22 +127,23 @@ async function rotateCurrentToken(
   child: string,
   settings: SessionSettings,
 ): Promise<RotatedRefreshToken | undefined> {
-  const { rows } = await sql<{ user_id: string; role: UserRole }>(
+  // auth.rotate_refresh_token (migration 1795594186017) is this UPDATE, kept in PL/pgSQL so that
+  // each server connection plans it once instead of on every call:
+  //   UPDATE auth.sessions s SET refresh_generation = s.refresh_generation + 1, refresh_token_hash = <child>,
+  //          refresh_rotated_at = now, last_used_at = now, expires_at = LEAST(now + ttl, s.created_at + max lifetime)
+  //     FROM auth.users u
+  //    WHERE s.id = <session> AND s.refresh_generation = <generation> AND s.refresh_token_hash = <presented>
+  //      AND s.revoked_at IS NULL AND s.expires_at > now AND s.created_at > now - max lifetime
+  //      AND u.id = s.user_id AND u.is_active
+  //   RETURNING s.user_id, u.role
+  // It works through a transaction pooler: no named statement, nothing kept on the session.
+  const { rows } = await sql<{ user_id: string | null; role: UserRole | null }>(
     executor,
-    `UPDATE auth.sessions s
-        SET refresh_generation = s.refresh_generation + 1, refresh_token_hash = $4, refresh_rotated_at = statement_timestamp(),
-            last_used_at = statement_timestamp(),
-            expires_at = LEAST(statement_timestamp() + make_interval(secs => $5), s.created_at + make_interval(secs => $6))
-       FROM auth.users u
-      WHERE s.id = $1 AND s.refresh_generation = $2 AND s.refresh_token_hash = $3
-        AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp()
-        AND s.created_at > statement_timestamp() - make_interval(secs => $6)
-        AND u.id = s.user_id AND u.is_active
-     RETURNING s.user_id, u.role`,
+    `SELECT user_id, role FROM auth.rotate_refresh_token($1, $2, $3, $4, $5, $6)`,
     [token.sessionId, token.generation, presentedHash, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
-  return row && { sessionId: token.sessionId, userId: row.user_id, role: row.role, refreshToken: child };
+  return row?.user_id ? { sessionId: token.sessionId, userId: row.user_id, role: row.role!, refreshToken: child } : undefined;
 }
 
 /**
