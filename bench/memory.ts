@@ -9,19 +9,23 @@ export const MEMORY_SETTINGS = {
   duration_s: 8,
   sessions: 96,
   idle_settle_ms: 2000,
+  rounds: 2,
   load: 'refresh for duration_s, then GET /me for duration_s, at the concurrency of the refresh bench, direct',
-  rss: 'VmRSS after start-up and idle_settle_ms with no request (idle), VmHWM after the load (peak), from /proc/PID/status',
+  rss: 'VmRSS after start-up and idle_settle_ms with no request (idle), VmHWM after the load (peak), from /proc/PID/status; the mean over rounds, the variants alternating in each round',
   variants: {
-    build: 'node dist/src/main.js (npm run build; what npm start runs with NODE_ENV=production and the Docker image runs)',
-    development: 'node -r ./src/cli/register-ts.js src/main.ts (npm start in development since issue 15)',
+    build: 'node --max-semi-space-size=8 dist/src/main.js (npm run build; what npm start runs with NODE_ENV=production and the Docker image runs)',
+    development: 'node --max-semi-space-size=8 -r ./src/cli/register-ts.js src/main.ts (what npm start runs in development since issue 15)',
     previous_development: 'node -r @swc-node/register src/main.ts (npm start before issue 15: the only way to run the service)',
+    build_default_young_generation: 'node dist/src/main.js (the build with V8 default semi-space size, 16 MiB): what the flag saves',
   },
 };
 
+/** Exactly what each way of running the service runs (package.json "start", scripts/start.js, Dockerfile CMD). */
 const VARIANTS: Record<keyof typeof MEMORY_SETTINGS.variants, string[]> = {
-  build: ['dist/src/main.js'],
-  development: ['-r', './src/cli/register-ts.js', 'src/main.ts'],
+  build: ['--max-semi-space-size=8', 'dist/src/main.js'],
+  development: ['--max-semi-space-size=8', '-r', './src/cli/register-ts.js', 'src/main.ts'],
   previous_development: ['-r', '@swc-node/register', 'src/main.ts'],
+  build_default_young_generation: ['dist/src/main.js'],
 };
 
 interface Sample {
@@ -37,42 +41,17 @@ interface Sample {
 export async function benchMemory(ctx: BenchContext): Promise<Figure[]> {
   const durationS = ctx.seconds(MEMORY_SETTINGS.duration_s);
   expectSuccess('npm run build', await timeCommand('npm', ['run', '-s', 'build'], {}));
-  const samples: Partial<Record<keyof typeof VARIANTS, Sample>> = {};
-  for (const [variant, entry] of Object.entries(VARIANTS) as [keyof typeof VARIANTS, string[]][]) {
-    const service = await ctx.startService({ databaseUrl: ctx.serviceDbUrl, bcryptCost: 4, entry });
-    try {
-      await new Promise((r) => setTimeout(r, MEMORY_SETTINGS.idle_settle_ms));
-      const idle = processMemory(service.child.pid!).rss_mib;
-      const password = 'correct horse battery staple';
-      const email = `memory-${variant}-${Date.now()}@example.com`;
-      await postJson(`${service.url}/api/v1/auth/register`, { email, password }, 201);
-      const login = () => postJson<{ refresh_token: string; access_token: string }>(`${service.url}/api/v1/auth/login`, { email, password }, 200);
-      const sessions = await inBatches(Array.from({ length: MEMORY_SETTINGS.sessions }), 4, login);
-      const tokens = sessions.map((t) => t.refresh_token);
-      const refreshReq: LoadRequest = {
-        method: 'POST',
-        path: '/api/v1/auth/refresh',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req, context) => {
-          const token = tokens.shift();
-          if (!token) throw new Error('the memory benchmark ran out of live sessions: some refresh failed');
-          context.token = token;
-          return { ...req, body: JSON.stringify({ refresh_token: token }) };
-        },
-        onResponse: (status, body, context) => {
-          tokens.push(status === 200 ? (JSON.parse(body) as { refresh_token: string }).refresh_token : (context.token as string));
-        },
-      };
-      const meReq: LoadRequest = { method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${sessions[0]!.access_token}` } };
-      const run = (request: LoadRequest) => load({ url: service.url, connections: MEMORY_SETTINGS.concurrency, durationS, request });
-      const refresh = await run(refreshReq);
-      const me = await run(meReq);
-      samples[variant] = { idle_mib: idle, peak_mib: processMemory(service.child.pid!).peak_rss_mib, rps: { refresh: round(refresh.rps), me: round(me.rps) } };
-    } finally {
-      await service.stop();
+  const runs: Record<keyof typeof VARIANTS, Sample[]> = { build: [], development: [], previous_development: [], build_default_young_generation: [] };
+  for (let round = 0; round < MEMORY_SETTINGS.rounds; round++) {
+    for (const [variant, entry] of Object.entries(VARIANTS) as [keyof typeof VARIANTS, string[]][]) {
+      runs[variant].push(await measureVariant(ctx, variant, entry, durationS));
     }
   }
-  const { build, development, previous_development: previous } = samples as Record<keyof typeof VARIANTS, Sample>;
+  const mean = (xs: Sample[], f: (s: Sample) => number) => xs.reduce((a, s) => a + f(s), 0) / xs.length;
+  const samples = Object.fromEntries(
+    Object.entries(runs).map(([k, xs]) => [k, { idle_mib: mean(xs, (s) => s.idle_mib), peak_mib: mean(xs, (s) => s.peak_mib), rounds: xs }]),
+  ) as Record<keyof typeof VARIANTS, Sample & { rounds: Sample[] }>;
+  const { build, development, previous_development: previous, build_default_young_generation: buildDefault } = samples;
   return [
     figure({
       name: 'memory.build.peak_rss',
@@ -82,6 +61,14 @@ export async function benchMemory(ctx: BenchContext): Promise<Figure[]> {
       baseline: { label: 'the previous development path (node -r @swc-node/register src/main.ts), same load', value: previous.peak_mib },
       goal: { text: '≤ 0.75 × previous development path', ratioBelow: 0.75 + 1e-9 },
       details: { samples },
+    }),
+    figure({
+      name: 'memory.build_default_young_generation.peak_rss',
+      label: 'Service peak RSS under load, the build with V8\'s default young generation (no --max-semi-space-size)',
+      value: buildDefault.peak_mib,
+      unit: 'MiB',
+      baseline: { label: 'the previous development path, same load', value: previous.peak_mib },
+      details: { idle_mib: buildDefault.idle_mib },
     }),
     figure({
       name: 'memory.build.idle_rss',
@@ -99,4 +86,40 @@ export async function benchMemory(ctx: BenchContext): Promise<Figure[]> {
       details: { idle_mib: development.idle_mib, previous_idle_mib: previous.idle_mib },
     }),
   ];
+}
+
+/** One start of the service as `entry` runs it: idle RSS, then the load, then the peak. */
+async function measureVariant(ctx: BenchContext, variant: string, entry: string[], durationS: number): Promise<Sample> {
+  const service = await ctx.startService({ databaseUrl: ctx.serviceDbUrl, bcryptCost: 4, entry });
+  try {
+    await new Promise((r) => setTimeout(r, MEMORY_SETTINGS.idle_settle_ms));
+    const idle = processMemory(service.child.pid!).rss_mib;
+    const password = 'correct horse battery staple';
+    const email = `memory-${variant}-${Date.now()}@example.com`;
+    await postJson(`${service.url}/api/v1/auth/register`, { email, password }, 201);
+    const login = () => postJson<{ refresh_token: string; access_token: string }>(`${service.url}/api/v1/auth/login`, { email, password }, 200);
+    const sessions = await inBatches(Array.from({ length: MEMORY_SETTINGS.sessions }), 4, login);
+    const tokens = sessions.map((t) => t.refresh_token);
+    const refreshReq: LoadRequest = {
+      method: 'POST',
+      path: '/api/v1/auth/refresh',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req, context) => {
+        const token = tokens.shift();
+        if (!token) throw new Error('the memory benchmark ran out of live sessions: some refresh failed');
+        context.token = token;
+        return { ...req, body: JSON.stringify({ refresh_token: token }) };
+      },
+      onResponse: (status, body, context) => {
+        tokens.push(status === 200 ? (JSON.parse(body) as { refresh_token: string }).refresh_token : (context.token as string));
+      },
+    };
+    const meReq: LoadRequest = { method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${sessions[0]!.access_token}` } };
+    const run = (request: LoadRequest) => load({ url: service.url, connections: MEMORY_SETTINGS.concurrency, durationS, request });
+    const refresh = await run(refreshReq);
+    const me = await run(meReq);
+    return { idle_mib: idle, peak_mib: processMemory(service.child.pid!).peak_rss_mib, rps: { refresh: round(refresh.rps), me: round(me.rps) } };
+  } finally {
+    await service.stop();
+  }
 }

@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { benchCliStartup, CLI_SETTINGS } from './cli-startup';
-import { createBenchContext, POSTGRES_SETTINGS, type BenchContext } from './lib/context';
+import { BENCH_SERVICE_ENV, createBenchContext, POSTGRES_SETTINGS, type BenchContext } from './lib/context';
 import { machine, markdownReport, markdownTable, type BenchReport, type Figure } from './lib/results';
 import { benchLogin, LOGIN_SETTINGS, THREADPOOL } from './login';
 import { benchManyMigrations, MIGRATIONS_SETTINGS } from './many-migrations';
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       durations_scaled_for_quick: quick ? 'durations / 4 (at least 2 s)' : false,
       postgres: { ...POSTGRES_SETTINGS, fsync: 'on (default)', synchronous_commit: 'on (default)' },
       uv_threadpool_size: THREADPOOL,
+      service_env: BENCH_SERVICE_ENV,
       load_generator: 'autocannon 9 (in the runner process; the service runs in its own process)',
       login: LOGIN_SETTINGS,
       refresh: REFRESH_SETTINGS,

@@ -77,7 +77,7 @@ describe('the production build', () => {
     expect(stages.at(-2)).toMatch(/^RUN npm run build$/m);
     expect(stages.at(-1)).toMatch(/^ENV NODE_ENV=production$/m);
     expect(stages.at(-1)).toMatch(/^COPY --from=build \/app\/dist dist$/m);
-    expect(stages.at(-1)).toMatch(/^CMD \["node", "dist\/src\/main.js"\]$/m);
+    expect(stages.at(-1)).toMatch(/^CMD \["node", "--max-semi-space-size=8", "dist\/src\/main.js"\]$/m);
     const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
     for (const name of ['auth', 'migrate']) expect({ name, build: compose.services[name].build }).toEqual({ name, build: '.' });
     expect(compose.services.auth.command).toBeUndefined();
