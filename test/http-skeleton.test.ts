@@ -40,12 +40,12 @@ describe('HTTP skeleton', () => {
   });
 
   it('is not ready when the database has a migration this build does not know', async () => {
-    await service.dataSource.query(`INSERT INTO migrations ("timestamp", name) VALUES (9999999999999, 'FromTheFuture9999999999999')`);
+    await service.dataSource.query(`INSERT INTO migrator.migrations ("timestamp", name) VALUES (9999999999999, 'FromTheFuture9999999999999')`);
     try {
       const res = await request(service.app).get('/api/v1/auth/ready').expect(503);
       expect(res.body.checks.schema.unknown).toEqual(['FromTheFuture9999999999999']);
     } finally {
-      await service.dataSource.query(`DELETE FROM migrations WHERE name = 'FromTheFuture9999999999999'`);
+      await service.dataSource.query(`DELETE FROM migrator.migrations WHERE name = 'FromTheFuture9999999999999'`);
     }
   });
 

@@ -70,11 +70,11 @@ describe('structured logs', () => {
     const t = await startTestApp(db.url);
     try {
       const email = 'leak-check@cathouse.example';
-      const insert = `INSERT INTO users (email, password_hash) VALUES ($1, $2)`;
+      const insert = `INSERT INTO auth.users (email, password_hash) VALUES ($1, $2)`;
       await t.dataSource.query(insert, [email, '$2b$12$first-hash']);
       const err = await t.dataSource.query(insert, [email, '$2b$12$second-hash']).catch((e: unknown) => e);
       logger.error({ err }, 'query failed');
-      const badUuid = await t.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, ['not-a-uuid-but-a-secret']).catch((e: unknown) => e);
+      const badUuid = await t.dataSource.query(`SELECT 1 FROM auth.users WHERE id = $1`, ['not-a-uuid-but-a-secret']).catch((e: unknown) => e);
       logger.error({ err: badUuid }, 'query failed');
       const line = lines.join('');
       for (const leaked of [email, 'first-hash', 'second-hash', 'INSERT INTO', 'SELECT 1 FROM', 'not-a-uuid-but-a-secret']) {
@@ -95,7 +95,7 @@ describe('structured logs', () => {
     const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
     try {
       // A constraint the application does not expect makes the user INSERT fail with a 500.
-      await t.dataSource.query(`ALTER TABLE users ADD CONSTRAINT chk_test_display_name CHECK (display_name IS DISTINCT FROM 'Mia Secretname')`);
+      await t.dataSource.query(`ALTER TABLE auth.users ADD CONSTRAINT chk_test_display_name CHECK (display_name IS DISTINCT FROM 'Mia Secretname')`);
       const email = uniqueEmail('leak');
       const res = await request(t.app).post('/api/v1/auth/register').send({ email, password: 'correct horse battery staple', display_name: 'Mia Secretname' });
       expect(res.status).toBe(500);

@@ -75,7 +75,7 @@ describe('npm start', () => {
       const blocker = new Client({ connectionString: db.url });
       await blocker.connect();
       await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE migrations IN ACCESS EXCLUSIVE MODE');
+      await blocker.query('LOCK TABLE migrator.migrations IN ACCESS EXCLUSIVE MODE');
       const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/auth/ready`);
       await pollUntil('/ready to wait on the migrations table lock', async () => {
         const { rows } = await blocker.query(

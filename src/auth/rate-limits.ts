@@ -1,5 +1,6 @@
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
+import { AUTH_SCHEMA } from '../db/entities/schema';
 import { AppError } from '../errors/app-error';
 
 /** The table every counter lives in (created by the LoginThrottle migration; the runtime runs no DDL). */
@@ -35,6 +36,7 @@ export function rateLimiterFactory(dataSource: DataSource) {
     new RateLimiterPostgres({
       storeClient,
       storeType: 'pool',
+      schemaName: AUTH_SCHEMA,
       tableName: RATE_LIMIT_TABLE,
       tableCreated: true,
       keyPrefix,

@@ -66,7 +66,7 @@ export async function startSession(
 ): Promise<IssuedRefreshToken> {
   const { rows } = await sql<{ id: string }>(
     manager,
-    `INSERT INTO sessions (user_id, expires_at, user_agent, ip)
+    `INSERT INTO auth.sessions (user_id, expires_at, user_agent, ip)
      VALUES ($1, statement_timestamp() + make_interval(secs => LEAST($2::int, $5::int)), $3, $4) RETURNING id`,
     [userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip), settings.maxLifetimeSeconds],
   );
@@ -74,7 +74,7 @@ export async function startSession(
   const refreshToken = generateRefreshToken();
   await sql(
     manager,
-    `INSERT INTO refresh_tokens (session_id, token_hash, expires_at)
+    `INSERT INTO auth.refresh_tokens (session_id, token_hash, expires_at)
      VALUES ($1, $2, statement_timestamp() + make_interval(secs => $3))`,
     [sessionId, hashRefreshToken(refreshToken), settings.refreshTokenTtlSeconds],
   );
@@ -118,20 +118,20 @@ async function rotateUnusedToken(
     dataSource,
     `WITH family AS (
        SELECT rt.id, rt.session_id, s.user_id, u.role
-         FROM refresh_tokens rt
-         JOIN sessions s ON s.id = rt.session_id
-         JOIN users u ON u.id = s.user_id
+         FROM auth.refresh_tokens rt
+         JOIN auth.sessions s ON s.id = rt.session_id
+         JOIN auth.users u ON u.id = s.user_id
         WHERE rt.token_hash = $1 AND rt.used_at IS NULL AND rt.expires_at > statement_timestamp()
           AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active
           AND s.created_at > statement_timestamp() - make_interval(secs => $4)
           FOR UPDATE OF rt, s
      ), used AS (
-       UPDATE refresh_tokens SET used_at = statement_timestamp() FROM family WHERE refresh_tokens.id = family.id
+       UPDATE auth.refresh_tokens SET used_at = statement_timestamp() FROM family WHERE refresh_tokens.id = family.id
      ), born AS (
-       INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+       INSERT INTO auth.refresh_tokens (session_id, token_hash, parent_id, expires_at)
        SELECT session_id, $2, id, statement_timestamp() + make_interval(secs => $3) FROM family
      ), extended AS (
-       UPDATE sessions SET last_used_at = statement_timestamp(),
+       UPDATE auth.sessions SET last_used_at = statement_timestamp(),
               expires_at = LEAST(statement_timestamp() + make_interval(secs => $3), sessions.created_at + make_interval(secs => $4))
          FROM family WHERE sessions.id = family.session_id
      )
@@ -179,9 +179,9 @@ export async function rotateRefreshToken(
                 s.revoked_at IS NOT NULL AS revoked,
                 (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS session_expired,
                 u.role, u.is_active
-           FROM refresh_tokens rt
-           JOIN sessions s ON s.id = rt.session_id
-           JOIN users u ON u.id = s.user_id
+           FROM auth.refresh_tokens rt
+           JOIN auth.sessions s ON s.id = rt.session_id
+           JOIN auth.users u ON u.id = s.user_id
           WHERE rt.token_hash = $1
             FOR UPDATE OF rt, s`,
         [hashRefreshToken(presented), settings.reuseIntervalSeconds, settings.maxLifetimeSeconds],
@@ -199,12 +199,12 @@ export async function rotateRefreshToken(
       await sql(
         manager,
         `WITH used AS (
-           UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1
+           UPDATE auth.refresh_tokens SET used_at = statement_timestamp() WHERE id = $1
          ), child AS (
-           INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+           INSERT INTO auth.refresh_tokens (session_id, token_hash, parent_id, expires_at)
            VALUES ($2, $3, $1, statement_timestamp() + make_interval(secs => $4))
          )
-         UPDATE sessions SET last_used_at = statement_timestamp(),
+         UPDATE auth.sessions SET last_used_at = statement_timestamp(),
                 expires_at = LEAST(statement_timestamp() + make_interval(secs => $4), created_at + make_interval(secs => $5))
           WHERE id = $2`,
         [token.id, session.id, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
@@ -215,7 +215,7 @@ export async function rotateRefreshToken(
     if (token.in_reuse_interval) {
       const current = await sql(
         manager,
-        `SELECT 1 FROM refresh_tokens
+        `SELECT 1 FROM auth.refresh_tokens
           WHERE token_hash = $1 AND parent_id = $2 AND used_at IS NULL AND expires_at > statement_timestamp()`,
         [hashRefreshToken(child), token.id],
       );
@@ -237,7 +237,7 @@ export async function rotateRefreshToken(
 async function revokeSessionWith(manager: EntityManager | DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
   const { count } = await sql(
     manager,
-    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
     [sessionId, reason],
   );
   return count > 0;
@@ -257,7 +257,7 @@ export async function revokeUserSessions(
 ): Promise<number> {
   const { count } = await sql(
     executor,
-    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
     [userId, reason],
   );
   return count;
@@ -273,7 +273,7 @@ export async function findRefreshTokenOwner(
     dataSource,
     `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live,
             (rt.used_at IS NULL AND rt.expires_at > statement_timestamp()) AS current
-       FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+       FROM auth.refresh_tokens rt JOIN auth.sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
     [hashRefreshToken(presented)],
   );
   const row = rows[0];
@@ -297,7 +297,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
   const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date }>(
     executor,
-    `SELECT u.email, u.role, u.display_name, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+    `SELECT u.email, u.role, u.display_name, u.created_at FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
     [sessionId, userId],
   );

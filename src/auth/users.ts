@@ -80,7 +80,7 @@ export async function updateUser(dataSource: DataSource, id: string, changes: Us
     // The active admins are locked first, always in id order, then the target: two admins demoting
     // each other at once are serialised here (no deadlock) and the second sees it would be the last.
     const admins: { id: string }[] = await manager.query(
-      `SELECT id FROM users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
+      `SELECT id FROM auth.users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
     );
     const user = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!user) throw new AppError('not_found', 'No user with this id.');

@@ -140,15 +140,15 @@ describe('failed-login throttling, shared by all instances through PostgreSQL', 
     for (let i = 0; i < 4; i++) await login(a, email, 'wrong password', ip);
     expect((await login(a, email, PASSWORD, ip)).status).toBe(429);
     // Age every counter past its window instead of waiting ten minutes.
-    await a.dataSource.query(`UPDATE rate_limits SET expire = $1`, [Date.now() - 1]);
+    await a.dataSource.query(`UPDATE auth.rate_limits SET expire = $1`, [Date.now() - 1]);
     expect((await login(a, email, PASSWORD, ip)).status).toBe(200);
   });
 
   it('keeps its state in the rate_limits table, created by a migration (the runtime runs no DDL)', async () => {
-    const rows = await a.dataSource.query(`SELECT key, points, expire FROM rate_limits LIMIT 1`);
+    const rows = await a.dataSource.query(`SELECT key, points, expire FROM auth.rate_limits LIMIT 1`);
     expect(rows.length).toBe(1);
     expect(rows[0].key).toMatch(/^(login|register)_[a-z_]+:/);
-    const [{ count }] = await a.dataSource.query(`SELECT count(*)::int AS count FROM migrations WHERE name LIKE 'LoginThrottle%'`);
+    const [{ count }] = await a.dataSource.query(`SELECT count(*)::int AS count FROM migrator.migrations WHERE name LIKE 'LoginThrottle%'`);
     expect(count).toBe(1);
   });
 });
@@ -158,7 +158,7 @@ describe('the throttle at run time', () => {
     const db = await createTestDatabase();
     const t = await startTestApp(db.url);
     try {
-      await t.dataSource.query(`DROP TABLE rate_limits`);
+      await t.dataSource.query(`DROP TABLE auth.rate_limits`);
       const res = await request(t.app).post(LOGIN).send({ email: uniqueEmail(), password: PASSWORD });
       expect(res.status).toBe(500);
       const [{ exists }] = await t.dataSource.query(`SELECT to_regclass('public.rate_limits') IS NOT NULL AS exists`);

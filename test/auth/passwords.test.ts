@@ -110,7 +110,7 @@ describe('password and email rules at the API (NIST 800-63B)', () => {
     const login = await request(t.app).post(LOGIN).send({ email: ` ${email.toUpperCase()}`, password: 'correct horse battery staple' });
     expect(login.status).toBe(200);
     // The database itself refuses a second row for the same address in another case.
-    await expect(t.dataSource.query(`INSERT INTO users (email, password_hash) VALUES ($1, 'x')`, [email.toUpperCase()])).rejects.toThrow(
+    await expect(t.dataSource.query(`INSERT INTO auth.users (email, password_hash) VALUES ($1, 'x')`, [email.toUpperCase()])).rejects.toThrow(
       /chk_users_email_normalized/,
     );
   });

@@ -66,20 +66,20 @@ describe('registration limits, shared by all instances through PostgreSQL', () =
   it('the global limit holds across addresses and instances', async () => {
     const capped = [await startTestApp(db.url, { ...env, REGISTER_MAX_GLOBAL: '4' }), await startTestApp(db.url, { ...env, REGISTER_MAX_GLOBAL: '4' })];
     try {
-      await a.dataSource.query(`DELETE FROM rate_limits WHERE key LIKE 'register_all:%'`);
+      await a.dataSource.query(`DELETE FROM auth.rate_limits WHERE key LIKE 'register_all:%'`);
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) statuses.push((await registerFrom(capped[i % 2]!, uniqueEmail('global'), newIp())).status);
       expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
     } finally {
       for (const t of capped) await t.close();
-      await a.dataSource.query(`DELETE FROM rate_limits WHERE key LIKE 'register_all:%'`);
+      await a.dataSource.query(`DELETE FROM auth.rate_limits WHERE key LIKE 'register_all:%'`);
     }
   });
 
   it('an address over its own limit does not use up the global budget', async () => {
     const capped = await startTestApp(db.url, { ...env, REGISTER_MAX_GLOBAL: '5' });
     try {
-      await a.dataSource.query(`DELETE FROM rate_limits WHERE key LIKE 'register_all:%'`);
+      await a.dataSource.query(`DELETE FROM auth.rate_limits WHERE key LIKE 'register_all:%'`);
       const noisy = newIp();
       const noisyStatuses: number[] = [];
       for (let i = 0; i < 10; i++) noisyStatuses.push((await registerFrom(capped, uniqueEmail('noisy'), noisy)).status);
@@ -87,7 +87,7 @@ describe('registration limits, shared by all instances through PostgreSQL', () =
       expect((await registerFrom(capped, uniqueEmail('quiet'), newIp())).status).toBe(201);
     } finally {
       await capped.close();
-      await a.dataSource.query(`DELETE FROM rate_limits WHERE key LIKE 'register_all:%'`);
+      await a.dataSource.query(`DELETE FROM auth.rate_limits WHERE key LIKE 'register_all:%'`);
     }
   });
 });
@@ -123,7 +123,7 @@ describe('registration bcrypt work is bounded: the excess is refused at once, ne
       const firstCreated = created.map((x) => x.at).reduce((m, at) => (at < m ? at : m));
       for (const { at } of busy) expect(at < firstCreated).toBe(true);
       // Nothing was written for the refused ones.
-      const [{ users }] = await t.dataSource.query(`SELECT count(*)::int AS users FROM users WHERE email LIKE 'burst-%'`);
+      const [{ users }] = await t.dataSource.query(`SELECT count(*)::int AS users FROM auth.users WHERE email LIKE 'burst-%'`);
       expect(users).toBe(created.length);
     } finally {
       await t.close();

@@ -20,15 +20,15 @@ describe('the runtime DataSource under failures', () => {
     const holder = new Client({ connectionString: db.url });
     await holder.connect();
     try {
-      const [{ id }] = await dataSource.query(`INSERT INTO users (email, password_hash) VALUES ('held@example.com', 'x') RETURNING id`);
+      const [{ id }] = await dataSource.query(`INSERT INTO auth.users (email, password_hash) VALUES ('held@example.com', 'x') RETURNING id`);
       await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+      await holder.query('SELECT 1 FROM auth.users WHERE id = $1 FOR UPDATE', [id]);
 
       // The second statement waits on the held row past the client-side timeout, and so does the
       // ROLLBACK queued behind it on the same connection.
       const failed = dataSource.transaction(async (tx) => {
-        await tx.query(`INSERT INTO users (email, password_hash) VALUES ('half@example.com', 'x')`);
-        await tx.query(`UPDATE users SET display_name = 'changed' WHERE id = $1`, [id]);
+        await tx.query(`INSERT INTO auth.users (email, password_hash) VALUES ('half@example.com', 'x')`);
+        await tx.query(`UPDATE auth.users SET display_name = 'changed' WHERE id = $1`, [id]);
       });
       await expect(failed).rejects.toThrow();
       await holder.query('COMMIT');
@@ -44,7 +44,7 @@ describe('the runtime DataSource under failures', () => {
         );
         return rows[0].busy === 0;
       });
-      const { rows } = await holder.query(`SELECT email FROM users WHERE email = 'half@example.com'`);
+      const { rows } = await holder.query(`SELECT email FROM auth.users WHERE email = 'half@example.com'`);
       expect(rows).toEqual([]);
     } finally {
       await holder.end();
