@@ -42,7 +42,10 @@ function sources(dir) {
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
-/** Workspace packages by name: `@cathouse/catalog` -> packages/catalog. */
+/**
+ * Workspace packages' entry points by import specifier: `@cathouse/catalog` -> its compiled main,
+ * and each subpath of its `exports` (`@cathouse/migrator/read`) -> that file compiled.
+ */
 function workspacePackages() {
   const dir = path.join(ROOT, 'packages');
   const out = new Map();
@@ -50,8 +53,11 @@ function workspacePackages() {
     const manifest = path.join(dir, name, 'package.json');
     if (!fs.existsSync(manifest)) continue;
     const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    const main = (pkg.main ?? 'src/index.ts').replace(/\.ts$/, '.js');
-    out.set(pkg.name, path.join(OUT, 'packages', name, main));
+    const compiled = (file) => path.join(OUT, 'packages', name, file.replace(/^\.\//, '').replace(/\.ts$/, '.js'));
+    out.set(pkg.name, compiled(pkg.main ?? 'src/index.ts'));
+    for (const [subpath, file] of Object.entries(pkg.exports ?? {})) {
+      if (subpath !== '.' && typeof file === 'string') out.set(`${pkg.name}/${subpath.replace(/^\.\//, '')}`, compiled(file));
+    }
   }
   return out;
 }
@@ -61,10 +67,10 @@ function build() {
   const packages = workspacePackages();
   const files = [
     ...sources(path.join(ROOT, 'src')),
-    ...[...packages.values()].flatMap((main) => sources(path.join(ROOT, path.relative(OUT, path.dirname(main))))),
+    ...[...new Set([...packages.values()].map((main) => path.join(ROOT, path.relative(OUT, path.dirname(main)))))].flatMap(sources),
   ];
   fs.rmSync(OUT, { recursive: true, force: true });
-  const specifier = /require\("(@cathouse\/[a-z0-9-]+)"\)/g;
+  const specifier = /require\("(@cathouse\/[a-z0-9-]+(?:\/[a-z0-9-]+)*)"\)/g;
   for (const file of files) {
     const target = path.join(OUT, path.relative(ROOT, file)).replace(/\.ts$/, '.js');
     const { code, map } = transformFileSync(file, { ...OPTIONS, filename: file, sourceFileName: path.relative(path.dirname(target), file) });

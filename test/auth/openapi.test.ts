@@ -8,7 +8,7 @@ describe('GET /api/v1/auth/openapi.json', () => {
   let t: TestApp;
   let doc: {
     openapi: string;
-    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; responses: Record<string, { description?: string; content?: Record<string, unknown> }> }>>;
     components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown; oneOf?: unknown[] }>; securitySchemes: Record<string, unknown> };
   };
 
