@@ -230,16 +230,17 @@ describe('when the new tokens reach a tab late (a slow channel, memory storage)'
     const context = await browser.newContext();
     try {
       // Every BroadcastChannel message arrives 500 ms late: later than the lock passes to the next tab.
-      await context.addInitScript(() => {
-        const Real = BroadcastChannel;
-        globalThis.BroadcastChannel = class extends Real {
-          override set onmessage(listener: ((event: MessageEvent) => void) | null) {
-            super.onmessage = listener && ((event: MessageEvent) => setTimeout(() => listener.call(this, event), 500));
-          }
-          override get onmessage() {
-            return super.onmessage;
-          }
-        };
+      await context.addInitScript({
+        content: `
+          const Real = BroadcastChannel;
+          globalThis.BroadcastChannel = class extends Real {
+            set onmessage(listener) {
+              super.onmessage = listener && ((event) => setTimeout(() => listener.call(this, event), 500));
+            }
+            get onmessage() {
+              return super.onmessage;
+            }
+          };`,
       });
       const tabs = await openTabs(context, stack.example.url, 2);
       for (const tab of tabs) {
