@@ -84,8 +84,8 @@ export class RunningAuthService {
   async refreshTokenCounts(sessionId: string): Promise<{ live: number; total: number; revoked: boolean }> {
     const [row] = await this.dataSource.query(
       `SELECT count(*) FILTER (WHERE rt.used_at IS NULL)::int AS live, count(*)::int AS total,
-              (SELECT revoked_at IS NOT NULL FROM sessions WHERE id = $1) AS revoked
-         FROM refresh_tokens rt WHERE rt.session_id = $1`,
+              (SELECT revoked_at IS NOT NULL FROM auth.sessions WHERE id = $1) AS revoked
+         FROM auth.refresh_tokens rt WHERE rt.session_id = $1`,
       [sessionId],
     );
     return row as { live: number; total: number; revoked: boolean };
