@@ -154,6 +154,46 @@ describe.each(['bearer', 'cookie'] as const)('five tabs of one session (%s mode)
   });
 });
 
+describe('offline for a moment (bearer mode)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ packageDir: build.dir, mode: 'bearer', env: { REFRESH_REUSE_INTERVAL_SECONDS: '0' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a refresh that cannot reach the service rejects with network_error and signs no tab out; back online it refreshes', async () => {
+    const context = await browser.newContext();
+    try {
+      const [first] = await openTabs(context, stack.example.url, 1);
+      await registerIn(first!, 'offline');
+      const tabs = [first!, ...(await openTabs(context, stack.example.url, 1))];
+      const sessionId = sessionIdOf(await accessTokenIn(first!));
+      const forceRefresh = (tab: Page) =>
+        tab.evaluate(async () => {
+          const { auth } = (globalThis as unknown as { cathouse: { auth: { getAccessToken(o?: object): Promise<string> } } }).cathouse;
+          return auth.getAccessToken({ rejectedToken: await auth.getAccessToken() }).then(
+            (token) => `token for ${JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).sid}`,
+            (err: { code: string }) => err.code,
+          );
+        });
+
+      await context.setOffline(true);
+      expect(await forceRefresh(tabs[0]!)).toBe('network_error');
+      await context.setOffline(false);
+      for (const tab of tabs) {
+        expect(await tab.getAttribute('body', 'data-state')).toBe('signed-in');
+        expect(await tab.locator('#events').textContent()).not.toContain('signedOut');
+      }
+      expect(await forceRefresh(tabs[1]!)).toBe(`token for ${sessionId}`);
+      expect(await stack.service.refreshTokenCounts(sessionId)).toEqual({ live: 1, total: 2, revoked: false });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('a tab whose refresh reached the service but whose answer never came back (bearer mode)', () => {
   let context: BrowserContext;
   beforeEach(async () => {
