@@ -18,6 +18,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The example app runs as plain ES modules in the browser.
+    files: ['examples/browser/public/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { document: 'readonly', fetch: 'readonly', FormData: 'readonly', globalThis: 'readonly' } },
+  },
+  {
     files: ['src/migrations/**'],
     rules: { '@typescript-eslint/no-unused-vars': 'off' },
   },
