@@ -4,14 +4,19 @@ import { DEFAULT_HISTORY, readHistory, recordApplied, recordChecksum, recordReve
 import { ensureHistoryTables } from './history-tables';
 import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
 import {
+  DEFAULT_MIGRATION_LOCK,
   acquireMigrationLock,
   applySessionTimeouts,
   describeHolder,
+  lockIsOwn,
   releaseMigrationLock,
   type LockHolder,
+  type MigrationLockKey,
   type SessionTimeouts,
 } from './migration-lock';
 import { computeState, readState, type MigrationState, type Problem } from './migration-state';
+import { DEFAULT_URL_NAME } from './connection';
+import { assertOwnSession } from './pooler';
 import { captureQueries, renderStatement, type CapturedStatement } from './sql-capture';
 import { loadSqlParser } from './sql-parser';
 import { resolveTarget } from './targets';
@@ -40,6 +45,13 @@ export interface MigratorOptions {
   readonly history?: Partial<HistoryLocation>;
   /** Recorded beside each checksum: which tool applied it. */
   readonly via?: string;
+  /**
+   * The advisory lock key (two int4). Every writer of one database must use the same; the
+   * default's class id is "migr".
+   */
+  readonly lock?: MigrationLockKey;
+  /** What the user calls the database URL (e.g. its environment variable), named in pooler errors. */
+  readonly urlName?: string;
   readonly onEvent?: (event: MigratorEvent) => void;
 }
 
@@ -229,8 +241,11 @@ export class Migrator {
     const runner = dataSource.createQueryRunner();
     try {
       await runner.connect();
+      // Before the first SET: through a transaction pooler it would leak into other clients' sessions.
+      await assertOwnSession(dataSource, runner, this.options.urlName ?? DEFAULT_URL_NAME);
       await applySessionTimeouts(runner, timeouts);
-      const { waitedMs } = await acquireMigrationLock(runner, timeouts, (holder) =>
+      const lock = this.options.lock ?? DEFAULT_MIGRATION_LOCK;
+      const { waitedMs } = await acquireMigrationLock(runner, lock, timeouts, (holder) =>
         this.emit({
           type: 'lock-wait',
           holder,
@@ -240,11 +255,17 @@ export class Migrator {
       this.lockWaitedMs = waitedMs;
       this.emit({ type: 'lock-acquired', waitedMs });
       try {
+        if (!(await lockIsOwn(runner, lock))) {
+          throw new MigratorError(
+            'pooled_endpoint',
+            `${this.options.urlName ?? DEFAULT_URL_NAME} is a connection pooler: the migration lock taken by one statement was not held by the backend of the next; nothing was written: set it to the direct endpoint`,
+          );
+        }
         await ensureHistoryTables(dataSource, runner, this.history);
         return await fn(runner);
       } finally {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        await releaseMigrationLock(runner).catch(() => undefined);
+        await releaseMigrationLock(runner, lock).catch(() => undefined);
       }
     } finally {
       await runner.release();

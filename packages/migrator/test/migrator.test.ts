@@ -1,7 +1,7 @@
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MigratorError, type MigrationDataSource } from '../src';
+import { DEFAULT_MIGRATION_LOCK, MigratorError, type MigrationDataSource } from '../src';
 import { createDatabase, type TestDatabase } from './support/database';
 import { TIMEOUTS, fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
@@ -250,5 +250,50 @@ describe('the migrator library on a real database', () => {
       expect(result.results[0]).toMatchObject({ name: 'BackfillColor1700000000007', readsData: true });
       expect(result.sql).toContain('READS DATA: cannot be previewed exactly');
     });
+  });
+});
+
+describe('the migration lock', () => {
+  let db: TestDatabase;
+  let dir: MigrationsDir;
+  let ds: MigrationDataSource;
+  let other: Client;
+
+  beforeEach(async () => {
+    db = await createDatabase();
+    dir = migrationsDir('basic');
+    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, lockTimeoutMs: 500 } });
+    await ds.initialize();
+    other = new Client({ connectionString: db.url });
+    await other.connect();
+  });
+  afterEach(async () => {
+    await other.end();
+    await ds.destroy();
+    await db.drop();
+    dir.remove();
+  });
+
+  it('is the two-key advisory lock with its own class id, as pg_locks shows it', async () => {
+    const held = await ds.migrator().withLock(async () =>
+      (await other.query(`SELECT classid::bigint AS classid, objid::bigint AS objid, objsubid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows,
+    );
+    expect(held).toEqual([{ classid: String(DEFAULT_MIGRATION_LOCK.classId), objid: String(DEFAULT_MIGRATION_LOCK.objectId), objsubid: 2 }]);
+    expect(DEFAULT_MIGRATION_LOCK.classId).toBe(0x6d696772); // "migr"
+  });
+
+  it("is not taken by another service's one-bigint advisory lock of any value, nor by its two-key locks of another class", async () => {
+    // The old key (0x63617473, "cats") as one bigint, and a two-key lock of another class with our object id.
+    await other.query('SELECT pg_advisory_lock($1::bigint), pg_advisory_lock($2::int, $3::int)', [0x63617473, 42, DEFAULT_MIGRATION_LOCK.objectId]);
+    const result = await ds.migrator().up();
+    expect(result.error).toBeUndefined();
+    expect(result.results).toHaveLength(3);
+  });
+
+  it('is waited for, and times out naming the holder, when another migrator holds it', async () => {
+    await other.query('SELECT pg_advisory_lock($1::int, $2::int)', [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId]);
+    const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')).rows;
+    await expect(ds.migrator().up()).rejects.toMatchObject({ code: 'lock_timeout', message: expect.stringContaining(`pg_terminate_backend(${pid})`) });
   });
 });
