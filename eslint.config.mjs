@@ -18,6 +18,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Fixture migrations in the shapes other projects write, compiled CommonJS included.
+    files: ['packages/migrator/test/fixtures/**/*.js'],
+    languageOptions: { globals: { exports: 'writable' } },
+  },
+  {
     files: ['src/migrations/**'],
     rules: { '@typescript-eslint/no-unused-vars': 'off' },
   },

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { MigratorError } from '../errors';
-import { checksumOf, loadMigration, readMigrationFiles, type MigrationFile } from '../migration-files';
+import { loadMigration, readMigrationFile, readMigrationFiles, sortAndCheck, type MigrationFile } from '../migration-files';
 import type { Migrator } from '../migrator';
 import { captureQueries } from '../sql-capture';
 import { loadSqlParser, parseStatements } from '../sql-parser';
@@ -25,6 +24,8 @@ export interface LintFinding {
 
 export interface LintReport {
   readonly files: readonly string[];
+  /** Conventions the files do not follow that TypeORM accepts (file name without timestamp...). */
+  readonly notes: readonly string[];
   readonly findings: readonly LintFinding[];
   /** Unacknowledged error-level findings: `lint` fails when this is not 0. */
   readonly errors: number;
@@ -129,7 +130,8 @@ export interface LintOptions {
 export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   let targets: MigrationFile[];
   if (opts.files) {
-    targets = opts.files.map((file) => fileAt(file));
+    // Exactly these files: a neighbour TypeORM would refuse must not stop them from being linted.
+    targets = sortAndCheck(opts.files.flatMap((file) => fileAt(file)));
   } else if (opts.migrator) {
     const state = await opts.migrator.status();
     targets = readMigrationFiles(opts.migrationsDir).filter((f) => state.pending.includes(f.name));
@@ -140,23 +142,18 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   for (const t of targets) findings.push(...(await lintMigration(t)));
   const open = findings.filter((f) => !f.acknowledged);
   return {
-    files: targets.map((t) => t.file),
+    files: [...new Set(targets.map((t) => t.file))],
+    notes: [...new Set(targets.flatMap((t) => t.notes))],
     findings,
     errors: open.filter((f) => f.severity === 'error').length,
     warnings: open.filter((f) => f.severity === 'warning').length,
   };
 }
 
-function fileAt(file: string): MigrationFile {
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new MigratorError('usage', `${file} cannot be read: ${(err as Error).message}`, { file });
+function fileAt(file: string): MigrationFile[] {
+  const found = readMigrationFile(path.resolve(file));
+  if (!found.length) {
+    throw new MigratorError('invalid_migration_file', `${file} is not a migration file: it exports no class (TypeORM loads every exported class of a migrations file)`, { file });
   }
-  const dir = readMigrationFiles(path.dirname(file)).find((m) => m.file === path.resolve(file));
-  if (!dir) {
-    throw new MigratorError('invalid_migration_file', `${file} is not a migration file (expected <13-digit timestamp>-<Name>.ts exporting class <Name><timestamp>)`, { file });
-  }
-  return { ...dir, source, checksum: checksumOf(source) };
+  return found;
 }
