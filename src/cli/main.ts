@@ -10,7 +10,7 @@ import type { MigratorEvent } from '@cathouse/migrator';
 import { ConfigError, loadConfig } from '../config/config';
 import { openMigrationReadConnection } from '../db/migration-connection';
 import type { MigrationDataSource } from '../db/migration-data-source';
-import { MIGRATIONS_DIR, MIGRATION_HISTORY } from '../db/migration-paths';
+import { MIGRATIONS_DIR, MIGRATION_HISTORY, MIGRATION_LINT_CONFIG } from '../db/migration-paths';
 import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
 import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
 
@@ -146,6 +146,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         const report = await lazy.migrator().lintMigrations({
           migrationsDir: migrationsDir ?? MIGRATIONS_DIR,
           files,
+          config: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
           migrator: files ? undefined : (await open()).migrator('migrate', progress),
         });
         print(report, formatLint(report));
@@ -208,6 +209,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
           if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
           const generated = await lazy.migrator().generateMigration(source, source.migrationsDir, args[0], {
             entityGroups: lazy.entities().entitiesByService,
+            lintConfig: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
           });
           print(generated, formatGenerated(generated));
           return generated.lint.errors > 0 ? EXIT.problem : EXIT.ok;

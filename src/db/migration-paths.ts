@@ -18,3 +18,6 @@ export const MIGRATION_HISTORY = { schema: null, table: MIGRATIONS_TABLE, checks
 /** How users name the migration URL: every connection error of the tool says it. */
 export const MIGRATION_URL_NAME = 'MIGRATION_DATABASE_URL';
 export const MIGRATION_APPLICATION_NAME = 'cathouse-migrate';
+
+/** The lint's configuration: each rule's severity (error, warning, off). */
+export const MIGRATION_LINT_CONFIG = path.resolve(__dirname, '../../migration-lint.json');

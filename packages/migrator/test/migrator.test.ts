@@ -125,6 +125,15 @@ describe('the migrator library on a real database', () => {
     expect(idx.rowCount).toBe(1);
   });
 
+  it('runs a migration in a transaction unless it says transaction = false, so CREATE INDEX CONCURRENTLY alone fails there (why lint differs from squawk sq-036)', async () => {
+    writeFileSync(
+      path.join(dir.dir, '1700000000008-LoneConcurrentIndex.ts'),
+      `export class LoneConcurrentIndex1700000000008 { async up(q: any) { await q.query('CREATE INDEX CONCURRENTLY "idx_kittens_lone" ON "kittens" ("name")'); } async down() {} }\n`,
+    );
+    const result = await ds.migrator().up();
+    expect(result.error?.message).toMatch(/LoneConcurrentIndex1700000000008 .* CREATE INDEX CONCURRENTLY cannot run inside a transaction block/);
+  });
+
   it('sets lock_timeout and statement_timeout on the migration session from its settings', async () => {
     const custom = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, ddlLockTimeoutMs: 1234, statementTimeoutMs: 56789 } });
     await custom.initialize();

@@ -5,7 +5,8 @@ import { loadMigration, readMigrationFile, readMigrationFiles, sortAndCheck, typ
 import type { Migrator } from '../migrator';
 import { captureQueries } from '../sql-capture';
 import { loadSqlParser, parseStatements } from '../sql-parser';
-import { RULES, checkStatement, type RuleId, type Severity, type StatementContext } from './rules';
+import { severityOf, type LintConfig } from './config';
+import { MAX_IDENTIFIER_BYTES, RULES, checkStatement, longIdentifiers, type RawFinding, type RuleId, type Severity, type StatementContext } from './rules';
 
 export interface LintFinding {
   readonly rule: RuleId | 'unparseable-sql' | 'cannot-lint' | 'ack-without-reason';
@@ -58,7 +59,7 @@ function lineOf(source: string, sql: string): number | null {
 }
 
 /** Lints one migration: runs its up() against a capturing QueryRunner and checks each statement. */
-export async function lintMigration(migration: MigrationFile): Promise<LintFinding[]> {
+export async function lintMigration(migration: MigrationFile, config?: LintConfig): Promise<LintFinding[]> {
   await loadSqlParser();
   const instance = loadMigration(migration);
   const acks = acknowledgements(migration.source);
@@ -83,22 +84,31 @@ export async function lintMigration(migration: MigrationFile): Promise<LintFindi
   const ctx: StatementContext = {
     newTables: new Set(),
     inTransaction: instance.transaction !== false,
+    wrapped: instance.transaction !== false,
     notValidConstraints: new Set(),
+    notNullChecks: new Map(),
+    validated: new Map(),
     renamedTypes: new Map(),
   };
+  // Every statement of every query() string: one call may hold several ("SELECT 1; DROP ...").
   for (const s of statements) {
-    if (s.read) continue;
     const parsed = parseStatements(s.sql);
     const line = lineOf(migration.source, s.sql);
     if (!parsed) {
       findings.push({ ...base, rule: 'unparseable-sql', severity: 'error', line, statement: s.sql, detail: 'PostgreSQL cannot parse this statement', why: 'it will fail when run', fix: 'fix the SQL', acknowledged: null });
       continue;
     }
-    for (const stmt of parsed) {
-      for (const f of checkStatement(stmt, ctx)) {
+    const textual: RawFinding[] = longIdentifiers(s.sql).map((name) => ({
+      rule: 'identifier-too-long',
+      detail: `"${name}" is ${Buffer.byteLength(name)} bytes; PostgreSQL keeps the first ${MAX_IDENTIFIER_BYTES}`,
+    }));
+    for (const raw of [textual, ...parsed.map((stmt) => checkStatement(stmt, ctx))]) {
+      for (const f of raw) {
         const rule = RULES[f.rule];
+        const severity = severityOf(f.rule, config);
+        if (severity === 'off') continue;
         const reason = acks.get(f.rule);
-        findings.push({ ...base, rule: f.rule, severity: rule.severity, line, statement: s.sql.trim(), detail: f.detail, why: rule.why, fix: rule.fix, acknowledged: reason || null });
+        findings.push({ ...base, rule: f.rule, severity, line, statement: s.sql.trim(), detail: f.detail, why: rule.why, fix: rule.fix, acknowledged: reason || null });
       }
     }
   }
@@ -125,6 +135,8 @@ export interface LintOptions {
   /** Files to lint; by default the migrations pending on the database of `migrator`. */
   readonly files?: readonly string[];
   readonly migrator?: Migrator;
+  /** Each rule's severity (readLintConfig); defaults to RULES[rule].severity. */
+  readonly config?: LintConfig;
 }
 
 export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
@@ -139,7 +151,7 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
     targets = readMigrationFiles(opts.migrationsDir);
   }
   const findings: LintFinding[] = [];
-  for (const t of targets) findings.push(...(await lintMigration(t)));
+  for (const t of targets) findings.push(...(await lintMigration(t, opts.config)));
   const open = findings.filter((f) => !f.acknowledged);
   return {
     files: [...new Set(targets.map((t) => t.file))],
