@@ -69,18 +69,18 @@ async function main(): Promise<void> {
       const sha = (t: string) => createHash('sha256').update(t, 'utf8').digest();
       const rows: { id: string }[] = await service.dataSource.query(
         `WITH t AS (
-           UPDATE refresh_tokens SET used_at = statement_timestamp()
+           UPDATE auth.refresh_tokens SET used_at = statement_timestamp()
             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > statement_timestamp()
            RETURNING id, session_id
          ), s AS (
-           UPDATE sessions SET last_used_at = statement_timestamp(),
+           UPDATE auth.sessions SET last_used_at = statement_timestamp(),
                   expires_at = statement_timestamp() + make_interval(secs => $3)
-             FROM t, users u
+             FROM t, auth.users u
             WHERE sessions.id = t.session_id AND sessions.revoked_at IS NULL
               AND sessions.expires_at > statement_timestamp() AND u.id = sessions.user_id AND u.is_active
            RETURNING sessions.id, sessions.user_id, u.role, t.id AS token_id
          ), c AS (
-           INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+           INSERT INTO auth.refresh_tokens (session_id, token_hash, parent_id, expires_at)
            SELECT s.id, $2, s.token_id, statement_timestamp() + make_interval(secs => $3) FROM s
            RETURNING session_id
          )

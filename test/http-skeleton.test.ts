@@ -40,12 +40,33 @@ describe('HTTP skeleton', () => {
   });
 
   it('is not ready when the database has a migration this build does not know', async () => {
-    await service.dataSource.query(`INSERT INTO migrations ("timestamp", name) VALUES (9999999999999, 'FromTheFuture9999999999999')`);
+    await service.dataSource.query(`INSERT INTO migrator.migrations ("timestamp", name) VALUES (9999999999999, 'FromTheFuture9999999999999')`);
     try {
       const res = await request(service.app).get('/api/v1/auth/ready').expect(503);
       expect(res.body.checks.schema.unknown).toEqual(['FromTheFuture9999999999999']);
     } finally {
-      await service.dataSource.query(`DELETE FROM migrations WHERE name = 'FromTheFuture9999999999999'`);
+      await service.dataSource.query(`DELETE FROM migrator.migrations WHERE name = 'FromTheFuture9999999999999'`);
+    }
+  });
+
+  it('L9: shows migration names only to internal callers or with READY_TOKEN; through a proxy, only ready or not', async () => {
+    const token = 'ready-token-for-the-test-0123456789';
+    const withToken = await startTestApp(empty.url, { READY_TOKEN: token });
+    try {
+      // Through a proxy (X-Forwarded-For) the caller is not internal: status only, both when ready and not.
+      const proxied = await request(withToken.app).get('/api/v1/auth/ready').set('X-Forwarded-For', '203.0.113.9').expect(503);
+      expect(proxied.body).toMatchObject({ error: 'not_ready', checks: { database: 'ok', schema: 'mismatch' } });
+      expect(JSON.stringify(proxied.body)).not.toMatch(/InitialSchema|LoginThrottle|pending|head/);
+      const proxiedReady = await request(service.app).get('/api/v1/auth/ready').set('Forwarded', 'for=203.0.113.9').expect(200);
+      expect(proxiedReady.body).toEqual({ status: 'ready', checks: { database: 'ok', schema: 'ok' } });
+
+      // A wrong token changes nothing; the right one shows the detail from anywhere.
+      const wrong = await request(withToken.app).get('/api/v1/auth/ready').set('X-Forwarded-For', '203.0.113.9').set('X-Ready-Token', 'nope').expect(503);
+      expect(wrong.body.checks.schema).toBe('mismatch');
+      const right = await request(withToken.app).get('/api/v1/auth/ready').set('X-Forwarded-For', '203.0.113.9').set('X-Ready-Token', token).expect(503);
+      expect(right.body.checks.schema.pending.length).toBeGreaterThan(0);
+    } finally {
+      await withToken.close();
     }
   });
 

@@ -32,20 +32,20 @@ describe('the runtime DataSource through PgBouncer in transaction mode', () => {
 
   it('runs multi-statement transactions with row locks, the pattern the auth domain relies on', async () => {
     const [{ id }] = await service.dataSource.query(
-      `INSERT INTO users (email, password_hash) VALUES ('pooled@example.com', 'x') RETURNING id`,
+      `INSERT INTO auth.users (email, password_hash) VALUES ('pooled@example.com', 'x') RETURNING id`,
     );
     const flips = await Promise.all(
       Array.from({ length: 10 }, () =>
         service.dataSource.transaction(async (tx) => {
-          const [row] = await tx.query(`SELECT is_active FROM users WHERE id = $1 FOR UPDATE`, [id]);
-          await tx.query(`UPDATE users SET is_active = $2 WHERE id = $1`, [id, !row.is_active]);
+          const [row] = await tx.query(`SELECT is_active FROM auth.users WHERE id = $1 FOR UPDATE`, [id]);
+          await tx.query(`UPDATE auth.users SET is_active = $2 WHERE id = $1`, [id, !row.is_active]);
           return row.is_active as boolean;
         }),
       ),
     );
     // Serialised by the row lock: the ten transactions saw alternating values, ending where they began.
     expect(flips.filter(Boolean)).toHaveLength(5);
-    const [after] = await service.dataSource.query(`SELECT is_active FROM users WHERE id = $1`, [id]);
+    const [after] = await service.dataSource.query(`SELECT is_active FROM auth.users WHERE id = $1`, [id]);
     expect(after.is_active).toBe(true);
   });
 

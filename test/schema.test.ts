@@ -28,47 +28,51 @@ describe('the shared schema created by the initial migration', () => {
 
   const rows = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
 
-  it('creates the tables of all four services', async () => {
-    const tables = await rows(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
-    expect(tables.map((t) => t.table_name)).toEqual([
-      'cats',
-      'installation_permissions',
-      'installations',
-      'migration_checksums',
-      'migrations',
-      'permissions',
-      'proxy_request_logs',
-      'rate_limits',
-      'refresh_tokens',
-      'sessions',
-      'users',
+  it("creates the tables of all four services, each in its service's schema, and the history in the tool's own", async () => {
+    const tables = await rows(
+      `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
+        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    );
+    expect(tables.map((t) => t.t)).toEqual([
+      'auth.rate_limits',
+      'auth.refresh_tokens',
+      'auth.sessions',
+      'auth.users',
+      'catalog.cats',
+      'catalog.permissions',
+      'installation.installation_permissions',
+      'installation.installations',
+      'migrator.migration_checksums',
+      'migrator.migrations',
+      'proxy.proxy_request_logs',
     ]);
   });
 
   it('uses real types: uuid keys, timestamptz, jsonb, inet, bytea and enums', async () => {
     const types = await rows(
-      `SELECT table_name || '.' || column_name AS col, udt_name FROM information_schema.columns WHERE table_schema = 'public'`,
+      `SELECT table_name || '.' || column_name AS col, udt_schema || '.' || udt_name AS udt_name FROM information_schema.columns
+        WHERE table_schema IN ('auth', 'catalog', 'installation', 'proxy')`,
     );
     const typeOf = Object.fromEntries(types.map((t) => [t.col, t.udt_name]));
-    expect(typeOf['users.id']).toBe('uuid');
-    expect(typeOf['users.role']).toBe('user_role');
-    expect(typeOf['users.created_at']).toBe('timestamptz');
-    expect(typeOf['cats.status']).toBe('cat_status');
-    expect(typeOf['permissions.permission_type']).toBe('permission_type');
-    expect(typeOf['installations.config']).toBe('jsonb');
-    expect(typeOf['installations.status']).toBe('installation_status');
-    expect(typeOf['sessions.ip']).toBe('inet');
-    expect(typeOf['refresh_tokens.token_hash']).toBe('bytea');
-    expect(typeOf['proxy_request_logs.created_at']).toBe('timestamptz');
+    expect(typeOf['users.id']).toBe('pg_catalog.uuid');
+    expect(typeOf['users.role']).toBe('auth.user_role');
+    expect(typeOf['users.created_at']).toBe('pg_catalog.timestamptz');
+    expect(typeOf['cats.status']).toBe('catalog.cat_status');
+    expect(typeOf['permissions.permission_type']).toBe('catalog.permission_type');
+    expect(typeOf['installations.config']).toBe('pg_catalog.jsonb');
+    expect(typeOf['installations.status']).toBe('installation.installation_status');
+    expect(typeOf['sessions.ip']).toBe('pg_catalog.inet');
+    expect(typeOf['refresh_tokens.token_hash']).toBe('pg_catalog.bytea');
+    expect(typeOf['proxy_request_logs.created_at']).toBe('pg_catalog.timestamptz');
     const enums = await rows(
-      `SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] AS labels
-         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname ORDER BY 1`,
+      `SELECT t.typnamespace::regnamespace::text || '.' || t.typname AS typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text[] AS labels
+         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY 1 ORDER BY 1`,
     );
     expect(enums).toEqual([
-      { typname: 'cat_status', labels: ['draft', 'published', 'suspended'] },
-      { typname: 'installation_status', labels: ['active', 'paused', 'uninstalled'] },
-      { typname: 'permission_type', labels: ['storage', 'notification', 'external_api'] },
-      { typname: 'user_role', labels: ['player', 'developer', 'admin'] },
+      { typname: 'auth.user_role', labels: ['player', 'developer', 'admin'] },
+      { typname: 'catalog.cat_status', labels: ['draft', 'published', 'suspended'] },
+      { typname: 'catalog.permission_type', labels: ['storage', 'notification', 'external_api'] },
+      { typname: 'installation.installation_status', labels: ['active', 'paused', 'uninstalled'] },
     ]);
   });
 
@@ -80,23 +84,28 @@ describe('the shared schema created by the initial migration', () => {
        WHERE c.contype = 'f' ORDER BY 1`);
     const onDelete = { a: 'NO ACTION', c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', d: 'SET DEFAULT' } as const;
     expect(fks.map((f) => `${f.fk} ${onDelete[f.on_delete as keyof typeof onDelete]}`)).toEqual([
-      'cats.developer_id -> users NO ACTION',
-      'installation_permissions.installation_id -> installations CASCADE',
-      'installation_permissions.permission_id -> permissions CASCADE',
-      'installations.cat_id -> cats NO ACTION',
-      'installations.user_id -> users NO ACTION',
-      'permissions.cat_id -> cats CASCADE',
-      'proxy_request_logs.installation_id -> installations NO ACTION',
-      'refresh_tokens.parent_id -> refresh_tokens SET NULL',
-      'refresh_tokens.session_id -> sessions CASCADE',
-      'sessions.user_id -> users CASCADE',
+      'auth.refresh_tokens.parent_id -> auth.refresh_tokens SET NULL',
+      'auth.refresh_tokens.session_id -> auth.sessions CASCADE',
+      'auth.sessions.user_id -> auth.users CASCADE',
+      'catalog.cats.developer_id -> auth.users NO ACTION',
+      'catalog.permissions.cat_id -> catalog.cats CASCADE',
+      'installation.installation_permissions.installation_id -> installation.installations CASCADE',
+      'installation.installation_permissions.permission_id -> catalog.permissions CASCADE',
+      'installation.installations.cat_id -> catalog.cats NO ACTION',
+      'installation.installations.user_id -> auth.users NO ACTION',
+      'proxy.proxy_request_logs.installation_id -> installation.installations NO ACTION',
     ]);
   });
 
   it('has the unique constraints, composite primary key and indexes of the design', async () => {
     const indexes = await rows(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY 1`,
+      `SELECT indexname, indexdef, schemaname FROM pg_indexes WHERE schemaname IN ('auth', 'catalog', 'installation', 'proxy') ORDER BY 1`,
     );
+    const schemaOf = (name: string) => indexes.find((i) => i.indexname === name)?.schemaname as string | undefined;
+    expect(schemaOf('idx_users_role_is_active')).toBe('auth');
+    expect(schemaOf('idx_cats_status')).toBe('catalog');
+    expect(schemaOf('idx_installations_user_id_status')).toBe('installation');
+    expect(schemaOf('idx_proxy_request_logs_installation_id_created_at')).toBe('proxy');
     const columnsOf = (name: string) => {
       const def = indexes.find((i) => i.indexname === name)?.indexdef as string | undefined;
       return def ? `${def.includes('UNIQUE') ? 'unique ' : ''}${/\((.*)\)/.exec(def)![1]}` : undefined;
@@ -115,17 +124,17 @@ describe('the shared schema created by the initial migration', () => {
   });
 
   it('makes email uniqueness case-insensitive in the database, not just in code', async () => {
-    await client.query(`INSERT INTO users (email, password_hash) VALUES ('cat@example.com', 'x')`);
-    await expect(client.query(`INSERT INTO users (email, password_hash) VALUES ('Cat@Example.com', 'x')`)).rejects.toThrow(
+    await client.query(`INSERT INTO auth.users (email, password_hash) VALUES ('cat@example.com', 'x')`);
+    await expect(client.query(`INSERT INTO auth.users (email, password_hash) VALUES ('Cat@Example.com', 'x')`)).rejects.toThrow(
       /chk_users_email_normalized/,
     );
-    await expect(client.query(`INSERT INTO users (email, password_hash) VALUES ('cat@example.com', 'x')`)).rejects.toThrow(
+    await expect(client.query(`INSERT INTO auth.users (email, password_hash) VALUES ('cat@example.com', 'x')`)).rejects.toThrow(
       /uq_users_email/,
     );
   });
 
   it('gives new users the player role, active, with generated ids and timestamps', async () => {
-    const [user] = await rows(`INSERT INTO users (email, password_hash) VALUES ('new@example.com', 'x') RETURNING *`);
+    const [user] = await rows(`INSERT INTO auth.users (email, password_hash) VALUES ('new@example.com', 'x') RETURNING *`);
     expect(user).toMatchObject({ role: 'player', is_active: true, display_name: null });
     expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(user.created_at).toBeInstanceOf(Date);
@@ -145,9 +154,10 @@ describe('the shared schema created by the initial migration', () => {
     const result = await migrations.migrator().down({ target: 'base' });
     expect(result.error).toBeUndefined();
     const left = await migrations.query(
-      `SELECT DISTINCT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') AND relname NOT LIKE 'migration%' AND relname <> 'pk_migrations'
-       UNION ALL SELECT DISTINCT typname FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid`,
+      `SELECT DISTINCT n.nspname || '.' || relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'migrator') AND c.relkind IN ('r', 'i', 'S')
+       UNION ALL SELECT DISTINCT typname FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
+       UNION ALL SELECT nspname FROM pg_namespace WHERE nspname IN ('auth', 'catalog', 'installation', 'proxy')`,
     );
     await migrations.destroy();
     await scratch.drop();

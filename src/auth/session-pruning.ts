@@ -28,8 +28,8 @@ export async function pruneEndedSessions(dataSource: DataSource, settings = DEFA
   for (;;) {
     const { count } = await sql(
       dataSource,
-      `DELETE FROM sessions WHERE id IN (
-         SELECT id FROM sessions
+      `DELETE FROM auth.sessions WHERE id IN (
+         SELECT id FROM auth.sessions
           WHERE revoked_at < statement_timestamp() - make_interval(secs => $1)
              OR expires_at < statement_timestamp() - make_interval(secs => $1)
           LIMIT $2 FOR UPDATE SKIP LOCKED)`,
@@ -41,8 +41,8 @@ export async function pruneEndedSessions(dataSource: DataSource, settings = DEFA
   for (;;) {
     const { count } = await sql(
       dataSource,
-      `DELETE FROM refresh_tokens WHERE id IN (
-         SELECT id FROM refresh_tokens WHERE expires_at < statement_timestamp() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+      `DELETE FROM auth.refresh_tokens WHERE id IN (
+         SELECT id FROM auth.refresh_tokens WHERE expires_at < statement_timestamp() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
       [settings.batchSize],
     );
     result.refreshTokens += count;

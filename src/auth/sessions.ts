@@ -26,6 +26,8 @@ export interface SessionSettings {
   refreshTokenTtlSeconds: number;
   /** How long after a rotation the parent still gets the same child back. */
   reuseIntervalSeconds: number;
+  /** Absolute lifetime: no refresh extends a session past created_at + this (L6, like Supabase's time-box). */
+  maxLifetimeSeconds: number;
 }
 
 export interface ClientInfo {
@@ -64,15 +66,15 @@ export async function startSession(
 ): Promise<IssuedRefreshToken> {
   const { rows } = await sql<{ id: string }>(
     manager,
-    `INSERT INTO sessions (user_id, expires_at, user_agent, ip)
-     VALUES ($1, statement_timestamp() + make_interval(secs => $2), $3, $4) RETURNING id`,
-    [userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip)],
+    `INSERT INTO auth.sessions (user_id, expires_at, user_agent, ip)
+     VALUES ($1, statement_timestamp() + make_interval(secs => LEAST($2::int, $5::int)), $3, $4) RETURNING id`,
+    [userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip), settings.maxLifetimeSeconds],
   );
   const sessionId = rows[0]!.id;
   const refreshToken = generateRefreshToken();
   await sql(
     manager,
-    `INSERT INTO refresh_tokens (session_id, token_hash, expires_at)
+    `INSERT INTO auth.refresh_tokens (session_id, token_hash, expires_at)
      VALUES ($1, $2, statement_timestamp() + make_interval(secs => $3))`,
     [sessionId, hashRefreshToken(refreshToken), settings.refreshTokenTtlSeconds],
   );
@@ -116,23 +118,25 @@ async function rotateUnusedToken(
     dataSource,
     `WITH family AS (
        SELECT rt.id, rt.session_id, s.user_id, u.role
-         FROM refresh_tokens rt
-         JOIN sessions s ON s.id = rt.session_id
-         JOIN users u ON u.id = s.user_id
+         FROM auth.refresh_tokens rt
+         JOIN auth.sessions s ON s.id = rt.session_id
+         JOIN auth.users u ON u.id = s.user_id
         WHERE rt.token_hash = $1 AND rt.used_at IS NULL AND rt.expires_at > statement_timestamp()
           AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active
+          AND s.created_at > statement_timestamp() - make_interval(secs => $4)
           FOR UPDATE OF rt, s
      ), used AS (
-       UPDATE refresh_tokens SET used_at = statement_timestamp() FROM family WHERE refresh_tokens.id = family.id
+       UPDATE auth.refresh_tokens SET used_at = statement_timestamp() FROM family WHERE refresh_tokens.id = family.id
      ), born AS (
-       INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+       INSERT INTO auth.refresh_tokens (session_id, token_hash, parent_id, expires_at)
        SELECT session_id, $2, id, statement_timestamp() + make_interval(secs => $3) FROM family
      ), extended AS (
-       UPDATE sessions SET last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $3)
+       UPDATE auth.sessions SET last_used_at = statement_timestamp(),
+              expires_at = LEAST(statement_timestamp() + make_interval(secs => $3), sessions.created_at + make_interval(secs => $4))
          FROM family WHERE sessions.id = family.session_id
      )
      SELECT session_id, user_id, role FROM family`,
-    [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+    [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
   return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, refreshToken: child };
@@ -172,14 +176,15 @@ export async function rotateRefreshToken(
         `SELECT rt.id AS token_id, rt.session_id, s.user_id,
                 rt.used_at IS NOT NULL AS used, rt.expires_at <= statement_timestamp() AS token_expired,
                 rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval,
-                s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS session_expired,
+                s.revoked_at IS NOT NULL AS revoked,
+                (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS session_expired,
                 u.role, u.is_active
-           FROM refresh_tokens rt
-           JOIN sessions s ON s.id = rt.session_id
-           JOIN users u ON u.id = s.user_id
+           FROM auth.refresh_tokens rt
+           JOIN auth.sessions s ON s.id = rt.session_id
+           JOIN auth.users u ON u.id = s.user_id
           WHERE rt.token_hash = $1
             FOR UPDATE OF rt, s`,
-        [hashRefreshToken(presented), settings.reuseIntervalSeconds],
+        [hashRefreshToken(presented), settings.reuseIntervalSeconds, settings.maxLifetimeSeconds],
       )
     ).rows[0];
     if (!family || family.revoked || family.session_expired || !family.is_active || family.token_expired) {
@@ -194,15 +199,15 @@ export async function rotateRefreshToken(
       await sql(
         manager,
         `WITH used AS (
-           UPDATE refresh_tokens SET used_at = statement_timestamp() WHERE id = $1
+           UPDATE auth.refresh_tokens SET used_at = statement_timestamp() WHERE id = $1
          ), child AS (
-           INSERT INTO refresh_tokens (session_id, token_hash, parent_id, expires_at)
+           INSERT INTO auth.refresh_tokens (session_id, token_hash, parent_id, expires_at)
            VALUES ($2, $3, $1, statement_timestamp() + make_interval(secs => $4))
          )
-         UPDATE sessions SET last_used_at = statement_timestamp(),
-                expires_at = statement_timestamp() + make_interval(secs => $4)
+         UPDATE auth.sessions SET last_used_at = statement_timestamp(),
+                expires_at = LEAST(statement_timestamp() + make_interval(secs => $4), created_at + make_interval(secs => $5))
           WHERE id = $2`,
-        [token.id, session.id, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+        [token.id, session.id, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
       );
       return { kind: 'rotated', token: base };
     }
@@ -210,7 +215,7 @@ export async function rotateRefreshToken(
     if (token.in_reuse_interval) {
       const current = await sql(
         manager,
-        `SELECT 1 FROM refresh_tokens
+        `SELECT 1 FROM auth.refresh_tokens
           WHERE token_hash = $1 AND parent_id = $2 AND used_at IS NULL AND expires_at > statement_timestamp()`,
         [hashRefreshToken(child), token.id],
       );
@@ -232,7 +237,7 @@ export async function rotateRefreshToken(
 async function revokeSessionWith(manager: EntityManager | DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
   const { count } = await sql(
     manager,
-    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
     [sessionId, reason],
   );
   return count > 0;
@@ -252,7 +257,7 @@ export async function revokeUserSessions(
 ): Promise<number> {
   const { count } = await sql(
     executor,
-    `UPDATE sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
     [userId, reason],
   );
   return count;
@@ -262,16 +267,17 @@ export async function revokeUserSessions(
 export async function findRefreshTokenOwner(
   dataSource: DataSource,
   presented: string,
-): Promise<{ sessionId: string; userId: string; sessionLive: boolean } | undefined> {
+): Promise<{ sessionId: string; userId: string; sessionLive: boolean; current: boolean } | undefined> {
   if (!looksLikeRefreshToken(presented)) return undefined;
-  const { rows } = await sql<{ session_id: string; user_id: string; session_live: boolean }>(
+  const { rows } = await sql<{ session_id: string; user_id: string; session_live: boolean; current: boolean }>(
     dataSource,
-    `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live
-       FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
+    `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live,
+            (rt.used_at IS NULL AND rt.expires_at > statement_timestamp()) AS current
+       FROM auth.refresh_tokens rt JOIN auth.sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
     [hashRefreshToken(presented)],
   );
   const row = rows[0];
-  return row && { sessionId: row.session_id, userId: row.user_id, sessionLive: row.session_live };
+  return row && { sessionId: row.session_id, userId: row.user_id, sessionLive: row.session_live, current: row.current };
 }
 
 export interface LiveSession {
@@ -291,7 +297,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
   const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date }>(
     executor,
-    `SELECT u.email, u.role, u.display_name, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+    `SELECT u.email, u.role, u.display_name, u.created_at FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
     [sessionId, userId],
   );

@@ -34,6 +34,11 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
   return driverError?.code === '23505' && driverError.constraint === constraint;
 }
 
+/** 409 email_taken: kept on purpose, and throttled (docs/api.md, "Registration and account enumeration"). */
+export function emailTaken(): AppError {
+  return new AppError('email_taken', 'An account with this email already exists.');
+}
+
 export interface NewUser {
   email: string;
   passwordHash: string;
@@ -50,9 +55,7 @@ export async function insertUser(manager: EntityManager, user: NewUser): Promise
     const row = manager.create(User, { ...user, email: normalizeEmail(user.email) });
     return await manager.save(User, row);
   } catch (err) {
-    if (isUniqueViolation(err, 'uq_users_email')) {
-      throw new AppError('email_taken', 'An account with this email already exists.');
-    }
+    if (isUniqueViolation(err, 'uq_users_email')) throw emailTaken();
     throw err;
   }
 }
@@ -77,7 +80,7 @@ export async function updateUser(dataSource: DataSource, id: string, changes: Us
     // The active admins are locked first, always in id order, then the target: two admins demoting
     // each other at once are serialised here (no deadlock) and the second sees it would be the last.
     const admins: { id: string }[] = await manager.query(
-      `SELECT id FROM users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
+      `SELECT id FROM auth.users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
     );
     const user = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!user) throw new AppError('not_found', 'No user with this id.');

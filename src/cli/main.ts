@@ -99,6 +99,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     const progress = (e: MigratorEvent) => {
       if (e.type === 'lock-wait') io.err(e.message);
+      else if (e.type === 'history-moved') io.err(`moved the migration history (migrations, migration_checksums) from schema ${e.from} to ${e.to}`);
       // One line as each migration starts, so a long one shows what is running; timings are in the summary.
       else if (e.type === 'migration-start' && e.total > 1) io.err(`[${e.index + 1}/${e.total}] ${e.direction} ${e.name}`);
     };

@@ -7,13 +7,17 @@ import path from 'node:path';
  */
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../migrations');
 export const MIGRATIONS_GLOB = path.join(MIGRATIONS_DIR, '*.{ts,js}');
-export const MIGRATIONS_TABLE = 'migrations';
 
 /**
- * The history tables of the shared database (@cathouse/migrator's `history` option). `schema:
- * null` keeps them unqualified (public), where the runtime's /ready reads `migrations`.
+ * The migration tool's own schema: its history (TypeORM's `migrations`) and checksums live here,
+ * in no service's schema, so no service's privileges or schema diff ever cover them.
  */
-export const MIGRATION_HISTORY = { schema: null, table: MIGRATIONS_TABLE, checksumsTable: 'migration_checksums' } as const;
+export const MIGRATIONS_SCHEMA = 'migrator';
+/** The history table, schema-qualified (both plain lower-case identifiers: usable in SQL as is). */
+export const MIGRATIONS_TABLE = `${MIGRATIONS_SCHEMA}.migrations`;
+
+/** The history tables of the shared database (@cathouse/migrator's `history` option). */
+export const MIGRATION_HISTORY = { schema: MIGRATIONS_SCHEMA, table: 'migrations', checksumsTable: 'migration_checksums' } as const;
 
 /** How users name the migration URL: every connection error of the tool says it. */
 export const MIGRATION_URL_NAME = 'MIGRATION_DATABASE_URL';

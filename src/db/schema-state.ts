@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { MIGRATIONS_TABLE } from './base-options';
+import { MIGRATIONS_TABLE } from './migration-paths';
 
 export interface SchemaState {
   /** True when every migration the code knows is applied, and nothing else is. */
@@ -23,7 +23,8 @@ export async function readSchemaState(dataSource: DataSource): Promise<SchemaSta
     .map((m) => m.name ?? m.constructor.name)
     .sort((a, b) => timestampOf(a) - timestampOf(b));
   const rows: { name: string }[] = await dataSource
-    .query(`SELECT name FROM "${MIGRATIONS_TABLE}" ORDER BY "timestamp", id`)
+    // MIGRATIONS_TABLE is schema.table, both plain lower-case identifiers: no quoting needed.
+    .query(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY "timestamp", id`)
     .catch((err: { code?: string; driverError?: { code?: string } }) => {
       // undefined_table: no migration has ever run on this database.
       if ((err.code ?? err.driverError?.code) === '42P01') return [];

@@ -16,7 +16,7 @@ export async function register(
 
 /** Makes `userId` an admin directly in the database: the API itself never lets anyone self-promote. */
 export async function promoteToAdmin(testApp: TestApp, userId: string): Promise<void> {
-  await testApp.dataSource.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [userId]);
+  await testApp.dataSource.query(`UPDATE auth.users SET role = 'admin' WHERE id = $1`, [userId]);
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -60,7 +60,7 @@ describe('the auth flow on npm start (embedded PostgreSQL, development key)', ()
       const admin = await call(`${api}/register`, { body: { email: 'boss@example.com', password: PASSWORD } });
       const db = new Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', password: 'postgres', database: 'cathouse' });
       await db.connect();
-      await db.query(`UPDATE users SET role = 'admin' WHERE email = 'boss@example.com'`);
+      await db.query(`UPDATE auth.users SET role = 'admin' WHERE email = 'boss@example.com'`);
       await db.end();
       const patched = await call(`${api}/users/${reg.body.user.id}`, { method: 'PATCH', token: admin.body.access_token, body: { role: 'developer' } });
       expect(patched).toMatchObject({ status: 200, body: { role: 'developer' } });

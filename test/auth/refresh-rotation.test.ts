@@ -27,21 +27,21 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
   });
 
   const sessionOf = async (token: string) =>
-    (await t.dataSource.query(`SELECT session_id FROM refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(token)]))[0]
+    (await t.dataSource.query(`SELECT session_id FROM auth.refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(token)]))[0]
       ?.session_id as string;
   const sessionRow = async (id: string) =>
-    (await t.dataSource.query(`SELECT revoked_at, revoked_reason FROM sessions WHERE id = $1`, [id]))[0];
+    (await t.dataSource.query(`SELECT revoked_at, revoked_reason FROM auth.sessions WHERE id = $1`, [id]))[0];
   const liveTokens = async (sessionId: string) =>
     Number(
-      (await t.dataSource.query(`SELECT count(*) FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL`, [sessionId]))[0]
+      (await t.dataSource.query(`SELECT count(*) FROM auth.refresh_tokens WHERE session_id = $1 AND used_at IS NULL`, [sessionId]))[0]
         .count,
     );
 
   it('stores refresh tokens only as SHA-256 hashes', async () => {
     const { refresh_token } = await register(t.app, uniqueEmail());
-    const rows = await t.dataSource.query(`SELECT token_hash FROM refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(refresh_token)]);
+    const rows = await t.dataSource.query(`SELECT token_hash FROM auth.refresh_tokens WHERE token_hash = $1`, [hashRefreshToken(refresh_token)]);
     expect(rows).toHaveLength(1);
-    const plain = await t.dataSource.query(`SELECT 1 FROM refresh_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, [refresh_token]);
+    const plain = await t.dataSource.query(`SELECT 1 FROM auth.refresh_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, [refresh_token]);
     expect(plain).toHaveLength(0);
   });
 
@@ -102,7 +102,7 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     const { refresh_token: first } = await register(t.app, uniqueEmail());
     await request(t.app).post(REFRESH).send({ refresh_token: first });
     // Move the rotation 11 s into the past instead of sleeping through the 10 s interval.
-    await t.dataSource.query(`UPDATE refresh_tokens SET used_at = used_at - interval '11 seconds' WHERE token_hash = $1`, [
+    await t.dataSource.query(`UPDATE auth.refresh_tokens SET used_at = used_at - interval '11 seconds' WHERE token_hash = $1`, [
       hashRefreshToken(first),
     ]);
     const replay = await request(t.app).post(REFRESH).send({ refresh_token: first });
@@ -129,7 +129,7 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     const global = await request(t.app).post('/api/v1/auth/logout').set(bearer(three.body.access_token)).send({ scope: 'global' });
     expect(global.status).toBe(204);
     const open = await t.dataSource.query(
-      `SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 AND s.revoked_at IS NULL`,
+      `SELECT count(*) FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id WHERE u.email = $1 AND s.revoked_at IS NULL`,
       [email],
     );
     expect(Number(open[0].count)).toBe(0);
@@ -144,6 +144,66 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     const attempt = await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: ended.refresh_token, scope: 'global' });
     expect(attempt.body.error).toBe('invalid_grant');
     expect((await request(t.app).post(REFRESH).send({ refresh_token: live.body.refresh_token })).status).toBe(200);
+  });
+
+  it('L1: a global logout by refresh token needs the current token: a rotated one of a live session ends nothing', async () => {
+    const email = uniqueEmail();
+    const first = await register(t.app, email);
+    const other = await request(t.app).post('/api/v1/auth/login').send({ email, password: 'correct horse battery staple' });
+    const rotated = await request(t.app).post(REFRESH).send({ refresh_token: first.refresh_token });
+    expect(rotated.status).toBe(200);
+
+    const attempt = await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: first.refresh_token, scope: 'global' });
+    expect(attempt.status).toBe(400);
+    expect(attempt.body.error).toBe('invalid_grant');
+    const [{ live }] = await t.dataSource.query(
+      `SELECT count(*)::int AS live FROM auth.sessions WHERE user_id = $1 AND revoked_at IS NULL`,
+      [first.user.id],
+    );
+    expect(live).toBe(2);
+
+    // The current token of the session does end them all.
+    const current = await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: rotated.body.refresh_token, scope: 'global' });
+    expect(current.status).toBe(204);
+    expect((await request(t.app).post(REFRESH).send({ refresh_token: other.body.refresh_token })).body.error).toBe('invalid_grant');
+  });
+
+  it('L6: refreshes never extend a session past SESSION_MAX_LIFETIME_SECONDS after its login', async () => {
+    const boxed = await startTestApp(db.url, { SESSION_MAX_LIFETIME_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '86400' });
+    try {
+      const { refresh_token } = await register(boxed.app, uniqueEmail());
+      const sessionId = await sessionOf(refresh_token);
+      const lifetime = async () =>
+        (
+          await t.dataSource.query(`SELECT round(extract(epoch FROM expires_at - created_at))::int AS seconds FROM auth.sessions WHERE id = $1`, [
+            sessionId,
+          ])
+        )[0].seconds as number;
+      // Capped at the start: one hour, not the refresh token's day.
+      expect(await lifetime()).toBe(3600);
+      const next = await request(boxed.app).post(REFRESH).send({ refresh_token });
+      expect(next.status).toBe(200);
+      expect(await lifetime()).toBe(3600);
+
+      // The session began 59 minutes ago and is in use: a refresh does not slide it past the hour...
+      await t.dataSource.query(`UPDATE auth.sessions SET created_at = created_at - interval '59 minutes' WHERE id = $1`, [sessionId]);
+      const late = await request(boxed.app).post(REFRESH).send({ refresh_token: next.body.refresh_token });
+      expect(late.status).toBe(200);
+      const [{ ends_at_cap }] = await t.dataSource.query(
+        `SELECT expires_at = created_at + interval '1 hour' AS ends_at_cap FROM auth.sessions WHERE id = $1`,
+        [sessionId],
+      );
+      expect(ends_at_cap).toBe(true);
+      // ...and once the hour is over, the session is over, whatever its expires_at says.
+      await t.dataSource.query(
+        `UPDATE auth.sessions SET created_at = created_at - interval '2 minutes', expires_at = now() + interval '1 day' WHERE id = $1`,
+        [sessionId],
+      );
+      const over = await request(boxed.app).post(REFRESH).send({ refresh_token: late.body.refresh_token });
+      expect(over.body.error).toBe('invalid_grant');
+    } finally {
+      await boxed.close();
+    }
   });
 
   it('an expired access token still ends its own session (ending needs no freshness), but not all sessions', async () => {
@@ -168,17 +228,21 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
 
   it('an expired refresh token is refused', async () => {
     const { refresh_token } = await register(t.app, uniqueEmail());
-    await t.dataSource.query(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+    await t.dataSource.query(`UPDATE auth.refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
       hashRefreshToken(refresh_token),
     ]);
     expect((await request(t.app).post(REFRESH).send({ refresh_token })).body.error).toBe('invalid_grant');
   });
 
   it('unknown and malformed refresh tokens answer invalid_grant', async () => {
-    for (const refresh_token of ['x', 'A'.repeat(43), 'not a token at all; DROP TABLE users', '\u0000'.repeat(43)]) {
+    for (const refresh_token of ['x', 'A'.repeat(43), 'not a token at all; DROP TABLE users']) {
       const res = await request(t.app).post(REFRESH).send({ refresh_token });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_grant');
     }
+    // Control characters are refused before any field is looked at (M4).
+    const nul = await request(t.app).post(REFRESH).send({ refresh_token: '\u0000'.repeat(43) });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error).toBe('invalid_request');
   });
 });

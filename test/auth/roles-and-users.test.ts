@@ -35,7 +35,7 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
     const res = await request(t.app).post('/api/v1/auth/register').send({ email, password: 'correct horse battery staple', role: 'admin' });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('role_not_allowed');
-    expect(await t.dataSource.query(`SELECT 1 FROM users WHERE email = $1`, [email])).toHaveLength(0);
+    expect(await t.dataSource.query(`SELECT 1 FROM auth.users WHERE email = $1`, [email])).toHaveLength(0);
   });
 
   it('a player calling the admin endpoint gets 403 forbidden and changes nothing', async () => {
@@ -43,7 +43,7 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
     const res = await request(t.app).patch(users(player.user.id)).set(bearer(player.access_token)).send({ role: 'admin' });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('forbidden');
-    const [row] = await t.dataSource.query(`SELECT role FROM users WHERE id = $1`, [player.user.id]);
+    const [row] = await t.dataSource.query(`SELECT role FROM auth.users WHERE id = $1`, [player.user.id]);
     expect(row.role).toBe('player');
   });
 
@@ -65,7 +65,7 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
     const target = await register(t.app, uniqueEmail());
     expect((await request(t.app).patch(users(target.user.id)).set(bearer(adminToken)).send({ role: 'developer' })).status).toBe(200);
 
-    await t.dataSource.query(`UPDATE users SET role = 'player' WHERE id = $1`, [other.user.id]);
+    await t.dataSource.query(`UPDATE auth.users SET role = 'player' WHERE id = $1`, [other.user.id]);
     // The token still says "admin" until it expires; the auth service does not believe it.
     const res = await request(t.app).patch(users(target.user.id)).set(bearer(adminToken)).send({ role: 'player' });
     expect(res.body.error).toBe('forbidden');
@@ -100,7 +100,7 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
     const guess = await request(t.app).post('/api/v1/auth/login').send({ email, password: 'wrong password here' });
     expect(guess.body.error).toBe('invalid_credentials');
 
-    const [{ open }] = await t.dataSource.query(`SELECT count(*)::int AS open FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [
+    const [{ open }] = await t.dataSource.query(`SELECT count(*)::int AS open FROM auth.sessions WHERE user_id = $1 AND revoked_at IS NULL`, [
       first.user.id,
     ]);
     expect(open).toBe(0);
@@ -136,13 +136,13 @@ describe('the last active admin', () => {
       expect(res.status).toBe(409);
       expect(res.body.error).toBe('last_admin');
     }
-    const [row] = await t.dataSource.query(`SELECT role, is_active FROM users WHERE id = $1`, [only.user.id]);
+    const [row] = await t.dataSource.query(`SELECT role, is_active FROM auth.users WHERE id = $1`, [only.user.id]);
     expect(row).toEqual({ role: 'admin', is_active: true });
   });
 
   it('of two admins demoting each other at once, exactly one succeeds', async () => {
     const [a, b] = [await register(t.app, uniqueEmail('a')), await register(t.app, uniqueEmail('b'))];
-    await t.dataSource.query(`UPDATE users SET role = 'player' WHERE role = 'admin'`);
+    await t.dataSource.query(`UPDATE auth.users SET role = 'player' WHERE role = 'admin'`);
     await promoteToAdmin(t, a.user.id);
     await promoteToAdmin(t, b.user.id);
     const answers = await Promise.all([
@@ -151,7 +151,7 @@ describe('the last active admin', () => {
     ]);
     // The loser is refused either as no longer an admin (403) or as the last one left (409).
     expect([[200, 403], [200, 409]]).toContainEqual(answers.map((r) => r.status).sort());
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND is_active`);
+    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM auth.users WHERE role = 'admin' AND is_active`);
     expect(n).toBe(1);
   });
 });

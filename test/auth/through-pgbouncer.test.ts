@@ -67,8 +67,8 @@ describe('the auth flow through PgBouncer (transaction pooling)', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.token)).size).toBe(1);
     const [{ live }] = await instances[0]!.t.dataSource.query(
-      `SELECT count(*)::int AS live FROM refresh_tokens WHERE used_at IS NULL
-          AND session_id = (SELECT session_id FROM refresh_tokens WHERE parent_id IS NULL ORDER BY created_at DESC LIMIT 1)`,
+      `SELECT count(*)::int AS live FROM auth.refresh_tokens WHERE used_at IS NULL
+          AND session_id = (SELECT session_id FROM auth.refresh_tokens WHERE parent_id IS NULL ORDER BY created_at DESC LIMIT 1)`,
     );
     expect(live).toBe(1);
   });

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '../../src/db/database-errors';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
+import { pollUntil } from '../support/poll';
 
 describe('the runtime DataSource under failures', () => {
   let db: TestDatabase;
@@ -19,23 +20,31 @@ describe('the runtime DataSource under failures', () => {
     const holder = new Client({ connectionString: db.url });
     await holder.connect();
     try {
-      const [{ id }] = await dataSource.query(`INSERT INTO users (email, password_hash) VALUES ('held@example.com', 'x') RETURNING id`);
+      const [{ id }] = await dataSource.query(`INSERT INTO auth.users (email, password_hash) VALUES ('held@example.com', 'x') RETURNING id`);
       await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+      await holder.query('SELECT 1 FROM auth.users WHERE id = $1 FOR UPDATE', [id]);
 
       // The second statement waits on the held row past the client-side timeout, and so does the
       // ROLLBACK queued behind it on the same connection.
       const failed = dataSource.transaction(async (tx) => {
-        await tx.query(`INSERT INTO users (email, password_hash) VALUES ('half@example.com', 'x')`);
-        await tx.query(`UPDATE users SET display_name = 'changed' WHERE id = $1`, [id]);
+        await tx.query(`INSERT INTO auth.users (email, password_hash) VALUES ('half@example.com', 'x')`);
+        await tx.query(`UPDATE auth.users SET display_name = 'changed' WHERE id = $1`, [id]);
       });
       await expect(failed).rejects.toThrow();
       await holder.query('COMMIT');
 
       // The pool's next transaction must run on a clean connection.
       await dataSource.transaction((tx) => tx.query('SELECT 1'));
-      await new Promise((r) => setTimeout(r, 200));
-      const { rows } = await holder.query(`SELECT email FROM users WHERE email = 'half@example.com'`);
+      // Let every other backend of this database settle (the failed transaction's connection ended
+      // or idle outside a transaction) before looking, so a late COMMIT could not be missed.
+      await pollUntil('the failed transaction to settle', async () => {
+        const { rows } = await holder.query(
+          `SELECT count(*)::int AS busy FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
+        );
+        return rows[0].busy === 0;
+      });
+      const { rows } = await holder.query(`SELECT email FROM auth.users WHERE email = 'half@example.com'`);
       expect(rows).toEqual([]);
     } finally {
       await holder.end();

@@ -27,7 +27,7 @@ describe('npm run migrate', () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      return (await client.query('SELECT name FROM migrations ORDER BY id')).rows.map((r) => r.name);
+      return (await client.query('SELECT name FROM migrator.migrations ORDER BY id')).rows.map((r) => r.name);
     } finally {
       await client.end();
     }
@@ -84,10 +84,10 @@ describe('npm run migrate', () => {
     expect(preview.code).toBe(0);
     expect(preview.stdout).toContain('-- AddKittenColor1700000000002 (up)\nBEGIN;\nALTER TABLE "kittens" ADD "color" character varying(20);');
     expect(preview.stdout).toContain('-- 3 migration(s) previewed (up); nothing was changed');
-    await expect(applied()).rejects.toThrow('relation "migrations" does not exist');
+    await expect(applied()).rejects.toThrow('relation "migrator.migrations" does not exist');
     await run('up');
     const back = await run('down', 'base', '--sql');
-    expect(back.stdout).toContain('-- CreateKittens1700000000001 (down)\nBEGIN;\nDROP TABLE "kittens";\nDELETE FROM "migrations" WHERE "name" = \'CreateKittens1700000000001\';\nCOMMIT;');
+    expect(back.stdout).toContain('-- CreateKittens1700000000001 (down)\nBEGIN;\nDROP TABLE "kittens";\nDELETE FROM "migrator"."migrations" WHERE "name" = \'CreateKittens1700000000001\';\nCOMMIT;');
     expect(await applied()).toHaveLength(3);
   });
 
@@ -165,18 +165,18 @@ describe('the plain TypeORM CLI keeps the same guarantees', () => {
       const client = new Client({ connectionString: db.url });
       await client.connect();
       try {
-        const { rows: before } = await client.query('SELECT name FROM migrations ORDER BY id');
+        const { rows: before } = await client.query('SELECT name FROM migrator.migrations ORDER BY id');
         // Simulate an edited file by recording a different checksum for the first migration.
-        await client.query(`UPDATE migration_checksums SET checksum = repeat('0', 64) WHERE name = $1`, [before[0].name]);
+        await client.query(`UPDATE migrator.migration_checksums SET checksum = repeat('0', 64) WHERE name = $1`, [before[0].name]);
         const refused = await npmRun('migration:run', env).done;
         expect(refused.code).toBe(1);
         expect(refused.stderr + refused.stdout).toContain('refusing to migrate');
-        await client.query(`DELETE FROM migration_checksums WHERE name = $1`, [before[0].name]);
+        await client.query(`DELETE FROM migrator.migration_checksums WHERE name = $1`, [before[0].name]);
         const revert = await npmRun('migration:revert', env).done;
         expect(revert.code).toBe(0);
-        const { rows: after } = await client.query('SELECT name FROM migrations ORDER BY id');
+        const { rows: after } = await client.query('SELECT name FROM migrator.migrations ORDER BY id');
         expect(after.map((r) => r.name)).toEqual(before.slice(0, -1).map((r) => r.name));
-        const { rows: sums } = await client.query('SELECT name, via FROM migration_checksums ORDER BY name');
+        const { rows: sums } = await client.query('SELECT name, via FROM migrator.migration_checksums ORDER BY name');
         // the reverted migration's checksum row went with it
         expect(sums.map((r) => r.name)).not.toContain(before.at(-1).name);
       } finally {

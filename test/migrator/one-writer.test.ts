@@ -48,10 +48,10 @@ describe('one writer at a time', () => {
   it('three `npm run migration:run` (the plain TypeORM CLI) at once all exit 0 and apply each migration exactly once', async () => {
     const runs = await Promise.all([1, 2, 3].map(() => npmRun('migration:run', { MIGRATION_DATABASE_URL: db.url }).done));
     for (const r of runs) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    const rows = await query<{ name: string; n: number }>(db.url, `SELECT name, count(*)::int AS n FROM migrations GROUP BY name`);
+    const rows = await query<{ name: string; n: number }>(db.url, `SELECT name, count(*)::int AS n FROM migrator.migrations GROUP BY name`);
     expect(rows).toHaveLength(projectMigrations.length);
     expect(rows.every((r) => r.n === 1)).toBe(true);
-    const checksums = await query<{ via: string }>(db.url, `SELECT via FROM migration_checksums`);
+    const checksums = await query<{ via: string }>(db.url, `SELECT via FROM migrator.migration_checksums`);
     expect(checksums).toHaveLength(projectMigrations.length);
     expect(new Set(checksums.map((c) => c.via))).toEqual(new Set(['typeorm migration:run']));
   }, 120_000);
@@ -61,7 +61,7 @@ describe('one writer at a time', () => {
     for (const r of runs) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     const applied = runs.flatMap((r) => r.stdout.split('\n').filter((l) => l.startsWith('applied ')));
     expect(applied).toHaveLength(projectMigrations.length);
-    const rows = await query<{ name: string; n: number }>(db.url, `SELECT name, count(*)::int AS n FROM migrations GROUP BY name`);
+    const rows = await query<{ name: string; n: number }>(db.url, `SELECT name, count(*)::int AS n FROM migrator.migrations GROUP BY name`);
     expect(rows).toHaveLength(projectMigrations.length);
     expect(rows.every((r) => r.n === 1)).toBe(true);
   }, 120_000);
@@ -79,7 +79,7 @@ describe('one writer at a time', () => {
     await waitFor('the lock to be released', async () => (await lockHolders(db.url)).length === 0, 10_000);
     const tables = await query<{ tablename: string }>(db.url, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
     expect(tables.map((t) => t.tablename)).not.toContain('slow_table');
-    const applied = await query<{ name: string }>(db.url, `SELECT name FROM migrations ORDER BY id`);
+    const applied = await query<{ name: string }>(db.url, `SELECT name FROM migrator.migrations ORDER BY id`);
     expect(applied.map((a) => a.name)).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002', 'CreateToys1700000000003']);
     // and the next run is not blocked by anything left behind
     const status = await migrate(['status', '--dir', dir.dir], { MIGRATION_DATABASE_URL: db.url }).done;
@@ -130,7 +130,7 @@ describe('not through a pooler', () => {
       const plain = await npmRun('migration:run', { MIGRATION_DATABASE_URL: bouncer.url }).done;
       expect(plain.code).toBe(1);
       expect(plain.stderr + plain.stdout).toContain('is a connection pooler');
-      expect(await query(db.url, `SELECT to_regclass('migrations') AS t`)).toEqual([{ t: null }]);
+      expect(await query(db.url, `SELECT to_regclass('migrator.migrations') AS t`)).toEqual([{ t: null }]);
     } finally {
       await bouncer.stop();
       await db.drop();
@@ -151,7 +151,7 @@ describe('not through a pooler', () => {
       expect(plain.code).toBe(1);
       expect(plain.stderr + plain.stdout).toContain('is a connection pooler');
       // Nothing was written: no history table, no fixture table, and no session setting leaked to the pool.
-      expect(await query(db.url, `SELECT to_regclass('migrations') AS m, to_regclass('kittens') AS k`)).toEqual([{ m: null, k: null }]);
+      expect(await query(db.url, `SELECT to_regclass('migrator.migrations') AS m, to_regclass('kittens') AS k`)).toEqual([{ m: null, k: null }]);
       const pooled = await Promise.all([1, 2, 3].map(() => query<{ lock_timeout: string }>(bouncer.url, 'SHOW lock_timeout')));
       expect(pooled.map((rows) => rows[0]!.lock_timeout)).toEqual(['0', '0', '0']);
     } finally {

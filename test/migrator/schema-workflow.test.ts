@@ -73,11 +73,11 @@ describe('generate, check, create and rehearse against the entities of all four 
     // keys, #3991 timestamp precision): generate must put each back, and nothing more.
     await sql(
       db.url,
-      `DROP INDEX idx_cats_status; ALTER TABLE sessions DROP COLUMN user_agent;
-       ALTER TABLE cats ALTER COLUMN id DROP DEFAULT; ALTER TABLE installations ALTER COLUMN config DROP DEFAULT;
-       ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz(3);
-       ALTER TABLE permissions DROP CONSTRAINT fk_permissions_cat_id;
-       ALTER TABLE cats ALTER COLUMN status DROP DEFAULT`,
+      `DROP INDEX catalog.idx_cats_status; ALTER TABLE auth.sessions DROP COLUMN user_agent;
+       ALTER TABLE catalog.cats ALTER COLUMN id DROP DEFAULT; ALTER TABLE installation.installations ALTER COLUMN config DROP DEFAULT;
+       ALTER TABLE auth.users ALTER COLUMN created_at TYPE timestamptz(3);
+       ALTER TABLE catalog.permissions DROP CONSTRAINT fk_permissions_cat_id;
+       ALTER TABLE catalog.cats ALTER COLUMN status DROP DEFAULT`,
     );
     const first = await migrate(['generate', 'restore-drift', '--dir', dir.dir], env()).done;
     expect(first.stdout).toMatch(/generated .*-RestoreDrift\.ts \(RestoreDrift\d{13}\) with \d+ statement\(s\)/);
@@ -85,11 +85,11 @@ describe('generate, check, create and rehearse against the entities of all four 
     expect(first.code).toBe(1); // an unacknowledged lint error
     const file = migrationFiles(dir.dir).find((f) => f.endsWith('-RestoreDrift.ts'))!;
     const source = readFileSync(path.join(dir.dir, file), 'utf8');
-    expect(source).toContain('CREATE INDEX "idx_cats_status" ON "cats"');
-    expect(source).toContain('ALTER TABLE "sessions" ADD "user_agent" character varying(512)');
-    expect(source).toContain(`ALTER TABLE "cats" ALTER COLUMN "id" SET DEFAULT gen_random_uuid()`);
-    expect(source).toContain(`ALTER TABLE "installations" ALTER COLUMN "config" SET DEFAULT '{}'`);
-    expect(source).toContain(`ALTER TABLE "users" ALTER COLUMN "created_at" TYPE TIMESTAMP WITH TIME ZONE`);
+    expect(source).toContain('CREATE INDEX "idx_cats_status" ON "catalog"."cats"');
+    expect(source).toContain('ALTER TABLE "auth"."sessions" ADD "user_agent" character varying(512)');
+    expect(source).toContain(`ALTER TABLE "catalog"."cats" ALTER COLUMN "id" SET DEFAULT gen_random_uuid()`);
+    expect(source).toContain(`ALTER TABLE "installation"."installations" ALTER COLUMN "config" SET DEFAULT '{}'`);
+    expect(source).toContain(`ALTER TABLE "auth"."users" ALTER COLUMN "created_at" TYPE TIMESTAMP WITH TIME ZONE`);
     expect(source).toContain('ADD CONSTRAINT "fk_permissions_cat_id" FOREIGN KEY');
     // #5117: TypeORM drops and re-creates, unchanged, every index and foreign key on a column whose
     // default changed; those statements (and their locks) are left out.
@@ -109,12 +109,12 @@ describe('generate, check, create and rehearse against the entities of all four 
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('ok: no pending migrations, no drift, history intact');
 
-    await sql(db.url, `ALTER TABLE cats ADD COLUMN added_by_hand integer`);
+    await sql(db.url, `ALTER TABLE catalog.cats ADD COLUMN added_by_hand integer`);
     const drift = await migrate(['check', '--dir', dir.dir], env()).done;
     expect(drift.code).toBe(1);
     expect(drift.stdout).toContain('drift: the database differs from the entities');
-    expect(drift.stdout).toContain('ALTER TABLE "cats" DROP COLUMN "added_by_hand"');
-    await sql(db.url, `ALTER TABLE cats DROP COLUMN added_by_hand`);
+    expect(drift.stdout).toContain('ALTER TABLE "catalog"."cats" DROP COLUMN "added_by_hand"');
+    await sql(db.url, `ALTER TABLE catalog.cats DROP COLUMN added_by_hand`);
 
     const first = migrationFiles(dir.dir)[0]!;
     appendFileSync(path.join(dir.dir, first), '\n// edited\n');
@@ -159,7 +159,7 @@ describe('generate, check, create and rehearse against the entities of all four 
       );
       expect(report.drift).toEqual([]);
       expect(await scratchDatabases()).toEqual([]);
-      const applied = await sql(db.url, `SELECT name FROM migrations`);
+      const applied = await sql(db.url, `SELECT name FROM migrator.migrations`);
       expect(applied).toHaveLength(1);
     }, 90_000);
 
@@ -169,7 +169,7 @@ describe('generate, check, create and rehearse against the entities of all four 
       const r = await migrate(['rehearse', '--dir', dir.dir], env()).done;
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('FAIL ForgetfulDown1799000000001: down() did not restore the schema:');
-      expect(r.stdout).toContain('+ column cats.mood text');
+      expect(r.stdout).toContain('+ column catalog.cats.mood text');
       expect(r.stdout).toContain('scratch database dropped; the real database was not changed');
       expect(await scratchDatabases()).toEqual([]);
       expect(await sql(db.url, `SELECT 1 FROM information_schema.columns WHERE column_name = 'mood'`)).toEqual([]);

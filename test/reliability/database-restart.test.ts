@@ -114,8 +114,8 @@ async function halfRotations(url: string): Promise<number> {
   await client.connect();
   try {
     const { rows } = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM refresh_tokens t
-        WHERE t.used_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_id = t.id)`,
+      `SELECT count(*) AS n FROM auth.refresh_tokens t
+        WHERE t.used_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth.refresh_tokens c WHERE c.parent_id = t.id)`,
     );
     return Number(rows[0]!.n);
   } finally {

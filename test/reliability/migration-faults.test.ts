@@ -134,10 +134,10 @@ async function waitForNoLock(url: string, limitMs = 10_000): Promise<number> {
  * once each, with a checksum each; tables 1..k exist with their index; no table beyond k exists.
  */
 async function expectWholeAt(url: string, k: number): Promise<void> {
-  const history = await query<{ name: string }>(url, `SELECT name FROM migrations ORDER BY "timestamp", id`);
+  const history = await query<{ name: string }>(url, `SELECT name FROM migrator.migrations ORDER BY "timestamp", id`);
   expect(history.map((r) => r.name)).toEqual(Array.from({ length: k }, (_, i) => migrationName(i + 1)));
   if (k > 0) {
-    const checksums = await query<{ name: string }>(url, `SELECT name FROM migration_checksums ORDER BY name`);
+    const checksums = await query<{ name: string }>(url, `SELECT name FROM migrator.migration_checksums ORDER BY name`);
     expect(checksums.map((r) => r.name).sort()).toEqual(history.map((r) => r.name).sort());
   }
   const tables = await query<{ tablename: string }>(url, `SELECT tablename FROM pg_tables WHERE tablename LIKE 'fault_t%' ORDER BY tablename`);

@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { CATALOG_SCHEMA } from './schema';
 
 export const CAT_STATUSES = ['draft', 'published', 'suspended'] as const;
 export type CatStatus = (typeof CAT_STATUSES)[number];
@@ -17,7 +18,7 @@ export type CatStatus = (typeof CAT_STATUSES)[number];
  * service's `users` by entity name ('User'), so this package does not depend on the auth service;
  * no cascade, so a cat outlives the account that published it.
  */
-@Entity({ name: 'cats' })
+@Entity({ name: 'cats', schema: CATALOG_SCHEMA })
 @Index(['status'])
 @Index(['developerId', 'status'])
 export class Cat {

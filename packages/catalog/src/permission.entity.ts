@@ -1,11 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Cat } from './cat.entity';
+import { CATALOG_SCHEMA } from './schema';
 
 export const PERMISSION_TYPES = ['storage', 'notification', 'external_api'] as const;
 export type PermissionType = (typeof PERMISSION_TYPES)[number];
 
 /** A permission a cat asks for; it goes with its cat (ON DELETE CASCADE). */
-@Entity({ name: 'permissions' })
+@Entity({ name: 'permissions', schema: CATALOG_SCHEMA })
 @Index(['catId', 'permissionType'])
 export class Permission {
   @PrimaryGeneratedColumn('uuid')

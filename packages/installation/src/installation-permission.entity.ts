@@ -1,9 +1,10 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Permission } from '@cathouse/catalog';
 import { Installation } from './installation.entity';
+import { INSTALLATION_SCHEMA } from './schema';
 
 /** Whether an installation granted one of its cat's permissions; goes with either side. */
-@Entity({ name: 'installation_permissions' })
+@Entity({ name: 'installation_permissions', schema: INSTALLATION_SCHEMA })
 export class InstallationPermission {
   @PrimaryColumn({ type: 'uuid' })
   installationId!: string;

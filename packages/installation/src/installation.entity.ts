@@ -10,6 +10,7 @@ import {
   CreateDateColumn,
 } from 'typeorm';
 import { Cat } from '@cathouse/catalog';
+import { INSTALLATION_SCHEMA } from './schema';
 
 export const INSTALLATION_STATUSES = ['active', 'paused', 'uninstalled'] as const;
 export type InstallationStatus = (typeof INSTALLATION_STATUSES)[number];
@@ -18,7 +19,7 @@ export type InstallationStatus = (typeof INSTALLATION_STATUSES)[number];
  * A cat installed by a player. Uninstalling sets the status rather than deleting the row, and
  * neither users nor cats cascade into installations: the history is kept.
  */
-@Entity({ name: 'installations' })
+@Entity({ name: 'installations', schema: INSTALLATION_SCHEMA })
 @Unique(['userId', 'catId', 'instanceName'])
 @Index(['userId', 'status'])
 @Index(['lastInteractionAt'])

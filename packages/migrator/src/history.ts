@@ -65,9 +65,23 @@ export function currentActor(): string {
   return `${user}@${hostname()}`;
 }
 
+/**
+ * A history kept in a schema of its own may still be where an earlier setup left it, unqualified
+ * in `public`; until the next write moves it (ensureHistoryTables), it is read from there.
+ */
+export async function legacyHistory(runner: Queryable, location: HistoryLocation): Promise<HistoryLocation | null> {
+  if (!location.schema || location.schema === 'public') return null;
+  const legacy: HistoryLocation = { ...location, schema: 'public' };
+  const [{ here, there }] = await runner.query(`SELECT to_regclass($1) IS NOT NULL AS here, to_regclass($2) IS NOT NULL AS there`, [
+    historyNames(location).migrations,
+    historyNames(legacy).migrations,
+  ]);
+  return !here && there ? legacy : null;
+}
+
 /** Reads the applied history, oldest application first. Empty when no migration ever ran. */
 export async function readHistory(runner: Queryable, location: HistoryLocation): Promise<AppliedMigration[]> {
-  const names = historyNames(location);
+  const names = historyNames((await legacyHistory(runner, location)) ?? location);
   const [{ migrations, checksums }] = await runner.query(
     `SELECT to_regclass($1) IS NOT NULL AS migrations, to_regclass($2) IS NOT NULL AS checksums`,
     [names.migrations, names.checksums],

@@ -28,6 +28,8 @@ export type MigratorEvent =
   | { type: 'lock-wait'; holder: LockHolder | null; message: string }
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'adopted'; names: string[] }
+  /** The history was found in public and moved to the configured history schema. */
+  | { type: 'history-moved'; from: string; to: string }
   | { type: 'migration-start'; name: string; direction: Direction; index: number; total: number }
   | { type: 'migration-done'; name: string; direction: Direction; durationMs: number };
 
@@ -261,7 +263,8 @@ export class Migrator {
             `${this.options.urlName ?? DEFAULT_URL_NAME} is a connection pooler: the migration lock taken by one statement was not held by the backend of the next; nothing was written: set it to the direct endpoint`,
           );
         }
-        await ensureHistoryTables(dataSource, runner, this.history);
+        const moved = await ensureHistoryTables(dataSource, runner, this.history);
+        if (moved) this.emit({ type: 'history-moved', ...moved });
         return await fn(runner);
       } finally {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

@@ -100,7 +100,8 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
       if (replay.error) throw new MigratorError('rehearsal_failed', `replaying the applied history failed: ${replay.error.message}`);
       const steps: RehearsalStep[] = [];
       const downLeftovers: Record<string, string[]> = {};
-      const ignore = [migrator.history.table, migrator.history.checksumsTable];
+      const historySchema = migrator.history.schema ?? 'public';
+      const ignore = [`${historySchema}.${migrator.history.table}`, `${historySchema}.${migrator.history.checksumsTable}`];
       let failed = false;
       for (const name of state.pending) {
         const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));

@@ -1,11 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Installation } from '@cathouse/installation';
+import { PROXY_SCHEMA } from './schema';
 
 /**
  * The audit of one request the proxy mediated to a cat. Append-only; `catId` and `userId` are
  * copied (not foreign keys) so the record stays readable whatever happens to the rows later.
  */
-@Entity({ name: 'proxy_request_logs' })
+@Entity({ name: 'proxy_request_logs', schema: PROXY_SCHEMA })
 @Index(['installationId', 'createdAt'])
 export class ProxyRequestLog {
   @PrimaryGeneratedColumn('uuid')

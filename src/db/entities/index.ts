@@ -4,6 +4,7 @@ import { Session } from './session.entity';
 import { User } from './user.entity';
 
 export { RateLimit, RefreshToken, Session, User };
+export { AUTH_SCHEMA } from './schema';
 export { USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { AUTH_SCHEMA } from './schema';
 
 /**
  * Counters of rate-limiter-flexible's PostgreSQL store (login throttling), shared by every
@@ -6,7 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * `INSERT ... VALUES (key, points, expire)`; the table comes from a migration and the runtime
  * tells the library `tableCreated: true`, so it never runs DDL. `expire` is epoch milliseconds.
  */
-@Entity({ name: 'rate_limits' })
+@Entity({ name: 'rate_limits', schema: AUTH_SCHEMA })
 @Index(['expire'])
 export class RateLimit {
   @PrimaryColumn({ type: 'varchar', length: 255 })

@@ -1,11 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { AUTH_SCHEMA } from './schema';
 import { Session } from './session.entity';
 
 /**
  * A refresh token, stored only as its SHA-256 hash. `usedAt` is set when it is rotated;
  * presenting a used token again is reuse (RFC 9700 §4.14.2) unless it falls in the reuse interval.
  */
-@Entity({ name: 'refresh_tokens' })
+@Entity({ name: 'refresh_tokens', schema: AUTH_SCHEMA })
 @Unique(['tokenHash'])
 @Index(['sessionId'])
 export class RefreshToken {

@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { AUTH_SCHEMA } from './schema';
 import { User } from './user.entity';
 
 /** One login: the family of refresh tokens that rotate from it (RFC 9700 §4.14.2). */
-@Entity({ name: 'sessions' })
+@Entity({ name: 'sessions', schema: AUTH_SCHEMA })
 @Index(['userId'])
 export class Session {
   @PrimaryGeneratedColumn('uuid')

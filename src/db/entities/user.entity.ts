@@ -8,6 +8,7 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
+import { AUTH_SCHEMA } from './schema';
 
 export const USER_ROLES = ['player', 'developer', 'admin'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -16,7 +17,7 @@ export type UserRole = (typeof USER_ROLES)[number];
  * A Cat House account. Emails are stored trimmed and lower-cased, and the CHECK makes the
  * database refuse anything else, so the plain UNIQUE constraint is a case-insensitive one.
  */
-@Entity({ name: 'users' })
+@Entity({ name: 'users', schema: AUTH_SCHEMA })
 @Unique(['email'])
 @Check('chk_users_email_normalized', `"email" = lower(btrim("email"))`)
 @Index(['role', 'isActive'])

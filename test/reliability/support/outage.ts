@@ -161,10 +161,10 @@ export function sessionTraffic(serviceUrl: string, sessions: { refresh_token: st
       const out = [];
       for (const [i, s] of state.entries()) {
         if (statuses[i] === 200) continue;
-        const session = (await client.query('SELECT created_at, revoked_at, revoked_reason, expires_at FROM sessions WHERE id = $1', [s.sid])).rows[0];
+        const session = (await client.query('SELECT created_at, revoked_at, revoked_reason, expires_at FROM auth.sessions WHERE id = $1', [s.sid])).rows[0];
         const tokens = (
           await client.query(
-            'SELECT id, parent_id, created_at, used_at, expires_at FROM refresh_tokens WHERE session_id = $1 ORDER BY created_at DESC LIMIT 5',
+            'SELECT id, parent_id, created_at, used_at, expires_at FROM auth.refresh_tokens WHERE session_id = $1 ORDER BY created_at DESC LIMIT 5',
             [s.sid],
           )
         ).rows;
