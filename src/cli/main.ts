@@ -37,12 +37,24 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
+const ALIASES: Record<string, string> = { upgrade: 'up', downgrade: 'down', current: 'status', heads: 'status' };
+
+/** `FROM:TO` (Alembic's range form of the SQL preview), e.g. `base:head` or `1795:base`. */
+function splitRange(arg: string | undefined): { from?: string; to?: string } {
+  if (arg === undefined || !arg.includes(':')) return { to: arg };
+  const [from, to, ...more] = arg.split(':');
+  if (more.length || !from || !to) throw new UsageError(`"${arg}" is not a range: write FROM:TO, e.g. base:head`);
+  return { from, to };
+}
+
 const USAGE = `usage: npm run migrate -- <command> [options]
 
   status                       current revision, pending migrations, problems
   history [--verbose]          every migration, applied or not (when, how long, checksum, file)
   up [TARGET|+N] [--sql]       apply to head, to TARGET, or N steps (--allow-out-of-order for merged branches)
   down [-N|TARGET|base] [--sql] revert one step (default), N steps, everything after TARGET, or everything
+  up FROM:TO --sql, down FROM:TO --sql   the SQL between two revisions (e.g. down head:base --sql)
+  upgrade, downgrade, current, heads     Alembic's words for up, down, status, status
   stamp TARGET|head|base       record a revision as current without running SQL
   generate NAME                a migration from the entity diff, then its lint report
   create NAME                  an empty migration with up and down
@@ -92,7 +104,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       },
     });
     json = values.json;
-    const [command, ...args] = positionals;
+    const [given, ...args] = positionals;
+    // Alembic's words for the same commands (the guide this tool replaces uses them).
+    const command = given === undefined ? undefined : (ALIASES[given] ?? given);
     if (values.help || !command) {
       io.out(USAGE);
       return values.help ? EXIT.ok : EXIT.usage;
@@ -179,10 +193,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       switch (command) {
         case 'up': {
           expectArgs(1, 'at most one TARGET or +N');
-          const arg = args[0];
+          const { from, to: arg } = splitRange(args[0]);
           const plus = arg && /^\+\d+$/.test(arg) ? Number(arg.slice(1)) : undefined;
           const result = await migrator.up({
             target: plus === undefined && arg !== 'head' ? arg : undefined,
+            from,
             steps: plus,
             dryRun: values.sql,
             allowOutOfOrder: values['allow-out-of-order'],
@@ -194,7 +209,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
           expectArgs(1, 'at most one -N, TARGET or base');
           if (steps !== undefined && args.length) throw new UsageError('down takes either -N or a TARGET, not both');
           // A bare number is a timestamp prefix (a TARGET), as in Alembic; steps are always -N.
-          const result = await migrator.down({ steps, target: args[0], dryRun: values.sql });
+          const { from, to } = splitRange(args[0]);
+          const result = await migrator.down({ steps, target: to, from, dryRun: values.sql });
           print(result, formatRun(result));
           return result.error ? EXIT.problem : EXIT.ok;
         }

@@ -97,6 +97,11 @@ export interface UpOptions {
   readonly allowOutOfOrder?: boolean;
   /** Apply exactly these pending migrations, in this order (rehearsal replays a history). */
   readonly only?: readonly string[];
+  /**
+   * With dryRun, Alembic's range form `FROM:TO`: the SQL from revision FROM ('base' or a TARGET)
+   * to `target`, by timestamp and without asking the database which is applied.
+   */
+  readonly from?: string;
 }
 
 export interface DownOptions {
@@ -105,6 +110,8 @@ export interface DownOptions {
   /** Revert the last N applied (default 1 when no target). */
   readonly steps?: number;
   readonly dryRun?: boolean;
+  /** With dryRun, the range form `FROM:TO` (e.g. `head:base`): revert from FROM down to `target`, by timestamp. */
+  readonly from?: string;
 }
 
 export interface StampResult {
@@ -161,7 +168,13 @@ export class Migrator {
 
   /** Applies pending migrations: all, up to a target, or N steps. */
   async up(opts: UpOptions = {}): Promise<RunResult> {
+    if (opts.from !== undefined) assertRangeIsPreview(opts);
     return this.run('up', opts.dryRun ?? false, (state, files) => {
+      if (opts.from !== undefined) {
+        const lower = revisionTimestamp(opts.from, files);
+        const upper = revisionTimestamp(opts.target ?? 'head', files);
+        return files.filter((f) => f.timestamp > lower && f.timestamp <= upper);
+      }
       refuseProblems(state, opts.allowOutOfOrder ?? false);
       const pending = files.filter((f) => state.pending.includes(f.name));
       if (opts.only) return opts.only.map((name) => pending.find((p) => p.name === name)).filter((f) => f !== undefined);
@@ -178,7 +191,13 @@ export class Migrator {
 
   /** Reverts the last applied migration, N of them, everything after a target, or everything (base). */
   async down(opts: DownOptions = {}): Promise<RunResult> {
+    if (opts.from !== undefined) assertRangeIsPreview(opts);
     return this.run('down', opts.dryRun ?? false, (state, files) => {
+      if (opts.from !== undefined) {
+        const upper = revisionTimestamp(opts.from, files);
+        const lower = revisionTimestamp(opts.target ?? 'base', files);
+        return files.filter((f) => f.timestamp <= upper && f.timestamp > lower).reverse();
+      }
       const applied = state.migrations
         .filter((m) => m.applied)
         .sort((a, b) => (b.appliedOrder ?? 0) - (a.appliedOrder ?? 0));
@@ -392,6 +411,19 @@ export class Migrator {
       });
     }
     return results;
+  }
+}
+
+/** A revision of the range form: 'base' (before everything), 'head' (the newest file), or a TARGET. */
+function revisionTimestamp(revision: string, files: readonly MigrationFile[]): number {
+  if (revision === 'base') return -Infinity;
+  if (revision === 'head') return Infinity;
+  return resolveTarget(revision, files).timestamp;
+}
+
+function assertRangeIsPreview(opts: { dryRun?: boolean; from?: string }): void {
+  if (!opts.dryRun) {
+    throw new MigratorError('usage', `a range (${opts.from}:...) is for the SQL preview only (--sql); to migrate, give the target alone`);
   }
 }
 
