@@ -18,11 +18,21 @@ import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './for
 // the commands that use them: status and history start without them.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
-  dataSource: () => require('../db/migration-data-source') as typeof import('../db/migration-data-source'),
+  dataSource: () => loadingEntities(() => require('../db/migration-data-source') as typeof import('../db/migration-data-source')),
   migrator: () => require('@cathouse/migrator') as typeof import('@cathouse/migrator'),
-  entities: () => require('../db/entities') as typeof import('../db/entities'),
+  entities: () => loadingEntities(() => require('../db/entities') as typeof import('../db/entities')),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Loading these modules compiles every service's entities: a failure becomes one line (exit 2). */
+function loadingEntities<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    throw (require('./import-errors') as typeof import('./import-errors')).entityImportError(err);
+  }
+}
 
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
 

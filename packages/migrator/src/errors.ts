@@ -14,6 +14,7 @@ export const MIGRATOR_ERRORS = {
   unknown_target: 'usage',
   ambiguous_target: 'usage',
   invalid_migration_file: 'usage',
+  import_failed: 'usage',
   lock_timeout: 'problem',
   checksum_mismatch: 'problem',
   out_of_order: 'problem',
