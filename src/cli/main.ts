@@ -66,6 +66,7 @@ const USAGE = `usage: npm run migrate -- <command> [options]
   up FROM:TO --sql, down FROM:TO --sql   the SQL between two revisions (e.g. down head:base --sql)
   upgrade, downgrade, current, heads     Alembic's words for up, down, status, status
   stamp TARGET|head|base       record a revision as current without running SQL
+  rebase NAME                  give a pending migration (a merged branch's) a new timestamp after the head
   generate NAME                a migration from the entity diff, then its lint report
   create NAME                  an empty migration with up and down
   lint [FILE...]               unsafe or destructive changes (default: pending migrations)
@@ -134,7 +135,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     const sqlOnly = () => {
       if (values.sql && command !== 'up' && command !== 'down') throw new UsageError(`--sql applies to up and down, not ${command}`);
     };
-    if (!['status', 'history', 'up', 'down', 'stamp', 'generate', 'create', 'lint', 'check', 'rehearse'].includes(command)) {
+    if (!['status', 'history', 'up', 'down', 'stamp', 'generate', 'create', 'lint', 'check', 'rehearse', 'rebase'].includes(command)) {
       throw new UsageError(`unknown command "${command}"`);
     }
     sqlOnly();
@@ -229,6 +230,17 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
           if (!args[0]) throw new UsageError('stamp needs TARGET, head or base');
           const result = await migrator.stamp(args[0]);
           print(result, formatStamp(result));
+          return EXIT.ok;
+        }
+        case 'rebase': {
+          expectArgs(1, 'one NAME');
+          if (!args[0]) throw new UsageError('rebase needs the NAME (or a unique prefix) of a pending migration');
+          const rebased = await lazy.migrator().rebaseMigration(migrator, args[0]);
+          print(
+            rebased,
+            `rebased ${rebased.from.name} to ${rebased.to.name}: ${path.relative(process.cwd(), rebased.to.file)} now follows ${rebased.after}; ` +
+              'commit the renamed file',
+          );
           return EXIT.ok;
         }
         case 'generate': {

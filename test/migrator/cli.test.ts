@@ -117,6 +117,18 @@ describe('npm run migrate', () => {
     expect(await applied()).toEqual(['CreateKittens1700000000001']);
   });
 
+  it('rebase NAME renames a pending migration after the head; exit 1 for an applied one', async () => {
+    rmSync(path.join(dir.dir, '1700000000002-AddKittenColor.ts'));
+    await run('up');
+    dir.add('basic');
+    const ok = await run('rebase', 'AddKittenColor');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^rebased AddKittenColor1700000000002 to AddKittenColor(\d{13}): .*-AddKittenColor\.ts now follows CreateToys1700000000003; commit the renamed file/);
+    const refused = await run('rebase', 'CreateKittens');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('CreateKittens1700000000001 is already applied');
+  });
+
   it('exits 1 with the migration and statement when one fails, and 1 on a problem found', async () => {
     dir.add('failing');
     const failed = await run('up');

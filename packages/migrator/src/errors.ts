@@ -16,6 +16,7 @@ export const MIGRATOR_ERRORS = {
   invalid_migration_file: 'usage',
   import_failed: 'usage',
   lock_timeout: 'problem',
+  already_applied: 'problem',
   checksum_mismatch: 'problem',
   out_of_order: 'problem',
   missing_migration_file: 'problem',

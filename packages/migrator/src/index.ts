@@ -16,3 +16,4 @@ export { RULES, type RuleId, type Severity } from './lint/rules';
 export { readLintConfig, parseLintConfig, severityOf, type LintConfig, type SeveritySetting } from './lint/config';
 export { rehearse, onDatabase, type RehearsalReport, type RehearsalOptions } from './rehearsal';
 export { diffSchema, type SchemaDiff, type EntityGroups } from './schema-diff';
+export { rebaseMigration, type RebasedMigration } from './rebase';

@@ -1,7 +1,7 @@
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { DEFAULT_MIGRATION_LOCK, MigratorError, type MigrationDataSource } from '../src';
+import { DEFAULT_MIGRATION_LOCK, MigratorError, rebaseMigration, type MigrationDataSource } from '../src';
 import { createDatabase, type TestDatabase } from './support/database';
 import { TIMEOUTS, fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
@@ -232,6 +232,43 @@ describe('the migrator library on a real database', () => {
       expect(state.problems).toEqual([expect.objectContaining({ code: 'missing_migration_file', migration: 'CreateToys1700000000003' })]);
       await expect(ds.migrator().up()).rejects.toMatchObject({ code: 'missing_migration_file' });
       await expect(ds.migrator().down()).rejects.toMatchObject({ code: 'missing_migration_file' });
+    });
+  });
+
+  describe('rebase', () => {
+    it("gives a merged branch's migration a timestamp after the head (file, class and name), which then applies in order", async () => {
+      rmSync(path.join(dir.dir, '1700000000002-AddKittenColor.ts'));
+      await ds.migrator().up();
+      dir.add('basic'); // the branch's migration arrives with the merge, older than the applied head
+      expect((await ds.migrator().status()).problems.map((p) => p.code)).toEqual(['out_of_order']);
+      const rebased = await rebaseMigration(ds.migrator(), 'AddKitten', 1700000000999);
+      expect(rebased).toMatchObject({
+        from: { name: 'AddKittenColor1700000000002' },
+        to: { name: 'AddKittenColor1700000000999', file: path.join(dir.dir, '1700000000999-AddKittenColor.ts'), timestamp: 1700000000999 },
+        after: 'CreateToys1700000000003',
+      });
+      expect(readdirSync(dir.dir).sort()).toEqual(['1700000000001-CreateKittens.ts', '1700000000003-CreateToys.ts', '1700000000999-AddKittenColor.ts']);
+      const source = readFileSync(rebased.to.file, 'utf8');
+      expect(source).toContain('export class AddKittenColor1700000000999');
+      expect(source).not.toContain('1700000000002');
+      expect((await ds.migrator().status()).problems).toEqual([]);
+      expect((await ds.migrator().up()).results.map((r) => r.name)).toEqual(['AddKittenColor1700000000999']);
+    });
+
+    it('takes one past the head when the clock is behind it', async () => {
+      rmSync(path.join(dir.dir, '1700000000002-AddKittenColor.ts'));
+      await ds.migrator().up();
+      dir.add('basic');
+      expect((await rebaseMigration(ds.migrator(), 'AddKitten', 5)).to.timestamp).toBe(1700000000004);
+    });
+
+    it('refuses a migration the database has applied, saying why, and changes no file', async () => {
+      await ds.migrator().up({ target: 'AddKitten' });
+      await expect(rebaseMigration(ds.migrator(), 'AddKitten')).rejects.toMatchObject({
+        code: 'already_applied',
+        message: expect.stringMatching(/AddKittenColor1700000000002 is already applied to the database .*: a new timestamp would make it look pending there and run it again/),
+      });
+      expect(readdirSync(dir.dir)).toContain('1700000000002-AddKittenColor.ts');
     });
   });
 
