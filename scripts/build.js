@@ -43,9 +43,8 @@ function sources(dir) {
 }
 
 /**
- * Import specifiers of the workspace packages and the compiled file each names:
- * `@cathouse/catalog` -> dist/packages/catalog/src/index.js, and every subpath of `exports`
- * (`@cathouse/migrator/read` -> dist/packages/migrator/src/read.js).
+ * Workspace packages' entry points by import specifier: `@cathouse/catalog` -> its compiled main,
+ * and each subpath of its `exports` (`@cathouse/migrator/read`) -> that file compiled.
  */
 function workspacePackages() {
   const dir = path.join(ROOT, 'packages');
@@ -54,25 +53,22 @@ function workspacePackages() {
     const manifest = path.join(dir, name, 'package.json');
     if (!fs.existsSync(manifest)) continue;
     const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-    const compiled = (file) => path.join(OUT, 'packages', name, file.replace(/\.ts$/, '.js'));
+    const compiled = (file) => path.join(OUT, 'packages', name, file.replace(/^\.\//, '').replace(/\.ts$/, '.js'));
     out.set(pkg.name, compiled(pkg.main ?? 'src/index.ts'));
-    for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
-      if (typeof target === 'string') out.set(path.posix.join(pkg.name, subpath), compiled(target));
+    for (const [subpath, file] of Object.entries(pkg.exports ?? {})) {
+      if (subpath !== '.' && typeof file === 'string') out.set(`${pkg.name}/${subpath.replace(/^\.\//, '')}`, compiled(file));
     }
   }
   return out;
 }
 
-/** The source folders of the workspace packages (each package's `src`). */
-function packageSources() {
-  const dir = path.join(ROOT, 'packages');
-  return fs.readdirSync(dir).flatMap((name) => (fs.existsSync(path.join(dir, name, 'package.json')) ? sources(path.join(dir, name, 'src')) : []));
-}
-
 function build() {
   const started = Date.now();
   const packages = workspacePackages();
-  const files = [...sources(path.join(ROOT, 'src')), ...packageSources()];
+  const files = [
+    ...sources(path.join(ROOT, 'src')),
+    ...[...new Set([...packages.values()].map((main) => path.join(ROOT, path.relative(OUT, path.dirname(main)))))].flatMap(sources),
+  ];
   fs.rmSync(OUT, { recursive: true, force: true });
   const specifier = /require\("(@cathouse\/[a-z0-9-]+(?:\/[a-z0-9-]+)*)"\)/g;
   for (const file of files) {

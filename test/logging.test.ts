@@ -95,7 +95,7 @@ describe('structured logs', () => {
     const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
     try {
       // A constraint the application does not expect makes the user INSERT fail with a 500.
-      await t.dataSource.query(`ALTER TABLE users ADD CONSTRAINT chk_test_display_name CHECK (display_name IS DISTINCT FROM 'Mia Secretname')`);
+      await t.dataSource.query(`ALTER TABLE auth.users ADD CONSTRAINT chk_test_display_name CHECK (display_name IS DISTINCT FROM 'Mia Secretname')`);
       const email = uniqueEmail('leak');
       const res = await request(t.app).post('/api/v1/auth/register').send({ email, password: 'correct horse battery staple', display_name: 'Mia Secretname' });
       expect(res.status).toBe(500);

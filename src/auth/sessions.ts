@@ -53,7 +53,14 @@ export interface RotatedRefreshToken extends IssuedRefreshToken {
   role: UserRole;
 }
 
-export type SessionEndReason = 'logout' | 'logout_global' | 'refresh_token_reused' | 'user_deactivated';
+export type SessionEndReason =
+  | 'logout'
+  | 'logout_global'
+  | 'logout_others'
+  | 'refresh_token_reused'
+  | 'user_deactivated'
+  | 'ended_by_user'
+  | 'ended_by_admin';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -104,6 +111,9 @@ interface LockedSession {
   role: UserRole;
   is_active: boolean;
 }
+
+/** Runs in the transaction that revokes the session on reuse (the audit event), so both commit together. */
+type ReuseRecorder = (manager: EntityManager, reuse: { sessionId: string; userId: string }) => Promise<void>;
 
 type RotationOutcome =
   | { kind: 'rotated'; token: RotatedRefreshToken }
@@ -164,6 +174,8 @@ export async function rotateRefreshToken(
   presented: string,
   settings: SessionSettings,
   onReuse?: (reuse: { sessionId: string; userId: string }) => void,
+  /** Runs in the transaction that revokes the session on reuse (the audit event), so both commit together. */
+  recordReuse?: ReuseRecorder,
 ): Promise<RotatedRefreshToken> {
   const token = parseRefreshToken(secrets, presented);
   let outcome: RotationOutcome;
@@ -174,9 +186,9 @@ export async function rotateRefreshToken(
     if (rotated) return rotated;
     // Not the common case (a repeat, reuse, an ended session, or a lost race): decide it under
     // the session's row lock, which a concurrent rotation holds until it commits.
-    outcome = await dataSource.transaction((manager) => decide(manager, secrets, token, presented, presentedHash, child, settings));
+    outcome = await dataSource.transaction((manager) => decide(manager, secrets, token, presented, presentedHash, child, settings, recordReuse));
   } else if (looksLikeLegacyRefreshToken(presented)) {
-    outcome = await dataSource.transaction((manager) => rotateLegacyToken(manager, secrets, presented, settings));
+    outcome = await dataSource.transaction((manager) => rotateLegacyToken(manager, secrets, presented, settings, recordReuse));
   } else {
     throw invalidGrant();
   }
@@ -224,6 +236,7 @@ async function decide(
   presentedHash: Buffer,
   child: string,
   settings: SessionSettings,
+  recordReuse?: ReuseRecorder,
 ): Promise<RotationOutcome> {
   const session = await lockSession(manager, token.sessionId, settings);
   if (!session || session.revoked || session.expired || !session.is_active) return { kind: 'invalid' };
@@ -244,6 +257,7 @@ async function decide(
   }
   // A token the server issued for this session (its tag says so) that is no longer current.
   await revokeSessionWith(manager, token.sessionId, 'refresh_token_reused');
+  await recordReuse?.(manager, { sessionId: token.sessionId, userId: session.user_id });
   return { kind: 'reused', sessionId: token.sessionId, userId: session.user_id };
 }
 
@@ -253,7 +267,13 @@ async function decide(
  * of the current format with the token's derived child. Presented again within the interval: the
  * same child. Otherwise: reuse. Its row and the session are locked in that order, as before.
  */
-async function rotateLegacyToken(manager: EntityManager, secrets: TokenSecrets, presented: string, settings: SessionSettings): Promise<RotationOutcome> {
+async function rotateLegacyToken(
+  manager: EntityManager,
+  secrets: TokenSecrets,
+  presented: string,
+  settings: SessionSettings,
+  recordReuse?: ReuseRecorder,
+): Promise<RotationOutcome> {
   const { rows } = await sql<{
     token_id: string;
     session_id: string;
@@ -310,6 +330,7 @@ async function rotateLegacyToken(manager: EntityManager, secrets: TokenSecrets, 
     }
   }
   await revokeSessionWith(manager, legacy.session_id, 'refresh_token_reused');
+  await recordReuse?.(manager, { sessionId: legacy.session_id, userId: session.user_id });
   return { kind: 'reused', sessionId: legacy.session_id, userId: session.user_id };
 }
 
@@ -322,10 +343,46 @@ async function revokeSessionWith(manager: EntityManager | DataSource, sessionId:
   return count > 0;
 }
 
-/** Ends one session; true if it was live. Idempotent. */
-export async function revokeSession(dataSource: DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+/** Ends one session, in the caller's transaction when given one; true if it was live. Idempotent. */
+export async function revokeSession(executor: DataSource | EntityManager, sessionId: string, reason: SessionEndReason): Promise<boolean> {
   if (!isUuid(sessionId)) return false;
-  return revokeSessionWith(dataSource, sessionId, reason);
+  return revokeSessionWith(executor, sessionId, reason);
+}
+
+/**
+ * Ends one session of `userId` (DELETE me/sessions/{id}); false if that user has no such live
+ * session, so a user can never end, or learn of, another user's session.
+ */
+export async function revokeOwnSession(
+  executor: DataSource | EntityManager,
+  userId: string,
+  sessionId: string,
+  reason: SessionEndReason,
+): Promise<boolean> {
+  if (!isUuid(sessionId)) return false;
+  const { count } = await sql(
+    executor,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+      WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
+    [sessionId, userId, reason],
+  );
+  return count > 0;
+}
+
+/** Ends every live session of a user but one (logout scope `others`); returns how many. */
+export async function revokeOtherSessions(
+  executor: DataSource | EntityManager,
+  userId: string,
+  keepSessionId: string,
+  reason: SessionEndReason,
+): Promise<number> {
+  const { count } = await sql(
+    executor,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+      WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
+    [userId, keepSessionId, reason],
+  );
+  return count;
 }
 
 /** Ends every live session of a user, in the caller's transaction when given one; returns how many. */

@@ -35,7 +35,7 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
 
   const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth, logger });
   let openApi: unknown;
-  app.use(API_PREFIX, healthRoutes(dataSource));
+  app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);

@@ -25,9 +25,10 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     LOG_LEVEL: 'silent',
     BCRYPT_COST: '4',
     TOKEN_SECRET: 'test-secret-test-secret-test-secret-0123',
-    // Test files register many users from one address; the registration limits have tests of their own.
+    // Test files register many users from one address, some at once; the registration limits and the hash bound have tests of their own.
     REGISTER_MAX_PER_IP: '1000000',
     REGISTER_MAX_GLOBAL: '1000000',
+    REGISTER_MAX_HASHES_IN_FLIGHT: '1000',
     ...env,
   });
 }

@@ -82,10 +82,10 @@ export class RunningAuthService {
 
   /** Refresh tokens of the session: how many are live (not yet rotated) and in all, and whether the session was revoked. */
   async refreshTokenCounts(sessionId: string): Promise<{ live: number; total: number; revoked: boolean }> {
+    // Since issue 15 the session row holds its family: one current token, one issued per generation.
     const [row] = await this.dataSource.query(
-      `SELECT count(*) FILTER (WHERE rt.used_at IS NULL)::int AS live, count(*)::int AS total,
-              (SELECT revoked_at IS NOT NULL FROM sessions WHERE id = $1) AS revoked
-         FROM refresh_tokens rt WHERE rt.session_id = $1`,
+      `SELECT (refresh_token_hash IS NOT NULL)::int AS live, refresh_generation + 1 AS total, revoked_at IS NOT NULL AS revoked
+         FROM auth.sessions WHERE id = $1`,
       [sessionId],
     );
     return row as { live: number; total: number; revoked: boolean };

@@ -161,9 +161,10 @@ export function productionEnv(opts: {
     TOKEN_SECRET: 'reliability-secret-reliability-secret-0123456789',
     BCRYPT_COST: String(opts.bcryptCost ?? 4),
     DATA_DIR: path.join(opts.key.dir, 'data'),
-    // Load generators register many users from one address; the registration limits have tests of their own.
+    // Load generators register many users from one address, some at once; the registration limits and the hash bound have tests of their own.
     REGISTER_MAX_PER_IP: '1000000',
     REGISTER_MAX_GLOBAL: '1000000',
+    REGISTER_MAX_HASHES_IN_FLIGHT: '1000',
     ...opts.extra,
   };
 }
