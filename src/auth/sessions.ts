@@ -137,7 +137,7 @@ async function rotateCurrentToken(
   child: string,
   settings: SessionSettings,
 ): Promise<RotatedRefreshToken | undefined> {
-  // auth.rotate_refresh_token (migration 1795594186017) is this UPDATE, kept in PL/pgSQL so that
+  // auth.rotate_refresh_token (migration 1795596424068) is this UPDATE, kept in PL/pgSQL so that
   // each server connection plans it once instead of on every call:
   //   UPDATE auth.sessions s SET refresh_generation = s.refresh_generation + 1, refresh_token_hash = <child>,
   //          refresh_rotated_at = now, last_used_at = now, expires_at = LEAST(now + ttl, s.created_at + max lifetime)
@@ -166,7 +166,7 @@ async function rotateCurrentToken(
  * - Any other token the server issued for the session (an older generation, or the previous one
  *   past the interval) is reuse: the session is revoked, and the revocation is committed before
  *   the caller hears invalid_grant.
- * - A token of the previous format is accepted until it is rotated (rotateLegacyToken).
+ * - A token of the previous format is accepted until it is rotated (rotateStoredToken).
  */
 export async function rotateRefreshToken(
   dataSource: DataSource,
@@ -188,7 +188,7 @@ export async function rotateRefreshToken(
     // the session's row lock, which a concurrent rotation holds until it commits.
     outcome = await dataSource.transaction((manager) => decide(manager, secrets, token, presented, presentedHash, child, settings, recordReuse));
   } else if (looksLikeLegacyRefreshToken(presented)) {
-    outcome = await dataSource.transaction((manager) => rotateLegacyToken(manager, secrets, presented, settings, recordReuse));
+    outcome = await dataSource.transaction((manager) => rotateStoredToken(manager, secrets, presented, 0, settings, recordReuse));
   } else {
     throw invalidGrant();
   }
@@ -240,6 +240,9 @@ async function decide(
 ): Promise<RotationOutcome> {
   const session = await lockSession(manager, token.sessionId, settings);
   if (!session || session.revoked || session.expired || !session.is_active) return { kind: 'invalid' };
+  // A session whose token is kept in refresh_tokens (the migration's `down` put it there): the
+  // stored-token rules apply, by the token's hash, as for a token of the previous format.
+  if (session.current_hash === null) return rotateStoredToken(manager, secrets, presented, token.generation, settings, recordReuse);
   const base = { sessionId: token.sessionId, userId: session.user_id, role: session.role };
 
   if (token.generation === session.generation) {
@@ -262,15 +265,17 @@ async function decide(
 }
 
 /**
- * A token of the previous format (a refresh_tokens row, issued before issue 15): accepted until it
- * is rotated, with the rules it had. Unused: marked used, and the session moves to generation 1
- * of the current format with the token's derived child. Presented again within the interval: the
- * same child. Otherwise: reuse. Its row and the session are locked in that order, as before.
+ * A token kept as a refresh_tokens row: one of the previous format (issued before issue 15,
+ * `generation` 0), or one whose session the migration's `down` moved there. Accepted until it is
+ * rotated, with the rules it had. Unused: marked used, and the session moves to the next
+ * generation of the current format with the token's derived child. Presented again within the
+ * interval: the same child. Otherwise: reuse. Its row and the session are locked in that order.
  */
-async function rotateLegacyToken(
+async function rotateStoredToken(
   manager: EntityManager,
   secrets: TokenSecrets,
   presented: string,
+  generation: number,
   settings: SessionSettings,
   recordReuse?: ReuseRecorder,
 ): Promise<RotationOutcome> {
@@ -298,26 +303,26 @@ async function rotateLegacyToken(
   if (!legacy.used) {
     // An unused row with a session already in the current format cannot be issued by this code.
     if (session.current_hash !== null) return { kind: 'invalid' };
-    const child = childRefreshToken(secrets.current, legacy.session_id, 0, presented);
+    const child = childRefreshToken(secrets.current, legacy.session_id, generation, presented);
     await sql(manager, `UPDATE auth.refresh_tokens SET used_at = statement_timestamp() WHERE id = $1`, [legacy.token_id]);
     await sql(
       manager,
-      `UPDATE auth.sessions SET refresh_generation = 1, refresh_token_hash = $2, refresh_rotated_at = statement_timestamp(),
+      `UPDATE auth.sessions SET refresh_generation = $5, refresh_token_hash = $2, refresh_rotated_at = statement_timestamp(),
               last_used_at = statement_timestamp(),
               expires_at = LEAST(statement_timestamp() + make_interval(secs => $3), created_at + make_interval(secs => $4))
         WHERE id = $1`,
-      [legacy.session_id, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
+      [legacy.session_id, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds, generation + 1],
     );
     return { kind: 'rotated', token: { ...base, refreshToken: child } };
   }
   if (legacy.used && legacy.in_reuse_interval) {
-    // Rotated since the change: its child is the session's generation 1, if still current.
-    if (session.generation === 1) {
-      const current = currentChildOf(secrets, session, (secret) => childRefreshToken(secret, legacy.session_id, 0, presented));
+    // Rotated since the change: its child is the session's next generation, if still current.
+    if (session.generation === generation + 1) {
+      const current = currentChildOf(secrets, session, (secret) => childRefreshToken(secret, legacy.session_id, generation, presented));
       if (current) return { kind: 'rotated', token: { ...base, refreshToken: current } };
     }
     // Rotated just before the change: its child is a previous-format row, if still unused.
-    if (session.current_hash === null) {
+    if (session.current_hash === null && generation === 0) {
       for (const secret of allSecrets(secrets)) {
         const child = legacyChildRefreshToken(secret, presented);
         const unused = await sql(

@@ -22,11 +22,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Sessions keep their tokens: a token issued before this migration is still found in
  * refresh_tokens and is accepted until it is rotated into the new format.
  */
-export class RefreshTokensOnSessions1795594186017 implements MigrationInterface {
-  name = 'RefreshTokensOnSessions1795594186017';
+export class RefreshTokensOnSessions1795596424068 implements MigrationInterface {
+  name = 'RefreshTokensOnSessions1795596424068';
   transaction = false as const;
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    // migration-lint-ack: prefer-bigint-over-int -- rotations of one session: it lives at most SESSION_MAX_LIFETIME_SECONDS (90 days by default), 7.8 million even at one per second; tokens carry at most 9 digits
     await queryRunner.query(
       `ALTER TABLE "auth"."sessions" ADD COLUMN IF NOT EXISTS "refresh_generation" integer NOT NULL DEFAULT 0, ` +
         `ADD COLUMN IF NOT EXISTS "refresh_token_hash" bytea, ADD COLUMN IF NOT EXISTS "refresh_rotated_at" TIMESTAMP WITH TIME ZONE`,
@@ -50,7 +51,15 @@ export class RefreshTokensOnSessions1795594186017 implements MigrationInterface 
     );
     await queryRunner.query(`ALTER TABLE "auth"."refresh_tokens" VALIDATE CONSTRAINT "fk_refresh_tokens_parent_id"`);
     await queryRunner.query(`ALTER TABLE "auth"."sessions" RESET (fillfactor)`);
-    // Sessions started or rotated since `up` have no refresh_tokens row: going down logs them out.
+    // Each session's current token goes back to a refresh_tokens row (its hash is what that table
+    // stores), so that after a later `up` the same code accepts it once more, as a stored token
+    // (sessions.ts). The previous code itself refuses tokens of the new format by their shape: a
+    // real downgrade of the service logs in again whoever logged in or refreshed since `up`.
+    await queryRunner.query(
+      `INSERT INTO "auth"."refresh_tokens" ("session_id", "token_hash", "expires_at")
+       SELECT "id", "refresh_token_hash", "expires_at" FROM "auth"."sessions" WHERE "refresh_token_hash" IS NOT NULL AND "revoked_at" IS NULL
+       ON CONFLICT ("token_hash") DO NOTHING`,
+    );
     await queryRunner.query(`ALTER TABLE "auth"."sessions" DROP COLUMN IF EXISTS "refresh_rotated_at", DROP COLUMN IF EXISTS "refresh_token_hash", DROP COLUMN IF EXISTS "refresh_generation"`);
   }
 }
