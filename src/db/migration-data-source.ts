@@ -5,6 +5,7 @@ import { MIGRATIONS_DIR, baseOptions } from './base-options';
 import type { EmbeddedPostgres } from './embedded-postgres';
 import { migrationUrl, startEmbeddedForMigrations } from './migration-connection';
 import { MIGRATION_APPLICATION_NAME, MIGRATION_HISTORY, MIGRATION_URL_NAME } from './migration-paths';
+import { privilegeSettings } from './privileges';
 
 export interface MigrationDataSourceOptions {
   /** Directory of migration files (default src/migrations); tests point it at fixtures. */
@@ -51,6 +52,7 @@ export class MigrationDataSource extends LockedMigrationDataSource {
         migrationsDir,
         timeouts: config.migrations,
         history: MIGRATION_HISTORY,
+        privileges: privilegeSettings(config, { embedded }),
         urlName: MIGRATION_URL_NAME,
         applicationName: MIGRATION_APPLICATION_NAME,
         onEvent: options.onEvent,
