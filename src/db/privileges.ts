@@ -60,8 +60,16 @@ export const privilegePolicy = definePrivilegePolicy({
 
 /**
  * The policy with this deployment's role names. `createRoles` is what configuration asks
- * (MIGRATION_CREATE_ROLES), or true for the embedded development server, which needs no set-up.
+ * (MIGRATION_CREATE_ROLES). On the embedded development server (`embeddedRolePassword` given)
+ * the roles are always created, with the configured passwords or ones derived from the
+ * server's own, so `npm start` and `npm test` need no set-up.
  */
-export function privilegeSettings(config: Config, { embedded = false } = {}): PrivilegeSettings {
-  return { policy: privilegePolicy, roles: config.roles.services, createRoles: config.roles.create || embedded };
+export function privilegeSettings(config: Config, { embeddedRolePassword }: { embeddedRolePassword?: (role: string) => string } = {}): PrivilegeSettings {
+  const roles = Object.fromEntries(
+    Object.entries(config.roles.services).map(([service, r]) => [
+      service,
+      { name: r.name, password: r.password ?? embeddedRolePassword?.(r.name) },
+    ]),
+  );
+  return { policy: privilegePolicy, roles, createRoles: config.roles.create || embeddedRolePassword !== undefined };
 }
