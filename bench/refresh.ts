@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { startPgBouncer } from '../test/support/pgbouncer';
 import { inBatches, postJson, type BenchContext } from './lib/context';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
+import { processMemory, startDatabaseCost } from './lib/probes';
 import { figure, type Figure } from './lib/results';
+
+/** The table of the previous design's refresh tokens (kept for tokens issued before the change). */
+const PREVIOUS_DESIGN_TABLE = 'refresh_tokens';
 
 export const REFRESH_SETTINGS = {
   concurrency: 32,
@@ -14,9 +20,8 @@ export const REFRESH_SETTINGS = {
   // Sessions rotate independently; three times the connections: a warm-up run can strand one connection-full of them.
   sessions: 96,
   bcrypt_cost_for_setup: 4,
-  // Statements of a rotation's common path (src/auth/sessions.ts as of 4fedea4: one autocommitted
-  // statement; before, BEGIN + 2 + COMMIT); the diagnostic of the same shape uses as many.
-  rotation_statements: 1,
+  postgres_cpu: 'utime+stime of the postmaster and all its children (/proc), over the counted part of each run, divided by its 2xx responses',
+  wal_bytes: 'pg_current_wal_insert_lsn() difference over the counted part of each run, divided by its 2xx responses',
 };
 
 interface TokenResponse {
@@ -48,12 +53,15 @@ function refreshRequest(tokens: string[], path = '/api/v1/auth/refresh'): LoadRe
 
 /**
  * 2. Refresh and /me at concurrency 32, each beside a handler doing one `SELECT 1` through the
- * same pool in the same process, directly and through PgBouncer in transaction mode.
+ * same pool in the same process, directly and through PgBouncer in transaction mode; refresh
+ * also beside /me (the issue 15 goals), with what PostgreSQL spends on each (CPU of its whole
+ * process tree, WAL bytes) over the counted part of every run.
  */
 export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
   const s = { ...REFRESH_SETTINGS, duration_s: ctx.seconds(REFRESH_SETTINGS.duration_s) };
   const figures: Figure[] = [];
   const bouncer = await startPgBouncer(ctx.serviceDbUrl, { poolSize: s.pgbouncer_pool_size });
+  const measure = () => startDatabaseCost(ctx.adminUrl, ctx.postgresDataDir);
   try {
     for (const [mode, databaseUrl] of [
       ['direct', ctx.serviceDbUrl],
@@ -82,65 +90,83 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
 
         const roundS = Math.max(2, Math.round(s.duration_s / s.rounds));
         const run = (request: LoadRequest, warmupS = 0) =>
-          load({ url: service.url, connections: s.concurrency, durationS: roundS, warmupS, request });
+          load({ url: service.url, connections: s.concurrency, durationS: roundS, warmupS, request, measure });
         const refreshReq = refreshRequest(tokens);
         const meReq: LoadRequest = { method: 'GET', path: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } };
         const selectReq: LoadRequest = { method: 'GET', path: '/bench/select1' };
-        // Rounds alternate baseline and endpoints, so that load from elsewhere touches all alike.
-        const shapeReq: LoadRequest = { method: 'GET', path: `/bench/tx-shape?statements=${s.rotation_statements}` };
-        // Sessions of their own for the one-statement diagnostic (it rotates to children the real endpoint cannot know).
+        // Sessions of their own for the previous design's rotation (a token row marked used, its
+        // child inserted, the session extended): login, then a token row the way that design stored one.
         const oneTokens: string[] = [];
         const topUpOne = async () => {
           const fresh = await inBatches(Array.from({ length: Math.max(0, s.sessions - oneTokens.length) }), 4, login);
-          oneTokens.push(...fresh.map((t) => t.refresh_token));
+          oneTokens.push(...(await seedPreviousDesignTokens(ctx.serviceDbUrl, fresh.map((t) => t.access_token))));
         };
         const oneReq = refreshRequest(oneTokens, '/bench/refresh-one-statement');
-        const rounds: { baseline: LoadResult; refresh: LoadResult; me: LoadResult; shape: LoadResult; one: LoadResult }[] = [];
+        const rounds: { baseline: LoadResult; refresh: LoadResult; me: LoadResult; one: LoadResult }[] = [];
         for (let r = 0; r < s.rounds; r++) {
+          // Rounds alternate baseline and endpoints, so that load from elsewhere touches all alike.
           const w = r === 0 ? s.warmup_s : 0;
           const baselineRun = await run(selectReq, w);
           await topUp();
           const refreshRun = await run(refreshReq, w);
           const meRun = await run(meReq, w);
-          const shapeRun = await run(shapeReq, w);
           await topUpOne();
-          rounds.push({ baseline: baselineRun, refresh: refreshRun, me: meRun, shape: shapeRun, one: await run(oneReq, w) });
+          rounds.push({ baseline: baselineRun, refresh: refreshRun, me: meRun, one: await run(oneReq, w) });
         }
+        const memory = processMemory(service.child.pid!);
         const baseline = combine(rounds.map((r) => r.baseline));
         const refresh = combine(rounds.map((r) => r.refresh));
         const me = combine(rounds.map((r) => r.me));
-        const shape = combine(rounds.map((r) => r.shape));
         const one = combine(rounds.map((r) => r.one));
         const baselineLabel = `SELECT 1 handler, ${mode}`;
-        const details = (r: LoadResult) => ({
-          p50_ms: r.p50_ms,
-          p99_ms: r.p99_ms,
-          max_ms: r.max_ms,
-          non2xx: r.non2xx,
-          errors: r.errors,
-          status_codes: r.status_codes,
-          baseline_p50_ms: baseline.p50_ms,
-          baseline_p99_ms: baseline.p99_ms,
+        const m = mode.toLowerCase();
+        const latencies = (r: LoadResult) => ({ p50_ms: r.p50_ms, p99_ms: r.p99_ms, max_ms: r.max_ms, non2xx: r.non2xx, errors: r.errors, status_codes: r.status_codes });
+        const cost = (r: LoadResult) => ({
+          wal_bytes_per_request: perRequest(r, 'wal_bytes'),
+          postgres_cpu_ms_per_request: perRequest(r, 'postgres_cpu_ms'),
         });
+        figures.push(
+          figure({
+            name: `refresh.${m}.rps_vs_me`,
+            label: `POST /refresh req/s vs GET /me req/s (c=${s.concurrency}, ${mode})`,
+            value: refresh.rps,
+            unit: 'req/s',
+            baseline: { label: `GET /me, ${mode}`, value: me.rps },
+            goal: { text: '≥ 0.9 × /me', ratioAtLeast: 0.9 },
+            details: { refresh: latencies(refresh), me: latencies(me), select1: latencies(baseline) },
+          }),
+          figure({
+            name: `refresh.${m}.p99_vs_me`,
+            label: `POST /refresh p99 vs GET /me p99 (c=${s.concurrency}, ${mode})`,
+            value: refresh.p99_ms,
+            unit: 'ms',
+            baseline: { label: `GET /me p99, ${mode}`, value: me.p99_ms },
+            goal: { text: '≤ 1.5 × /me p99', ratioBelow: 1.5 + 1e-9 },
+          }),
+          figure({
+            name: `me.${m}.rps`,
+            label: `GET /me req/s (c=${s.concurrency}, ${mode})`,
+            value: me.rps,
+            unit: 'req/s',
+            baseline: { label: baselineLabel, value: baseline.rps },
+            goal: { text: '≥ 0.6 × SELECT 1', ratioAtLeast: 0.6 },
+          }),
+          figure({
+            name: `refresh.${m}.rps`,
+            label: `POST /refresh req/s (c=${s.concurrency}, ${mode})`,
+            value: refresh.rps,
+            unit: 'req/s',
+            baseline: { label: baselineLabel, value: baseline.rps },
+          }),
+        );
         for (const [what, r] of [
           ['refresh', refresh],
           ['me', me],
         ] as const) {
-          const path = what === 'refresh' ? 'POST /refresh' : 'GET /me';
           figures.push(
             figure({
-              name: `${what}.${mode.toLowerCase()}.rps`,
-              label: `${path} req/s (c=${s.concurrency}, ${mode})`,
-              value: r.rps,
-              unit: 'req/s',
-              baseline: { label: baselineLabel, value: baseline.rps },
-              // The issue sets the rate goal for refresh; /me's rate is reported beside the same baseline.
-              goal: what === 'refresh' ? { text: '≥ 50% of baseline', ratioAtLeast: 0.5 } : undefined,
-              details: details(r),
-            }),
-            figure({
-              name: `${what}.${mode.toLowerCase()}.p99`,
-              label: `${path} p99 latency (c=${s.concurrency}, ${mode})`,
+              name: `${what}.${m}.p99`,
+              label: `${what === 'refresh' ? 'POST /refresh' : 'GET /me'} p99 latency (c=${s.concurrency}, ${mode})`,
               value: r.p99_ms,
               unit: 'ms',
               baseline: { label: baselineLabel, value: baseline.p99_ms },
@@ -151,28 +177,34 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
         }
         figures.push(
           figure({
-            name: `refresh.${mode.toLowerCase()}.vs_shape`,
-            label: `POST /refresh req/s vs the same round trips with trivial statements (${mode}; diagnostic)`,
-            value: refresh.rps,
-            unit: 'req/s',
-            baseline: {
-              label:
-                s.rotation_statements === 1
-                  ? `one autocommitted SELECT txid_current() handler, ${mode}`
-                  : `BEGIN, ${s.rotation_statements} statements, COMMIT handler, ${mode}`,
-              value: shape.rps,
-            },
-            details: { shape_p50_ms: shape.p50_ms, shape_p99_ms: shape.p99_ms, shape_vs_select1: baseline.rps ? shape.rps / baseline.rps : null },
+            name: `refresh.${m}.postgres_cpu`,
+            label: `PostgreSQL CPU per refresh (${mode})`,
+            value: perRequest(refresh, 'postgres_cpu_ms'),
+            unit: 'ms',
+            baseline: { label: `per GET /me, ${mode}`, value: perRequest(me, 'postgres_cpu_ms') },
+            details: { refresh: cost(refresh), me: cost(me), select1: cost(baseline), previous_design_rotation: cost(one) },
           }),
           figure({
-            name: `refresh.${mode.toLowerCase()}.one_statement`,
-            label: `A refresh's database work as one statement, req/s (${mode}; diagnostic, no JWT)`,
-            value: one.rps,
-            unit: 'req/s',
-            baseline: { label: baselineLabel, value: baseline.rps },
-            details: { p50_ms: one.p50_ms, p99_ms: one.p99_ms, non2xx: one.non2xx, status_codes: one.status_codes, baseline_p99_ms: baseline.p99_ms },
+            name: `refresh.${m}.wal`,
+            label: `WAL bytes per refresh (${mode})`,
+            value: perRequest(refresh, 'wal_bytes'),
+            unit: 'B',
+            baseline: { label: `the previous design's rotation writes (token marked used, child inserted, session extended), ${mode}`, value: perRequest(one, 'wal_bytes') },
+            goal: { text: '≤ 1/3 of the previous design', ratioBelow: 1 / 3 + 1e-9 },
+            details: { previous_design_rotation: { rps: one.rps, ...latencies(one), ...cost(one) } },
           }),
         );
+        if (m === 'direct') {
+          figures.push(
+            figure({
+              name: 'bench_server.peak_rss',
+              label: 'Peak RSS of the bench service process after both rounds (direct; diagnostic)',
+              value: memory.peak_rss_mib,
+              unit: 'MiB',
+              baseline: { label: 'its RSS now', value: memory.rss_mib },
+            }),
+          );
+        }
       } finally {
         await service.stop();
       }
@@ -181,6 +213,34 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
     await bouncer.stop();
   }
   return figures;
+}
+
+/** A measured quantity of the counted runs divided by their successful requests. */
+function perRequest(r: LoadResult, key: 'wal_bytes' | 'postgres_cpu_ms'): number {
+  return r.ok ? (r.measured?.[key] ?? NaN) / r.ok : NaN;
+}
+
+/**
+ * Refresh tokens as the previous design stored them (a `refresh_tokens` row holding the SHA-256
+ * of a random token), one per session named by each access token's `sid`, for the diagnostic
+ * route that replays that design's rotation.
+ */
+async function seedPreviousDesignTokens(databaseUrl: string, accessTokens: string[]): Promise<string[]> {
+  if (!accessTokens.length) return [];
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const tokens = accessTokens.map(() => randomBytes(32).toString('base64url'));
+    const sids = accessTokens.map((t) => (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid);
+    await client.query(
+      `INSERT INTO ${PREVIOUS_DESIGN_TABLE} (session_id, token_hash, expires_at)
+       SELECT sid, sha256(convert_to(token, 'UTF8')), now() + interval '1 day' FROM unnest($1::uuid[], $2::text[]) AS t(sid, token)`,
+      [sids, tokens],
+    );
+    return tokens;
+  } finally {
+    await client.end();
+  }
 }
 
 /** Several rounds as one: mean rate and latencies, summed counts. */
@@ -198,5 +258,12 @@ function combine(runs: LoadResult[]): LoadResult {
     errors: runs.reduce((a, r) => a + r.errors, 0),
     status_codes: codes,
     duration_s: runs.reduce((a, r) => a + r.duration_s, 0),
+    measured: sumMeasured(runs),
   };
+}
+
+function sumMeasured(runs: LoadResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.measured ?? {})) out[k] = (out[k] ?? 0) + v;
+  return out;
 }

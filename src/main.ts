@@ -18,6 +18,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   const started = Date.now();
   const service = await startService(config, logger).catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      // Found while loading keys: the same one line and exit code as a bad variable.
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
     const message = err instanceof Error ? err.message : String(err);
     logger.fatal({ err }, 'could not start');
     process.stderr.write(`could not start: ${message}\n`);

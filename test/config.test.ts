@@ -36,6 +36,9 @@ describe('configuration', () => {
     [{ REFRESH_TOKEN_COOKIE: 'maybe' }, 'REFRESH_TOKEN_COOKIE', /true or false/],
     [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS', /origins like/],
     [{ TOKEN_SECRET: 'short' }, 'TOKEN_SECRET', /32 characters/],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY', /number of proxies .* or their addresses/],
+    [{ TRUST_PROXY: ' TRUE ' }, 'TRUST_PROXY', /number of proxies/],
+    [{ CLIENT_IPV6_PREFIX: '129' }, 'CLIENT_IPV6_PREFIX', /<= 128/],
   ])('rejects %j naming %s', (env, variable, message) => {
     const err = errorOf(env);
     expect(err).toBeInstanceOf(ConfigError);
@@ -51,6 +54,11 @@ describe('configuration', () => {
     expect(
       errorOf({ NODE_ENV: 'production', JWT_PRIVATE_KEY_FILE: '/k.pem', TOKEN_SECRET: 'x'.repeat(32) }).variable,
     ).toBe('DATABASE_URL');
+  });
+
+  it('accepts TRUST_PROXY as a hop count or a list of proxy addresses', () => {
+    expect(parseConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe('1');
+    expect(parseConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toBe('loopback, 10.0.0.0/8');
   });
 
   it('parses lists of origins', () => {

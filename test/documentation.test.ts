@@ -36,6 +36,15 @@ describe('.env.example and docker-compose.yml stay true to the code', () => {
     expect(compose.services.migrate.environment).toEqual(env);
   });
 
+  it('docker-compose.yml does not run in a fail-open mode: production, and no start without a key and a secret', () => {
+    const compose = parse(read('docker-compose.yml'), { merge: true });
+    const env: Record<string, string> = compose['x-service-env'];
+    expect(env.NODE_ENV).toBe('production');
+    // Compose's ${VAR:?message} refuses to start when the variable is unset or empty.
+    expect(env.TOKEN_SECRET).toMatch(/^\$\{TOKEN_SECRET:\?.+\}$/);
+    expect(env.JWT_PRIVATE_KEY).toMatch(/^\$\{JWT_PRIVATE_KEY:\?.+\}$/);
+  });
+
   it('the README configuration table names every variable', () => {
     const readme = read('README.md');
     const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Project layout'));

@@ -49,6 +49,27 @@ describe('HTTP skeleton', () => {
     }
   });
 
+  it('L9: shows migration names only to internal callers or with READY_TOKEN; through a proxy, only ready or not', async () => {
+    const token = 'ready-token-for-the-test-0123456789';
+    const withToken = await startTestApp(empty.url, { READY_TOKEN: token });
+    try {
+      // Through a proxy (X-Forwarded-For) the caller is not internal: status only, both when ready and not.
+      const proxied = await request(withToken.app).get('/api/v1/auth/ready').set('X-Forwarded-For', '203.0.113.9').expect(503);
+      expect(proxied.body).toMatchObject({ error: 'not_ready', checks: { database: 'ok', schema: 'mismatch' } });
+      expect(JSON.stringify(proxied.body)).not.toMatch(/InitialSchema|LoginThrottle|pending|head/);
+      const proxiedReady = await request(service.app).get('/api/v1/auth/ready').set('Forwarded', 'for=203.0.113.9').expect(200);
+      expect(proxiedReady.body).toEqual({ status: 'ready', checks: { database: 'ok', schema: 'ok' } });
+
+      // A wrong token changes nothing; the right one shows the detail from anywhere.
+      const wrong = await request(withToken.app).get('/api/v1/auth/ready').set('X-Forwarded-For', '203.0.113.9').set('X-Ready-Token', 'nope').expect(503);
+      expect(wrong.body.checks.schema).toBe('mismatch');
+      const right = await request(withToken.app).get('/api/v1/auth/ready').set('X-Forwarded-For', '203.0.113.9').set('X-Ready-Token', token).expect(503);
+      expect(right.body.checks.schema.pending.length).toBeGreaterThan(0);
+    } finally {
+      await withToken.close();
+    }
+  });
+
   it('answers unknown routes with a problem+json 404', async () => {
     const res = await request(service.app).get('/api/v1/auth/nope').expect(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

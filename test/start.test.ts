@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { generateSigningKeyPem } from '../src/auth/signing-keys';
+import { pollUntil } from './support/poll';
 import { findFreePort } from './support/ports';
 import { signalGroup, spawnInRepo, type Spawned } from './support/processes';
 
@@ -36,11 +38,8 @@ describe('npm start', () => {
 
         // Ctrl-C: the terminal signals the whole group (npm, node and PostgreSQL).
         signalGroup(app, 'SIGINT');
-        await app.waitForOutput(/"msg":"stopped"/, 15_000).catch(async (err) => {
-          // npm may exit first; the service writes to the same pipe, so give it a moment.
-          await new Promise((r) => setTimeout(r, 2_000));
-          if (!/"msg":"stopped"/.test(app.output())) throw err;
-        });
+        // npm may exit before the service has written its last line to the shared pipe: poll the output.
+        await pollUntil('the "stopped" log line', () => /"msg":"stopped"/.test(app.output()), { timeoutMs: 15_000 });
         // The database stopped with the service: nothing listens on its port any more.
         const probe = new Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', password: 'postgres', connectionTimeoutMillis: 1000 });
         probe.on('error', () => undefined);
@@ -65,6 +64,8 @@ describe('npm start', () => {
         PORT: String(port),
         HOST: '127.0.0.1',
         NODE_ENV: 'development',
+        JWT_PRIVATE_KEY: generateSigningKeyPem().replace(/\n/g, '\\n'),
+        TOKEN_SECRET: 'start-test-secret-start-test-secret-0123',
       });
       running.push(app);
       await app.waitForOutput(LISTENING, 30_000);
@@ -76,7 +77,12 @@ describe('npm start', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE migrator.migrations IN ACCESS EXCLUSIVE MODE');
       const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/auth/ready`);
-      await new Promise((r) => setTimeout(r, 300));
+      await pollUntil('/ready to wait on the migrations table lock', async () => {
+        const { rows } = await blocker.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'cathouse-auth' AND wait_event_type = 'Lock'`,
+        );
+        return rows.length > 0;
+      });
       app.child.kill('SIGTERM');
       await app.waitForOutput(/shutting down/, 5_000);
       await blocker.query('COMMIT');
@@ -93,6 +99,21 @@ describe('npm start', () => {
       await sessions.end();
       expect(rows[0].n).toBe(0);
     });
+  });
+
+  it('with DATABASE_URL but no signing key or token secret, stops with one line instead of generating its own (NODE_ENV unset)', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'cathouse-start-'));
+    try {
+      const base = { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/cathouse', DATA_DIR: dataDir };
+      const noKey = spawnInRepo('node', ['-r', '@swc-node/register', 'src/main.ts'], base);
+      expect(await noKey.exited).toBe(2);
+      expect(noKey.output().trim().split('\n')).toEqual([expect.stringMatching(/^configuration error: JWT_PRIVATE_KEY: required when DATABASE_URL is set/)]);
+      const noSecret = spawnInRepo('node', ['-r', '@swc-node/register', 'src/main.ts'], { ...base, JWT_PRIVATE_KEY: generateSigningKeyPem().replace(/\n/g, '\\n') });
+      expect(await noSecret.exited).toBe(2);
+      expect(noSecret.output().trim().split('\n')).toEqual([expect.stringMatching(/^configuration error: TOKEN_SECRET: required when DATABASE_URL is set/)]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('stops with one line naming the variable when DATABASE_URL is malformed', async () => {

@@ -14,12 +14,17 @@ export interface BenchContext {
   readonly adminUrl: string;
   /** A database migrated to head, for the service benchmarks. */
   readonly serviceDbUrl: string;
+  /** Data directory of the benchmark server (its postmaster.pid names the process tree to time). */
+  readonly postgresDataDir: string;
   readonly key: SigningKey;
   readonly quick: boolean;
   /** Scales a duration for --quick runs. */
   seconds(full: number): number;
-  /** Starts bench/server.ts (the service plus the /bench baseline routes) as its own process. */
-  startService(opts: { databaseUrl: string; bcryptCost: number; extra?: Record<string, string> }): Promise<ServiceProcess>;
+  /**
+   * Starts bench/server.ts (the service plus the /bench baseline routes) as its own process, or
+   * what `entry` names (node's arguments after its options, e.g. `['dist/src/main.js']`).
+   */
+  startService(opts: { databaseUrl: string; bcryptCost: number; extra?: Record<string, string>; entry?: string[] }): Promise<ServiceProcess>;
   /** A fresh empty database on the benchmark server. */
   createDatabase(name: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
@@ -68,12 +73,14 @@ export async function createBenchContext(quick: boolean): Promise<BenchContext> 
   return {
     adminUrl: server.adminUrl,
     serviceDbUrl: server.url,
+    postgresDataDir: path.join(root, 'pg'),
     key,
     quick,
     seconds: (full) => (quick ? Math.max(2, Math.round(full / 4)) : full),
-    startService: ({ databaseUrl, bcryptCost, extra }) =>
+    startService: ({ databaseUrl, bcryptCost, extra, entry }) =>
       startServiceProcess({
         script: 'bench/server.ts',
+        entry,
         // BENCH_CPU_PROF=DIR: each service process writes a V8 CPU profile there when it stops.
         nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : [],
         env: productionEnv({ databaseUrl, key, bcryptCost, extra: { LOG_LEVEL: 'silent', ...extra } }),

@@ -30,6 +30,8 @@ export interface LoadResult {
   errors: number;
   status_codes: Record<string, number>;
   duration_s: number;
+  /** What `measure` recorded over the counted run (not the warm-up), when given. */
+  measured?: Record<string, number>;
 }
 
 /** One request of a run: autocannon's shape (setupRequest may return a changed request). */
@@ -52,6 +54,8 @@ export async function load(opts: {
   durationS: number;
   warmupS?: number;
   request: LoadRequest;
+  /** Called after the warm-up; the function it returns is called when the counted run ends. */
+  measure?: () => Promise<() => Promise<object>>;
 }): Promise<LoadResult> {
   const run = (duration: number) =>
     autocannon({
@@ -62,7 +66,9 @@ export async function load(opts: {
       requests: [opts.request],
     });
   if (opts.warmupS) await run(opts.warmupS);
+  const finish = await opts.measure?.();
   const r = await run(opts.durationS);
+  const measured = finish && ((await finish()) as Record<string, number>);
   return {
     rps: r['2xx'] / r.duration,
     p50_ms: r.latency.p50,
@@ -73,5 +79,6 @@ export async function load(opts: {
     errors: r.errors,
     status_codes: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)])),
     duration_s: r.duration,
+    ...(measured ? { measured } : {}),
   };
 }

@@ -8,10 +8,17 @@ export interface AuthKeys {
   readonly tokenSecret: Buffer;
 }
 
+/**
+ * Loads the signing keys and the token secret. Missing ones are generated (into DATA_DIR/keys)
+ * only for the embedded development database: with a configured DATABASE_URL several instances
+ * may share the database, and each generating its own key and secret would make their tokens
+ * disagree, so a missing one is a ConfigError naming the variable.
+ */
 export async function loadAuthKeys(config: Config): Promise<AuthKeys> {
+  const generate = config.db.url === undefined;
   const [signingKeys, tokenSecret] = await Promise.all([
-    loadSigningKeys(config.auth, config.embedded.dataDir),
-    loadTokenSecret(config.auth, config.embedded.dataDir),
+    loadSigningKeys(config.auth, config.embedded.dataDir, { generate }),
+    loadTokenSecret(config.auth, config.embedded.dataDir, { generate }),
   ]);
   return { signingKeys, tokenSecret };
 }

@@ -7,6 +7,7 @@ import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaim
 import type { AuthKeys } from './auth-keys';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
 import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords';
+import { createRegistrationThrottle, type RegistrationThrottle } from './registration-throttle';
 import {
   findLiveSession,
   findRefreshTokenOwner,
@@ -17,7 +18,8 @@ import {
   type ClientInfo,
   type SessionSettings,
 } from './sessions';
-import { findUserByEmail, insertUser, normalizeEmail, publicUser, updateUser, type PublicUser, type UserChanges } from './users';
+import { emailTaken, findUserByEmail, insertUser, normalizeEmail, publicUser, updateUser, type PublicUser, type UserChanges } from './users';
+import { createWorkGate, type WorkGate } from './work-gate';
 
 /** What a successful grant yields; the HTTP layer shapes it into RFC 6749 §5.1 names. */
 export interface TokenGrant {
@@ -58,6 +60,7 @@ export interface AuthServiceDeps {
   auth: Config['auth'];
   hasher?: PasswordHasher;
   throttle?: LoginThrottle;
+  registrationThrottle?: RegistrationThrottle;
   /** Receives security events (refresh-token reuse) for monitoring. */
   logger?: Logger;
 }
@@ -72,6 +75,10 @@ export class AuthService {
   private readonly auth: Config['auth'];
   private readonly hasher: PasswordHasher;
   private readonly throttle: LoginThrottle;
+  private readonly registrationThrottle: RegistrationThrottle;
+  /** Bounds on bcrypt work in flight (see work-gate.ts): registrations get a small share so logins keep threads. */
+  readonly registrationHashes: WorkGate;
+  readonly passwordChecks: WorkGate;
   private readonly sessionSettings: SessionSettings;
   private readonly logger: Logger | undefined;
 
@@ -87,15 +94,33 @@ export class AuthService {
         maxFailuresPerAccount: deps.auth.loginMaxFailuresPerAccount,
         maxFailuresPerIp: deps.auth.loginMaxFailuresPerIp,
         windowSeconds: deps.auth.loginThrottleWindowSeconds,
+        accountBackoffAfter: deps.auth.loginAccountBackoffAfter,
+        accountBackoffSeconds: deps.auth.loginAccountBackoffSeconds,
+        ipv6PrefixLength: deps.auth.clientIpv6Prefix,
       });
+    this.registrationThrottle =
+      deps.registrationThrottle ??
+      createRegistrationThrottle(deps.dataSource, {
+        maxPerIp: deps.auth.registerMaxPerIp,
+        maxGlobal: deps.auth.registerMaxGlobal,
+        windowSeconds: deps.auth.registerWindowSeconds,
+        ipv6PrefixLength: deps.auth.clientIpv6Prefix,
+      });
+    this.registrationHashes = createWorkGate(deps.auth.registerMaxHashesInFlight, 'registrations');
+    this.passwordChecks = createWorkGate(deps.auth.loginMaxChecksInFlight, 'logins');
     this.sessionSettings = {
       refreshTokenTtlSeconds: deps.auth.refreshTokenTtlSeconds,
       reuseIntervalSeconds: deps.auth.refreshReuseIntervalSeconds,
+      maxLifetimeSeconds: deps.auth.sessionMaxLifetimeSeconds,
     };
   }
 
-  /** Creates an account (player unless developer is asked for) and logs it in. */
-  async register(input: Registration, client: ClientInfo): Promise<GrantWithUser> {
+  /**
+   * Creates an account (player unless developer is asked for) and logs it in. Throttled per client
+   * address and globally before anything else; a taken email is answered before any bcrypt work,
+   * and the hash itself runs under the registration bound (503 server_busy beyond it).
+   */
+  async register(input: Registration, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
     const role = input.role ?? 'player';
     if (!SELF_SERVICE_ROLES.includes(role)) {
       throw new AppError('role_not_allowed', `Registration may ask for the role player or developer, not ${role}.`, {
@@ -103,7 +128,10 @@ export class AuthService {
       });
     }
     assertPasswordPolicy(input.password);
-    const passwordHash = await this.hasher.hash(input.password);
+    await this.registrationThrottle.attempt(client.ip);
+    // The UNIQUE constraint still decides a race (insertUser); this only spares the hash.
+    if (await findUserByEmail(this.dataSource, input.email)) throw emailTaken();
+    const passwordHash = await this.registrationHashes.run(() => this.hasher.hash(input.password));
     const { user, issued } = await this.dataSource.transaction(async (manager) => {
       const user = await insertUser(manager, {
         email: input.email,
@@ -122,10 +150,13 @@ export class AuthService {
    */
   async login(email: string, password: string, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
     const normalized = normalizeEmail(email);
-    await this.throttle.attempt(normalized, client.ip);
-    const user = await findUserByEmail(this.dataSource, normalized);
-    const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
-    if (!user || !matches) throw new AppError('invalid_credentials', 'The email or password is wrong.');
+    const user = await this.passwordChecks.run(async () => {
+      await this.throttle.attempt(normalized, client.ip);
+      const found = await findUserByEmail(this.dataSource, normalized);
+      const matches = await this.hasher.verify(password, found?.passwordHash ?? null);
+      return matches ? found : null;
+    });
+    if (!user) throw new AppError('invalid_credentials', 'The email or password is wrong.');
     await this.throttle.succeeded(normalized, client.ip);
     // Only someone who knows the password learns that the account is disabled.
     if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
@@ -174,9 +205,10 @@ export class AuthService {
       await revokeSession(this.dataSource, owner.sessionId, 'logout');
       return;
     }
-    // Ending every session takes a token of a live session: an old token from an ended one must
-    // not let whoever found it log the user out everywhere.
+    // Ending every session takes the current token of a live session: an old token (rotated, or
+    // from an ended session) must not let whoever found it log the user out everywhere.
     if (!owner.sessionLive) throw new AppError('invalid_grant', 'The refresh token belongs to a session that has ended.');
+    if (!owner.current) throw new AppError('invalid_grant', 'Ending every session needs the current refresh token; this one has been rotated or has expired.');
     await revokeUserSessions(this.dataSource, owner.userId, 'logout_global');
   }
 

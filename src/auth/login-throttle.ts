@@ -1,87 +1,87 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
-import { AUTH_SCHEMA } from '../db/entities/schema';
-import { AppError } from '../errors/app-error';
+import { clientAddressKey } from './client-address';
+import { consumeAll, isLimitReached, rateLimited, rateLimiterFactory } from './rate-limits';
 
-export const RATE_LIMIT_TABLE = 'rate_limits';
+export { RATE_LIMIT_TABLE } from './rate-limits';
 
 export interface LoginThrottleSettings {
+  /** Failures allowed per account from one client address within the window (then 429 for that address only). */
   maxFailuresPerAccount: number;
+  /** Failures allowed per client address across all accounts (credential stuffing). */
   maxFailuresPerIp: number;
   windowSeconds: number;
+  /** Account-wide failures within the window after which clients that have failed on it are paced. */
+  accountBackoffAfter: number;
+  /** The pace: one attempt per this many seconds, shared by the account's failing clients. */
+  accountBackoffSeconds: number;
+  /** IPv6 client addresses are keyed by this prefix length (clientAddressKey). */
+  ipv6PrefixLength: number;
 }
 
 export interface LoginThrottle {
   /**
-   * Counts a login attempt against the account and the client address, before the password
-   * is checked; throws rate_limited (with Retry-After) once either is over its limit.
+   * Counts a login attempt before the password is checked; throws rate_limited (with
+   * Retry-After) when this client may not try now.
    */
   attempt(email: string, ip: string): Promise<void>;
-  /** A correct password: the account's counter starts over and the attempt does not count against the address. */
+  /** A correct password: this client's failures on the account are forgotten and the attempt is not held against it. */
   succeeded(email: string, ip: string): Promise<void>;
 }
 
-interface PgQuery {
-  text: string;
-  values?: unknown[];
-  name?: string;
-}
-
-interface PgQueryable {
-  query(q: PgQuery): Promise<unknown>;
-}
+/** Large enough never to be reached: the account-wide counter only counts, it never refuses by itself. */
+const UNLIMITED = 2_000_000_000;
 
 /**
- * rate-limiter-flexible's PostgreSQL store names its prepared statements (`rlflx-upsert`, ...,
- * see lib/RateLimiterPostgres.js `_query`). A transaction-mode pooler (PgBouncer before 1.21, the
- * version here being 1.18) hands consecutive statements to different server connections, where
- * a named statement is either missing or already defined. Dropping the name makes every query
- * an unnamed one, which poolers accept; the library holds no other session state (no SET, no
- * locks, one statement per call).
- */
-function withoutStatementNames(pool: PgQueryable): PgQueryable {
-  return { query: ({ text, values }) => pool.query({ text, values }) };
-}
-
-/**
- * Failed-login throttling in PostgreSQL, so every instance of the service sees the same counts.
+ * Failed-login throttling in PostgreSQL, shared by every instance, following OWASP's advice
+ * against lockout as a denial of service (Authentication Cheat Sheet, "Account lockout"):
+ *
+ * - per account AND client address: after `maxFailuresPerAccount` failures that address gets 429
+ *   on that account, even with the right password. Other addresses are not affected, so a correct
+ *   password from a client that has not failed is let in while an attack runs elsewhere.
+ * - per client address (IPv6 by prefix): `maxFailuresPerIp` failures across all accounts.
+ * - per account, softer: once the account has `accountBackoffAfter` failures in the window, the
+ *   clients that have already failed on it share one attempt per `accountBackoffSeconds`, which
+ *   bounds an attack spread over many addresses without ever locking out a clean client.
+ *
  * The account key is a hash of the normalised email: keys stay short whatever the address, and
  * unknown emails are throttled exactly like known ones (no enumeration through 429s).
  */
 export function createLoginThrottle(dataSource: DataSource, settings: LoginThrottleSettings): LoginThrottle {
-  const pool = (dataSource.driver as unknown as { master: PgQueryable }).master;
-  const common = {
-    storeClient: withoutStatementNames(pool),
-    storeType: 'pool',
-    schemaName: AUTH_SCHEMA,
-    tableName: RATE_LIMIT_TABLE,
-    tableCreated: true,
-    duration: settings.windowSeconds,
-  };
-  const perAccount = new RateLimiterPostgres({ ...common, keyPrefix: 'login_account', points: settings.maxFailuresPerAccount });
-  const perIp = new RateLimiterPostgres({ ...common, keyPrefix: 'login_ip', points: settings.maxFailuresPerIp });
+  const limiter = rateLimiterFactory(dataSource);
+  const window = settings.windowSeconds;
+  const perIp = limiter('login_ip', settings.maxFailuresPerIp, window);
+  const perAccountAndIp = limiter('login_account_ip', settings.maxFailuresPerAccount, window);
+  const perAccount = limiter('login_account', UNLIMITED, window);
+  const accountPace = limiter('login_account_pace', 1, settings.accountBackoffSeconds);
   const accountKey = (email: string) => createHash('sha256').update(email).digest('base64url');
+  const keys = (email: string, ip: string) => {
+    const address = clientAddressKey(ip, settings.ipv6PrefixLength);
+    const account = accountKey(email);
+    return { address, account, pair: `${account}:${address}` };
+  };
 
   return {
     async attempt(email, ip) {
-      const results = await Promise.allSettled([perIp.consume(ip), perAccount.consume(accountKey(email))]);
-      let retryAfterMs: number | undefined;
-      for (const result of results) {
-        if (result.status === 'fulfilled') continue;
-        if (!(result.reason instanceof RateLimiterRes)) throw result.reason;
-        retryAfterMs = Math.max(retryAfterMs ?? 0, result.reason.msBeforeNext);
-      }
-      if (retryAfterMs !== undefined) {
-        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        throw new AppError('rate_limited', `Too many failed logins; try again in ${seconds} seconds.`, {
-          headers: { 'retry-after': String(seconds) },
-          fields: { retry_after: seconds },
-        });
+      const k = keys(email, ip);
+      const [, pair, account] = await consumeAll('Too many failed logins', [
+        [perIp, k.address],
+        [perAccountAndIp, k.pair],
+        [perAccount, k.account],
+      ]);
+      const clientHasFailed = pair!.consumedPoints > 1;
+      if (clientHasFailed && account!.consumedPoints > settings.accountBackoffAfter) {
+        try {
+          await accountPace.consume(k.account);
+        } catch (err) {
+          if (!isLimitReached(err)) throw err;
+          throw rateLimited('This account is receiving many failed logins', err.msBeforeNext);
+        }
       }
     },
     async succeeded(email, ip) {
-      await Promise.all([perAccount.delete(accountKey(email)), perIp.reward(ip, 1)]);
+      const k = keys(email, ip);
+      await Promise.all([perAccountAndIp.delete(k.pair), perIp.reward(k.address, 1), perAccount.reward(k.account, 1)]);
     },
   };
 }

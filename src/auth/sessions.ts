@@ -26,6 +26,8 @@ export interface SessionSettings {
   refreshTokenTtlSeconds: number;
   /** How long after a rotation the parent still gets the same child back. */
   reuseIntervalSeconds: number;
+  /** Absolute lifetime: no refresh extends a session past created_at + this (L6, like Supabase's time-box). */
+  maxLifetimeSeconds: number;
 }
 
 export interface ClientInfo {
@@ -65,8 +67,8 @@ export async function startSession(
   const { rows } = await sql<{ id: string }>(
     manager,
     `INSERT INTO auth.sessions (user_id, expires_at, user_agent, ip)
-     VALUES ($1, statement_timestamp() + make_interval(secs => $2), $3, $4) RETURNING id`,
-    [userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip)],
+     VALUES ($1, statement_timestamp() + make_interval(secs => LEAST($2::int, $5::int)), $3, $4) RETURNING id`,
+    [userId, settings.refreshTokenTtlSeconds, client.userAgent?.slice(0, 512) ?? null, normalizeIp(client.ip), settings.maxLifetimeSeconds],
   );
   const sessionId = rows[0]!.id;
   const refreshToken = generateRefreshToken();
@@ -121,6 +123,7 @@ async function rotateUnusedToken(
          JOIN auth.users u ON u.id = s.user_id
         WHERE rt.token_hash = $1 AND rt.used_at IS NULL AND rt.expires_at > statement_timestamp()
           AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active
+          AND s.created_at > statement_timestamp() - make_interval(secs => $4)
           FOR UPDATE OF rt, s
      ), used AS (
        UPDATE auth.refresh_tokens SET used_at = statement_timestamp() FROM family WHERE refresh_tokens.id = family.id
@@ -128,11 +131,12 @@ async function rotateUnusedToken(
        INSERT INTO auth.refresh_tokens (session_id, token_hash, parent_id, expires_at)
        SELECT session_id, $2, id, statement_timestamp() + make_interval(secs => $3) FROM family
      ), extended AS (
-       UPDATE auth.sessions SET last_used_at = statement_timestamp(), expires_at = statement_timestamp() + make_interval(secs => $3)
+       UPDATE auth.sessions SET last_used_at = statement_timestamp(),
+              expires_at = LEAST(statement_timestamp() + make_interval(secs => $3), sessions.created_at + make_interval(secs => $4))
          FROM family WHERE sessions.id = family.session_id
      )
      SELECT session_id, user_id, role FROM family`,
-    [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+    [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
   return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, refreshToken: child };
@@ -172,14 +176,15 @@ export async function rotateRefreshToken(
         `SELECT rt.id AS token_id, rt.session_id, s.user_id,
                 rt.used_at IS NOT NULL AS used, rt.expires_at <= statement_timestamp() AS token_expired,
                 rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval,
-                s.revoked_at IS NOT NULL AS revoked, s.expires_at <= statement_timestamp() AS session_expired,
+                s.revoked_at IS NOT NULL AS revoked,
+                (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS session_expired,
                 u.role, u.is_active
            FROM auth.refresh_tokens rt
            JOIN auth.sessions s ON s.id = rt.session_id
            JOIN auth.users u ON u.id = s.user_id
           WHERE rt.token_hash = $1
             FOR UPDATE OF rt, s`,
-        [hashRefreshToken(presented), settings.reuseIntervalSeconds],
+        [hashRefreshToken(presented), settings.reuseIntervalSeconds, settings.maxLifetimeSeconds],
       )
     ).rows[0];
     if (!family || family.revoked || family.session_expired || !family.is_active || family.token_expired) {
@@ -200,9 +205,9 @@ export async function rotateRefreshToken(
            VALUES ($2, $3, $1, statement_timestamp() + make_interval(secs => $4))
          )
          UPDATE auth.sessions SET last_used_at = statement_timestamp(),
-                expires_at = statement_timestamp() + make_interval(secs => $4)
+                expires_at = LEAST(statement_timestamp() + make_interval(secs => $4), created_at + make_interval(secs => $5))
           WHERE id = $2`,
-        [token.id, session.id, hashRefreshToken(child), settings.refreshTokenTtlSeconds],
+        [token.id, session.id, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
       );
       return { kind: 'rotated', token: base };
     }
@@ -262,16 +267,17 @@ export async function revokeUserSessions(
 export async function findRefreshTokenOwner(
   dataSource: DataSource,
   presented: string,
-): Promise<{ sessionId: string; userId: string; sessionLive: boolean } | undefined> {
+): Promise<{ sessionId: string; userId: string; sessionLive: boolean; current: boolean } | undefined> {
   if (!looksLikeRefreshToken(presented)) return undefined;
-  const { rows } = await sql<{ session_id: string; user_id: string; session_live: boolean }>(
+  const { rows } = await sql<{ session_id: string; user_id: string; session_live: boolean; current: boolean }>(
     dataSource,
-    `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live
+    `SELECT rt.session_id, s.user_id, (s.revoked_at IS NULL AND s.expires_at > statement_timestamp()) AS session_live,
+            (rt.used_at IS NULL AND rt.expires_at > statement_timestamp()) AS current
        FROM auth.refresh_tokens rt JOIN auth.sessions s ON s.id = rt.session_id WHERE rt.token_hash = $1`,
     [hashRefreshToken(presented)],
   );
   const row = rows[0];
-  return row && { sessionId: row.session_id, userId: row.user_id, sessionLive: row.session_live };
+  return row && { sessionId: row.session_id, userId: row.user_id, sessionLive: row.session_live, current: row.current };
 }
 
 export interface LiveSession {

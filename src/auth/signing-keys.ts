@@ -110,17 +110,25 @@ export function generateSigningKeyPem(): string {
  * only: config.ts refuses production without one) a key is generated once and kept in
  * `${DATA_DIR}/keys/jwt-signing-key.pem`, so restarts do not invalidate issued tokens.
  */
-export async function loadSigningKeys(auth: Config['auth'], dataDir: string): Promise<SigningKeys> {
+export async function loadSigningKeys(auth: Config['auth'], dataDir: string, { generate = true } = {}): Promise<SigningKeys> {
+  // Each source is read on its own terms: a file as it is, a variable with its `\n` escapes
+  // undone, whichever the other one is.
   const previous = auth.previousPublicKeysFile
     ? await readConfiguredFile(auth.previousPublicKeysFile, 'JWT_PREVIOUS_PUBLIC_KEYS_FILE')
-    : (auth.previousPublicKeys ?? '');
-  if (auth.privateKey) return signingKeysFromPem(unescapeNewlines(auth.privateKey), unescapeNewlines(previous));
+    : unescapeNewlines(auth.previousPublicKeys ?? '');
+  if (auth.privateKey) return signingKeysFromPem(unescapeNewlines(auth.privateKey), previous);
   if (auth.privateKeyFile) {
     return signingKeysFromPem(await readConfiguredFile(auth.privateKeyFile, 'JWT_PRIVATE_KEY_FILE'), previous);
   }
+  if (!generate) {
+    throw new ConfigError(
+      'JWT_PRIVATE_KEY',
+      'JWT_PRIVATE_KEY: required when DATABASE_URL is set (every instance must sign with the same key; an ES256 PEM, or JWT_PRIVATE_KEY_FILE with its path); a key is generated only for the embedded development database',
+    );
+  }
   const file = path.join(keysDir(dataDir), 'jwt-signing-key.pem');
   const { value } = await readOrCreateSecretFile(file, generateSigningKeyPem);
-  return signingKeysFromPem(value, unescapeNewlines(previous), 'development-file');
+  return signingKeysFromPem(value, previous, 'development-file');
 }
 
 /** Environments often cannot hold multi-line values; `\n` escapes in a PEM are accepted. */

@@ -34,6 +34,11 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
   return driverError?.code === '23505' && driverError.constraint === constraint;
 }
 
+/** 409 email_taken: kept on purpose, and throttled (docs/api.md, "Registration and account enumeration"). */
+export function emailTaken(): AppError {
+  return new AppError('email_taken', 'An account with this email already exists.');
+}
+
 export interface NewUser {
   email: string;
   passwordHash: string;
@@ -50,9 +55,7 @@ export async function insertUser(manager: EntityManager, user: NewUser): Promise
     const row = manager.create(User, { ...user, email: normalizeEmail(user.email) });
     return await manager.save(User, row);
   } catch (err) {
-    if (isUniqueViolation(err, 'uq_users_email')) {
-      throw new AppError('email_taken', 'An account with this email already exists.');
-    }
+    if (isUniqueViolation(err, 'uq_users_email')) throw emailTaken();
     throw err;
   }
 }

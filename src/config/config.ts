@@ -94,6 +94,18 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50),
   LOGIN_THROTTLE_WINDOW_SECONDS: int(1, 86_400).default(900),
 
+  // Abuse limits and session bounds (issue 9).
+  CLIENT_IPV6_PREFIX: int(1, 128).default(64),
+  LOGIN_ACCOUNT_BACKOFF_AFTER: int(1, 1_000_000).default(20),
+  LOGIN_ACCOUNT_BACKOFF_SECONDS: int(1, 3_600).default(5),
+  LOGIN_MAX_CHECKS_IN_FLIGHT: int(1, 10_000).default(32),
+  REGISTER_MAX_PER_IP: int(1, 1_000_000).default(10),
+  REGISTER_MAX_GLOBAL: int(1, 100_000_000).default(1_000),
+  REGISTER_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+  REGISTER_MAX_HASHES_IN_FLIGHT: int(1, 1_000).default(2),
+  SESSION_MAX_LIFETIME_SECONDS: int(60, 315_360_000).default(7_776_000),
+  READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
+
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
@@ -118,6 +130,8 @@ export interface Config {
     readonly host: string;
     readonly port: number;
     readonly trustProxy: string | undefined;
+    /** Bearer token that unlocks /ready's schema detail for callers that are not internal. */
+    readonly readyToken: string | undefined;
     readonly jsonBodyLimit: string;
     readonly shutdownTimeoutMs: number;
   };
@@ -150,6 +164,18 @@ export interface Config {
     readonly loginMaxFailuresPerAccount: number;
     readonly loginMaxFailuresPerIp: number;
     readonly loginThrottleWindowSeconds: number;
+    /** Account-wide failures in the window after which clients that have failed on it are paced. */
+    readonly loginAccountBackoffAfter: number;
+    readonly loginAccountBackoffSeconds: number;
+    /** Client addresses are throttled by their IPv6 prefix of this length (IPv4 by address). */
+    readonly clientIpv6Prefix: number;
+    readonly loginMaxChecksInFlight: number;
+    readonly registerMaxPerIp: number;
+    readonly registerMaxGlobal: number;
+    readonly registerWindowSeconds: number;
+    readonly registerMaxHashesInFlight: number;
+    /** Absolute session lifetime: no refresh extends a session past created_at + this. */
+    readonly sessionMaxLifetimeSeconds: number;
   };
   readonly migrations: {
     readonly lockTimeoutMs: number;
@@ -199,6 +225,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'JWT_PRIVATE_KEY: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both',
     );
   }
+  if (e.TRUST_PROXY !== undefined && /^\s*true\s*$/i.test(e.TRUST_PROXY)) {
+    // Express's `true` takes the left-most X-Forwarded-For entry, which the client writes itself:
+    // every per-address limit would then be the client's to choose.
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'TRUST_PROXY: "true" would let any client choose its own address through X-Forwarded-For; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8, loopback)',
+    );
+  }
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -225,6 +259,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       host: e.HOST,
       port: e.PORT,
       trustProxy: e.TRUST_PROXY,
+      readyToken: e.READY_TOKEN,
       jsonBodyLimit: e.JSON_BODY_LIMIT,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
@@ -255,6 +290,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       loginThrottleWindowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS,
+      loginAccountBackoffAfter: e.LOGIN_ACCOUNT_BACKOFF_AFTER,
+      loginAccountBackoffSeconds: e.LOGIN_ACCOUNT_BACKOFF_SECONDS,
+      clientIpv6Prefix: e.CLIENT_IPV6_PREFIX,
+      loginMaxChecksInFlight: e.LOGIN_MAX_CHECKS_IN_FLIGHT,
+      registerMaxPerIp: e.REGISTER_MAX_PER_IP,
+      registerMaxGlobal: e.REGISTER_MAX_GLOBAL,
+      registerWindowSeconds: e.REGISTER_WINDOW_SECONDS,
+      registerMaxHashesInFlight: e.REGISTER_MAX_HASHES_IN_FLIGHT,
+      sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,

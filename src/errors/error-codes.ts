@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   role_not_allowed: { status: 403, title: 'Role not allowed' },
   account_disabled: { status: 403, title: 'Account disabled' },
   last_admin: { status: 409, title: 'Last administrator' },
+  server_busy: { status: 503, title: 'Server busy' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

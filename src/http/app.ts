@@ -35,7 +35,7 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
 
   const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth, logger });
   let openApi: unknown;
-  app.use(API_PREFIX, healthRoutes(dataSource));
+  app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
@@ -48,11 +48,13 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
   return app;
 }
 
-/** TRUST_PROXY: unset (trust nobody), a hop count, or a list of addresses/subnets (express syntax). */
+/**
+ * TRUST_PROXY: unset (trust nobody), a hop count, or a list of addresses/subnets (express syntax).
+ * `true` is refused by config.ts: it trusts whatever X-Forwarded-For the client sends.
+ */
 function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (value === undefined) return false;
   if (/^\d+$/.test(value)) return Number(value);
-  if (value === 'true') return true;
   if (value === 'false') return false;
   return value;
 }

@@ -136,6 +136,26 @@ describe('cookie mode (REFRESH_TOKEN_COOKIE=true): the refresh token in an HttpO
     expect(res.status).toBe(201);
   });
 
+  it('L2: an HTTPS page of the service behind a TLS-terminating proxy passes without TRUST_PROXY (the host decides); another port or host does not', async () => {
+    // The request reaches the service as plain HTTP (supertest), as from a TLS proxy; the page was https.
+    const fromHttpsPage = await request(t.app)
+      .post('/api/v1/auth/register')
+      .set('Host', 'auth.cathouse.example')
+      .set('Origin', 'https://auth.cathouse.example')
+      .set('X-Requested-With', 'fetch')
+      .send({ email: uniqueEmail(), password: PASSWORD });
+    expect(fromHttpsPage.status).toBe(201);
+    for (const origin of ['https://auth.cathouse.example:8443', 'https://other.cathouse.example']) {
+      const res = await request(t.app)
+        .post('/api/v1/auth/register')
+        .set('Host', 'auth.cathouse.example')
+        .set('Origin', origin)
+        .set('X-Requested-With', 'fetch')
+        .send({ email: uniqueEmail(), password: PASSWORD });
+      expect({ origin, error: res.body.error }).toEqual({ origin, error: 'csrf_failed' });
+    }
+  });
+
   it('bearer-only endpoints (me) need no CSRF header: a bearer token is never sent by the browser on its own', async () => {
     const reg = await browser(request(t.app).post('/api/v1/auth/register')).send({ email: uniqueEmail(), password: PASSWORD });
     expect((await request(t.app).get('/api/v1/auth/me').set(bearer(reg.body.access_token))).status).toBe(200);

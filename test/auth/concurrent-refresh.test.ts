@@ -69,37 +69,50 @@ describe('concurrent refreshes of one token across two service instances', () =>
     }
   });
 
-  it('with the interval past, the same race yields one rotation and invalid_grant for the rest, never two live children', async () => {
-    const t = await startTestApp(db.url, { REFRESH_REUSE_INTERVAL_SECONDS: '0' });
-    const server = t.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const strictUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  it('with no reuse interval, 20 at once across two instances: exactly one rotation, 19 invalid_grant, and the session ended as reuse', async () => {
+    // Both instances strict (interval 0): after the one rotation every other request is a replay.
+    const strict: { t: TestApp; server: Server; url: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const t = await startTestApp(db.url, { REFRESH_REUSE_INTERVAL_SECONDS: '0' });
+      const server = t.app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      strict.push({ t, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    }
     try {
-      const { refresh_token } = await register(t.app, uniqueEmail('strict'));
+      const { refresh_token } = await register(strict[0]!.t.app, uniqueEmail('strict'));
       const answers = await Promise.all(
         Array.from({ length: 20 }, async (_, i) => {
-          const res = await fetch(`${i % 2 ? strictUrl : instances[0]!.url}/api/v1/auth/refresh`, {
+          const res = await fetch(`${strict[i % 2]!.url}/api/v1/auth/refresh`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            // The second instance here runs with interval 0: every repeat is reuse there.
             body: JSON.stringify({ refresh_token }),
           });
           return { status: res.status, body: (await res.json()) as { refresh_token?: string; error?: string } };
         }),
       );
       const ok = answers.filter((a) => a.status === 200);
-      expect(ok.length).toBeGreaterThanOrEqual(1);
-      expect(new Set(ok.map((a) => a.body.refresh_token)).size).toBe(1);
-      for (const a of answers.filter((x) => x.status !== 200)) expect(a.body.error).toBe('invalid_grant');
-      const [{ session_id: sessionId }] = await t.dataSource.query(`SELECT session_id FROM auth.refresh_tokens WHERE token_hash = $1`, [
+      expect(ok).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 400 && a.body.error === 'invalid_grant')).toHaveLength(19);
+      const [{ session_id: sessionId }] = await strict[0]!.t.dataSource.query(`SELECT session_id FROM auth.refresh_tokens WHERE token_hash = $1`, [
         hashRefreshToken(refresh_token),
       ]);
+      // One child was ever written (never two live children), and the replays ended the session as reuse.
       const counts = await tokenCounts(sessionId);
-      expect(counts.total).toBe(2);
-      expect(counts.live).toBe(1);
+      expect({ total: counts.total, live: counts.live }).toEqual({ total: 2, live: 1 });
+      const [{ revoked_reason }] = await strict[0]!.t.dataSource.query(`SELECT revoked_reason FROM auth.sessions WHERE id = $1`, [sessionId]);
+      expect(revoked_reason).toBe('refresh_token_reused');
+      // The one child that was handed out is refused too: the family is over.
+      const child = await fetch(`${strict[1]!.url}/api/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: ok[0]!.body.refresh_token }),
+      });
+      expect(child.status).toBe(400);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
-      await t.close();
+      for (const { t, server } of strict) {
+        await new Promise((resolve) => server.close(resolve));
+        await t.close();
+      }
     }
   });
 

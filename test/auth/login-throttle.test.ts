@@ -34,7 +34,7 @@ describe('failed-login throttling, shared by all instances through PostgreSQL', 
   const login = (t: TestApp, email: string, password: string, ip: string) =>
     request(t.app).post(LOGIN).set('X-Forwarded-For', ip).send({ email, password });
 
-  it('after the allowed failures an account answers 429 rate_limited with Retry-After, even to the right password', async () => {
+  it('after the allowed failures from one address, that address gets 429 rate_limited with Retry-After on the account, even with the right password', async () => {
     const email = uniqueEmail();
     await register(a.app, email);
     const ip = newIp();
@@ -48,17 +48,43 @@ describe('failed-login throttling, shared by all instances through PostgreSQL', 
     expect(blocked.body.retry_after).toBe(retryAfter);
   });
 
-  it('the account limit holds across client addresses and across instances', async () => {
-    const email = uniqueEmail();
+  it('the owner gets in from another address while an attack on the account runs, and the attacker stays throttled (OWASP: no lockout by strangers)', async () => {
+    const email = uniqueEmail('owner');
     await register(a.app, email);
-    await login(a, email, 'wrong password', newIp());
-    await login(b, email, 'wrong password', newIp());
-    await login(a, email, 'wrong password', newIp());
-    const blocked = await login(b, email, PASSWORD, newIp());
-    expect(blocked.status).toBe(429);
+    const attacker = newIp();
+    const attack = [];
+    for (let i = 0; i < 6; i++) attack.push((await login(i % 2 ? a : b, email, `guess ${i}`, attacker)).status);
+    expect(attack).toEqual([401, 401, 401, 429, 429, 429]);
+    // The owner, from an address that has not failed, on either instance.
+    expect((await login(b, email, PASSWORD, newIp())).status).toBe(200);
+    // The attack goes on, and is still refused, on both instances, even when it guesses right.
+    expect((await login(a, email, 'guess 7', attacker)).status).toBe(429);
+    expect((await login(b, email, PASSWORD, attacker)).status).toBe(429);
   });
 
-  it('a successful login resets the account counter', async () => {
+  it('an attack spread over many addresses gets a per-account backoff for the addresses that failed, never for a clean one', async () => {
+    const spread = await startTestApp(db.url, { ...env, LOGIN_ACCOUNT_BACKOFF_AFTER: '4', LOGIN_ACCOUNT_BACKOFF_SECONDS: '600' });
+    try {
+      const email = uniqueEmail('spread');
+      await register(a.app, email);
+      const bots = [newIp(), newIp(), newIp()];
+      // Each address's first guess is that of a client that has not failed: let through to the password check.
+      for (const ip of bots) expect((await login(spread, email, 'guess', ip)).status).toBe(401);
+      // The account now has 3 failures; a fourth from a failed address brings it to the threshold.
+      expect((await login(spread, email, 'guess', bots[0]!)).status).toBe(401);
+      // Past it, failed addresses share one attempt per 600 s: the next one takes it, the rest wait.
+      expect((await login(spread, email, 'guess', bots[1]!)).status).toBe(401);
+      const paced = await login(spread, email, 'guess', bots[2]!);
+      expect(paced.status).toBe(429);
+      expect(Number(paced.headers['retry-after'])).toBeGreaterThan(590);
+      // The owner from a clean address is not paced.
+      expect((await login(spread, email, PASSWORD, newIp())).status).toBe(200);
+    } finally {
+      await spread.close();
+    }
+  });
+
+  it('a successful login forgets the failures of that address on the account', async () => {
     const email = uniqueEmail();
     await register(a.app, email);
     const ip = newIp();
@@ -76,6 +102,27 @@ describe('failed-login throttling, shared by all instances through PostgreSQL', 
     expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 429]);
     // Another address is not affected.
     expect((await login(a, uniqueEmail('other'), 'guess', newIp())).status).toBe(401);
+  });
+
+  it('IPv6 clients are limited by their /64: ten addresses of one prefix share one budget, another prefix has its own', async () => {
+    const prefix = `2001:db8:${(++ipCounter).toString(16)}:1`;
+    const statuses: number[] = [];
+    for (let i = 1; i <= 10; i++) statuses.push((await login(a, uniqueEmail('v6'), 'guess', `${prefix}:${i.toString(16)}:0:0:1`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 429, 429]);
+    // Another /64 is unaffected.
+    expect((await login(a, uniqueEmail('v6'), 'guess', `2001:db8:${(++ipCounter).toString(16)}:1::1`)).status).toBe(401);
+  });
+
+  it('the IPv6 prefix length is configurable (CLIENT_IPV6_PREFIX=128 keys single addresses)', async () => {
+    const single = await startTestApp(db.url, { ...env, CLIENT_IPV6_PREFIX: '128' });
+    try {
+      const prefix = `2001:db8:${(++ipCounter).toString(16)}:1`;
+      const statuses: number[] = [];
+      for (let i = 1; i <= 10; i++) statuses.push((await login(single, uniqueEmail('v6'), 'guess', `${prefix}::${i.toString(16)}`)).status);
+      expect(statuses).toEqual(Array(10).fill(401));
+    } finally {
+      await single.close();
+    }
   });
 
   it('unknown emails are throttled like known ones (no enumeration through 429s)', async () => {
@@ -100,7 +147,7 @@ describe('failed-login throttling, shared by all instances through PostgreSQL', 
   it('keeps its state in the rate_limits table, created by a migration (the runtime runs no DDL)', async () => {
     const rows = await a.dataSource.query(`SELECT key, points, expire FROM auth.rate_limits LIMIT 1`);
     expect(rows.length).toBe(1);
-    expect(rows[0].key).toMatch(/^login_(account|ip):/);
+    expect(rows[0].key).toMatch(/^(login|register)_[a-z_]+:/);
     const [{ count }] = await a.dataSource.query(`SELECT count(*)::int AS count FROM migrator.migrations WHERE name LIKE 'LoginThrottle%'`);
     expect(count).toBe(1);
   });

@@ -8,7 +8,7 @@ describe('GET /api/v1/auth/openapi.json', () => {
   let t: TestApp;
   let doc: {
     openapi: string;
-    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> }; responses: Record<string, { description?: string; content?: Record<string, unknown> }> }>>;
     components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[]; additionalProperties?: unknown; oneOf?: unknown[] }>; securitySchemes: Record<string, unknown> };
   };
 
@@ -62,7 +62,9 @@ describe('GET /api/v1/auth/openapi.json', () => {
 
   it('documents errors as problem+json with their stable codes', () => {
     const login = doc.paths['/api/v1/auth/login']!.post!.responses;
-    expect(Object.keys(login).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429']);
+    expect(Object.keys(login).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429', '503']);
+    expect(login['503']!.description).toContain('server_busy');
+    expect(Object.keys(doc.paths['/api/v1/auth/register']!.post!.responses)).toEqual(expect.arrayContaining(['409', '429', '503']));
     expect(login['429']!.content).toHaveProperty(['application/problem+json']);
     const problem = doc.components.schemas.Problem!;
     expect(problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'error']));

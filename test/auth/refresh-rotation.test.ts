@@ -146,6 +146,66 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
     expect((await request(t.app).post(REFRESH).send({ refresh_token: live.body.refresh_token })).status).toBe(200);
   });
 
+  it('L1: a global logout by refresh token needs the current token: a rotated one of a live session ends nothing', async () => {
+    const email = uniqueEmail();
+    const first = await register(t.app, email);
+    const other = await request(t.app).post('/api/v1/auth/login').send({ email, password: 'correct horse battery staple' });
+    const rotated = await request(t.app).post(REFRESH).send({ refresh_token: first.refresh_token });
+    expect(rotated.status).toBe(200);
+
+    const attempt = await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: first.refresh_token, scope: 'global' });
+    expect(attempt.status).toBe(400);
+    expect(attempt.body.error).toBe('invalid_grant');
+    const [{ live }] = await t.dataSource.query(
+      `SELECT count(*)::int AS live FROM auth.sessions WHERE user_id = $1 AND revoked_at IS NULL`,
+      [first.user.id],
+    );
+    expect(live).toBe(2);
+
+    // The current token of the session does end them all.
+    const current = await request(t.app).post('/api/v1/auth/logout').send({ refresh_token: rotated.body.refresh_token, scope: 'global' });
+    expect(current.status).toBe(204);
+    expect((await request(t.app).post(REFRESH).send({ refresh_token: other.body.refresh_token })).body.error).toBe('invalid_grant');
+  });
+
+  it('L6: refreshes never extend a session past SESSION_MAX_LIFETIME_SECONDS after its login', async () => {
+    const boxed = await startTestApp(db.url, { SESSION_MAX_LIFETIME_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '86400' });
+    try {
+      const { refresh_token } = await register(boxed.app, uniqueEmail());
+      const sessionId = await sessionOf(refresh_token);
+      const lifetime = async () =>
+        (
+          await t.dataSource.query(`SELECT round(extract(epoch FROM expires_at - created_at))::int AS seconds FROM auth.sessions WHERE id = $1`, [
+            sessionId,
+          ])
+        )[0].seconds as number;
+      // Capped at the start: one hour, not the refresh token's day.
+      expect(await lifetime()).toBe(3600);
+      const next = await request(boxed.app).post(REFRESH).send({ refresh_token });
+      expect(next.status).toBe(200);
+      expect(await lifetime()).toBe(3600);
+
+      // The session began 59 minutes ago and is in use: a refresh does not slide it past the hour...
+      await t.dataSource.query(`UPDATE auth.sessions SET created_at = created_at - interval '59 minutes' WHERE id = $1`, [sessionId]);
+      const late = await request(boxed.app).post(REFRESH).send({ refresh_token: next.body.refresh_token });
+      expect(late.status).toBe(200);
+      const [{ ends_at_cap }] = await t.dataSource.query(
+        `SELECT expires_at = created_at + interval '1 hour' AS ends_at_cap FROM auth.sessions WHERE id = $1`,
+        [sessionId],
+      );
+      expect(ends_at_cap).toBe(true);
+      // ...and once the hour is over, the session is over, whatever its expires_at says.
+      await t.dataSource.query(
+        `UPDATE auth.sessions SET created_at = created_at - interval '2 minutes', expires_at = now() + interval '1 day' WHERE id = $1`,
+        [sessionId],
+      );
+      const over = await request(boxed.app).post(REFRESH).send({ refresh_token: late.body.refresh_token });
+      expect(over.body.error).toBe('invalid_grant');
+    } finally {
+      await boxed.close();
+    }
+  });
+
   it('an expired access token still ends its own session (ending needs no freshness), but not all sessions', async () => {
     const { access_token, refresh_token } = await register(t.app, uniqueEmail());
     const claims = jwt.decode(access_token) as Record<string, unknown>;
@@ -175,10 +235,14 @@ describe('refresh token rotation (RFC 9700 §4.14.2)', () => {
   });
 
   it('unknown and malformed refresh tokens answer invalid_grant', async () => {
-    for (const refresh_token of ['x', 'A'.repeat(43), 'not a token at all; DROP TABLE users', '\u0000'.repeat(43)]) {
+    for (const refresh_token of ['x', 'A'.repeat(43), 'not a token at all; DROP TABLE users']) {
       const res = await request(t.app).post(REFRESH).send({ refresh_token });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_grant');
     }
+    // Control characters are refused before any field is looked at (M4).
+    const nul = await request(t.app).post(REFRESH).send({ refresh_token: '\u0000'.repeat(43) });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error).toBe('invalid_request');
   });
 });

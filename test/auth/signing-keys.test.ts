@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { createPublicKey } from 'node:crypto';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadAuthKeys } from '../../src/auth/auth-keys';
@@ -48,6 +49,41 @@ describe('signing keys and the token secret', () => {
     const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const keys = await loadAuthKeys(testConfig({ JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') }));
     expect(keys.signingKeys.source).toBe('configured');
+  });
+
+  it('with a configured DATABASE_URL, a missing key or token secret is a configuration error, and nothing is generated', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'auth-data-'));
+    const databaseUrl = 'postgres://u:p@db.example:5432/cathouse';
+    // NODE_ENV unset (development): the shared database, not the environment name, decides.
+    const noKey = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, TOKEN_SECRET: 'x'.repeat(40) });
+    await expect(loadAuthKeys(noKey)).rejects.toThrow(/^JWT_PRIVATE_KEY: required when DATABASE_URL is set/);
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const noSecret = parseConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, JWT_PRIVATE_KEY: pem });
+    const err = await loadAuthKeys(noSecret).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(/^TOKEN_SECRET: required when DATABASE_URL is set/);
+    expect((err as ConfigError).message).not.toContain('\n');
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+
+  it('mixed sources: a key file with escaped-newline previous keys in a variable, and a key variable with a previous-keys file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'auth-keys-'));
+    const current = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const old = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    const oldPublic = createPublicKey(old).export({ format: 'pem', type: 'spki' }).toString();
+    await writeFile(path.join(dir, 'key.pem'), current);
+    await writeFile(path.join(dir, 'previous.pem'), oldPublic);
+
+    const fileAndVariable = await loadAuthKeys(
+      testConfig({ JWT_PRIVATE_KEY_FILE: path.join(dir, 'key.pem'), JWT_PREVIOUS_PUBLIC_KEYS: oldPublic.replace(/\n/g, '\\n') }),
+    );
+    expect(fileAndVariable.signingKeys.jwks().keys).toHaveLength(2);
+
+    const variableAndFile = await loadAuthKeys(
+      testConfig({ JWT_PRIVATE_KEY: current.replace(/\n/g, '\\n'), JWT_PREVIOUS_PUBLIC_KEYS_FILE: path.join(dir, 'previous.pem') }),
+    );
+    expect(variableAndFile.signingKeys.jwks().keys).toHaveLength(2);
+    expect(variableAndFile.signingKeys.current.kid).toBe(fileAndVariable.signingKeys.current.kid);
   });
 
   it('a missing key file is a configuration error naming the variable', async () => {

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '../../src/db/database-errors';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
+import { pollUntil } from '../support/poll';
 
 describe('the runtime DataSource under failures', () => {
   let db: TestDatabase;
@@ -34,7 +35,15 @@ describe('the runtime DataSource under failures', () => {
 
       // The pool's next transaction must run on a clean connection.
       await dataSource.transaction((tx) => tx.query('SELECT 1'));
-      await new Promise((r) => setTimeout(r, 200));
+      // Let every other backend of this database settle (the failed transaction's connection ended
+      // or idle outside a transaction) before looking, so a late COMMIT could not be missed.
+      await pollUntil('the failed transaction to settle', async () => {
+        const { rows } = await holder.query(
+          `SELECT count(*)::int AS busy FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
+        );
+        return rows[0].busy === 0;
+      });
       const { rows } = await holder.query(`SELECT email FROM auth.users WHERE email = 'half@example.com'`);
       expect(rows).toEqual([]);
     } finally {

@@ -31,6 +31,10 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     DB_ROLE_CATALOG_PASSWORD: TEST_ROLE_PASSWORDS.catalog,
     DB_ROLE_INSTALLATION_PASSWORD: TEST_ROLE_PASSWORDS.installation,
     DB_ROLE_PROXY_PASSWORD: TEST_ROLE_PASSWORDS.proxy,
+    // Test files register many users from one address, some at once; the registration limits and the hash bound have tests of their own.
+    REGISTER_MAX_PER_IP: '1000000',
+    REGISTER_MAX_GLOBAL: '1000000',
+    REGISTER_MAX_HASHES_IN_FLIGHT: '1000',
     ...env,
   });
 }

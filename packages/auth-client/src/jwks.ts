@@ -11,6 +11,12 @@ export interface JwksOptions {
    * with made-up kids would make every request a fetch to the auth service. Default 30 s.
    */
   minRefetchIntervalMs?: number;
+  /**
+   * After a failed fetch, the least time before the next one. Until a fetch succeeds, a token
+   * whose key is not known is answered auth_unavailable (503), never invalid_token (401):
+   * frontends log the user out on 401. Default 1 s.
+   */
+  retryAfterFailureMs?: number;
   /** Per-fetch timeout. Default 5 s. */
   timeoutMs?: number;
   /** For tests and instrumentation; the platform fetch by default. */
@@ -35,12 +41,15 @@ export function createJwksClient(options: JwksOptions): JwksClient {
   const cacheMaxAgeMs = options.cacheMaxAgeMs ?? 10 * 60_000;
   const minRefetchIntervalMs = options.minRefetchIntervalMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const retryAfterFailureMs = options.retryAfterFailureMs ?? 1_000;
   const doFetch = options.fetch ?? fetch;
 
   let keys = new Map<string, KeyObject>();
   let fetchedAt = -Infinity;
   let inFlight: Promise<void> | undefined;
   let fetches = 0;
+  /** The outage error of the last fetch, until a fetch succeeds. */
+  let outage: AuthClientError | undefined;
 
   async function load(): Promise<void> {
     fetches += 1;
@@ -50,7 +59,8 @@ export function createJwksClient(options: JwksOptions): JwksClient {
       if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
       body = (await res.json()) as { keys?: unknown };
     } catch (err) {
-      throw new AuthClientError('auth_unavailable', `Cannot fetch the JWKS from ${options.jwksUri}.`, { cause: err });
+      outage = new AuthClientError('auth_unavailable', `Cannot fetch the JWKS from ${options.jwksUri}.`, { cause: err });
+      throw outage;
     } finally {
       // A failed fetch also counts, so an unreachable auth service is not hammered.
       fetchedAt = Date.now();
@@ -67,6 +77,7 @@ export function createJwksClient(options: JwksOptions): JwksClient {
       }
     }
     keys = next;
+    outage = undefined;
   }
 
   function refresh(): Promise<void> {
@@ -87,10 +98,13 @@ export function createJwksClient(options: JwksOptions): JwksClient {
         if (keys.size === 0) throw err;
       });
       let key = keys.get(kid);
-      if (!key && Date.now() - fetchedAt >= minRefetchIntervalMs) {
+      const interval = outage ? retryAfterFailureMs : minRefetchIntervalMs;
+      if (!key && Date.now() - fetchedAt >= interval) {
         await refresh();
         key = keys.get(kid);
       }
+      // The last fetch failed: whether this kid is ours cannot be known, so this is an outage, not a bad token.
+      if (!key && outage) throw outage;
       if (!key) throw new AuthClientError('invalid_token', 'The access token was signed by an unknown key.');
       return key;
     },

@@ -195,11 +195,48 @@ describe('@cathouse/auth-client against the running auth service', () => {
     await expect(later.verify(after.body.access_token)).resolves.toBeDefined();
   });
 
-  it('answers 503 auth_unavailable when the JWKS cannot be fetched and no key is known', async () => {
-    const verifier = createVerifier({ jwksUri: 'http://127.0.0.1:1/.well-known/jwks.json', issuer: 'cathouse-auth', audience: 'cathouse', timeoutMs: 500 });
-    const { access_token } = await register(service.t.app, uniqueEmail());
-    const res = await request(catalogApp(verifier)).get('/api/v1/catalog/whoami').set('Authorization', `Bearer ${access_token}`);
-    expect(res.status).toBe(503);
-    expect(res.body.error).toBe('auth_unavailable');
+  it('answers 503 auth_unavailable when the JWKS cannot be fetched and no key is known, on every request until a fetch succeeds', async () => {
+    // A gate in front of the real JWKS that can be closed (500) and opened again.
+    let open = false;
+    const gate = express();
+    gate.get('/.well-known/jwks.json', async (_req, res) => {
+      if (!open) {
+        res.status(500).end();
+        return;
+      }
+      res.json(await (await fetch(service.jwksUri)).json());
+    });
+    const gateServer = gate.listen(0, '127.0.0.1');
+    await new Promise((resolve) => gateServer.once('listening', resolve));
+    try {
+      const jwksUri = `http://127.0.0.1:${(gateServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+      // A long retry interval: the second request below must not depend on a new fetch.
+      const verifier = createVerifier({ jwksUri, issuer: 'cathouse-auth', audience: 'cathouse', timeoutMs: 500, retryAfterFailureMs: 60_000 });
+      const app = catalogApp(verifier);
+      const { access_token } = await register(service.t.app, uniqueEmail());
+      const whoami = () => request(app).get('/api/v1/catalog/whoami').set('Authorization', `Bearer ${access_token}`);
+      for (const attempt of ['first', 'second', 'third']) {
+        const res = await whoami();
+        expect({ attempt, status: res.status, error: res.body.error, retryAfter: res.headers['retry-after'] }).toEqual({
+          attempt,
+          status: 503,
+          error: 'auth_unavailable',
+          retryAfter: '5',
+        });
+      }
+      expect(verifier.jwks.fetches).toBe(1);
+
+      // The auth service is back: once a fetch succeeds, tokens verify again.
+      open = true;
+      const quick = createVerifier({ jwksUri, issuer: 'cathouse-auth', audience: 'cathouse', timeoutMs: 500, retryAfterFailureMs: 0 });
+      open = false;
+      await expect(quick.verify(access_token)).rejects.toMatchObject({ code: 'auth_unavailable' });
+      open = true;
+      await expect(quick.verify(access_token)).resolves.toMatchObject({ sid: expect.any(String) });
+      await expect(quick.verify(access_token)).resolves.toBeDefined();
+      expect(quick.jwks.fetches).toBe(2);
+    } finally {
+      await new Promise((resolve) => gateServer.close(resolve));
+    }
   });
 });

@@ -5,6 +5,22 @@ import { AppError } from '../../errors/app-error';
 export const CSRF_HEADER = 'x-requested-with';
 
 /**
+ * The service's own origin: the same scheme and host as the request, or https with the same host.
+ * The second form is a page served over HTTPS by a TLS-terminating proxy while the request reaches
+ * us as plain HTTP (no TRUST_PROXY to tell us the scheme); the host, with its port, is what names
+ * the site. A plain-http page of the same host is never taken for an https one.
+ */
+function isOwnOrigin(origin: string, protocol: string, host: string): boolean {
+  if (origin === `${protocol}://${host}`) return true;
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'https:' && url.host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * CSRF protection for the endpoints that set or read the refresh cookie (cookie mode only).
  *
  * Two stateless checks, chosen over a double-submit token because they need no extra cookie or
@@ -25,7 +41,7 @@ export function csrfGuard(origins: readonly string[]): RequestHandler {
       return;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowed.has(origin) && origin !== `${req.protocol}://${req.host}`) {
+    if (origin !== undefined && !allowed.has(origin) && !isOwnOrigin(origin, req.protocol, req.host)) {
       next(new AppError('csrf_failed', 'The request comes from an origin this service does not trust.'));
       return;
     }

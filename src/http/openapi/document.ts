@@ -65,22 +65,22 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     method: 'post',
     path: p('/register'),
     summary: 'Create an account and log in',
-    description: `Creates a player (default) or developer account and starts a session.${cookieNote}`,
+    description: `Creates a player (default) or developer account and starts a session. Attempts are limited per client address and globally (429 with Retry-After), a 409 counting like a 201; when too many password hashes are running the answer is 503 \`server_busy\` with Retry-After.${cookieNote}`,
     request: { body: { required: true, ...json(RegisterRequest) } },
     responses: {
       201: { description: 'Registered and logged in.', headers: tokenHeaders, ...json(AuthResponse) },
-      ...problems(...BODY_ERRORS, 'weak_password', 'email_taken', 'role_not_allowed', 'csrf_failed'),
+      ...problems(...BODY_ERRORS, 'weak_password', 'email_taken', 'role_not_allowed', 'csrf_failed', 'rate_limited', 'server_busy'),
     },
   });
   registry.registerPath({
     method: 'post',
     path: p('/login'),
     summary: 'Log in with email and password',
-    description: `Unknown email and wrong password both answer \`invalid_credentials\`. Failed logins are throttled per account and per client address (429 with Retry-After).${cookieNote}`,
+    description: `Unknown email and wrong password both answer \`invalid_credentials\`. Failed logins are throttled per account and client address, per client address, and (softly) per account for clients that have failed (429 with Retry-After); a client that has not failed is never locked out by others. Too many password checks at once answer 503 \`server_busy\`.${cookieNote}`,
     request: { body: { required: true, ...json(LoginRequest) } },
     responses: {
       200: { description: 'Logged in.', headers: tokenHeaders, ...json(AuthResponse) },
-      ...problems(...BODY_ERRORS, 'invalid_credentials', 'account_disabled', 'rate_limited', 'csrf_failed'),
+      ...problems(...BODY_ERRORS, 'invalid_credentials', 'account_disabled', 'rate_limited', 'server_busy', 'csrf_failed'),
     },
   });
   registry.registerPath({
@@ -110,7 +110,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     },
     responses: {
       200: { description: 'Token response.', headers: tokenHeaders, ...json(TokenResponse) },
-      ...problems(...BODY_ERRORS, 'unsupported_grant_type', 'invalid_grant', 'invalid_credentials', 'account_disabled', 'rate_limited', 'csrf_failed'),
+      ...problems(...BODY_ERRORS, 'unsupported_grant_type', 'invalid_grant', 'invalid_credentials', 'account_disabled', 'rate_limited', 'server_busy', 'csrf_failed'),
     },
   });
   registry.registerPath({

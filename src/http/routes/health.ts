@@ -1,11 +1,39 @@
-import { Router } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
 import type { DataSource } from 'typeorm';
 import { readSchemaState } from '../../db/schema-state';
 import { isDatabaseUnavailable } from '../../db/database-errors';
 import { problemFor, sendProblem } from '../problem';
 
-/** Liveness (`health`: the process answers) and readiness (`ready`: the database answers at the expected schema head). */
-export function healthRoutes(dataSource: DataSource): Router {
+export interface HealthOptions {
+  /** READY_TOKEN: a caller presenting it in `X-Ready-Token` gets the schema detail from anywhere. */
+  readyToken?: string | undefined;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/**
+ * Whether /ready may show the schema detail (migration names, heads): to a caller on this host
+ * that came through no proxy (an orchestrator's probe, an operator's curl), or to one that
+ * presents READY_TOKEN. Anyone else learns only ready or not.
+ */
+function mayShowDetail(req: Request, readyToken: string | undefined): boolean {
+  const presented = req.get('x-ready-token');
+  if (readyToken !== undefined && presented !== undefined) {
+    const a = Buffer.from(presented);
+    const b = Buffer.from(readyToken);
+    if (a.length === b.length && timingSafeEqual(a, b)) return true;
+  }
+  // The socket's own peer, not req.ip: a proxy on the same host would otherwise make everyone "local".
+  const peer = req.socket.remoteAddress ?? '';
+  return LOOPBACK.test(peer) && req.get('x-forwarded-for') === undefined && req.get('forwarded') === undefined;
+}
+
+/**
+ * Liveness (`health`: the process answers) and readiness (`ready`: the database answers at the
+ * expected schema head; its detail only for internal callers, see mayShowDetail).
+ */
+export function healthRoutes(dataSource: DataSource, { readyToken }: HealthOptions = {}): Router {
   const router = Router();
 
   router.get('/health', (_req, res) => {
@@ -23,6 +51,15 @@ export function healthRoutes(dataSource: DataSource): Router {
         problemFor('not_ready', 'The database does not answer.', { checks: { database: 'unavailable' } }),
         { 'retry-after': '1' },
       );
+      return;
+    }
+    if (!mayShowDetail(req, readyToken)) {
+      if (state.atHead) res.json({ status: 'ready', checks: { database: 'ok', schema: 'ok' } });
+      else {
+        sendProblem(res, problemFor('not_ready', 'The database schema is not at the version this build expects.', { checks: { database: 'ok', schema: 'mismatch' } }), {
+          'retry-after': '5',
+        });
+      }
       return;
     }
     const schema = {

@@ -27,6 +27,11 @@ export interface ServiceProcessOptions {
   script?: string;
   /** Options for node itself, e.g. --expose-gc. */
   nodeArgs?: string[];
+  /**
+   * What node runs after `nodeArgs`; by default `-r @swc-node/register <script>` (TypeScript
+   * compiled in the process), e.g. `['dist/src/main.js']` for the production build.
+   */
+  entry?: string[];
   /** How long to wait for GET /api/v1/auth/health to answer. */
   startTimeoutMs?: number;
 }
@@ -53,7 +58,8 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   env.PORT = String(port);
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', '@swc-node/register', options.script ?? 'src/main.ts'], {
+  const entry = options.entry ?? ['-r', '@swc-node/register', options.script ?? 'src/main.ts'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -155,6 +161,10 @@ export function productionEnv(opts: {
     TOKEN_SECRET: 'reliability-secret-reliability-secret-0123456789',
     BCRYPT_COST: String(opts.bcryptCost ?? 4),
     DATA_DIR: path.join(opts.key.dir, 'data'),
+    // Load generators register many users from one address, some at once; the registration limits and the hash bound have tests of their own.
+    REGISTER_MAX_PER_IP: '1000000',
+    REGISTER_MAX_GLOBAL: '1000000',
+    REGISTER_MAX_HASHES_IN_FLIGHT: '1000',
     ...opts.extra,
   };
 }
