@@ -1,9 +1,9 @@
 // The schema constants alone, not the packages' entry points: `migrate -- status` reads this
 // file and starts without loading TypeORM or any entity.
-import { CATALOG_SCHEMA } from '@cathouse/catalog/src/schema';
-import { INSTALLATION_SCHEMA } from '@cathouse/installation/src/schema';
+import { CATALOG_SCHEMA } from '@cathouse/catalog/schema';
+import { INSTALLATION_SCHEMA } from '@cathouse/installation/schema';
 import { definePrivilegePolicy, type PrivilegeSettings } from '@cathouse/migrator/read';
-import { PROXY_SCHEMA } from '@cathouse/proxy/src/schema';
+import { PROXY_SCHEMA } from '@cathouse/proxy/schema';
 import type { Config } from '../config/config';
 import { AUTH_SCHEMA } from './entities/schema';
 import { MIGRATIONS_SCHEMA } from './migration-paths';
