@@ -49,6 +49,9 @@ const origin = z.string().refine(
   { message: 'expected origins like https://app.example.com (scheme, host and port only)' },
 );
 
+/** A PostgreSQL role name that needs no quoting (what the policy's GRANTs name). */
+const roleName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a role name of lower-case letters, digits and _ (at most 63)' });
+
 /** Empty strings in `.env` mean "not set", as in most dotenv setups. */
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -106,6 +109,17 @@ const envSchema = z.object({
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
+
+  // Database roles, one per service: the privilege policy (src/db/privileges.ts) grants to these.
+  DB_ROLE_AUTH: roleName.default('cathouse_auth'),
+  DB_ROLE_CATALOG: roleName.default('cathouse_catalog'),
+  DB_ROLE_INSTALLATION: roleName.default('cathouse_installation'),
+  DB_ROLE_PROXY: roleName.default('cathouse_proxy'),
+  DB_ROLE_AUTH_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_CATALOG_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_INSTALLATION_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_PROXY_PASSWORD: optional(z.string().min(1)),
+  MIGRATION_CREATE_ROLES: bool.default(false),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -168,7 +182,16 @@ export interface Config {
     readonly ddlLockTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  /** The login role of each service, and whether `migrate up` may create missing ones. */
+  readonly roles: {
+    readonly services: Readonly<Record<ServiceName, { readonly name: string; readonly password: string | undefined }>>;
+    readonly create: boolean;
+  };
 }
+
+/** The services that share the database, each with a role of its own. */
+export const SERVICE_NAMES = ['auth', 'catalog', 'installation', 'proxy'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** A configuration problem, reported as one line that names the variable and the fix. */
 export class ConfigError extends Error {
@@ -282,7 +305,19 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,
       statementTimeoutMs: e.MIGRATION_STATEMENT_TIMEOUT_MS,
     },
+    roles: {
+      services: {
+        auth: { name: e.DB_ROLE_AUTH, password: e.DB_ROLE_AUTH_PASSWORD },
+        catalog: { name: e.DB_ROLE_CATALOG, password: e.DB_ROLE_CATALOG_PASSWORD },
+        installation: { name: e.DB_ROLE_INSTALLATION, password: e.DB_ROLE_INSTALLATION_PASSWORD },
+        proxy: { name: e.DB_ROLE_PROXY, password: e.DB_ROLE_PROXY_PASSWORD },
+      },
+      create: e.MIGRATION_CREATE_ROLES,
+    },
   };
+  if (new Set(SERVICE_NAMES.map((s) => config.roles.services[s].name)).size !== SERVICE_NAMES.length) {
+    throw new ConfigError('DB_ROLE_AUTH', 'DB_ROLE_AUTH, DB_ROLE_CATALOG, DB_ROLE_INSTALLATION, DB_ROLE_PROXY: each service needs a role of its own (two have the same name)');
+  }
   return deepFreeze(config);
 }
 
