@@ -23,6 +23,11 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module', globals: { document: 'readonly', fetch: 'readonly', FormData: 'readonly', globalThis: 'readonly' } },
   },
   {
+    // Fixture migrations in the shapes other projects write, compiled CommonJS included.
+    files: ['packages/migrator/test/fixtures/**/*.js'],
+    languageOptions: { globals: { exports: 'writable' } },
+  },
+  {
     files: ['src/migrations/**'],
     rules: { '@typescript-eslint/no-unused-vars': 'off' },
   },
