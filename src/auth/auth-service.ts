@@ -1,7 +1,7 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import type { UserRole } from '../db/entities/index';
+import type { User, UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
 import type { AuthKeys } from './auth-keys';
@@ -63,6 +63,11 @@ export interface AuthServiceDeps {
   registrationThrottle?: RegistrationThrottle;
   /** Receives security events (refresh-token reuse) for monitoring. */
   logger?: Logger;
+  /**
+   * Runs in the registration's transaction (the verification mail goes to the outbox with the new
+   * user, see account-service.ts); `afterCommit` runs once it has committed.
+   */
+  onRegistered?: { inTransaction(manager: EntityManager, user: User): Promise<void>; afterCommit(): void };
 }
 
 /**
@@ -81,8 +86,10 @@ export class AuthService {
   readonly passwordChecks: WorkGate;
   private readonly sessionSettings: SessionSettings;
   private readonly logger: Logger | undefined;
+  private readonly onRegistered: AuthServiceDeps['onRegistered'];
 
   constructor(deps: AuthServiceDeps) {
+    this.onRegistered = deps.onRegistered;
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.logger = deps.logger;
@@ -139,9 +146,11 @@ export class AuthService {
         displayName: input.display_name ?? null,
         role,
       });
+      await this.onRegistered?.inTransaction(manager, user);
       return { user, issued: await startSession(manager, user.id, client, this.sessionSettings) };
     });
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    this.onRegistered?.afterCommit();
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /**
@@ -161,7 +170,7 @@ export class AuthService {
     // Only someone who knows the password learns that the account is disabled.
     if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
     const issued = await this.dataSource.transaction((manager) => startSession(manager, user.id, client, this.sessionSettings));
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /** Rotates a refresh token (see sessions.ts for reuse and the reuse interval). */
@@ -170,7 +179,7 @@ export class AuthService {
       // A replayed refresh token means it leaked, or a client lost a response: worth an alert either way.
       this.logger?.warn({ event: 'refresh_token_reuse', session_id: reuse.sessionId, user_id: reuse.userId }, 'refresh token reuse: session revoked'),
     );
-    return this.grant(rotated.userId, rotated.role, rotated);
+    return this.grant(rotated.userId, rotated.role, rotated.emailVerified, rotated);
   }
 
   /**
@@ -228,12 +237,18 @@ export class AuthService {
     return publicUser(await updateUser(this.dataSource, userId, changes));
   }
 
-  private grant(userId: string, role: UserRole, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+  /** A new access token for a session that stays as it is (POST me/developer: the new role at once). */
+  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean }): { accessToken: string; expiresIn: number } {
     const accessToken = signAccessToken(
       this.keys.signingKeys,
       { issuer: this.auth.issuer, audience: this.auth.audience, ttlSeconds: this.auth.accessTokenTtlSeconds },
-      { userId, sessionId: issued.sessionId, role },
+      subject,
     );
-    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
+    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds };
+  }
+
+  private grant(userId: string, role: UserRole, emailVerified: boolean, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+    const { accessToken, expiresIn } = this.accessToken({ userId, sessionId: issued.sessionId, role, emailVerified });
+    return { accessToken, expiresIn, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
   }
 }
