@@ -106,6 +106,23 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME_SECONDS: int(60, 315_360_000).default(7_776_000),
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
+  // Mail and the account lifecycle (issue 10).
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\/./, { message: 'expected a URL like smtp://user:password@host:587 or smtps://host:465' })),
+  MAIL_FROM: z.string().min(3).default('Cat House <no-reply@localhost>'),
+  APP_URL: z.string().url({ message: 'expected the frontend origin (and base path), e.g. https://app.example.com' }).default('http://localhost:5173'),
+  APP_VERIFY_EMAIL_PATH: z.string().startsWith('/', { message: 'expected a path starting with /' }).default('/verify-email'),
+  APP_RESET_PASSWORD_PATH: z.string().startsWith('/', { message: 'expected a path starting with /' }).default('/reset-password'),
+  MAIL_LINK_TOKEN_IN: z.enum(['fragment', 'query'], { message: 'expected fragment or query' }).default('fragment'),
+  EMAIL_VERIFICATION_TTL_SECONDS: int(60, 2_592_000).default(86_400),
+  PASSWORD_RESET_TTL_SECONDS: int(60, 86_400).default(1_800),
+  MAIL_MAX_ATTEMPTS: int(1, 100).default(8),
+  MAIL_RETRY_BASE_SECONDS: int(1, 3_600).default(10),
+  MAIL_POLL_INTERVAL_MS: int(50, 600_000).default(2_000),
+  MAIL_SEND_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  MAIL_MAX_PER_ADDRESS: int(1, 1_000_000).default(5),
+  MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
+  MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
@@ -176,6 +193,29 @@ export interface Config {
     readonly registerMaxHashesInFlight: number;
     /** Absolute session lifetime: no refresh extends a session past created_at + this. */
     readonly sessionMaxLifetimeSeconds: number;
+  };
+  /** Mail delivery and the account lifecycle flows (issue 10). */
+  readonly mail: {
+    /** undefined: development writes .eml files to DATA_DIR/mail (production refuses to start). */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** Where the links in mails point: APP_URL + the page's path, the token in the fragment or the query. */
+    readonly appUrl: string;
+    readonly verifyEmailPath: string;
+    readonly resetPasswordPath: string;
+    readonly linkTokenIn: 'fragment' | 'query';
+    readonly emailVerificationTtlSeconds: number;
+    readonly passwordResetTtlSeconds: number;
+    /** A message is given up (status failed, logged at error) after this many tries. */
+    readonly maxAttempts: number;
+    /** Backoff after the n-th failed try: base * 2^(n-1) seconds, at most an hour. */
+    readonly retryBaseSeconds: number;
+    readonly pollIntervalMs: number;
+    /** One SMTP send may take this long; a claim is held twice as long before another instance may retry. */
+    readonly sendTimeoutMs: number;
+    readonly maxPerAddress: number;
+    readonly maxPerIp: number;
+    readonly limitWindowSeconds: number;
   };
   readonly migrations: {
     readonly lockTimeoutMs: number;
@@ -252,6 +292,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
         'DATABASE_URL: required when NODE_ENV=production (the pooled endpoint); the embedded database is for development only',
       );
     }
+    if (!e.SMTP_URL) {
+      throw new ConfigError(
+        'SMTP_URL',
+        'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465); without it no verification or reset mail would leave',
+      );
+    }
   }
   const config: Config = {
     env: e.NODE_ENV,
@@ -299,6 +345,23 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       registerWindowSeconds: e.REGISTER_WINDOW_SECONDS,
       registerMaxHashesInFlight: e.REGISTER_MAX_HASHES_IN_FLIGHT,
       sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
+    },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      appUrl: e.APP_URL.replace(/\/+$/, ''),
+      verifyEmailPath: e.APP_VERIFY_EMAIL_PATH,
+      resetPasswordPath: e.APP_RESET_PASSWORD_PATH,
+      linkTokenIn: e.MAIL_LINK_TOKEN_IN,
+      emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL_SECONDS,
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL_SECONDS,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      retryBaseSeconds: e.MAIL_RETRY_BASE_SECONDS,
+      pollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
+      maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
+      maxPerIp: e.MAIL_MAX_PER_IP,
+      limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,

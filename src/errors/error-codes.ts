@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   account_disabled: { status: 403, title: 'Account disabled' },
   last_admin: { status: 409, title: 'Last administrator' },
   server_busy: { status: 503, title: 'Server busy' },
+  // Account lifecycle (issue 10).
+  link_invalid: { status: 400, title: 'Link invalid or expired' },
+  email_not_verified: { status: 403, title: 'Email not verified' },
+  already_verified: { status: 409, title: 'Email already verified' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -140,7 +140,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     ['/refresh', 'POST'],
     ['/token', 'POST'],
     ['/logout', 'POST'],
-    ['/me', 'GET'],
+    ['/me', 'GET, PATCH, DELETE'],
     ['/users/:id', 'PATCH'],
   ] as const) {
     router.all(path, methodNotAllowed(allow));
