@@ -103,6 +103,13 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME_SECONDS: int(60, 315_360_000).default(7_776_000),
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
+  // Service and installation tokens (issue 12).
+  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
+  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
+  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
+  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
+
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
@@ -163,6 +170,19 @@ export interface Config {
     /** Absolute session lifetime: no refresh extends a session past created_at + this. */
     readonly sessionMaxLifetimeSeconds: number;
   };
+  /** Client credentials and token exchange (issue 12). */
+  readonly tokens: {
+    /** Lifetime of a client credentials access token; there is no refresh token. */
+    readonly serviceTokenTtlSeconds: number;
+    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
+    readonly serviceAudience: string;
+    /** Upper bound on an installation token's lifetime: the revocation promise. */
+    readonly installationTokenTtlSeconds: number;
+    /** How long the previous secret of a rotated client stays valid. */
+    readonly clientSecretRotationGraceSeconds: number;
+    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+    readonly clientAuthMaxFailures: number;
+  };
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;
@@ -209,6 +229,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'TRUST_PROXY',
       'TRUST_PROXY: "true" would let any client choose its own address through X-Forwarded-For; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8, loopback)',
     );
+  }
+  if (e.SERVICE_TOKEN_AUDIENCE === e.JWT_AUDIENCE || e.SERVICE_TOKEN_AUDIENCE.startsWith('cat:')) {
+    // The audience is what keeps a service token from passing as a user's (or a cat's) token.
+    throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
   }
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
@@ -276,6 +300,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       registerWindowSeconds: e.REGISTER_WINDOW_SECONDS,
       registerMaxHashesInFlight: e.REGISTER_MAX_HASHES_IN_FLIGHT,
       sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
+    },
+    tokens: {
+      serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
+      serviceAudience: e.SERVICE_TOKEN_AUDIENCE,
+      installationTokenTtlSeconds: e.INSTALLATION_TOKEN_TTL_SECONDS,
+      clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS,
+      clientAuthMaxFailures: e.CLIENT_AUTH_MAX_FAILURES,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
