@@ -34,6 +34,7 @@ describe('the shared schema created by the initial migration', () => {
         WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
     );
     expect(tables.map((t) => t.t)).toEqual([
+      'auth.audit_events',
       'auth.rate_limits',
       'auth.refresh_tokens',
       'auth.sessions',

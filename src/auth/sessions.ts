@@ -45,7 +45,14 @@ export interface RotatedRefreshToken extends IssuedRefreshToken {
   role: UserRole;
 }
 
-export type SessionEndReason = 'logout' | 'logout_global' | 'refresh_token_reused' | 'user_deactivated';
+export type SessionEndReason =
+  | 'logout'
+  | 'logout_global'
+  | 'logout_others'
+  | 'refresh_token_reused'
+  | 'user_deactivated'
+  | 'ended_by_user'
+  | 'ended_by_admin';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -158,6 +165,8 @@ export async function rotateRefreshToken(
   presented: string,
   settings: SessionSettings,
   onReuse?: (reuse: { sessionId: string; userId: string }) => void,
+  /** Runs in the transaction that revokes the session on reuse (the audit event), so both commit together. */
+  recordReuse?: (manager: EntityManager, reuse: { sessionId: string; userId: string }) => Promise<void>,
 ): Promise<RotatedRefreshToken> {
   if (!looksLikeRefreshToken(presented)) throw invalidGrant();
   const child = deriveChildRefreshToken(secret, presented);
@@ -223,6 +232,7 @@ export async function rotateRefreshToken(
     }
 
     await revokeSessionWith(manager, session.id, 'refresh_token_reused');
+    await recordReuse?.(manager, { sessionId: session.id, userId: session.user_id });
     return { kind: 'reused', sessionId: session.id, userId: session.user_id };
   });
 
@@ -243,10 +253,46 @@ async function revokeSessionWith(manager: EntityManager | DataSource, sessionId:
   return count > 0;
 }
 
-/** Ends one session; true if it was live. Idempotent. */
-export async function revokeSession(dataSource: DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+/** Ends one session, in the caller's transaction when given one; true if it was live. Idempotent. */
+export async function revokeSession(executor: DataSource | EntityManager, sessionId: string, reason: SessionEndReason): Promise<boolean> {
   if (!isUuid(sessionId)) return false;
-  return revokeSessionWith(dataSource, sessionId, reason);
+  return revokeSessionWith(executor, sessionId, reason);
+}
+
+/**
+ * Ends one session of `userId` (DELETE me/sessions/{id}); false if that user has no such live
+ * session, so a user can never end, or learn of, another user's session.
+ */
+export async function revokeOwnSession(
+  executor: DataSource | EntityManager,
+  userId: string,
+  sessionId: string,
+  reason: SessionEndReason,
+): Promise<boolean> {
+  if (!isUuid(sessionId)) return false;
+  const { count } = await sql(
+    executor,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+      WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
+    [sessionId, userId, reason],
+  );
+  return count > 0;
+}
+
+/** Ends every live session of a user but one (logout scope `others`); returns how many. */
+export async function revokeOtherSessions(
+  executor: DataSource | EntityManager,
+  userId: string,
+  keepSessionId: string,
+  reason: SessionEndReason,
+): Promise<number> {
+  const { count } = await sql(
+    executor,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+      WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
+    [userId, keepSessionId, reason],
+  );
+  return count;
 }
 
 /** Ends every live session of a user, in the caller's transaction when given one; returns how many. */

@@ -114,7 +114,10 @@ export const TokenRequest = z
 export const LogoutRequest = z
   .strictObject({
     refresh_token: refreshToken.optional(),
-    scope: z.enum(['local', 'global']).optional().openapi({ description: '`global` ends every session of the user; default `local` (this session).' }),
+    scope: z
+      .enum(['local', 'global', 'others'])
+      .optional()
+      .openapi({ description: '`local` (default) ends this session, `global` every session of the user, `others` every one but this.' }),
   })
   .openapi('LogoutRequest');
 

@@ -68,7 +68,7 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
   const refreshGrant = async (req: Request, res: Response, bodyToken: string | undefined) => {
     const token = presentedRefreshToken(req, bodyToken, transport);
     try {
-      sendTokenResponse(res, 200, await service.refresh(token), transport);
+      sendTokenResponse(res, 200, await service.refresh(token, clientInfo(req)), transport);
     } catch (err) {
       if (err instanceof AppError && err.code === 'invalid_grant') clearRefreshCookie(res, transport);
       throw err;
@@ -125,8 +125,8 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     const scope = input.scope ?? 'local';
     const accessToken = bearerToken(req);
     const refreshToken = input.refresh_token ?? refreshCookie(req, transport);
-    if (accessToken !== undefined) await service.logout({ accessToken }, scope);
-    else if (refreshToken !== undefined) await service.logout({ refreshToken }, scope);
+    if (accessToken !== undefined) await service.logout({ accessToken }, scope, clientInfo(req));
+    else if (refreshToken !== undefined) await service.logout({ refreshToken }, scope, clientInfo(req));
     else {
       throw new AppError('invalid_request', 'Send the access token (Authorization: Bearer) or the refresh token of the session to end.');
     }
@@ -143,7 +143,7 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     const principal = await service.authenticate(requireBearerToken(req));
     service.assertAdmin(principal);
     const changes = parseWith(UpdateUserRequest, req.body);
-    res.json(await service.changeUser(principal, String(req.params.id), changes));
+    res.json(await service.changeUser(principal, String(req.params.id), changes, clientInfo(req)));
   });
 
   for (const [path, allow] of [
