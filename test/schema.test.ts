@@ -37,6 +37,7 @@ describe('the shared schema created by the initial migration', () => {
       'auth.audit_events',
       'auth.rate_limits',
       'auth.refresh_tokens',
+      'auth.service_clients',
       'auth.sessions',
       'auth.users',
       'catalog.cats',
