@@ -122,6 +122,12 @@ const envSchema = z.object({
   MAIL_MAX_PER_ADDRESS: int(1, 1_000_000).default(5),
   MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
   MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+  // Service and installation tokens (issue 12).
+  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
+  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
+  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
+  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
@@ -217,6 +223,19 @@ export interface Config {
     readonly maxPerIp: number;
     readonly limitWindowSeconds: number;
   };
+  /** Client credentials and token exchange (issue 12). */
+  readonly tokens: {
+    /** Lifetime of a client credentials access token; there is no refresh token. */
+    readonly serviceTokenTtlSeconds: number;
+    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
+    readonly serviceAudience: string;
+    /** Upper bound on an installation token's lifetime: the revocation promise. */
+    readonly installationTokenTtlSeconds: number;
+    /** How long the previous secret of a rotated client stays valid. */
+    readonly clientSecretRotationGraceSeconds: number;
+    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+    readonly clientAuthMaxFailures: number;
+  };
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;
@@ -272,6 +291,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'TRUST_PROXY',
       'TRUST_PROXY: "true" would let any client choose its own address through X-Forwarded-For; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8, loopback)',
     );
+  }
+  if (e.SERVICE_TOKEN_AUDIENCE === e.JWT_AUDIENCE || e.SERVICE_TOKEN_AUDIENCE.startsWith('cat:')) {
+    // The audience is what keeps a service token from passing as a user's (or a cat's) token.
+    throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
   }
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
@@ -362,6 +385,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
+    },
+    tokens: {
+      serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
+      serviceAudience: e.SERVICE_TOKEN_AUDIENCE,
+      installationTokenTtlSeconds: e.INSTALLATION_TOKEN_TTL_SECONDS,
+      clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS,
+      clientAuthMaxFailures: e.CLIENT_AUTH_MAX_FAILURES,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
