@@ -13,6 +13,8 @@ export interface AccessTokenClaims {
   sub: string;
   sid: string;
   role: UserRole;
+  /** Whether the user's email was verified when the token was signed (absent in tokens from before issue 10). */
+  email_verified?: boolean;
   iat: number;
   exp: number;
   jti: string;
@@ -28,11 +30,12 @@ export interface AccessTokenSubject {
   userId: string;
   sessionId: string;
   role: UserRole;
+  emailVerified: boolean;
 }
 
 /** Signs a short-lived ES256 access token for one session. */
 export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings, subject: AccessTokenSubject): string {
-  return jwt.sign({ sid: subject.sessionId, role: subject.role }, keys.current.privateKey, {
+  return jwt.sign({ sid: subject.sessionId, role: subject.role, email_verified: subject.emailVerified }, keys.current.privateKey, {
     algorithm: SIGNING_ALGORITHM,
     keyid: keys.current.kid,
     header: { alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: keys.current.kid },

@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   invalid_scope: { status: 400, title: 'Invalid scope' },
   unauthorized_client: { status: 400, title: 'Client not authorized for this grant' },
   invalid_target: { status: 400, title: 'Invalid target' },
+  // Account lifecycle (issue 10).
+  link_invalid: { status: 400, title: 'Link invalid or expired' },
+  email_not_verified: { status: 403, title: 'Email not verified' },
+  already_verified: { status: 409, title: 'Email already verified' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -134,6 +134,7 @@ export const User = z
     email: z.string().openapi({ format: 'email' }),
     role: Role,
     display_name: z.string().nullable(),
+    email_verified: z.boolean().openapi({ description: 'Whether the address was proven by a link from a mail.' }),
     is_active: z.boolean(),
     created_at: z.string().openapi({ format: 'date-time' }),
   })
@@ -213,3 +214,27 @@ export const Problem = z
     retry_after: z.number().int().optional(),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details (application/problem+json).' });
+
+// Account lifecycle (issue 10).
+const linkToken = z.string().min(1).max(200).openapi({
+  description: 'The token from the link of the mail (the `token` parameter of its fragment or query). Spent by this POST, never by opening the link.',
+});
+
+export const VerifyEmailRequest = z.strictObject({ token: linkToken }).openapi('VerifyEmailRequest');
+export const VerifyEmailResponse = z
+  .object({ email: z.string().openapi({ format: 'email' }), email_verified: z.literal(true) })
+  .openapi('VerifyEmailResponse');
+export const ForgotPasswordRequest = z.strictObject({ email }).openapi('ForgotPasswordRequest');
+export const ResetPasswordRequest = z.strictObject({ token: linkToken, password: newPassword }).openapi('ResetPasswordRequest');
+export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
+export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
+export const UpdateMeRequest = z
+  .strictObject({ display_name: z.string().trim().min(1).max(100).nullable().openapi({ description: 'null clears it.', example: 'Mia' }) })
+  .openapi('UpdateMeRequest');
+export const DeleteMeRequest = z.strictObject({ password }).openapi('DeleteMeRequest');
+export const Accepted = z
+  .object({ status: z.literal('accepted'), detail: z.string() })
+  .openapi('Accepted', { description: 'The same body whatever the outcome, so it says nothing about whether an account exists.' });
+export const AccessTokenResponse = z
+  .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
+  .openapi('AccessTokenResponse', { description: 'A token response without a refresh token: the session and its refresh token stay as they are.' });

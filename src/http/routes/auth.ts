@@ -152,7 +152,7 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     ['/refresh', 'POST'],
     ['/token', 'POST'],
     ['/logout', 'POST'],
-    ['/me', 'GET'],
+    ['/me', 'GET, PATCH, DELETE'],
     ['/users/:id', 'PATCH'],
   ] as const) {
     router.all(path, methodNotAllowed(allow));
