@@ -28,6 +28,8 @@ export interface AccountServiceDeps {
   mailQueued: () => void;
   /** Signs an access token for a session that stays as it is. */
   accessToken: (subject: { userId: string; sessionId: string; role: User['role']; emailVerified: boolean }) => { accessToken: string; expiresIn: number };
+  /** hashEmailForAudit(TOKEN_SECRET, email): how an address that may not be an account is stored in the audit log. */
+  auditEmailHash: (normalizedEmail: string) => string;
   logger?: Logger;
 }
 
@@ -110,7 +112,8 @@ export class AccountService {
    * POST password/forgot. Known and unknown addresses take the same code path: after the same
    * throttle, one statement that, only if an active account has this email, supersedes its
    * earlier reset tokens, stores the new one and queues the mail (atomically, being one
-   * statement). The token is generated and sealed either way, so the work differs only by the rows
+   * statement), and records the request in the audit log either way (for an unknown address as a
+   * keyed hash). The token is generated and sealed either way, so the work differs only by the rows
    * the statement finds.
    */
   async forgotPassword(email: string, client: AccountClient): Promise<void> {
@@ -129,7 +132,12 @@ export class AccountService {
          INSERT INTO auth.account_tokens (user_id, purpose, token_hash, expires_at)
          SELECT id, 'reset_password', $2, statement_timestamp() + make_interval(secs => $3) FROM target
        ), audited AS (
-         INSERT INTO auth.audit_events (type, user_id, ip, user_agent) SELECT 'password_reset_requested', id, $6, $7 FROM target
+         -- Always one event, linked to the account or carrying the keyed email hash: both cases
+         -- write and so commit alike (a read-only commit would skip the WAL flush and be faster).
+         INSERT INTO auth.audit_events (type, user_id, ip, user_agent, detail)
+         SELECT 'password_reset_requested', t.id, $6, $7,
+                CASE WHEN t.id IS NULL THEN jsonb_build_object('email_hash', $8::text) ELSE '{}'::jsonb END
+           FROM (SELECT (SELECT id FROM target) AS id) t
        )
        INSERT INTO auth.mail_outbox (template, recipient, user_id, params, secret)
        SELECT 'reset_password', email, id, $4::jsonb, $5 FROM target`,
@@ -141,6 +149,7 @@ export class AccountService {
         sealToken(this.deps.outboxKey, token),
         ipaddr.isValid(client.ip) ? client.ip : null,
         client.userAgent?.slice(0, 512) ?? null,
+        this.deps.auditEmailHash(normalized),
       ],
     );
     this.deps.mailQueued();

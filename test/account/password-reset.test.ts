@@ -64,6 +64,21 @@ describe('password reset', () => {
     expect(unknownPath).toEqual(knownPath);
   });
 
+  it('both are audited, an unknown address only as a keyed hash linked to nobody (so both commit a write)', async () => {
+    const known = uniqueEmail('audit-known');
+    const reg = await register(m.t.app, known);
+    const unknown = uniqueEmail('audit-unknown');
+    await forgot(known);
+    await forgot(unknown);
+    const rows: { user_id: string | null; detail: Record<string, unknown> }[] = await m.t.dataSource.query(
+      `SELECT user_id, detail FROM auth.audit_events WHERE type = 'password_reset_requested' ORDER BY id DESC LIMIT 2`,
+    );
+    expect(rows[1]).toEqual({ user_id: reg.user.id, detail: {} });
+    expect(rows[0]!.user_id).toBeNull();
+    expect(rows[0]!.detail.email_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(rows)).not.toContain(unknown);
+  });
+
   it('reset sets the password, ends every session, marks the email verified, and sends a notice', async () => {
     const email = uniqueEmail('reset');
     const first = await register(m.t.app, email);
