@@ -39,6 +39,7 @@ describe('the shared schema created by the initial migration', () => {
       'auth.mail_outbox',
       'auth.rate_limits',
       'auth.refresh_tokens',
+      'auth.service_clients',
       'auth.sessions',
       'auth.users',
       'catalog.cats',

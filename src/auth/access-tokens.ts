@@ -47,6 +47,32 @@ export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings
   });
 }
 
+/** What every access token carries besides its own claims (RFC 9068 §2.2). */
+export interface SignedTokenBase {
+  issuer: string;
+  audience: string;
+  subject: string;
+  /** Absolute expiry, seconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * Signs an access token of another kind (service, installation) with the same key, algorithm and
+ * `typ` as user tokens: kinds are told apart by `aud` (and their claims), never by a weaker check.
+ */
+export function signTokenWithClaims(keys: SigningKeys, base: SignedTokenBase, claims: Record<string, unknown>): string {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign({ ...claims, iat: now, exp: base.expiresAt }, keys.current.privateKey, {
+    algorithm: SIGNING_ALGORITHM,
+    keyid: keys.current.kid,
+    header: { alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: keys.current.kid },
+    issuer: base.issuer,
+    audience: base.audience,
+    subject: base.subject,
+    jwtid: randomUUID(),
+  });
+}
+
 /** The RFC 6750 §3 challenge that tells a client its bearer token was not accepted. */
 export function invalidToken(detail: string): AppError {
   return new AppError('invalid_token', detail, {

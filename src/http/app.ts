@@ -13,9 +13,11 @@ import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requestLogging } from './middleware/request-logging';
+import { oauthTokenErrorHandler } from './oauth-errors';
 import { buildOpenApiDocument } from './openapi/document';
 import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
+import { clientGrants } from './routes/client-grants';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
 
@@ -80,8 +82,11 @@ export function createApp({ config, dataSource, logger, authKeys, mailQueued = (
     res.json(openApi);
   });
   app.use(API_PREFIX, accountRoutes({ service, account }));
-  app.use(API_PREFIX, authRoutes({ service, config }));
+  const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
   app.use(jwksRoutes(authKeys.signingKeys));
+  // RFC 6749 §5.2 errors at the token endpoint only; everything else stays problem+json.
+  app.use(`${API_PREFIX}/token`, oauthTokenErrorHandler);
 
   app.use(notFoundHandler);
   app.use(errorHandler);
