@@ -67,7 +67,7 @@ const USAGE = `usage: npm run migrate -- <command> [options]
   upgrade, downgrade, current, heads     Alembic's words for up, down, status, status
   stamp TARGET|head|base       record a revision as current without running SQL
   rebase NAME                  give a pending migration (a merged branch's) a new timestamp after the head
-  generate NAME                a migration from the entity diff, then its lint report
+  generate NAME|DIR/NAME       a migration from the entity diff, then its lint report (npm run migration:generate -- DIR/NAME too)
   create NAME                  an empty migration with up and down
   lint [FILE...]               unsafe or destructive changes (default: pending migrations)
   check                        CI gate: pending, drift, checksum and history problems
@@ -246,7 +246,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         case 'generate': {
           expectArgs(1, 'one NAME');
           if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
-          const generated = await lazy.migrator().generateMigration(source, source.migrationsDir, args[0], {
+          // TypeORM's form, `migration:generate src/migrations/AddCatRatings`: the folder and the name in one path.
+          const [outDir, name] = args[0].includes('/') ? [path.resolve(path.dirname(args[0])), path.basename(args[0])] : [source.migrationsDir, args[0]];
+          const generated = await lazy.migrator().generateMigration(source, outDir, name, {
             entityGroups: lazy.entities().entitiesByService,
             lintConfig: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
           });

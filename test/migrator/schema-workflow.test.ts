@@ -5,7 +5,7 @@ import { MigrationDataSource } from '../../src/db/migration-data-source';
 import { adminUrl } from '../support/env';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
-import { migrate } from './support/cli';
+import { migrate, npmRun } from './support/cli';
 import { projectMigrationsDir, type MigrationsDir } from './support/fixtures';
 
 /** generate, check, create and rehearse: the commands that compare entities, migrations and database. */
@@ -101,6 +101,29 @@ describe('generate, check, create and rehearse against the entities of all four 
     const second = await migrate(['generate', 'again', '--dir', dir.dir], env()).done;
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('nothing to generate');
+  }, 90_000);
+
+  it('`npm run migration:generate -- DIR/NAME` (TypeORM\'s form) drops the same false diffs and prints the same lint report as generate', async () => {
+    await upTo(db.url, dir.dir);
+    await sql(
+      db.url,
+      `DROP INDEX catalog.idx_cats_status; ALTER TABLE catalog.cats ALTER COLUMN id DROP DEFAULT;
+       ALTER TABLE catalog.permissions DROP CONSTRAINT fk_permissions_cat_id; ALTER TABLE catalog.cats ALTER COLUMN status DROP DEFAULT`,
+    );
+    const other = projectMigrationsDir();
+    try {
+      const ours = await migrate(['generate', 'restore-status', '--dir', dir.dir], env()).done;
+      const plain = await npmRun('migration:generate', env(), [path.join(other.dir, 'RestoreStatus')]).done;
+      const same = (out: string, folder: string) => out.split(path.basename(folder)).join('DIR').replace(/\d{13}/g, 'T');
+      expect(plain.code).toBe(ours.code);
+      expect(same(plain.stdout, other.dir)).toBe(same(ours.stdout, dir.dir));
+      expect(plain.stdout).toContain("left out TypeORM's unchanged drop-and-re-create of idx_cats_developer_id_status, fk_installations_cat_id");
+      expect(plain.stdout).toMatch(/RestoreStatus\.ts:\d+: error require-concurrent-index-creation/);
+      const file = migrationFiles(other.dir).find((f) => f.endsWith('-RestoreStatus.ts'))!;
+      expect(readFileSync(path.join(other.dir, file), 'utf8')).not.toContain('idx_cats_developer_id_status');
+    } finally {
+      other.remove();
+    }
   }, 90_000);
 
   it('check passes at head with no drift, and fails with a readable list on pending, hand-made drift and edited files', async () => {
