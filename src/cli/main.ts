@@ -71,7 +71,9 @@ const USAGE = `usage: npm run migrate -- <command> [options]
   create NAME                  an empty migration with up and down
   lint [FILE...]               unsafe or destructive changes (default: pending migrations)
   check                        CI gate: pending, drift, checksum and history problems
-  rehearse                     pending migrations up, down, up on a scratch copy; schema compared with entities
+  rehearse [--with-data [--max-rows-per-table N]] [--on URL] [--json]
+                               pending migrations up, down, up on a scratch copy (of the data too), measured:
+                               time, ACCESS EXCLUSIVE locks, values destroyed; schema compared with entities
 
   TARGET: a migration name, or a unique prefix of its name or timestamp
   --json   machine-readable output     --dir DIR   migrations directory (default src/migrations)
@@ -110,6 +112,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         sql: { type: 'boolean', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
         'allow-out-of-order': { type: 'boolean', default: false },
+        'with-data': { type: 'boolean', default: false },
+        'max-rows-per-table': { type: 'string' },
+        on: { type: 'string' },
         dir: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -263,6 +268,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         }
         case 'rehearse': {
           expectArgs(0, 'no arguments');
+          const maxRows = values['max-rows-per-table'];
+          if (maxRows !== undefined && !/^[1-9]\d*$/.test(maxRows)) throw new UsageError(`--max-rows-per-table takes a positive number, got ${maxRows}`);
+          let on: MigrationDataSource | undefined;
+          if (values.on) {
+            const { MigrationDataSource } = lazy.dataSource();
+            on = new MigrationDataSource(config, values.on, { migrationsDir, loadMigrations: false, onEvent: progress });
+            opened.push(on);
+            await on.initialize();
+          }
           // Ctrl-C must not leave the scratch database behind: the first one drops it (ending the
           // step in flight) and lets the report print; a second one exits at once.
           const interrupt = new AbortController();
@@ -277,6 +291,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
               onProgress: (line) => io.err(line),
               signal: interrupt.signal,
               entityGroups: lazy.entities().entitiesByService,
+              withData: values['with-data'],
+              maxRowsPerTable: maxRows === undefined ? undefined : Number(maxRows),
+              on,
             });
           } finally {
             process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
