@@ -69,7 +69,12 @@ export async function copyData(
     await from.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await into.query('BEGIN');
     await into.query(`SET LOCAL session_replication_role = replica`);
-    const tables = await userTables(from, opts.exclude);
+    // Only what both sides have: a table or column made by hand on the real database (drift) is
+    // not in the replayed schema, and is reported by check, not copied.
+    const targets = new Map((await userTables(into, opts.exclude)).map((t) => [`${t.schema}.${t.table}`, new Set(t.columns)]));
+    const tables = (await userTables(from, opts.exclude))
+      .filter((t) => targets.has(`${t.schema}.${t.table}`))
+      .map((t) => ({ ...t, columns: t.columns.filter((c) => targets.get(`${t.schema}.${t.table}`)!.has(c)) }));
     for (const t of tables) {
       const name = qualified(t.schema, t.table);
       const [{ n }] = await from.query(`SELECT count(*)::bigint AS n FROM ${name}`);
