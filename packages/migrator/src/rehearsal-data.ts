@@ -75,6 +75,8 @@ export async function copyData(
     const tables = (await userTables(from, opts.exclude))
       .filter((t) => targets.has(`${t.schema}.${t.table}`))
       .map((t) => ({ ...t, columns: t.columns.filter((c) => targets.get(`${t.schema}.${t.table}`)!.has(c)) }));
+    // Rows the replayed migrations wrote (seed data) make way for the real ones.
+    if (tables.length) await into.query(`TRUNCATE ${tables.map((t) => qualified(t.schema, t.table)).join(', ')}`);
     for (const t of tables) {
       const name = qualified(t.schema, t.table);
       const [{ n }] = await from.query(`SELECT count(*)::bigint AS n FROM ${name}`);
