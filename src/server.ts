@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { loadAuthKeys } from './auth/auth-keys';
+import { startMailSender } from './auth/mail-sender';
+import { createMailTransport } from './auth/mail-transport';
+import { outboxKey } from './auth/outbox';
 import { schedulePruning } from './auth/session-pruning';
 import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
@@ -64,7 +67,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await embedded?.stop();
     throw err;
   }
-  const app = createApp({ config, dataSource, logger, authKeys });
+  const transport = createMailTransport(config.mail, config.embedded.dataDir, logger);
+  const mailSender = startMailSender({ dataSource, transport, mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger });
+  logger.info({ mail: transport.description }, `mail: ${transport.description}`);
+  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
   const stopPruning = schedulePruning(dataSource, logger);
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
@@ -83,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         server.closeIdleConnections();
       });
       stopPruning();
+      await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();
     })());
