@@ -1,7 +1,7 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import type { UserRole } from '../db/entities/index';
+import type { User, UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
 import type { AuthKeys } from './auth-keys';
@@ -69,6 +69,11 @@ export interface AuthServiceDeps {
   registrationThrottle?: RegistrationThrottle;
   /** Receives security events (refresh-token reuse) for monitoring. */
   logger?: Logger;
+  /**
+   * Runs in the registration's transaction (the verification mail goes to the outbox with the new
+   * user, see account-service.ts); `afterCommit` runs once it has committed.
+   */
+  onRegistered?: { inTransaction(manager: EntityManager, user: User): Promise<void>; afterCommit(): void };
 }
 
 /**
@@ -89,8 +94,10 @@ export class AuthService {
   private readonly logger: Logger | undefined;
   private readonly tokenSecrets: TokenSecrets;
   private readonly verifiedAccessTokens = new VerifiedAccessTokens();
+  private readonly onRegistered: AuthServiceDeps['onRegistered'];
 
   constructor(deps: AuthServiceDeps) {
+    this.onRegistered = deps.onRegistered;
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.tokenSecrets = { current: deps.keys.tokenSecret, previous: deps.keys.previousTokenSecrets };
@@ -148,11 +155,13 @@ export class AuthService {
         displayName: input.display_name ?? null,
         role,
       });
+      await this.onRegistered?.inTransaction(manager, user);
       const issued = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);
       await recordEvent(manager, { type: 'user_registered', userId: user.id, sessionId: issued.sessionId, client, detail: { role } });
       return { user, issued };
     });
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    this.onRegistered?.afterCommit();
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /**
@@ -192,7 +201,7 @@ export class AuthService {
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client });
       return started;
     });
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */
@@ -223,7 +232,7 @@ export class AuthService {
       (manager, reuse) =>
         recordEvent(manager, { type: 'refresh_token_reused', userId: reuse.userId, sessionId: reuse.sessionId, client, detail: { revoked_session_id: reuse.sessionId } }),
     );
-    return this.grant(rotated.userId, rotated.role, rotated);
+    return this.grant(rotated.userId, rotated.role, rotated.emailVerified, rotated);
   }
 
   /**
@@ -302,12 +311,18 @@ export class AuthService {
     return publicUser(await updateUser(this.dataSource, userId, changes, { actorId: principal.userId, sessionId: principal.sessionId, client }));
   }
 
-  private grant(userId: string, role: UserRole, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+  /** A new access token for a session that stays as it is (POST me/developer: the new role at once). */
+  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean }): { accessToken: string; expiresIn: number } {
     const accessToken = signAccessToken(
       this.keys.signingKeys,
       { issuer: this.auth.issuer, audience: this.auth.audience, ttlSeconds: this.auth.accessTokenTtlSeconds },
-      { userId, sessionId: issued.sessionId, role },
+      subject,
     );
-    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
+    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds };
+  }
+
+  private grant(userId: string, role: UserRole, emailVerified: boolean, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+    const { accessToken, expiresIn } = this.accessToken({ userId, sessionId: issued.sessionId, role, emailVerified });
+    return { accessToken, expiresIn, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
   }
 }

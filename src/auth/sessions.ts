@@ -51,6 +51,8 @@ export interface IssuedRefreshToken {
 export interface RotatedRefreshToken extends IssuedRefreshToken {
   userId: string;
   role: UserRole;
+  /** For the access token's email_verified claim. */
+  emailVerified: boolean;
 }
 
 export type SessionEndReason =
@@ -60,7 +62,10 @@ export type SessionEndReason =
   | 'refresh_token_reused'
   | 'user_deactivated'
   | 'ended_by_user'
-  | 'ended_by_admin';
+  | 'ended_by_admin'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_deleted';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -110,6 +115,7 @@ interface LockedSession {
   expired: boolean;
   role: UserRole;
   is_active: boolean;
+  email_verified: boolean;
 }
 
 /** Runs in the transaction that revokes the session on reuse (the audit event), so both commit together. */
@@ -145,15 +151,17 @@ async function rotateCurrentToken(
   //    WHERE s.id = <session> AND s.refresh_generation = <generation> AND s.refresh_token_hash = <presented>
   //      AND s.revoked_at IS NULL AND s.expires_at > now AND s.created_at > now - max lifetime
   //      AND u.id = s.user_id AND u.is_active
-  //   RETURNING s.user_id, u.role
+  //   RETURNING s.user_id, u.role, u.email_verified_at IS NOT NULL
   // It works through a transaction pooler: no named statement, nothing kept on the session.
-  const { rows } = await sql<{ user_id: string | null; role: UserRole | null }>(
+  const { rows } = await sql<{ user_id: string | null; role: UserRole | null; email_verified: boolean | null }>(
     executor,
-    `SELECT user_id, role FROM auth.rotate_refresh_token($1, $2, $3, $4, $5, $6)`,
+    `SELECT user_id, role, email_verified FROM auth.rotate_refresh_token($1, $2, $3, $4, $5, $6)`,
     [token.sessionId, token.generation, presentedHash, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
-  return row?.user_id ? { sessionId: token.sessionId, userId: row.user_id, role: row.role!, refreshToken: child } : undefined;
+  return row?.user_id
+    ? { sessionId: token.sessionId, userId: row.user_id, role: row.role!, emailVerified: row.email_verified === true, refreshToken: child }
+    : undefined;
 }
 
 /**
@@ -208,7 +216,7 @@ async function lockSession(manager: EntityManager, sessionId: string, settings: 
             s.refresh_rotated_at >= statement_timestamp() - make_interval(secs => $2) AS rotated_in_interval,
             s.revoked_at IS NOT NULL AS revoked,
             (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS expired,
-            u.role, u.is_active
+            u.role, u.is_active, u.email_verified_at IS NOT NULL AS email_verified
        FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1
         FOR UPDATE OF s`,
@@ -243,7 +251,7 @@ async function decide(
   // A session whose token is kept in refresh_tokens (the migration's `down` put it there): the
   // stored-token rules apply, by the token's hash, as for a token of the previous format.
   if (session.current_hash === null) return rotateStoredToken(manager, secrets, presented, token.generation, settings, recordReuse);
-  const base = { sessionId: token.sessionId, userId: session.user_id, role: session.role };
+  const base = { sessionId: token.sessionId, userId: session.user_id, role: session.role, emailVerified: session.email_verified };
 
   if (token.generation === session.generation) {
     // The current generation: rotate it now (the statement above found the row changed under it
@@ -298,7 +306,7 @@ async function rotateStoredToken(
   if (!legacy || legacy.token_expired) return { kind: 'invalid' };
   const session = await lockSession(manager, legacy.session_id, settings);
   if (!session || session.revoked || session.expired || !session.is_active) return { kind: 'invalid' };
-  const base = { sessionId: legacy.session_id, userId: session.user_id, role: session.role };
+  const base = { sessionId: legacy.session_id, userId: session.user_id, role: session.role, emailVerified: session.email_verified };
 
   if (!legacy.used) {
     // An unused row with a session already in the current format cannot be issued by this code.
@@ -453,9 +461,9 @@ export interface LiveSession {
  */
 export async function findLiveSession(executor: DataSource | EntityManager, sessionId: string, userId: string): Promise<LiveSession | undefined> {
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
-  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date }>(
+  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date; email_verified: boolean }>(
     executor,
-    `SELECT u.email, u.role, u.display_name, u.created_at FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
+    `SELECT u.email, u.role, u.display_name, u.created_at, u.email_verified_at IS NOT NULL AS email_verified FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
     [sessionId, userId],
   );
@@ -466,6 +474,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
     email: row.email,
     role: row.role,
     display_name: row.display_name,
+    email_verified: row.email_verified,
     is_active: true,
     created_at: row.created_at.toISOString(),
   };

@@ -73,7 +73,7 @@ export class RefreshTokensOnSessions1795596424068 implements MigrationInterface 
 const ROTATE_FUNCTION = `
 CREATE OR REPLACE FUNCTION "auth"."rotate_refresh_token"(
   p_session uuid, p_generation integer, p_token_hash bytea, p_child_hash bytea, p_ttl_seconds integer, p_max_lifetime_seconds integer,
-  OUT user_id uuid, OUT role "auth"."user_role")
+  OUT user_id uuid, OUT role "auth"."user_role", OUT email_verified boolean)
 LANGUAGE plpgsql AS $fn$
 BEGIN
   UPDATE auth.sessions s
@@ -85,7 +85,7 @@ BEGIN
      AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp()
      AND s.created_at > statement_timestamp() - make_interval(secs => p_max_lifetime_seconds)
      AND u.id = s.user_id AND u.is_active
-  RETURNING s.user_id, u.role INTO user_id, role;
+  RETURNING s.user_id, u.role, u.email_verified_at IS NOT NULL INTO user_id, role, email_verified;
 END
 $fn$`;
 
