@@ -50,7 +50,7 @@ export const privilegePolicy = definePrivilegePolicy({
       [INSTALLATION_SCHEMA]: { '*': ['select'] },
       [AUTH_SCHEMA]: {
         users: { select: { except: ['password_hash'] } },
-        sessions: ['select'],
+        sessions: { select: { except: ['refresh_token_hash'] } },
         refresh_tokens: { select: { except: ['token_hash'] } },
       },
       [MIGRATIONS_SCHEMA]: { migrations: ['select'] },

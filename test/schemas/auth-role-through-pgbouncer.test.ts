@@ -48,7 +48,8 @@ describe('the auth runtime role through PgBouncer', () => {
     expect((await request(t.app).get('/api/v1/auth/me').set(bearer(login.body.access_token))).body.email).toBe(email);
     const refreshed = await request(t.app).post('/api/v1/auth/refresh').send({ refresh_token: login.body.refresh_token });
     expect(refreshed.status).toBe(200);
-    await t.dataSource.query(`UPDATE auth.refresh_tokens SET used_at = used_at - interval '1 hour' WHERE used_at IS NOT NULL`);
+    // Past the reuse interval (since issue 15 the last rotation's time is on the session row).
+    await t.dataSource.query(`UPDATE auth.sessions SET refresh_rotated_at = refresh_rotated_at - interval '1 hour' WHERE refresh_rotated_at IS NOT NULL`);
     const reuse = await request(t.app).post('/api/v1/auth/refresh').send({ refresh_token: login.body.refresh_token });
     expect(reuse.body.error).toBe('invalid_grant');
     expect((await request(t.app).post('/api/v1/auth/logout').set(bearer(player.access_token))).status).toBe(204);
