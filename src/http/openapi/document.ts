@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../../errors/error-codes';
+import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
 import {
   Accepted,
   AccessTokenResponse,
@@ -16,7 +17,10 @@ import {
   Jwks,
   LoginRequest,
   LogoutRequest,
+  OAuthError,
   Problem,
+  ServiceTokenResponse,
+  TokenExchangeResponse,
   RefreshRequest,
   RegisterRequest,
   TokenRequest,
@@ -63,6 +67,11 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     bearerFormat: 'JWT (ES256, typ at+jwt)',
   });
   const authenticated = [{ [bearer.name]: [] }];
+  const clientBasic = registry.registerComponent('securitySchemes', 'clientSecretBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'client_secret_basic (RFC 6749 §2.3.1): client_id and client_secret of a service client (npm run admin -- clients create).',
+  });
   const p = (path: string) => `${apiPrefix}${path}`;
   const tokenHeaders = {
     'Cache-Control': { description: 'no-store', schema: { type: 'string' as const } },
@@ -108,7 +117,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     method: 'post',
     path: p('/token'),
     summary: 'OAuth 2.0 token endpoint',
-    description: `grant_type \`refresh_token\` (RFC 6749 §6) or \`password\` (§4.3, with \`username\` or \`email\`), as JSON or application/x-www-form-urlencoded.${cookieNote}`,
+    description: `grant_type \`refresh_token\` (RFC 6749 §6), \`password\` (§4.3, with \`username\` or \`email\`), \`client_credentials\` (§4.4: a service token, no refresh token) or \`${TOKEN_EXCHANGE_GRANT}\` (RFC 8693: an installation token for the proxy), as JSON or application/x-www-form-urlencoded. The client grants authenticate the client with HTTP Basic (\`client_secret_basic\`) or \`client_id\` + \`client_secret\` in the body (\`client_secret_post\`); wrong secrets are throttled (429). Errors here are RFC 6749 §5.2 JSON (\`application/json\`, \`error\`, \`error_description\`, \`Cache-Control: no-store\`), not problem+json: a wrong password is 400 \`invalid_grant\`; failed client authentication is 401 \`invalid_client\` with \`WWW-Authenticate: Basic\`.${cookieNote} The cookie-mode CSRF check applies to the password and refresh grants only.`,
+    security: [{}, { [clientBasic.name]: [] }],
     request: {
       body: {
         required: true,
@@ -119,8 +129,18 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
       },
     },
     responses: {
-      200: { description: 'Token response.', headers: tokenHeaders, ...json(TokenResponse) },
-      ...problems(...BODY_ERRORS, 'unsupported_grant_type', 'invalid_grant', 'invalid_credentials', 'account_disabled', 'rate_limited', 'server_busy', 'csrf_failed'),
+      200: {
+        description: 'Token response: TokenResponse (password, refresh_token), ServiceTokenResponse (client_credentials) or TokenExchangeResponse (token exchange).',
+        headers: tokenHeaders,
+        content: { 'application/json': { schema: z.union([TokenResponse, ServiceTokenResponse, TokenExchangeResponse]) } },
+      },
+      400: { description: 'invalid_request, invalid_grant (wrong password too), unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target.', headers: { 'Cache-Control': tokenHeaders['Cache-Control'] }, ...json(OAuthError) },
+      401: { description: 'invalid_client, with `WWW-Authenticate: Basic realm="cathouse"`.', headers: { 'WWW-Authenticate': { description: 'Basic realm="cathouse", charset="UTF-8", error="invalid_client"', schema: { type: 'string' as const } } }, ...json(OAuthError) },
+      403: { description: 'csrf_failed (cookie mode, user grants only).', ...json(OAuthError) },
+      413: { description: 'invalid_request: body too large.', ...json(OAuthError) },
+      415: { description: 'invalid_request: neither JSON nor form-encoded.', ...json(OAuthError) },
+      429: { description: 'rate_limited, with Retry-After: failed logins or wrong client secrets.', ...json(OAuthError) },
+      503: { description: 'temporarily_unavailable, with Retry-After.', ...json(OAuthError) },
     },
   });
   registry.registerPath({
