@@ -1,16 +1,18 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import type { UserRole } from '../db/entities/index';
+import type { User, UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
 import type { AuthKeys } from './auth-keys';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
+import { hashEmailForAudit, recordEvent, recordThrottledLogin, type LoginFailureReason } from './audit-events';
 import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords';
 import { createRegistrationThrottle, type RegistrationThrottle } from './registration-throttle';
 import {
   findLiveSession,
   findRefreshTokenOwner,
+  revokeOtherSessions,
   revokeSession,
   revokeUserSessions,
   rotateRefreshToken,
@@ -44,6 +46,8 @@ export interface Principal {
   claims: AccessTokenClaims;
 }
 
+export type LogoutScope = 'local' | 'global' | 'others';
+
 export interface Registration {
   email: string;
   password: string;
@@ -63,6 +67,11 @@ export interface AuthServiceDeps {
   registrationThrottle?: RegistrationThrottle;
   /** Receives security events (refresh-token reuse) for monitoring. */
   logger?: Logger;
+  /**
+   * Runs in the registration's transaction (the verification mail goes to the outbox with the new
+   * user, see account-service.ts); `afterCommit` runs once it has committed.
+   */
+  onRegistered?: { inTransaction(manager: EntityManager, user: User): Promise<void>; afterCommit(): void };
 }
 
 /**
@@ -81,8 +90,10 @@ export class AuthService {
   readonly passwordChecks: WorkGate;
   private readonly sessionSettings: SessionSettings;
   private readonly logger: Logger | undefined;
+  private readonly onRegistered: AuthServiceDeps['onRegistered'];
 
   constructor(deps: AuthServiceDeps) {
+    this.onRegistered = deps.onRegistered;
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.logger = deps.logger;
@@ -139,9 +150,13 @@ export class AuthService {
         displayName: input.display_name ?? null,
         role,
       });
-      return { user, issued: await startSession(manager, user.id, client, this.sessionSettings) };
+      await this.onRegistered?.inTransaction(manager, user);
+      const issued = await startSession(manager, user.id, client, this.sessionSettings);
+      await recordEvent(manager, { type: 'user_registered', userId: user.id, sessionId: issued.sessionId, client, detail: { role } });
+      return { user, issued };
     });
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    this.onRegistered?.afterCommit();
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /**
@@ -150,27 +165,69 @@ export class AuthService {
    */
   async login(email: string, password: string, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
     const normalized = normalizeEmail(email);
-    const user = await this.passwordChecks.run(async () => {
-      await this.throttle.attempt(normalized, client.ip);
+    const checked = await this.passwordChecks.run(async () => {
+      try {
+        await this.throttle.attempt(normalized, client.ip);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'rate_limited') {
+          const retryAfter = Number(err.extra.fields?.retry_after) || undefined;
+          await recordThrottledLogin(this.dataSource, normalized, this.emailHash(normalized), client, retryAfter);
+        }
+        throw err;
+      }
       const found = await findUserByEmail(this.dataSource, normalized);
       const matches = await this.hasher.verify(password, found?.passwordHash ?? null);
-      return matches ? found : null;
+      return { found, matches };
     });
-    if (!user) throw new AppError('invalid_credentials', 'The email or password is wrong.');
+    const { found, matches } = checked;
+    if (!found || !matches) {
+      await this.recordLoginFailure(found ? 'wrong_password' : 'unknown_email', found?.id, normalized, client);
+      throw new AppError('invalid_credentials', 'The email or password is wrong.');
+    }
+    const user = found;
     await this.throttle.succeeded(normalized, client.ip);
     // Only someone who knows the password learns that the account is disabled.
-    if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
-    const issued = await this.dataSource.transaction((manager) => startSession(manager, user.id, client, this.sessionSettings));
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    if (!user.isActive) {
+      await this.recordLoginFailure('account_disabled', user.id, normalized, client);
+      throw new AppError('account_disabled', 'This account has been deactivated.');
+    }
+    const issued = await this.dataSource.transaction(async (manager) => {
+      const started = await startSession(manager, user.id, client, this.sessionSettings);
+      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client });
+      return started;
+    });
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
+  }
+
+  /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */
+  private async recordLoginFailure(reason: LoginFailureReason, userId: string | undefined, email: string, client: ClientInfo): Promise<void> {
+    await recordEvent(this.dataSource, {
+      type: 'login_failed',
+      userId: userId ?? null,
+      client,
+      detail: userId ? { reason } : { reason, email_hash: this.emailHash(email) },
+    });
+  }
+
+  private emailHash(normalizedEmail: string): string {
+    return hashEmailForAudit(this.keys.tokenSecret, normalizedEmail);
   }
 
   /** Rotates a refresh token (see sessions.ts for reuse and the reuse interval). */
-  async refresh(refreshToken: string): Promise<TokenGrant> {
-    const rotated = await rotateRefreshToken(this.dataSource, this.keys.tokenSecret, refreshToken, this.sessionSettings, (reuse) =>
-      // A replayed refresh token means it leaked, or a client lost a response: worth an alert either way.
-      this.logger?.warn({ event: 'refresh_token_reuse', session_id: reuse.sessionId, user_id: reuse.userId }, 'refresh token reuse: session revoked'),
+  async refresh(refreshToken: string, client: ClientInfo = {}): Promise<TokenGrant> {
+    const rotated = await rotateRefreshToken(
+      this.dataSource,
+      this.keys.tokenSecret,
+      refreshToken,
+      this.sessionSettings,
+      (reuse) =>
+        // A replayed refresh token means it leaked, or a client lost a response: worth an alert either way.
+        this.logger?.warn({ event: 'refresh_token_reuse', session_id: reuse.sessionId, user_id: reuse.userId }, 'refresh token reuse: session revoked'),
+      // The client here is whoever replayed the token: often the thief, which is what an investigation needs.
+      (manager, reuse) =>
+        recordEvent(manager, { type: 'refresh_token_reused', userId: reuse.userId, sessionId: reuse.sessionId, client, detail: { revoked_session_id: reuse.sessionId } }),
     );
-    return this.grant(rotated.userId, rotated.role, rotated);
+    return this.grant(rotated.userId, rotated.role, rotated.emailVerified, rotated);
   }
 
   /**
@@ -185,31 +242,48 @@ export class AuthService {
   }
 
   /**
-   * Ends the session of an access token or of a refresh token, or with `global` every session of
-   * its user. Ending a session that has already ended is not an error.
+   * Ends the session of an access token or of a refresh token; with `global` every session of its
+   * user, with `others` every one but this (Supabase's three scopes). Ending a session that has
+   * already ended is not an error, and records no event.
    */
-  async logout(credential: { accessToken: string } | { refreshToken: string }, scope: 'local' | 'global'): Promise<void> {
+  async logout(credential: { accessToken: string } | { refreshToken: string }, scope: LogoutScope, client: ClientInfo = {}): Promise<void> {
+    let userId: string;
+    let sessionId: string;
     if ('accessToken' in credential) {
-      if (scope === 'global') {
-        const principal = await this.authenticate(credential.accessToken);
-        await revokeUserSessions(this.dataSource, principal.userId, 'logout_global');
+      if (scope === 'local') {
+        const claims = verifyAccessToken(this.keys.signingKeys, this.auth, credential.accessToken, { allowExpired: true });
+        await this.endSessions({ userId: claims.sub, sessionId: claims.sid, scope, client });
         return;
       }
-      const claims = verifyAccessToken(this.keys.signingKeys, this.auth, credential.accessToken, { allowExpired: true });
-      await revokeSession(this.dataSource, claims.sid, 'logout');
-      return;
+      const principal = await this.authenticate(credential.accessToken);
+      ({ userId, sessionId } = principal);
+    } else {
+      const owner = await findRefreshTokenOwner(this.dataSource, credential.refreshToken);
+      if (!owner) return;
+      if (scope === 'local') {
+        await this.endSessions({ userId: owner.userId, sessionId: owner.sessionId, scope, client });
+        return;
+      }
+      // Ending the other sessions takes the current token of a live session: an old token (rotated,
+      // or from an ended session) must not let whoever found it log the user out everywhere.
+      if (!owner.sessionLive) throw new AppError('invalid_grant', 'The refresh token belongs to a session that has ended.');
+      if (!owner.current) throw new AppError('invalid_grant', `Scope ${scope} needs the current refresh token; this one has been rotated or has expired.`);
+      ({ userId, sessionId } = owner);
     }
-    const owner = await findRefreshTokenOwner(this.dataSource, credential.refreshToken);
-    if (!owner) return;
-    if (scope === 'local') {
-      await revokeSession(this.dataSource, owner.sessionId, 'logout');
-      return;
-    }
-    // Ending every session takes the current token of a live session: an old token (rotated, or
-    // from an ended session) must not let whoever found it log the user out everywhere.
-    if (!owner.sessionLive) throw new AppError('invalid_grant', 'The refresh token belongs to a session that has ended.');
-    if (!owner.current) throw new AppError('invalid_grant', 'Ending every session needs the current refresh token; this one has been rotated or has expired.');
-    await revokeUserSessions(this.dataSource, owner.userId, 'logout_global');
+    await this.endSessions({ userId, sessionId, scope, client });
+  }
+
+  /** The session changes of a logout and its event, in one transaction; no event when nothing ended. */
+  private async endSessions({ userId, sessionId, scope, client }: { userId: string; sessionId: string; scope: LogoutScope; client: ClientInfo }): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const ended =
+        scope === 'local'
+          ? Number(await revokeSession(manager, sessionId, 'logout'))
+          : scope === 'global'
+            ? await revokeUserSessions(manager, userId, 'logout_global')
+            : await revokeOtherSessions(manager, userId, sessionId, 'logout_others');
+      if (ended > 0) await recordEvent(manager, { type: 'logout', userId, sessionId, client, detail: { scope, sessions_ended: ended } });
+    });
   }
 
   /** GET /me: the user was read with the session check in authenticate(); no second query. */
@@ -223,17 +297,23 @@ export class AuthService {
   }
 
   /** PATCH users/{id}: an admin changes a user's role or deactivates them (ending their sessions). */
-  async changeUser(principal: Principal, userId: string, changes: UserChanges): Promise<PublicUser> {
+  async changeUser(principal: Principal, userId: string, changes: UserChanges, client: ClientInfo = {}): Promise<PublicUser> {
     this.assertAdmin(principal);
-    return publicUser(await updateUser(this.dataSource, userId, changes));
+    return publicUser(await updateUser(this.dataSource, userId, changes, { actorId: principal.userId, sessionId: principal.sessionId, client }));
   }
 
-  private grant(userId: string, role: UserRole, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+  /** A new access token for a session that stays as it is (POST me/developer: the new role at once). */
+  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean }): { accessToken: string; expiresIn: number } {
     const accessToken = signAccessToken(
       this.keys.signingKeys,
       { issuer: this.auth.issuer, audience: this.auth.audience, ttlSeconds: this.auth.accessTokenTtlSeconds },
-      { userId, sessionId: issued.sessionId, role },
+      subject,
     );
-    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
+    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds };
+  }
+
+  private grant(userId: string, role: UserRole, emailVerified: boolean, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+    const { accessToken, expiresIn } = this.accessToken({ userId, sessionId: issued.sessionId, role, emailVerified });
+    return { accessToken, expiresIn, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
   }
 }

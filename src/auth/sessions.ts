@@ -43,9 +43,21 @@ export interface IssuedRefreshToken {
 export interface RotatedRefreshToken extends IssuedRefreshToken {
   userId: string;
   role: UserRole;
+  /** For the access token's email_verified claim. */
+  emailVerified: boolean;
 }
 
-export type SessionEndReason = 'logout' | 'logout_global' | 'refresh_token_reused' | 'user_deactivated';
+export type SessionEndReason =
+  | 'logout'
+  | 'logout_global'
+  | 'logout_others'
+  | 'refresh_token_reused'
+  | 'user_deactivated'
+  | 'ended_by_user'
+  | 'ended_by_admin'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_deleted';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -93,6 +105,7 @@ interface LockedFamily {
   session_expired: boolean;
   role: UserRole;
   is_active: boolean;
+  email_verified: boolean;
 }
 
 type RotationOutcome =
@@ -114,10 +127,10 @@ async function rotateUnusedToken(
   child: string,
   settings: SessionSettings,
 ): Promise<RotatedRefreshToken | undefined> {
-  const { rows } = await sql<{ session_id: string; user_id: string; role: UserRole }>(
+  const { rows } = await sql<{ session_id: string; user_id: string; role: UserRole; email_verified: boolean }>(
     dataSource,
     `WITH family AS (
-       SELECT rt.id, rt.session_id, s.user_id, u.role
+       SELECT rt.id, rt.session_id, s.user_id, u.role, u.email_verified_at IS NOT NULL AS email_verified
          FROM auth.refresh_tokens rt
          JOIN auth.sessions s ON s.id = rt.session_id
          JOIN auth.users u ON u.id = s.user_id
@@ -135,11 +148,11 @@ async function rotateUnusedToken(
               expires_at = LEAST(statement_timestamp() + make_interval(secs => $3), sessions.created_at + make_interval(secs => $4))
          FROM family WHERE sessions.id = family.session_id
      )
-     SELECT session_id, user_id, role FROM family`,
+     SELECT session_id, user_id, role, email_verified FROM family`,
     [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
-  return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, refreshToken: child };
+  return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, emailVerified: row.email_verified, refreshToken: child };
 }
 
 /**
@@ -158,6 +171,8 @@ export async function rotateRefreshToken(
   presented: string,
   settings: SessionSettings,
   onReuse?: (reuse: { sessionId: string; userId: string }) => void,
+  /** Runs in the transaction that revokes the session on reuse (the audit event), so both commit together. */
+  recordReuse?: (manager: EntityManager, reuse: { sessionId: string; userId: string }) => Promise<void>,
 ): Promise<RotatedRefreshToken> {
   if (!looksLikeRefreshToken(presented)) throw invalidGrant();
   const child = deriveChildRefreshToken(secret, presented);
@@ -178,7 +193,7 @@ export async function rotateRefreshToken(
                 rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval,
                 s.revoked_at IS NOT NULL AS revoked,
                 (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS session_expired,
-                u.role, u.is_active
+                u.role, u.is_active, u.email_verified_at IS NOT NULL AS email_verified
            FROM auth.refresh_tokens rt
            JOIN auth.sessions s ON s.id = rt.session_id
            JOIN auth.users u ON u.id = s.user_id
@@ -190,7 +205,7 @@ export async function rotateRefreshToken(
     if (!family || family.revoked || family.session_expired || !family.is_active || family.token_expired) {
       return { kind: 'invalid' };
     }
-    const base = { sessionId: family.session_id, userId: family.user_id, role: family.role, refreshToken: child };
+    const base = { sessionId: family.session_id, userId: family.user_id, role: family.role, emailVerified: family.email_verified, refreshToken: child };
     const token = { id: family.token_id, used: family.used, in_reuse_interval: family.in_reuse_interval };
     const session = { id: family.session_id, user_id: family.user_id };
 
@@ -223,6 +238,7 @@ export async function rotateRefreshToken(
     }
 
     await revokeSessionWith(manager, session.id, 'refresh_token_reused');
+    await recordReuse?.(manager, { sessionId: session.id, userId: session.user_id });
     return { kind: 'reused', sessionId: session.id, userId: session.user_id };
   });
 
@@ -243,10 +259,46 @@ async function revokeSessionWith(manager: EntityManager | DataSource, sessionId:
   return count > 0;
 }
 
-/** Ends one session; true if it was live. Idempotent. */
-export async function revokeSession(dataSource: DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+/** Ends one session, in the caller's transaction when given one; true if it was live. Idempotent. */
+export async function revokeSession(executor: DataSource | EntityManager, sessionId: string, reason: SessionEndReason): Promise<boolean> {
   if (!isUuid(sessionId)) return false;
-  return revokeSessionWith(dataSource, sessionId, reason);
+  return revokeSessionWith(executor, sessionId, reason);
+}
+
+/**
+ * Ends one session of `userId` (DELETE me/sessions/{id}); false if that user has no such live
+ * session, so a user can never end, or learn of, another user's session.
+ */
+export async function revokeOwnSession(
+  executor: DataSource | EntityManager,
+  userId: string,
+  sessionId: string,
+  reason: SessionEndReason,
+): Promise<boolean> {
+  if (!isUuid(sessionId)) return false;
+  const { count } = await sql(
+    executor,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+      WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
+    [sessionId, userId, reason],
+  );
+  return count > 0;
+}
+
+/** Ends every live session of a user but one (logout scope `others`); returns how many. */
+export async function revokeOtherSessions(
+  executor: DataSource | EntityManager,
+  userId: string,
+  keepSessionId: string,
+  reason: SessionEndReason,
+): Promise<number> {
+  const { count } = await sql(
+    executor,
+    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+      WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
+    [userId, keepSessionId, reason],
+  );
+  return count;
 }
 
 /** Ends every live session of a user, in the caller's transaction when given one; returns how many. */
@@ -295,9 +347,9 @@ export interface LiveSession {
  */
 export async function findLiveSession(executor: DataSource | EntityManager, sessionId: string, userId: string): Promise<LiveSession | undefined> {
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
-  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date }>(
+  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date; email_verified: boolean }>(
     executor,
-    `SELECT u.email, u.role, u.display_name, u.created_at FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
+    `SELECT u.email, u.role, u.display_name, u.created_at, u.email_verified_at IS NOT NULL AS email_verified FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
     [sessionId, userId],
   );
@@ -308,6 +360,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
     email: row.email,
     role: row.role,
     display_name: row.display_name,
+    email_verified: row.email_verified,
     is_active: true,
     created_at: row.created_at.toISOString(),
   };

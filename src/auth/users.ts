@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { User, type UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
+import { recordEvent, type AuditClient } from './audit-events';
 import { isUuid, revokeUserSessions } from './sessions';
 
 /** Emails are compared trimmed and lower-cased; the users table's CHECK refuses any other form. */
@@ -14,6 +15,7 @@ export interface PublicUser {
   email: string;
   role: UserRole;
   display_name: string | null;
+  email_verified: boolean;
   is_active: boolean;
   created_at: string;
 }
@@ -24,6 +26,7 @@ export function publicUser(user: User): PublicUser {
     email: user.email,
     role: user.role,
     display_name: user.displayName,
+    email_verified: user.emailVerifiedAt !== null,
     is_active: user.isActive,
     created_at: user.createdAt.toISOString(),
   };
@@ -69,12 +72,23 @@ export interface UserChanges {
   is_active?: boolean | undefined;
 }
 
+/** Who makes a change, for its audit events: an admin's id and session, or nobody (the admin CLI). */
+export interface ChangeActor {
+  actorId: string | null;
+  sessionId?: string | null | undefined;
+  client?: AuditClient | undefined;
+  /** How the change was made when it was not the API (`cli`), in the events' detail. */
+  via?: string | undefined;
+}
+
 /**
  * Applies an administrator's change to a user. Deactivation ends all of the user's sessions in
  * the same transaction, so no refresh succeeds after the answer. The last active admin cannot be
- * demoted or deactivated: nobody could then manage users without going to the database.
+ * demoted or deactivated: nobody could then manage users without going to the database. Each
+ * value that actually changes records its event (role_changed, active_changed: from, to, by whom)
+ * in the same transaction; a change to the value it already has records nothing.
  */
-export async function updateUser(dataSource: DataSource, id: string, changes: UserChanges): Promise<User> {
+export async function updateUser(dataSource: DataSource, id: string, changes: UserChanges, actor: ChangeActor = { actorId: null }): Promise<User> {
   return dataSource.transaction(async (manager) => {
     if (!isUuid(id)) throw new AppError('not_found', 'No user with this id.');
     // The active admins are locked first, always in id order, then the target: two admins demoting
@@ -91,10 +105,20 @@ export async function updateUser(dataSource: DataSource, id: string, changes: Us
     if (losesAdmin && admins.length <= 1) {
       throw new AppError('last_admin', 'This is the last active admin: make another user admin first.');
     }
+    const before = { role: user.role, isActive: user.isActive };
     if (changes.role !== undefined) user.role = changes.role;
     if (changes.is_active !== undefined) user.isActive = changes.is_active;
     const saved = await manager.save(User, user);
-    if (changes.is_active === false) await revokeUserSessions(manager, id, 'user_deactivated');
+    const ended = changes.is_active === false ? await revokeUserSessions(manager, id, 'user_deactivated') : 0;
+    const event = { userId: id, actorId: actor.actorId, sessionId: actor.sessionId ?? null, client: actor.client };
+    const via = actor.via ? { via: actor.via } : {};
+    if (before.role !== saved.role) {
+      await recordEvent(manager, { ...event, type: 'role_changed', detail: { from: before.role, to: saved.role, ...via } });
+    }
+    if (before.isActive !== saved.isActive) {
+      const detail = { from: before.isActive, to: saved.isActive, ...(saved.isActive ? {} : { sessions_ended: ended }), ...via };
+      await recordEvent(manager, { ...event, type: 'active_changed', detail });
+    }
     return saved;
   });
 }

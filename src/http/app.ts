@@ -2,14 +2,21 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/auth-keys';
+import { AccountService } from '../auth/account-service';
 import { AuthService } from '../auth/auth-service';
+import { createMailThrottle } from '../auth/mail-throttle';
+import { outboxKey } from '../auth/outbox';
+import { createPasswordHasher } from '../auth/passwords';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requestLogging } from './middleware/request-logging';
+import { oauthTokenErrorHandler } from './oauth-errors';
 import { buildOpenApiDocument } from './openapi/document';
+import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
+import { clientGrants } from './routes/client-grants';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
 
@@ -21,10 +28,12 @@ export interface AppDeps {
   logger: Logger;
   /** Signing keys and token secret, loaded once at start (see loadAuthKeys). */
   authKeys: AuthKeys;
+  /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail-sender.ts). */
+  mailQueued?: () => void;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
-export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Express {
+export function createApp({ config, dataSource, logger, authKeys, mailQueued = () => {} }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
@@ -33,15 +42,49 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth, logger });
+  const hasher = createPasswordHasher(config.auth.bcryptCost);
+  // The account flows need the auth service's work gate and token signing, and registration
+  // needs the account flows' verification mail: the callbacks close over `service`, set just below.
+  // eslint-disable-next-line prefer-const
+  let service: AuthService;
+  const account = new AccountService({
+    dataSource,
+    mail: config.mail,
+    hasher,
+    get passwordChecks() {
+      return service.passwordChecks;
+    },
+    throttle: createMailThrottle(dataSource, {
+      maxPerAddress: config.mail.maxPerAddress,
+      maxPerIp: config.mail.maxPerIp,
+      windowSeconds: config.mail.limitWindowSeconds,
+      ipv6PrefixLength: config.auth.clientIpv6Prefix,
+    }),
+    outboxKey: outboxKey(authKeys.tokenSecret),
+    mailQueued,
+    accessToken: (subject) => service.accessToken(subject),
+    logger,
+  });
+  service = new AuthService({
+    dataSource,
+    keys: authKeys,
+    auth: config.auth,
+    hasher,
+    logger,
+    onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
+  });
   let openApi: unknown;
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
-  app.use(API_PREFIX, authRoutes({ service, config }));
+  app.use(API_PREFIX, accountRoutes({ service, account }));
+  const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
   app.use(jwksRoutes(authKeys.signingKeys));
+  // RFC 6749 §5.2 errors at the token endpoint only; everything else stays problem+json.
+  app.use(`${API_PREFIX}/token`, oauthTokenErrorHandler);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

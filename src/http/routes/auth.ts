@@ -8,7 +8,10 @@ import { bearerToken, requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
 import { parseWith } from '../middleware/validate';
+import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
+import { clientGrants } from './client-grants';
 import {
+  CLIENT_GRANT_TYPES,
   GRANT_TYPES,
   LoginRequest,
   LogoutRequest,
@@ -28,6 +31,8 @@ import {
 export interface AuthRoutesDeps {
   service: AuthService;
   config: Config;
+  /** client_credentials and token exchange at /token (client-grants.ts). */
+  clientGrant: ReturnType<typeof clientGrants>;
 }
 
 function clientInfo(req: Request): ClientInfo & { ip: string } {
@@ -45,7 +50,7 @@ function methodNotAllowed(allow: string): RequestHandler {
  * The auth endpoints under /api/v1/auth (DESIGN.md §4). Each handler validates with the schema
  * the OpenAPI document is generated from, calls AuthService, and shapes the answer.
  */
-export function authRoutes({ service, config }: AuthRoutesDeps): Router {
+export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Router {
   const router = Router();
   const transport: RefreshTransport = {
     cookieMode: config.auth.refreshTokenCookie,
@@ -63,7 +68,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
   const refreshGrant = async (req: Request, res: Response, bodyToken: string | undefined) => {
     const token = presentedRefreshToken(req, bodyToken, transport);
     try {
-      sendTokenResponse(res, 200, await service.refresh(token), transport);
+      sendTokenResponse(res, 200, await service.refresh(token, clientInfo(req)), transport);
     } catch (err) {
       if (err instanceof AppError && err.code === 'invalid_grant') clearRefreshCookie(res, transport);
       throw err;
@@ -87,7 +92,10 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     await refreshGrant(req, res, input.refresh_token);
   });
 
-  router.post('/token', ...cookieEndpoint, form, jsonOrForm, async (req, res) => {
+  // Client grants never touch the refresh cookie, so the cookie-mode CSRF guard is for the user grants only.
+  const isClientGrant = (req: Request) => CLIENT_GRANT_TYPES.includes((req.body as { grant_type?: unknown } | undefined)?.grant_type as string);
+  const userGrantGuards: RequestHandler[] = cookieEndpoint.map((guard) => (req, res, next) => (isClientGrant(req) ? next() : guard(req, res, next)));
+  router.post('/token', form, jsonOrForm, ...userGrantGuards, async (req, res) => {
     const body: unknown = req.body;
     // The grant type is judged first, so that an unknown one is unsupported_grant_type (RFC 6749 §5.2), not a field error.
     const grantType = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).grant_type : undefined;
@@ -95,6 +103,10 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
       throw new AppError('unsupported_grant_type', `The grant type must be one of ${GRANT_TYPES.join(', ')}.`);
     }
     const input = parseWith(TokenRequest, body);
+    if (input.grant_type === 'client_credentials' || input.grant_type === TOKEN_EXCHANGE_GRANT) {
+      await clientGrant(req, res, input, clientInfo(req).ip);
+      return;
+    }
     if (input.grant_type === 'refresh_token') {
       await refreshGrant(req, res, input.refresh_token);
       return;
@@ -113,8 +125,8 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     const scope = input.scope ?? 'local';
     const accessToken = bearerToken(req);
     const refreshToken = input.refresh_token ?? refreshCookie(req, transport);
-    if (accessToken !== undefined) await service.logout({ accessToken }, scope);
-    else if (refreshToken !== undefined) await service.logout({ refreshToken }, scope);
+    if (accessToken !== undefined) await service.logout({ accessToken }, scope, clientInfo(req));
+    else if (refreshToken !== undefined) await service.logout({ refreshToken }, scope, clientInfo(req));
     else {
       throw new AppError('invalid_request', 'Send the access token (Authorization: Bearer) or the refresh token of the session to end.');
     }
@@ -131,7 +143,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     const principal = await service.authenticate(requireBearerToken(req));
     service.assertAdmin(principal);
     const changes = parseWith(UpdateUserRequest, req.body);
-    res.json(await service.changeUser(principal, String(req.params.id), changes));
+    res.json(await service.changeUser(principal, String(req.params.id), changes, clientInfo(req)));
   });
 
   for (const [path, allow] of [
@@ -140,7 +152,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     ['/refresh', 'POST'],
     ['/token', 'POST'],
     ['/logout', 'POST'],
-    ['/me', 'GET'],
+    ['/me', 'GET, PATCH, DELETE'],
     ['/users/:id', 'PATCH'],
   ] as const) {
     router.all(path, methodNotAllowed(allow));

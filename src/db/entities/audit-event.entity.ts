@@ -1,0 +1,44 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { AUTH_SCHEMA } from './schema';
+
+/**
+ * One security event (src/auth/audit-events.ts). Append-only: the service inserts rows and the
+ * retention pruning deletes old ones; nothing updates them. The id is an identity: its order is
+ * the order rows were written, which the keyset paging (`before`) and pruning rely on.
+ *
+ * user_id, actor_id and session_id carry no foreign keys on purpose (as Supabase's
+ * audit_log_entries): the history must outlive the sessions (pruned a day after they end) and a
+ * deleted account, until retention removes it.
+ */
+@Entity({ name: 'audit_events', schema: AUTH_SCHEMA })
+@Index(['userId', 'id'])
+@Index(['type', 'id'])
+export class AuditEvent {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id!: string;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  occurredAt!: Date;
+
+  @Column({ type: 'varchar', length: 50 })
+  type!: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  userId!: string | null;
+
+  /** Who did it, when that is not the user (an admin). */
+  @Column({ type: 'uuid', nullable: true })
+  actorId!: string | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  sessionId!: string | null;
+
+  @Column({ type: 'inet', nullable: true })
+  ip!: string | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  userAgent!: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  detail!: Record<string, unknown>;
+}
