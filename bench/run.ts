@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory] [--quick]`
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange] [--quick]`
  *
  * Measures each figure of issue 5 beside a baseline from the same run, then writes
  * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
@@ -17,6 +17,7 @@ import { benchManyMigrations, MIGRATIONS_SETTINGS } from './many-migrations';
 import { benchMemory, MEMORY_SETTINGS } from './memory';
 import { benchRefresh, REFRESH_SETTINGS } from './refresh';
 import { benchVerify, VERIFY_SETTINGS } from './verify';
+import { benchTokenExchange, EXCHANGE_SETTINGS } from './token-exchange';
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   login: benchLogin,
@@ -25,6 +26,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   cli: benchCliStartup,
   migrations: benchManyMigrations,
   memory: benchMemory,
+  exchange: benchTokenExchange,
 };
 
 async function main(): Promise<void> {
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       cli: CLI_SETTINGS,
       migrations: MIGRATIONS_SETTINGS,
       memory: MEMORY_SETTINGS,
+      exchange: EXCHANGE_SETTINGS,
     },
     results: [],
     skipped: [],

@@ -106,6 +106,13 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME_SECONDS: int(60, 315_360_000).default(7_776_000),
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
+  // Service and installation tokens (issue 12).
+  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
+  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
+  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
+  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
+
   // Mail and the account lifecycle (issue 10).
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/./, { message: 'expected a URL like smtp://user:password@host:587 or smtps://host:465' })),
   MAIL_FROM: z.string().min(3).default('Cat House <no-reply@localhost>'),
@@ -122,12 +129,6 @@ const envSchema = z.object({
   MAIL_MAX_PER_ADDRESS: int(1, 1_000_000).default(5),
   MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
   MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
-  // Service and installation tokens (issue 12).
-  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
-  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
-  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
-  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
-  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
@@ -200,6 +201,19 @@ export interface Config {
     /** Absolute session lifetime: no refresh extends a session past created_at + this. */
     readonly sessionMaxLifetimeSeconds: number;
   };
+  /** Client credentials and token exchange (issue 12). */
+  readonly tokens: {
+    /** Lifetime of a client credentials access token; there is no refresh token. */
+    readonly serviceTokenTtlSeconds: number;
+    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
+    readonly serviceAudience: string;
+    /** Upper bound on an installation token's lifetime: the revocation promise. */
+    readonly installationTokenTtlSeconds: number;
+    /** How long the previous secret of a rotated client stays valid. */
+    readonly clientSecretRotationGraceSeconds: number;
+    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+    readonly clientAuthMaxFailures: number;
+  };
   /** Mail delivery and the account lifecycle flows (issue 10). */
   readonly mail: {
     /** undefined: development writes .eml files to DATA_DIR/mail (production refuses to start). */
@@ -222,19 +236,6 @@ export interface Config {
     readonly maxPerAddress: number;
     readonly maxPerIp: number;
     readonly limitWindowSeconds: number;
-  };
-  /** Client credentials and token exchange (issue 12). */
-  readonly tokens: {
-    /** Lifetime of a client credentials access token; there is no refresh token. */
-    readonly serviceTokenTtlSeconds: number;
-    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
-    readonly serviceAudience: string;
-    /** Upper bound on an installation token's lifetime: the revocation promise. */
-    readonly installationTokenTtlSeconds: number;
-    /** How long the previous secret of a rotated client stays valid. */
-    readonly clientSecretRotationGraceSeconds: number;
-    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
-    readonly clientAuthMaxFailures: number;
   };
   readonly migrations: {
     readonly lockTimeoutMs: number;
@@ -369,6 +370,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       registerMaxHashesInFlight: e.REGISTER_MAX_HASHES_IN_FLIGHT,
       sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
     },
+    tokens: {
+      serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
+      serviceAudience: e.SERVICE_TOKEN_AUDIENCE,
+      installationTokenTtlSeconds: e.INSTALLATION_TOKEN_TTL_SECONDS,
+      clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS,
+      clientAuthMaxFailures: e.CLIENT_AUTH_MAX_FAILURES,
+    },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
@@ -385,13 +393,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
-    },
-    tokens: {
-      serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
-      serviceAudience: e.SERVICE_TOKEN_AUDIENCE,
-      installationTokenTtlSeconds: e.INSTALLATION_TOKEN_TTL_SECONDS,
-      clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS,
-      clientAuthMaxFailures: e.CLIENT_AUTH_MAX_FAILURES,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
