@@ -192,6 +192,15 @@ async function runAs(nativeDir: string | undefined): Promise<RunAs> {
 }
 
 /**
+ * The server binaries this process can have run, and as whom: the packaged ones, or as root a
+ * copy the postgres user can execute (for test harnesses that run their own server).
+ */
+export async function serverBinaries(): Promise<{ initdb: string; postgres: string; uid?: number; gid?: number }> {
+  const ids = await runAs(undefined);
+  return { initdb: path.join(ids.native, 'bin', 'initdb'), postgres: path.join(ids.native, 'bin', 'postgres'), uid: ids.uid, gid: ids.gid };
+}
+
+/**
  * The directory the cluster lives in. As root, `dataDir` is (or becomes) a symbolic link to a
  * cluster directory in ROOT_RUNTIME_DIR that the postgres user owns; a real directory left there
  * by an earlier version is used in place.

@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/auth-keys';
 import { AccountService } from '../auth/account-service';
+import { hashEmailForAudit } from '../auth/audit-events';
 import { AuthService } from '../auth/auth-service';
 import { createMailThrottle } from '../auth/mail-throttle';
 import { outboxKey } from '../auth/outbox';
@@ -63,6 +64,7 @@ export function createApp({ config, dataSource, logger, authKeys, mailQueued = (
     outboxKey: outboxKey(authKeys.tokenSecret),
     mailQueued,
     accessToken: (subject) => service.accessToken(subject),
+    auditEmailHash: (email) => hashEmailForAudit(authKeys.tokenSecret, email),
     logger,
   });
   service = new AuthService({

@@ -40,6 +40,15 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'GET /api/v1/auth/health',
         'GET /api/v1/auth/ready',
         'GET /api/v1/auth/openapi.json',
+        'POST /api/v1/auth/verify-email',
+        'POST /api/v1/auth/verify-email/resend',
+        'POST /api/v1/auth/password/forgot',
+        'POST /api/v1/auth/password/reset',
+        'POST /api/v1/auth/password/change',
+        'POST /api/v1/auth/email/change',
+        'PATCH /api/v1/auth/me',
+        'DELETE /api/v1/auth/me',
+        'POST /api/v1/auth/me/developer',
       ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
