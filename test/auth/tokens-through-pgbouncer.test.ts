@@ -141,4 +141,25 @@ describe('UI → proxy → cat, through PgBouncer, as the auth role', () => {
     expect((await adminCommand('clients', 'rotate', 'proxy')).code).toBe(0);
     expect((await adminCommand('clients', 'list')).body).toEqual([expect.objectContaining({ client_id: 'proxy', active: true, last_used_at: expect.any(String) })]);
   });
+
+  it('with the database out of reach, /token answers 503 temporarily_unavailable (JSON, Retry-After), a server failure to the OAuth library', async () => {
+    const [a] = instances;
+    const as: OAuth.AuthorizationServer = { issuer: 'cathouse-auth', token_endpoint: `${a!.url}/api/v1/auth/token` };
+    const client: OAuth.Client = { client_id: 'proxy' };
+    await bouncer.halt();
+    try {
+      const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic('chs_any'), new URLSearchParams(), { [oauth.allowInsecureRequests]: true });
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.clone().json()).toMatchObject({ error: 'temporarily_unavailable' });
+      // oauth4webapi reads RFC 6749 error bodies from 4xx only; a 5xx is a server failure to it, reported with the response.
+      const failure = await oauth.processClientCredentialsResponse(as, client, response).catch((err: unknown) => err);
+      expect(failure).toMatchObject({ code: oauth.RESPONSE_IS_NOT_CONFORM });
+      expect((failure as { cause: Response }).cause.status).toBe(503);
+    } finally {
+      await bouncer.start();
+    }
+  });
 });
+
