@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadAuthKeys } from './auth/auth-keys';
+import { scheduleEventPruning } from './auth/event-pruning';
 import { schedulePruning } from './auth/session-pruning';
 import type { Config } from './config/config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
@@ -61,6 +62,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   const app = createApp({ config, dataSource, logger, authKeys });
   const stopPruning = schedulePruning(dataSource, logger);
+  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -78,6 +80,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         server.closeIdleConnections();
       });
       stopPruning();
+      stopEventPruning();
       await dataSource.destroy();
       await embedded?.stop();
     })());

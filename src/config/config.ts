@@ -103,6 +103,10 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME_SECONDS: int(60, 315_360_000).default(7_776_000),
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
+  // Audit log and metrics (issue 11).
+  AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
+  METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
+
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
@@ -162,6 +166,12 @@ export interface Config {
     readonly registerMaxHashesInFlight: number;
     /** Absolute session lifetime: no refresh extends a session past created_at + this. */
     readonly sessionMaxLifetimeSeconds: number;
+  };
+  /** Issue 11: the audit log's retention and the /metrics endpoint. */
+  readonly audit: { readonly retentionDays: number };
+  readonly metrics: {
+    /** Bearer token that lets a scraper from anywhere read /metrics; without it only internal callers may. */
+    readonly token: string | undefined;
   };
   readonly migrations: {
     readonly lockTimeoutMs: number;
@@ -277,6 +287,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       registerMaxHashesInFlight: e.REGISTER_MAX_HASHES_IN_FLIGHT,
       sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
     },
+    audit: { retentionDays: e.AUTH_EVENTS_RETENTION_DAYS },
+    metrics: { token: e.METRICS_TOKEN },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/auth-keys';
+import { AccountService } from '../auth/account-service';
 import { AuthService } from '../auth/auth-service';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
@@ -9,9 +10,11 @@ import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requestLogging } from './middleware/request-logging';
 import { buildOpenApiDocument } from './openapi/document';
+import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
+import { sessionRoutes } from './routes/sessions';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -40,6 +43,10 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
+  // Issue 11's routers come first: auth.ts answers 405 for any other method on users/{id}.
+  const accounts = new AccountService(dataSource);
+  app.use(API_PREFIX, sessionRoutes({ service, accounts }));
+  app.use(API_PREFIX, adminRoutes({ service, accounts }));
   app.use(API_PREFIX, authRoutes({ service, config }));
   app.use(jwksRoutes(authKeys.signingKeys));
 

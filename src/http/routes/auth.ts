@@ -30,12 +30,13 @@ export interface AuthRoutesDeps {
   config: Config;
 }
 
-function clientInfo(req: Request): ClientInfo & { ip: string } {
+/** The caller's address (after TRUST_PROXY) and user agent, for sessions and audit events. */
+export function clientInfo(req: Request): ClientInfo & { ip: string } {
   return { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') };
 }
 
 /** 405 with `Allow` for a known path asked with another method. */
-function methodNotAllowed(allow: string): RequestHandler {
+export function methodNotAllowed(allow: string): RequestHandler {
   return (req, _res, next) => {
     next(new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow}.`, { headers: { allow } }));
   };
@@ -141,7 +142,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     ['/token', 'POST'],
     ['/logout', 'POST'],
     ['/me', 'GET'],
-    ['/users/:id', 'PATCH'],
+    ['/users/:id', 'GET, PATCH'],
   ] as const) {
     router.all(path, methodNotAllowed(allow));
   }
