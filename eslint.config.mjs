@@ -18,6 +18,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The example app runs as plain ES modules in the browser.
+    files: ['examples/browser/public/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { document: 'readonly', fetch: 'readonly', FormData: 'readonly', globalThis: 'readonly' } },
+  },
+  {
+    // Fixture migrations in the shapes other projects write, compiled CommonJS included.
+    files: ['packages/migrator/test/fixtures/**/*.js'],
+    languageOptions: { globals: { exports: 'writable' } },
+  },
+  {
     files: ['src/migrations/**'],
     rules: { '@typescript-eslint/no-unused-vars': 'off' },
   },

@@ -15,6 +15,7 @@ export function formatLint(report: LintReport): string {
     lines.push(`    fix: ${f.fix}`);
     if (f.severity === 'error') lines.push(`    or, if it is safe here, add to the migration: // migration-lint-ack: ${f.rule} -- <reason>`);
   }
+  for (const n of report.notes) lines.push(`note: ${n}`);
   lines.push(
     `${report.files.length} migration(s) linted: ${report.errors} error(s), ${report.warnings} warning(s), ${
       report.findings.filter((f) => f.acknowledged).length

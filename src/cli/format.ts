@@ -20,6 +20,7 @@ export function formatStatus(state: MigrationState): string {
   if (unrecorded.length) lines.push(`${unrecorded.length} applied migration(s) predate checksums; the next up records them (adopted)`);
   lines.push(state.problems.length ? `problems: ${state.problems.length}` : 'problems: none');
   for (const p of state.problems) lines.push(`  ${p.code}: ${p.message}`);
+  for (const n of state.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
 

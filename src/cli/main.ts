@@ -10,7 +10,7 @@ import type { MigratorEvent } from '@cathouse/migrator';
 import { ConfigError, loadConfig } from '../config/config';
 import { openMigrationReadConnection } from '../db/migration-connection';
 import type { MigrationDataSource } from '../db/migration-data-source';
-import { MIGRATIONS_DIR, MIGRATION_HISTORY } from '../db/migration-paths';
+import { MIGRATIONS_DIR, MIGRATION_HISTORY, MIGRATION_LINT_CONFIG } from '../db/migration-paths';
 import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
 import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
 
@@ -18,11 +18,21 @@ import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './for
 // the commands that use them: status and history start without them.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const lazy = {
-  dataSource: () => require('../db/migration-data-source') as typeof import('../db/migration-data-source'),
+  dataSource: () => loadingEntities(() => require('../db/migration-data-source') as typeof import('../db/migration-data-source')),
   migrator: () => require('@cathouse/migrator') as typeof import('@cathouse/migrator'),
-  entities: () => require('../db/entities') as typeof import('../db/entities'),
+  entities: () => loadingEntities(() => require('../db/entities') as typeof import('../db/entities')),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Loading these modules compiles every service's entities: a failure becomes one line (exit 2). */
+function loadingEntities<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    throw (require('./import-errors') as typeof import('./import-errors')).entityImportError(err);
+  }
+}
 
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
 
@@ -37,13 +47,26 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
+const ALIASES: Record<string, string> = { upgrade: 'up', downgrade: 'down', current: 'status', heads: 'status' };
+
+/** `FROM:TO` (Alembic's range form of the SQL preview), e.g. `base:head` or `1795:base`. */
+function splitRange(arg: string | undefined): { from?: string; to?: string } {
+  if (arg === undefined || !arg.includes(':')) return { to: arg };
+  const [from, to, ...more] = arg.split(':');
+  if (more.length || !from || !to) throw new UsageError(`"${arg}" is not a range: write FROM:TO, e.g. base:head`);
+  return { from, to };
+}
+
 const USAGE = `usage: npm run migrate -- <command> [options]
 
   status                       current revision, pending migrations, problems
   history [--verbose]          every migration, applied or not (when, how long, checksum, file)
   up [TARGET|+N] [--sql]       apply to head, to TARGET, or N steps (--allow-out-of-order for merged branches)
   down [-N|TARGET|base] [--sql] revert one step (default), N steps, everything after TARGET, or everything
+  up FROM:TO --sql, down FROM:TO --sql   the SQL between two revisions (e.g. down head:base --sql)
+  upgrade, downgrade, current, heads     Alembic's words for up, down, status, status
   stamp TARGET|head|base       record a revision as current without running SQL
+  rebase NAME                  give a pending migration (a merged branch's) a new timestamp after the head
   generate NAME                a migration from the entity diff, then its lint report
   create NAME                  an empty migration with up and down
   lint [FILE...]               unsafe or destructive changes (default: pending migrations)
@@ -92,7 +115,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       },
     });
     json = values.json;
-    const [command, ...args] = positionals;
+    const [given, ...args] = positionals;
+    // Alembic's words for the same commands (the guide this tool replaces uses them).
+    const command = given === undefined ? undefined : (ALIASES[given] ?? given);
     if (values.help || !command) {
       io.out(USAGE);
       return values.help ? EXIT.ok : EXIT.usage;
@@ -110,7 +135,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     const sqlOnly = () => {
       if (values.sql && command !== 'up' && command !== 'down') throw new UsageError(`--sql applies to up and down, not ${command}`);
     };
-    if (!['status', 'history', 'up', 'down', 'stamp', 'generate', 'create', 'lint', 'check', 'rehearse'].includes(command)) {
+    if (!['status', 'history', 'up', 'down', 'stamp', 'generate', 'create', 'lint', 'check', 'rehearse', 'rebase'].includes(command)) {
       throw new UsageError(`unknown command "${command}"`);
     }
     sqlOnly();
@@ -147,6 +172,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         const report = await lazy.migrator().lintMigrations({
           migrationsDir: migrationsDir ?? MIGRATIONS_DIR,
           files,
+          config: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
           migrator: files ? undefined : (await open()).migrator('migrate', progress),
         });
         print(report, formatLint(report));
@@ -178,10 +204,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       switch (command) {
         case 'up': {
           expectArgs(1, 'at most one TARGET or +N');
-          const arg = args[0];
+          const { from, to: arg } = splitRange(args[0]);
           const plus = arg && /^\+\d+$/.test(arg) ? Number(arg.slice(1)) : undefined;
           const result = await migrator.up({
             target: plus === undefined && arg !== 'head' ? arg : undefined,
+            from,
             steps: plus,
             dryRun: values.sql,
             allowOutOfOrder: values['allow-out-of-order'],
@@ -193,7 +220,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
           expectArgs(1, 'at most one -N, TARGET or base');
           if (steps !== undefined && args.length) throw new UsageError('down takes either -N or a TARGET, not both');
           // A bare number is a timestamp prefix (a TARGET), as in Alembic; steps are always -N.
-          const result = await migrator.down({ steps, target: args[0], dryRun: values.sql });
+          const { from, to } = splitRange(args[0]);
+          const result = await migrator.down({ steps, target: to, from, dryRun: values.sql });
           print(result, formatRun(result));
           return result.error ? EXIT.problem : EXIT.ok;
         }
@@ -204,11 +232,23 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
           print(result, formatStamp(result));
           return EXIT.ok;
         }
+        case 'rebase': {
+          expectArgs(1, 'one NAME');
+          if (!args[0]) throw new UsageError('rebase needs the NAME (or a unique prefix) of a pending migration');
+          const rebased = await lazy.migrator().rebaseMigration(migrator, args[0]);
+          print(
+            rebased,
+            `rebased ${rebased.from.name} to ${rebased.to.name}: ${path.relative(process.cwd(), rebased.to.file)} now follows ${rebased.after}; ` +
+              'commit the renamed file',
+          );
+          return EXIT.ok;
+        }
         case 'generate': {
           expectArgs(1, 'one NAME');
           if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
           const generated = await lazy.migrator().generateMigration(source, source.migrationsDir, args[0], {
             entityGroups: lazy.entities().entitiesByService,
+            lintConfig: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
           });
           print(generated, formatGenerated(generated));
           return generated.lint.errors > 0 ? EXIT.problem : EXIT.ok;

@@ -27,6 +27,26 @@ const OPTIONS = {
 process.setSourceMapsEnabled(true);
 
 Module._extensions['.ts'] = function compileTypeScript(module, filename) {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), { ...OPTIONS, filename });
+  let code;
+  try {
+    ({ code } = transformSync(fs.readFileSync(filename, 'utf8'), { ...OPTIONS, filename }));
+  } catch (err) {
+    throw syntaxError(err, filename);
+  }
   module._compile(code, filename);
 };
+
+/**
+ * swc reports a syntax error as a code frame plus a Rust backtrace; callers (the CLI's one-line
+ * errors) want the file, the line and the cause: `file:line:column: cause`.
+ */
+function syntaxError(err, filename) {
+  const text = String((err && err.message) || err);
+  const cause = (/^\s*x (.+)$/m.exec(text) || [])[1] || text.split('\n')[0];
+  const at = /,-\[(.+?):(\d+):(\d+)\]/.exec(text);
+  const line = at ? Number(at[2]) : undefined;
+  const column = at ? Number(at[3]) : undefined;
+  const e = new SyntaxError(`${filename}${line ? `:${line}:${column}` : ''}: ${cause.trim()}`);
+  Object.assign(e, { file: filename, line, column, cause: err });
+  return e;
+}

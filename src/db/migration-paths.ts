@@ -22,3 +22,6 @@ export const MIGRATION_HISTORY = { schema: MIGRATIONS_SCHEMA, table: 'migrations
 /** How users name the migration URL: every connection error of the tool says it. */
 export const MIGRATION_URL_NAME = 'MIGRATION_DATABASE_URL';
 export const MIGRATION_APPLICATION_NAME = 'cathouse-migrate';
+
+/** The lint's configuration: each rule's severity (error, warning, off). */
+export const MIGRATION_LINT_CONFIG = path.resolve(__dirname, '../../migration-lint.json');

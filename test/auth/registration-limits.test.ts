@@ -130,6 +130,33 @@ describe('registration bcrypt work is bounded: the excess is refused at once, ne
     }
   });
 
+  it('beyond LOGIN_MAX_CHECKS_IN_FLIGHT, logins get 503 server_busy at once, and a refused login is not counted as a failure', async () => {
+    const t = await startTestApp(db.url, { BCRYPT_COST: '12', LOGIN_MAX_CHECKS_IN_FLIGHT: '1', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+    try {
+      const email = uniqueEmail('busy');
+      await register(t.app, email);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const res = await request(t.app).post(LOGIN).send({ email, password: 'wrong password here' });
+          return { res, at: process.hrtime.bigint() };
+        }),
+      );
+      const checked = answers.filter((x) => x.res.status === 401);
+      const busy = answers.filter((x) => x.res.status === 503);
+      expect(checked.length + busy.length).toBe(6);
+      expect(checked.length).toBeGreaterThanOrEqual(1);
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      for (const { res } of busy) expect({ error: res.body.error, retryAfter: res.headers['retry-after'] }).toEqual({ error: 'server_busy', retryAfter: '1' });
+      const firstChecked = checked.map((x) => x.at).reduce((m, at) => (at < m ? at : m));
+      for (const { at } of busy) expect(at < firstChecked).toBe(true);
+      // Only the checked ones counted: with 3 allowed failures, the right password still gets in if fewer than 3 were checked.
+      const right = await request(t.app).post(LOGIN).send({ email, password: PASSWORD });
+      expect(right.status).toBe(checked.length < 3 ? 200 : 429);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a taken email is answered without any bcrypt work, so a flood of them cannot use the hash budget', async () => {
     const t = await startTestApp(db.url, { BCRYPT_COST: '12', REGISTER_MAX_HASHES_IN_FLIGHT: '1' });
     try {

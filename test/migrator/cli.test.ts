@@ -91,6 +91,44 @@ describe('npm run migrate', () => {
     expect(await applied()).toHaveLength(3);
   });
 
+  it("accepts Alembic's words: upgrade, downgrade, current and heads do what up, down and status do", async () => {
+    const status = await run('status');
+    for (const word of ['current', 'heads']) expect(await run(word)).toMatchObject({ code: 0, stdout: status.stdout });
+    expect((await run('upgrade', '+2')).code).toBe(0);
+    expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002']);
+    expect((await run('downgrade', '-1')).code).toBe(0);
+    expect(await applied()).toEqual(['CreateKittens1700000000001']);
+    expect((await run('current')).stdout).toContain('current: CreateKittens1700000000001');
+  });
+
+  it('prints the same SQL for the range form FROM:TO --sql as for the target form, and refuses a range without --sql', async () => {
+    await run('up', 'CreateKittens');
+    const target = await run('up', 'head', '--sql');
+    expect(target.code).toBe(0);
+    expect(target.stdout).toContain('-- AddKittenColor1700000000002 (up)');
+    expect(await run('up', 'CreateKittens:head', '--sql')).toMatchObject({ code: 0, stdout: target.stdout });
+    expect(await run('upgrade', '1700000000001:CreateToys', '--sql')).toMatchObject({ code: 0, stdout: target.stdout });
+    const down = await run('down', 'base', '--sql');
+    expect(down.stdout).toContain('-- CreateKittens1700000000001 (down)');
+    expect(await run('downgrade', 'CreateKittens:base', '--sql')).toMatchObject({ code: 0, stdout: down.stdout });
+    const refused = await run('up', 'base:head');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('a range (base:...) is for the SQL preview only (--sql)');
+    expect(await applied()).toEqual(['CreateKittens1700000000001']);
+  });
+
+  it('rebase NAME renames a pending migration after the head; exit 1 for an applied one', async () => {
+    rmSync(path.join(dir.dir, '1700000000002-AddKittenColor.ts'));
+    await run('up');
+    dir.add('basic');
+    const ok = await run('rebase', 'AddKittenColor');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^rebased AddKittenColor1700000000002 to AddKittenColor(\d{13}): .*-AddKittenColor\.ts now follows CreateToys1700000000003; commit the renamed file/);
+    const refused = await run('rebase', 'CreateKittens');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('CreateKittens1700000000001 is already applied');
+  });
+
   it('exits 1 with the migration and statement when one fails, and 1 on a problem found', async () => {
     dir.add('failing');
     const failed = await run('up');

@@ -1,10 +1,20 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { lintMigrations } from '@cathouse/migrator';
+import { RULES, lintMigrations, readLintConfig } from '@cathouse/migrator';
+import { MIGRATION_LINT_CONFIG } from '../../src/db/migration-paths';
 import { ROOT, migrate } from './support/cli';
 import { FIXTURES } from './support/fixtures';
 
 describe('lint on Cat House', () => {
+  it('has one configuration that sets every rule, and the docs list every rule with why and the safe alternative', () => {
+    const config = readLintConfig(MIGRATION_LINT_CONFIG);
+    expect(Object.keys(config.rules ?? {}).sort()).toEqual(Object.keys(RULES).sort());
+    const docs = readFileSync(path.join(ROOT, 'docs/migrations.md'), 'utf8');
+    for (const [rule, info] of Object.entries(RULES)) {
+      expect(docs).toContain(`| ${rule} | ${info.severity} | ${info.why.replace(/\|/g, '\\|')} | ${info.fix.replace(/\|/g, '\\|')} |`);
+    }
+  });
+
   it("passes this project's own migrations", async () => {
     const dir = path.join(ROOT, 'src/migrations');
     const report = await lintMigrations({ migrationsDir: dir });

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MIGRATION_LOCK_KEY } from '@cathouse/migrator';
+import { DEFAULT_MIGRATION_LOCK } from '@cathouse/migrator';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startPgBouncer } from '../support/pgbouncer';
 import { ROOT, migrate, npmRun } from './support/cli';
@@ -22,7 +22,7 @@ async function query<T = Record<string, unknown>>(url: string, sql: string, para
 // pg_locks is cluster-wide and other test files migrate their own databases meanwhile: only this database counts.
 const THIS_DATABASE = `database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 const lockHolders = (url: string) =>
-  query(url, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND ${THIS_DATABASE}`, [MIGRATION_LOCK_KEY]);
+  query(url, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2 AND ${THIS_DATABASE}`, [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId]);
 
 async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -90,7 +90,7 @@ describe('one writer at a time', () => {
     const holder = new Client({ connectionString: db.url, application_name: 'someone-else' });
     await holder.connect();
     try {
-      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await holder.query('SELECT pg_advisory_lock($1::int, $2::int)', [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId]);
       const { rows } = await holder.query('SELECT pg_backend_pid() AS pid');
       // a statement_timeout shorter than the lock timeout must not cut the wait short
       const r = await migrate(['up'], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '700', MIGRATION_STATEMENT_TIMEOUT_MS: '100' }).done;
@@ -107,7 +107,7 @@ describe('one writer at a time', () => {
   it('proceeds once the holder releases the lock within the timeout', async () => {
     const holder = new Client({ connectionString: db.url });
     await holder.connect();
-    await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await holder.query('SELECT pg_advisory_lock($1::int, $2::int)', [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId]);
     const run = migrate(['up'], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '30000' });
     await waitFor('the CLI to wait', async () => (await query(db.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND ${THIS_DATABASE}`)).length > 0);
     await holder.end();
@@ -130,8 +130,32 @@ describe('not through a pooler', () => {
       const plain = await npmRun('migration:run', { MIGRATION_DATABASE_URL: bouncer.url }).done;
       expect(plain.code).toBe(1);
       expect(plain.stderr + plain.stdout).toContain('is a connection pooler');
-      expect(await query(db.url, `SELECT to_regclass('migrations') AS t`)).toEqual([{ t: null }]);
+      expect(await query(db.url, `SELECT to_regclass('migrator.migrations') AS t`)).toEqual([{ t: null }]);
     } finally {
+      await bouncer.stop();
+      await db.drop();
+    }
+  }, 60_000);
+
+  it('recognises by behaviour a PgBouncer that silently drops the options startup parameter, before any write, by both CLIs', async () => {
+    const db = await createTestDatabase({ migrated: false });
+    // A common setting: PgBouncer then accepts our startup options instead of refusing them.
+    const bouncer = await startPgBouncer(db.url, { ignoreStartupParameters: 'extra_float_digits,options' });
+    const dir = migrationsDir('basic');
+    try {
+      const r = await migrate(['up', '--dir', dir.dir], { MIGRATION_DATABASE_URL: bouncer.url }).done;
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/MIGRATION_DATABASE_URL .* is a connection pooler: .*same backend.*nothing was written: set MIGRATION_DATABASE_URL to the direct endpoint/);
+      const plain = await npmRun('migration:run', { MIGRATION_DATABASE_URL: bouncer.url }).done;
+      expect(plain.code).toBe(1);
+      expect(plain.stderr + plain.stdout).toContain('is a connection pooler');
+      // Nothing was written: no history table, no fixture table, and no session setting leaked to the pool.
+      expect(await query(db.url, `SELECT to_regclass('migrator.migrations') AS m, to_regclass('kittens') AS k`)).toEqual([{ m: null, k: null }]);
+      const pooled = await Promise.all([1, 2, 3].map(() => query<{ lock_timeout: string }>(bouncer.url, 'SHOW lock_timeout')));
+      expect(pooled.map((rows) => rows[0]!.lock_timeout)).toEqual(['0', '0', '0']);
+    } finally {
+      dir.remove();
       await bouncer.stop();
       await db.drop();
     }
@@ -140,6 +164,8 @@ describe('not through a pooler', () => {
   it.each([
     ['a -pooler host', 'postgres://u:p@ep-cool-cat-123456-pooler.eu-central-1.aws.neon.tech/neondb', /contains "-pooler"/],
     ['port 6432', 'postgres://u:p@db.internal:6432/cathouse', /port 6432, PgBouncer's port/],
+    ['a -pooler host given as a query parameter', 'postgres://u:p@db.internal/neondb?host=ep-cool-cat-123456-pooler.eu-central-1.aws.neon.tech', /contains "-pooler"/],
+    ['port 6432 given as a query parameter', 'postgres://u:p@db.internal/cathouse?port=6432', /port 6432, PgBouncer's port/],
   ])('refuses %s without connecting', async (_what, url, reason) => {
     const r = await migrate(['status'], { MIGRATION_DATABASE_URL: url }).done;
     expect(r.code).toBe(2);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MIGRATION_LOCK_KEY } from '@cathouse/migrator';
+import { DEFAULT_MIGRATION_LOCK } from '@cathouse/migrator';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { migrateCommand } from './support/migrate-command';
 import { REPO_ROOT, sleep } from './support/service-process';
@@ -112,9 +112,9 @@ const migrationName = (i: number) => `FaultTable${i}${1_810_000_000_000 + i}`;
 async function lockHolders(url: string): Promise<number> {
   const rows = await query<{ n: string }>(
     url,
-    `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1
+    `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2
         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [MIGRATION_LOCK_KEY],
+    [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId],
   );
   return Number(rows[0]!.n);
 }
@@ -209,7 +209,7 @@ test('a lock held by another session past the timeout: the runner gives up witho
   await holder.connect();
   let gaveUp;
   try {
-    await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await holder.query('SELECT pg_advisory_lock($1::int, $2::int)', [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId]);
     gaveUp = await migrateUp(db.url, { MIGRATION_LOCK_TIMEOUT_MS: '1500' }).done;
   } finally {
     await holder.end();

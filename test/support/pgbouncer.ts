@@ -53,7 +53,10 @@ async function waitForPort(url: string, child: ChildProcess, output: () => strin
  * Starts a real PgBouncer in transaction mode in front of the server of `targetUrl`, on a free
  * loopback port. As root it runs as the `postgres` user, since PgBouncer refuses root.
  */
-export async function startPgBouncer(targetUrl: string, { poolSize = 5 } = {}): Promise<PgBouncer> {
+export async function startPgBouncer(
+  targetUrl: string,
+  { poolSize = 5, ignoreStartupParameters }: { poolSize?: number; ignoreStartupParameters?: string } = {},
+): Promise<PgBouncer> {
   const binary = pgbouncerBinary();
   const target = new URL(targetUrl);
   const user = decodeURIComponent(target.username);
@@ -75,6 +78,8 @@ export async function startPgBouncer(targetUrl: string, { poolSize = 5 } = {}): 
       'auth_type = scram-sha-256',
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
       `default_pool_size = ${poolSize}`,
+      // e.g. `extra_float_digits,options`, a common setting: PgBouncer then accepts and drops them.
+      ...(ignoreStartupParameters ? [`ignore_startup_parameters = ${ignoreStartupParameters}`] : []),
       'max_client_conn = 500',
       'server_login_retry = 1',
       'query_wait_timeout = 10',

@@ -72,7 +72,9 @@ export class AuthApi {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     // Cookie mode: the service's CSRF check wants this header on every endpoint that reads or sets the cookie.
-    if (this.mode === 'cookie') headers['x-requested-with'] = 'fetch';
+    // Sent in bearer mode too (it costs nothing: JSON already needs a preflight), so that a bearer client
+    // pointed at a cookie-mode service gets the clear mode_mismatch rather than csrf_failed.
+    headers['x-requested-with'] = 'fetch';
     return this.send(path, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
   }
 

@@ -233,6 +233,9 @@ export class AuthClient {
   }
 
   private toSession(response: TokenResponse, user: AuthUser | null): Session {
+    if (this.mode === 'bearer' && !response.refresh_token) {
+      throw new AuthError('mode_mismatch', "The service sent no refresh_token: it runs with REFRESH_TOKEN_COOKIE=true; create the client with mode: 'cookie'.");
+    }
     const lifetimeMs = response.expires_in * 1000;
     return {
       accessToken: response.access_token,
@@ -275,7 +278,7 @@ export class AuthClient {
     this.adopt(await this.readStorage(), true);
     // Cookie mode holds no refresh token: the browser's cookie jar is always current, nothing to wait for.
     if (!this.journal || this.mode === 'cookie') return;
-    const latest = await this.journal.read();
+    const latest = await this.journal.read().catch(() => undefined); // no IndexedDB (e.g. a private window): the lock alone
     if (latest === undefined || latest <= this.generation) return;
     const deadline = Date.now() + this.syncTimeoutMs;
     while (this.generation < latest) {
@@ -293,7 +296,11 @@ export class AuthClient {
   private async commit(session: Session | null, cause: SessionRecord['cause'], reason?: SignOutReason): Promise<void> {
     const known = this.journal ? await this.journal.read().catch(() => undefined) : undefined;
     const record: SessionRecord = { v: 1, generation: Math.max(this.generation, known ?? 0) + 1, session, cause, reason };
-    await this.storage.setItem(this.key, JSON.stringify(record));
+    try {
+      await this.storage.setItem(this.key, JSON.stringify(record));
+    } catch {
+      // A full or failing store must not lose a rotated token: the session goes on in memory and in the other tabs.
+    }
     this.channel?.post(record);
     await this.journal?.write(record.generation).catch(() => undefined);
     this.apply(record, false);

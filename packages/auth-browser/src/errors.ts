@@ -10,7 +10,9 @@ export type ClientErrorCode =
   /** The auth service answered something other than a problem document (e.g. a proxy's 502). The session is kept. */
   | 'server_error'
   /** Another tab refreshed the session but its tokens never reached this tab. This tab stops using the session. */
-  | 'out_of_sync';
+  | 'out_of_sync'
+  /** Bearer mode against a service that keeps refresh tokens in a cookie (REFRESH_TOKEN_COOKIE=true). */
+  | 'mode_mismatch';
 
 /** The only error this package throws (or rejects with). Branch on `code`, never on `message`. */
 export class AuthError extends Error {

@@ -175,6 +175,19 @@ describe('@cathouse/auth-browser under Node with a SecureStore-shaped store (the
     expect((await service.refreshTokenCounts(sessionId)).revoked).toBe(true);
   });
 
+  it('bearer mode against a cookie-mode service says so (mode_mismatch) instead of failing at the first refresh', async () => {
+    const cookieService = new RunningAuthService({ databaseUrl: db.url, env: { REFRESH_TOKEN_COOKIE: 'true' } });
+    await cookieService.start();
+    try {
+      const client = createAuthClient({ baseUrl: cookieService.apiBase, storage: secureStoreAdapter(new DeviceKeychain()) });
+      clients.push(client);
+      const email = `mismatch-${Date.now().toString(36)}@cathouse.example`;
+      await expect(client.register({ email, password: PASSWORD })).rejects.toMatchObject({ code: 'mode_mismatch' });
+    } finally {
+      await cookieService.close();
+    }
+  });
+
   describe('after the service changed its signing key, every old access token gets 401', () => {
     afterEach(async () => {
       await service.stop();

@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /**
  * Every way the migrator can fail, with a stable code callers branch on (never on a message).
  * `usage` problems (the caller asked for something impossible or the configuration is wrong)
@@ -12,7 +14,9 @@ export const MIGRATOR_ERRORS = {
   unknown_target: 'usage',
   ambiguous_target: 'usage',
   invalid_migration_file: 'usage',
+  import_failed: 'usage',
   lock_timeout: 'problem',
+  already_applied: 'problem',
   checksum_mismatch: 'problem',
   out_of_order: 'problem',
   missing_migration_file: 'problem',
@@ -39,6 +43,14 @@ export class MigratorError extends Error {
 
   get kind(): 'usage' | 'problem' {
     return MIGRATOR_ERRORS[this.code];
+  }
+
+  /**
+   * What console.error and util.inspect show (the TypeORM CLI prints errors that way): the one
+   * line that names the way out, not a stack trace. The stack stays in `.stack`.
+   */
+  [inspect.custom](): string {
+    return this.message;
   }
 
   /** Results carry errors; `--json` must show their message, which Error keeps non-enumerable. */

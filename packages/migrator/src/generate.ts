@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createMigration, type CreatedMigration } from './create';
 import { MigratorError } from './errors';
+import type { LintConfig } from './lint/config';
 import { lintMigrations, type LintReport } from './lint/lint';
 import { diffSchema, type EntityGroups } from './schema-diff';
 
@@ -21,7 +22,7 @@ export async function generateMigration(
   dataSource: DataSource,
   migrationsDir: string,
   name: string,
-  opts: { entityGroups?: EntityGroups } = {},
+  opts: { entityGroups?: EntityGroups; lintConfig?: LintConfig } = {},
 ): Promise<GeneratedMigration> {
   const diff = await diffSchema(dataSource, opts.entityGroups);
   if (!diff.up.length) {
@@ -40,6 +41,6 @@ export async function generateMigration(
   const up = diff.up.map((q) => q.query);
   const down = diff.down.map((q) => q.query);
   const created = createMigration(migrationsDir, name, { up, down });
-  const lint = await lintMigrations({ migrationsDir, files: [created.file] });
+  const lint = await lintMigrations({ migrationsDir, files: [created.file], config: opts.lintConfig });
   return { ...created, up, down, compared: diff.compared, removedNoise: diff.removedNoise, lint };
 }

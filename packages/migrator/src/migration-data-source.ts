@@ -74,6 +74,7 @@ export class MigrationDataSource extends DataSource {
       migrationsDir: this.settings.migrationsDir,
       timeouts: this.settings.timeouts,
       history: this.settings.history,
+      urlName: this.settings.urlName,
       via,
       onEvent,
     });
@@ -104,6 +105,28 @@ export class MigrationDataSource extends DataSource {
     }
     for (const p of state.problems) this.logger.logSchemaBuild(`${p.code}: ${p.message}`);
     return state.pending.length > 0;
+  }
+
+  /**
+   * `typeorm schema:drop` (and `dropSchema: true`): refused. It drops every table of the database
+   * with no lock and no history, which on a database several services share is never what a
+   * migration tool should do.
+   */
+  override async dropDatabase(): Promise<void> {
+    throw new MigratorError(
+      'usage',
+      'schema:drop is refused on the migration data source: it would drop every table of the database without the migration lock; ' +
+        'to revert migrations use down base (npm run migrate -- down base), and drop a scratch database with DROP DATABASE',
+    );
+  }
+
+  /** `typeorm schema:sync` (and `synchronize: true`): refused; the schema changes only through migrations. */
+  override async synchronize(): Promise<void> {
+    throw new MigratorError(
+      'usage',
+      'schema:sync is refused on the migration data source: it changes the schema outside the migration history; ' +
+        'generate a migration from the entities (npm run migrate -- generate NAME) and apply it with up',
+    );
   }
 
   /** `typeorm migration:revert`: reverts the last applied migration under the migration lock. */

@@ -2,12 +2,22 @@ import type { QueryRunner } from 'typeorm';
 import { MigratorError } from './errors';
 
 /**
- * The advisory lock key every writer of the shared schema takes ('cats' in ASCII, below 2^31 so
- * it shows in pg_locks as classid 0, objid 1667331187). Session-level on purpose: it is held by
- * the one connection the run uses, across the per-migration transactions, and PostgreSQL frees
- * it when that connection ends, so a killed process cannot leave it behind.
+ * The advisory lock every writer of a database's schema takes, in PostgreSQL's two-key form
+ * (pg_advisory_lock(int4, int4); pg_locks shows classid, objid and objsubid = 2). A database that
+ * several services share may hold other advisory locks: one-bigint keys (objsubid = 1) can never
+ * collide with it, and a class id of its own ("migr" in ASCII) keeps it apart from other two-key
+ * users. Session-level on purpose: it is held by the one connection the run uses, across the
+ * per-migration transactions, and PostgreSQL frees it when that connection ends, so a killed
+ * process cannot leave it behind.
  */
-export const MIGRATION_LOCK_KEY = 0x63617473;
+export interface MigrationLockKey {
+  /** int4: what kind of lock ("migr"). */
+  readonly classId: number;
+  /** int4: which one, e.g. one per database or per history. */
+  readonly objectId: number;
+}
+
+export const DEFAULT_MIGRATION_LOCK: MigrationLockKey = { classId: 0x6d696772, objectId: 1 };
 
 export interface LockHolder {
   readonly pid: number;
@@ -26,13 +36,13 @@ export interface SessionTimeouts {
   readonly statementTimeoutMs: number;
 }
 
-export async function findLockHolder(runner: QueryRunner): Promise<LockHolder | null> {
+export async function findLockHolder(runner: QueryRunner, key: MigrationLockKey): Promise<LockHolder | null> {
   const rows: Record<string, unknown>[] = await runner.query(
     `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start, a.query
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1
+      WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.objsubid = 2
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [MIGRATION_LOCK_KEY],
+    [key.classId, key.objectId],
   );
   const r = rows[0];
   if (!r) return null;
@@ -59,23 +69,24 @@ export function describeHolder(h: LockHolder | null): string {
  */
 export async function acquireMigrationLock(
   runner: QueryRunner,
+  key: MigrationLockKey,
   timeouts: SessionTimeouts,
   onWait: (holder: LockHolder | null) => void,
 ): Promise<{ waitedMs: number }> {
-  const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [MIGRATION_LOCK_KEY]);
+  const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1::int, $2::int) AS locked`, [key.classId, key.objectId]);
   if (locked) return { waitedMs: 0 };
   const started = performance.now();
-  const holder = await findLockHolder(runner);
+  const holder = await findLockHolder(runner, key);
   onWait(holder);
   // While waiting, only MIGRATION_LOCK_TIMEOUT_MS applies: a short statement_timeout meant for
   // DDL must not cut the wait short.
   await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.lockTimeoutMs)}`);
   await runner.query(`SET statement_timeout = 0`);
   try {
-    await runner.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK_KEY]);
+    await runner.query(`SELECT pg_advisory_lock($1::int, $2::int)`, [key.classId, key.objectId]);
   } catch (err) {
     if (sqlState(err) !== '55P03') throw err;
-    const now = await findLockHolder(runner).catch(() => holder);
+    const now = await findLockHolder(runner, key).catch(() => holder);
     throw new MigratorError(
       'lock_timeout',
       `the migration lock is still held by ${describeHolder(now ?? holder)} after ${timeouts.lockTimeoutMs} ms (MIGRATION_LOCK_TIMEOUT_MS): ` +
@@ -90,8 +101,22 @@ export async function acquireMigrationLock(
   return { waitedMs: performance.now() - started };
 }
 
-export async function releaseMigrationLock(runner: QueryRunner): Promise<void> {
-  await runner.query(`SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK_KEY]);
+/**
+ * True when the session's next statement still sees the lock as its own: the other half of the
+ * pooler check (pooler.ts). Through a transaction pooler the next statement may run on another
+ * backend, which does not hold the session-level lock the previous one took.
+ */
+export async function lockIsOwn(runner: QueryRunner, key: MigrationLockKey): Promise<boolean> {
+  const [{ own }] = await runner.query(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND granted AND locktype = 'advisory'
+                      AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2) AS own`,
+    [key.classId, key.objectId],
+  );
+  return own === true;
+}
+
+export async function releaseMigrationLock(runner: QueryRunner, key: MigrationLockKey): Promise<void> {
+  await runner.query(`SELECT pg_advisory_unlock($1::int, $2::int)`, [key.classId, key.objectId]);
 }
 
 /** Sets the DDL lock_timeout and statement_timeout for the whole session (not per transaction). */

@@ -41,6 +41,8 @@ export interface MigrationState {
   readonly migrations: readonly MigrationEntry[];
   readonly pending: readonly string[];
   readonly problems: readonly Problem[];
+  /** Conventions the files do not follow that TypeORM accepts: said, never refused. */
+  readonly notes: readonly string[];
 }
 
 const rel = (file: string) => path.relative(process.cwd(), file) || file;
@@ -126,6 +128,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
     migrations: entries,
     pending: entries.filter((e) => !e.applied).map((e) => e.name),
     problems,
+    notes: [...new Set(files.flatMap((f) => f.notes))],
   };
 }
 

@@ -4,14 +4,19 @@ import { DEFAULT_HISTORY, readHistory, recordApplied, recordChecksum, recordReve
 import { ensureHistoryTables } from './history-tables';
 import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
 import {
+  DEFAULT_MIGRATION_LOCK,
   acquireMigrationLock,
   applySessionTimeouts,
   describeHolder,
+  lockIsOwn,
   releaseMigrationLock,
   type LockHolder,
+  type MigrationLockKey,
   type SessionTimeouts,
 } from './migration-lock';
 import { computeState, readState, type MigrationState, type Problem } from './migration-state';
+import { DEFAULT_URL_NAME } from './connection';
+import { assertOwnSession } from './pooler';
 import { captureQueries, renderStatement, type CapturedStatement } from './sql-capture';
 import { loadSqlParser } from './sql-parser';
 import { resolveTarget } from './targets';
@@ -42,6 +47,13 @@ export interface MigratorOptions {
   readonly history?: Partial<HistoryLocation>;
   /** Recorded beside each checksum: which tool applied it. */
   readonly via?: string;
+  /**
+   * The advisory lock key (two int4). Every writer of one database must use the same; the
+   * default's class id is "migr".
+   */
+  readonly lock?: MigrationLockKey;
+  /** What the user calls the database URL (e.g. its environment variable), named in pooler errors. */
+  readonly urlName?: string;
   readonly onEvent?: (event: MigratorEvent) => void;
 }
 
@@ -85,6 +97,11 @@ export interface UpOptions {
   readonly allowOutOfOrder?: boolean;
   /** Apply exactly these pending migrations, in this order (rehearsal replays a history). */
   readonly only?: readonly string[];
+  /**
+   * With dryRun, Alembic's range form `FROM:TO`: the SQL from revision FROM ('base' or a TARGET)
+   * to `target`, by timestamp and without asking the database which is applied.
+   */
+  readonly from?: string;
 }
 
 export interface DownOptions {
@@ -93,6 +110,8 @@ export interface DownOptions {
   /** Revert the last N applied (default 1 when no target). */
   readonly steps?: number;
   readonly dryRun?: boolean;
+  /** With dryRun, the range form `FROM:TO` (e.g. `head:base`): revert from FROM down to `target`, by timestamp. */
+  readonly from?: string;
 }
 
 export interface StampResult {
@@ -149,7 +168,13 @@ export class Migrator {
 
   /** Applies pending migrations: all, up to a target, or N steps. */
   async up(opts: UpOptions = {}): Promise<RunResult> {
+    if (opts.from !== undefined) assertRangeIsPreview(opts);
     return this.run('up', opts.dryRun ?? false, (state, files) => {
+      if (opts.from !== undefined) {
+        const lower = revisionTimestamp(opts.from, files);
+        const upper = revisionTimestamp(opts.target ?? 'head', files);
+        return files.filter((f) => f.timestamp > lower && f.timestamp <= upper);
+      }
       refuseProblems(state, opts.allowOutOfOrder ?? false);
       const pending = files.filter((f) => state.pending.includes(f.name));
       if (opts.only) return opts.only.map((name) => pending.find((p) => p.name === name)).filter((f) => f !== undefined);
@@ -166,7 +191,13 @@ export class Migrator {
 
   /** Reverts the last applied migration, N of them, everything after a target, or everything (base). */
   async down(opts: DownOptions = {}): Promise<RunResult> {
+    if (opts.from !== undefined) assertRangeIsPreview(opts);
     return this.run('down', opts.dryRun ?? false, (state, files) => {
+      if (opts.from !== undefined) {
+        const upper = revisionTimestamp(opts.from, files);
+        const lower = revisionTimestamp(opts.target ?? 'base', files);
+        return files.filter((f) => f.timestamp <= upper && f.timestamp > lower).reverse();
+      }
       const applied = state.migrations
         .filter((m) => m.applied)
         .sort((a, b) => (b.appliedOrder ?? 0) - (a.appliedOrder ?? 0));
@@ -231,8 +262,11 @@ export class Migrator {
     const runner = dataSource.createQueryRunner();
     try {
       await runner.connect();
+      // Before the first SET: through a transaction pooler it would leak into other clients' sessions.
+      await assertOwnSession(dataSource, runner, this.options.urlName ?? DEFAULT_URL_NAME);
       await applySessionTimeouts(runner, timeouts);
-      const { waitedMs } = await acquireMigrationLock(runner, timeouts, (holder) =>
+      const lock = this.options.lock ?? DEFAULT_MIGRATION_LOCK;
+      const { waitedMs } = await acquireMigrationLock(runner, lock, timeouts, (holder) =>
         this.emit({
           type: 'lock-wait',
           holder,
@@ -242,12 +276,18 @@ export class Migrator {
       this.lockWaitedMs = waitedMs;
       this.emit({ type: 'lock-acquired', waitedMs });
       try {
+        if (!(await lockIsOwn(runner, lock))) {
+          throw new MigratorError(
+            'pooled_endpoint',
+            `${this.options.urlName ?? DEFAULT_URL_NAME} is a connection pooler: the migration lock taken by one statement was not held by the backend of the next; nothing was written: set it to the direct endpoint`,
+          );
+        }
         const moved = await ensureHistoryTables(dataSource, runner, this.history);
         if (moved) this.emit({ type: 'history-moved', ...moved });
         return await fn(runner);
       } finally {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        await releaseMigrationLock(runner).catch(() => undefined);
+        await releaseMigrationLock(runner, lock).catch(() => undefined);
       }
     } finally {
       await runner.release();
@@ -371,6 +411,19 @@ export class Migrator {
       });
     }
     return results;
+  }
+}
+
+/** A revision of the range form: 'base' (before everything), 'head' (the newest file), or a TARGET. */
+function revisionTimestamp(revision: string, files: readonly MigrationFile[]): number {
+  if (revision === 'base') return -Infinity;
+  if (revision === 'head') return Infinity;
+  return resolveTarget(revision, files).timestamp;
+}
+
+function assertRangeIsPreview(opts: { dryRun?: boolean; from?: string }): void {
+  if (!opts.dryRun) {
+    throw new MigratorError('usage', `a range (${opts.from}:...) is for the SQL preview only (--sql); to migrate, give the target alone`);
   }
 }
 

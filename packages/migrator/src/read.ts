@@ -6,7 +6,7 @@
 export { MigratorError, MIGRATOR_ERRORS, isMigratorError, type MigratorErrorCode } from './errors';
 export { computeState, readState, type MigrationState, type MigrationEntry, type Problem } from './migration-state';
 export { readMigrationFiles, checksumOf, type MigrationFile } from './migration-files';
-export { MIGRATION_LOCK_KEY, type SessionTimeouts } from './migration-lock';
+export { DEFAULT_MIGRATION_LOCK, type MigrationLockKey, type SessionTimeouts } from './migration-lock';
 export { CHECKSUMS_TABLE, DEFAULT_HISTORY, type HistoryLocation, type Queryable } from './history';
 export { openReadConnection, sessionStartupOptions, connectionError, DEFAULT_APPLICATION_NAME, type ReadConnection, type ReadConnectionOptions } from './connection';
 export { assertDirectEndpoint } from './pooler';

@@ -1,7 +1,7 @@
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MigratorError, type MigrationDataSource } from '../src';
+import { DEFAULT_MIGRATION_LOCK, MigratorError, rebaseMigration, type MigrationDataSource } from '../src';
 import { createDatabase, type TestDatabase } from './support/database';
 import { TIMEOUTS, fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
@@ -125,6 +125,15 @@ describe('the migrator library on a real database', () => {
     expect(idx.rowCount).toBe(1);
   });
 
+  it('runs a migration in a transaction unless it says transaction = false, so CREATE INDEX CONCURRENTLY alone fails there (why lint differs from squawk sq-036)', async () => {
+    writeFileSync(
+      path.join(dir.dir, '1700000000008-LoneConcurrentIndex.ts'),
+      `export class LoneConcurrentIndex1700000000008 { async up(q: any) { await q.query('CREATE INDEX CONCURRENTLY "idx_kittens_lone" ON "kittens" ("name")'); } async down() {} }\n`,
+    );
+    const result = await ds.migrator().up();
+    expect(result.error?.message).toMatch(/LoneConcurrentIndex1700000000008 .* CREATE INDEX CONCURRENTLY cannot run inside a transaction block/);
+  });
+
   it('sets lock_timeout and statement_timeout on the migration session from its settings', async () => {
     const custom = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, ddlLockTimeoutMs: 1234, statementTimeoutMs: 56789 } });
     await custom.initialize();
@@ -161,14 +170,14 @@ describe('the migrator library on a real database', () => {
     }
   });
 
-  it('refuses a migration whose name property differs from its class name, naming the file', async () => {
+  it('runs a migration whose name property differs from its class name under that name, as TypeORM records it', async () => {
     writeFileSync(
       path.join(dir.dir, '1700000000009-Misnamed.ts'),
       `export class Misnamed1700000000009 { name = 'Other1700000000009'; async up() {} async down() {} }\n`,
     );
     const result = await ds.migrator().up();
-    expect(result.error).toMatchObject({ code: 'invalid_migration_file', message: expect.stringContaining("1700000000009-Misnamed.ts: class Misnamed1700000000009 declares name = 'Other1700000000009'") });
-    expect(await applied()).toHaveLength(3);
+    expect(result.error).toBeUndefined();
+    expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002', 'CreateToys1700000000003', 'Other1700000000009']);
   });
 
   describe('history checks', () => {
@@ -226,6 +235,43 @@ describe('the migrator library on a real database', () => {
     });
   });
 
+  describe('rebase', () => {
+    it("gives a merged branch's migration a timestamp after the head (file, class and name), which then applies in order", async () => {
+      rmSync(path.join(dir.dir, '1700000000002-AddKittenColor.ts'));
+      await ds.migrator().up();
+      dir.add('basic'); // the branch's migration arrives with the merge, older than the applied head
+      expect((await ds.migrator().status()).problems.map((p) => p.code)).toEqual(['out_of_order']);
+      const rebased = await rebaseMigration(ds.migrator(), 'AddKitten', 1700000000999);
+      expect(rebased).toMatchObject({
+        from: { name: 'AddKittenColor1700000000002' },
+        to: { name: 'AddKittenColor1700000000999', file: path.join(dir.dir, '1700000000999-AddKittenColor.ts'), timestamp: 1700000000999 },
+        after: 'CreateToys1700000000003',
+      });
+      expect(readdirSync(dir.dir).sort()).toEqual(['1700000000001-CreateKittens.ts', '1700000000003-CreateToys.ts', '1700000000999-AddKittenColor.ts']);
+      const source = readFileSync(rebased.to.file, 'utf8');
+      expect(source).toContain('export class AddKittenColor1700000000999');
+      expect(source).not.toContain('1700000000002');
+      expect((await ds.migrator().status()).problems).toEqual([]);
+      expect((await ds.migrator().up()).results.map((r) => r.name)).toEqual(['AddKittenColor1700000000999']);
+    });
+
+    it('takes one past the head when the clock is behind it', async () => {
+      rmSync(path.join(dir.dir, '1700000000002-AddKittenColor.ts'));
+      await ds.migrator().up();
+      dir.add('basic');
+      expect((await rebaseMigration(ds.migrator(), 'AddKitten', 5)).to.timestamp).toBe(1700000000004);
+    });
+
+    it('refuses a migration the database has applied, saying why, and changes no file', async () => {
+      await ds.migrator().up({ target: 'AddKitten' });
+      await expect(rebaseMigration(ds.migrator(), 'AddKitten')).rejects.toMatchObject({
+        code: 'already_applied',
+        message: expect.stringMatching(/AddKittenColor1700000000002 is already applied to the database .*: a new timestamp would make it look pending there and run it again/),
+      });
+      expect(readdirSync(dir.dir)).toContain('1700000000002-AddKittenColor.ts');
+    });
+  });
+
   describe('--sql preview', () => {
     it('prints the SQL of each pending migration in order, with names as comments, and changes nothing', async () => {
       const result = await ds.migrator().up({ dryRun: true });
@@ -250,5 +296,50 @@ describe('the migrator library on a real database', () => {
       expect(result.results[0]).toMatchObject({ name: 'BackfillColor1700000000007', readsData: true });
       expect(result.sql).toContain('READS DATA: cannot be previewed exactly');
     });
+  });
+});
+
+describe('the migration lock', () => {
+  let db: TestDatabase;
+  let dir: MigrationsDir;
+  let ds: MigrationDataSource;
+  let other: Client;
+
+  beforeEach(async () => {
+    db = await createDatabase();
+    dir = migrationsDir('basic');
+    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir, timeouts: { ...TIMEOUTS, lockTimeoutMs: 500 } });
+    await ds.initialize();
+    other = new Client({ connectionString: db.url });
+    await other.connect();
+  });
+  afterEach(async () => {
+    await other.end();
+    await ds.destroy();
+    await db.drop();
+    dir.remove();
+  });
+
+  it('is the two-key advisory lock with its own class id, as pg_locks shows it', async () => {
+    const held = await ds.migrator().withLock(async () =>
+      (await other.query(`SELECT classid::bigint AS classid, objid::bigint AS objid, objsubid FROM pg_locks WHERE locktype = 'advisory' AND granted
+                           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows,
+    );
+    expect(held).toEqual([{ classid: String(DEFAULT_MIGRATION_LOCK.classId), objid: String(DEFAULT_MIGRATION_LOCK.objectId), objsubid: 2 }]);
+    expect(DEFAULT_MIGRATION_LOCK.classId).toBe(0x6d696772); // "migr"
+  });
+
+  it("is not taken by another service's one-bigint advisory lock of any value, nor by its two-key locks of another class", async () => {
+    // The old key (0x63617473, "cats") as one bigint, and a two-key lock of another class with our object id.
+    await other.query('SELECT pg_advisory_lock($1::bigint), pg_advisory_lock($2::int, $3::int)', [0x63617473, 42, DEFAULT_MIGRATION_LOCK.objectId]);
+    const result = await ds.migrator().up();
+    expect(result.error).toBeUndefined();
+    expect(result.results).toHaveLength(3);
+  });
+
+  it('is waited for, and times out naming the holder, when another migrator holds it', async () => {
+    await other.query('SELECT pg_advisory_lock($1::int, $2::int)', [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId]);
+    const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')).rows;
+    await expect(ds.migrator().up()).rejects.toMatchObject({ code: 'lock_timeout', message: expect.stringContaining(`pg_terminate_backend(${pid})`) });
   });
 });

@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { MigratorError } from '../errors';
-import { checksumOf, loadMigration, readMigrationFiles, type MigrationFile } from '../migration-files';
+import { loadMigration, readMigrationFile, readMigrationFiles, sortAndCheck, type MigrationFile } from '../migration-files';
 import type { Migrator } from '../migrator';
 import { captureQueries } from '../sql-capture';
 import { loadSqlParser, parseStatements } from '../sql-parser';
-import { RULES, checkStatement, type RuleId, type Severity, type StatementContext } from './rules';
+import { severityOf, type LintConfig } from './config';
+import { MAX_IDENTIFIER_BYTES, RULES, checkStatement, longIdentifiers, type RawFinding, type RuleId, type Severity, type StatementContext } from './rules';
 
 export interface LintFinding {
   readonly rule: RuleId | 'unparseable-sql' | 'cannot-lint' | 'ack-without-reason';
@@ -25,6 +25,8 @@ export interface LintFinding {
 
 export interface LintReport {
   readonly files: readonly string[];
+  /** Conventions the files do not follow that TypeORM accepts (file name without timestamp...). */
+  readonly notes: readonly string[];
   readonly findings: readonly LintFinding[];
   /** Unacknowledged error-level findings: `lint` fails when this is not 0. */
   readonly errors: number;
@@ -57,7 +59,7 @@ function lineOf(source: string, sql: string): number | null {
 }
 
 /** Lints one migration: runs its up() against a capturing QueryRunner and checks each statement. */
-export async function lintMigration(migration: MigrationFile): Promise<LintFinding[]> {
+export async function lintMigration(migration: MigrationFile, config?: LintConfig): Promise<LintFinding[]> {
   await loadSqlParser();
   const instance = loadMigration(migration);
   const acks = acknowledgements(migration.source);
@@ -82,22 +84,31 @@ export async function lintMigration(migration: MigrationFile): Promise<LintFindi
   const ctx: StatementContext = {
     newTables: new Set(),
     inTransaction: instance.transaction !== false,
+    wrapped: instance.transaction !== false,
     notValidConstraints: new Set(),
+    notNullChecks: new Map(),
+    validated: new Map(),
     renamedTypes: new Map(),
   };
+  // Every statement of every query() string: one call may hold several ("SELECT 1; DROP ...").
   for (const s of statements) {
-    if (s.read) continue;
     const parsed = parseStatements(s.sql);
     const line = lineOf(migration.source, s.sql);
     if (!parsed) {
       findings.push({ ...base, rule: 'unparseable-sql', severity: 'error', line, statement: s.sql, detail: 'PostgreSQL cannot parse this statement', why: 'it will fail when run', fix: 'fix the SQL', acknowledged: null });
       continue;
     }
-    for (const stmt of parsed) {
-      for (const f of checkStatement(stmt, ctx)) {
+    const textual: RawFinding[] = longIdentifiers(s.sql).map((name) => ({
+      rule: 'identifier-too-long',
+      detail: `"${name}" is ${Buffer.byteLength(name)} bytes; PostgreSQL keeps the first ${MAX_IDENTIFIER_BYTES}`,
+    }));
+    for (const raw of [textual, ...parsed.map((stmt) => checkStatement(stmt, ctx))]) {
+      for (const f of raw) {
         const rule = RULES[f.rule];
+        const severity = severityOf(f.rule, config);
+        if (severity === 'off') continue;
         const reason = acks.get(f.rule);
-        findings.push({ ...base, rule: f.rule, severity: rule.severity, line, statement: s.sql.trim(), detail: f.detail, why: rule.why, fix: rule.fix, acknowledged: reason || null });
+        findings.push({ ...base, rule: f.rule, severity, line, statement: s.sql.trim(), detail: f.detail, why: rule.why, fix: rule.fix, acknowledged: reason || null });
       }
     }
   }
@@ -124,12 +135,15 @@ export interface LintOptions {
   /** Files to lint; by default the migrations pending on the database of `migrator`. */
   readonly files?: readonly string[];
   readonly migrator?: Migrator;
+  /** Each rule's severity (readLintConfig); defaults to RULES[rule].severity. */
+  readonly config?: LintConfig;
 }
 
 export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   let targets: MigrationFile[];
   if (opts.files) {
-    targets = opts.files.map((file) => fileAt(file));
+    // Exactly these files: a neighbour TypeORM would refuse must not stop them from being linted.
+    targets = sortAndCheck(opts.files.flatMap((file) => fileAt(file)));
   } else if (opts.migrator) {
     const state = await opts.migrator.status();
     targets = readMigrationFiles(opts.migrationsDir).filter((f) => state.pending.includes(f.name));
@@ -137,26 +151,21 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
     targets = readMigrationFiles(opts.migrationsDir);
   }
   const findings: LintFinding[] = [];
-  for (const t of targets) findings.push(...(await lintMigration(t)));
+  for (const t of targets) findings.push(...(await lintMigration(t, opts.config)));
   const open = findings.filter((f) => !f.acknowledged);
   return {
-    files: targets.map((t) => t.file),
+    files: [...new Set(targets.map((t) => t.file))],
+    notes: [...new Set(targets.flatMap((t) => t.notes))],
     findings,
     errors: open.filter((f) => f.severity === 'error').length,
     warnings: open.filter((f) => f.severity === 'warning').length,
   };
 }
 
-function fileAt(file: string): MigrationFile {
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new MigratorError('usage', `${file} cannot be read: ${(err as Error).message}`, { file });
+function fileAt(file: string): MigrationFile[] {
+  const found = readMigrationFile(path.resolve(file));
+  if (!found.length) {
+    throw new MigratorError('invalid_migration_file', `${file} is not a migration file: it exports no class (TypeORM loads every exported class of a migrations file)`, { file });
   }
-  const dir = readMigrationFiles(path.dirname(file)).find((m) => m.file === path.resolve(file));
-  if (!dir) {
-    throw new MigratorError('invalid_migration_file', `${file} is not a migration file (expected <13-digit timestamp>-<Name>.ts exporting class <Name><timestamp>)`, { file });
-  }
-  return { ...dir, source, checksum: checksumOf(source) };
+  return found;
 }
