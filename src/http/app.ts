@@ -8,12 +8,14 @@ import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
 import { buildOpenApiDocument } from './openapi/document';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
+import { metricsRoutes } from './routes/metrics';
 import { sessionRoutes } from './routes/sessions';
 
 export const API_PREFIX = '/api/v1/auth';
@@ -24,19 +26,22 @@ export interface AppDeps {
   logger: Logger;
   /** Signing keys and token secret, loaded once at start (see loadAuthKeys). */
   authKeys: AuthKeys;
+  /** Prometheus metrics; a fresh set is made when not given (issue 11, GET /metrics). */
+  metrics?: ServiceMetrics;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
-export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Express {
+export function createApp({ config, dataSource, logger, authKeys, metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }) }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
   app.use(helmet());
   app.use(requestLogging(logger));
+  app.use(metrics.requests);
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth, logger });
+  const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth, logger, observer: metrics.observer });
   let openApi: unknown;
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
@@ -49,6 +54,7 @@ export function createApp({ config, dataSource, logger, authKeys }: AppDeps): Ex
   app.use(API_PREFIX, adminRoutes({ service, accounts }));
   app.use(API_PREFIX, authRoutes({ service, config }));
   app.use(jwksRoutes(authKeys.signingKeys));
+  app.use(metricsRoutes(metrics, { token: config.metrics.token }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
