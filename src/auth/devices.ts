@@ -7,8 +7,13 @@ import { sql } from './sql';
  * reads them.
  */
 
-/** At most this many sessions are listed (the most recently used); a real user has a handful. */
-export const MAX_LISTED_SESSIONS = 1_000;
+/**
+ * At most this many sessions are listed, the most recently used. A person has a handful; an
+ * account with hundreds is a script that never logs out, and listing them all made the answer
+ * hundreds of kilobytes and ~100 times slower than a short list (bench/me-sessions.ts).
+ * `logout {"scope":"others"}` ends the ones beyond the list.
+ */
+export const MAX_LISTED_SESSIONS = 100;
 
 export interface DeviceSession {
   id: string;

@@ -95,6 +95,20 @@ describe('a user sees and ends their own sessions (me/sessions) and logs out the
     expect((await refresh(kept.body.refresh_token)).status).toBe(200);
   });
 
+  it('lists at most the 100 most recently used sessions of an account with more', async () => {
+    const user = await register(t.app, uniqueEmail('script'));
+    await t.dataSource.query(
+      `INSERT INTO auth.sessions (user_id, expires_at, last_used_at) SELECT $1, now() + interval '1 day', now() - g * interval '1 minute' FROM generate_series(1, 150) g`,
+      [user.user.id],
+    );
+    const res = await request(t.app).get(`${API}/me/sessions`).set(bearer(user.access_token));
+    expect(res.body.sessions).toHaveLength(100);
+    // The caller's own session (used just now) is first; the oldest 51 are left out.
+    expect(res.body.sessions[0]).toMatchObject({ id: sid(user.access_token), current: true });
+    const times = res.body.sessions.map((s: { last_used_at: string }) => Date.parse(s.last_used_at));
+    expect([...times].sort((x, y) => y - x)).toEqual(times);
+  });
+
   it('labels devices coarsely from the user agent', () => {
     expect(deviceLabel(FIREFOX_WINDOWS)).toBe('Firefox on Windows');
     expect(deviceLabel(SAFARI_IPHONE)).toBe('Safari on iPhone');

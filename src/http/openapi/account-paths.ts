@@ -27,7 +27,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry, { path: p, authe
     method: 'get',
     path: p('/me/sessions'),
     summary: 'My live sessions (devices)',
-    description: 'Most recently used first (at most 1,000), with a coarse device label parsed from the user agent; `current` marks the session of the access token that asked.',
+    description: 'Most recently used first (at most the 100 most recently used; `logout` with scope `others` ends the rest), with a coarse device label parsed from the user agent; `current` marks the session of the access token that asked.',
     security: authenticated,
     responses: { 200: { description: 'Live sessions.', ...json(MySessions) }, ...problems('invalid_token') },
   });
