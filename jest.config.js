@@ -14,7 +14,9 @@ const swc = [
 
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  // oauth4webapi and jose (test-only dependencies) ship ES modules only: swc turns them into CommonJS for jest.
+  transform: { '^.+\\.ts$': swc, '/node_modules/(oauth4webapi|jose)/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(oauth4webapi|jose)/)'],
   // ES-module packages (packages/auth-browser) import their siblings as './x.js', as browsers need; jest finds x.ts.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],

@@ -1,12 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadAuthKeys } from './auth/auth-keys';
 import { scheduleEventPruning } from './auth/event-pruning';
+import { startMailSender } from './auth/mail-sender';
+import { createMailTransport } from './auth/mail-transport';
+import { outboxKey } from './auth/outbox';
 import { schedulePruning } from './auth/session-pruning';
 import type { Config } from './config/config';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
+import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
+import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
 import { createRuntimeDataSource } from './db/runtime-data-source';
 import { createApp } from './http/app';
@@ -44,13 +47,18 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   if (!runtimeUrl) {
     const started = Date.now();
     embedded = await startEmbeddedPostgres({
-      dataDir: path.join(config.embedded.dataDir, 'postgres'),
+      dataDir: embeddedDataDir(config),
       port: config.embedded.port,
       persistent: true,
     });
-    logger.info({ ms: Date.now() - started, reused: !embedded.started }, 'embedded PostgreSQL ready');
-    await applyMigrationsForDevelopment(config, embedded.url, logger);
-    runtimeUrl = embedded.url;
+    logger.info(
+      { ms: Date.now() - started, reused: !embedded.started, data: embedded.clusterDir },
+      `embedded PostgreSQL ready (data in ${embedded.clusterDir})`,
+    );
+    await applyMigrationsForDevelopment(config, embedded, logger);
+    // The runtime connects as the auth service's own role, as in production: no DDL, no other service's tables.
+    const role = config.roles.services.auth;
+    runtimeUrl = embeddedUrl(embedded.port, role.password ?? embeddedRolePassword(embedded.password, role.name), EMBEDDED_DATABASE, role.name);
   }
 
   const dataSource = createRuntimeDataSource(runtimeUrl, config.db);
@@ -60,7 +68,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await embedded?.stop();
     throw err;
   }
-  const app = createApp({ config, dataSource, logger, authKeys });
+  const transport = createMailTransport(config.mail, config.embedded.dataDir, logger);
+  const mailSender = startMailSender({ dataSource, transport, mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger });
+  logger.info({ mail: transport.description }, `mail: ${transport.description}`);
+  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
   const server = app.listen(config.http.port, config.http.host);
@@ -81,6 +92,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       });
       stopPruning();
       stopEventPruning();
+      await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();
     })());
@@ -93,8 +105,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
  * lock as `npm run migrate -- up` (two `npm start` at once apply each migration once), the same
  * checksum and history checks, and only the pending migration files are loaded.
  */
-async function applyMigrationsForDevelopment(config: Config, url: string, logger: Logger): Promise<void> {
-  const dataSource = new MigrationDataSource(config, url, { loadMigrations: false, loadEntities: false });
+async function applyMigrationsForDevelopment(config: Config, embedded: EmbeddedPostgres, logger: Logger): Promise<void> {
+  const dataSource = new MigrationDataSource(config, embedded.url, { loadMigrations: false, loadEntities: false, embeddedPassword: embedded.password });
   await dataSource.initialize();
   try {
     const result = await dataSource

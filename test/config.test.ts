@@ -56,6 +56,20 @@ describe('configuration', () => {
     ).toBe('DATABASE_URL');
   });
 
+  it('refuses production without SMTP_URL, in one line naming it (issue 10)', () => {
+    const err = errorOf({ NODE_ENV: 'production', JWT_PRIVATE_KEY_FILE: '/k.pem', TOKEN_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://u:p@db:5432/c' });
+    expect(err.variable).toBe('SMTP_URL');
+    expect(err.message).toMatch(/^SMTP_URL: required when NODE_ENV=production/);
+    expect(err.message).not.toContain('\n');
+    expect(errorOf({ SMTP_URL: 'http://mail.example.com' }).variable).toBe('SMTP_URL');
+  });
+
+  it('mail settings: defaults, APP_URL without a trailing slash, token placement', () => {
+    const config = parseConfig({ APP_URL: 'https://app.example.com/', MAIL_LINK_TOKEN_IN: 'query' });
+    expect(config.mail).toMatchObject({ smtpUrl: undefined, appUrl: 'https://app.example.com', linkTokenIn: 'query', passwordResetTtlSeconds: 1800, verifyEmailPath: '/verify-email', resetPasswordPath: '/reset-password' });
+    expect(errorOf({ MAIL_LINK_TOKEN_IN: 'path' }).variable).toBe('MAIL_LINK_TOKEN_IN');
+  });
+
   it('accepts TRUST_PROXY as a hop count or a list of proxy addresses', () => {
     expect(parseConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe('1');
     expect(parseConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toBe('loopback, 10.0.0.0/8');

@@ -34,9 +34,12 @@ describe('the shared schema created by the initial migration', () => {
         WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
     );
     expect(tables.map((t) => t.t)).toEqual([
+      'auth.account_tokens',
       'auth.audit_events',
+      'auth.mail_outbox',
       'auth.rate_limits',
       'auth.refresh_tokens',
+      'auth.service_clients',
       'auth.sessions',
       'auth.users',
       'catalog.cats',
@@ -85,6 +88,7 @@ describe('the shared schema created by the initial migration', () => {
        WHERE c.contype = 'f' ORDER BY 1`);
     const onDelete = { a: 'NO ACTION', c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', d: 'SET DEFAULT' } as const;
     expect(fks.map((f) => `${f.fk} ${onDelete[f.on_delete as keyof typeof onDelete]}`)).toEqual([
+      'auth.account_tokens.user_id -> auth.users CASCADE',
       'auth.refresh_tokens.parent_id -> auth.refresh_tokens SET NULL',
       'auth.refresh_tokens.session_id -> auth.sessions CASCADE',
       'auth.sessions.user_id -> auth.users CASCADE',

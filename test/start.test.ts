@@ -34,7 +34,7 @@ describe('npm start', () => {
         const ready = await get(`${url}/api/v1/auth/ready`);
         expect(ready.status).toBe(200);
         process.stdout.write(`npm start, ${run}: health and ready 200 after ${Date.now() - started} ms\n`);
-        expect(app.output()).toContain(`database postgres://postgres:***@127.0.0.1:${pgPort}/cathouse`);
+        expect(app.output()).toContain(`database postgres://cathouse_auth:***@127.0.0.1:${pgPort}/cathouse`);
 
         // Ctrl-C: the terminal signals the whole group (npm, node and PostgreSQL).
         signalGroup(app, 'SIGINT');

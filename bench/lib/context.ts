@@ -46,7 +46,7 @@ export async function createBenchContext(quick: boolean): Promise<BenchContext> 
     persistent: false,
     settings: POSTGRES_SETTINGS,
   });
-  const migrations = new MigrationDataSource(parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), server.url, {
+  const migrations = new MigrationDataSource(parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', MIGRATION_CREATE_ROLES: 'true' }), server.url, {
     onEvent: () => undefined,
   });
   await migrations.initialize();

@@ -13,6 +13,8 @@ export interface AccessTokenClaims {
   sub: string;
   sid: string;
   role: UserRole;
+  /** Whether the user's email was verified when the token was signed (absent in tokens from before issue 10). */
+  email_verified?: boolean;
   iat: number;
   exp: number;
   jti: string;
@@ -28,11 +30,12 @@ export interface AccessTokenSubject {
   userId: string;
   sessionId: string;
   role: UserRole;
+  emailVerified: boolean;
 }
 
 /** Signs a short-lived ES256 access token for one session. */
 export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings, subject: AccessTokenSubject): string {
-  return jwt.sign({ sid: subject.sessionId, role: subject.role }, keys.current.privateKey, {
+  return jwt.sign({ sid: subject.sessionId, role: subject.role, email_verified: subject.emailVerified }, keys.current.privateKey, {
     algorithm: SIGNING_ALGORITHM,
     keyid: keys.current.kid,
     header: { alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: keys.current.kid },
@@ -40,6 +43,32 @@ export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings
     issuer: settings.issuer,
     audience: settings.audience,
     subject: subject.userId,
+    jwtid: randomUUID(),
+  });
+}
+
+/** What every access token carries besides its own claims (RFC 9068 §2.2). */
+export interface SignedTokenBase {
+  issuer: string;
+  audience: string;
+  subject: string;
+  /** Absolute expiry, seconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * Signs an access token of another kind (service, installation) with the same key, algorithm and
+ * `typ` as user tokens: kinds are told apart by `aud` (and their claims), never by a weaker check.
+ */
+export function signTokenWithClaims(keys: SigningKeys, base: SignedTokenBase, claims: Record<string, unknown>): string {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign({ ...claims, iat: now, exp: base.expiresAt }, keys.current.privateKey, {
+    algorithm: SIGNING_ALGORITHM,
+    keyid: keys.current.kid,
+    header: { alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: keys.current.kid },
+    issuer: base.issuer,
+    audience: base.audience,
+    subject: base.subject,
     jwtid: randomUUID(),
   });
 }

@@ -1,110 +1,269 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Config } from '../config/config';
+import type { User } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
-import { findPublicUser, listUsers, type UserPage, type UserQuery } from './admin-users';
-import { listEvents, recordEvent, type EventPage, type PublicAuditEvent } from './audit-events';
+import type { Logger } from '../logging/logger';
+import { generateAccountToken, hashAccountToken, issueAccountToken, linkInvalid, spendAccountToken, revokeAccountTokens } from './account-tokens';
 import type { Principal } from './auth-service';
-import { listLiveSessions, type DeviceSession } from './devices';
-import { revokeOwnSession, revokeUserSessions, type ClientInfo } from './sessions';
-import type { PublicUser } from './users';
+import type { MailThrottle } from './mail-throttle';
+import { enqueueMail, sealToken } from './outbox';
+import { assertPasswordPolicy, type PasswordHasher } from './passwords';
+import { revokeOtherSessions, revokeUserSessions } from './sessions';
+import { sql } from './sql';
+import { emailTaken, normalizeEmail, publicUser, type PublicUser } from './users';
+import type { WorkGate } from './work-gate';
 
-/** A session as its own user sees it: which one is the caller's. */
-export interface MySession extends DeviceSession {
-  current: boolean;
+export interface AccountServiceDeps {
+  dataSource: DataSource;
+  mail: Config['mail'];
+  hasher: PasswordHasher;
+  /** Bounds bcrypt work in flight (the login gate): these flows check or hash passwords too. */
+  passwordChecks: WorkGate;
+  throttle: MailThrottle;
+  /** outboxKey(TOKEN_SECRET). */
+  outboxKey: Buffer;
+  /** Called after a commit that queued mail (the local sender looks at once). */
+  mailQueued: () => void;
+  /** Signs an access token for a session that stays as it is. */
+  accessToken: (subject: { userId: string; sessionId: string; role: User['role']; emailVerified: boolean }) => { accessToken: string; expiresIn: number };
+  logger?: Logger;
 }
 
-export interface AdminUserView {
-  user: PublicUser;
-  sessions: DeviceSession[];
-  /** The newest events of the user (at most RECENT_EVENTS); GET events?user_id= pages further. */
-  events: PublicAuditEvent[];
+/** The email a deleted account keeps: unique, valid for the CHECK, at a reserved domain (RFC 2606), so the real one is free again. */
+export function deletedEmail(userId: string): string {
+  return `deleted-${userId}@deleted.invalid`;
 }
 
-export const RECENT_EVENTS = 20;
+const minutes = (seconds: number) => Math.round(seconds / 60);
 
-function forbiddenUnlessAdmin(principal: Principal): void {
-  // The role in the database now (read with the session check), never the token's claim.
-  if (principal.role !== 'admin') throw new AppError('forbidden', 'Only an admin may do this.');
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const d = e.driverError ?? e;
+  return d.code === '23505' && d.constraint === constraint;
 }
 
 /**
- * What a signed-in user may see and do about their own sessions and history, and the admin's
- * view of users (issue 11). Callers pass the Principal from AuthService.authenticate; every
- * method throws AppError (forbidden, not_found, invalid_request) and returns plain data.
+ * The account lifecycle after registration: email verification, password reset and change,
+ * email change, profile, the developer role, deletion. Every mail is written to the outbox in
+ * the same transaction as the change it belongs to. Methods throw AppError for what a client
+ * can act on; route handlers map it.
  */
 export class AccountService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly deps: AccountServiceDeps) {}
 
-  /** GET me/sessions: live sessions, most recently used first, the caller's marked. */
-  async mySessions(principal: Principal): Promise<MySession[]> {
-    const sessions = await listLiveSessions(this.dataSource, principal.userId);
-    return sessions.map((s) => ({ ...s, current: s.id === principal.sessionId }));
+  /** In the registration's transaction: a verification token and its mail. */
+  async onRegistered(manager: EntityManager, user: User): Promise<void> {
+    await this.queueVerification(manager, user.id, user.email);
+  }
+
+  private async queueVerification(manager: EntityManager, userId: string, email: string): Promise<void> {
+    const ttl = this.deps.mail.emailVerificationTtlSeconds;
+    const token = await issueAccountToken(manager, userId, 'verify_email', ttl);
+    await enqueueMail(manager, this.deps.outboxKey, { template: 'verify_email', to: email, userId, token, params: { valid_minutes: minutes(ttl) } });
   }
 
   /**
-   * DELETE me/sessions/{id}: ends one of the caller's own live sessions; its refresh stops at once
-   * (the session row is what a refresh checks). Another user's session, or an ended one, is
-   * not_found, so the answer tells nothing about sessions that are not the caller's.
+   * POST verify-email: spends a verification or email-change token. A verification marks the
+   * email verified; an email change switches to the new address, if it is still free now, and
+   * marks it verified (409 email_taken otherwise; the rollback leaves the token unspent).
    */
-  async endMySession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const ended = await revokeOwnSession(manager, principal.userId, sessionId, 'ended_by_user');
-      if (!ended) throw new AppError('not_found', 'You have no live session with this id.');
-      await recordEvent(manager, {
-        type: 'session_ended',
-        userId: principal.userId,
-        sessionId,
-        client,
-        detail: { by: 'user', from_session_id: principal.sessionId },
-      });
+  async verifyEmail(token: string): Promise<{ email: string; email_verified: true }> {
+    return this.deps.dataSource.transaction(async (manager) => {
+      const spent = await spendAccountToken(manager, token, ['verify_email', 'change_email']);
+      if (spent.purpose === 'verify_email') {
+        const { rows } = await sql<{ email: string }>(
+          manager,
+          `UPDATE auth.users SET email_verified_at = COALESCE(email_verified_at, statement_timestamp()), updated_at = statement_timestamp() WHERE id = $1 RETURNING email`,
+          [spent.userId],
+        );
+        return { email: rows[0]!.email, email_verified: true as const };
+      }
+      const newEmail = spent.newEmail!;
+      try {
+        await sql(manager, `UPDATE auth.users SET email = $2, email_verified_at = statement_timestamp(), updated_at = statement_timestamp() WHERE id = $1`, [spent.userId, newEmail]);
+      } catch (err) {
+        if (isUniqueViolation(err, 'uq_users_email')) throw emailTaken();
+        throw err;
+      }
+      // A verification link for the old address must not verify the new one.
+      await sql(manager, `UPDATE auth.account_tokens SET used_at = statement_timestamp() WHERE user_id = $1 AND purpose = 'verify_email' AND used_at IS NULL`, [spent.userId]);
+      return { email: newEmail, email_verified: true as const };
     });
   }
 
-  /** GET me/events: the caller's own events, newest first. */
-  myEvents(principal: Principal, page: { before?: string | undefined; limit: number }): Promise<EventPage> {
-    return listEvents(this.dataSource, { userId: principal.userId, before: page.before, limit: page.limit });
+  /** POST verify-email/resend: a new verification mail; every earlier link stops working. */
+  async resendVerification(principal: Principal, ip: string): Promise<void> {
+    if (principal.user.email_verified) throw new AppError('already_verified', 'This email address is already verified.');
+    await this.deps.throttle.attempt(principal.user.email, ip);
+    await this.deps.dataSource.transaction((manager) => this.queueVerification(manager, principal.userId, principal.user.email));
+    this.deps.mailQueued();
   }
 
-  /** GET events (admin): anyone's events, by user and type. */
-  events(principal: Principal, query: { userId?: string | undefined; type?: string | undefined; before?: string | undefined; limit: number }): Promise<EventPage> {
-    forbiddenUnlessAdmin(principal);
-    return listEvents(this.dataSource, query);
+  /**
+   * POST password/forgot. Known and unknown addresses take the same code path: after the same
+   * throttle, one statement that, only if an active account has this email, supersedes its
+   * earlier reset tokens, stores the new one and queues the mail (atomically, being one
+   * statement). The token is generated and sealed either way, so the work differs only by the rows
+   * the statement finds.
+   */
+  async forgotPassword(email: string, ip: string): Promise<void> {
+    const normalized = normalizeEmail(email);
+    await this.deps.throttle.attempt(normalized, ip);
+    const ttl = this.deps.mail.passwordResetTtlSeconds;
+    const token = generateAccountToken();
+    await sql(
+      this.deps.dataSource,
+      `WITH target AS (
+         SELECT id, email FROM auth.users WHERE email = $1 AND is_active AND deleted_at IS NULL
+       ), superseded AS (
+         UPDATE auth.account_tokens SET used_at = statement_timestamp()
+          WHERE user_id IN (SELECT id FROM target) AND purpose = 'reset_password' AND used_at IS NULL
+       ), issued AS (
+         INSERT INTO auth.account_tokens (user_id, purpose, token_hash, expires_at)
+         SELECT id, 'reset_password', $2, statement_timestamp() + make_interval(secs => $3) FROM target
+       )
+       INSERT INTO auth.mail_outbox (template, recipient, user_id, params, secret)
+       SELECT 'reset_password', email, id, $4::jsonb, $5 FROM target`,
+      [normalized, hashAccountToken(token), ttl, JSON.stringify({ valid_minutes: minutes(ttl) }), sealToken(this.deps.outboxKey, token)],
+    );
+    this.deps.mailQueued();
   }
 
-  /** GET users (admin). */
-  users(principal: Principal, query: UserQuery): Promise<UserPage> {
-    forbiddenUnlessAdmin(principal);
-    return listUsers(this.dataSource, query);
+  /**
+   * POST password/reset: the new password, every session ended (whoever had the old password is
+   * out), the email marked verified (the link proved the mailbox), and a notice.
+   */
+  async resetPassword(token: string, password: string): Promise<void> {
+    assertPasswordPolicy(password);
+    // Checked before hashing so that made-up tokens cost a lookup, not a bcrypt; spent below.
+    const { rows } = await sql(
+      this.deps.dataSource,
+      `SELECT 1 FROM auth.account_tokens WHERE token_hash = $1 AND purpose = 'reset_password' AND used_at IS NULL AND expires_at > statement_timestamp()`,
+      [hashAccountToken(token)],
+    );
+    if (rows.length === 0) throw linkInvalid();
+    const passwordHash = await this.deps.passwordChecks.run(() => this.deps.hasher.hash(password));
+    await this.deps.dataSource.transaction(async (manager) => {
+      const spent = await spendAccountToken(manager, token, ['reset_password']);
+      const { rows: users } = await sql<{ email: string }>(
+        manager,
+        `UPDATE auth.users SET password_hash = $2, email_verified_at = COALESCE(email_verified_at, statement_timestamp()), updated_at = statement_timestamp()
+          WHERE id = $1 RETURNING email`,
+        [spent.userId, passwordHash],
+      );
+      await revokeUserSessions(manager, spent.userId, 'password_reset');
+      await enqueueMail(manager, this.deps.outboxKey, { template: 'password_reset_done', to: users[0]!.email, userId: spent.userId });
+    });
+    this.deps.mailQueued();
   }
 
-  /** GET users/{id} (admin): the user, their live sessions and their latest events. */
-  async user(principal: Principal, userId: string): Promise<AdminUserView> {
-    forbiddenUnlessAdmin(principal);
-    const user = await findPublicUser(this.dataSource, userId);
-    if (!user) throw new AppError('not_found', 'No user with this id.');
-    const [sessions, events] = await Promise.all([
-      listLiveSessions(this.dataSource, user.id),
-      listEvents(this.dataSource, { userId: user.id, limit: RECENT_EVENTS }),
-    ]);
-    return { user, sessions, events: events.events };
+  private async checkPassword(userId: string, password: string): Promise<string> {
+    const { rows } = await sql<{ password_hash: string | null; email: string }>(
+      this.deps.dataSource,
+      `SELECT password_hash, email FROM auth.users WHERE id = $1`,
+      [userId],
+    );
+    const ok = await this.deps.passwordChecks.run(() => this.deps.hasher.verify(password, rows[0]?.password_hash ?? null));
+    if (!ok) throw new AppError('invalid_credentials', 'The password is wrong.');
+    return rows[0]!.email;
   }
 
-  /** DELETE users/{id}/sessions (admin): ends every live session of the user; returns how many. */
-  async endUserSessions(principal: Principal, userId: string, client: ClientInfo): Promise<number> {
-    forbiddenUnlessAdmin(principal);
-    return this.dataSource.transaction(async (manager) => {
-      const user = await findPublicUser(manager, userId);
-      if (!user) throw new AppError('not_found', 'No user with this id.');
-      const ended = await revokeUserSessions(manager, user.id, 'ended_by_admin');
-      if (ended > 0) {
-        await recordEvent(manager, {
-          type: 'session_ended',
-          userId: user.id,
-          actorId: principal.userId,
-          client,
-          detail: { by: 'admin', sessions_ended: ended },
-        });
+  /** POST password/change: ends every other session of the user, keeps this one, sends a notice. */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    assertPasswordPolicy(newPassword);
+    const email = await this.checkPassword(principal.userId, currentPassword);
+    const passwordHash = await this.deps.passwordChecks.run(() => this.deps.hasher.hash(newPassword));
+    await this.deps.dataSource.transaction(async (manager) => {
+      await sql(manager, `UPDATE auth.users SET password_hash = $2, updated_at = statement_timestamp() WHERE id = $1`, [principal.userId, passwordHash]);
+      await revokeOtherSessions(manager, principal.userId, principal.sessionId, 'password_changed');
+      // A reset link asked for before the change must not undo it.
+      await sql(manager, `UPDATE auth.account_tokens SET used_at = statement_timestamp() WHERE user_id = $1 AND purpose = 'reset_password' AND used_at IS NULL`, [principal.userId]);
+      await enqueueMail(manager, this.deps.outboxKey, { template: 'password_changed', to: email, userId: principal.userId });
+    });
+    this.deps.mailQueued();
+  }
+
+  /**
+   * POST email/change: a confirmation link to the new address and a notice to the current one.
+   * The address changes only when the link is used (verifyEmail), and only if still free then.
+   */
+  async requestEmailChange(principal: Principal, newEmail: string, password: string, ip: string): Promise<void> {
+    const target = normalizeEmail(newEmail);
+    const current = await this.checkPassword(principal.userId, password);
+    if (target === current) {
+      throw new AppError('invalid_request', 'The request body is invalid: new_email: this is already the account\'s address.', {
+        fields: { invalid_params: [{ name: 'new_email', reason: 'same as the current address' }] },
+      });
+    }
+    await this.deps.throttle.attempt(target, ip);
+    // Registration answers 409 for a taken address too (docs/api.md); the password was needed to get here.
+    const { rows } = await sql(this.deps.dataSource, `SELECT 1 FROM auth.users WHERE email = $1`, [target]);
+    if (rows.length > 0) throw emailTaken();
+    const ttl = this.deps.mail.emailVerificationTtlSeconds;
+    await this.deps.dataSource.transaction(async (manager) => {
+      const token = await issueAccountToken(manager, principal.userId, 'change_email', ttl, target);
+      await enqueueMail(manager, this.deps.outboxKey, { template: 'confirm_email_change', to: target, userId: principal.userId, token, params: { valid_minutes: minutes(ttl), new_email: target } });
+      await enqueueMail(manager, this.deps.outboxKey, { template: 'email_change_requested', to: current, userId: principal.userId, params: { new_email: target } });
+    });
+    this.deps.mailQueued();
+  }
+
+  /** PATCH me: the profile fields a user may change themselves. */
+  async updateProfile(principal: Principal, changes: { display_name?: string | null | undefined }): Promise<PublicUser> {
+    const { rows } = await sql<User>(
+      this.deps.dataSource,
+      `UPDATE auth.users SET display_name = CASE WHEN $2 THEN $3 ELSE display_name END, updated_at = statement_timestamp()
+        WHERE id = $1
+        RETURNING id, email, role, display_name AS "displayName", is_active AS "isActive", email_verified_at AS "emailVerifiedAt", created_at AS "createdAt"`,
+      [principal.userId, changes.display_name !== undefined, changes.display_name ?? null],
+    );
+    return publicUser(rows[0]!);
+  }
+
+  /**
+   * POST me/developer: a player with a verified email becomes a developer. Answers an access
+   * token for the same session carrying the new role; the refresh token stays valid (later
+   * refreshes read the role from the database).
+   */
+  async becomeDeveloper(principal: Principal): Promise<{ accessToken: string; expiresIn: number }> {
+    if (principal.role === 'admin') throw new AppError('role_not_allowed', 'An admin keeps the admin role; admins change roles with PATCH users/{id}.');
+    if (!principal.user.email_verified) throw new AppError('email_not_verified', 'Verify your email address first (POST verify-email/resend sends a new link).');
+    await sql(this.deps.dataSource, `UPDATE auth.users SET role = 'developer', updated_at = statement_timestamp() WHERE id = $1 AND role = 'player'`, [principal.userId]);
+    return this.deps.accessToken({ userId: principal.userId, sessionId: principal.sessionId, role: 'developer', emailVerified: true });
+  }
+
+  /**
+   * DELETE me: the row stays (cats, installations and logs point at it) but is anonymised: the
+   * email becomes deleted-<id>@deleted.invalid (the real one is free for a new registration),
+   * password hash and display name are cleared, is_active false and deleted_at set, so it can
+   * never log in again. Every session and mail link ends; mail still queued for it is dropped and
+   * the outbox rows lose the address.
+   */
+  async deleteAccount(principal: Principal, password: string): Promise<void> {
+    await this.checkPassword(principal.userId, password);
+    await this.deps.dataSource.transaction(async (manager) => {
+      if (principal.role === 'admin') {
+        const admins = await sql(manager, `SELECT id FROM auth.users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`);
+        if (admins.count <= 1) throw new AppError('last_admin', 'This is the last active admin: make another user admin first.');
       }
-      return ended;
+      const anonymous = deletedEmail(principal.userId);
+      await sql(
+        manager,
+        `UPDATE auth.users SET email = $2, password_hash = NULL, display_name = NULL, is_active = false, email_verified_at = NULL,
+                deleted_at = statement_timestamp(), updated_at = statement_timestamp()
+          WHERE id = $1`,
+        [principal.userId, anonymous],
+      );
+      await revokeUserSessions(manager, principal.userId, 'account_deleted');
+      await revokeAccountTokens(manager, principal.userId);
+      await sql(
+        manager,
+        `UPDATE auth.mail_outbox SET recipient = $2, params = '{}', secret = NULL,
+                status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END,
+                last_error = CASE WHEN status = 'pending' THEN 'account deleted' ELSE last_error END
+          WHERE user_id = $1`,
+        [principal.userId, anonymous],
+      );
     });
   }
 }

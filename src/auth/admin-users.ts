@@ -61,7 +61,7 @@ export function userPageQuery(query: UserQuery): { text: string; params: unknown
     const { createdAt, id } = decodeCursor(query.after);
     where.push(`(created_at, id) > ($${params.push(createdAt)}::timestamptz, $${params.push(id)}::uuid)`);
   }
-  const text = `SELECT id, email, role, display_name, is_active, created_at,
+  const text = `SELECT id, email, role, display_name, is_active, created_at, email_verified_at IS NOT NULL AS email_verified,
           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
      FROM auth.users ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY created_at, id LIMIT $${params.push(query.limit + 1)}`;
@@ -75,6 +75,7 @@ interface UserRow {
   display_name: string | null;
   is_active: boolean;
   created_at: Date;
+  email_verified: boolean;
 }
 
 function toPublic(row: UserRow): PublicUser {
@@ -85,6 +86,7 @@ function toPublic(row: UserRow): PublicUser {
     display_name: row.display_name,
     is_active: row.is_active,
     created_at: row.created_at.toISOString(),
+    email_verified: row.email_verified,
   };
 }
 
@@ -103,6 +105,6 @@ export async function listUsers(executor: DataSource | EntityManager, query: Use
 /** The user with this id, or undefined (also for a malformed id). */
 export async function findPublicUser(executor: DataSource | EntityManager, id: string): Promise<PublicUser | undefined> {
   if (!isUuid(id)) return undefined;
-  const { rows } = await sql<UserRow>(executor, `SELECT id, email, role, display_name, is_active, created_at FROM auth.users WHERE id = $1`, [id]);
+  const { rows } = await sql<UserRow>(executor, `SELECT id, email, role, display_name, is_active, created_at, email_verified_at IS NOT NULL AS email_verified FROM auth.users WHERE id = $1`, [id]);
   return rows[0] && toPublic(rows[0]);
 }

@@ -1,7 +1,7 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import type { UserRole } from '../db/entities/index';
+import type { User, UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
 import type { AuthKeys } from './auth-keys';
@@ -81,6 +81,11 @@ export interface AuthServiceDeps {
   /** Receives security events (refresh-token reuse) for monitoring. */
   logger?: Logger;
   observer?: AuthObserver;
+  /**
+   * Runs in the registration's transaction (the verification mail goes to the outbox with the new
+   * user, see account-service.ts); `afterCommit` runs once it has committed.
+   */
+  onRegistered?: { inTransaction(manager: EntityManager, user: User): Promise<void>; afterCommit(): void };
 }
 
 /**
@@ -100,9 +105,11 @@ export class AuthService {
   private readonly sessionSettings: SessionSettings;
   private readonly logger: Logger | undefined;
   private readonly observer: AuthObserver;
+  private readonly onRegistered: AuthServiceDeps['onRegistered'];
 
   constructor(deps: AuthServiceDeps) {
     this.observer = deps.observer ?? {};
+    this.onRegistered = deps.onRegistered;
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.logger = deps.logger;
@@ -164,11 +171,13 @@ export class AuthService {
         displayName: input.display_name ?? null,
         role,
       });
+      await this.onRegistered?.inTransaction(manager, user);
       const issued = await startSession(manager, user.id, client, this.sessionSettings);
       await recordEvent(manager, { type: 'user_registered', userId: user.id, sessionId: issued.sessionId, client, detail: { role } });
       return { user, issued };
     });
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    this.onRegistered?.afterCommit();
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /**
@@ -211,7 +220,7 @@ export class AuthService {
       return started;
     });
     this.observer.loginOutcome?.('succeeded');
-    return { ...this.grant(user.id, user.role, issued), user: publicUser(user) };
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */
@@ -245,7 +254,7 @@ export class AuthService {
       (manager, reuse) =>
         recordEvent(manager, { type: 'refresh_token_reused', userId: reuse.userId, sessionId: reuse.sessionId, client, detail: { revoked_session_id: reuse.sessionId } }),
     );
-    return this.grant(rotated.userId, rotated.role, rotated);
+    return this.grant(rotated.userId, rotated.role, rotated.emailVerified, rotated);
   }
 
   /**
@@ -320,12 +329,18 @@ export class AuthService {
     return publicUser(await updateUser(this.dataSource, userId, changes, { actorId: principal.userId, sessionId: principal.sessionId, client }));
   }
 
-  private grant(userId: string, role: UserRole, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+  /** A new access token for a session that stays as it is (POST me/developer: the new role at once). */
+  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean }): { accessToken: string; expiresIn: number } {
     const accessToken = signAccessToken(
       this.keys.signingKeys,
       { issuer: this.auth.issuer, audience: this.auth.audience, ttlSeconds: this.auth.accessTokenTtlSeconds },
-      { userId, sessionId: issued.sessionId, role },
+      subject,
     );
-    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
+    return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds };
+  }
+
+  private grant(userId: string, role: UserRole, emailVerified: boolean, issued: { sessionId: string; refreshToken: string }): TokenGrant {
+    const { accessToken, expiresIn } = this.accessToken({ userId, sessionId: issued.sessionId, role, emailVerified });
+    return { accessToken, expiresIn, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
   }
 }

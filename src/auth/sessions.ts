@@ -43,6 +43,8 @@ export interface IssuedRefreshToken {
 export interface RotatedRefreshToken extends IssuedRefreshToken {
   userId: string;
   role: UserRole;
+  /** For the access token's email_verified claim. */
+  emailVerified: boolean;
 }
 
 export type SessionEndReason =
@@ -52,7 +54,10 @@ export type SessionEndReason =
   | 'refresh_token_reused'
   | 'user_deactivated'
   | 'ended_by_user'
-  | 'ended_by_admin';
+  | 'ended_by_admin'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_deleted';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -100,6 +105,7 @@ interface LockedFamily {
   session_expired: boolean;
   role: UserRole;
   is_active: boolean;
+  email_verified: boolean;
 }
 
 type RotationOutcome =
@@ -121,10 +127,10 @@ async function rotateUnusedToken(
   child: string,
   settings: SessionSettings,
 ): Promise<RotatedRefreshToken | undefined> {
-  const { rows } = await sql<{ session_id: string; user_id: string; role: UserRole }>(
+  const { rows } = await sql<{ session_id: string; user_id: string; role: UserRole; email_verified: boolean }>(
     dataSource,
     `WITH family AS (
-       SELECT rt.id, rt.session_id, s.user_id, u.role
+       SELECT rt.id, rt.session_id, s.user_id, u.role, u.email_verified_at IS NOT NULL AS email_verified
          FROM auth.refresh_tokens rt
          JOIN auth.sessions s ON s.id = rt.session_id
          JOIN auth.users u ON u.id = s.user_id
@@ -142,11 +148,11 @@ async function rotateUnusedToken(
               expires_at = LEAST(statement_timestamp() + make_interval(secs => $3), sessions.created_at + make_interval(secs => $4))
          FROM family WHERE sessions.id = family.session_id
      )
-     SELECT session_id, user_id, role FROM family`,
+     SELECT session_id, user_id, role, email_verified FROM family`,
     [hashRefreshToken(presented), hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
-  return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, refreshToken: child };
+  return row && { sessionId: row.session_id, userId: row.user_id, role: row.role, emailVerified: row.email_verified, refreshToken: child };
 }
 
 /**
@@ -187,7 +193,7 @@ export async function rotateRefreshToken(
                 rt.used_at >= statement_timestamp() - make_interval(secs => $2) AS in_reuse_interval,
                 s.revoked_at IS NOT NULL AS revoked,
                 (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS session_expired,
-                u.role, u.is_active
+                u.role, u.is_active, u.email_verified_at IS NOT NULL AS email_verified
            FROM auth.refresh_tokens rt
            JOIN auth.sessions s ON s.id = rt.session_id
            JOIN auth.users u ON u.id = s.user_id
@@ -199,7 +205,7 @@ export async function rotateRefreshToken(
     if (!family || family.revoked || family.session_expired || !family.is_active || family.token_expired) {
       return { kind: 'invalid' };
     }
-    const base = { sessionId: family.session_id, userId: family.user_id, role: family.role, refreshToken: child };
+    const base = { sessionId: family.session_id, userId: family.user_id, role: family.role, emailVerified: family.email_verified, refreshToken: child };
     const token = { id: family.token_id, used: family.used, in_reuse_interval: family.in_reuse_interval };
     const session = { id: family.session_id, user_id: family.user_id };
 
@@ -341,9 +347,9 @@ export interface LiveSession {
  */
 export async function findLiveSession(executor: DataSource | EntityManager, sessionId: string, userId: string): Promise<LiveSession | undefined> {
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
-  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date }>(
+  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date; email_verified: boolean }>(
     executor,
-    `SELECT u.email, u.role, u.display_name, u.created_at FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
+    `SELECT u.email, u.role, u.display_name, u.created_at, u.email_verified_at IS NOT NULL AS email_verified FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
     [sessionId, userId],
   );
@@ -354,6 +360,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
     email: row.email,
     role: row.role,
     display_name: row.display_name,
+    email_verified: row.email_verified,
     is_active: true,
     created_at: row.created_at.toISOString(),
   };

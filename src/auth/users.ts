@@ -15,6 +15,7 @@ export interface PublicUser {
   email: string;
   role: UserRole;
   display_name: string | null;
+  email_verified: boolean;
   is_active: boolean;
   created_at: string;
 }
@@ -25,6 +26,7 @@ export function publicUser(user: User): PublicUser {
     email: user.email,
     role: user.role,
     display_name: user.displayName,
+    email_verified: user.emailVerifiedAt !== null,
     is_active: user.isActive,
     created_at: user.createdAt.toISOString(),
   };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CheckReport, GeneratedMigration, LintReport, RehearsalReport } from '@cathouse/migrator';
-import { ms } from './format';
+import { formatPrivileges, ms } from './format';
 
 const rel = (file: string) => path.relative(process.cwd(), file) || file;
 
@@ -42,7 +42,8 @@ export function formatCheck(r: CheckReport): string {
     for (const q of r.drift) lines.push(`    ${q}`);
     lines.push(r.pending.length ? '  apply the pending migrations, then check again' : '  generate a migration for entity changes (generate NAME); a change made by hand must be undone or written as a migration');
   }
-  lines.push(r.ok ? `ok: no pending migrations, no drift, history intact (${r.compared})` : 'check failed');
+  if (r.privileges && !r.privileges.ok) lines.push(...formatPrivileges(r.privileges));
+  lines.push(r.ok ? `ok: no pending migrations, no drift, history intact, privileges as the policy says (${r.compared})` : 'check failed');
   return lines.join('\n');
 }
 

@@ -1,12 +1,23 @@
 import path from 'node:path';
-import type { MigrationState, RunResult, StampResult } from '@cathouse/migrator';
+import type { MigrationState, PrivilegeReport, RunResult, StampResult } from '@cathouse/migrator';
 
 /** Human-readable renderings of the migrator's results; `--json` prints the results themselves. */
 
 const rel = (file: string | null) => (file ? path.relative(process.cwd(), file) || file : '(no file)');
 export const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
 
-export function formatStatus(state: MigrationState): string {
+/** Privilege drift, missing roles and policy problems, each with the SQL that fixes it. */
+export function formatPrivileges(p: PrivilegeReport | null | undefined): string[] {
+  if (!p) return [];
+  if (p.ok) return ['privileges: as the policy says (src/db/privileges.ts)'];
+  const lines = ['privileges: the database differs from the policy (src/db/privileges.ts); npm run migrate -- up applies it:'];
+  for (const m of p.missingRoles) lines.push(`  missing role: ${m.message}`);
+  for (const problem of p.policyProblems) lines.push(`  policy: ${problem}`);
+  for (const d of p.drift) lines.push(`  ${d.kind}: ${d.message}`, `      fix: ${d.sql};`);
+  return lines;
+}
+
+export function formatStatus(state: MigrationState, privileges?: PrivilegeReport | null): string {
   const lines = [
     `current: ${state.current ?? '(base: nothing applied)'}`,
     `head:    ${state.head ?? '(no migrations)'}`,
@@ -21,6 +32,7 @@ export function formatStatus(state: MigrationState): string {
   lines.push(state.problems.length ? `problems: ${state.problems.length}` : 'problems: none');
   for (const p of state.problems) lines.push(`  ${p.code}: ${p.message}`);
   for (const n of state.notes) lines.push(`note: ${n}`);
+  lines.push(...formatPrivileges(privileges));
   return lines.join('\n');
 }
 
@@ -56,6 +68,12 @@ export function formatRun(result: RunResult): string {
     lines.push(`${r.status === 'done' ? verb.padEnd(8) : 'FAILED  '} ${r.name}  ${ms(r.durationMs)}${r.transaction ? '' : '  (no transaction)'}`);
   }
   const done = result.results.filter((r) => r.status === 'done').length;
+  if (result.privileges) {
+    const p = result.privileges;
+    if (p.createdRoles.length) lines.push(`created role(s): ${p.createdRoles.join(', ')}`);
+    lines.push(p.statements.length ? `privileges: ${p.statements.length} GRANT/REVOKE statement(s) brought the database to the policy` : 'privileges: already as the policy says');
+    for (const d of p.drift) lines.push(`  ${d.sql};`);
+  }
   if (result.error) lines.push(`error: ${result.error.message}`);
   lines.push(done || result.error ? `${done} migration(s) ${verb} in ${ms(result.durationMs)}` : `nothing to ${result.direction === 'up' ? 'apply' : 'revert'}`);
   return lines.join('\n');

@@ -5,12 +5,13 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MigratorError, isMigratorError, readState } from '@cathouse/migrator/read';
+import { MigratorError, isMigratorError, readPrivileges, readState } from '@cathouse/migrator/read';
 import type { MigratorEvent } from '@cathouse/migrator';
 import { ConfigError, loadConfig } from '../config/config';
 import { openMigrationReadConnection } from '../db/migration-connection';
 import type { MigrationDataSource } from '../db/migration-data-source';
 import { MIGRATIONS_DIR, MIGRATION_HISTORY, MIGRATION_LINT_CONFIG } from '../db/migration-paths';
+import { privilegeSettings } from '../db/privileges';
 import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
 import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
 
@@ -124,6 +125,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     const progress = (e: MigratorEvent) => {
       if (e.type === 'lock-wait') io.err(e.message);
+      else if (e.type === 'privileges-applied' && e.createdRoles.length) io.err(`created role(s) ${e.createdRoles.join(', ')}`);
       else if (e.type === 'history-moved') io.err(`moved the migration history (migrations, migration_checksums) from schema ${e.from} to ${e.to}`);
       // One line as each migration starts, so a long one shows what is running; timings are in the summary.
       else if (e.type === 'migration-start' && e.total > 1) io.err(`[${e.index + 1}/${e.total}] ${e.direction} ${e.name}`);
@@ -191,8 +193,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
           print(state, formatHistory(state, values.verbose));
           return EXIT.ok;
         }
-        print(state, formatStatus(state));
-        return state.problems.length ? EXIT.problem : EXIT.ok;
+        const privileges = await readPrivileges(db, privilegeSettings(config));
+        print({ ...state, privileges }, formatStatus(state, privileges));
+        return state.problems.length || !privileges.ok ? EXIT.problem : EXIT.ok;
       } finally {
         await db.close();
       }

@@ -49,6 +49,9 @@ const origin = z.string().refine(
   { message: 'expected origins like https://app.example.com (scheme, host and port only)' },
 );
 
+/** A PostgreSQL role name that needs no quoting (what the policy's GRANTs name). */
+const roleName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a role name of lower-case letters, digits and _ (at most 63)' });
+
 /** Empty strings in `.env` mean "not set", as in most dotenv setups. */
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -106,10 +109,43 @@ const envSchema = z.object({
   // Audit log and metrics (issue 11).
   AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
   METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
+  // Mail and the account lifecycle (issue 10).
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\/./, { message: 'expected a URL like smtp://user:password@host:587 or smtps://host:465' })),
+  MAIL_FROM: z.string().min(3).default('Cat House <no-reply@localhost>'),
+  APP_URL: z.string().url({ message: 'expected the frontend origin (and base path), e.g. https://app.example.com' }).default('http://localhost:5173'),
+  APP_VERIFY_EMAIL_PATH: z.string().startsWith('/', { message: 'expected a path starting with /' }).default('/verify-email'),
+  APP_RESET_PASSWORD_PATH: z.string().startsWith('/', { message: 'expected a path starting with /' }).default('/reset-password'),
+  MAIL_LINK_TOKEN_IN: z.enum(['fragment', 'query'], { message: 'expected fragment or query' }).default('fragment'),
+  EMAIL_VERIFICATION_TTL_SECONDS: int(60, 2_592_000).default(86_400),
+  PASSWORD_RESET_TTL_SECONDS: int(60, 86_400).default(1_800),
+  MAIL_MAX_ATTEMPTS: int(1, 100).default(8),
+  MAIL_RETRY_BASE_SECONDS: int(1, 3_600).default(10),
+  MAIL_POLL_INTERVAL_MS: int(50, 600_000).default(2_000),
+  MAIL_SEND_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  MAIL_MAX_PER_ADDRESS: int(1, 1_000_000).default(5),
+  MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
+  MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+  // Service and installation tokens (issue 12).
+  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
+  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
+  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
+  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
+
+  // Database roles, one per service: the privilege policy (src/db/privileges.ts) grants to these.
+  DB_ROLE_AUTH: roleName.default('cathouse_auth'),
+  DB_ROLE_CATALOG: roleName.default('cathouse_catalog'),
+  DB_ROLE_INSTALLATION: roleName.default('cathouse_installation'),
+  DB_ROLE_PROXY: roleName.default('cathouse_proxy'),
+  DB_ROLE_AUTH_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_CATALOG_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_INSTALLATION_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_PROXY_PASSWORD: optional(z.string().min(1)),
+  MIGRATION_CREATE_ROLES: bool.default(false),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -173,12 +209,57 @@ export interface Config {
     /** Bearer token that lets a scraper from anywhere read /metrics; without it only internal callers may. */
     readonly token: string | undefined;
   };
+  /** Mail delivery and the account lifecycle flows (issue 10). */
+  readonly mail: {
+    /** undefined: development writes .eml files to DATA_DIR/mail (production refuses to start). */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** Where the links in mails point: APP_URL + the page's path, the token in the fragment or the query. */
+    readonly appUrl: string;
+    readonly verifyEmailPath: string;
+    readonly resetPasswordPath: string;
+    readonly linkTokenIn: 'fragment' | 'query';
+    readonly emailVerificationTtlSeconds: number;
+    readonly passwordResetTtlSeconds: number;
+    /** A message is given up (status failed, logged at error) after this many tries. */
+    readonly maxAttempts: number;
+    /** Backoff after the n-th failed try: base * 2^(n-1) seconds, at most an hour. */
+    readonly retryBaseSeconds: number;
+    readonly pollIntervalMs: number;
+    /** One SMTP send may take this long; a claim is held twice as long before another instance may retry. */
+    readonly sendTimeoutMs: number;
+    readonly maxPerAddress: number;
+    readonly maxPerIp: number;
+    readonly limitWindowSeconds: number;
+  };
+  /** Client credentials and token exchange (issue 12). */
+  readonly tokens: {
+    /** Lifetime of a client credentials access token; there is no refresh token. */
+    readonly serviceTokenTtlSeconds: number;
+    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
+    readonly serviceAudience: string;
+    /** Upper bound on an installation token's lifetime: the revocation promise. */
+    readonly installationTokenTtlSeconds: number;
+    /** How long the previous secret of a rotated client stays valid. */
+    readonly clientSecretRotationGraceSeconds: number;
+    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+    readonly clientAuthMaxFailures: number;
+  };
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  /** The login role of each service, and whether `migrate up` may create missing ones. */
+  readonly roles: {
+    readonly services: Readonly<Record<ServiceName, { readonly name: string; readonly password: string | undefined }>>;
+    readonly create: boolean;
+  };
 }
+
+/** The services that share the database, each with a role of its own. */
+export const SERVICE_NAMES = ['auth', 'catalog', 'installation', 'proxy'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** A configuration problem, reported as one line that names the variable and the fix. */
 export class ConfigError extends Error {
@@ -220,6 +301,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'TRUST_PROXY: "true" would let any client choose its own address through X-Forwarded-For; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8, loopback)',
     );
   }
+  if (e.SERVICE_TOKEN_AUDIENCE === e.JWT_AUDIENCE || e.SERVICE_TOKEN_AUDIENCE.startsWith('cat:')) {
+    // The audience is what keeps a service token from passing as a user's (or a cat's) token.
+    throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
+  }
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -237,6 +322,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       throw new ConfigError(
         'DATABASE_URL',
         'DATABASE_URL: required when NODE_ENV=production (the pooled endpoint); the embedded database is for development only',
+      );
+    }
+    if (!e.SMTP_URL) {
+      throw new ConfigError(
+        'SMTP_URL',
+        'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465); without it no verification or reset mail would leave',
       );
     }
   }
@@ -289,12 +380,48 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     },
     audit: { retentionDays: e.AUTH_EVENTS_RETENTION_DAYS },
     metrics: { token: e.METRICS_TOKEN },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      appUrl: e.APP_URL.replace(/\/+$/, ''),
+      verifyEmailPath: e.APP_VERIFY_EMAIL_PATH,
+      resetPasswordPath: e.APP_RESET_PASSWORD_PATH,
+      linkTokenIn: e.MAIL_LINK_TOKEN_IN,
+      emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL_SECONDS,
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL_SECONDS,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      retryBaseSeconds: e.MAIL_RETRY_BASE_SECONDS,
+      pollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
+      maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
+      maxPerIp: e.MAIL_MAX_PER_IP,
+      limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
+    },
+    tokens: {
+      serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
+      serviceAudience: e.SERVICE_TOKEN_AUDIENCE,
+      installationTokenTtlSeconds: e.INSTALLATION_TOKEN_TTL_SECONDS,
+      clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS,
+      clientAuthMaxFailures: e.CLIENT_AUTH_MAX_FAILURES,
+    },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,
       statementTimeoutMs: e.MIGRATION_STATEMENT_TIMEOUT_MS,
     },
+    roles: {
+      services: {
+        auth: { name: e.DB_ROLE_AUTH, password: e.DB_ROLE_AUTH_PASSWORD },
+        catalog: { name: e.DB_ROLE_CATALOG, password: e.DB_ROLE_CATALOG_PASSWORD },
+        installation: { name: e.DB_ROLE_INSTALLATION, password: e.DB_ROLE_INSTALLATION_PASSWORD },
+        proxy: { name: e.DB_ROLE_PROXY, password: e.DB_ROLE_PROXY_PASSWORD },
+      },
+      create: e.MIGRATION_CREATE_ROLES,
+    },
   };
+  if (new Set(SERVICE_NAMES.map((s) => config.roles.services[s].name)).size !== SERVICE_NAMES.length) {
+    throw new ConfigError('DB_ROLE_AUTH', 'DB_ROLE_AUTH, DB_ROLE_CATALOG, DB_ROLE_INSTALLATION, DB_ROLE_PROXY: each service needs a role of its own (two have the same name)');
+  }
   return deepFreeze(config);
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { openReadConnection, type ReadConnection } from '@cathouse/migrator/read';
 import type { Config } from '../config/config';
-import { embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { embeddedPassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { MIGRATION_APPLICATION_NAME, MIGRATION_URL_NAME } from './migration-paths';
 
 /**
@@ -11,13 +11,18 @@ import { MIGRATION_APPLICATION_NAME, MIGRATION_URL_NAME } from './migration-path
  */
 export function migrationUrl(config: Config, url?: string): { url: string; embedded: boolean } {
   const chosen = url ?? config.db.migrationUrl;
-  return chosen ? { url: chosen, embedded: false } : { url: embeddedUrl(config.embedded.port), embedded: true };
+  return chosen ? { url: chosen, embedded: false } : { url: embeddedUrl(config.embedded.port, embeddedPassword(embeddedDataDir(config))), embedded: true };
+}
+
+/** The embedded development cluster's directory: DATA_DIR/postgres (its superuser password beside it). */
+export function embeddedDataDir(config: Config): string {
+  return path.join(config.embedded.dataDir, 'postgres');
 }
 
 /** Starts (or reuses) the embedded development server the tool falls back to. */
 export function startEmbeddedForMigrations(config: Config): Promise<EmbeddedPostgres> {
   return startEmbeddedPostgres({
-    dataDir: path.join(config.embedded.dataDir, 'postgres'),
+    dataDir: embeddedDataDir(config),
     port: config.embedded.port,
     persistent: true,
   });

@@ -2,9 +2,10 @@ import path from 'node:path';
 import { MigrationDataSource as LockedMigrationDataSource, type MigratorEvent } from '@cathouse/migrator';
 import type { Config } from '../config/config';
 import { MIGRATIONS_DIR, baseOptions } from './base-options';
-import type { EmbeddedPostgres } from './embedded-postgres';
-import { migrationUrl, startEmbeddedForMigrations } from './migration-connection';
+import { embeddedPassword, embeddedRolePassword, type EmbeddedPostgres } from './embedded-postgres';
+import { embeddedDataDir, migrationUrl, startEmbeddedForMigrations } from './migration-connection';
 import { MIGRATION_APPLICATION_NAME, MIGRATION_HISTORY, MIGRATION_URL_NAME } from './migration-paths';
+import { privilegeSettings } from './privileges';
 
 export interface MigrationDataSourceOptions {
   /** Directory of migration files (default src/migrations); tests point it at fixtures. */
@@ -18,6 +19,11 @@ export interface MigrationDataSourceOptions {
   readonly loadEntities?: boolean;
   /** Progress of migration runs; by default lock waits are written to stderr. */
   readonly onEvent?: (event: MigratorEvent) => void;
+  /**
+   * The superuser password of the embedded server `url` points at (npm start passes it): the
+   * service roles are then created with passwords derived from it. Implied when no URL is given.
+   */
+  readonly embeddedPassword?: string;
 }
 
 /**
@@ -51,6 +57,7 @@ export class MigrationDataSource extends LockedMigrationDataSource {
         migrationsDir,
         timeouts: config.migrations,
         history: MIGRATION_HISTORY,
+        privileges: privilegeSettings(config, embeddedRoles(config, embedded ? embeddedPassword(embeddedDataDir(config)) : options.embeddedPassword)),
         urlName: MIGRATION_URL_NAME,
         applicationName: MIGRATION_APPLICATION_NAME,
         onEvent: options.onEvent,
@@ -73,4 +80,8 @@ export class MigrationDataSource extends LockedMigrationDataSource {
       await embedded?.stop();
     }
   }
+}
+
+function embeddedRoles(config: Config, superuserPassword: string | undefined): { embeddedRolePassword?: (role: string) => string } {
+  return superuserPassword === undefined ? {} : { embeddedRolePassword: (role) => embeddedRolePassword(superuserPassword, role) };
 }

@@ -3,16 +3,23 @@ import helmet from 'helmet';
 import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/auth-keys';
 import { AccountService } from '../auth/account-service';
+import { AccountViews } from '../auth/account-views';
 import { AuthService } from '../auth/auth-service';
+import { createMailThrottle } from '../auth/mail-throttle';
+import { outboxKey } from '../auth/outbox';
+import { createPasswordHasher } from '../auth/passwords';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
+import { oauthTokenErrorHandler } from './oauth-errors';
 import { buildOpenApiDocument } from './openapi/document';
+import { accountRoutes } from './routes/account';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
+import { clientGrants } from './routes/client-grants';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
 import { metricsRoutes } from './routes/metrics';
@@ -28,10 +35,19 @@ export interface AppDeps {
   authKeys: AuthKeys;
   /** Prometheus metrics; a fresh set is made when not given (issue 11, GET /metrics). */
   metrics?: ServiceMetrics;
+  /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail-sender.ts). */
+  mailQueued?: () => void;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
-export function createApp({ config, dataSource, logger, authKeys, metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }) }: AppDeps): Express {
+export function createApp({
+  config,
+  dataSource,
+  logger,
+  authKeys,
+  metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }),
+  mailQueued = () => {},
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
@@ -41,7 +57,38 @@ export function createApp({ config, dataSource, logger, authKeys, metrics = crea
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  const service = new AuthService({ dataSource, keys: authKeys, auth: config.auth, logger, observer: metrics.observer });
+  const hasher = createPasswordHasher(config.auth.bcryptCost);
+  // The account flows need the auth service's work gate and token signing, and registration
+  // needs the account flows' verification mail: the callbacks close over `service`, set just below.
+  // eslint-disable-next-line prefer-const
+  let service: AuthService;
+  const account = new AccountService({
+    dataSource,
+    mail: config.mail,
+    hasher,
+    get passwordChecks() {
+      return service.passwordChecks;
+    },
+    throttle: createMailThrottle(dataSource, {
+      maxPerAddress: config.mail.maxPerAddress,
+      maxPerIp: config.mail.maxPerIp,
+      windowSeconds: config.mail.limitWindowSeconds,
+      ipv6PrefixLength: config.auth.clientIpv6Prefix,
+    }),
+    outboxKey: outboxKey(authKeys.tokenSecret),
+    mailQueued,
+    accessToken: (subject) => service.accessToken(subject),
+    logger,
+  });
+  service = new AuthService({
+    dataSource,
+    keys: authKeys,
+    auth: config.auth,
+    hasher,
+    logger,
+    observer: metrics.observer,
+    onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
+  });
   let openApi: unknown;
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
@@ -49,12 +96,16 @@ export function createApp({ config, dataSource, logger, authKeys, metrics = crea
     res.json(openApi);
   });
   // Issue 11's routers come first: auth.ts answers 405 for any other method on users/{id}.
-  const accounts = new AccountService(dataSource);
-  app.use(API_PREFIX, sessionRoutes({ service, accounts }));
-  app.use(API_PREFIX, adminRoutes({ service, accounts }));
-  app.use(API_PREFIX, authRoutes({ service, config }));
+  const views = new AccountViews(dataSource);
+  app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
+  app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
+  app.use(API_PREFIX, accountRoutes({ service, account }));
+  const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));
+  // RFC 6749 §5.2 errors at the token endpoint only; everything else stays problem+json.
+  app.use(`${API_PREFIX}/token`, oauthTokenErrorHandler);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

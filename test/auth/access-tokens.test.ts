@@ -45,8 +45,8 @@ describe('access tokens: ES256 JWTs, and every forgery refused', () => {
 
   it('carries typ at+jwt, kid (RFC 7638 thumbprint), ES256 and the claims of the contract', () => {
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: jwkThumbprint(t.authKeys.signingKeys.current.publicKey) });
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
-    expect(payload).toMatchObject({ iss: 'cathouse-auth', aud: 'cathouse', sub: valid.user.id, role: 'player' });
+    expect(Object.keys(payload).sort()).toEqual(['aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
+    expect(payload).toMatchObject({ iss: 'cathouse-auth', aud: 'cathouse', sub: valid.user.id, role: 'player', email_verified: false });
     expect((payload.exp as number) - (payload.iat as number)).toBe(900);
   });
 

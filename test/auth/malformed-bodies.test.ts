@@ -9,7 +9,7 @@ import { promoteToAdmin, register, uniqueEmail } from './helpers';
 const PREFIX = '/api/v1/auth';
 const BODY_ENDPOINTS = ['/register', '/login', '/refresh', '/token', '/logout'] as const;
 
-describe('every malformed body is a 4xx problem+json with a stable code', () => {
+describe('every malformed body is a 4xx problem+json (RFC 6749 JSON at /token) with a stable code', () => {
   let db: TestDatabase;
   let t: TestApp;
   let adminToken: string;
@@ -29,6 +29,13 @@ describe('every malformed body is a 4xx problem+json with a stable code', () => 
   });
 
   const expectProblem = (res: request.Response, status: number, error: string) => {
+    if ((res as unknown as { req: { path: string } }).req.path.endsWith('/token')) {
+      // The token endpoint answers RFC 6749 §5.2 JSON instead: body errors are invalid_request there (test/auth/oauth-errors.test.ts).
+      expect({ status: res.status, error: res.body.error }).toEqual({ status, error: 'invalid_request' });
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(typeof res.body.error_description).toBe('string');
+      return;
+    }
     expect({ status: res.status, error: res.body.error }).toEqual({ status, error });
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: `urn:cathouse:problem:${error}`, status });
@@ -180,7 +187,8 @@ describe('every malformed body is a 4xx problem+json with a stable code', () => 
           const text = await res.text();
           if (res.status >= 500) throw new Error(`${target.method} ${target.path} answered ${res.status}: ${text}`);
           if (res.status >= 400) {
-            expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+            // RFC 6749 §5.2 JSON at the token endpoint, problem+json everywhere else.
+            expect(res.headers.get('content-type')).toMatch(target.path === '/token' ? /^application\/json/ : /^application\/problem\+json/);
             expect(typeof JSON.parse(text).error).toBe('string');
           }
         }),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,7 +59,9 @@ describe('the auth flow on npm start (embedded PostgreSQL, development key)', ()
 
       // The first admin is made in the database; then the API does the rest.
       const admin = await call(`${api}/register`, { body: { email: 'boss@example.com', password: PASSWORD } });
-      const db = new Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', password: 'postgres', database: 'cathouse' });
+      // The embedded superuser's password is generated into DATA_DIR (0600).
+      const password = readFileSync(path.join(dataDir, 'postgres.password'), 'utf8').trim();
+      const db = new Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', password, database: 'cathouse' });
       await db.connect();
       await db.query(`UPDATE auth.users SET role = 'admin' WHERE email = 'boss@example.com'`);
       await db.end();

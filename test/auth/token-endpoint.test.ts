@@ -44,15 +44,17 @@ describe('POST /token, the OAuth 2.0 shape (RFC 6749)', () => {
     expect(json.status).toBe(200);
   });
 
-  it('a wrong password is invalid_credentials and an unknown refresh token invalid_grant', async () => {
+  it('a wrong password is 400 invalid_grant (RFC 6749 §5.2) and an unknown refresh token invalid_grant', async () => {
     const wrong = await request(t.app).post(TOKEN).type('form').send({ grant_type: 'password', username: email, password: 'nope nope' });
-    expect(wrong.body.error).toBe('invalid_credentials');
+    expect({ status: wrong.status, error: wrong.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+    expect(wrong.headers['content-type']).toMatch(/^application\/json/);
+    expect(wrong.headers['cache-control']).toBe('no-store');
     const unknown = await request(t.app).post(TOKEN).type('form').send({ grant_type: 'refresh_token', refresh_token: 'B'.repeat(43) });
     expect(unknown.body.error).toBe('invalid_grant');
   });
 
   it('an unknown grant type answers unsupported_grant_type', async () => {
-    for (const grant_type of ['client_credentials', 'authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', '']) {
+    for (const grant_type of ['authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', '']) {
       const res = await request(t.app).post(TOKEN).type('form').send({ grant_type });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('unsupported_grant_type');
@@ -85,7 +87,7 @@ describe('POST /token, the OAuth 2.0 shape (RFC 6749)', () => {
   it('other content types are 415 on /token, and form bodies are 415 on the JSON endpoints', async () => {
     const text = await request(t.app).post(TOKEN).set('content-type', 'text/plain').send('grant_type=password');
     expect(text.status).toBe(415);
-    expect(text.body.error).toBe('unsupported_media_type');
+    expect(text.body.error).toBe('invalid_request');
     const form = await request(t.app).post('/api/v1/auth/login').type('form').send({ email, password: PASSWORD });
     expect(form.status).toBe(415);
   });

@@ -9,7 +9,7 @@ import { buildPackageForTest, callMeInALoop, launchChromium, openExample, screen
 import { startStack, type Stack } from './support/stack';
 
 const TABS = 5;
-const LOOP_MS = 6_000;
+const LOOP_MS = 5_000;
 const PASSWORD = 'correct horse battery staple';
 
 let browser: Browser;
@@ -227,7 +227,7 @@ describe('a tab whose refresh reached the service but whose answer never came ba
     await rotated;
     await victim.close({ runBeforeUnload: false });
     const survivors = tabs.filter((tab) => tab !== victim);
-    return { sessionId, results: await Promise.all(survivors.map((tab) => callMeInALoop(tab, stack.service.apiBase, 4_000))) };
+    return { sessionId, results: await Promise.all(survivors.map((tab) => callMeInALoop(tab, stack.service.apiBase, 3_000))) };
   }
 
   it('with REFRESH_REUSE_INTERVAL_SECONDS=0 the old token is reuse: the session ends, and every tab is told', async () => {

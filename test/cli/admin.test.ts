@@ -17,7 +17,7 @@ describe('npm run admin', () => {
     await db.drop();
   });
 
-  const admin = (...args: string[]) => start('node', ['-r', './src/cli/register-ts.js', 'src/cli/admin.ts', ...args], { MIGRATION_DATABASE_URL: db.url }).done;
+  const admin = (...args: string[]) => start('node', ['-r', './src/cli/register-ts.js', 'src/cli/admin/main.ts', ...args], { MIGRATION_DATABASE_URL: db.url }).done;
   const addUser = async (email: string, role = 'player') =>
     (await client.query(`INSERT INTO auth.users (email, password_hash, role) VALUES ($1, 'x', $2) RETURNING id`, [email, role])).rows[0].id as string;
   const roleOf = async (id: string) => (await client.query(`SELECT role FROM auth.users WHERE id = $1`, [id])).rows[0].role as string;
@@ -58,18 +58,18 @@ describe('npm run admin', () => {
   it('an unknown email is a problem (exit 1); bad usage is exit 2 with the usage hint', async () => {
     const missing = await admin('promote', 'nobody@cathouse.example', '--json');
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'not_found', message: 'No user with the email nobody@cathouse.example.' } });
-    for (const args of [[], ['promote'], ['crown', 'x@y.z'], ['promote', 'a@b.c', 'd@e.f'], ['promote', 'a@b.c', '--role', 'player'], ['demote', 'a@b.c', '--role', 'admin'], ['promote', '--bogus']]) {
+    expect(JSON.parse(missing.stdout)).toEqual({ error: 'not_found', message: 'No user with the email nobody@cathouse.example.' });
+    for (const args of [[], ['promote'], ['crown', 'x@y.z'], ['promote', 'a@b.c', 'd@e.f'], ['promote', 'a@b.c', '--role', 'player'], ['demote', 'a@b.c', '--role', 'admin'], ['promote', 'a@b.c', '--bogus']]) {
       const r = await admin(...args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
     }
-    expect((await admin('demote', 'a@b.c', '--role', 'emperor')).stderr).toContain('npm run admin -- --help');
+    expect((await admin('demote', 'a@b.c', '--role', 'emperor')).stderr).toContain('npm run admin -- demote --help');
   });
 
   it('refuses a pooler as MIGRATION_DATABASE_URL like the migration tool (exit 2, naming the variable)', async () => {
     const url = new URL(db.url);
     url.port = '6432';
-    const r = await start('node', ['-r', './src/cli/register-ts.js', 'src/cli/admin.ts', 'promote', 'first@cathouse.example'], { MIGRATION_DATABASE_URL: url.toString() }).done;
+    const r = await start('node', ['-r', './src/cli/register-ts.js', 'src/cli/admin/main.ts', 'promote', 'first@cathouse.example'], { MIGRATION_DATABASE_URL: url.toString() }).done;
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('MIGRATION_DATABASE_URL');
   });

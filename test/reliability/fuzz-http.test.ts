@@ -33,7 +33,7 @@ beforeAll(async () => {
       databaseUrl: db.url,
       key,
       // Throttling would turn most login attempts into 429s before the password is even looked at.
-      extra: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000', LOGIN_MAX_FAILURES_PER_IP: '100000', LOG_LEVEL: 'error' },
+      extra: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000', LOGIN_MAX_FAILURES_PER_IP: '100000', LOGIN_ACCOUNT_BACKOFF_AFTER: '1000000', LOGIN_MAX_CHECKS_IN_FLIGHT: '10000', LOG_LEVEL: 'error' },
     }),
   });
   const registered = await auth.register(service.url, real.email, real.password);

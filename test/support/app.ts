@@ -1,6 +1,9 @@
 import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
 import { loadAuthKeys, type AuthKeys } from '../../src/auth/auth-keys';
+import { startMailSender, type MailSender } from '../../src/auth/mail-sender';
+import { createMailTransport } from '../../src/auth/mail-transport';
+import { outboxKey } from '../../src/auth/outbox';
 import { generateSigningKeyPem } from '../../src/auth/signing-keys';
 import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
@@ -14,6 +17,8 @@ export interface TestApp {
   readonly config: Config;
   readonly dataSource: DataSource;
   readonly authKeys: AuthKeys;
+  /** The instance's mail sender, when started with `{ mail: true }` (give SMTP_URL in env). */
+  readonly mailSender: MailSender | undefined;
   close(): Promise<void>;
 }
 
@@ -27,7 +32,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger }: { logger?: Logger } = {},
+  { logger, mail = false }: { logger?: Logger; mail?: boolean } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -38,8 +43,22 @@ export async function startTestApp(
   const authKeys = await loadAuthKeys(config);
   const dataSource = createRuntimeDataSource(databaseUrl, config.db);
   await dataSource.initialize();
-  const app = createApp({ config, dataSource, logger: logger ?? createLogger(config.log.level), authKeys });
-  return { app, config, dataSource, authKeys, close: () => dataSource.destroy() };
+  const log = logger ?? createLogger(config.log.level);
+  const mailSender = mail
+    ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger: log })
+    : undefined;
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge });
+  return {
+    app,
+    config,
+    dataSource,
+    authKeys,
+    mailSender,
+    close: async () => {
+      await mailSender?.stop();
+      await dataSource.destroy();
+    },
+  };
 }
 
 /**
@@ -47,12 +66,12 @@ export async function startTestApp(
  * beforeAll that starts them and the afterAll that closes the app and drops the database. The
  * returned TestApp is usable inside tests (its fields are read once beforeAll has run).
  */
-export function useTestApp(env: Record<string, string | undefined> = {}): TestApp {
+export function useTestApp(env: Record<string, string | undefined> = {}, options: { mail?: boolean } = {}): TestApp {
   let db: TestDatabase | undefined;
   let started: TestApp | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    started = await startTestApp(db.url, env);
+    started = await startTestApp(db.url, env, options);
   });
   afterAll(async () => {
     await started?.close();
@@ -74,6 +93,9 @@ export function useTestApp(env: Record<string, string | undefined> = {}): TestAp
     },
     get authKeys() {
       return current().authKeys;
+    },
+    get mailSender() {
+      return current().mailSender;
     },
     close: () => current().close(),
   };

@@ -1,4 +1,4 @@
-import { parseConfig, type Config } from '../../src/config/config';
+import { parseConfig, type Config, type ServiceName } from '../../src/config/config';
 
 export const TEMPLATE_DATABASE = 'cathouse_test_template';
 
@@ -25,10 +25,32 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     LOG_LEVEL: 'silent',
     BCRYPT_COST: '4',
     TOKEN_SECRET: 'test-secret-test-secret-test-secret-0123',
+    // The global setup's migration creates the service roles (with these passwords) on the test server.
+    MIGRATION_CREATE_ROLES: 'true',
+    DB_ROLE_AUTH_PASSWORD: TEST_ROLE_PASSWORDS.auth,
+    DB_ROLE_CATALOG_PASSWORD: TEST_ROLE_PASSWORDS.catalog,
+    DB_ROLE_INSTALLATION_PASSWORD: TEST_ROLE_PASSWORDS.installation,
+    DB_ROLE_PROXY_PASSWORD: TEST_ROLE_PASSWORDS.proxy,
     // Test files register many users from one address, some at once; the registration limits and the hash bound have tests of their own.
     REGISTER_MAX_PER_IP: '1000000',
     REGISTER_MAX_GLOBAL: '1000000',
     REGISTER_MAX_HASHES_IN_FLIGHT: '1000',
     ...env,
   });
+}
+
+/** Passwords of the service roles on the test server (roles are the default ones: cathouse_auth, ...). */
+export const TEST_ROLE_PASSWORDS: Readonly<Record<ServiceName, string>> = {
+  auth: 'test-auth-role-password',
+  catalog: 'test-catalog-role-password',
+  installation: 'test-installation-role-password',
+  proxy: 'test-proxy-role-password',
+};
+
+/** `url` (a test database) as the login role of `service`, as that service would connect. */
+export function asServiceRole(url: string, service: ServiceName): string {
+  const parsed = new URL(url);
+  parsed.username = testConfig().roles.services[service].name;
+  parsed.password = TEST_ROLE_PASSWORDS[service];
+  return parsed.toString();
 }

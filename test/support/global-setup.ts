@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<void> {
       settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: 300 },
     });
     (globalThis as { __embeddedPg?: typeof server }).__embeddedPg = server;
+    // For the test that checks no parent directory's permissions were changed to run it.
+    process.env.TEST_PG_DATA_DIR = dataDir;
     adminUrl = server.adminUrl;
   }
   process.env.TEST_ADMIN_URL = adminUrl;

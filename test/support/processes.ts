@@ -12,6 +12,7 @@ const NEUTRAL_ENV = {
   JWT_PREVIOUS_PUBLIC_KEYS: '',
   JWT_PREVIOUS_PUBLIC_KEYS_FILE: '',
   CORS_ORIGINS: '',
+  SMTP_URL: '',
 };
 
 export interface Spawned {

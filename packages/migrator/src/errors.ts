@@ -26,6 +26,8 @@ export const MIGRATOR_ERRORS = {
   lint_failed: 'problem',
   drift: 'problem',
   rehearsal_failed: 'problem',
+  privileges_failed: 'problem',
+  privileges_incomplete: 'problem',
 } as const;
 
 export type MigratorErrorCode = keyof typeof MIGRATOR_ERRORS;

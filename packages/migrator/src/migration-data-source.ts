@@ -5,6 +5,7 @@ import type { HistoryLocation } from './history';
 import type { SessionTimeouts } from './migration-lock';
 import { Migrator, type MigratorEvent } from './migrator';
 import { assertDirectEndpoint } from './pooler';
+import type { PrivilegeSettings } from './privileges/policy';
 
 /** TypeORM's options for PostgreSQL. */
 export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
@@ -21,6 +22,8 @@ export interface MigrationSettings {
   readonly applicationName?: string;
   /** Progress of runs started through TypeORM's entry points; by default lock waits go to stderr. */
   readonly onEvent?: (event: MigratorEvent) => void;
+  /** The privilege policy `up` applies and `check` compares (see MigratorOptions.privileges). */
+  readonly privileges?: PrivilegeSettings;
 }
 
 /**
@@ -74,6 +77,7 @@ export class MigrationDataSource extends DataSource {
       migrationsDir: this.settings.migrationsDir,
       timeouts: this.settings.timeouts,
       history: this.settings.history,
+      privileges: this.settings.privileges,
       urlName: this.settings.urlName,
       via,
       onEvent,

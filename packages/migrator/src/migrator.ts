@@ -1,7 +1,11 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { MigratorError, isMigratorError } from './errors';
-import { DEFAULT_HISTORY, readHistory, recordApplied, recordChecksum, recordReverted, type HistoryLocation } from './history';
+import { DEFAULT_HISTORY, historyNames, quoteIdent, readHistory, recordApplied, recordChecksum, recordReverted, type HistoryLocation } from './history';
 import { ensureHistoryTables } from './history-tables';
+import { applyPrivileges, planOnCatalog, readPrivileges, type PrivilegeReport, type PrivilegeResult } from './privileges/apply';
+import { readPrivilegeCatalog } from './privileges/catalog';
+import type { PrivilegeSettings } from './privileges/policy';
+import { simulateDdl } from './privileges/simulate';
 import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
 import {
   DEFAULT_MIGRATION_LOCK,
@@ -28,6 +32,7 @@ export type MigratorEvent =
   | { type: 'lock-wait'; holder: LockHolder | null; message: string }
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'adopted'; names: string[] }
+  | { type: 'privileges-applied'; statements: number; createdRoles: readonly string[] }
   /** The history was found in public and moved to the configured history schema. */
   | { type: 'history-moved'; from: string; to: string }
   | { type: 'migration-start'; name: string; direction: Direction; index: number; total: number }
@@ -55,6 +60,11 @@ export interface MigratorOptions {
   /** What the user calls the database URL (e.g. its environment variable), named in pooler errors. */
   readonly urlName?: string;
   readonly onEvent?: (event: MigratorEvent) => void;
+  /**
+   * A privilege policy: `up` applies it after the migrations, under the same lock (GRANT/REVOKE,
+   * default privileges, roles when allowed); `privileges()` reports drift from it.
+   */
+  readonly privileges?: PrivilegeSettings;
 }
 
 export interface MigrationOutcome {
@@ -84,6 +94,8 @@ export interface RunResult {
   readonly durationMs: number;
   /** The SQL script of a dry run, migration names as comments. */
   readonly sql?: string;
+  /** With a privilege policy, what `up` did (or, dry, would do) to the privileges. */
+  readonly privileges?: PrivilegeResult;
 }
 
 export interface UpOptions {
@@ -166,7 +178,18 @@ export class Migrator {
     }
   }
 
-  /** Applies pending migrations: all, up to a target, or N steps. */
+  /** The privilege policy compared with the database (null without a policy). Read-only. */
+  async privileges(): Promise<PrivilegeReport | null> {
+    if (!this.options.privileges) return null;
+    const runner = this.options.dataSource.createQueryRunner();
+    try {
+      return await readPrivileges(runner, this.options.privileges);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Applies pending migrations: all, up to a target, or N steps; then the privilege policy, if any. */
   async up(opts: UpOptions = {}): Promise<RunResult> {
     if (opts.from !== undefined) assertRangeIsPreview(opts);
     return this.run('up', opts.dryRun ?? false, (state, files) => {
@@ -306,6 +329,7 @@ export class Migrator {
       const files = readMigrationFiles(this.options.migrationsDir);
       const chosen = plan(state, files);
       const results = await this.preview(direction, chosen);
+      const privileges = direction === 'up' ? await this.previewPrivileges(results) : undefined;
       return {
         direction,
         dryRun,
@@ -313,7 +337,8 @@ export class Migrator {
         adopted: [],
         lockWaitedMs: 0,
         durationMs: performance.now() - started,
-        sql: renderScript(direction, results, this.history, chosen),
+        sql: renderScript(direction, results, this.history, chosen) + renderPrivileges(privileges),
+        privileges,
       };
     }
     return this.withLock(async (runner) => {
@@ -342,8 +367,56 @@ export class Migrator {
           break;
         }
       }
-      return { direction, dryRun, results, error, adopted, lockWaitedMs: this.lockWaitedMs, durationMs: performance.now() - started };
+      let privileges: PrivilegeResult | undefined;
+      if (direction === 'up' && !error && this.options.privileges) {
+        try {
+          privileges = await applyPrivileges(runner, this.options.privileges);
+          this.emit({ type: 'privileges-applied', statements: privileges.statements.length, createdRoles: privileges.createdRoles });
+          const unmet = [...privileges.missingRoles.map((m) => m.message), ...privileges.policyProblems];
+          if (unmet.length) {
+            error = new MigratorError('privileges_incomplete', `the privilege policy is not fully applied: ${unmet.join('; ')}`, {
+              missingRoles: privileges.missingRoles,
+              policyProblems: privileges.policyProblems,
+            });
+          }
+        } catch (err) {
+          error = isMigratorError(err) ? err : new MigratorError('privileges_failed', String(err), {}, { cause: err });
+        }
+      }
+      return { direction, dryRun, results, error, adopted, lockWaitedMs: this.lockWaitedMs, durationMs: performance.now() - started, privileges };
     });
+  }
+
+  /**
+   * The grants a real `up` would run after these migrations: the catalogs as they are, changed
+   * by the previewed DDL (tables created, moved, renamed, dropped), compared with the policy.
+   */
+  private async previewPrivileges(results: readonly MigrationOutcome[]): Promise<PrivilegeResult | undefined> {
+    const settings = this.options.privileges;
+    if (!settings) return undefined;
+    const runner = this.options.dataSource.createQueryRunner();
+    try {
+      const names = Object.keys(settings.policy.roles).map((k) => settings.roles[k]!.name);
+      const catalog = await readPrivilegeCatalog(runner, settings.policy.schemas, names);
+      const ddl = results.flatMap((r) => (r.statements ?? []).filter((s) => !s.read).map((s) => s.sql));
+      // A first run also creates the history tables, which a policy may grant on (readiness checks).
+      const h = this.history;
+      if (h.schema && !catalog.tables.some((t) => t.schema === h.schema && t.name === h.table)) {
+        const names = historyNames(h);
+        ddl.unshift(
+          `CREATE SCHEMA ${quoteIdent(h.schema)}`,
+          `CREATE TABLE ${names.migrations} (id integer, "timestamp" bigint, name varchar)`,
+          `CREATE TABLE ${names.checksums} (name varchar, checksum char(64), applied_at timestamptz, duration_ms integer, applied_by text, via text)`,
+        );
+      }
+      const simulated = simulateDdl(catalog, settings.policy.schemas, ddl);
+      // Roles the real run would create, as it would create them (passwords not shown).
+      const created = settings.createRoles && catalog.canCreateRoles ? names.filter((n) => !catalog.existingRoles.has(n)) : [];
+      const plan = planOnCatalog(settings, { ...simulated, existingRoles: new Set([...simulated.existingRoles, ...created]) });
+      return { ...plan, createdRoles: created };
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Prefers the instance the DataSource already loaded (the plain TypeORM CLI path), else loads the file. */
@@ -449,6 +522,18 @@ function failure(file: MigrationFile, direction: Direction, err: unknown, transa
     { migration: file.name, file: file.file, statement: e.query ?? null },
     { cause: err },
   );
+}
+
+/** The privilege part of `up --sql`: what the policy makes the run do after the migrations. */
+function renderPrivileges(p: PrivilegeResult | undefined): string {
+  if (!p) return '';
+  const lines = ['-- privileges (the policy, applied after the migrations under the same lock)'];
+  for (const m of p.missingRoles) lines.push(`-- missing role: ${m.message}`, `-- ${m.sql};`);
+  for (const name of p.createdRoles) lines.push(`CREATE ROLE ${quoteIdent(name)} LOGIN; -- with its configured password, if any`);
+  for (const problem of p.policyProblems) lines.push(`-- policy problem: ${problem}`);
+  if (p.statements.length) lines.push('BEGIN;', ...p.statements.map((s) => `${s};`), 'COMMIT;');
+  else lines.push('-- nothing to grant or revoke');
+  return `${lines.join('\n')}\n`;
 }
 
 function renderScript(direction: Direction, results: readonly MigrationOutcome[], history: HistoryLocation, files: MigrationFile[]): string {

@@ -10,3 +10,6 @@ export { DEFAULT_MIGRATION_LOCK, type MigrationLockKey, type SessionTimeouts } f
 export { CHECKSUMS_TABLE, DEFAULT_HISTORY, type HistoryLocation, type Queryable } from './history';
 export { openReadConnection, sessionStartupOptions, connectionError, DEFAULT_APPLICATION_NAME, type ReadConnection, type ReadConnectionOptions } from './connection';
 export { assertDirectEndpoint } from './pooler';
+export { readPrivileges, type PrivilegeReport, type PrivilegeResult } from './privileges/apply';
+export { definePrivilegePolicy, validatePrivilegeSettings, TABLE_PRIVILEGES, type PrivilegePolicy, type PrivilegeSettings, type PolicyRole, type RoleGrants, type TableGrant, type TablePrivilege, type ColumnSet } from './privileges/policy';
+export { type PrivilegeDrift, type MissingRole } from './privileges/plan';

@@ -93,7 +93,8 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     const ds = new DataSource({ ...onDatabase(real.options, scratch), migrations: [], migrationsRun: false, synchronize: false, dropSchema: false } as DataSourceOptions);
     await ds.initialize();
     try {
-      const scratchMigrator = migrator.with({ dataSource: ds, via: 'rehearse', onEvent: () => undefined });
+      // Schema only: roles belong to the whole server, so the rehearsal neither creates nor grants to them.
+      const scratchMigrator = migrator.with({ dataSource: ds, via: 'rehearse', onEvent: () => undefined, privileges: undefined });
       const applied = state.migrations.filter((m) => m.applied).sort((a, b) => (a.appliedOrder ?? 0) - (b.appliedOrder ?? 0));
       say(`replaying ${applied.length} applied migration(s)`);
       const replay = await scratchMigrator.up({ only: applied.map((m) => m.name), allowOutOfOrder: true });

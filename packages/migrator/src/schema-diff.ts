@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { restoreEnumDefaultsInDown } from './enum-defaults';
 import { removeNoOpRecreations } from './schema-noise';
 import { loadSqlParser } from './sql-parser';
 
@@ -58,7 +59,16 @@ export async function diffSchema(dataSource: DataSource, entityGroups: EntityGro
     up: sql.upQueries.map((q) => ({ query: q.query, parameters: q.parameters })),
     down: [...sql.downQueries].reverse().map((q) => ({ query: q.query, parameters: q.parameters })),
   };
-  const { up, down, removed } = removeNoOpRecreations(raw.up, raw.down);
+  const { up, down: noiseless, removed } = removeNoOpRecreations(raw.up, raw.down);
+  const down = await restoreEnumDefaultsInDown(noiseless, async (table, column) => {
+    const rows: { def: string | null }[] = await dataSource.query(
+      `SELECT pg_get_expr(d.adbin, d.adrelid) AS def FROM pg_attribute a
+         JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = to_regclass($1) AND a.attname = $2`,
+      [table, column],
+    );
+    return rows[0]?.def ?? null;
+  });
   return {
     up,
     down,

@@ -1,12 +1,17 @@
+import { AccountToken } from './account-token.entity';
 import { AuditEvent } from './audit-event.entity';
+import { MailOutbox } from './mail-outbox.entity';
 import { RateLimit } from './rate-limit.entity';
 import { RefreshToken } from './refresh-token.entity';
+import { ServiceClient } from './service-client.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
-export { AuditEvent, RateLimit, RefreshToken, Session, User };
+export { AccountToken, AuditEvent, MailOutbox, RateLimit, RefreshToken, ServiceClient, Session, User };
+export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.entity';
+export { MAIL_STATUSES, type MailStatus } from './mail-outbox.entity';
 export { AUTH_SCHEMA } from './schema';
 export { USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
-export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent];
+export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient];

@@ -32,8 +32,9 @@ export class User {
   @Column({ type: 'varchar', length: 320 })
   email!: string;
 
-  @Column({ type: 'text' })
-  passwordHash!: string;
+  /** null once the account is deleted (anonymised): nothing can match it. */
+  @Column({ type: 'text', nullable: true })
+  passwordHash!: string | null;
 
   @Column({ type: 'enum', enum: USER_ROLES, enumName: 'user_role', default: 'player' })
   role!: UserRole;
@@ -43,6 +44,14 @@ export class User {
 
   @Column({ type: 'boolean', default: true })
   isActive!: boolean;
+
+  /** When the address was proven by a link from a mail (verification, email change or password reset). */
+  @Column({ type: 'timestamptz', nullable: true })
+  emailVerifiedAt!: Date | null;
+
+  /** Set when the account was deleted: the row stays (history), anonymised, and never logs in again. */
+  @Column({ type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,7 +1,7 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { isAppError } from '../../errors/app-error';
 import { isDatabaseUnavailable } from '../../db/database-errors';
-import { problemFor, sendAppError, sendProblem } from '../problem';
+import { problemFor, sendProblem, type Problem } from '../problem';
 
 /** Errors raised by express's body parsers carry a `type`; each gets its own stable code. */
 const BODY_PARSER_ERRORS: Record<string, () => ReturnType<typeof problemFor>> = {
@@ -19,36 +19,31 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 };
 
 /**
- * The one place errors become responses: AppErrors map to their code, body-parser failures to
- * 4xx, an unreachable database to 503, and anything else to a logged 500 with no stack or
- * message leaked to the client.
+ * The one place errors are judged: AppErrors map to their code, body-parser failures to 4xx, an
+ * unreachable database to 503 (logged at warn), and anything else to a logged 500 with no stack or
+ * message leaked. Renderers (problem+json here, RFC 6749 JSON at /token) only format the result.
  */
+export function problemForError(err: unknown, req: Request): { problem: Problem; headers: Record<string, string> } {
+  if (isAppError(err)) return { problem: problemFor(err.code, err.detail, err.extra.fields), headers: err.extra.headers ?? {} };
+  const type = (err as { type?: unknown } | null)?.type;
+  const bodyParserProblem = typeof type === 'string' ? BODY_PARSER_ERRORS[type] : undefined;
+  if (bodyParserProblem) return { problem: bodyParserProblem(), headers: {} };
+  // The router cannot percent-decode a path parameter (e.g. /users/%zz): a bad request, not a fault.
+  if (err instanceof URIError) return { problem: problemFor('invalid_request', 'The request path is not valid percent-encoding.'), headers: {} };
+  if (isDatabaseUnavailable(err)) {
+    req.log?.warn({ err }, 'database unavailable');
+    return { problem: problemFor('database_unavailable', 'The database is unavailable; try again shortly.'), headers: { 'retry-after': '1' } };
+  }
+  req.log?.error({ err }, 'unhandled error');
+  return { problem: problemFor('internal_error', 'An unexpected error occurred; it has been logged.'), headers: {} };
+}
+
+/** The API's error handler: every error as RFC 9457 problem+json (see problemForError). */
 export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (res.headersSent) {
     next(err);
     return;
   }
-  if (isAppError(err)) {
-    sendAppError(res, err);
-    return;
-  }
-  const bodyParserProblem = typeof err?.type === 'string' ? BODY_PARSER_ERRORS[err.type] : undefined;
-  if (bodyParserProblem) {
-    sendProblem(res, bodyParserProblem());
-    return;
-  }
-  // The router cannot percent-decode a path parameter (e.g. /users/%zz): a bad request, not a fault.
-  if (err instanceof URIError) {
-    sendProblem(res, problemFor('invalid_request', 'The request path is not valid percent-encoding.'));
-    return;
-  }
-  if (isDatabaseUnavailable(err)) {
-    req.log?.warn({ err }, 'database unavailable');
-    sendProblem(res, problemFor('database_unavailable', 'The database is unavailable; try again shortly.'), {
-      'retry-after': '1',
-    });
-    return;
-  }
-  req.log?.error({ err }, 'unhandled error');
-  sendProblem(res, problemFor('internal_error', 'An unexpected error occurred; it has been logged.'));
+  const { problem, headers } = problemForError(err, req);
+  sendProblem(res, problem, headers);
 };

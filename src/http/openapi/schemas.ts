@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/passwords';
+import { TOKEN_EXCHANGE_SCOPE } from '../../auth/service-clients';
+import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
 
 /**
  * The request and response schemas of the auth API. Requests are validated with exactly these
@@ -55,7 +57,9 @@ const oauthExtras = {
   client_id: z.string().max(200).optional().openapi({ description: 'Accepted and ignored (public clients).' }),
 };
 
-export const GRANT_TYPES = ['refresh_token', 'password'] as const;
+export const GRANT_TYPES = ['refresh_token', 'password', 'client_credentials', TOKEN_EXCHANGE_GRANT] as const;
+/** Grants a service client asks for (client authentication, no cookie, no CSRF guard). */
+export const CLIENT_GRANT_TYPES: readonly string[] = ['client_credentials', TOKEN_EXCHANGE_GRANT];
 
 export const RefreshTokenGrant = z
   .strictObject({ grant_type: z.literal('refresh_token'), refresh_token: refreshToken.optional(), ...oauthExtras })
@@ -71,7 +75,41 @@ export const PasswordGrant = z
   })
   .openapi('PasswordGrant');
 
-export const TokenRequest = z.discriminatedUnion('grant_type', [RefreshTokenGrant, PasswordGrant]).openapi('TokenRequest');
+/** RFC 6749 §2.3.1 client_secret_post; the same credentials may come as HTTP Basic (client_secret_basic) instead. */
+const clientAuthentication = {
+  client_id: z.string().min(1).max(200).optional().openapi({ description: 'client_secret_post: the client id (or send HTTP Basic instead).', example: 'proxy' }),
+  client_secret: z.string().min(1).max(200).optional().openapi({ description: 'client_secret_post: the client secret (or send HTTP Basic instead).' }),
+};
+
+export const ClientCredentialsGrant = z
+  .strictObject({
+    grant_type: z.literal('client_credentials'),
+    scope: z.string().max(1000).optional().openapi({
+      description: 'Space-separated scopes, a subset of the client\'s; all of them when absent. Any other is `invalid_scope`.',
+      example: 'users:read installations:read',
+    }),
+    ...clientAuthentication,
+  })
+  .openapi('ClientCredentialsGrant', { description: 'RFC 6749 §4.4. A service token: `sub` and `client_id` name the client, `aud` is SERVICE_TOKEN_AUDIENCE; no refresh token.' });
+
+export const TokenExchangeGrant = z
+  .strictObject({
+    grant_type: z.literal(TOKEN_EXCHANGE_GRANT),
+    subject_token: z.string().min(1).max(4096).openapi({ description: "The user's access token." }),
+    subject_token_type: z.string().max(200).openapi({ example: ACCESS_TOKEN_TYPE_URN }),
+    requested_token_type: z.string().max(200).optional().openapi({ description: `Only ${ACCESS_TOKEN_TYPE_URN}.` }),
+    installation_id: z.string().max(100).optional().openapi({ format: 'uuid', description: 'The installation (or use `resource`).' }),
+    resource: z.string().max(200).optional().openapi({ example: `${INSTALLATION_RESOURCE_PREFIX}3f0c…`, description: 'RFC 8707: the installation as a URN.' }),
+    audience: z.string().max(200).optional().openapi({ description: 'If given, must be `cat:<cat_id>` of the installation.' }),
+    ...clientAuthentication,
+  })
+  .openapi('TokenExchangeGrant', {
+    description: `RFC 8693 subset: a client with the scope \`${TOKEN_EXCHANGE_SCOPE}\` exchanges a user's access token for an installation token (\`aud\` cat:<cat_id>, \`sub\` the user, \`installation_id\`, \`cat_id\`, \`perms\`, \`act\`).`,
+  });
+
+export const TokenRequest = z
+  .discriminatedUnion('grant_type', [RefreshTokenGrant, PasswordGrant, ClientCredentialsGrant, TokenExchangeGrant])
+  .openapi('TokenRequest');
 
 export const LogoutRequest = z
   .strictObject({
@@ -96,6 +134,7 @@ export const User = z
     email: z.string().openapi({ format: 'email' }),
     role: Role,
     display_name: z.string().nullable(),
+    email_verified: z.boolean().openapi({ description: 'Whether the address was proven by a link from a mail.' }),
     is_active: z.boolean(),
     created_at: z.string().openapi({ format: 'date-time' }),
   })
@@ -111,6 +150,37 @@ export const TokenResponse = z
     }),
   })
   .openapi('TokenResponse');
+
+export const ServiceTokenResponse = z
+  .object({
+    access_token: z.string().openapi({ description: 'ES256 JWT (`typ: at+jwt`).' }),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().openapi({ example: 300 }),
+    scope: z.string().openapi({ description: 'The granted scopes, space-separated.' }),
+  })
+  .openapi('ServiceTokenResponse', { description: 'Client credentials: no refresh token.' });
+
+export const TokenExchangeResponse = z
+  .object({
+    access_token: z.string().openapi({ description: 'ES256 JWT (`typ: at+jwt`), `aud` = `cat:<cat_id>`.' }),
+    issued_token_type: z.literal(ACCESS_TOKEN_TYPE_URN),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().openapi({ example: 300 }),
+  })
+  .openapi('TokenExchangeResponse', { description: 'RFC 8693 §2.2.1; no refresh token.' });
+
+/** RFC 6749 §5.2 error response: what /token answers instead of problem+json. */
+export const OAuthError = z
+  .object({
+    error: z.string().openapi({
+      description:
+        'invalid_request, invalid_client (401, WWW-Authenticate), invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8693), temporarily_unavailable, server_error; and rate_limited (429, Retry-After) or csrf_failed (403).',
+    }),
+    error_description: z.string(),
+    request_id: z.string().optional(),
+    retry_after: z.number().int().optional(),
+  })
+  .openapi('OAuthError', { description: 'RFC 6749 §5.2 (application/json, Cache-Control: no-store).' });
 
 export const AuthResponse = TokenResponse.extend({ user: User }).openapi('AuthResponse');
 
@@ -144,3 +214,27 @@ export const Problem = z
     retry_after: z.number().int().optional(),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details (application/problem+json).' });
+
+// Account lifecycle (issue 10).
+const linkToken = z.string().min(1).max(200).openapi({
+  description: 'The token from the link of the mail (the `token` parameter of its fragment or query). Spent by this POST, never by opening the link.',
+});
+
+export const VerifyEmailRequest = z.strictObject({ token: linkToken }).openapi('VerifyEmailRequest');
+export const VerifyEmailResponse = z
+  .object({ email: z.string().openapi({ format: 'email' }), email_verified: z.literal(true) })
+  .openapi('VerifyEmailResponse');
+export const ForgotPasswordRequest = z.strictObject({ email }).openapi('ForgotPasswordRequest');
+export const ResetPasswordRequest = z.strictObject({ token: linkToken, password: newPassword }).openapi('ResetPasswordRequest');
+export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
+export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
+export const UpdateMeRequest = z
+  .strictObject({ display_name: z.string().trim().min(1).max(100).nullable().openapi({ description: 'null clears it.', example: 'Mia' }) })
+  .openapi('UpdateMeRequest');
+export const DeleteMeRequest = z.strictObject({ password }).openapi('DeleteMeRequest');
+export const Accepted = z
+  .object({ status: z.literal('accepted'), detail: z.string() })
+  .openapi('Accepted', { description: 'The same body whatever the outcome, so it says nothing about whether an account exists.' });
+export const AccessTokenResponse = z
+  .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
+  .openapi('AccessTokenResponse', { description: 'A token response without a refresh token: the session and its refresh token stay as they are.' });

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AccountService } from '../../auth/account-service';
+import type { AccountViews } from '../../auth/account-views';
 import type { AuthService } from '../../auth/auth-service';
 import { requireBearerToken } from '../middleware/bearer';
 import { parseWith } from '../middleware/validate';
@@ -9,7 +9,7 @@ import { clientInfo, methodNotAllowed } from './auth';
 
 export interface AdminRoutesDeps {
   service: AuthService;
-  accounts: AccountService;
+  accounts: AccountViews;
 }
 
 /**

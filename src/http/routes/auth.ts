@@ -8,7 +8,10 @@ import { bearerToken, requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
 import { parseWith } from '../middleware/validate';
+import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
+import { clientGrants } from './client-grants';
 import {
+  CLIENT_GRANT_TYPES,
   GRANT_TYPES,
   LoginRequest,
   LogoutRequest,
@@ -28,6 +31,8 @@ import {
 export interface AuthRoutesDeps {
   service: AuthService;
   config: Config;
+  /** client_credentials and token exchange at /token (client-grants.ts). */
+  clientGrant: ReturnType<typeof clientGrants>;
 }
 
 /** The caller's address (after TRUST_PROXY) and user agent, for sessions and audit events. */
@@ -46,7 +51,7 @@ export function methodNotAllowed(allow: string): RequestHandler {
  * The auth endpoints under /api/v1/auth (DESIGN.md §4). Each handler validates with the schema
  * the OpenAPI document is generated from, calls AuthService, and shapes the answer.
  */
-export function authRoutes({ service, config }: AuthRoutesDeps): Router {
+export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Router {
   const router = Router();
   const transport: RefreshTransport = {
     cookieMode: config.auth.refreshTokenCookie,
@@ -88,7 +93,10 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     await refreshGrant(req, res, input.refresh_token);
   });
 
-  router.post('/token', ...cookieEndpoint, form, jsonOrForm, async (req, res) => {
+  // Client grants never touch the refresh cookie, so the cookie-mode CSRF guard is for the user grants only.
+  const isClientGrant = (req: Request) => CLIENT_GRANT_TYPES.includes((req.body as { grant_type?: unknown } | undefined)?.grant_type as string);
+  const userGrantGuards: RequestHandler[] = cookieEndpoint.map((guard) => (req, res, next) => (isClientGrant(req) ? next() : guard(req, res, next)));
+  router.post('/token', form, jsonOrForm, ...userGrantGuards, async (req, res) => {
     const body: unknown = req.body;
     // The grant type is judged first, so that an unknown one is unsupported_grant_type (RFC 6749 §5.2), not a field error.
     const grantType = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).grant_type : undefined;
@@ -96,6 +104,10 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
       throw new AppError('unsupported_grant_type', `The grant type must be one of ${GRANT_TYPES.join(', ')}.`);
     }
     const input = parseWith(TokenRequest, body);
+    if (input.grant_type === 'client_credentials' || input.grant_type === TOKEN_EXCHANGE_GRANT) {
+      await clientGrant(req, res, input, clientInfo(req).ip);
+      return;
+    }
     if (input.grant_type === 'refresh_token') {
       await refreshGrant(req, res, input.refresh_token);
       return;
@@ -141,7 +153,7 @@ export function authRoutes({ service, config }: AuthRoutesDeps): Router {
     ['/refresh', 'POST'],
     ['/token', 'POST'],
     ['/logout', 'POST'],
-    ['/me', 'GET'],
+    ['/me', 'GET, PATCH, DELETE'],
     ['/users/:id', 'GET, PATCH'],
   ] as const) {
     router.all(path, methodNotAllowed(allow));

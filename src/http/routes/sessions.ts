@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AccountService } from '../../auth/account-service';
+import type { AccountViews } from '../../auth/account-views';
 import type { AuthService } from '../../auth/auth-service';
 import { requireBearerToken } from '../middleware/bearer';
 import { parseWith } from '../middleware/validate';
@@ -8,7 +8,7 @@ import { clientInfo, methodNotAllowed } from './auth';
 
 export interface SessionRoutesDeps {
   service: AuthService;
-  accounts: AccountService;
+  accounts: AccountViews;
 }
 
 /** The caller's own devices and security history, under /api/v1/auth/me (issue 11). */

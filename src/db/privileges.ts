@@ -1,0 +1,75 @@
+// The schema constants alone, not the packages' entry points: `migrate -- status` reads this
+// file and starts without loading TypeORM or any entity.
+import { CATALOG_SCHEMA } from '@cathouse/catalog/schema';
+import { INSTALLATION_SCHEMA } from '@cathouse/installation/schema';
+import { definePrivilegePolicy, type PrivilegeSettings } from '@cathouse/migrator/read';
+import { PROXY_SCHEMA } from '@cathouse/proxy/schema';
+import type { Config } from '../config/config';
+import { AUTH_SCHEMA } from './entities/schema';
+import { MIGRATIONS_SCHEMA } from './migration-paths';
+
+/**
+ * Who may touch what in the shared database: the one reviewed place where a service's database
+ * privileges are decided. `npm run migrate -- up` applies it after the migrations, under the
+ * migration lock; `check` and `status` fail when the database differs (a grant added by hand, one
+ * missing) and print the SQL that fixes it. To give a service a new privilege, change this file
+ * in a pull request; the next `up` applies it (docs/migrations.md, "Roles and privileges").
+ *
+ * Keys are services; each service's login role is named in configuration (DB_ROLE_AUTH, ...).
+ * `'*'` is every table of the schema, including tables made later. No role is ever granted DDL,
+ * TRUNCATE, REFERENCES or TRIGGER, or CREATE on a schema: only the migration role changes the schema.
+ * Secrets (password_hash, token_hash) are readable by auth alone: the other services get column
+ * privileges that leave them out, and tables of auth are listed one by one, so a new auth table
+ * is invisible to them until this file says otherwise.
+ */
+export const privilegePolicy = definePrivilegePolicy({
+  schemas: [AUTH_SCHEMA, CATALOG_SCHEMA, INSTALLATION_SCHEMA, PROXY_SCHEMA, MIGRATIONS_SCHEMA],
+  roles: {
+    // The auth runtime: its own tables, rows only; the history for /ready.
+    auth: {
+      [AUTH_SCHEMA]: { '*': ['select', 'insert', 'update', 'delete'] },
+      [MIGRATIONS_SCHEMA]: { migrations: ['select'] },
+    },
+    // Cats and their permissions; who a developer is (role, active), never email or password.
+    catalog: {
+      [CATALOG_SCHEMA]: { '*': ['select', 'insert', 'update', 'delete'] },
+      [AUTH_SCHEMA]: { users: { select: { columns: ['id', 'role', 'display_name', 'is_active'] } } },
+      [MIGRATIONS_SCHEMA]: { migrations: ['select'] },
+    },
+    // Installations; reads the catalog it installs from and the user's role.
+    installation: {
+      [INSTALLATION_SCHEMA]: { '*': ['select', 'insert', 'update', 'delete'] },
+      [CATALOG_SCHEMA]: { '*': ['select'] },
+      [AUTH_SCHEMA]: { users: { select: { columns: ['id', 'role', 'display_name', 'is_active'] } } },
+      [MIGRATIONS_SCHEMA]: { migrations: ['select'] },
+    },
+    // The proxy appends to its audit log (never rewrites it) and reads the others, secrets excepted.
+    proxy: {
+      [PROXY_SCHEMA]: { '*': ['select', 'insert'] },
+      [CATALOG_SCHEMA]: { '*': ['select'] },
+      [INSTALLATION_SCHEMA]: { '*': ['select'] },
+      [AUTH_SCHEMA]: {
+        users: { select: { except: ['password_hash'] } },
+        sessions: ['select'],
+        refresh_tokens: { select: { except: ['token_hash'] } },
+      },
+      [MIGRATIONS_SCHEMA]: { migrations: ['select'] },
+    },
+  },
+});
+
+/**
+ * The policy with this deployment's role names. `createRoles` is what configuration asks
+ * (MIGRATION_CREATE_ROLES). On the embedded development server (`embeddedRolePassword` given)
+ * the roles are always created, with the configured passwords or ones derived from the
+ * server's own, so `npm start` and `npm test` need no set-up.
+ */
+export function privilegeSettings(config: Config, { embeddedRolePassword }: { embeddedRolePassword?: (role: string) => string } = {}): PrivilegeSettings {
+  const roles = Object.fromEntries(
+    Object.entries(config.roles.services).map(([service, r]) => [
+      service,
+      { name: r.name, password: r.password ?? embeddedRolePassword?.(r.name) },
+    ]),
+  );
+  return { policy: privilegePolicy, roles, createRoles: config.roles.create || embeddedRolePassword !== undefined };
+}

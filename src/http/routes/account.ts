@@ -1,0 +1,106 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import type { AccountService } from '../../auth/account-service';
+import type { AuthService } from '../../auth/auth-service';
+import { AppError } from '../../errors/app-error';
+import { requireBearerToken } from '../middleware/bearer';
+import { requireBodyType } from '../middleware/content-type';
+import { parseWith } from '../middleware/validate';
+import {
+  ChangeEmailRequest,
+  ChangePasswordRequest,
+  DeleteMeRequest,
+  ForgotPasswordRequest,
+  ResetPasswordRequest,
+  UpdateMeRequest,
+  VerifyEmailRequest,
+} from '../openapi/schemas';
+
+export interface AccountRoutesDeps {
+  service: AuthService;
+  account: AccountService;
+}
+
+const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** The one body of every 202 that must not tell whether an account exists. */
+export const FORGOT_PASSWORD_ACCEPTED = {
+  status: 'accepted',
+  detail: 'If an account uses this address, a mail with a link to choose a new password is on its way.',
+} as const;
+
+/**
+ * The account lifecycle endpoints under /api/v1/auth (issue 10): verification, password reset
+ * and change, email change, profile, the developer role and deletion. Mounted before authRoutes,
+ * which answers GET /me and the 405s of its own paths.
+ */
+export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
+  const router = Router();
+  const json = requireBodyType('application/json', 'application/*+json');
+  const noStore: RequestHandler = (_req, res, next) => {
+    res.set('cache-control', 'no-store');
+    next();
+  };
+
+  router.post('/verify-email', noStore, json, async (req, res) => {
+    const { token } = parseWith(VerifyEmailRequest, req.body);
+    res.json(await account.verifyEmail(token));
+  });
+
+  router.post('/verify-email/resend', noStore, async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    await account.resendVerification(principal, clientIp(req));
+    res.status(202).json({ status: 'accepted', detail: `A new verification mail is on its way to ${principal.user.email}; earlier links no longer work.` });
+  });
+
+  router.post('/password/forgot', noStore, json, async (req, res) => {
+    const { email } = parseWith(ForgotPasswordRequest, req.body);
+    await account.forgotPassword(email, clientIp(req));
+    res.status(202).json(FORGOT_PASSWORD_ACCEPTED);
+  });
+
+  router.post('/password/reset', noStore, json, async (req, res) => {
+    const input = parseWith(ResetPasswordRequest, req.body);
+    await account.resetPassword(input.token, input.password);
+    res.status(204).end();
+  });
+
+  router.post('/password/change', noStore, json, async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    const input = parseWith(ChangePasswordRequest, req.body);
+    await account.changePassword(principal, input.current_password, input.new_password);
+    res.status(204).end();
+  });
+
+  router.post('/email/change', noStore, json, async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    const input = parseWith(ChangeEmailRequest, req.body);
+    await account.requestEmailChange(principal, input.new_email, input.password, clientIp(req));
+    res.status(202).json({ status: 'accepted', detail: `A confirmation link is on its way to ${input.new_email}; the address changes when it is used.` });
+  });
+
+  router.patch('/me', noStore, json, async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    const input = parseWith(UpdateMeRequest, req.body);
+    res.json(await account.updateProfile(principal, input));
+  });
+
+  router.delete('/me', noStore, json, async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    const { password } = parseWith(DeleteMeRequest, req.body);
+    await account.deleteAccount(principal, password);
+    res.status(204).end();
+  });
+
+  router.post('/me/developer', noStore, async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    const token = await account.becomeDeveloper(principal);
+    res.set('pragma', 'no-cache').json({ access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn });
+  });
+
+  for (const path of ['/verify-email', '/verify-email/resend', '/password/forgot', '/password/reset', '/password/change', '/email/change', '/me/developer']) {
+    router.all(path, (req, _res, next) => {
+      next(new AppError('method_not_allowed', `${req.method} is not allowed here; use POST.`, { headers: { allow: 'POST' } }));
+    });
+  }
+  return router;
+}
