@@ -75,4 +75,30 @@ describe('GET /metrics (Prometheus)', () => {
     for (const state of ['in_use', 'idle', 'waiting']) expect(sample(text, `auth_db_pool_connections{state="${state}"}`)).toEqual(expect.any(Number));
     expect(sample(text, 'auth_db_pool_connections{state="waiting"}')).toBe(0);
   });
+
+  it('reports the mail outbox: how many mails wait and the age of the oldest', async () => {
+    // Both gauges come from one read, reused for a second: poll until a scrape has read the rows as they are now.
+    const scrapeUntilDepth = async (depth: number) => {
+      let text = await scrape();
+      for (let i = 0; i < 50 && sample(text, 'auth_mail_outbox_depth') !== depth; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        text = await scrape();
+      }
+      return text;
+    };
+    await t.dataSource.query(`DELETE FROM auth.mail_outbox`);
+    const empty = await scrapeUntilDepth(0);
+    expect(sample(empty, 'auth_mail_outbox_depth')).toBe(0);
+    expect(sample(empty, 'auth_mail_outbox_oldest_age_seconds')).toBe(0);
+    await t.dataSource.query(
+      `INSERT INTO auth.mail_outbox (template, recipient, status, created_at) VALUES
+         ('verify_email', 'a@cathouse.example', 'pending', now() - interval '10 minutes'),
+         ('verify_email', 'b@cathouse.example', 'pending', now()),
+         ('verify_email', 'c@cathouse.example', 'sent', now() - interval '1 day')`,
+    );
+    const text = await scrapeUntilDepth(2);
+    expect(sample(text, 'auth_mail_outbox_depth')).toBe(2);
+    expect(sample(text, 'auth_mail_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(600);
+    expect(sample(text, 'auth_mail_outbox_oldest_age_seconds')).toBeLessThan(700);
+  });
 });

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { AuthObserver } from '../auth/auth-service';
+import { readOutboxBacklog, type OutboxBacklog } from '../auth/outbox-backlog';
 
 /**
  * The service's Prometheus metrics (GET /metrics, routes/metrics.ts). One Registry per app, so
@@ -72,6 +73,28 @@ export function createMetrics(dataSource: DataSource, { apiPrefix }: MetricsOpti
       this.set({ state: 'waiting' }, p.waitingCount);
     },
   });
+
+  // The mail outbox (issue 10): both gauges from one query per scrape.
+  let backlog: Promise<OutboxBacklog> | undefined;
+  const readBacklog = () => {
+    backlog ??= readOutboxBacklog(dataSource).finally(() => setTimeout(() => (backlog = undefined), 1_000).unref());
+    return backlog;
+  };
+  const outboxGauge = (name: string, help: string, pick: (b: OutboxBacklog) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(pick(await readBacklog()));
+        } catch {
+          // The scrape still answers (the database may be down); the gauge keeps its last value.
+        }
+      },
+    });
+  outboxGauge('auth_mail_outbox_depth', 'Mails waiting in the outbox (pending, retries included).', (b) => b.depth);
+  outboxGauge('auth_mail_outbox_oldest_age_seconds', 'Age of the oldest mail waiting in the outbox; 0 when none waits.', (b) => b.oldestAgeSeconds);
 
   const requests: RequestHandler = (req, res, next) => {
     const stop = duration.startTimer();
