@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,me-sessions] [--quick]`
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions] [--quick]`
  *
  * Measures each figure of issue 5 beside a baseline from the same run, then writes
  * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
@@ -18,6 +18,7 @@ import { benchMeSessions, ME_SESSIONS_SETTINGS } from './me-sessions';
 import { benchMemory, MEMORY_SETTINGS } from './memory';
 import { benchRefresh, REFRESH_SETTINGS } from './refresh';
 import { benchVerify, VERIFY_SETTINGS } from './verify';
+import { benchTokenExchange, EXCHANGE_SETTINGS } from './token-exchange';
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   login: benchLogin,
@@ -27,6 +28,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   migrations: benchManyMigrations,
   memory: benchMemory,
   'me-sessions': benchMeSessions,
+  exchange: benchTokenExchange,
 };
 
 async function main(): Promise<void> {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       migrations: MIGRATIONS_SETTINGS,
       memory: MEMORY_SETTINGS,
       me_sessions: ME_SESSIONS_SETTINGS,
+      exchange: EXCHANGE_SETTINGS,
     },
     results: [],
     skipped: [],

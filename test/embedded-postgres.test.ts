@@ -128,4 +128,15 @@ describe(`the embedded PostgreSQL from a private parent directory (running as ${
       await second.stop();
     }
   }, 60_000);
+
+  it('a cluster whose DATA_DIR was deleted is removed by the next start, not left behind (as root it lives outside DATA_DIR)', async () => {
+    const gone = path.join(privateDir, 'deleted-later');
+    const first = await startEmbeddedPostgres({ dataDir: path.join(gone, 'postgres'), port: await findFreePort(), persistent: true });
+    await first.stop();
+    expect(statSync(first.clusterDir).isDirectory()).toBe(true);
+    rmSync(gone, { recursive: true, force: true });
+    const next = await startEmbeddedPostgres({ dataDir: path.join(privateDir, 'next', 'postgres'), port: await findFreePort(), persistent: false });
+    await next.stop();
+    expect(() => statSync(first.clusterDir)).toThrow(/ENOENT/);
+  }, 60_000);
 });

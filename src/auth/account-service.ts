@@ -1,9 +1,11 @@
+import ipaddr from 'ipaddr.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/config';
 import type { User } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { generateAccountToken, hashAccountToken, issueAccountToken, linkInvalid, spendAccountToken, revokeAccountTokens } from './account-tokens';
+import { recordEvent, type AuditClient } from './audit-events';
 import type { Principal } from './auth-service';
 import type { MailThrottle } from './mail-throttle';
 import { enqueueMail, sealToken } from './outbox';
@@ -26,6 +28,8 @@ export interface AccountServiceDeps {
   mailQueued: () => void;
   /** Signs an access token for a session that stays as it is. */
   accessToken: (subject: { userId: string; sessionId: string; role: User['role']; emailVerified: boolean }) => { accessToken: string; expiresIn: number };
+  /** hashEmailForAudit(TOKEN_SECRET, email): how an address that may not be an account is stored in the audit log. */
+  auditEmailHash: (normalizedEmail: string) => string;
   logger?: Logger;
 }
 
@@ -35,6 +39,9 @@ export function deletedEmail(userId: string): string {
 }
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
+
+/** The client of a request, for the throttle (ip) and the audit log. */
+export type AccountClient = AuditClient & { ip: string };
 
 function isUniqueViolation(err: unknown, constraint: string): boolean {
   const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
@@ -67,7 +74,7 @@ export class AccountService {
    * email verified; an email change switches to the new address, if it is still free now, and
    * marks it verified (409 email_taken otherwise; the rollback leaves the token unspent).
    */
-  async verifyEmail(token: string): Promise<{ email: string; email_verified: true }> {
+  async verifyEmail(token: string, client: AccountClient): Promise<{ email: string; email_verified: true }> {
     return this.deps.dataSource.transaction(async (manager) => {
       const spent = await spendAccountToken(manager, token, ['verify_email', 'change_email']);
       if (spent.purpose === 'verify_email') {
@@ -76,6 +83,7 @@ export class AccountService {
           `UPDATE auth.users SET email_verified_at = COALESCE(email_verified_at, statement_timestamp()), updated_at = statement_timestamp() WHERE id = $1 RETURNING email`,
           [spent.userId],
         );
+        await recordEvent(manager, { type: 'email_verified', userId: spent.userId, client });
         return { email: rows[0]!.email, email_verified: true as const };
       }
       const newEmail = spent.newEmail!;
@@ -87,14 +95,15 @@ export class AccountService {
       }
       // A verification link for the old address must not verify the new one.
       await sql(manager, `UPDATE auth.account_tokens SET used_at = statement_timestamp() WHERE user_id = $1 AND purpose = 'verify_email' AND used_at IS NULL`, [spent.userId]);
+      await recordEvent(manager, { type: 'email_changed', userId: spent.userId, client, detail: { verified: true } });
       return { email: newEmail, email_verified: true as const };
     });
   }
 
   /** POST verify-email/resend: a new verification mail; every earlier link stops working. */
-  async resendVerification(principal: Principal, ip: string): Promise<void> {
+  async resendVerification(principal: Principal, client: AccountClient): Promise<void> {
     if (principal.user.email_verified) throw new AppError('already_verified', 'This email address is already verified.');
-    await this.deps.throttle.attempt(principal.user.email, ip);
+    await this.deps.throttle.attempt(principal.user.email, client.ip);
     await this.deps.dataSource.transaction((manager) => this.queueVerification(manager, principal.userId, principal.user.email));
     this.deps.mailQueued();
   }
@@ -103,12 +112,13 @@ export class AccountService {
    * POST password/forgot. Known and unknown addresses take the same code path: after the same
    * throttle, one statement that, only if an active account has this email, supersedes its
    * earlier reset tokens, stores the new one and queues the mail (atomically, being one
-   * statement). The token is generated and sealed either way, so the work differs only by the rows
+   * statement), and records the request in the audit log either way (for an unknown address as a
+   * keyed hash). The token is generated and sealed either way, so the work differs only by the rows
    * the statement finds.
    */
-  async forgotPassword(email: string, ip: string): Promise<void> {
+  async forgotPassword(email: string, client: AccountClient): Promise<void> {
     const normalized = normalizeEmail(email);
-    await this.deps.throttle.attempt(normalized, ip);
+    await this.deps.throttle.attempt(normalized, client.ip);
     const ttl = this.deps.mail.passwordResetTtlSeconds;
     const token = generateAccountToken();
     await sql(
@@ -121,10 +131,26 @@ export class AccountService {
        ), issued AS (
          INSERT INTO auth.account_tokens (user_id, purpose, token_hash, expires_at)
          SELECT id, 'reset_password', $2, statement_timestamp() + make_interval(secs => $3) FROM target
+       ), audited AS (
+         -- Always one event, linked to the account or carrying the keyed email hash: both cases
+         -- write and so commit alike (a read-only commit would skip the WAL flush and be faster).
+         INSERT INTO auth.audit_events (type, user_id, ip, user_agent, detail)
+         SELECT 'password_reset_requested', t.id, $6, $7,
+                CASE WHEN t.id IS NULL THEN jsonb_build_object('email_hash', $8::text) ELSE '{}'::jsonb END
+           FROM (SELECT (SELECT id FROM target) AS id) t
        )
        INSERT INTO auth.mail_outbox (template, recipient, user_id, params, secret)
        SELECT 'reset_password', email, id, $4::jsonb, $5 FROM target`,
-      [normalized, hashAccountToken(token), ttl, JSON.stringify({ valid_minutes: minutes(ttl) }), sealToken(this.deps.outboxKey, token)],
+      [
+        normalized,
+        hashAccountToken(token),
+        ttl,
+        JSON.stringify({ valid_minutes: minutes(ttl) }),
+        sealToken(this.deps.outboxKey, token),
+        ipaddr.isValid(client.ip) ? client.ip : null,
+        client.userAgent?.slice(0, 512) ?? null,
+        this.deps.auditEmailHash(normalized),
+      ],
     );
     this.deps.mailQueued();
   }
@@ -133,7 +159,7 @@ export class AccountService {
    * POST password/reset: the new password, every session ended (whoever had the old password is
    * out), the email marked verified (the link proved the mailbox), and a notice.
    */
-  async resetPassword(token: string, password: string): Promise<void> {
+  async resetPassword(token: string, password: string, client: AccountClient): Promise<void> {
     assertPasswordPolicy(password);
     // Checked before hashing so that made-up tokens cost a lookup, not a bcrypt; spent below.
     const { rows } = await sql(
@@ -151,7 +177,8 @@ export class AccountService {
           WHERE id = $1 RETURNING email`,
         [spent.userId, passwordHash],
       );
-      await revokeUserSessions(manager, spent.userId, 'password_reset');
+      const ended = await revokeUserSessions(manager, spent.userId, 'password_reset');
+      await recordEvent(manager, { type: 'password_reset_completed', userId: spent.userId, client, detail: { sessions_ended: ended } });
       await enqueueMail(manager, this.deps.outboxKey, { template: 'password_reset_done', to: users[0]!.email, userId: spent.userId });
     });
     this.deps.mailQueued();
@@ -169,13 +196,14 @@ export class AccountService {
   }
 
   /** POST password/change: ends every other session of the user, keeps this one, sends a notice. */
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string, client: AccountClient): Promise<void> {
     assertPasswordPolicy(newPassword);
     const email = await this.checkPassword(principal.userId, currentPassword);
     const passwordHash = await this.deps.passwordChecks.run(() => this.deps.hasher.hash(newPassword));
     await this.deps.dataSource.transaction(async (manager) => {
       await sql(manager, `UPDATE auth.users SET password_hash = $2, updated_at = statement_timestamp() WHERE id = $1`, [principal.userId, passwordHash]);
-      await revokeOtherSessions(manager, principal.userId, principal.sessionId, 'password_changed');
+      const ended = await revokeOtherSessions(manager, principal.userId, principal.sessionId, 'password_changed');
+      await recordEvent(manager, { type: 'password_changed', userId: principal.userId, sessionId: principal.sessionId, client, detail: { sessions_ended: ended } });
       // A reset link asked for before the change must not undo it.
       await sql(manager, `UPDATE auth.account_tokens SET used_at = statement_timestamp() WHERE user_id = $1 AND purpose = 'reset_password' AND used_at IS NULL`, [principal.userId]);
       await enqueueMail(manager, this.deps.outboxKey, { template: 'password_changed', to: email, userId: principal.userId });
@@ -187,7 +215,7 @@ export class AccountService {
    * POST email/change: a confirmation link to the new address and a notice to the current one.
    * The address changes only when the link is used (verifyEmail), and only if still free then.
    */
-  async requestEmailChange(principal: Principal, newEmail: string, password: string, ip: string): Promise<void> {
+  async requestEmailChange(principal: Principal, newEmail: string, password: string, client: AccountClient): Promise<void> {
     const target = normalizeEmail(newEmail);
     const current = await this.checkPassword(principal.userId, password);
     if (target === current) {
@@ -195,7 +223,7 @@ export class AccountService {
         fields: { invalid_params: [{ name: 'new_email', reason: 'same as the current address' }] },
       });
     }
-    await this.deps.throttle.attempt(target, ip);
+    await this.deps.throttle.attempt(target, client.ip);
     // Registration answers 409 for a taken address too (docs/api.md); the password was needed to get here.
     const { rows } = await sql(this.deps.dataSource, `SELECT 1 FROM auth.users WHERE email = $1`, [target]);
     if (rows.length > 0) throw emailTaken();
@@ -239,7 +267,7 @@ export class AccountService {
    * never log in again. Every session and mail link ends; mail still queued for it is dropped and
    * the outbox rows lose the address.
    */
-  async deleteAccount(principal: Principal, password: string): Promise<void> {
+  async deleteAccount(principal: Principal, password: string, client: AccountClient): Promise<void> {
     await this.checkPassword(principal.userId, password);
     await this.deps.dataSource.transaction(async (manager) => {
       if (principal.role === 'admin') {
@@ -254,7 +282,8 @@ export class AccountService {
           WHERE id = $1`,
         [principal.userId, anonymous],
       );
-      await revokeUserSessions(manager, principal.userId, 'account_deleted');
+      const ended = await revokeUserSessions(manager, principal.userId, 'account_deleted');
+      await recordEvent(manager, { type: 'account_deleted', userId: principal.userId, sessionId: principal.sessionId, client, detail: { sessions_ended: ended } });
       await revokeAccountTokens(manager, principal.userId);
       await sql(
         manager,

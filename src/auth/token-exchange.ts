@@ -64,6 +64,8 @@ const invalidTarget = (detail: string) => new AppError('invalid_target', detail)
 
 /** The installation named by `resource` or `installation_id` (one of them, or both the same). */
 function installationIdOf(input: TokenExchangeInput): string {
+  // An empty form field means "not given" (form encoders send empty values).
+  const installationId = input.installationId || undefined;
   let fromResource: string | undefined;
   if (input.resource !== undefined) {
     if (!input.resource.startsWith(INSTALLATION_RESOURCE_PREFIX)) {
@@ -71,10 +73,10 @@ function installationIdOf(input: TokenExchangeInput): string {
     }
     fromResource = input.resource.slice(INSTALLATION_RESOURCE_PREFIX.length);
   }
-  if (fromResource !== undefined && input.installationId !== undefined && fromResource !== input.installationId) {
+  if (fromResource !== undefined && installationId !== undefined && fromResource !== installationId) {
     throw invalidRequest('resource and installation_id name different installations; give one.');
   }
-  const id = fromResource ?? (input.installationId || undefined);
+  const id = fromResource ?? installationId;
   if (id === undefined) throw invalidRequest(`Name the installation: installation_id, or resource=${INSTALLATION_RESOURCE_PREFIX}<id>.`);
   if (!isUuid(id)) throw invalidTarget('The installation id is not a UUID.');
   return id.toLowerCase();

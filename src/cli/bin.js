@@ -4,14 +4,8 @@
 // The package bin (`cathouse-migrate`): registers the TypeScript loader (register-ts.js: swc, no
 // type-checking, so start-up does not grow with src/migrations) and runs the CLI.
 require('./register-ts.js');
-require('./main.ts')
-  .main(process.argv.slice(2))
-  .then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`${(err && err.stack) || String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+const cli = require('./main.ts');
+cli.main(process.argv.slice(2)).then(cli.exitWith, (err) => {
+  process.stderr.write(`${(err && err.stack) || String(err)}\n`);
+  cli.exitWith(1);
+});

@@ -48,8 +48,25 @@ export function formatCheck(r: CheckReport): string {
 }
 
 export function formatRehearsal(r: RehearsalReport): string {
-  const lines = [`scratch database ${r.scratchDatabase}: replayed ${r.replayed.length} applied migration(s)`];
-  for (const s of r.steps) lines.push(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(8)} ${s.migration}  ${ms(s.durationMs)}${s.error ? `\n     ${s.error}` : ''}`);
+  const where = r.mode === 'on' ? `database ${r.scratchDatabase} (given with --on)` : `scratch database ${r.scratchDatabase}`;
+  const lines = [r.mode === 'on' ? where : `${where}: replayed ${r.replayed.length} applied migration(s)`];
+  if (r.mode === 'data') {
+    const rows = r.copied.reduce((n, c) => n + c.copied, 0);
+    lines.push(`copied ${rows} row(s) of ${r.copied.length} table(s) from a consistent snapshot`);
+    for (const c of r.copied.filter((t) => t.sampled)) lines.push(`  sampled ${c.table}: ${c.copied} of ${c.rows} rows (--max-rows-per-table): counts below are on the sample`);
+  }
+  for (const s of r.steps) {
+    lines.push(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(8)} ${s.migration}  ${ms(s.durationMs)}`);
+    if (s.error) lines.push(`     ${s.error}`);
+    if (s.failure?.offendingRows !== undefined && s.failure.offendingRows !== null) {
+      lines.push(`     offending rows: ${s.failure.offendingRows} (${s.failure.kind.replace('_', ' ')}${s.failure.table ? ` in ${s.failure.table}` : ''}${s.failure.column ? `.${s.failure.column}` : ''})`);
+    }
+    for (const l of s.exclusiveLocks) lines.push(`     ACCESS EXCLUSIVE ${l.relation} for ${ms(l.heldMs)} (from: ${l.statement.slice(0, 100)})`);
+    const d = s.destroyed;
+    for (const [t, n] of Object.entries(d.tables)) lines.push(`     DESTROYED ${n} row(s): table ${t} dropped`);
+    for (const [c, n] of Object.entries(d.columns)) lines.push(`     DESTROYED ${n} value(s): column ${c} dropped`);
+    for (const [c, n] of Object.entries(d.changed)) lines.push(`     CHANGED ${n} value(s): type of ${c} changed (not given back by casting back)`);
+  }
   for (const [name, left] of Object.entries(r.downLeftovers)) {
     lines.push(`FAIL ${name}: down() did not restore the schema:`);
     for (const l of left) lines.push(`     ${l}`);
@@ -59,6 +76,12 @@ export function formatRehearsal(r: RehearsalReport): string {
     for (const q of r.drift) lines.push(`    ${q}`);
   }
   if (!r.steps.length) lines.push('no pending migrations to rehearse');
-  lines.push(`${r.ok ? 'rehearsal passed' : 'rehearsal FAILED'} in ${ms(r.durationMs)}; scratch database ${r.dropped ? 'dropped' : 'NOT dropped: drop it by hand'}; the real database was not changed`);
+  const destroyed = r.steps.reduce((n, s) => n + s.destroyed.total, 0);
+  if (destroyed) lines.push(`values destroyed across the steps: ${destroyed}${r.sampled ? ' (on the sample)' : ''}`);
+  const end =
+    r.mode === 'on'
+      ? `database ${r.scratchDatabase} kept, with the pending migrations applied`
+      : `scratch database ${r.dropped ? 'dropped' : 'NOT dropped: drop it by hand'}; the real database was not changed`;
+  lines.push(`${r.ok ? 'rehearsal passed' : 'rehearsal FAILED'} in ${ms(r.durationMs)}; ${end}`);
   return lines.join('\n');
 }

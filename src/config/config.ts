@@ -109,6 +109,13 @@ const envSchema = z.object({
   // Audit log and metrics (issue 11).
   AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
   METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
+  // Service and installation tokens (issue 12).
+  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
+  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
+  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
+  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
+
   // Mail and the account lifecycle (issue 10).
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\/./, { message: 'expected a URL like smtp://user:password@host:587 or smtps://host:465' })),
   MAIL_FROM: z.string().min(3).default('Cat House <no-reply@localhost>'),
@@ -125,12 +132,6 @@ const envSchema = z.object({
   MAIL_MAX_PER_ADDRESS: int(1, 1_000_000).default(5),
   MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
   MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
-  // Service and installation tokens (issue 12).
-  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
-  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
-  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
-  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
-  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
@@ -209,6 +210,19 @@ export interface Config {
     /** Bearer token that lets a scraper from anywhere read /metrics; without it only internal callers may. */
     readonly token: string | undefined;
   };
+  /** Client credentials and token exchange (issue 12). */
+  readonly tokens: {
+    /** Lifetime of a client credentials access token; there is no refresh token. */
+    readonly serviceTokenTtlSeconds: number;
+    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
+    readonly serviceAudience: string;
+    /** Upper bound on an installation token's lifetime: the revocation promise. */
+    readonly installationTokenTtlSeconds: number;
+    /** How long the previous secret of a rotated client stays valid. */
+    readonly clientSecretRotationGraceSeconds: number;
+    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+    readonly clientAuthMaxFailures: number;
+  };
   /** Mail delivery and the account lifecycle flows (issue 10). */
   readonly mail: {
     /** undefined: development writes .eml files to DATA_DIR/mail (production refuses to start). */
@@ -231,19 +245,6 @@ export interface Config {
     readonly maxPerAddress: number;
     readonly maxPerIp: number;
     readonly limitWindowSeconds: number;
-  };
-  /** Client credentials and token exchange (issue 12). */
-  readonly tokens: {
-    /** Lifetime of a client credentials access token; there is no refresh token. */
-    readonly serviceTokenTtlSeconds: number;
-    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
-    readonly serviceAudience: string;
-    /** Upper bound on an installation token's lifetime: the revocation promise. */
-    readonly installationTokenTtlSeconds: number;
-    /** How long the previous secret of a rotated client stays valid. */
-    readonly clientSecretRotationGraceSeconds: number;
-    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
-    readonly clientAuthMaxFailures: number;
   };
   readonly migrations: {
     readonly lockTimeoutMs: number;
@@ -380,6 +381,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     },
     audit: { retentionDays: e.AUTH_EVENTS_RETENTION_DAYS },
     metrics: { token: e.METRICS_TOKEN },
+    tokens: {
+      serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
+      serviceAudience: e.SERVICE_TOKEN_AUDIENCE,
+      installationTokenTtlSeconds: e.INSTALLATION_TOKEN_TTL_SECONDS,
+      clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS,
+      clientAuthMaxFailures: e.CLIENT_AUTH_MAX_FAILURES,
+    },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
@@ -396,13 +404,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
-    },
-    tokens: {
-      serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
-      serviceAudience: e.SERVICE_TOKEN_AUDIENCE,
-      installationTokenTtlSeconds: e.INSTALLATION_TOKEN_TTL_SECONDS,
-      clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS,
-      clientAuthMaxFailures: e.CLIENT_AUTH_MAX_FAILURES,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,

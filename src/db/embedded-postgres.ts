@@ -192,6 +192,15 @@ async function runAs(nativeDir: string | undefined): Promise<RunAs> {
 }
 
 /**
+ * The server binaries this process can have run, and as whom: the packaged ones, or as root a
+ * copy the postgres user can execute (for test harnesses that run their own server).
+ */
+export async function serverBinaries(): Promise<{ initdb: string; postgres: string; uid?: number; gid?: number }> {
+  const ids = await runAs(undefined);
+  return { initdb: path.join(ids.native, 'bin', 'initdb'), postgres: path.join(ids.native, 'bin', 'postgres'), uid: ids.uid, gid: ids.gid };
+}
+
+/**
  * The directory the cluster lives in. As root, `dataDir` is (or becomes) a symbolic link to a
  * cluster directory in ROOT_RUNTIME_DIR that the postgres user owns; a real directory left there
  * by an earlier version is used in place.
@@ -212,11 +221,41 @@ async function clusterDirFor(dataDir: string, ids: RunAs): Promise<string> {
   }
   const clusters = path.join(ROOT_RUNTIME_DIR, 'clusters');
   await privateRootDir(clusters);
+  await removeOrphanClusters(clusters);
   const target = path.join(clusters, `${path.basename(path.dirname(dataDir))}-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(target, { mode: 0o700 });
   await fs.chown(target, ids.uid, ids.gid!);
   await fs.symlink(target, dataDir);
+  // Written last: a cluster without its owner file is one being made, and is left alone.
+  await fs.writeFile(`${target}.owner`, dataDir, { mode: 0o600 });
   return target;
+}
+
+/**
+ * Clusters whose DATA_DIR link is gone (`rm -rf .data`, a test's temporary folder removed) and
+ * whose server is not running are deleted, so that root's clusters do not pile up in /var/tmp.
+ */
+async function removeOrphanClusters(clusters: string): Promise<void> {
+  for (const entry of await fs.readdir(clusters)) {
+    if (!entry.endsWith('.owner')) continue;
+    const cluster = path.join(clusters, entry.slice(0, -'.owner'.length));
+    const owner = await fs.readFile(path.join(clusters, entry), 'utf8').catch(() => '');
+    const pointsHere = await fs.readlink(owner).then((t) => path.resolve(path.dirname(owner), t) === cluster, () => false);
+    if (pointsHere || running(path.join(cluster, 'postmaster.pid'))) continue;
+    await fs.rm(cluster, { recursive: true, force: true });
+    await fs.rm(path.join(clusters, entry), { force: true });
+  }
+}
+
+/** True when the postmaster.pid names a live process. */
+function running(pidFile: string): boolean {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Spawns a server binary; a failure to spawn (EACCES, ENOENT) becomes one line naming the file and the fix. */
@@ -325,7 +364,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await initdb(clusterDir, password, ids, onLog).catch(async (err: unknown) => {
       // Leave nothing half-made behind: the next start initialises afresh.
       await fs.rm(clusterDir, { recursive: true, force: true });
-      if (clusterDir !== dataDir) await fs.rm(dataDir, { force: true });
+      if (clusterDir !== dataDir) {
+        await fs.rm(dataDir, { force: true });
+        await fs.rm(`${clusterDir}.owner`, { force: true });
+      }
       throw err;
     });
   }
@@ -344,7 +386,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     if (!options.persistent) {
       await fs.rm(clusterDir, { recursive: true, force: true });
-      if (clusterDir !== dataDir) await fs.rm(dataDir, { force: true });
+      if (clusterDir !== dataDir) {
+        await fs.rm(dataDir, { force: true });
+        await fs.rm(`${clusterDir}.owner`, { force: true });
+      }
       await fs.rm(`${dataDir}.password`, { force: true });
     }
   };

@@ -26,15 +26,15 @@ export const ERROR_CODES = {
   account_disabled: { status: 403, title: 'Account disabled' },
   last_admin: { status: 409, title: 'Last administrator' },
   server_busy: { status: 503, title: 'Server busy' },
-  // Account lifecycle (issue 10).
-  link_invalid: { status: 400, title: 'Link invalid or expired' },
-  email_not_verified: { status: 403, title: 'Email not verified' },
-  already_verified: { status: 409, title: 'Email already verified' },
   // OAuth 2.0 client authentication and token exchange (issue 12): RFC 6749 §5.2, RFC 8693 §2.2.2.
   invalid_client: { status: 401, title: 'Client authentication failed' },
   invalid_scope: { status: 400, title: 'Invalid scope' },
   unauthorized_client: { status: 400, title: 'Client not authorized for this grant' },
   invalid_target: { status: 400, title: 'Invalid target' },
+  // Account lifecycle (issue 10).
+  link_invalid: { status: 400, title: 'Link invalid or expired' },
+  email_not_verified: { status: 403, title: 'Email not verified' },
+  already_verified: { status: 409, title: 'Email already verified' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/auth-keys';
 import { AccountService } from '../auth/account-service';
 import { AccountViews } from '../auth/account-views';
+import { hashEmailForAudit } from '../auth/audit-events';
 import { AuthService } from '../auth/auth-service';
 import { createMailThrottle } from '../auth/mail-throttle';
 import { outboxKey } from '../auth/outbox';
@@ -78,6 +79,7 @@ export function createApp({
     outboxKey: outboxKey(authKeys.tokenSecret),
     mailQueued,
     accessToken: (subject) => service.accessToken(subject),
+    auditEmailHash: (email) => hashEmailForAudit(authKeys.tokenSecret, email),
     logger,
   });
   service = new AuthService({

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
+// migration-lint-ack: ban-drop-not-null -- only the auth service reads auth.users.password_hash (no other role may, see src/db/privileges.ts), and its code treats NULL as "cannot log in" (deleted accounts) in the same release
 
 export class AccountLifecycle1795595535935 implements MigrationInterface {
     name = 'AccountLifecycle1795595535935'

@@ -47,6 +47,15 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'GET /api/v1/auth/health',
         'GET /api/v1/auth/ready',
         'GET /api/v1/auth/openapi.json',
+        'POST /api/v1/auth/verify-email',
+        'POST /api/v1/auth/verify-email/resend',
+        'POST /api/v1/auth/password/forgot',
+        'POST /api/v1/auth/password/reset',
+        'POST /api/v1/auth/password/change',
+        'POST /api/v1/auth/email/change',
+        'PATCH /api/v1/auth/me',
+        'DELETE /api/v1/auth/me',
+        'POST /api/v1/auth/me/developer',
       ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -60,7 +69,7 @@ describe('GET /api/v1/auth/openapi.json', () => {
     expect(doc.paths['/api/v1/auth/register']!.post!.requestBody!.content['application/json']!.schema.$ref).toBe(
       '#/components/schemas/RegisterRequest',
     );
-    expect(doc.components.schemas.TokenRequest!.oneOf).toHaveLength(2);
+    expect(doc.components.schemas.TokenRequest!.oneOf).toHaveLength(4);
     expect(Object.keys(doc.paths['/api/v1/auth/token']!.post!.requestBody!.content).sort()).toEqual([
       'application/json',
       'application/x-www-form-urlencoded',
@@ -75,5 +84,20 @@ describe('GET /api/v1/auth/openapi.json', () => {
     expect(login['429']!.content).toHaveProperty(['application/problem+json']);
     const problem = doc.components.schemas.Problem!;
     expect(problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'error']));
+  });
+
+  it('documents the client grants at /token and its RFC 6749 §5.2 errors (application/json, not problem+json)', () => {
+    const token = doc.paths['/api/v1/auth/token']!.post!;
+    const grants = ['RefreshTokenGrant', 'PasswordGrant', 'ClientCredentialsGrant', 'TokenExchangeGrant'];
+    for (const name of grants) expect(doc.components.schemas).toHaveProperty(name);
+    expect(Object.keys(doc.components.schemas.TokenExchangeGrant!.properties!)).toEqual(
+      expect.arrayContaining(['subject_token', 'subject_token_type', 'installation_id', 'resource', 'audience', 'client_id', 'client_secret']),
+    );
+    expect(Object.keys(doc.components.schemas.ClientCredentialsGrant!.properties!).sort()).toEqual(['client_id', 'client_secret', 'grant_type', 'scope']);
+    expect(Object.keys(token.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429', '503']);
+    for (const [status, response] of Object.entries(token.responses)) {
+      expect({ status, types: Object.keys(response.content ?? {}) }).toEqual({ status, types: ['application/json'] });
+    }
+    expect(doc.components.securitySchemes.clientSecretBasic).toMatchObject({ type: 'http', scheme: 'basic' });
   });
 });

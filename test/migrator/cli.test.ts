@@ -246,6 +246,9 @@ describe('on the embedded default (no MIGRATION_DATABASE_URL)', () => {
       const rehearse = await migrate(['rehearse', '--dir', dir.dir], env).done;
       expect(rehearse.code).toBe(0);
       expect(rehearse.stdout).toContain('rehearsal passed');
+      // The exit code survives the embedded server's exit hook (it used to turn every failure into 0).
+      const unknown = await migrate(['up', 'no-such-migration', '--dir', dir.dir], env).done;
+      expect(unknown.code).toBe(2);
       const probe = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/postgres` });
       await expect(probe.connect()).rejects.toThrow(/ECONNREFUSED/);
     } finally {

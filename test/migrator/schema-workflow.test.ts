@@ -1,11 +1,11 @@
-import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { MigrationDataSource } from '../../src/db/migration-data-source';
 import { adminUrl } from '../support/env';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
-import { migrate } from './support/cli';
+import { migrate, npmRun } from './support/cli';
 import { projectMigrationsDir, type MigrationsDir } from './support/fixtures';
 
 /** generate, check, create and rehearse: the commands that compare entities, migrations and database. */
@@ -103,6 +103,29 @@ describe('generate, check, create and rehearse against the entities of all four 
     expect(second.stderr).toContain('nothing to generate');
   }, 90_000);
 
+  it('`npm run migration:generate -- DIR/NAME` (TypeORM\'s form) drops the same false diffs and prints the same lint report as generate', async () => {
+    await upTo(db.url, dir.dir);
+    await sql(
+      db.url,
+      `DROP INDEX catalog.idx_cats_status; ALTER TABLE catalog.cats ALTER COLUMN id DROP DEFAULT;
+       ALTER TABLE catalog.permissions DROP CONSTRAINT fk_permissions_cat_id; ALTER TABLE catalog.cats ALTER COLUMN status DROP DEFAULT`,
+    );
+    const other = projectMigrationsDir();
+    try {
+      const ours = await migrate(['generate', 'restore-status', '--dir', dir.dir], env()).done;
+      const plain = await npmRun('migration:generate', env(), [path.join(other.dir, 'RestoreStatus')]).done;
+      const same = (out: string, folder: string) => out.split(path.basename(folder)).join('DIR').replace(/\d{13}/g, 'T');
+      expect(plain.code).toBe(ours.code);
+      expect(same(plain.stdout, other.dir)).toBe(same(ours.stdout, dir.dir));
+      expect(plain.stdout).toContain("left out TypeORM's unchanged drop-and-re-create of idx_cats_developer_id_status, fk_installations_cat_id");
+      expect(plain.stdout).toMatch(/RestoreStatus\.ts:\d+: error require-concurrent-index-creation/);
+      const file = migrationFiles(other.dir).find((f) => f.endsWith('-RestoreStatus.ts'))!;
+      expect(readFileSync(path.join(other.dir, file), 'utf8')).not.toContain('idx_cats_developer_id_status');
+    } finally {
+      other.remove();
+    }
+  }, 90_000);
+
   it('check passes at head with no drift, and fails with a readable list on pending, hand-made drift and edited files', async () => {
     await upTo(db.url, dir.dir);
     const clean = await migrate(['check', '--dir', dir.dir], env()).done;
@@ -189,6 +212,63 @@ describe('generate, check, create and rehearse against the entities of all four 
       expect(r.stderr).toContain('interrupted: dropping scratch database');
       expect(r.stderr).toContain('rehearsal interrupted');
       expect(await scratchDatabases()).toEqual([]);
+    }, 90_000);
+
+    it('--with-data copies the rows and reports, per step, the values destroyed and the ACCESS EXCLUSIVE locks, in text and --json', async () => {
+      // A table no entity maps (TypeORM's diff leaves such tables alone), with rows, then a
+      // pending migration that drops one of its columns; a column added by hand is not copied.
+      writeFileSync(
+        path.join(dir.dir, '1799000000010-CreateLegacyNotes.ts'),
+        `import { MigrationInterface, QueryRunner } from 'typeorm';
+export class CreateLegacyNotes1799000000010 implements MigrationInterface {
+  async up(q: QueryRunner) { await q.query('CREATE TABLE "auth"."legacy_notes" ("id" integer PRIMARY KEY, "note" text)'); }
+  async down(q: QueryRunner) { await q.query('DROP TABLE "auth"."legacy_notes"'); }
+}
+`,
+      );
+      await upTo(db.url, dir.dir);
+      await sql(db.url, `INSERT INTO auth.legacy_notes VALUES (1, 'a'), (2, NULL), (3, 'c'); ALTER TABLE auth.legacy_notes ADD COLUMN by_hand text DEFAULT 'x'`);
+      writeFileSync(
+        path.join(dir.dir, '1799000000011-DropNote.ts'),
+        `import { MigrationInterface, QueryRunner } from 'typeorm';
+export class DropNote1799000000011 implements MigrationInterface {
+  async up(q: QueryRunner) { await q.query('ALTER TABLE "auth"."legacy_notes" DROP COLUMN "note"'); }
+  async down(q: QueryRunner) { await q.query('ALTER TABLE "auth"."legacy_notes" ADD "note" text'); }
+}
+`,
+      );
+      const text = await migrate(['rehearse', '--with-data', '--dir', dir.dir], env()).done;
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/copied \d+ row\(s\) of \d+ table\(s\) from a consistent snapshot/);
+      expect(text.stdout).toMatch(/ok {3}up {7}DropNote1799000000011 .*\n {5}ACCESS EXCLUSIVE auth\.legacy_notes for \d+ ms \(from: ALTER TABLE "auth"\."legacy_notes" DROP COLUMN "note"\)\n {5}DESTROYED 2 value\(s\): column auth\.legacy_notes\.note dropped/);
+      expect(text.stdout).toContain('values destroyed across the steps: 2');
+      const json = await migrate(['rehearse', '--with-data', '--max-rows-per-table', '1', '--json', '--dir', dir.dir], env()).done;
+      const report = JSON.parse(json.stdout);
+      expect(report).toMatchObject({ ok: true, mode: 'data', sampled: true, dropped: true });
+      expect(report.copied).toContainEqual({ table: 'auth.legacy_notes', rows: 3, copied: 1, sampled: true });
+      expect(report.steps[0]).toMatchObject({ step: 'up', exclusiveLocks: [{ relation: 'auth.legacy_notes' }] });
+      expect(await scratchDatabases()).toEqual([]);
+      expect(await sql(db.url, `SELECT count(note)::int AS n FROM auth.legacy_notes`)).toEqual([{ n: 2 }]);
+    }, 90_000);
+
+    it('--on URL rehearses on a database made for it and keeps it; refuses --max-rows-per-table without --with-data', async () => {
+      await upTo(db.url, dir.dir);
+      const branch = await createTestDatabase({ migrated: false });
+      try {
+        await upTo(branch.url, dir.dir);
+        dir.add('bad-down');
+        const r = await migrate(['rehearse', '--on', branch.url, '--dir', dir.dir], env()).done;
+        expect(r.code).toBe(1);
+        expect(r.stdout).toContain(`database ${branch.name} (given with --on)`);
+        expect(r.stdout).toContain('FAIL ForgetfulDown1799000000001: down() did not restore the schema:');
+        expect(r.stdout).toContain(`database ${branch.name} kept`);
+        expect(await sql(db.url, `SELECT count(*)::int AS n FROM migrator.migrations WHERE name = 'ForgetfulDown1799000000001'`)).toEqual([{ n: 0 }]);
+        const usage = await migrate(['rehearse', '--max-rows-per-table', '10', '--dir', dir.dir], env()).done;
+        expect(usage.code).toBe(2);
+        expect(usage.stderr).toContain('use it with withData (--with-data)');
+      } finally {
+        await branch.drop();
+      }
     }, 90_000);
 
     it('reports a failing up() with the statement, and still drops the scratch database', async () => {

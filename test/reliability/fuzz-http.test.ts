@@ -127,6 +127,11 @@ const shapedBody = fc.record(
     role: valueFor(fc.constantFrom('player', 'developer', 'admin', 'root', '')),
     display_name: valueFor(text),
     is_active: valueFor(fc.boolean()),
+    // Account lifecycle (issue 10).
+    token: valueFor(fc.oneof(text, fc.constant('A'.repeat(43)), fc.constant('x'.repeat(300)))),
+    current_password: valueFor(password),
+    new_password: valueFor(password),
+    new_email: valueFor(email),
     [String('__proto__')]: fc.constant({ role: 'admin' }),
     extra: text,
   },
@@ -190,6 +195,15 @@ const ENDPOINTS = [
   ['GET', '/api/v1/auth/openapi.json'],
   ['GET', '/api/v1/auth/health'],
   ['GET', '/api/v1/auth/ready'],
+  ['POST', '/api/v1/auth/verify-email'],
+  ['POST', '/api/v1/auth/verify-email/resend'],
+  ['POST', '/api/v1/auth/password/forgot'],
+  ['POST', '/api/v1/auth/password/reset'],
+  ['POST', '/api/v1/auth/password/change'],
+  ['POST', '/api/v1/auth/email/change'],
+  ['PATCH', '/api/v1/auth/me'],
+  ['DELETE', '/api/v1/auth/me'],
+  ['POST', '/api/v1/auth/me/developer'],
 ] as const;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 const encode = (t: string) => {
@@ -292,6 +306,9 @@ async function sendAndCheck(r: GeneratedRequest, stats: Stats): Promise<string |
       if (e) accounts.set(e, String(sent?.password));
     } else if (isRefresh) {
       if (!issuedRefreshTokens.has(String(sent?.refresh_token))) return `${where}: a token for a refresh token never issued`;
+    } else if (template.endsWith('/me/developer')) {
+      // Only for our own access token, and only once the email is verified (never, here: no link is ever used).
+      return `${where}: me/developer answered a token although the email was never verified`;
     } else if (isPassword) {
       const e = normaliseEmail(sent?.email ?? sent?.username);
       const known = e === undefined ? undefined : accounts.get(e);
@@ -304,8 +321,14 @@ async function sendAndCheck(r: GeneratedRequest, stats: Stats): Promise<string |
       refreshToken = issued.refresh_token;
     }
   }
-  // /me answers 200 only for the real access token (byte for byte after base64url decoding).
-  if (template.endsWith('/me') && method === 'GET' && response.status === 200) {
+  // A password change or a deletion that succeeded (it takes the real password) changes what a valid login is.
+  if (response.status === 204 && (template.endsWith('/password/change') || (template.endsWith('/me') && method === 'DELETE'))) {
+    const sent = parseBody(sendsBody ? r.body : undefined, r.contentType);
+    if (method === 'DELETE') accounts.delete(real.email);
+    else accounts.set(real.email, String(sent?.new_password));
+  }
+  // /me answers 2xx (GET, PATCH, DELETE) only for the real access token (byte for byte after base64url decoding).
+  if (template.endsWith('/me') && ['GET', 'PATCH', 'DELETE'].includes(method) && response.status < 300) {
     const presented = headers.authorization?.replace(/^Bearer /, '') ?? '';
     const same = (a: string, b: string) =>
       a.split('.').length === 3 && a.split('.').every((seg, i) => Buffer.from(seg, 'base64url').equals(Buffer.from(b.split('.')[i]!, 'base64url')));
@@ -367,15 +390,15 @@ test('the fuzzing oracle itself: a real login counts as a token rightly issued, 
     cookie: undefined,
     query: undefined,
   };
-  const rightful = await sendAndCheck({ ...base, body: JSON.stringify(real) } as GeneratedRequest, stats);
+  // Its own account: the fuzzing may have changed the real one's password or deleted it (both are endpoints now).
+  const own = { email: 'fuzz-oracle@example.com', password: real.password };
+  expect((await auth.register(service.url, own.email, own.password)).status).toBe(201);
+  accounts.set(own.email, own.password);
+  const rightful = await sendAndCheck({ ...base, body: JSON.stringify(own) } as GeneratedRequest, stats);
   expect(rightful).toBeNull();
   expect(stats.tokensIssued).toBe(1);
   // Forget the account: the same, valid login must now be reported as a token for wrong credentials.
-  accounts.delete(real.email);
-  try {
-    const flagged = await sendAndCheck({ ...base, body: JSON.stringify(real) } as GeneratedRequest, stats);
-    expect(flagged).toMatch(/a token for wrong credentials/);
-  } finally {
-    accounts.set(real.email, real.password);
-  }
+  accounts.delete(own.email);
+  const flagged = await sendAndCheck({ ...base, body: JSON.stringify(own) } as GeneratedRequest, stats);
+  expect(flagged).toMatch(/a token for wrong credentials/);
 });

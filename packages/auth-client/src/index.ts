@@ -8,8 +8,29 @@
  *   });
  *   app.use('/api/v1/catalog', requireAuth(verifier));
  *   app.post('/api/v1/catalog/cats', requireRole('developer', 'admin'), createCat);
+ *
+ * Three kinds of token, each with its own verifier (its own audience) and guard; a token of one
+ * kind never passes another's guard:
+ *   users:         createVerifier            + requireRole(...)
+ *   services:      createServiceVerifier     + requireScope('users:read')
+ *   installations: createInstallationVerifier({ catId }) + requireInstallation({ permission: 'storage' })
  */
 export { AuthClientError, type AuthClientErrorCode } from './errors';
 export { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
-export { requireAuth, requireRole } from './middleware';
-export { createVerifier, ROLES, type AccessTokenClaims, type Role, type Verifier, type VerifierOptions } from './verify';
+export { requireAuth, requireInstallation, requireRole, requireScope } from './middleware';
+export {
+  createInstallationVerifier,
+  createServiceVerifier,
+  createVerifier,
+  ROLES,
+  type AccessTokenClaims,
+  type InstallationTokenClaims,
+  type InstallationVerifierOptions,
+  type Role,
+  type ServiceTokenClaims,
+  type ServiceVerifierOptions,
+  type TokenKind,
+  type VerifiedToken,
+  type Verifier,
+  type VerifierOptions,
+} from './verify';

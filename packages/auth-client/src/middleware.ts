@@ -1,11 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import jwt from 'jsonwebtoken';
 import { AuthClientError } from './errors';
-import type { AccessTokenClaims, Role, Verifier } from './verify';
+import type { InstallationTokenClaims, Role, ServiceTokenClaims, VerifiedToken, Verifier } from './verify';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    /** The verified access token's claims, set by requireAuth. */
-    auth?: AccessTokenClaims;
+    /** The verified token's claims, set by requireAuth; `kind` says which of the three it is. */
+    auth?: VerifiedToken;
   }
 }
 
@@ -23,16 +24,29 @@ function sendProblem(res: Response, err: AuthClientError): void {
 
 /**
  * Express middleware: requires `Authorization: Bearer <access token>`, verifies it, and puts
- * the claims on `req.auth`. 401 invalid_token otherwise; 503 when the JWKS cannot be fetched.
+ * the claims on `req.auth`. With several verifiers (say a user and a service verifier on the
+ * same routes), the token goes to the one whose audience it names; a token for no audience
+ * here is 401 invalid_token. 503 when the JWKS cannot be fetched.
  */
-export function requireAuth(verifier: Verifier): RequestHandler {
+export function requireAuth(...verifiers: Verifier<VerifiedToken>[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(req.headers.authorization ?? '');
     if (!match) {
       sendProblem(res, new AuthClientError('invalid_token', 'An access token is required (Authorization: Bearer <token>).'));
       return;
     }
-    verifier.verify(match[1]!).then(
+    const token = match[1]!;
+    let verifier: Verifier<VerifiedToken> | undefined = verifiers[0];
+    if (verifiers.length > 1) {
+      // Unverified, only to choose the verifier; the chosen one checks everything, `aud` included.
+      const aud = (jwt.decode(token, { json: true }) ?? {}).aud;
+      verifier = verifiers.find((v) => v.audience === aud);
+    }
+    if (!verifier) {
+      sendProblem(res, new AuthClientError('invalid_token', 'The access token is not for this service.'));
+      return;
+    }
+    verifier.verify(token).then(
       (claims) => {
         req.auth = claims;
         next();
@@ -45,17 +59,43 @@ export function requireAuth(verifier: Verifier): RequestHandler {
   };
 }
 
-/** After requireAuth: lets the request through only if the token's role is one of `roles` (403 forbidden otherwise). */
-export function requireRole(...roles: Role[]): RequestHandler {
+/** A guard: passes only a verified token of `kind` that `allows`; 401 without a token, 403 otherwise. */
+function guard<K extends VerifiedToken['kind']>(
+  kind: K,
+  needs: string,
+  allows: (claims: Extract<VerifiedToken, { kind: K }>) => boolean,
+): RequestHandler {
   return (req, res, next) => {
     if (!req.auth) {
       sendProblem(res, new AuthClientError('invalid_token', 'An access token is required.'));
       return;
     }
-    if (!roles.includes(req.auth.role)) {
-      sendProblem(res, new AuthClientError('forbidden', `This needs the role ${roles.join(' or ')}.`));
+    if (req.auth.kind !== kind) {
+      sendProblem(res, new AuthClientError('forbidden', `This needs a ${kind} token, not a ${req.auth.kind} token.`));
+      return;
+    }
+    if (!allows(req.auth as Extract<VerifiedToken, { kind: K }>)) {
+      sendProblem(res, new AuthClientError('forbidden', `This needs ${needs}.`));
       return;
     }
     next();
   };
+}
+
+/** After requireAuth: a user's token whose role is one of `roles` (403 forbidden otherwise, and for service or installation tokens). */
+export function requireRole(...roles: Role[]): RequestHandler {
+  return guard('user', `the role ${roles.join(' or ')}`, (claims) => roles.includes(claims.role));
+}
+
+/** After requireAuth: a service token holding every scope in `scopes` (403 otherwise, and for user or installation tokens). */
+export function requireScope(...scopes: string[]): RequestHandler {
+  return guard('service', `the scope ${scopes.join(' and ')}`, (claims: ServiceTokenClaims) => scopes.every((s) => claims.scopes.includes(s)));
+}
+
+/**
+ * After requireAuth: an installation token, with `permission` among its granted `perms` when
+ * given (403 otherwise, and for user or service tokens).
+ */
+export function requireInstallation({ permission }: { permission?: string } = {}): RequestHandler {
+  return guard('installation', `the permission ${permission}`, (claims: InstallationTokenClaims) => permission === undefined || claims.perms.includes(permission));
 }

@@ -5,8 +5,12 @@ import { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
 export const ROLES = ['player', 'developer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The claims of a Cat House access token (DESIGN.md §5). */
+/** The three kinds of Cat House access token; each has its own audience and its own verifier. */
+export type TokenKind = 'user' | 'service' | 'installation';
+
+/** The claims of a user's access token (DESIGN.md §5). */
 export interface AccessTokenClaims {
+  kind: 'user';
   iss: string;
   aud: string | string[];
   /** The user id. */
@@ -19,30 +23,96 @@ export interface AccessTokenClaims {
   jti: string;
 }
 
-export interface VerifierOptions extends JwksOptions {
-  /** Expected `iss` (the auth service's JWT_ISSUER). */
-  issuer: string;
-  /** Expected `aud` (the auth service's JWT_AUDIENCE). */
-  audience: string;
-  /** Leeway for clock skew on exp/iat, in seconds. Default 0. */
-  clockToleranceSeconds?: number;
+/** A service's token from the client credentials grant: `sub` = `client_id` = the service. */
+export interface ServiceTokenClaims {
+  kind: 'service';
+  iss: string;
+  aud: string;
+  sub: string;
+  client_id: string;
+  /** Space-separated, as issued. */
+  scope: string;
+  /** `scope` split. */
+  scopes: string[];
+  iat: number;
+  exp: number;
+  jti: string;
 }
 
-export interface Verifier {
-  /** Resolves to the claims of a valid access token; rejects with AuthClientError otherwise. */
-  verify(token: string): Promise<AccessTokenClaims>;
+/** A cat's token from token exchange: one user's installation of one cat, acting through the proxy. */
+export interface InstallationTokenClaims {
+  kind: 'installation';
+  iss: string;
+  /** `cat:<cat_id>` */
+  aud: string;
+  /** The user whose installation this is. */
+  sub: string;
+  installation_id: string;
+  cat_id: string;
+  /** The permission types the installation has granted (storage, notification, external_api). */
+  perms: string[];
+  /** RFC 8693 §4.1: the client (the proxy) that obtained the token. */
+  act: { sub: string };
+  client_id: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export type VerifiedToken = AccessTokenClaims | ServiceTokenClaims | InstallationTokenClaims;
+
+interface CommonOptions extends JwksOptions {
+  /** Expected `iss` (the auth service's JWT_ISSUER). */
+  issuer: string;
+  /** Leeway for clock skew on exp/iat, in seconds. Default 0. */
+  clockToleranceSeconds?: number;
+  /** A JWKS client to share between verifiers of several kinds (one cache, one fetch). */
+  jwks?: JwksClient;
+}
+
+export interface VerifierOptions extends CommonOptions {
+  /** Expected `aud` (the auth service's JWT_AUDIENCE). */
+  audience: string;
+}
+
+export interface ServiceVerifierOptions extends CommonOptions {
+  /** Expected `aud` (the auth service's SERVICE_TOKEN_AUDIENCE, default cathouse-services). */
+  audience: string;
+}
+
+export interface InstallationVerifierOptions extends CommonOptions {
+  /** This cat's id: only tokens with `aud` = `cat:<catId>` are accepted. */
+  catId: string;
+}
+
+export interface Verifier<C extends VerifiedToken = AccessTokenClaims> {
+  readonly kind: C['kind'];
+  /** The audience this verifier accepts (requireAuth routes a token to the verifier of its `aud`). */
+  readonly audience: string;
+  /** Resolves to the claims of a valid token of this verifier's kind; rejects with AuthClientError otherwise. */
+  verify(token: string): Promise<C>;
   readonly jwks: JwksClient;
 }
 
+type Payload = Record<string, unknown>;
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
 /**
- * Verifies access tokens as the auth service issues them: ES256 only (so `none` and HMAC with the
- * public key are refused), `typ: at+jwt` from the complete header, `iss`, `aud` and `exp`, and a
- * key chosen by `kid` from the JWKS. It does not know about logout: a revoked session's token
- * stays valid here until it expires (15 minutes by default).
+ * The checks every kind shares: ES256 only (so `none` and HMAC with the public key are refused),
+ * `typ: at+jwt` from the complete header, `iss`, the exact `aud`, `exp`, and a key chosen by
+ * `kid` from the JWKS. Then the kind's own claims are required and the other kinds' refused, so
+ * a token of one kind never passes for another even if audiences were misconfigured.
  */
-export function createVerifier(options: VerifierOptions): Verifier {
-  const jwks = createJwksClient(options);
+function baseVerifier<C extends VerifiedToken>(
+  kind: C['kind'],
+  audience: string,
+  options: CommonOptions,
+  claimsOf: (payload: Payload) => C | undefined,
+): Verifier<C> {
+  const jwks = options.jwks ?? createJwksClient(options);
   return {
+    kind,
+    audience,
     jwks,
     async verify(token) {
       const decoded = jwt.decode(token, { complete: true });
@@ -57,18 +127,60 @@ export function createVerifier(options: VerifierOptions): Verifier {
         payload = jwt.verify(token, key, {
           algorithms: ['ES256'],
           issuer: options.issuer,
-          audience: options.audience,
+          audience,
           clockTolerance: options.clockToleranceSeconds ?? 0,
         }) as jwt.JwtPayload;
       } catch (err) {
         const expired = err instanceof jwt.TokenExpiredError;
         throw new AuthClientError('invalid_token', expired ? 'The access token has expired.' : 'The access token is invalid.', { cause: err });
       }
-      const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-      if (!isString(payload.sub) || !isString(payload.sid) || !isString(payload.jti) || typeof payload.exp !== 'number' || !ROLES.includes(payload.role)) {
+      if (Array.isArray(payload.aud)) throw new AuthClientError('invalid_token', 'The access token must have exactly one audience.');
+      if (!isString(payload.sub) || !isString(payload.jti) || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
         throw new AuthClientError('invalid_token', 'The access token lacks required claims.');
       }
-      return payload as AccessTokenClaims;
+      const claims = claimsOf(payload);
+      if (!claims) throw new AuthClientError('invalid_token', `The access token is not a ${kind} token.`);
+      return claims;
     },
   };
+}
+
+const hasNone = (p: Payload, ...names: string[]) => names.every((n) => p[n] === undefined);
+
+/**
+ * Verifies users' access tokens (the default kind). It does not know about logout: a revoked
+ * session's token stays valid here until it expires (15 minutes by default).
+ */
+export function createVerifier(options: VerifierOptions): Verifier<AccessTokenClaims> {
+  return baseVerifier('user', options.audience, options, (p) =>
+    isString(p.sid) && ROLES.includes(p.role as Role) && hasNone(p, 'client_id', 'installation_id', 'act', 'scope')
+      ? ({ ...p, kind: 'user' } as AccessTokenClaims)
+      : undefined,
+  );
+}
+
+/** Verifies service tokens (client credentials). Guard routes with requireScope(). */
+export function createServiceVerifier(options: ServiceVerifierOptions): Verifier<ServiceTokenClaims> {
+  return baseVerifier('service', options.audience, options, (p) =>
+    isString(p.client_id) && p.sub === p.client_id && typeof p.scope === 'string' && hasNone(p, 'sid', 'role', 'installation_id', 'act')
+      ? ({ ...p, kind: 'service', scopes: p.scope.split(' ').filter(Boolean) } as ServiceTokenClaims)
+      : undefined,
+  );
+}
+
+/** Verifies installation tokens for one cat. Guard routes with requireInstallation(). */
+export function createInstallationVerifier(options: InstallationVerifierOptions): Verifier<InstallationTokenClaims> {
+  const act = (p: Payload) => p.act as { sub?: unknown } | undefined;
+  return baseVerifier('installation', `cat:${options.catId}`, options, (p) =>
+    isString(p.installation_id) &&
+    p.cat_id === options.catId &&
+    Array.isArray(p.perms) &&
+    p.perms.every((x) => typeof x === 'string') &&
+    typeof p.act === 'object' &&
+    p.act !== null &&
+    isString(act(p)?.sub) &&
+    hasNone(p, 'sid', 'role', 'scope')
+      ? ({ ...p, kind: 'installation' } as InstallationTokenClaims)
+      : undefined,
+  );
 }

@@ -57,6 +57,11 @@ export interface MigratorOptions {
    * default's class id is "migr".
    */
   readonly lock?: MigrationLockKey;
+  /**
+   * Called after each statement a migration sends, on its connection (rehearsal records the
+   * ACCESS EXCLUSIVE locks each statement takes).
+   */
+  readonly afterStatement?: (runner: QueryRunner, sql: string, startedMs: number) => Promise<void>;
   /** What the user calls the database URL (e.g. its environment variable), named in pooler errors. */
   readonly urlName?: string;
   readonly onEvent?: (event: MigratorEvent) => void;
@@ -428,9 +433,23 @@ export class Migrator {
   private async runOne(runner: QueryRunner, direction: Direction, file: MigrationFile, instance: MigrationInterface, t0: number) {
     const transaction = instance.transaction !== false;
     if (transaction) await runner.startTransaction();
+    const observe = this.options.afterStatement;
+    const query = runner.query;
+    if (observe) {
+      runner.query = (async (sql: string, ...rest: unknown[]) => {
+        const started = performance.now();
+        const result = await (query as (...a: unknown[]) => Promise<unknown>).call(runner, sql, ...rest);
+        await observe(runner, sql, started);
+        return result;
+      }) as QueryRunner['query'];
+    }
     try {
-      if (direction === 'up') await instance.up(runner);
-      else await instance.down(runner);
+      try {
+        if (direction === 'up') await instance.up(runner);
+        else await instance.down(runner);
+      } finally {
+        if (observe) runner.query = query;
+      }
       const bookkeeping =
         direction === 'up'
           ? recordApplied(this.history, { ...file, durationMs: performance.now() - t0, via: this.via })

@@ -1,7 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { MigratorError } from './errors';
-import type { Migrator } from './migrator';
+import type { Migrator, RunResult } from './migrator';
+import {
+  copyData,
+  destroyedBy,
+  explainFailure,
+  lockRecorder,
+  takeCensus,
+  typeChangesIn,
+  watchTypeChanges,
+  type CopiedTable,
+  type DataFailure,
+  type DestroyedValues,
+  type ExclusiveLock,
+} from './rehearsal-data';
 import { schemaSnapshot, snapshotDifference } from './schema-snapshot';
 import { diffSchema, type EntityGroups } from './schema-diff';
 
@@ -11,11 +24,26 @@ export interface RehearsalStep {
   readonly ok: boolean;
   readonly durationMs: number;
   readonly error?: string;
+  /** The statement that failed, when one did. */
+  readonly statement?: string | null;
+  /** A failure caused by the data: which rows, how many. */
+  readonly failure?: DataFailure;
+  /** Relations the step held in ACCESS EXCLUSIVE mode (blocking every reader and writer), and for how long. */
+  readonly exclusiveLocks: readonly ExclusiveLock[];
+  /** Values the step destroyed: rows of dropped tables, non-null values of dropped columns, values a type change altered. */
+  readonly destroyed: DestroyedValues;
 }
 
 export interface RehearsalReport {
   readonly ok: boolean;
+  /** `scratch`: the history replayed on an empty scratch database; `data`: a copy of the data too; `on`: a database the user gave. */
+  readonly mode: 'scratch' | 'data' | 'on';
+  /** The database the steps ran on (the scratch copy, or the one given with `on`). */
   readonly scratchDatabase: string;
+  /** Tables copied with --with-data: rows in the real table and rows copied (fewer when sampled). */
+  readonly copied: readonly CopiedTable[];
+  /** True when --max-rows-per-table left rows out: then values destroyed are counted on the sample. */
+  readonly sampled: boolean;
   /** Migrations replayed to reach the real database's current state. */
   readonly replayed: readonly string[];
   readonly steps: readonly RehearsalStep[];
@@ -43,6 +71,16 @@ export interface RehearsalOptions {
   readonly signal?: AbortSignal;
   /** For the description of what the entities were compared with. */
   readonly entityGroups?: EntityGroups;
+  /** Copy the real database's data (a consistent snapshot) into the scratch database before the steps. */
+  readonly withData?: boolean;
+  /** With withData: copy at most this many rows of each table (the report says which were sampled). */
+  readonly maxRowsPerTable?: number;
+  /**
+   * Rehearse on this database instead of a scratch copy: one the user made for it (a Neon
+   * branch, a restored backup), initialized, at the real database's state. It is not dropped: the
+   * pending migrations stay applied on it.
+   */
+  readonly on?: DataSource;
 }
 
 /**
@@ -60,6 +98,31 @@ export function onDatabase(options: DataSourceOptions, database: string): DataSo
 export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}): Promise<RehearsalReport> {
   const started = performance.now();
   const say = opts.onProgress ?? (() => undefined);
+  if (opts.maxRowsPerTable !== undefined && !opts.withData) {
+    throw new MigratorError('usage', 'maxRowsPerTable (--max-rows-per-table) samples the copied data: use it with withData (--with-data)');
+  }
+  if (opts.on && opts.withData) {
+    throw new MigratorError('usage', 'rehearse on a given database (--on) uses that database\'s own data: leave out withData (--with-data)');
+  }
+  const historySchema = migrator.history.schema ?? 'public';
+  const ignore = [`${historySchema}.${migrator.history.table}`, `${historySchema}.${migrator.history.checksumsTable}`];
+  if (opts.on) {
+    const where = `SELECT current_database() || '@' || coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0) AS at`;
+    const [[{ at: realAt }], [{ at: onAt }]] = (await Promise.all([migrator.dataSource.query(where), opts.on.query(where)])) as { at: string }[][];
+    if (realAt === onAt) {
+      throw new MigratorError('usage', `--on names the migration database itself (${onAt}): give a database made for the rehearsal (a branch or a restored copy), which keeps the pending migrations afterwards`);
+    }
+    const target = migrator.with({ dataSource: opts.on, via: 'rehearse --on', onEvent: () => undefined });
+    const state = await target.status();
+    if (state.problems.length) {
+      throw new MigratorError(state.problems[0]!.code, `cannot rehearse on that database: ${state.problems[0]!.message}`, { problems: state.problems });
+    }
+    const [{ name }] = (await opts.on.query(`SELECT current_database() AS name`)) as { name: string }[];
+    say(`rehearsing on database ${name} (given with --on; it is not dropped)`);
+    const run = await runSteps(target, opts.on, state.pending, ignore, opts, say);
+    return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false }, opts.on, opts, started);
+  }
+
   const real = migrator.dataSource;
   const state = await migrator.status();
   if (state.problems.length) {
@@ -76,7 +139,7 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     throw new MigratorError(
       'rehearsal_failed',
       `cannot create the scratch database ${scratch} on the server of the migration database: ${(err as Error).message}; ` +
-        'rehearse needs a role with CREATEDB on that server (or run it against a development server)',
+        'rehearse needs a role with CREATEDB on that server (or rehearse --on a database made for it)',
       {},
       { cause: err },
     );
@@ -87,7 +150,6 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     dropScratch().catch(() => undefined);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let report: Omit<RehearsalReport, 'dropped'>;
   try {
     if (opts.signal?.aborted) throw new MigratorError('rehearsal_failed', 'rehearsal interrupted');
     const ds = new DataSource({ ...onDatabase(real.options, scratch), migrations: [], migrationsRun: false, synchronize: false, dropSchema: false } as DataSourceOptions);
@@ -99,47 +161,28 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
       say(`replaying ${applied.length} applied migration(s)`);
       const replay = await scratchMigrator.up({ only: applied.map((m) => m.name), allowOutOfOrder: true });
       if (replay.error) throw new MigratorError('rehearsal_failed', `replaying the applied history failed: ${replay.error.message}`);
-      const steps: RehearsalStep[] = [];
-      const downLeftovers: Record<string, string[]> = {};
-      const historySchema = migrator.history.schema ?? 'public';
-      const ignore = [`${historySchema}.${migrator.history.table}`, `${historySchema}.${migrator.history.checksumsTable}`];
-      let failed = false;
-      for (const name of state.pending) {
-        const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));
-        for (const step of ['up', 'down', 'up again'] as const) {
-          if (opts.signal?.aborted) break;
-          const result = await runStep(scratchMigrator, step, name);
-          steps.push(result);
-          say(`${result.ok ? 'ok  ' : 'FAIL'} ${step.padEnd(8)} ${name} (${Math.round(result.durationMs)} ms)${result.error ? `: ${result.error}` : ''}`);
-          if (!result.ok) {
-            failed = true;
-            break;
-          }
-          if (step === 'down') {
-            const left = snapshotDifference(snapshot, await withRunner(ds, (r) => schemaSnapshot(r, ignore)));
-            if (left.length) {
-              downLeftovers[name] = left;
-              failed = true;
-            }
-          }
+      let copied: CopiedTable[] = [];
+      if (opts.withData) {
+        say(`copying the data of ${realDb}${opts.maxRowsPerTable !== undefined ? ` (at most ${opts.maxRowsPerTable} rows per table)` : ''}`);
+        try {
+          copied = await copyData(real, ds, { maxRowsPerTable: opts.maxRowsPerTable, exclude: ignore });
+        } catch (err) {
+          throw new MigratorError('rehearsal_failed', `copying the data into the scratch database failed: ${(err as Error).message}`, {}, { cause: err });
         }
-        if (failed || opts.signal?.aborted) break;
+        const sampled = copied.filter((c) => c.sampled);
+        say(`copied ${copied.reduce((n, c) => n + c.copied, 0)} row(s) of ${copied.length} table(s)${sampled.length ? `; sampled ${sampled.map((c) => `${c.table} (${c.copied} of ${c.rows})`).join(', ')}` : ''}`);
       }
+      const run = await runSteps(scratchMigrator, ds, state.pending, ignore, opts, say);
       if (opts.signal?.aborted) {
         throw new MigratorError('rehearsal_failed', `rehearsal interrupted; the scratch database ${scratch} was dropped and the real database was not changed`);
       }
-      const diff = await diffSchema(ds, opts.entityGroups);
-      const drift = failed ? [] : diff.up.map((q) => q.query);
-      report = {
-        ok: !failed && drift.length === 0,
-        scratchDatabase: scratch,
-        replayed: applied.map((m) => m.name),
-        steps,
-        downLeftovers,
-        drift,
-        compared: diff.compared,
-        durationMs: performance.now() - started,
-      };
+      return await finish(
+        run,
+        { mode: opts.withData ? 'data' : 'scratch', scratchDatabase: scratch, copied, replayed: applied.map((m) => m.name), dropped: true },
+        ds,
+        opts,
+        started,
+      );
     } finally {
       await ds.destroy();
     }
@@ -149,20 +192,127 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     await dropScratch();
     say(`dropped scratch database ${scratch}`);
   }
-  return { ...report, dropped: true };
 }
 
-async function runStep(migrator: Migrator, step: RehearsalStep['step'], name: string): Promise<RehearsalStep> {
-  const t0 = performance.now();
-  try {
-    const result = step === 'down' ? await migrator.down({ steps: 1 }) : await migrator.up({ only: [name], allowOutOfOrder: true });
-    const ran = result.results.find((r) => r.name === name);
-    if (result.error) return { migration: name, step, ok: false, durationMs: performance.now() - t0, error: result.error.message };
-    if (!ran) return { migration: name, step, ok: false, durationMs: performance.now() - t0, error: `${name} did not run` };
-    return { migration: name, step, ok: true, durationMs: ran.durationMs };
-  } catch (err) {
-    return { migration: name, step, ok: false, durationMs: performance.now() - t0, error: (err as Error).message };
+const NOTHING_DESTROYED: DestroyedValues = { tables: {}, columns: {}, changed: {}, total: 0 };
+
+interface StepsRun {
+  readonly steps: RehearsalStep[];
+  readonly downLeftovers: Record<string, string[]>;
+  readonly failed: boolean;
+}
+
+/** Each pending migration up, down and up again, measured; stops at the first failure. */
+async function runSteps(
+  migrator: Migrator,
+  ds: DataSource,
+  pending: readonly string[],
+  ignore: readonly string[],
+  opts: RehearsalOptions,
+  say: (line: string) => void,
+): Promise<StepsRun> {
+  const steps: RehearsalStep[] = [];
+  const downLeftovers: Record<string, string[]> = {};
+  let failed = false;
+  for (const name of pending) {
+    const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));
+    for (const step of ['up', 'down', 'up again'] as const) {
+      if (opts.signal?.aborted) break;
+      const result = await measuredStep(migrator, ds, step, name, ignore, opts.signal);
+      steps.push(result);
+      const loss = result.destroyed.total ? `; destroyed ${result.destroyed.total} value(s)` : '';
+      say(`${result.ok ? 'ok  ' : 'FAIL'} ${step.padEnd(8)} ${name} (${Math.round(result.durationMs)} ms${loss})${result.error ? `: ${result.error}` : ''}`);
+      if (!result.ok) {
+        failed = true;
+        break;
+      }
+      if (step === 'down') {
+        const left = snapshotDifference(snapshot, await withRunner(ds, (r) => schemaSnapshot(r, ignore)));
+        if (left.length) {
+          downLeftovers[name] = left;
+          failed = true;
+        }
+      }
+    }
+    if (failed || opts.signal?.aborted) break;
   }
+  return { steps, downLeftovers, failed };
+}
+
+async function finish(
+  run: StepsRun,
+  base: Pick<RehearsalReport, 'mode' | 'scratchDatabase' | 'copied' | 'replayed' | 'dropped'>,
+  ds: DataSource,
+  opts: RehearsalOptions,
+  started: number,
+): Promise<RehearsalReport> {
+  const diff = await diffSchema(ds, opts.entityGroups);
+  const drift = run.failed ? [] : diff.up.map((q) => q.query);
+  return {
+    ...base,
+    ok: !run.failed && drift.length === 0,
+    sampled: base.copied.some((c) => c.sampled),
+    steps: run.steps,
+    downLeftovers: run.downLeftovers,
+    drift,
+    compared: diff.compared,
+    durationMs: performance.now() - started,
+  };
+}
+
+/**
+ * One step, measured: its duration, the ACCESS EXCLUSIVE locks it took and for how long, the
+ * values it destroyed, and, when it fails on the data, the offending rows.
+ */
+async function measuredStep(
+  migrator: Migrator,
+  ds: DataSource,
+  step: RehearsalStep['step'],
+  name: string,
+  ignore: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<RehearsalStep> {
+  const t0 = performance.now();
+  const plan = (m: Migrator, dryRun: boolean): Promise<RunResult> =>
+    step === 'down' ? m.down({ steps: 1, dryRun }) : m.up({ only: [name], allowOutOfOrder: true, dryRun });
+  const census = await withRunner(ds, (r) => takeCensus(r, ignore));
+  // The step's statements, previewed, say which columns change type: their values are kept to compare.
+  const preview = await plan(migrator, true).catch(() => undefined);
+  const statements = preview?.results.flatMap((r) => (r.statements ?? []).map((s) => s.sql)) ?? [];
+  const watches = await withRunner(ds, (r) => watchTypeChanges(r, typeChangesIn(statements), census));
+  const locks = lockRecorder();
+  let result: RunResult | undefined;
+  let thrown: unknown;
+  try {
+    result = await plan(migrator.with({ afterStatement: locks.afterStatement }), false);
+  } catch (err) {
+    thrown = err;
+  }
+  const exclusiveLocks = locks.finish();
+  const ran = result?.results.find((r) => r.name === name);
+  const durationMs = ran?.durationMs ?? performance.now() - t0;
+  const error = result?.error ?? (thrown as Error | undefined);
+  // Interrupted (Ctrl-C dropped the scratch database): nothing left to measure.
+  const destroyed = signal?.aborted
+    ? NOTHING_DESTROYED
+    : await withRunner(ds, async (r) => destroyedBy(r, census, await takeCensus(r, ignore), watches));
+  if (error || !ran) {
+    const statement = ((error as { details?: { statement?: string | null } } | undefined)?.details?.statement ?? null) as string | null;
+    const failure = error && !signal?.aborted ? await withRunner(ds, (r) => explainFailure(r, error, statement)) : undefined;
+    const rows = failure?.offendingRows !== null && failure?.offendingRows !== undefined ? ` (${failure.offendingRows} offending row(s)${failure.table ? ` in ${failure.table}` : ''})` : '';
+    return {
+      migration: name,
+      step,
+      ok: false,
+      durationMs,
+      error: error ? `${error.message}${rows}` : `${name} did not run`,
+      statement,
+      failure,
+      exclusiveLocks,
+      destroyed,
+    };
+  }
+  return { migration: name, step, ok: true, durationMs, exclusiveLocks, destroyed };
 }
 
 async function withRunner<T>(ds: DataSource, fn: (r: QueryRunner) => Promise<T>): Promise<T> {

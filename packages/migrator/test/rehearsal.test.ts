@@ -50,3 +50,141 @@ describe('rehearse', () => {
     }
   });
 });
+
+describe('rehearse --with-data: what a migration does to real rows', () => {
+  let db: TestDatabase;
+  let dir: MigrationsDir;
+  let ds: MigrationDataSource;
+  let client: Client;
+
+  beforeEach(async () => {
+    db = await createDatabase();
+    dir = migrationsDir('data-base');
+    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
+    await ds.initialize();
+    await ds.migrator().up();
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`INSERT INTO cats (id, name, nickname, weight, legacy) VALUES
+      (1, 'Tom', 'T', 4.50, 'a'), (2, 'Tom', '7', 4.00, 'b'), (3, 'Tom', NULL, 3.25, NULL), (4, 'Kit', '12', NULL, 'c'), (5, 'Mia', NULL, 5.75, 'd')`);
+    await client.query(`INSERT INTO toys (id, cat_id, name) VALUES (1, 1, 'ball'), (2, 1, 'mouse'), (3, 2, 'yarn')`);
+  });
+  afterEach(async () => {
+    await client.end();
+    await ds.destroy();
+    await db.drop();
+    dir.remove();
+  });
+
+  const realIsUnchanged = async () => {
+    const { rows } = await client.query(`SELECT (SELECT count(*)::int FROM cats) AS cats, (SELECT count(legacy)::int FROM cats) AS legacy, (SELECT count(*)::int FROM toys) AS toys`);
+    expect(rows).toEqual([{ cats: 5, legacy: 4, toys: 3 }]);
+    expect((await client.query('SELECT count(*)::int AS n FROM migrations')).rows[0].n).toBe(1);
+  };
+  const leftover = () => admin(async (c) => (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${db.name}_rehearse_%`])).rows);
+  const rehearseWith = async (set: string, opts: Parameters<typeof rehearse>[1] = {}) => {
+    dir.add(set);
+    const report = await rehearse(ds.migrator(), { withData: true, ...opts });
+    await realIsUnchanged();
+    expect(await leftover()).toEqual([]);
+    return report;
+  };
+
+  it('counts the non-null values a dropped column held, and the ACCESS EXCLUSIVE lock it took', async () => {
+    const report = await rehearseWith('data-drop-column');
+    expect(report).toMatchObject({ ok: true, mode: 'data', sampled: false });
+    expect(report.copied).toEqual([
+      { table: 'public.cats', rows: 5, copied: 5, sampled: false },
+      { table: 'public.toys', rows: 3, copied: 3, sampled: false },
+    ]);
+    const [up, down, again] = report.steps;
+    expect(up!.destroyed).toEqual({ tables: {}, columns: { 'public.cats.legacy': 4 }, changed: {}, total: 4 });
+    expect(up!.exclusiveLocks).toEqual([expect.objectContaining({ relation: 'public.cats', statement: 'ALTER TABLE "cats" DROP COLUMN "legacy"' })]);
+    expect(up!.exclusiveLocks[0]!.heldMs).toBeGreaterThanOrEqual(0);
+    expect(down!.destroyed.total).toBe(0);
+    expect(again!.destroyed.columns).toEqual({}); // down re-added the column empty: nothing left to lose
+  });
+
+  it('counts the rows of a dropped table', async () => {
+    const report = await rehearseWith('data-drop-table');
+    expect(report.steps[0]!.destroyed).toMatchObject({ tables: { 'public.toys': 3 }, total: 3 });
+  });
+
+  it('counts the values a type change alters (4.50 -> 5), not those it keeps (4.00 -> 4)', async () => {
+    const report = await rehearseWith('data-type-change');
+    expect(report.steps[0]!.destroyed).toMatchObject({ changed: { 'public.cats.weight': 3 }, total: 3 });
+  });
+
+  it('counts what a down() destroys that up() filled', async () => {
+    const report = await rehearseWith('data-down-loses');
+    const [up, down] = report.steps;
+    expect(up!.destroyed.total).toBe(0);
+    expect(down!.destroyed).toMatchObject({ columns: { 'public.cats.score': 5 }, total: 5 });
+  });
+
+  it.each([
+    ['data-not-null', 'NicknameRequired1700000600006', 'ALTER TABLE "cats" ALTER COLUMN "nickname" SET NOT NULL', 'not_null', 2],
+    ['data-unique', 'UniqueCatName1700000600007', 'CREATE UNIQUE INDEX "uq_cats_name" ON "cats" ("name")', 'unique', 3],
+    ['data-cast', 'NicknameToInteger1700000600008', 'ALTER TABLE "cats" ALTER COLUMN "nickname" TYPE integer USING "nickname"::integer', 'cast', 1],
+  ])('a failure on the data (%s) names the migration, the statement and the offending rows', async (set, migration, statement, kind, rows) => {
+    const report = await rehearseWith(set);
+    expect(report.ok).toBe(false);
+    expect(report.steps).toEqual([
+      expect.objectContaining({ migration, step: 'up', ok: false, statement, failure: expect.objectContaining({ kind, offendingRows: rows }) }),
+    ]);
+    expect(report.steps[0]!.error).toContain(migration);
+    expect(report.steps[0]!.error).toContain(`(${rows} offending row(s)`);
+  });
+
+  it('samples with maxRowsPerTable and says so', async () => {
+    const report = await rehearseWith('data-drop-column', { maxRowsPerTable: 2 });
+    expect(report.sampled).toBe(true);
+    expect(report.copied).toEqual([
+      { table: 'public.cats', rows: 5, copied: 2, sampled: true },
+      { table: 'public.toys', rows: 3, copied: 2, sampled: true },
+    ]);
+    expect(report.steps[0]!.destroyed.total).toBeLessThanOrEqual(2);
+  });
+
+  it('rehearses on a database given with `on` (a branch), measures the same, and keeps it with the migrations applied', async () => {
+    const branch = await createDatabase(`${db.name}_branch`);
+    const onDs = fixtureDataSource(branch.url, { migrationsDir: dir.dir });
+    try {
+      await onDs.initialize();
+      await onDs.migrator().up();
+      await onDs.query(`INSERT INTO cats (id, name, legacy) VALUES (1, 'Tom', 'a'), (2, 'Kit', NULL)`);
+      dir.add('data-drop-column');
+      const report = await rehearse(ds.migrator(), { on: onDs });
+      expect(report).toMatchObject({ ok: true, mode: 'on', scratchDatabase: branch.name, dropped: false, copied: [] });
+      expect(report.steps[0]!.destroyed.columns).toEqual({ 'public.cats.legacy': 1 });
+      expect((await onDs.query('SELECT name FROM migrations ORDER BY id')).map((r: { name: string }) => r.name)).toEqual([
+        'CreateCatsAndToys1700000600001',
+        'DropLegacy1700000600002',
+      ]);
+      await realIsUnchanged();
+    } finally {
+      await onDs.destroy();
+      await branch.drop();
+    }
+  });
+});
+
+describe('rehearse on', () => {
+  it('refuses the migration database itself', async () => {
+    const db = await createDatabase();
+    const dir = migrationsDir('data-base');
+    const ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
+    const same = fixtureDataSource(db.url, { migrationsDir: dir.dir });
+    try {
+      await ds.initialize();
+      await same.initialize();
+      await expect(rehearse(ds.migrator(), { on: same })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('--on names the migration database itself') });
+      expect((await ds.query(`SELECT to_regclass('migrations') AS t`))[0].t).toBeNull();
+    } finally {
+      await same.destroy();
+      await ds.destroy();
+      await db.drop();
+      dir.remove();
+    }
+  });
+});

@@ -22,7 +22,7 @@ export interface PathHelpers {
 }
 
 /** The session, audit-log and admin endpoints of issue 11, registered into the document's registry. */
-export function registerAccountPaths(registry: OpenAPIRegistry, { path: p, authenticated, problems, json }: PathHelpers): void {
+export function registerSessionAndAdminPaths(registry: OpenAPIRegistry, { path: p, authenticated, problems, json }: PathHelpers): void {
   registry.registerPath({
     method: 'get',
     path: p('/me/sessions'),

@@ -1,13 +1,27 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../../errors/error-codes';
-import { registerAccountPaths } from './account-paths';
+import { registerSessionAndAdminPaths } from './account-paths';
+import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
 import {
+  Accepted,
+  AccessTokenResponse,
+  ChangeEmailRequest,
+  ChangePasswordRequest,
+  DeleteMeRequest,
+  ForgotPasswordRequest,
+  ResetPasswordRequest,
+  UpdateMeRequest,
+  VerifyEmailRequest,
+  VerifyEmailResponse,
   AuthResponse,
   Jwks,
   LoginRequest,
   LogoutRequest,
+  OAuthError,
   Problem,
+  ServiceTokenResponse,
+  TokenExchangeResponse,
   RefreshRequest,
   RegisterRequest,
   TokenRequest,
@@ -54,6 +68,11 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     bearerFormat: 'JWT (ES256, typ at+jwt)',
   });
   const authenticated = [{ [bearer.name]: [] }];
+  const clientBasic = registry.registerComponent('securitySchemes', 'clientSecretBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'client_secret_basic (RFC 6749 §2.3.1): client_id and client_secret of a service client (npm run admin -- clients create).',
+  });
   const p = (path: string) => `${apiPrefix}${path}`;
   const tokenHeaders = {
     'Cache-Control': { description: 'no-store', schema: { type: 'string' as const } },
@@ -99,7 +118,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     method: 'post',
     path: p('/token'),
     summary: 'OAuth 2.0 token endpoint',
-    description: `grant_type \`refresh_token\` (RFC 6749 §6) or \`password\` (§4.3, with \`username\` or \`email\`), as JSON or application/x-www-form-urlencoded.${cookieNote}`,
+    description: `grant_type \`refresh_token\` (RFC 6749 §6), \`password\` (§4.3, with \`username\` or \`email\`), \`client_credentials\` (§4.4: a service token, no refresh token) or \`${TOKEN_EXCHANGE_GRANT}\` (RFC 8693: an installation token for the proxy), as JSON or application/x-www-form-urlencoded. The client grants authenticate the client with HTTP Basic (\`client_secret_basic\`) or \`client_id\` + \`client_secret\` in the body (\`client_secret_post\`); wrong secrets are throttled (429). Errors here are RFC 6749 §5.2 JSON (\`application/json\`, \`error\`, \`error_description\`, \`Cache-Control: no-store\`), not problem+json: a wrong password is 400 \`invalid_grant\`; failed client authentication is 401 \`invalid_client\` with \`WWW-Authenticate: Basic\`.${cookieNote} The cookie-mode CSRF check applies to the password and refresh grants only.`,
+    security: [{}, { [clientBasic.name]: [] }],
     request: {
       body: {
         required: true,
@@ -110,8 +130,18 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
       },
     },
     responses: {
-      200: { description: 'Token response.', headers: tokenHeaders, ...json(TokenResponse) },
-      ...problems(...BODY_ERRORS, 'unsupported_grant_type', 'invalid_grant', 'invalid_credentials', 'account_disabled', 'rate_limited', 'server_busy', 'csrf_failed'),
+      200: {
+        description: 'Token response: TokenResponse (password, refresh_token), ServiceTokenResponse (client_credentials) or TokenExchangeResponse (token exchange).',
+        headers: tokenHeaders,
+        content: { 'application/json': { schema: z.union([TokenResponse, ServiceTokenResponse, TokenExchangeResponse]) } },
+      },
+      400: { description: 'invalid_request, invalid_grant (wrong password too), unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target.', headers: { 'Cache-Control': tokenHeaders['Cache-Control'] }, ...json(OAuthError) },
+      401: { description: 'invalid_client, with `WWW-Authenticate: Basic realm="cathouse"`.', headers: { 'WWW-Authenticate': { description: 'Basic realm="cathouse", charset="UTF-8", error="invalid_client"', schema: { type: 'string' as const } } }, ...json(OAuthError) },
+      403: { description: 'csrf_failed (cookie mode, user grants only).', ...json(OAuthError) },
+      413: { description: 'invalid_request: body too large.', ...json(OAuthError) },
+      415: { description: 'invalid_request: neither JSON nor form-encoded.', ...json(OAuthError) },
+      429: { description: 'rate_limited, with Retry-After: failed logins or wrong client secrets.', ...json(OAuthError) },
+      503: { description: 'temporarily_unavailable, with Retry-After.', ...json(OAuthError) },
     },
   });
   registry.registerPath({
@@ -142,7 +172,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
       ...problems(...BODY_ERRORS, 'invalid_token', 'forbidden', 'not_found', 'last_admin'),
     },
   });
-  registerAccountPaths(registry, { path: p, authenticated, problems, json });
+  registerSessionAndAdminPaths(registry, { path: p, authenticated, problems, json });
   registry.registerPath({
     method: 'get',
     path: jwksPath,
@@ -171,6 +201,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     responses: { 200: { description: 'OpenAPI 3.1.', ...json(z.record(z.string(), z.unknown())) } },
   });
 
+  registerAccountPaths(registry, p, authenticated);
+
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -179,5 +211,88 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
       description: 'Accounts, sessions and tokens for the Cat House apps and services. Errors are RFC 9457 problem details whose `error` field is a stable code.',
     },
     servers: [{ url: '/' }],
+  });
+}
+
+/** The account lifecycle endpoints (issue 10; src/http/routes/account.ts). */
+function registerAccountPaths(registry: OpenAPIRegistry, p: (path: string) => string, authenticated: Record<string, string[]>[]): void {
+  const linkNote =
+    ' The token comes from a link in a mail (`APP_URL` + the page path, `#token=` or `?token=`); the page POSTs it here. Opening the link never spends it (mail scanners open links).';
+  const mailLimits = ' Limited per email address and per client address (MAIL_MAX_PER_ADDRESS, MAIL_MAX_PER_IP): 429 `rate_limited` says which, with Retry-After.';
+  const noStore = { 'Cache-Control': { description: 'no-store', schema: { type: 'string' as const } } };
+  registry.registerPath({
+    method: 'post',
+    path: p('/verify-email'),
+    summary: 'Verify an email address, or confirm an email change',
+    description: `Spends a verification token (sets email_verified) or an email-change token (switches to the new address, if it is still free, and marks it verified).${linkNote}`,
+    request: { body: { required: true, ...json(VerifyEmailRequest) } },
+    responses: { 200: { description: 'Verified.', headers: noStore, ...json(VerifyEmailResponse) }, ...problems(...BODY_ERRORS, 'link_invalid', 'email_taken') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/verify-email/resend'),
+    summary: 'Send a new verification mail',
+    description: `Earlier verification links stop working.${mailLimits}`,
+    security: authenticated,
+    responses: { 202: { description: 'Queued.', ...json(Accepted) }, ...problems('invalid_token', 'already_verified', 'rate_limited') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/password/forgot'),
+    summary: 'Ask for a password reset link',
+    description: `Always 202 with the same body, whether or not an account uses the address (no enumeration); a mail goes only to an active account. A newer request makes older links stop working.${mailLimits}`,
+    request: { body: { required: true, ...json(ForgotPasswordRequest) } },
+    responses: { 202: { description: 'Accepted (the same for every address).', ...json(Accepted) }, ...problems(...BODY_ERRORS, 'rate_limited') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/password/reset'),
+    summary: 'Set a new password with a reset token',
+    description: `Ends every session of the user, marks the email verified and mails a notice. Log in afterwards.${linkNote}`,
+    request: { body: { required: true, ...json(ResetPasswordRequest) } },
+    responses: { 204: { description: 'Password set.' }, ...problems(...BODY_ERRORS, 'link_invalid', 'weak_password', 'server_busy') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/password/change'),
+    summary: 'Change the password',
+    description: 'Needs the current password. Ends every other session of the user, keeps this one, and mails a notice.',
+    security: authenticated,
+    request: { body: { required: true, ...json(ChangePasswordRequest) } },
+    responses: { 204: { description: 'Changed.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'weak_password', 'server_busy') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/email/change'),
+    summary: 'Change the email address',
+    description: `Needs the password. Mails a confirmation link to the new address (to the verification page) and a notice to the current one; the address changes when the link is used, if it is still free then.${mailLimits}`,
+    security: authenticated,
+    request: { body: { required: true, ...json(ChangeEmailRequest) } },
+    responses: { 202: { description: 'Confirmation mail queued.', ...json(Accepted) }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'email_taken', 'rate_limited', 'server_busy') },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: p('/me'),
+    summary: 'Change your profile',
+    security: authenticated,
+    request: { body: { required: true, ...json(UpdateMeRequest) } },
+    responses: { 200: { description: 'The updated user.', ...json(User) }, ...problems(...BODY_ERRORS, 'invalid_token') },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: p('/me'),
+    summary: 'Delete your account',
+    description: 'Needs the password. Ends every session; the row is kept for history but anonymised (email freed, password hash and display name cleared, deleted_at set) and can never log in again. The last active admin cannot delete the account.',
+    security: authenticated,
+    request: { body: { required: true, ...json(DeleteMeRequest) } },
+    responses: { 204: { description: 'Deleted.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'last_admin', 'server_busy') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: p('/me/developer'),
+    summary: 'Become a developer',
+    description: 'A player with a verified email becomes a developer. Answers a new access token for the same session carrying the new role; the refresh token stays as it is.',
+    security: authenticated,
+    responses: { 200: { description: 'The new access token.', headers: noStore, ...json(AccessTokenResponse) }, ...problems('invalid_token', 'email_not_verified', 'role_not_allowed') },
   });
 }

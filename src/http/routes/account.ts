@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import type { AccountService } from '../../auth/account-service';
+import type { AccountClient, AccountService } from '../../auth/account-service';
 import type { AuthService } from '../../auth/auth-service';
 import { AppError } from '../../errors/app-error';
 import { requireBearerToken } from '../middleware/bearer';
@@ -20,7 +20,7 @@ export interface AccountRoutesDeps {
   account: AccountService;
 }
 
-const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+const client = (req: Request): AccountClient => ({ ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') });
 
 /** The one body of every 202 that must not tell whether an account exists. */
 export const FORGOT_PASSWORD_ACCEPTED = {
@@ -43,38 +43,38 @@ export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
 
   router.post('/verify-email', noStore, json, async (req, res) => {
     const { token } = parseWith(VerifyEmailRequest, req.body);
-    res.json(await account.verifyEmail(token));
+    res.json(await account.verifyEmail(token, client(req)));
   });
 
   router.post('/verify-email/resend', noStore, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
-    await account.resendVerification(principal, clientIp(req));
+    await account.resendVerification(principal, client(req));
     res.status(202).json({ status: 'accepted', detail: `A new verification mail is on its way to ${principal.user.email}; earlier links no longer work.` });
   });
 
   router.post('/password/forgot', noStore, json, async (req, res) => {
     const { email } = parseWith(ForgotPasswordRequest, req.body);
-    await account.forgotPassword(email, clientIp(req));
+    await account.forgotPassword(email, client(req));
     res.status(202).json(FORGOT_PASSWORD_ACCEPTED);
   });
 
   router.post('/password/reset', noStore, json, async (req, res) => {
     const input = parseWith(ResetPasswordRequest, req.body);
-    await account.resetPassword(input.token, input.password);
+    await account.resetPassword(input.token, input.password, client(req));
     res.status(204).end();
   });
 
   router.post('/password/change', noStore, json, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
     const input = parseWith(ChangePasswordRequest, req.body);
-    await account.changePassword(principal, input.current_password, input.new_password);
+    await account.changePassword(principal, input.current_password, input.new_password, client(req));
     res.status(204).end();
   });
 
   router.post('/email/change', noStore, json, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
     const input = parseWith(ChangeEmailRequest, req.body);
-    await account.requestEmailChange(principal, input.new_email, input.password, clientIp(req));
+    await account.requestEmailChange(principal, input.new_email, input.password, client(req));
     res.status(202).json({ status: 'accepted', detail: `A confirmation link is on its way to ${input.new_email}; the address changes when it is used.` });
   });
 
@@ -87,7 +87,7 @@ export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
   router.delete('/me', noStore, json, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
     const { password } = parseWith(DeleteMeRequest, req.body);
-    await account.deleteAccount(principal, password);
+    await account.deleteAccount(principal, password, client(req));
     res.status(204).end();
   });
 

