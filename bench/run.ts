@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange] [--quick]`
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions] [--quick]`
  *
  * Measures each figure of issue 5 beside a baseline from the same run, then writes
  * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
@@ -14,6 +14,7 @@ import { BENCH_SERVICE_ENV, createBenchContext, POSTGRES_SETTINGS, type BenchCon
 import { machine, markdownReport, markdownTable, type BenchReport, type Figure } from './lib/results';
 import { benchLogin, LOGIN_SETTINGS, THREADPOOL } from './login';
 import { benchManyMigrations, MIGRATIONS_SETTINGS } from './many-migrations';
+import { benchMeSessions, ME_SESSIONS_SETTINGS } from './me-sessions';
 import { benchMemory, MEMORY_SETTINGS } from './memory';
 import { benchRefresh, REFRESH_SETTINGS } from './refresh';
 import { benchVerify, VERIFY_SETTINGS } from './verify';
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   cli: benchCliStartup,
   migrations: benchManyMigrations,
   memory: benchMemory,
+  'me-sessions': benchMeSessions,
   exchange: benchTokenExchange,
 };
 
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       cli: CLI_SETTINGS,
       migrations: MIGRATIONS_SETTINGS,
       memory: MEMORY_SETTINGS,
+      me_sessions: ME_SESSIONS_SETTINGS,
       exchange: EXCHANGE_SETTINGS,
     },
     results: [],

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { loadAuthKeys } from './auth/auth-keys';
+import { scheduleEventPruning } from './auth/event-pruning';
 import { startMailSender } from './auth/mail-sender';
 import { createMailTransport } from './auth/mail-transport';
 import { outboxKey } from './auth/outbox';
@@ -72,6 +73,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   logger.info({ mail: transport.description }, `mail: ${transport.description}`);
   const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
   const stopPruning = schedulePruning(dataSource, logger);
+  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -89,6 +91,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         server.closeIdleConnections();
       });
       stopPruning();
+      stopEventPruning();
       await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();

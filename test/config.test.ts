@@ -70,6 +70,20 @@ describe('configuration', () => {
     expect(errorOf({ MAIL_LINK_TOKEN_IN: 'path' }).variable).toBe('MAIL_LINK_TOKEN_IN');
   });
 
+  it('service and installation tokens (issue 12): defaults, and a service audience that could pass for a user or a cat is refused', () => {
+    expect(parseConfig({}).tokens).toEqual({
+      serviceTokenTtlSeconds: 300,
+      serviceAudience: 'cathouse-services',
+      installationTokenTtlSeconds: 300,
+      clientSecretRotationGraceSeconds: 86_400,
+      clientAuthMaxFailures: 10,
+    });
+    expect(() => parseConfig({ SERVICE_TOKEN_AUDIENCE: 'cathouse' })).toThrow(/^SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE/);
+    expect(() => parseConfig({ JWT_AUDIENCE: 'x', SERVICE_TOKEN_AUDIENCE: 'x' })).toThrow(ConfigError);
+    expect(() => parseConfig({ SERVICE_TOKEN_AUDIENCE: 'cat:1' })).toThrow(/not start with "cat:"/);
+    expect(() => parseConfig({ INSTALLATION_TOKEN_TTL_SECONDS: '3600' })).toThrow(/INSTALLATION_TOKEN_TTL_SECONDS/);
+  });
+
   it('accepts TRUST_PROXY as a hop count or a list of proxy addresses', () => {
     expect(parseConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe('1');
     expect(parseConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toBe('loopback, 10.0.0.0/8');

@@ -107,7 +107,7 @@ describe('the shared schema created by the initial migration', () => {
       `SELECT indexname, indexdef, schemaname FROM pg_indexes WHERE schemaname IN ('auth', 'catalog', 'installation', 'proxy') ORDER BY 1`,
     );
     const schemaOf = (name: string) => indexes.find((i) => i.indexname === name)?.schemaname as string | undefined;
-    expect(schemaOf('idx_users_role_is_active')).toBe('auth');
+    expect(schemaOf('idx_users_role_is_active_created_at_id')).toBe('auth');
     expect(schemaOf('idx_cats_status')).toBe('catalog');
     expect(schemaOf('idx_installations_user_id_status')).toBe('installation');
     expect(schemaOf('idx_proxy_request_logs_installation_id_created_at')).toBe('proxy');
@@ -116,7 +116,9 @@ describe('the shared schema created by the initial migration', () => {
       return def ? `${def.includes('UNIQUE') ? 'unique ' : ''}${/\((.*)\)/.exec(def)![1]}` : undefined;
     };
     expect(columnsOf('uq_users_email')).toBe('unique email');
-    expect(columnsOf('idx_users_role_is_active')).toBe('role, is_active');
+    // Issue 11 extended the design's (role, is_active) index with the admin list's keyset order.
+    expect(columnsOf('idx_users_role_is_active_created_at_id')).toBe('role, is_active, created_at, id');
+    expect(columnsOf('idx_users_email_pattern')).toBe('email varchar_pattern_ops');
     expect(columnsOf('uq_refresh_tokens_token_hash')).toBe('unique token_hash');
     expect(columnsOf('idx_cats_status')).toBe('status');
     expect(columnsOf('idx_cats_developer_id_status')).toBe('developer_id, status');

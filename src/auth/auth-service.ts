@@ -60,6 +60,19 @@ export interface Registration {
 /** Roles anyone may choose at registration; `admin` is only ever granted by an admin. */
 export const SELF_SERVICE_ROLES: readonly UserRole[] = ['player', 'developer'];
 
+/** How a login ended, for monitoring (the audit log keeps the same reasons per account). */
+export type LoginOutcome = 'succeeded' | LoginFailureReason | 'throttled';
+
+/**
+ * Counts of what the auth rules decide, for monitoring (src/http/metrics.ts implements it with
+ * Prometheus counters). Every method is optional and must not throw; the domain knows no metrics library.
+ */
+export interface AuthObserver {
+  loginOutcome?(outcome: LoginOutcome): void;
+  refreshTokenReused?(): void;
+  throttled?(limiter: 'login' | 'registration'): void;
+}
+
 export interface AuthServiceDeps {
   dataSource: DataSource;
   keys: AuthKeys;
@@ -69,6 +82,7 @@ export interface AuthServiceDeps {
   registrationThrottle?: RegistrationThrottle;
   /** Receives security events (refresh-token reuse) for monitoring. */
   logger?: Logger;
+  observer?: AuthObserver;
   /**
    * Runs in the registration's transaction (the verification mail goes to the outbox with the new
    * user, see account-service.ts); `afterCommit` runs once it has committed.
@@ -94,9 +108,11 @@ export class AuthService {
   private readonly logger: Logger | undefined;
   private readonly tokenSecrets: TokenSecrets;
   private readonly verifiedAccessTokens = new VerifiedAccessTokens();
+  private readonly observer: AuthObserver;
   private readonly onRegistered: AuthServiceDeps['onRegistered'];
 
   constructor(deps: AuthServiceDeps) {
+    this.observer = deps.observer ?? {};
     this.onRegistered = deps.onRegistered;
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
@@ -144,7 +160,12 @@ export class AuthService {
       });
     }
     assertPasswordPolicy(input.password);
-    await this.registrationThrottle.attempt(client.ip);
+    try {
+      await this.registrationThrottle.attempt(client.ip);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'rate_limited') this.observer.throttled?.('registration');
+      throw err;
+    }
     // The UNIQUE constraint still decides a race (insertUser); this only spares the hash.
     if (await findUserByEmail(this.dataSource, input.email)) throw emailTaken();
     const passwordHash = await this.registrationHashes.run(() => this.hasher.hash(input.password));
@@ -175,6 +196,8 @@ export class AuthService {
         await this.throttle.attempt(normalized, client.ip);
       } catch (err) {
         if (err instanceof AppError && err.code === 'rate_limited') {
+          this.observer.throttled?.('login');
+          this.observer.loginOutcome?.('throttled');
           const retryAfter = Number(err.extra.fields?.retry_after) || undefined;
           await recordThrottledLogin(this.dataSource, normalized, this.emailHash(normalized), client, retryAfter);
         }
@@ -201,11 +224,13 @@ export class AuthService {
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client });
       return started;
     });
+    this.observer.loginOutcome?.('succeeded');
     return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
   /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */
   private async recordLoginFailure(reason: LoginFailureReason, userId: string | undefined, email: string, client: ClientInfo): Promise<void> {
+    this.observer.loginOutcome?.(reason);
     await recordEvent(this.dataSource, {
       type: 'login_failed',
       userId: userId ?? null,
@@ -225,9 +250,11 @@ export class AuthService {
       this.tokenSecrets,
       refreshToken,
       this.sessionSettings,
-      (reuse) =>
+      (reuse) => {
         // A replayed refresh token means it leaked, or a client lost a response: worth an alert either way.
-        this.logger?.warn({ event: 'refresh_token_reuse', session_id: reuse.sessionId, user_id: reuse.userId }, 'refresh token reuse: session revoked'),
+        this.logger?.warn({ event: 'refresh_token_reuse', session_id: reuse.sessionId, user_id: reuse.userId }, 'refresh token reuse: session revoked');
+        this.observer.refreshTokenReused?.();
+      },
       // The client here is whoever replayed the token: often the thief, which is what an investigation needs.
       (manager, reuse) =>
         recordEvent(manager, { type: 'refresh_token_reused', userId: reuse.userId, sessionId: reuse.sessionId, client, detail: { revoked_session_id: reuse.sessionId } }),

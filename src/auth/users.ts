@@ -122,3 +122,23 @@ export async function updateUser(dataSource: DataSource, id: string, changes: Us
     return saved;
   });
 }
+
+export interface RoleChange {
+  user: PublicUser;
+  from: UserRole;
+  /** False when the user already had the role: nothing was written, no event recorded. */
+  changed: boolean;
+}
+
+/**
+ * Gives the user with this email a role, with the rules and events of updateUser (the last
+ * active admin cannot be demoted; role_changed recorded in the same transaction). For the admin
+ * command (`npm run admin -- promote EMAIL`), which finds people by email. Throws not_found for an
+ * unknown email and last_admin.
+ */
+export async function setRoleByEmail(dataSource: DataSource, email: string, role: UserRole, actor: ChangeActor): Promise<RoleChange> {
+  const found = await findUserByEmail(dataSource, email);
+  if (!found) throw new AppError('not_found', `No user with the email ${normalizeEmail(email)}.`);
+  const saved = await updateUser(dataSource, found.id, { role }, actor);
+  return { user: publicUser(saved), from: found.role, changed: found.role !== saved.role };
+}

@@ -108,6 +108,9 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME_SECONDS: int(60, 315_360_000).default(7_776_000),
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
+  // Audit log and metrics (issue 11).
+  AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
+  METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
   // Service and installation tokens (issue 12).
   SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
   SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
@@ -203,6 +206,12 @@ export interface Config {
     readonly registerMaxHashesInFlight: number;
     /** Absolute session lifetime: no refresh extends a session past created_at + this. */
     readonly sessionMaxLifetimeSeconds: number;
+  };
+  /** Issue 11: the audit log's retention and the /metrics endpoint. */
+  readonly audit: { readonly retentionDays: number };
+  readonly metrics: {
+    /** Bearer token that lets a scraper from anywhere read /metrics; without it only internal callers may. */
+    readonly token: string | undefined;
   };
   /** Client credentials and token exchange (issue 12). */
   readonly tokens: {
@@ -374,6 +383,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       registerMaxHashesInFlight: e.REGISTER_MAX_HASHES_IN_FLIGHT,
       sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
     },
+    audit: { retentionDays: e.AUTH_EVENTS_RETENTION_DAYS },
+    metrics: { token: e.METRICS_TOKEN },
     tokens: {
       serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
       serviceAudience: e.SERVICE_TOKEN_AUDIENCE,

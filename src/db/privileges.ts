@@ -18,7 +18,7 @@ import { MIGRATIONS_SCHEMA } from './migration-paths';
  * Keys are services; each service's login role is named in configuration (DB_ROLE_AUTH, ...).
  * `'*'` is every table of the schema, including tables made later. No role is ever granted DDL,
  * TRUNCATE, REFERENCES or TRIGGER, or CREATE on a schema: only the migration role changes the schema.
- * Secrets (password_hash, token_hash) are readable by auth alone: the other services get column
+ * Secrets (password_hash, token_hash, service_clients' secret hashes) are readable by auth alone: the other services get column
  * privileges that leave them out, and tables of auth are listed one by one, so a new auth table
  * is invisible to them until this file says otherwise.
  */
@@ -28,6 +28,15 @@ export const privilegePolicy = definePrivilegePolicy({
     // The auth runtime: its own tables, rows only; the history for /ready.
     auth: {
       [AUTH_SCHEMA]: { '*': ['select', 'insert', 'update', 'delete'] },
+      // Token exchange (issue 12) reads an installation, its grants and its cat's status, nothing more.
+      [CATALOG_SCHEMA]: {
+        cats: { select: { columns: ['id', 'status'] } },
+        permissions: { select: { columns: ['id', 'permission_type'] } },
+      },
+      [INSTALLATION_SCHEMA]: {
+        installations: { select: { columns: ['id', 'user_id', 'cat_id', 'status'] } },
+        installation_permissions: { select: { columns: ['installation_id', 'permission_id', 'granted'] } },
+      },
       [MIGRATIONS_SCHEMA]: { migrations: ['select'] },
     },
     // Cats and their permissions; who a developer is (role, active), never email or password.

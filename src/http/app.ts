@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/auth-keys';
 import { AccountService } from '../auth/account-service';
+import { AccountViews } from '../auth/account-views';
 import { hashEmailForAudit } from '../auth/audit-events';
 import { AuthService } from '../auth/auth-service';
 import { createMailThrottle } from '../auth/mail-throttle';
@@ -12,14 +13,18 @@ import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
 import { oauthTokenErrorHandler } from './oauth-errors';
 import { buildOpenApiDocument } from './openapi/document';
 import { accountRoutes } from './routes/account';
+import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { clientGrants } from './routes/client-grants';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
+import { metricsRoutes } from './routes/metrics';
+import { sessionRoutes } from './routes/sessions';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -29,17 +34,27 @@ export interface AppDeps {
   logger: Logger;
   /** Signing keys and token secret, loaded once at start (see loadAuthKeys). */
   authKeys: AuthKeys;
+  /** Prometheus metrics; a fresh set is made when not given (issue 11, GET /metrics). */
+  metrics?: ServiceMetrics;
   /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail-sender.ts). */
   mailQueued?: () => void;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
-export function createApp({ config, dataSource, logger, authKeys, mailQueued = () => {} }: AppDeps): Express {
+export function createApp({
+  config,
+  dataSource,
+  logger,
+  authKeys,
+  metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }),
+  mailQueued = () => {},
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
   app.use(helmet());
   app.use(requestLogging(logger));
+  app.use(metrics.requests);
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -73,6 +88,7 @@ export function createApp({ config, dataSource, logger, authKeys, mailQueued = (
     auth: config.auth,
     hasher,
     logger,
+    observer: metrics.observer,
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
   });
   let openApi: unknown;
@@ -81,10 +97,15 @@ export function createApp({ config, dataSource, logger, authKeys, mailQueued = (
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
+  // Issue 11's routers come first: auth.ts answers 405 for any other method on users/{id}.
+  const views = new AccountViews(dataSource);
+  app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
+  app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
   const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
   app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
   app.use(jwksRoutes(authKeys.signingKeys));
+  app.use(metricsRoutes(metrics, { token: config.metrics.token }));
   // RFC 6749 §5.2 errors at the token endpoint only; everything else stays problem+json.
   app.use(`${API_PREFIX}/token`, oauthTokenErrorHandler);
 

@@ -185,7 +185,8 @@ describe('mail: a sender killed between commit and send loses nothing', () => {
       const admin = await startTestApp(db.url, { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL_MS: '100' });
       try {
         await pollUntil('the child claiming the mail', async () => (await admin.dataSource.query(`SELECT attempts FROM auth.mail_outbox WHERE recipient = $1`, [email]))[0]?.attempts === 1);
-        expect(sockets.length).toBeGreaterThan(0);
+        // ...and has connected to the SMTP server that never answers: the send is in progress.
+        await pollUntil('the child connecting to SMTP', () => sockets.length > 0);
         signalGroup(child, 'SIGKILL');
         await child.exited;
         expect(smtp.mailsTo(email)).toEqual([]);

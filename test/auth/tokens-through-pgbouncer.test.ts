@@ -6,7 +6,10 @@ import request from 'supertest';
 import { createInstallationVerifier, requireAuth, requireInstallation } from '@cathouse/auth-client';
 import { main as admin } from '../../src/cli/admin/main';
 import { ACCESS_TOKEN_TYPE_URN, TOKEN_EXCHANGE_GRANT } from '../../src/auth/token-exchange';
+import type { DataSource } from 'typeorm';
+import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { startTestApp, type TestApp } from '../support/app';
+import { asServiceRole, testConfig } from '../support/env';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startPgBouncer, type PgBouncer } from '../support/pgbouncer';
 import { codeBlock, PYTHON_DRIVER, run } from '../support/verifying-tokens-doc';
@@ -14,21 +17,26 @@ import { register, uniqueEmail } from './helpers';
 import { createCat, install } from './installations';
 
 /**
- * The whole chain over a real PgBouncer in transaction mode, two service instances behind it:
+ * The whole chain over a real PgBouncer in transaction mode, as the auth service's own database
+ * role (the privilege policy's grants, src/db/privileges.ts), two service instances behind it:
  * the admin command makes the proxy's client; a user logs in (the UI); the proxy, a real OAuth
  * client (oauth4webapi), exchanges the user's token for an installation token; the cat verifies
  * it with @cathouse/auth-client and with the Python code of docs/verifying-tokens.md.
  */
-describe('UI → proxy → cat, through PgBouncer', () => {
+describe('UI → proxy → cat, through PgBouncer, as the auth role', () => {
   let db: TestDatabase;
   let bouncer: PgBouncer;
   let oauth: typeof OAuth;
+  /** The catalog and installation services' data, written as the owner (the auth role only reads it). */
+  let fixtures: DataSource;
   const instances: { t: TestApp; server: Server; url: string }[] = [];
 
   beforeAll(async () => {
     oauth = await import('oauth4webapi');
     db = await createTestDatabase();
-    bouncer = await startPgBouncer(db.url, { poolSize: 3 });
+    fixtures = createRuntimeDataSource(db.url, testConfig().db);
+    await fixtures.initialize();
+    bouncer = await startPgBouncer(asServiceRole(db.url, 'auth'), { poolSize: 3 });
     for (let i = 0; i < 2; i++) {
       const t = await startTestApp(bouncer.url, { DB_POOL_MAX: '8', CLIENT_AUTH_MAX_FAILURES: '3' });
       const server = t.app.listen(0, '127.0.0.1');
@@ -42,6 +50,7 @@ describe('UI → proxy → cat, through PgBouncer', () => {
       await t.close();
     }
     await bouncer?.stop();
+    await fixtures?.destroy();
     await db?.drop();
   });
 
@@ -65,8 +74,8 @@ describe('UI → proxy → cat, through PgBouncer', () => {
     const email = uniqueEmail('pooled-player');
     const player = await register(a!.t.app, email);
     const login = await request(a!.t.app).post('/api/v1/auth/login').send({ email, password: 'correct horse battery staple' });
-    const catId = await createCat(a!.t.dataSource, player.user.id);
-    const installationId = await install(a!.t.dataSource, player.user.id, catId, { asked: ['storage', 'notification'], granted: ['storage'] });
+    const catId = await createCat(fixtures, player.user.id);
+    const installationId = await install(fixtures, player.user.id, catId, { asked: ['storage', 'notification'], granted: ['storage'] });
 
     // The proxy: exchanges on instance B with client_secret_basic, as an OAuth client library does.
     const as: OAuth.AuthorizationServer = { issuer: 'cathouse-auth', token_endpoint: `${b!.url}/api/v1/auth/token` };
@@ -103,13 +112,13 @@ describe('UI → proxy → cat, through PgBouncer', () => {
     expect(JSON.parse(python.stdout)).toMatchObject([{ ok: true, sub: player.user.id }, { ok: false }]);
 
     // Paused through one instance, refused by the other at once.
-    await a!.t.dataSource.query(`UPDATE installation.installations SET status = 'paused' WHERE id = $1`, [installationId]);
+    await fixtures.query(`UPDATE installation.installations SET status = 'paused' WHERE id = $1`, [installationId]);
     const paused = await exchange(login.body.access_token);
     expect(paused.status).toBe(400);
     await expect(oauth.processGenericTokenEndpointResponse(as, proxy, paused)).rejects.toMatchObject({ error: 'invalid_target' });
 
     // 20 concurrent exchanges spread over both instances and the pooler's 3 server connections.
-    const other = await install(a!.t.dataSource, player.user.id, catId);
+    const other = await install(fixtures, player.user.id, catId);
     const statuses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         fetch(`${instances[i % 2]!.url}/api/v1/auth/token`, {
@@ -132,4 +141,25 @@ describe('UI → proxy → cat, through PgBouncer', () => {
     expect((await adminCommand('clients', 'rotate', 'proxy')).code).toBe(0);
     expect((await adminCommand('clients', 'list')).body).toEqual([expect.objectContaining({ client_id: 'proxy', active: true, last_used_at: expect.any(String) })]);
   });
+
+  it('with the database out of reach, /token answers 503 temporarily_unavailable (JSON, Retry-After), a server failure to the OAuth library', async () => {
+    const [a] = instances;
+    const as: OAuth.AuthorizationServer = { issuer: 'cathouse-auth', token_endpoint: `${a!.url}/api/v1/auth/token` };
+    const client: OAuth.Client = { client_id: 'proxy' };
+    await bouncer.halt();
+    try {
+      const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic('chs_any'), new URLSearchParams(), { [oauth.allowInsecureRequests]: true });
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.clone().json()).toMatchObject({ error: 'temporarily_unavailable' });
+      // oauth4webapi reads RFC 6749 error bodies from 4xx only; a 5xx is a server failure to it, reported with the response.
+      const failure = await oauth.processClientCredentialsResponse(as, client, response).catch((err: unknown) => err);
+      expect(failure).toMatchObject({ code: oauth.RESPONSE_IS_NOT_CONFORM });
+      expect((failure as { cause: Response }).cause.status).toBe(503);
+    } finally {
+      await bouncer.start();
+    }
+  });
 });
+

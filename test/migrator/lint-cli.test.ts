@@ -17,7 +17,7 @@ describe('lint on Cat House', () => {
 
   it("passes this project's own migrations", async () => {
     const dir = path.join(ROOT, 'src/migrations');
-    const report = await lintMigrations({ migrationsDir: dir });
+    const report = await lintMigrations({ migrationsDir: dir, config: readLintConfig(MIGRATION_LINT_CONFIG) });
     expect(report.files).toHaveLength(readdirSync(dir).filter((f) => /^\d{13}-.*\.ts$/.test(f)).length);
     expect(report.findings.filter((f) => !f.acknowledged && f.severity === 'error')).toEqual([]);
   });

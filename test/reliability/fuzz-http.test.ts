@@ -285,7 +285,13 @@ async function sendAndCheck(r: GeneratedRequest, stats: Stats): Promise<string |
   if (response.status >= 500) return `${where}: answered ${response.status} ${text.slice(0, 300)}`;
   for (const leak of LEAKS) if (leak.test(text)) return `${where}: the answer leaks ${leak}: ${text.slice(0, 300)}`;
   // 431: Node's HTTP parser refuses headers over 16 KB itself, before the app sees the request.
-  if (response.status >= 400 && method !== 'HEAD' && response.status !== 431) {
+  if (response.status >= 400 && method !== 'HEAD' && response.status !== 431 && template.endsWith('/token')) {
+    // The token endpoint answers RFC 6749 §5.2 errors (issue 12): application/json, error and error_description, never cached.
+    if (!response.headers.get('content-type')?.startsWith('application/json')) return `${where}: error ${response.status} is not RFC 6749 JSON (${response.headers.get('content-type')})`;
+    const oauthError = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    if (typeof oauthError.error !== 'string' || typeof oauthError.error_description !== 'string') return `${where}: malformed OAuth error ${text.slice(0, 200)}`;
+    if (response.headers.get('cache-control') !== 'no-store') return `${where}: an OAuth error without Cache-Control: no-store`;
+  } else if (response.status >= 400 && method !== 'HEAD' && response.status !== 431) {
     if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
       return `${where}: error ${response.status} is not problem+json (${response.headers.get('content-type')})`;
     }

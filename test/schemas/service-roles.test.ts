@@ -170,6 +170,19 @@ describe('each service role can do exactly what the privilege policy says', () =
       await refused('auth', `SELECT * FROM catalog.cats`);
       await refused('auth', `SELECT * FROM proxy.proxy_request_logs`);
     });
+
+    it('reads only what token exchange needs of an installation and its cat (issue 12), and writes none of it', async () => {
+      await as('auth').query(
+        `SELECT i.id, i.user_id, i.cat_id, i.status, c.status, p.permission_type, ip.granted
+           FROM installation.installations i JOIN catalog.cats c ON c.id = i.cat_id
+           LEFT JOIN installation.installation_permissions ip ON ip.installation_id = i.id
+           LEFT JOIN catalog.permissions p ON p.id = ip.permission_id`,
+      );
+      await refused('auth', `SELECT config FROM installation.installations`);
+      await refused('auth', `SELECT endpoint_url FROM catalog.cats`);
+      await refused('auth', `UPDATE installation.installations SET status = 'active'`);
+      await refused('auth', `UPDATE catalog.cats SET status = 'published'`);
+    });
   });
 
   it('no role but auth can read a column that holds a password or a token hash, in any table of any schema', async () => {

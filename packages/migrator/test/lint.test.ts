@@ -93,6 +93,13 @@ describe('lint: one configuration sets each rule\'s severity', () => {
     expect(lowered).toMatchObject({ errors: 0, warnings: 1 });
   });
 
+  it('acknowledges a finding of a migration that can no longer be edited, with a reason, from the configuration', async () => {
+    const config = parseLintConfig({ acknowledge: { DropColumn1700000100004: { 'ban-drop-column': 'unused since release 41' } } });
+    const report = await lintMigrations({ migrationsDir: FIXTURES, files: [dropColumn], config });
+    expect(report).toMatchObject({ errors: 0, findings: [{ rule: 'ban-drop-column', acknowledged: 'unused since release 41' }] });
+    expect(() => parseLintConfig({ acknowledge: { DropColumn1700000100004: { 'ban-drop-column': ' ' } } }, 'x.json')).toThrow(/needs a reason/);
+  });
+
   it('refuses an unknown rule or severity, naming it and what is allowed', () => {
     expect(() => parseLintConfig({ rules: { 'ban-drop-colum': 'off' } }, 'x.json')).toThrow(/x\.json: unknown rule "ban-drop-colum"; known rules: adding-field-with-default/);
     expect(() => parseLintConfig({ rules: { 'ban-drop-column': 'warn' } }, 'x.json')).toThrow(/rule "ban-drop-column" is set to "warn"; use "error", "warning" or "off"/);

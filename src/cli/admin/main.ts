@@ -13,9 +13,10 @@ import { createRuntimeDataSource } from '../../db/runtime-data-source';
 import { startEmbeddedForMigrations } from '../../db/migration-connection';
 import { isAppError } from '../../errors/app-error';
 import { clientsGroup } from './clients';
+import { demoteGroup, promoteGroup } from './roles';
 import { EXIT, UsageError, type CommandContext, type CommandGroup, type Io } from './command';
 
-const GROUPS: CommandGroup[] = [clientsGroup];
+const GROUPS: CommandGroup[] = [clientsGroup, promoteGroup, demoteGroup];
 
 const USAGE = `usage: npm run admin -- <group> <command> [options]
 

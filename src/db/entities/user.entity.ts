@@ -20,7 +20,11 @@ export type UserRole = (typeof USER_ROLES)[number];
 @Entity({ name: 'users', schema: AUTH_SCHEMA })
 @Unique(['email'])
 @Check('chk_users_email_normalized', `"email" = lower(btrim("email"))`)
-@Index(['role', 'isActive'])
+// The admin's user search (admin-users.ts): filters and keyset order in one index, the plain
+// creation order, and the email prefix (an operator-class index made by UserListIndexes).
+@Index(['role', 'isActive', 'createdAt', 'id'])
+@Index(['createdAt', 'id'])
+@Index('idx_users_email_pattern', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../../errors/error-codes';
+import { registerSessionAndAdminPaths } from './account-paths';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
 import {
   Accepted,
@@ -146,8 +147,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   registry.registerPath({
     method: 'post',
     path: p('/logout'),
-    summary: 'End this session, or every session',
-    description: 'Identify the session by its access token (Authorization: Bearer) or its refresh token (body, or the cookie in cookie mode). `{"scope":"global"}` ends every session of the user. Ending an ended session is not an error.',
+    summary: 'End this session, every session, or every other session',
+    description: 'Identify the session by its access token (Authorization: Bearer) or its refresh token (body, or the cookie in cookie mode). `{"scope":"global"}` ends every session of the user, `{"scope":"others"}` every one but this (both need a live session: a valid access token, or the current refresh token). Ending an ended session is not an error.',
     security: [{}, ...authenticated],
     request: { body: { required: false, ...json(LogoutRequest) } },
     responses: { 204: { description: 'Logged out.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_grant', 'csrf_failed') },
@@ -171,6 +172,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
       ...problems(...BODY_ERRORS, 'invalid_token', 'forbidden', 'not_found', 'last_admin'),
     },
   });
+  registerSessionAndAdminPaths(registry, { path: p, authenticated, problems, json });
   registry.registerPath({
     method: 'get',
     path: jwksPath,

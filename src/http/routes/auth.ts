@@ -35,12 +35,13 @@ export interface AuthRoutesDeps {
   clientGrant: ReturnType<typeof clientGrants>;
 }
 
-function clientInfo(req: Request): ClientInfo & { ip: string } {
+/** The caller's address (after TRUST_PROXY) and user agent, for sessions and audit events. */
+export function clientInfo(req: Request): ClientInfo & { ip: string } {
   return { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') };
 }
 
 /** 405 with `Allow` for a known path asked with another method. */
-function methodNotAllowed(allow: string): RequestHandler {
+export function methodNotAllowed(allow: string): RequestHandler {
   return (req, _res, next) => {
     next(new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow}.`, { headers: { allow } }));
   };
@@ -153,7 +154,7 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     ['/token', 'POST'],
     ['/logout', 'POST'],
     ['/me', 'GET, PATCH, DELETE'],
-    ['/users/:id', 'PATCH'],
+    ['/users/:id', 'GET, PATCH'],
   ] as const) {
     router.all(path, methodNotAllowed(allow));
   }

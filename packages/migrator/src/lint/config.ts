@@ -11,6 +11,11 @@ export type SeveritySetting = Severity | 'off';
  */
 export interface LintConfig {
   readonly rules?: Readonly<Partial<Record<RuleId, SeveritySetting>>>;
+  /**
+   * Acknowledgements of migrations that can no longer be edited (their checksum is recorded):
+   * migration name → rule → reason, the same as a `// migration-lint-ack: rule -- reason` line.
+   */
+  readonly acknowledge?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 const SETTINGS: readonly SeveritySetting[] = ['error', 'warning', 'off'];
@@ -20,10 +25,11 @@ export function parseLintConfig(value: unknown, where = 'lint configuration'): L
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MigratorError('invalid_config', `${where}: expected an object like { "rules": { "prefer-text-field": "off" } }`);
   }
-  const { rules, ...rest } = value as { rules?: unknown };
+  const { rules, acknowledge, ...rest } = value as { rules?: unknown; acknowledge?: unknown };
   const unknownKeys = Object.keys(rest).filter((k) => k !== '$comment');
-  if (unknownKeys.length) throw new MigratorError('invalid_config', `${where}: unknown key(s) ${unknownKeys.join(', ')}; only "rules" is read`);
-  if (rules === undefined) return {};
+  if (unknownKeys.length) throw new MigratorError('invalid_config', `${where}: unknown key(s) ${unknownKeys.join(', ')}; "rules" and "acknowledge" are read`);
+  const acks = parseAcknowledgements(acknowledge, where);
+  if (rules === undefined) return { acknowledge: acks };
   if (typeof rules !== 'object' || rules === null || Array.isArray(rules)) {
     throw new MigratorError('invalid_config', `${where}: "rules" must map rule names to "error", "warning" or "off"`);
   }
@@ -35,7 +41,23 @@ export function parseLintConfig(value: unknown, where = 'lint configuration'): L
       throw new MigratorError('invalid_config', `${where}: rule "${rule}" is set to ${JSON.stringify(setting)}; use "error", "warning" or "off"`);
     }
   }
-  return { rules: rules as LintConfig['rules'] };
+  return { rules: rules as LintConfig['rules'], acknowledge: acks };
+}
+
+function parseAcknowledgements(value: unknown, where: string): LintConfig['acknowledge'] {
+  if (value === undefined) return undefined;
+  const shape = `"acknowledge" maps a migration name to { "rule": "reason" }`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MigratorError('invalid_config', `${where}: ${shape}`);
+  for (const [migration, acks] of Object.entries(value)) {
+    if (typeof acks !== 'object' || acks === null || Array.isArray(acks)) throw new MigratorError('invalid_config', `${where}: ${shape} (see ${migration})`);
+    for (const [rule, reason] of Object.entries(acks)) {
+      if (!(rule in RULES)) throw new MigratorError('invalid_config', `${where}: acknowledge.${migration}: unknown rule "${rule}"`);
+      if (typeof reason !== 'string' || !reason.trim()) {
+        throw new MigratorError('invalid_config', `${where}: acknowledge.${migration}.${rule} needs a reason a reviewer can read`);
+      }
+    }
+  }
+  return value as LintConfig['acknowledge'];
 }
 
 /** Reads a JSON lint configuration file. */

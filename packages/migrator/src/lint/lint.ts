@@ -63,6 +63,7 @@ export async function lintMigration(migration: MigrationFile, config?: LintConfi
   await loadSqlParser();
   const instance = loadMigration(migration);
   const acks = acknowledgements(migration.source);
+  for (const [rule, reason] of Object.entries(config?.acknowledge?.[migration.name] ?? {})) acks.set(rule, reason);
   const base = { migration: migration.name, file: migration.file };
   const findings: LintFinding[] = [];
   const { runner, statements } = captureQueries(offlineRunner());

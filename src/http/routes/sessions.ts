@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import type { AccountViews } from '../../auth/account-views';
+import type { AuthService } from '../../auth/auth-service';
+import { requireBearerToken } from '../middleware/bearer';
+import { parseWith } from '../middleware/validate';
+import { MyEventsQuery, SessionIdParams } from '../openapi/account-schemas';
+import { clientInfo, methodNotAllowed } from './auth';
+
+export interface SessionRoutesDeps {
+  service: AuthService;
+  accounts: AccountViews;
+}
+
+/** The caller's own devices and security history, under /api/v1/auth/me (issue 11). */
+export function sessionRoutes({ service, accounts }: SessionRoutesDeps): Router {
+  const router = Router();
+
+  router.get('/me/sessions', async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    res.set('cache-control', 'no-store').json({ sessions: await accounts.mySessions(principal) });
+  });
+
+  router.delete('/me/sessions/:id', async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    const { id } = parseWith(SessionIdParams, { id: req.params.id }, 'path');
+    await accounts.endMySession(principal, id, clientInfo(req));
+    res.status(204).end();
+  });
+
+  router.get('/me/events', async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    const query = parseWith(MyEventsQuery, { ...req.query }, 'query');
+    res.set('cache-control', 'no-store').json(await accounts.myEvents(principal, query));
+  });
+
+  for (const [path, allow] of [
+    ['/me/sessions', 'GET'],
+    ['/me/sessions/:id', 'DELETE'],
+    ['/me/events', 'GET'],
+  ] as const) {
+    router.all(path, methodNotAllowed(allow));
+  }
+  return router;
+}

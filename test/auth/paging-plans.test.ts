@@ -1,0 +1,115 @@
+import { userPageQuery } from '../../src/auth/admin-users';
+import { eventPageQuery } from '../../src/auth/audit-events';
+import { LIVE_SESSIONS_QUERY, MAX_LISTED_SESSIONS } from '../../src/auth/devices';
+import { useTestApp } from '../support/app';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/**
+ * The paging queries' plans on a big account: 1,000 sessions and 100,000 events for one user,
+ * among other users' rows. Plans, not timings: each page must come from an index (no sequential
+ * scan of the table, and for the keyset pages no sort of the user's rows).
+ */
+describe('the paging queries use their indexes for a user with 1,000 sessions and 100,000 events', () => {
+  const t = useTestApp();
+  let userId: string;
+
+  const plan = async (query: { text: string; params: unknown[] }) => {
+    const [row] = await t.dataSource.query(`EXPLAIN (FORMAT JSON) ${query.text}`, query.params);
+    const root = (row['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan;
+    return nodes(root);
+  };
+  const scans = (all: PlanNode[], relation: string) => all.filter((n) => n['Relation Name'] === relation);
+  /** Every index the plan reads (Index Scan, Index Only Scan, Bitmap Index Scan). */
+  const indexes = (all: PlanNode[]) => all.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []));
+  const nodeTypes = (all: PlanNode[]) => all.map((n) => n['Node Type']);
+  let lightUserId: string;
+
+  beforeAll(async () => {
+    const q = (text: string, params: unknown[] = []) => t.dataSource.query(text, params);
+    await q(
+      `INSERT INTO auth.users (email, password_hash, role, is_active, created_at)
+       SELECT 'user' || g || '@bulk.example', 'x', (ARRAY['player','developer','admin']::auth.user_role[])[1 + g % 3], g % 10 <> 0,
+              now() - g * interval '1 minute'
+         FROM generate_series(1, 20000) g`,
+    );
+    [{ id: userId }] = await q(`INSERT INTO auth.users (email, password_hash) VALUES ('big@bulk.example', 'x') RETURNING id`);
+    await q(
+      `INSERT INTO auth.sessions (user_id, expires_at, last_used_at, user_agent)
+       SELECT $1, now() + interval '1 day', now() - g * interval '1 second', 'bench' FROM generate_series(1, 1000) g`,
+      [userId],
+    );
+    await q(
+      `INSERT INTO auth.sessions (user_id, expires_at) SELECT id, now() + interval '1 day' FROM auth.users WHERE email LIKE 'user%'`,
+    );
+    await q(
+      `INSERT INTO auth.audit_events (type, user_id, detail)
+       SELECT (ARRAY['login_succeeded','login_failed','logout','session_ended'])[1 + g % 4], $1, '{}' FROM generate_series(1, 100000) g`,
+      [userId],
+    );
+    await q(
+      `INSERT INTO auth.audit_events (type, user_id) SELECT 'user_registered', id FROM auth.users WHERE email LIKE 'user%'`,
+    );
+    [{ id: lightUserId }] = await q(`SELECT id FROM auth.users WHERE email = 'user77@bulk.example'`);
+    await q(`INSERT INTO auth.audit_events (type, user_id, detail) SELECT 'role_changed', $1, '{}' FROM generate_series(1, 3)`, [lightUserId]);
+    await q(`ANALYZE auth.users`);
+    await q(`ANALYZE auth.sessions`);
+    await q(`ANALYZE auth.audit_events`);
+  }, 120_000);
+
+  // For the user who owns most of the table, walking the primary key backwards and keeping their
+  // rows is as good as their own index (the planner may pick either); both read one page in id order.
+  it('me/events and events?user_id= read a page of the 100,000 in id order from an index, with no sort and no sequential scan', async () => {
+    const [{ id: middle }] = await t.dataSource.query(`SELECT id FROM auth.audit_events WHERE user_id = $1 ORDER BY id OFFSET 50000 LIMIT 1`, [userId]);
+    for (const query of [{ userId, limit: 50 }, { userId, before: String(middle), limit: 50 }]) {
+      const all = await plan(eventPageQuery(query));
+      expect(scans(all, 'audit_events').map((n) => n['Node Type'])).toEqual(['Index Scan']);
+      expect(['idx_audit_events_user_id_id', 'pk_audit_events']).toContain(indexes(all)[0]);
+      expect(nodeTypes(all)).not.toContain('Sort');
+    }
+    // A user with a handful of events: their own index (the planner may sort those few rows).
+    const light = await plan(eventPageQuery({ userId: lightUserId, limit: 50 }));
+    expect(indexes(light)).toEqual(['idx_audit_events_user_id_id']);
+  });
+
+  it('events?type= reads a rare type from (type, id), and the unfiltered log from the primary key', async () => {
+    const rare = await plan(eventPageQuery({ type: 'role_changed', limit: 50 }));
+    expect(indexes(rare)).toEqual(['idx_audit_events_type_id']);
+    const common = await plan(eventPageQuery({ type: 'logout', limit: 50 }));
+    expect(scans(common, 'audit_events').map((n) => n['Node Type'])).toEqual(['Index Scan']);
+    const everything = await plan(eventPageQuery({ limit: 50, before: '90000' }));
+    expect(indexes(everything)).toEqual(['pk_audit_events']);
+    // The rare type's few rows may be sorted; the 25,000 of a common type and the whole log never are.
+    for (const all of [common, everything]) expect(nodeTypes(all)).not.toContain('Sort');
+  });
+
+  it('me/sessions reads the user’s sessions through the user_id index, never the whole table', async () => {
+    const all = await plan({ text: LIVE_SESSIONS_QUERY, params: [userId, MAX_LISTED_SESSIONS] });
+    expect(scans(all, 'sessions').map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    expect(indexes(all)).toEqual(['idx_sessions_user_id']);
+  });
+
+  it('users?role=&is_active= pages in creation order from (role, is_active, created_at, id); users?email= from the prefix index', async () => {
+    const filtered = await plan(userPageQuery({ role: 'developer', isActive: true, limit: 50 }));
+    expect(scans(filtered, 'users').map((n) => n['Index Name'])).toEqual(['idx_users_role_is_active_created_at_id']);
+    expect(filtered.map((n) => n['Node Type'])).not.toContain('Sort');
+
+    const everyone = await plan(userPageQuery({ limit: 50 }));
+    expect(scans(everyone, 'users').map((n) => n['Index Name'])).toEqual(['idx_users_created_at_id']);
+
+    // Under the C collation (this test server) the UNIQUE index serves LIKE 'abc%' itself; under any
+    // other collation only the varchar_pattern_ops index can.
+    const prefix = await plan(userPageQuery({ emailPrefix: 'user1234', limit: 50 }));
+    expect(scans(prefix, 'users').map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    expect(['idx_users_email_pattern', 'uq_users_email']).toContain(indexes(prefix)[0]);
+  });
+});
