@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logging/logger';
 import { sql } from './sql';
+import { repeatWithJitter } from './periodic-task';
 
 export interface EventPruneSettings {
   /** AUTH_EVENTS_RETENTION_DAYS: events older than this are deleted. */
@@ -47,24 +48,12 @@ export async function pruneAuditEvents(dataSource: DataSource, settings: EventPr
  * returned function is called. Failures are logged and retried at the next tick.
  */
 export function scheduleEventPruning(dataSource: DataSource, logger: Logger, settings: EventPruneSettings, intervalMs = 10 * 60_000): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = async () => {
+  return repeatWithJitter(async () => {
     try {
       const deleted = await pruneAuditEvents(dataSource, settings);
       if (deleted) logger.info({ audit_events: deleted, retention_days: settings.retentionDays }, 'pruned old audit events');
     } catch (err) {
       logger.warn({ err }, 'pruning audit events failed; will retry');
     }
-    if (!stopped) schedule();
-  };
-  const schedule = () => {
-    timer = setTimeout(tick, intervalMs * (0.75 + Math.random() * 0.5));
-    timer.unref();
-  };
-  schedule();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  }, intervalMs);
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logging/logger';
 import { sql } from './sql';
+import { repeatWithJitter } from './periodic-task';
 
 export interface PruneSettings {
   /** Ended sessions (revoked or expired) are kept this long for audit, then deleted with their tokens. */
@@ -56,24 +57,12 @@ export async function pruneEndedSessions(dataSource: DataSource, settings = DEFA
  * returned function is called. Failures are logged and retried at the next tick.
  */
 export function schedulePruning(dataSource: DataSource, logger: Logger, intervalMs = 10 * 60_000): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = async () => {
+  return repeatWithJitter(async () => {
     try {
       const pruned = await pruneEndedSessions(dataSource);
       if (pruned.sessions || pruned.refreshTokens) logger.info(pruned, 'pruned ended sessions and expired refresh tokens');
     } catch (err) {
       logger.warn({ err }, 'pruning sessions failed; will retry');
     }
-    if (!stopped) schedule();
-  };
-  const schedule = () => {
-    timer = setTimeout(tick, intervalMs * (0.75 + Math.random() * 0.5));
-    timer.unref();
-  };
-  schedule();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  }, intervalMs);
 }
