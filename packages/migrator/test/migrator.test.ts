@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { DEFAULT_MIGRATION_LOCK, MigratorError, rebaseMigration, type MigrationDataSource } from '../src';
 import { createDatabase, type TestDatabase } from './support/database';
+import { closeFixtureDatabase, openFixtureDatabase } from './support/fixture-database';
 import { TIMEOUTS, fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
 describe('the migrator library on a real database', () => {
@@ -12,19 +13,11 @@ describe('the migrator library on a real database', () => {
   let client: Client;
 
   beforeEach(async () => {
-    db = await createDatabase();
-    dir = migrationsDir('basic');
-    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
-    await ds.initialize();
-    client = new Client({ connectionString: db.url });
-    await client.connect();
+    ({ db, dir, ds, client } = await openFixtureDatabase(['basic']));
   });
 
   afterEach(async () => {
-    await client.end();
-    await ds.destroy();
-    await db.drop();
-    dir.remove();
+    await closeFixtureDatabase({ db, dir, ds, client });
   });
 
   const tables = async () =>

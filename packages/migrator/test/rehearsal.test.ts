@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { rehearse, type MigrationDataSource } from '../src';
 import { admin, createDatabase, type TestDatabase } from './support/database';
+import { closeFixtureDatabase, openFixtureDatabase } from './support/fixture-database';
 import { fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
 describe('rehearse', () => {
@@ -58,22 +59,13 @@ describe('rehearse --with-data: what a migration does to real rows', () => {
   let client: Client;
 
   beforeEach(async () => {
-    db = await createDatabase();
-    dir = migrationsDir('data-base');
-    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
-    await ds.initialize();
-    await ds.migrator().up();
-    client = new Client({ connectionString: db.url });
-    await client.connect();
+    ({ db, dir, ds, client } = await openFixtureDatabase(['data-base'], { up: true }));
     await client.query(`INSERT INTO cats (id, name, nickname, weight, legacy) VALUES
       (1, 'Tom', 'T', 4.50, 'a'), (2, 'Tom', '7', 4.00, 'b'), (3, 'Tom', NULL, 3.25, NULL), (4, 'Kit', '12', NULL, 'c'), (5, 'Mia', NULL, 5.75, 'd')`);
     await client.query(`INSERT INTO toys (id, cat_id, name) VALUES (1, 1, 'ball'), (2, 1, 'mouse'), (3, 2, 'yarn')`);
   });
   afterEach(async () => {
-    await client.end();
-    await ds.destroy();
-    await db.drop();
-    dir.remove();
+    await closeFixtureDatabase({ db, dir, ds, client });
   });
 
   const realIsUnchanged = async () => {

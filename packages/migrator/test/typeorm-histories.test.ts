@@ -2,8 +2,9 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { lintMigrations, readMigrationFiles, type MigrationDataSource } from '../src';
-import { createDatabase, type TestDatabase } from './support/database';
-import { FIXTURES, fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
+import type { TestDatabase } from './support/database';
+import { closeFixtureDatabase, openFixtureDatabase } from './support/fixture-database';
+import { FIXTURES, migrationsDir, type MigrationsDir } from './support/fixtures';
 
 const NAMES = ['CreateOwners1700000400001', 'AddOwnerEmail1700000400002', 'CreateOwnerNameIndex1700000400003', 'AddPets1700000400004'];
 
@@ -15,18 +16,10 @@ describe('every history TypeORM accepts', () => {
   let client: Client;
 
   beforeEach(async () => {
-    db = await createDatabase();
-    dir = migrationsDir('typeorm-shapes');
-    ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
-    await ds.initialize();
-    client = new Client({ connectionString: db.url });
-    await client.connect();
+    ({ db, dir, ds, client } = await openFixtureDatabase(['typeorm-shapes']));
   });
   afterEach(async () => {
-    await client.end();
-    await ds.destroy();
-    await db.drop();
-    dir.remove();
+    await closeFixtureDatabase({ db, dir, ds, client });
   });
 
   /** TypeORM's own runner and CLI, on the same folder: what it accepts is the measure. */
