@@ -89,6 +89,44 @@ describe('structured logs', () => {
     }
   });
 
+  it('access log: one line per request with its id, method, path, status and time, and nothing of its query, headers or body', async () => {
+    const db = await createTestDatabase();
+    const { lines, logger } = capture();
+    const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
+    try {
+      const res = await request(t.app).get('/api/v1/auth/me?email=secret-query@cathouse.example').set('authorization', 'Bearer not.a.jwt').set('x-request-id', 'edge-42');
+      expect(res.status).toBe(401);
+      const access = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
+      expect(access).toHaveLength(1);
+      expect(access[0]).toMatchObject({ level: 30, req: { id: 'edge-42', method: 'GET', path: '/api/v1/auth/me' }, res: { status: 401 } });
+      expect(typeof access[0].responseTime).toBe('number');
+      expect(lines.join('')).not.toMatch(/secret-query|not\.a\.jwt/);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+
+  it('access log: a 5xx answer is logged at error, with the request id the handler logged under', async () => {
+    const db = await createTestDatabase();
+    const { lines, logger } = capture();
+    const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
+    try {
+      await t.dataSource.query(`ALTER TABLE auth.users ADD CONSTRAINT chk_test_access_log CHECK (display_name IS DISTINCT FROM 'Boom')`);
+      const res = await request(t.app).post('/api/v1/auth/register').send({ email: uniqueEmail('access'), password: 'correct horse battery staple', display_name: 'Boom' });
+      expect(res.status).toBe(500);
+      const parsed = lines.map((l) => JSON.parse(l));
+      const handlerLine = parsed.find((l) => l.msg === 'unhandled error');
+      const access = parsed.find((l) => l.msg === 'request completed');
+      expect(access).toMatchObject({ level: 50, res: { status: 500 }, req: { method: 'POST', path: '/api/v1/auth/register' } });
+      expect(handlerLine.req.id).toBe(access.req.id);
+      expect(res.headers['x-request-id']).toBe(access.req.id);
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+
   it('a database failure behind a 500 logs no email, hash or SQL of the request', async () => {
     const db = await createTestDatabase();
     const { lines, logger } = capture();

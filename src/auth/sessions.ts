@@ -461,14 +461,19 @@ export interface LiveSession {
  */
 export async function findLiveSession(executor: DataSource | EntityManager, sessionId: string, userId: string): Promise<LiveSession | undefined> {
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
-  const { rows } = await sql<{ email: string; role: UserRole; display_name: string | null; created_at: Date; email_verified: boolean }>(
+  // auth.live_session_user (migration 1795602888948) is this query in PL/pgSQL, planned once per
+  // server connection rather than on every request (the reason is rotate_refresh_token's):
+  //   SELECT u.email, u.role, u.display_name, u.created_at, u.email_verified_at IS NOT NULL
+  //     FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
+  //    WHERE s.id = <session> AND s.user_id = <user> AND s.revoked_at IS NULL AND s.expires_at > now AND u.is_active
+  // It answers one row, of NULLs when the session is not live.
+  const { rows } = await sql<{ email: string | null; role: UserRole; display_name: string | null; created_at: Date; email_verified: boolean }>(
     executor,
-    `SELECT u.email, u.role, u.display_name, u.created_at, u.email_verified_at IS NOT NULL AS email_verified FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
-      WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > statement_timestamp() AND u.is_active`,
+    `SELECT email, role, display_name, created_at, email_verified FROM auth.live_session_user($1, $2)`,
     [sessionId, userId],
   );
   const row = rows[0];
-  if (!row) return undefined;
+  if (!row?.email) return undefined;
   const user: PublicUser = {
     id: userId,
     email: row.email,

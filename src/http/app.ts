@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/auth-keys';
 import { AccountService } from '../auth/account-service';
@@ -15,11 +14,12 @@ import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
+import { securityHeaders } from './middleware/security-headers';
 import { oauthTokenErrorHandler } from './oauth-errors';
 import { buildOpenApiDocument } from './openapi/document';
 import { accountRoutes } from './routes/account';
 import { adminRoutes } from './routes/admin';
-import { authRoutes } from './routes/auth';
+import { authMethodNotAllowed, authRoutes } from './routes/auth';
 import { clientGrants } from './routes/client-grants';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
@@ -51,9 +51,11 @@ export function createApp({
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every answer is an API answer, mostly no-store: an ETag would cost a SHA-1 of each body for nothing.
+  app.set('etag', false);
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
-  app.use(helmet());
-  app.use(requestLogging(logger));
+  app.use(securityHeaders);
+  app.use(requestLogging(app, logger));
   app.use(metrics.requests);
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
@@ -92,18 +94,21 @@ export function createApp({
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
   });
   let openApi: unknown;
+  // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
+  // passed on the way costs every request its routes' matching. Its 405 answers come after the
+  // others, which serve more methods of /me and /users/{id}.
+  const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
-  // Issue 11's routers come first: auth.ts answers 405 for any other method on users/{id}.
   const views = new AccountViews(dataSource);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
-  const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
-  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
+  app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));
   // RFC 6749 §5.2 errors at the token endpoint only; everything else stays problem+json.

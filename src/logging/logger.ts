@@ -62,7 +62,7 @@ function serializeError(err: Error, depth: number): Record<string, unknown> {
   const isDatabaseError = driverError !== undefined || 'parameters' in fields || ('severity' in fields && 'routine' in fields);
   const code = fields.code ?? driverError?.code;
   const message = isDatabaseError ? safeDatabaseMessage(err.message, code) : err.message;
-  // A null prototype, and `name`: pino's std err serializer (which pino-http always applies)
+  // A null prototype, and `name`: a std err serializer applied after this one (pino-std-serializers')
   // then takes the type from `name` rather than reporting "Object".
   const out: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, {
     type: err.constructor?.name ?? err.name,

@@ -33,6 +33,28 @@ describe('CORS for browser apps', () => {
     expect(res.headers.vary).toMatch(/Origin/);
   });
 
+  it('a listed origin may use every method the API has: PATCH me, DELETE me and me/sessions/{id}', async () => {
+    for (const [path, method] of [
+      ['/api/v1/auth/me', 'PATCH'],
+      ['/api/v1/auth/me', 'DELETE'],
+      ['/api/v1/auth/me/sessions/00000000-0000-4000-8000-000000000000', 'DELETE'],
+    ] as const) {
+      const preflight = await request(t.app)
+        .options(path)
+        .set('Origin', APP_ORIGIN)
+        .set('Access-Control-Request-Method', method)
+        .set('Access-Control-Request-Headers', 'authorization,content-type');
+      expect({ method, status: preflight.status }).toEqual({ method, status: 204 });
+      expect(preflight.headers['access-control-allow-methods']!.split(',')).toContain(method);
+    }
+  });
+
+  it('a request without Origin (not a CORS request) gets Vary: Origin and no CORS headers', async () => {
+    const res = await request(t.app).get('/api/v1/auth/health');
+    expect(res.headers.vary).toMatch(/Origin/);
+    expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  });
+
   it('an unlisted origin gets no CORS headers at all (no wildcard, no credentials)', async () => {
     const preflight = await request(t.app)
       .options('/api/v1/auth/login')

@@ -76,6 +76,17 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     }
   };
 
+  // The hot paths first: every route passed on the way is matched against each request.
+  router.get('/me', async (req, res) => {
+    const principal = await service.authenticate(requireBearerToken(req));
+    res.set('cache-control', 'no-store').json(service.me(principal));
+  });
+
+  router.post('/refresh', ...cookieEndpoint, json, async (req, res) => {
+    const input = parseWith(RefreshRequest, req.body);
+    await refreshGrant(req, res, input.refresh_token);
+  });
+
   router.post('/register', ...cookieEndpoint, json, async (req, res) => {
     const input = parseWith(RegisterRequest, req.body);
     const grant = await service.register(input, clientInfo(req));
@@ -86,11 +97,6 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     const input = parseWith(LoginRequest, req.body);
     const grant = await service.login(input.email, input.password, clientInfo(req));
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
-  });
-
-  router.post('/refresh', ...cookieEndpoint, json, async (req, res) => {
-    const input = parseWith(RefreshRequest, req.body);
-    await refreshGrant(req, res, input.refresh_token);
   });
 
   // Client grants never touch the refresh cookie, so the cookie-mode CSRF guard is for the user grants only.
@@ -135,11 +141,6 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     res.status(204).end();
   });
 
-  router.get('/me', async (req, res) => {
-    const principal = await service.authenticate(requireBearerToken(req));
-    res.set('cache-control', 'no-store').json(service.me(principal));
-  });
-
   router.patch('/users/:id', json, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
     service.assertAdmin(principal);
@@ -147,6 +148,16 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     res.json(await service.changeUser(principal, String(req.params.id), changes, clientInfo(req)));
   });
 
+  return router;
+}
+
+/**
+ * 405 with `Allow` for the auth endpoints' paths asked with another method. Mounted after every
+ * other router: /me and /users/{id} have methods served by the account and admin routers, and the
+ * auth router itself comes first because it serves the hot paths (GET /me, POST /refresh).
+ */
+export function authMethodNotAllowed(): Router {
+  const router = Router();
   for (const [path, allow] of [
     ['/register', 'POST'],
     ['/login', 'POST'],
