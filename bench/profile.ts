@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 8);
   const compare = args.includes('--compare');
-  let requestCount = 0;
+  let requestCount: number | undefined;
   const dir = await mkdtemp(path.join(tmpdir(), 'cathouse-profile-'));
   const ctx = await createBenchContext(false);
   try {
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   if (compare) return;
   const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no CPU profile was written to ${dir}`);
-  report(JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile, requestCount);
+  report(JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile, requestCount ?? 1);
   process.stdout.write(`profile: ${path.join(dir, file)} (open in Chrome DevTools)\n`);
 }
 

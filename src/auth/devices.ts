@@ -32,27 +32,17 @@ export interface DeviceSession {
  * updates it and an index on it would cost the hottest path its HOT updates.
  */
 export async function listLiveSessions(executor: DataSource | EntityManager, userId: string): Promise<DeviceSession[]> {
-  const { rows } = await sql<{
-    id: string;
-    created_at: Date;
-    last_used_at: Date;
-    expires_at: Date;
-    user_agent: string | null;
-    ip: string | null;
-  }>(executor, LIVE_SESSIONS_QUERY, [userId, MAX_LISTED_SESSIONS]);
-  return rows.map((r) => ({
-    id: r.id,
-    created_at: r.created_at.toISOString(),
-    last_used_at: r.last_used_at.toISOString(),
-    expires_at: r.expires_at.toISOString(),
-    user_agent: r.user_agent,
-    device: deviceLabel(r.user_agent),
-    ip: r.ip,
-  }));
+  const { rows } = await sql<DeviceSession>(executor, LIVE_SESSIONS_QUERY, [userId, MAX_LISTED_SESSIONS]);
+  for (const row of rows) row.device = deviceLabel(row.user_agent);
+  return rows;
 }
 
+/** A timestamp as Date.prototype.toISOString() writes it, made by PostgreSQL: 100 rows of three
+ * dates parsed into Dates and formatted again were most of this endpoint's service CPU. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+
 /** Exported for the EXPLAIN test. */
-export const LIVE_SESSIONS_QUERY = `SELECT id, created_at, last_used_at, expires_at, user_agent, host(ip) AS ip
+export const LIVE_SESSIONS_QUERY = `SELECT id, ${iso('created_at')}, ${iso('last_used_at')}, ${iso('expires_at')}, user_agent, host(ip) AS ip, NULL AS device
    FROM auth.sessions
   WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > statement_timestamp()
   ORDER BY last_used_at DESC, id LIMIT $2`;
@@ -89,6 +79,21 @@ const SYSTEMS: [RegExp, string][] = [
  */
 export function deviceLabel(userAgent: string | null | undefined): string {
   if (!userAgent) return 'Unknown device';
+  let label = labels.get(userAgent);
+  if (label === undefined) {
+    // Bounded: user agents are caller-chosen strings; a full memo starts over.
+    if (labels.size >= MAX_MEMOIZED_LABELS) labels.clear();
+    label = parseDeviceLabel(userAgent);
+    labels.set(userAgent, label);
+  }
+  return label;
+}
+
+/** A user's sessions share a few user agents, and a page lists up to 100 of them: each is parsed once. */
+const labels = new Map<string, string>();
+const MAX_MEMOIZED_LABELS = 1000;
+
+function parseDeviceLabel(userAgent: string): string {
   const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
   if (browser && system) return `${browser} on ${system}`;

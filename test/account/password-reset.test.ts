@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import type { QueryRunner } from 'typeorm';
+import { Client as PgClient } from 'pg';
 import { FORGOT_PASSWORD_ACCEPTED } from '../../src/http/routes/account';
 import { bearer, register, uniqueEmail } from '../auth/helpers';
 import { pollUntil } from '../support/poll';
@@ -40,20 +40,17 @@ describe('password reset', () => {
     await register(m.t.app, known);
     const record = async (email: string) => {
       const statements: string[] = [];
-      // A pass-through spy: every statement still runs on the real database; only its text is noted.
-      const original = m.t.dataSource.createQueryRunner.bind(m.t.dataSource);
-      const spy = jest.spyOn(m.t.dataSource, 'createQueryRunner').mockImplementation((...args) => {
-        const runner: QueryRunner = original(...args);
-        const query = runner.query.bind(runner);
-        runner.query = ((text: string, params?: unknown[], raw?: boolean) => {
-          // Both paths nudge the background mail sender after their commit; its own statements (claiming and
-          // settling outbox rows) run beside the request, land in the window or not by chance, and are not the
-          // request's code path.
-          if (!/^\s*UPDATE auth\.mail_outbox\b/.test(text)) statements.push(text.replace(/\s+/g, ' '));
-          return query(text, params, raw as true);
-        }) as QueryRunner['query'];
-        return runner;
-      });
+      // A pass-through spy on node-postgres itself (TypeORM's query runners and the service's own
+      // statements both end there): every statement still runs on the real database; only its text is noted.
+      const original = PgClient.prototype.query;
+      const spy = jest.spyOn(PgClient.prototype, 'query').mockImplementation(function (this: PgClient, ...args: unknown[]) {
+        const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown } | undefined)?.text ?? '');
+        // Both paths nudge the background mail sender after their commit; its own statements (claiming and
+        // settling outbox rows) run beside the request, land in the window or not by chance, and are not the
+        // request's code path.
+        if (!/^\s*UPDATE auth\.mail_outbox\b/.test(text)) statements.push(text.replace(/\s+/g, ' '));
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      } as never);
       try {
         expect((await forgot(email)).status).toBe(202);
       } finally {

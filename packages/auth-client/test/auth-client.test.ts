@@ -138,6 +138,12 @@ describe('@cathouse/auth-client against the running auth service', () => {
       'wrong issuer': signed(header, { ...payload, iss: 'https://evil.example' }),
       'typ JWT': signed({ ...header, typ: 'JWT' }, payload),
       expired: signed(header, { ...payload, iat: now - 3600, exp: now - 60 }),
+      'not a JWT': 'not-a-jwt',
+      'two parts': access_token.split('.').slice(0, 2).join('.'),
+      'four parts': `${access_token}.${access_token.split('.')[2]}`,
+      'header not JSON': `${Buffer.from('{"alg":"ES256"').toString('base64url')}.${access_token.split('.').slice(1).join('.')}`,
+      'header an array': signed(['ES256'], payload),
+      'payload not JSON': `${access_token.split('.')[0]}.${Buffer.from('not json').toString('base64url')}.${access_token.split('.')[2]}`,
     };
     // The helper signs acceptable tokens when nothing is wrong, so each refusal is for its stated reason.
     expect((await request(app).get('/api/v1/catalog/whoami').set('Authorization', `Bearer ${signed(header, payload)}`)).status).toBe(200);
