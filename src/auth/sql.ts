@@ -14,7 +14,7 @@ export interface SqlResult<T> {
  *
  * A statement of its own goes to TypeORM's pg pool directly rather than through a QueryRunner:
  * a runner per statement (its object, logger and subscriber broadcasts, two extra promise hops)
- * was about a fifth of the service CPU of a GET /me (`npm run bench:profile`). Errors keep
+ * cost the hottest requests 5-10 µs each for nothing they use (`npm run bench:profile`). Errors keep
  * TypeORM's shape (QueryFailedError with `driverError`), so callers see one kind of error either way.
  */
 export async function sql<T = Record<string, unknown>>(

@@ -31,7 +31,7 @@ function requestFields(req: Request): { id: string; method: string; path: string
  * path, status and time, never bodies or headers.
  *
  * It replaces pino-http, which made a child logger (and serialized the request into it) for
- * every request and listened on three events, whether or not anything was logged: a tenth of a
+ * every request and listened on three events, whether or not anything was logged: about 5% of a
  * GET /me's service CPU in `npm run bench:profile`. Here `req.log` is a getter on the app's request
  * prototype that makes the child only when a handler logs, and the access line is one listener.
  */
