@@ -16,6 +16,19 @@ function capture() {
   return { lines, logger: createLogger('info', stream) };
 }
 
+/** A fresh database and app at LOG_LEVEL=info whose log lines are captured; both are closed after `fn`. */
+async function withLoggedApp(fn: (t: Awaited<ReturnType<typeof startTestApp>>, lines: string[]) => Promise<void>): Promise<void> {
+  const db = await createTestDatabase();
+  const { lines, logger } = capture();
+  const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
+  try {
+    await fn(t, lines);
+  } finally {
+    await t.close();
+    await db.drop();
+  }
+}
+
 describe('structured logs', () => {
   it('redact passwords and tokens wherever they appear', () => {
     const { lines, logger } = capture();
@@ -90,10 +103,7 @@ describe('structured logs', () => {
   });
 
   it('access log: one line per request with its id, method, path, status and time, and nothing of its query, headers or body', async () => {
-    const db = await createTestDatabase();
-    const { lines, logger } = capture();
-    const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
-    try {
+    await withLoggedApp(async (t, lines) => {
       const res = await request(t.app).get('/api/v1/auth/me?email=secret-query@cathouse.example').set('authorization', 'Bearer not.a.jwt').set('x-request-id', 'edge-42');
       expect(res.status).toBe(401);
       const access = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request completed');
@@ -101,17 +111,11 @@ describe('structured logs', () => {
       expect(access[0]).toMatchObject({ level: 30, req: { id: 'edge-42', method: 'GET', path: '/api/v1/auth/me' }, res: { status: 401 } });
       expect(typeof access[0].responseTime).toBe('number');
       expect(lines.join('')).not.toMatch(/secret-query|not\.a\.jwt/);
-    } finally {
-      await t.close();
-      await db.drop();
-    }
+    });
   });
 
   it('access log: a 5xx answer is logged at error, with the request id the handler logged under', async () => {
-    const db = await createTestDatabase();
-    const { lines, logger } = capture();
-    const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
-    try {
+    await withLoggedApp(async (t, lines) => {
       await t.dataSource.query(`ALTER TABLE auth.users ADD CONSTRAINT chk_test_access_log CHECK (display_name IS DISTINCT FROM 'Boom')`);
       const res = await request(t.app).post('/api/v1/auth/register').send({ email: uniqueEmail('access'), password: 'correct horse battery staple', display_name: 'Boom' });
       expect(res.status).toBe(500);
@@ -121,17 +125,11 @@ describe('structured logs', () => {
       expect(access).toMatchObject({ level: 50, res: { status: 500 }, req: { method: 'POST', path: '/api/v1/auth/register' } });
       expect(handlerLine.req.id).toBe(access.req.id);
       expect(res.headers['x-request-id']).toBe(access.req.id);
-    } finally {
-      await t.close();
-      await db.drop();
-    }
+    });
   });
 
   it('a database failure behind a 500 logs no email, hash or SQL of the request', async () => {
-    const db = await createTestDatabase();
-    const { lines, logger } = capture();
-    const t = await startTestApp(db.url, { LOG_LEVEL: 'info' }, { logger });
-    try {
+    await withLoggedApp(async (t, lines) => {
       // A constraint the application does not expect makes the user INSERT fail with a 500.
       await t.dataSource.query(`ALTER TABLE auth.users ADD CONSTRAINT chk_test_display_name CHECK (display_name IS DISTINCT FROM 'Mia Secretname')`);
       const email = uniqueEmail('leak');
@@ -141,10 +139,7 @@ describe('structured logs', () => {
       expect(line).toBeDefined();
       expect(JSON.parse(line!).err).toMatchObject({ type: 'QueryFailedError', code: '23514', constraint: 'chk_test_display_name' });
       for (const leaked of [email, '$2b$', 'INSERT INTO', 'Secretname']) expect(lines.join('')).not.toContain(leaked);
-    } finally {
-      await t.close();
-      await db.drop();
-    }
+    });
   });
 });
 

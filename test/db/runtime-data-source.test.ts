@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from '../../src/db/database-errors';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
+import { sql } from '../../src/auth/sql';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
 import { pollUntil } from '../support/poll';
@@ -12,6 +13,23 @@ describe('the runtime DataSource under failures', () => {
     db = await createTestDatabase();
   });
   afterAll(() => db.drop());
+
+  it('never pools a connection whose statement timed out: the next statement gets its own answer on another connection', async () => {
+    const config = testConfig({ DATABASE_URL: db.url, DB_POOL_MAX: '1', DB_QUERY_TIMEOUT_MS: '300' });
+    const dataSource = createRuntimeDataSource(db.url, config.db);
+    await dataSource.initialize();
+    try {
+      const [before] = (await sql<{ pid: number }>(dataSource, 'SELECT pg_backend_pid() AS pid')).rows;
+      // Still running on the server when the client gives up: that connection's next answer would be this one's.
+      const timedOut = await sql(dataSource, 'SELECT pg_sleep(3), $1::int AS answer', [1]).catch((e: unknown) => e);
+      expect(isDatabaseUnavailable(timedOut)).toBe(true);
+      const { rows } = await sql<{ pid: number; answer: number }>(dataSource, 'SELECT pg_backend_pid() AS pid, $1::int AS answer', [42]);
+      expect(rows).toEqual([{ pid: expect.any(Number), answer: 42 }]);
+      expect(rows[0]!.pid).not.toBe(before!.pid);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
 
   it('never pools a connection whose ROLLBACK failed, so a later COMMIT cannot save half a transaction', async () => {
     const config = testConfig({ DATABASE_URL: db.url, DB_POOL_MAX: '1', DB_QUERY_TIMEOUT_MS: '300' });
