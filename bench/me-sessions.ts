@@ -60,7 +60,8 @@ export async function benchMeSessions(ctx: BenchContext): Promise<Figure[]> {
   return figures;
 }
 
-async function seedSessions(databaseUrl: string, userId: string, count: number): Promise<void> {
+/** `count` more live sessions for the user, inserted directly (also used by bench/profile.ts). */
+export async function seedSessions(databaseUrl: string, userId: string, count: number): Promise<void> {
   if (count <= 0) return;
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:profile -- [me|refresh|select1|sessions] [--seconds=N] [--compare]`
+ * `npm run bench:profile -- [me|refresh|select1|sessions] [--seconds=N] [--compare] [--sessions=N]`
  *
  * Where the service's CPU goes for one endpoint: starts PostgreSQL and the bench service with
  * V8's CPU profiler, loads the endpoint at c=32 the way `npm run bench` does, and prints the
@@ -7,12 +7,15 @@
  * DevTools. Not a benchmark: profiling slows the process down; use it to find what to cut.
  * `--compare` runs without the profiler and prints the endpoint's rate beside the SELECT 1
  * handler's, alternating three rounds: a quick check of one change (`npm run bench` decides).
+ * `--sessions=N` gives the user N more live sessions (inserted directly) before the load: for
+ * `sessions`, the 1,000-session row of `npm run bench`.
  */
 import 'reflect-metadata';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createBenchContext, inBatches, postJson } from './lib/context';
+import { seedSessions } from './me-sessions';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
 import { startDatabaseCost } from './lib/probes';
 
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 8);
   const compare = args.includes('--compare');
+  const extraSessions = Number(args.find((a) => a.startsWith('--sessions='))?.slice(11) ?? 0);
   let requestCount: number | undefined;
   const dir = await mkdtemp(path.join(tmpdir(), 'cathouse-profile-'));
   const ctx = await createBenchContext(false);
@@ -56,6 +60,8 @@ async function main(): Promise<void> {
         })
       ).flat();
       const tokens = sessions.map((s) => s.refresh_token);
+      const { sub } = JSON.parse(Buffer.from(sessions[0]!.access_token.split('.')[1]!, 'base64url').toString()) as { sub: string };
+      await seedSessions(ctx.serviceDbUrl, sub, extraSessions);
       const bearer = { authorization: `Bearer ${sessions[0]!.access_token}` };
       const requests: Record<(typeof ENDPOINTS)[number], LoadRequest> = {
         me: { method: 'GET', path: '/api/v1/auth/me', headers: bearer },

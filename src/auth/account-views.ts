@@ -36,8 +36,10 @@ export class AccountViews {
 
   /** GET me/sessions: live sessions, most recently used first, the caller's marked. */
   async mySessions(principal: Principal): Promise<MySession[]> {
-    const sessions = await listLiveSessions(this.dataSource, principal.userId);
-    return sessions.map((s) => ({ ...s, current: s.id === principal.sessionId }));
+    // The rows are this call's own objects: marked in place rather than copied (up to 100 per page).
+    const sessions = (await listLiveSessions(this.dataSource, principal.userId)) as MySession[];
+    for (const s of sessions) s.current = s.id === principal.sessionId;
+    return sessions;
   }
 
   /**

@@ -37,15 +37,22 @@ export async function listLiveSessions(executor: DataSource | EntityManager, use
   return rows;
 }
 
-/** A timestamp as Date.prototype.toISOString() writes it, made by PostgreSQL: 100 rows of three
- * dates parsed into Dates and formatted again were most of this endpoint's service CPU. */
+/**
+ * A timestamp as Date.prototype.toISOString() writes it, made by PostgreSQL: 100 rows of three
+ * dates parsed into Dates and formatted again were most of this endpoint's service CPU. Only the
+ * listed rows are formatted (the subquery sorts and limits the raw rows first): in one query level
+ * PostgreSQL computes the output columns of every row it sorts, 3,000 to_char calls for 1,000
+ * sessions, which made the query three times slower.
+ */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
 
 /** Exported for the EXPLAIN test. */
 export const LIVE_SESSIONS_QUERY = `SELECT id, ${iso('created_at')}, ${iso('last_used_at')}, ${iso('expires_at')}, user_agent, host(ip) AS ip, NULL AS device
-   FROM auth.sessions
-  WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > statement_timestamp()
-  ORDER BY last_used_at DESC, id LIMIT $2`;
+   FROM (SELECT id, created_at, last_used_at, expires_at, user_agent, ip
+           FROM auth.sessions
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > statement_timestamp()
+          ORDER BY last_used_at DESC, id LIMIT $2) listed
+  ORDER BY listed.last_used_at DESC, listed.id`;
 
 /** Checked in order: the first match names the browser (Edge and Opera also say "Chrome"; Chrome also says "Safari"). */
 const BROWSERS: [RegExp, string][] = [

@@ -35,6 +35,17 @@ describe('the audit log: each action writes its event once, in its own transacti
   const login = (email: string, password = PASSWORD, ip = newIp()) =>
     request(t.app).post(`${API}/login`).set('X-Forwarded-For', ip).set('User-Agent', 'audit-test/1.0').send({ email, password });
 
+  it('the log is append-only in the database: an UPDATE of an event is refused with 42501, inserting and pruning still work', async () => {
+    const { body } = await request(t.app).post(`${API}/register`).set('x-forwarded-for', newIp()).send({ email: uniqueEmail('append'), password: PASSWORD }).expect(201);
+    const [event] = await eventsOf(body.user.id);
+    const changed = await t.dataSource.query(`UPDATE auth.audit_events SET detail = '{}' WHERE id = $1`, [event!.id]).catch((e: unknown) => e);
+    expect((changed as { driverError?: { code?: string } }).driverError?.code).toBe('42501');
+    expect(String((changed as Error).message)).toMatch(/audit_events is append-only/);
+    expect(await eventsOf(body.user.id)).toEqual([event]);
+    await t.dataSource.query(`DELETE FROM auth.audit_events WHERE id = $1`, [event!.id]);
+    expect(await eventsOf(body.user.id)).toEqual([]);
+  });
+
   it('register writes user_registered with the session, address, user agent and role; a refused registration writes nothing', async () => {
     const email = uniqueEmail('reg');
     const ip = newIp();
