@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { migrateCommand } from '../test/reliability/support/migrate-command';
 import type { BenchContext } from './lib/context';
 import { figure, round, type Figure } from './lib/results';
@@ -58,8 +59,9 @@ export async function benchManyMigrations(ctx: BenchContext): Promise<Figure[]> 
     const cli = migrateCommand(['up', '--dir', dir]);
     const oursMs: number[] = [];
     const baselineMs: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    const runOurs = async (i: number) => {
       const a = await ctx.createDatabase(`bench_many_ours_${i}`);
+      await checkpoint(ctx);
       const ours = expectSuccess(
         'migrate up',
         await timeCommand(cli.command, cli.args, {
@@ -71,8 +73,10 @@ export async function benchManyMigrations(ctx: BenchContext): Promise<Figure[]> 
       await checkApplied(a, count);
       oursMs.push(ours.ms);
       await ctx.dropDatabase(`bench_many_ours_${i}`);
-
+    };
+    const runPlain = async (i: number) => {
       const b = await ctx.createDatabase(`bench_many_typeorm_${i}`);
+      await checkpoint(ctx);
       const plain = expectSuccess(
         'typeorm migration:run',
         await timeCommand(
@@ -84,6 +88,18 @@ export async function benchManyMigrations(ctx: BenchContext): Promise<Figure[]> 
       await checkApplied(b, count);
       baselineMs.push(plain.ms);
       await ctx.dropDatabase(`bench_many_typeorm_${i}`);
+    };
+    // Each run starts from a checkpoint, so none pays for the WAL of the one before (200
+    // migrations' DDL triggered one mid-run, and run times rose through the series), and the
+    // order alternates, so that whatever drift is left touches both sides alike.
+    for (let i = 0; i < runs; i++) {
+      if (i % 2 === 0) {
+        await runOurs(i);
+        await runPlain(i);
+      } else {
+        await runPlain(i);
+        await runOurs(i);
+      }
     }
     const oursMedian = median(oursMs);
     const baselineMedian = median(baselineMs);
@@ -110,7 +126,6 @@ export async function benchManyMigrations(ctx: BenchContext): Promise<Figure[]> 
 
 /** Both tools must really have applied every migration: count the tables. */
 async function checkApplied(url: string, count: number): Promise<void> {
-  const { Client } = await import('pg');
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -118,5 +133,16 @@ async function checkApplied(url: string, count: number): Promise<void> {
     if (Number(rows[0]!.n) !== count) throw new Error(`expected ${count} tables after the run, found ${rows[0]!.n}`);
   } finally {
     await c.end();
+  }
+}
+
+/** CHECKPOINT on the benchmark server (superuser): the timed run that follows starts with no dirty WAL to flush. */
+async function checkpoint(ctx: BenchContext): Promise<void> {
+  const client = new Client({ connectionString: ctx.adminUrl });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
   }
 }
