@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createBenchContext, inBatches, postJson } from './lib/context';
 import { seedSessions } from './me-sessions';
+import { refreshRequest } from './refresh';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
 import { startDatabaseCost } from './lib/probes';
 
@@ -67,17 +68,7 @@ async function main(): Promise<void> {
         me: { method: 'GET', path: '/api/v1/auth/me', headers: bearer },
         sessions: { method: 'GET', path: '/api/v1/auth/me/sessions', headers: bearer },
         select1: { method: 'GET', path: '/bench/select1' },
-        refresh: {
-          method: 'POST',
-          path: '/api/v1/auth/refresh',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req, context) => {
-            context.token = tokens.shift();
-            return { ...req, body: JSON.stringify({ refresh_token: context.token }) };
-          },
-          onResponse: (status, body, context) =>
-            tokens.push(status === 200 ? (JSON.parse(body) as { refresh_token: string }).refresh_token : (context.token as string)),
-        },
+        refresh: refreshRequest(tokens),
       };
       if (compare) {
         const measure = () => startDatabaseCost(ctx.adminUrl, ctx.postgresDataDir, service.child.pid);

@@ -34,7 +34,7 @@ interface TokenResponse {
  * A pool of live refresh tokens, one per session: each request takes one, and its answer puts
  * the rotated token back. A token is never presented twice, so every refresh is a real rotation.
  */
-function refreshRequest(tokens: string[], path = '/api/v1/auth/refresh'): LoadRequest {
+export function refreshRequest(tokens: string[], path = '/api/v1/auth/refresh'): LoadRequest {
   return {
     method: 'POST',
     path,

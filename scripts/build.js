@@ -7,7 +7,7 @@
  * dist/packages/catalog/src/index.js, ...), so that production runs `node dist/src/main.js` with
  * no TypeScript tooling in the process.
  *
- * swc, with the options every other path of this project uses (register-ts.js, jest.config.js):
+ * swc, with the options every other path of this project uses (src/cli/swc-options.js):
  * legacy decorators WITH their design-type metadata (TypeORM reads it), no define semantics for
  * class fields. No type-checking here: `npm run typecheck` (tsc) is the gate for that, in CI.
  *
@@ -21,18 +21,7 @@ const { transformFileSync } = require('@swc/core');
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist');
 
-const OPTIONS = {
-  jsc: {
-    target: 'es2022',
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: true,
-  swcrc: false,
-  configFile: false,
-};
+const OPTIONS = { ...require('../src/cli/swc-options.js'), sourceMaps: true };
 
 /** Every .ts file under `dir` except declarations. */
 function sources(dir) {

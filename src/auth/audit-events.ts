@@ -168,17 +168,7 @@ export async function listEvents(executor: DataSource | EntityManager, query: Ev
     });
   }
   const { text, params } = eventPageQuery(query);
-  const { rows } = await sql<{
-    id: string;
-    occurred_at: Date;
-    type: string;
-    user_id: string | null;
-    actor_id: string | null;
-    session_id: string | null;
-    ip: string | null;
-    user_agent: string | null;
-    detail: Record<string, unknown>;
-  }>(executor, text, params);
+  const { rows } = await sql<Omit<PublicAuditEvent, 'occurred_at'> & { occurred_at: Date }>(executor, text, params);
   const page = rows.slice(0, query.limit);
   return {
     events: page.map((r) => ({ ...r, id: String(r.id), occurred_at: r.occurred_at.toISOString() })),

@@ -11,18 +11,7 @@ const Module = require('node:module');
 const fs = require('node:fs');
 const { transformSync } = require('@swc/core');
 
-const OPTIONS = {
-  jsc: {
-    target: 'es2022',
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-  swcrc: false,
-  configFile: false,
-};
+const OPTIONS = { ...require('./swc-options.js'), sourceMaps: 'inline' };
 
 process.setSourceMapsEnabled(true);
 

@@ -80,21 +80,23 @@ export function createMetrics(dataSource: DataSource, { apiPrefix }: MetricsOpti
     backlog ??= readOutboxBacklog(dataSource).finally(() => setTimeout(() => (backlog = undefined), 1_000).unref());
     return backlog;
   };
-  const outboxGauge = (name: string, help: string, pick: (b: OutboxBacklog) => number) =>
+  /** A gauge read at each scrape; a failed read (the database may be down) keeps its last value, and the scrape still answers. */
+  const collectedGauge = (name: string, help: string, collect: () => Promise<number> | number) => {
     new Gauge({
       name,
       help,
       registers: [registry],
       async collect() {
         try {
-          this.set(pick(await readBacklog()));
+          this.set(await collect());
         } catch {
-          // The scrape still answers (the database may be down); the gauge keeps its last value.
+          // Keeps the last value.
         }
       },
     });
-  outboxGauge('auth_mail_outbox_depth', 'Mails waiting in the outbox (pending, retries included).', (b) => b.depth);
-  outboxGauge('auth_mail_outbox_oldest_age_seconds', 'Age of the oldest mail waiting in the outbox; 0 when none waits.', (b) => b.oldestAgeSeconds);
+  };
+  collectedGauge('auth_mail_outbox_depth', 'Mails waiting in the outbox (pending, retries included).', async () => (await readBacklog()).depth);
+  collectedGauge('auth_mail_outbox_oldest_age_seconds', 'Age of the oldest mail waiting in the outbox; 0 when none waits.', async () => (await readBacklog()).oldestAgeSeconds);
 
   const requests: RequestHandler = (req, res, next) => {
     const stop = duration.startTimer();
@@ -121,19 +123,6 @@ export function createMetrics(dataSource: DataSource, { apiPrefix }: MetricsOpti
       throttled: (limiter) => throttled.inc({ limiter }),
     },
     requests,
-    gauge(name, help, collect) {
-      new Gauge({
-        name,
-        help,
-        registers: [registry],
-        async collect() {
-          try {
-            this.set(await collect());
-          } catch {
-            // The scrape still answers; the gauge keeps its last value.
-          }
-        },
-      });
-    },
+    gauge: collectedGauge,
   };
 }

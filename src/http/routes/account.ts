@@ -1,9 +1,9 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { AccountClient, AccountService } from '../../auth/account-service';
 import type { AuthService } from '../../auth/auth-service';
-import { AppError } from '../../errors/app-error';
 import { requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import {
   ChangeEmailRequest,
@@ -97,10 +97,11 @@ export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
     res.set('pragma', 'no-cache').json({ access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn });
   });
 
-  for (const path of ['/verify-email', '/verify-email/resend', '/password/forgot', '/password/reset', '/password/change', '/email/change', '/me/developer']) {
-    router.all(path, (req, _res, next) => {
-      next(new AppError('method_not_allowed', `${req.method} is not allowed here; use POST.`, { headers: { allow: 'POST' } }));
-    });
-  }
+  answerOtherMethods(
+    router,
+    ['/verify-email', '/verify-email/resend', '/password/forgot', '/password/reset', '/password/change', '/email/change', '/me/developer'].map(
+      (path) => [path, 'POST'] as const,
+    ),
+  );
   return router;
 }

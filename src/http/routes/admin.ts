@@ -5,7 +5,8 @@ import { requireBearerToken } from '../middleware/bearer';
 import { parseWith } from '../middleware/validate';
 import { EventsQuery, UsersQuery } from '../openapi/account-schemas';
 import { UserIdParams } from '../openapi/schemas';
-import { clientInfo, methodNotAllowed } from './auth';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
+import { clientInfo } from './auth';
 
 export interface AdminRoutesDeps {
   service: AuthService;
@@ -44,12 +45,10 @@ export function adminRoutes({ service, accounts }: AdminRoutesDeps): Router {
     res.set('cache-control', 'no-store').json(await accounts.events(principal, { userId: q.user_id, type: q.type, before: q.before, limit: q.limit }));
   });
 
-  for (const [path, allow] of [
+  answerOtherMethods(router, [
     ['/users', 'GET'],
     ['/users/:id/sessions', 'DELETE'],
     ['/events', 'GET'],
-  ] as const) {
-    router.all(path, methodNotAllowed(allow));
-  }
+  ]);
   return router;
 }

@@ -6,6 +6,7 @@ import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { bearerToken, requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { csrfGuard } from '../middleware/csrf';
 import { parseWith } from '../middleware/validate';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
@@ -38,13 +39,6 @@ export interface AuthRoutesDeps {
 /** The caller's address (after TRUST_PROXY) and user agent, for sessions and audit events. */
 export function clientInfo(req: Request): ClientInfo & { ip: string } {
   return { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') };
-}
-
-/** 405 with `Allow` for a known path asked with another method. */
-export function methodNotAllowed(allow: string): RequestHandler {
-  return (req, _res, next) => {
-    next(new AppError('method_not_allowed', `${req.method} is not allowed here; use ${allow}.`, { headers: { allow } }));
-  };
 }
 
 /**
@@ -158,7 +152,7 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
  */
 export function authMethodNotAllowed(): Router {
   const router = Router();
-  for (const [path, allow] of [
+  answerOtherMethods(router, [
     ['/register', 'POST'],
     ['/login', 'POST'],
     ['/refresh', 'POST'],
@@ -166,8 +160,6 @@ export function authMethodNotAllowed(): Router {
     ['/logout', 'POST'],
     ['/me', 'GET, PATCH, DELETE'],
     ['/users/:id', 'GET, PATCH'],
-  ] as const) {
-    router.all(path, methodNotAllowed(allow));
-  }
+  ]);
   return router;
 }

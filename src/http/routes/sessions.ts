@@ -4,7 +4,8 @@ import type { AuthService } from '../../auth/auth-service';
 import { requireBearerToken } from '../middleware/bearer';
 import { parseWith } from '../middleware/validate';
 import { MyEventsQuery, SessionIdParams } from '../openapi/account-schemas';
-import { clientInfo, methodNotAllowed } from './auth';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
+import { clientInfo } from './auth';
 
 export interface SessionRoutesDeps {
   service: AuthService;
@@ -33,12 +34,10 @@ export function sessionRoutes({ service, accounts }: SessionRoutesDeps): Router 
     res.set('cache-control', 'no-store').json(await accounts.myEvents(principal, query));
   });
 
-  for (const [path, allow] of [
+  answerOtherMethods(router, [
     ['/me/sessions', 'GET'],
     ['/me/sessions/:id', 'DELETE'],
     ['/me/events', 'GET'],
-  ] as const) {
-    router.all(path, methodNotAllowed(allow));
-  }
+  ]);
   return router;
 }
