@@ -7,6 +7,7 @@ import type { Logger } from '../logging/logger';
 import { generateAccountToken, hashAccountToken, issueAccountToken, linkInvalid, spendAccountToken, revokeAccountTokens } from './account-tokens';
 import { recordEvent, type AuditClient } from './audit-events';
 import type { Principal } from './auth-service';
+import type { LoginThrottle } from './login-throttle';
 import type { MailThrottle } from './mail-throttle';
 import { enqueueMail, sealToken } from './outbox';
 import { assertPasswordPolicy, type PasswordHasher } from './passwords';
@@ -21,6 +22,11 @@ export interface AccountServiceDeps {
   hasher: PasswordHasher;
   /** Bounds bcrypt work in flight (the login gate): these flows check or hash passwords too. */
   passwordChecks: WorkGate;
+  /**
+   * The login throttle: a password checked here counts against the account like a login, so a
+   * stolen access token gets no more guesses at the password than the login form gives.
+   */
+  loginThrottle: LoginThrottle;
   throttle: MailThrottle;
   /** outboxKey(TOKEN_SECRET). */
   outboxKey: Buffer;
@@ -184,21 +190,31 @@ export class AccountService {
     this.deps.mailQueued();
   }
 
-  private async checkPassword(userId: string, password: string): Promise<string> {
+  /**
+   * The password check of password change, email change and deletion: throttled with login's
+   * counters (OWASP ASVS 2.2.1), so guesses made here and at login add up, and a client that has
+   * failed too often on the account gets 429 here as well, even with the right password.
+   */
+  private async checkPassword(userId: string, password: string, ip: string): Promise<string> {
     const { rows } = await sql<{ password_hash: string | null; email: string }>(
       this.deps.dataSource,
       `SELECT password_hash, email FROM auth.users WHERE id = $1`,
       [userId],
     );
-    const ok = await this.deps.passwordChecks.run(() => this.deps.hasher.verify(password, rows[0]?.password_hash ?? null));
+    const email = rows[0]!.email;
+    const ok = await this.deps.passwordChecks.run(async () => {
+      await this.deps.loginThrottle.attempt(email, ip);
+      return this.deps.hasher.verify(password, rows[0]!.password_hash);
+    });
     if (!ok) throw new AppError('invalid_credentials', 'The password is wrong.');
-    return rows[0]!.email;
+    await this.deps.loginThrottle.succeeded(email, ip);
+    return email;
   }
 
   /** POST password/change: ends every other session of the user, keeps this one, sends a notice. */
   async changePassword(principal: Principal, currentPassword: string, newPassword: string, client: AccountClient): Promise<void> {
     assertPasswordPolicy(newPassword);
-    const email = await this.checkPassword(principal.userId, currentPassword);
+    const email = await this.checkPassword(principal.userId, currentPassword, client.ip);
     const passwordHash = await this.deps.passwordChecks.run(() => this.deps.hasher.hash(newPassword));
     await this.deps.dataSource.transaction(async (manager) => {
       await sql(manager, `UPDATE auth.users SET password_hash = $2, updated_at = statement_timestamp() WHERE id = $1`, [principal.userId, passwordHash]);
@@ -217,7 +233,7 @@ export class AccountService {
    */
   async requestEmailChange(principal: Principal, newEmail: string, password: string, client: AccountClient): Promise<void> {
     const target = normalizeEmail(newEmail);
-    const current = await this.checkPassword(principal.userId, password);
+    const current = await this.checkPassword(principal.userId, password, client.ip);
     if (target === current) {
       throw new AppError('invalid_request', 'The request body is invalid: new_email: this is already the account\'s address.', {
         fields: { invalid_params: [{ name: 'new_email', reason: 'same as the current address' }] },
@@ -268,7 +284,7 @@ export class AccountService {
    * the outbox rows lose the address.
    */
   async deleteAccount(principal: Principal, password: string, client: AccountClient): Promise<void> {
-    await this.checkPassword(principal.userId, password);
+    await this.checkPassword(principal.userId, password, client.ip);
     await this.deps.dataSource.transaction(async (manager) => {
       if (principal.role === 'admin') {
         const admins = await sql(manager, `SELECT id FROM auth.users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`);

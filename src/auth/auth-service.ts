@@ -99,7 +99,8 @@ export class AuthService {
   private readonly keys: AuthKeys;
   private readonly auth: Config['auth'];
   private readonly hasher: PasswordHasher;
-  private readonly throttle: LoginThrottle;
+  /** Failed-password counters per account and address: login, and the password checks of the account flows. */
+  readonly throttle: LoginThrottle;
   private readonly registrationThrottle: RegistrationThrottle;
   /** Bounds on bcrypt work in flight (see work-gate.ts): registrations get a small share so logins keep threads. */
   readonly registrationHashes: WorkGate;

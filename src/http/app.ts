@@ -72,6 +72,9 @@ export function createApp({
     get passwordChecks() {
       return service.passwordChecks;
     },
+    get loginThrottle() {
+      return service.throttle;
+    },
     throttle: createMailThrottle(dataSource, {
       maxPerAddress: config.mail.maxPerAddress,
       maxPerIp: config.mail.maxPerIp,

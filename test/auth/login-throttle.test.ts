@@ -95,6 +95,28 @@ describe('failed-login throttling, shared by all instances through PostgreSQL', 
     expect((await login(a, email, PASSWORD, ip)).status).toBe(429);
   });
 
+  it('the password checks of password change, email change and deletion count as failed logins: a stolen access token gets no more guesses than the login form', async () => {
+    const email = uniqueEmail('reauth');
+    const { access_token: stolen } = await register(a.app, email);
+    const attacker = newIp();
+    const as = (t: TestApp, method: 'post' | 'delete', path: string, body: object, ip = attacker) =>
+      request(t.app)[method](`/api/v1/auth${path}`).set('Authorization', `Bearer ${stolen}`).set('X-Forwarded-For', ip).send(body);
+    const guesses = [
+      (await as(a, 'post', '/password/change', { current_password: 'guess 1', new_password: 'a brand new passphrase' })).status,
+      (await as(b, 'post', '/email/change', { new_email: uniqueEmail('takeover'), password: 'guess 2' })).status,
+      (await as(a, 'delete', '/me', { password: 'guess 3' })).status,
+      // The budget is spent, wherever it was spent: the right password is refused too, here and at login.
+      (await as(b, 'post', '/password/change', { current_password: PASSWORD, new_password: 'a brand new passphrase' })).status,
+    ];
+    expect(guesses).toEqual([401, 401, 401, 429]);
+    expect((await login(a, email, PASSWORD, attacker)).status).toBe(429);
+    // The owner, from an address that has not failed, is not affected; a right password there forgets nothing of the attacker's.
+    const owner = newIp();
+    expect((await login(b, email, PASSWORD, owner)).status).toBe(200);
+    expect((await as(a, 'post', '/password/change', { current_password: PASSWORD, new_password: 'a brand new passphrase' }, owner)).status).toBe(204);
+    expect((await login(a, email, 'a brand new passphrase', attacker)).status).toBe(429);
+  });
+
   it('limits failures per client address across many accounts (credential stuffing)', async () => {
     const ip = newIp();
     const statuses: number[] = [];

@@ -256,10 +256,10 @@ function registerAccountPaths(registry: OpenAPIRegistry, p: (path: string) => st
     method: 'post',
     path: p('/password/change'),
     summary: 'Change the password',
-    description: 'Needs the current password. Ends every other session of the user, keeps this one, and mails a notice.',
+    description: 'Needs the current password, checked under the login throttle (429 past its limits). Ends every other session of the user, keeps this one, and mails a notice.',
     security: authenticated,
     request: { body: { required: true, ...json(ChangePasswordRequest) } },
-    responses: { 204: { description: 'Changed.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'weak_password', 'server_busy') },
+    responses: { 204: { description: 'Changed.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'rate_limited', 'weak_password', 'server_busy') },
   });
   registry.registerPath({
     method: 'post',
@@ -282,10 +282,10 @@ function registerAccountPaths(registry: OpenAPIRegistry, p: (path: string) => st
     method: 'delete',
     path: p('/me'),
     summary: 'Delete your account',
-    description: 'Needs the password. Ends every session; the row is kept for history but anonymised (email freed, password hash and display name cleared, deleted_at set) and can never log in again. The last active admin cannot delete the account.',
+    description: 'Needs the password, checked under the login throttle (429 past its limits). Ends every session; the row is kept for history but anonymised (email freed, password hash and display name cleared, deleted_at set) and can never log in again. The last active admin cannot delete the account.',
     security: authenticated,
     request: { body: { required: true, ...json(DeleteMeRequest) } },
-    responses: { 204: { description: 'Deleted.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'last_admin', 'server_busy') },
+    responses: { 204: { description: 'Deleted.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'rate_limited', 'last_admin', 'server_busy') },
   });
   registry.registerPath({
     method: 'post',
