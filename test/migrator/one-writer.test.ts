@@ -86,6 +86,22 @@ describe('one writer at a time', () => {
     expect(status.stdout).toContain('[ ] SlowMigration1700000000005');
   }, 60_000);
 
+  it('a runner waiting for the lock does not block a CREATE INDEX CONCURRENTLY of the holder (no snapshot held while waiting): both exit 0, the index is valid', async () => {
+    dir = migrationsDir('basic', 'nontx-after-wait');
+    const first = migrate(['up', '--dir', dir.dir], { MIGRATION_DATABASE_URL: db.url });
+    await waitFor('the first run to be in its migration', async () =>
+      (await query(db.url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND datname = current_database()`)).length > 0,
+    );
+    const second = migrate(['up', '--dir', dir.dir], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '60000' });
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect({ code: a.code, stderr: a.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect({ code: b.code, stderr: b.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('waiting up to 60000 ms') });
+    const [index] = await query<{ valid: boolean }>(db.url, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'idx_kittens_name_after_wait'::regclass`);
+    expect(index).toEqual({ valid: true });
+    const applied = await query<{ name: string }>(db.url, `SELECT name FROM migrator.migrations WHERE name LIKE 'IndexAfterAWait%'`);
+    expect(applied).toHaveLength(1);
+  }, 60_000);
+
   it('waits for the lock with a visible message naming the holder, and gives up after MIGRATION_LOCK_TIMEOUT_MS', async () => {
     const holder = new Client({ connectionString: db.url, application_name: 'someone-else' });
     await holder.connect();
@@ -109,7 +125,10 @@ describe('one writer at a time', () => {
     await holder.connect();
     await holder.query('SELECT pg_advisory_lock($1::int, $2::int)', [DEFAULT_MIGRATION_LOCK.classId, DEFAULT_MIGRATION_LOCK.objectId]);
     const run = migrate(['up'], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '30000' });
-    await waitFor('the CLI to wait', async () => (await query(db.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND ${THIS_DATABASE}`)).length > 0);
+    // It polls (pg_try_advisory_lock) rather than queueing in the server: its last statement shows it trying.
+    await waitFor('the CLI to try for the lock', async () =>
+      (await query(db.url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_try_advisory_lock%' AND datname = current_database()`)).length > 0,
+    );
     await holder.end();
     const r = await run.done;
     expect(r.code).toBe(0);

@@ -62,10 +62,22 @@ export function describeHolder(h: LockHolder | null): string {
   })`;
 }
 
+/** The first pause between two tries for a held lock; it doubles up to POLL_MAX_MS. */
+const POLL_FIRST_MS = 50;
+const POLL_MAX_MS = 500;
+
 /**
  * Takes the migration lock on `runner`'s connection: at once if free, else announces who holds
- * it through `onWait` and waits up to `lockTimeoutMs` in the server (lock_timeout applies to
- * advisory locks too, so the wait is FIFO and costs no polling).
+ * it through `onWait` and tries again, with pauses growing to half a second, for up to
+ * `lockTimeoutMs` (0: for ever).
+ *
+ * It polls with pg_try_advisory_lock instead of waiting in pg_advisory_lock because a statement
+ * waiting in the server keeps its snapshot, and CREATE INDEX CONCURRENTLY (in the holder's
+ * migration with transaction = false) waits for every older snapshot of the database: the holder
+ * waited for the waiter, the waiter for the holder's lock, and PostgreSQL's deadlock detector
+ * cancelled one of them, leaving an INVALID index or a failed deploy. Between tries this session
+ * is idle and holds no snapshot. The cost is fairness (the next holder is whoever tries first),
+ * which does not matter when every runner applies the same migrations.
  */
 export async function acquireMigrationLock(
   runner: QueryRunner,
@@ -73,32 +85,26 @@ export async function acquireMigrationLock(
   timeouts: SessionTimeouts,
   onWait: (holder: LockHolder | null) => void,
 ): Promise<{ waitedMs: number }> {
-  const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock($1::int, $2::int) AS locked`, [key.classId, key.objectId]);
-  if (locked) return { waitedMs: 0 };
+  const tryLock = async () =>
+    ((await runner.query(`SELECT pg_try_advisory_lock($1::int, $2::int) AS locked`, [key.classId, key.objectId])) as { locked: boolean }[])[0]!.locked;
+  if (await tryLock()) return { waitedMs: 0 };
   const started = performance.now();
   const holder = await findLockHolder(runner, key);
   onWait(holder);
-  // While waiting, only MIGRATION_LOCK_TIMEOUT_MS applies: a short statement_timeout meant for
-  // DDL must not cut the wait short.
-  await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.lockTimeoutMs)}`);
-  await runner.query(`SET statement_timeout = 0`);
-  try {
-    await runner.query(`SELECT pg_advisory_lock($1::int, $2::int)`, [key.classId, key.objectId]);
-  } catch (err) {
-    if (sqlState(err) !== '55P03') throw err;
-    const now = await findLockHolder(runner, key).catch(() => holder);
-    throw new MigratorError(
-      'lock_timeout',
-      `the migration lock is still held by ${describeHolder(now ?? holder)} after ${timeouts.lockTimeoutMs} ms (MIGRATION_LOCK_TIMEOUT_MS): ` +
-        `wait for that run to finish and retry, or if it is stuck end it with SELECT pg_terminate_backend(${now?.pid ?? holder?.pid ?? '<pid>'})`,
-      { holder: now ?? holder },
-      { cause: err },
-    );
-  } finally {
-    await runner.query(`SET lock_timeout = ${Math.trunc(timeouts.ddlLockTimeoutMs)}`);
-    await runner.query(`SET statement_timeout = ${Math.trunc(timeouts.statementTimeoutMs)}`);
+  const limit = timeouts.lockTimeoutMs > 0 ? timeouts.lockTimeoutMs : Infinity;
+  for (let pause = POLL_FIRST_MS; ; pause = Math.min(pause * 2, POLL_MAX_MS)) {
+    const left = limit - (performance.now() - started);
+    if (left <= 0) break;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+    if (await tryLock()) return { waitedMs: performance.now() - started };
   }
-  return { waitedMs: performance.now() - started };
+  const now = await findLockHolder(runner, key).catch(() => holder);
+  throw new MigratorError(
+    'lock_timeout',
+    `the migration lock is still held by ${describeHolder(now ?? holder)} after ${timeouts.lockTimeoutMs} ms (MIGRATION_LOCK_TIMEOUT_MS): ` +
+      `wait for that run to finish and retry, or if it is stuck end it with SELECT pg_terminate_backend(${now?.pid ?? holder?.pid ?? '<pid>'})`,
+    { holder: now ?? holder },
+  );
 }
 
 /**
@@ -127,10 +133,4 @@ export async function applySessionTimeouts(runner: QueryRunner, timeouts: Sessio
   // statement (and holding the migration lock) until it ends; with it the server notices the
   // dead client within a second and rolls back. PostgreSQL 14+; older servers just lack it.
   await runner.query(`SET client_connection_check_interval = 1000`).catch(() => undefined);
-}
-
-export function sqlState(err: unknown): string | undefined {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } } | undefined;
-  const code = e?.driverError?.code ?? e?.code;
-  return typeof code === 'string' ? code : undefined;
 }
