@@ -9,7 +9,7 @@ export interface PrivilegeDrift {
   readonly grantee: string;
   /** SELECT, INSERT, UPDATE, DELETE, TRUNCATE, ..., USAGE, CREATE, or `default SELECT` for default privileges. */
   readonly privilege: string;
-  /** `schema`, `schema.table`, or `schema.table (col, ...)`. */
+  /** `schema`, `schema.table`, `schema.table (col, ...)` or `sequence schema.name`. */
   readonly object: string;
   readonly message: string;
   readonly sql: string;
@@ -32,16 +32,20 @@ export interface PrivilegePlan {
   readonly policyProblems: readonly string[];
 }
 
-/** One privilege on one object: the unit compared. Column null = whole table; table null = schema. */
+/**
+ * One privilege on one object: the unit compared. Column null = whole table; table null = schema;
+ * `sequence`: `table` names a sequence (and, for default privileges, the entry is ON SEQUENCES).
+ */
 interface Entry {
   readonly grantee: string;
   readonly privilege: string;
   readonly schema: string;
   readonly table: string | null;
   readonly column: string | null;
+  readonly sequence?: boolean;
 }
 
-const keyOf = (e: Entry) => JSON.stringify([e.grantee, e.privilege, e.schema, e.table, e.column]);
+const keyOf = (e: Entry) => JSON.stringify([e.grantee, e.privilege, e.schema, e.table, e.column, e.sequence === true]);
 const role = (name: string) => (name === PUBLIC ? PUBLIC : quoteIdent(name));
 const rel = (schema: string, table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
 
@@ -108,13 +112,28 @@ export function planPrivileges(settings: PrivilegeSettings, catalog: PrivilegeCa
           }
         }
       }
-      // Tables made later get the whole-table privileges of `*` at CREATE time; columns wait for the next up.
+      // Taking a column's default from a sequence (serial) needs USAGE on it: with INSERT, or UPDATE
+      // (SET col = DEFAULT), of that column. Without it the INSERT fails though the table allows it.
+      for (const d of catalog.sequenceDefaults.filter((x) => x.tableSchema === schema && catalog.schemas.includes(x.schema))) {
+        const may = ['INSERT', 'UPDATE'].some((privilege) =>
+          [null, d.column].some((column) => desired.has(keyOf({ grantee: name, privilege, schema, table: d.table, column }))),
+        );
+        if (!may) continue;
+        want({ grantee: name, privilege: 'USAGE', schema: d.schema, table: null, column: null });
+        want({ grantee: name, privilege: 'USAGE', schema: d.schema, table: d.sequence, column: null, sequence: true });
+      }
+      // Tables made later get the whole-table privileges of `*` at CREATE time (and their serial
+      // sequences USAGE, with INSERT); columns wait for the next up.
       const wildcard = tables['*'];
       for (const privilege of TABLE_PRIVILEGES) {
         const whole = Array.isArray(wildcard) ? wildcard.includes(privilege) : wildcard && (wildcard as Record<string, unknown>)[privilege] === true;
         if (whole) {
           const e = { grantee: name, privilege: privilege.toUpperCase(), schema, table: null, column: null };
           desiredDefaults.set(keyOf(e), e);
+          if (privilege === 'insert') {
+            const usage = { grantee: name, privilege: 'USAGE', schema, table: null, column: null, sequence: true };
+            desiredDefaults.set(keyOf(usage), usage);
+          }
         }
       }
     }
@@ -125,7 +144,7 @@ export function planPrivileges(settings: PrivilegeSettings, catalog: PrivilegeCa
     catalog.defaults
       .filter((d) => d.owner === catalog.currentUser)
       .map((d) => {
-        const e = { grantee: d.grantee, privilege: d.privilege, schema: d.schema, table: null, column: null };
+        const e = { grantee: d.grantee, privilege: d.privilege, schema: d.schema, table: null, column: null, sequence: d.sequences === true };
         return [keyOf(e), e];
       }),
   );
@@ -142,7 +161,9 @@ export function planPrivileges(settings: PrivilegeSettings, catalog: PrivilegeCa
   const drift: PrivilegeDrift[] = [];
   const statements: string[] = [];
   const describe = (e: Entry, columns?: string[]) =>
-    e.table === null ? `schema ${e.schema}` : `${e.schema}.${e.table}${columns ? ` (${columns.join(', ')})` : ''}`;
+    e.table === null
+      ? `schema ${e.schema}`
+      : `${e.sequence ? 'sequence ' : ''}${e.schema}.${e.table}${columns ? ` (${columns.join(', ')})` : ''}`;
 
   // Revokes first (whole tables, then columns, then schemas), then grants (schemas first). One
   // statement per grantee and object: whole-table privileges together, column privileges per privilege.
@@ -151,7 +172,7 @@ export function planPrivileges(settings: PrivilegeSettings, catalog: PrivilegeCa
   const groups = (entries: Entry[]) => {
     const out = new Map<string, { e: Entry; privileges: string[]; columns: string[] }>();
     for (const e of entries) {
-      const k = JSON.stringify([e.grantee, e.schema, e.table, e.column === null ? null : e.privilege]);
+      const k = JSON.stringify([e.grantee, e.schema, e.table, e.column === null ? null : e.privilege, e.sequence === true]);
       const g = out.get(k) ?? { e, privileges: [], columns: [] };
       if (!g.privileges.includes(e.privilege)) g.privileges.push(e.privilege);
       if (e.column) g.columns.push(e.column);
@@ -164,7 +185,7 @@ export function planPrivileges(settings: PrivilegeSettings, catalog: PrivilegeCa
   const on = (e: Entry, privileges: string[], columns: string[]) =>
     e.table === null
       ? `${privileges.join(', ')} ON SCHEMA ${quoteIdent(e.schema)}`
-      : `${privileges.join(', ')}${columns.length ? ` (${columns.map(quoteIdent).join(', ')})` : ''} ON ${rel(e.schema, e.table)}`;
+      : `${privileges.join(', ')}${columns.length ? ` (${columns.map(quoteIdent).join(', ')})` : ''} ON ${e.sequence ? 'SEQUENCE ' : ''}${rel(e.schema, e.table)}`;
 
   const change = (entries: Entry[], verb: 'GRANT' | 'REVOKE') => {
     for (const { e, privileges, columns } of groups(entries)) {
@@ -184,28 +205,32 @@ export function planPrivileges(settings: PrivilegeSettings, catalog: PrivilegeCa
       });
     }
   };
-  change(extra.filter((e) => e.table && !e.column), 'REVOKE');
+  // Sequences after tables: nothing depends on the order, but a reader looks for a table's grants first.
+  change(extra.filter((e) => e.table && !e.column && !e.sequence), 'REVOKE');
   change(extraColumns, 'REVOKE');
+  change(extra.filter((e) => e.sequence), 'REVOKE');
   change(extra.filter((e) => e.table === null), 'REVOKE');
   change(missing.filter((e) => e.table === null), 'GRANT');
-  change(missing.filter((e) => e.table !== null), 'GRANT');
+  change(missing.filter((e) => e.table !== null && !e.sequence), 'GRANT');
+  change(missing.filter((e) => e.sequence), 'GRANT');
 
   const defaults = (entries: Entry[], verb: 'GRANT' | 'REVOKE') => {
     for (const { e, privileges } of groups(entries)) {
       const list = privileges.join(', ');
+      const kind = e.sequence ? 'sequences' : 'tables';
       const sql =
         `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(catalog.currentUser)} IN SCHEMA ${quoteIdent(e.schema)} ` +
-        `${verb} ${list} ON TABLES ${verb === 'GRANT' ? 'TO' : 'FROM'} ${role(e.grantee)}`;
+        `${verb} ${list} ON ${kind.toUpperCase()} ${verb === 'GRANT' ? 'TO' : 'FROM'} ${role(e.grantee)}`;
       statements.push(sql);
       drift.push({
         kind: verb === 'GRANT' ? 'missing' : 'extra',
         grantee: e.grantee,
         privilege: `default ${list}`,
-        object: `new tables of ${catalog.currentUser} in schema ${e.schema}`,
+        object: `new ${kind} of ${catalog.currentUser} in schema ${e.schema}`,
         message:
           verb === 'GRANT'
-            ? `${e.grantee} would not get ${list} on tables ${catalog.currentUser} creates in ${e.schema}, which the policy grants on every table there`
-            : `${e.grantee} gets ${list} on every table ${catalog.currentUser} creates in ${e.schema}, which the policy does not grant`,
+            ? `${e.grantee} would not get ${list} on ${kind} ${catalog.currentUser} creates in ${e.schema}, which the policy grants on every ${kind.slice(0, -1)} there`
+            : `${e.grantee} gets ${list} on every ${kind.slice(0, -1)} ${catalog.currentUser} creates in ${e.schema}, which the policy does not grant`,
         sql,
       });
     }

@@ -1,7 +1,9 @@
 import { parseStatements, type ParsedStatement } from '../sql-parser';
-import type { CatalogTable, Grant, PrivilegeCatalog } from './catalog';
+import type { CatalogTable, Grant, PrivilegeCatalog, SequenceDefault } from './catalog';
 
 type Node = Record<string, unknown>;
+
+const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
 const str = (n: unknown): string => ((n as { String?: { sval?: string } })?.String?.sval ?? '') as string;
 
@@ -14,6 +16,7 @@ const str = (n: unknown): string => ((n as { String?: { sval?: string } })?.Stri
 export function simulateDdl(catalog: PrivilegeCatalog, ownedSchemas: readonly string[], statements: readonly string[]): PrivilegeCatalog {
   const tables = new Map<string, CatalogTable>(catalog.tables.map((t) => [`${t.schema}.${t.name}`, t]));
   let grants: Grant[] = [...catalog.grants];
+  const sequenceDefaults: SequenceDefault[] = [...catalog.sequenceDefaults];
   const schemas = new Set(catalog.schemas);
   const relOf = (r: unknown) => {
     const rv = r as { schemaname?: string; relname: string };
@@ -33,10 +36,15 @@ export function simulateDdl(catalog: PrivilegeCatalog, ownedSchemas: readonly st
       if (kind === 'CreateSchemaStmt') schemas.add(String(node.schemaname));
       else if (kind === 'CreateStmt') {
         const { schema, name } = relOf(node.relation);
-        const columns = ((node.tableElts as Node[]) ?? []).flatMap((e) => ((e.ColumnDef as Node)?.colname ? [String((e.ColumnDef as Node).colname)] : []));
+        const defs = ((node.tableElts as Node[]) ?? []).flatMap((e) => ((e.ColumnDef as Node)?.colname ? [e.ColumnDef as Node] : []));
+        const columns = defs.map((d) => String(d.colname));
         tables.set(`${schema}.${name}`, { schema, name, owner: catalog.currentUser, columns });
+        // A serial column makes a sequence named <table>_<column>_seq (PostgreSQL's choice when it fits 63 bytes).
+        const serials = defs.filter((d) => SERIAL_TYPES.has(str(((d.typeName as Node)?.names as unknown[])?.at(-1)))).map((d) => String(d.colname));
+        for (const column of serials) sequenceDefaults.push({ schema, sequence: `${name}_${column}_seq`, tableSchema: schema, table: name, column });
         for (const d of catalog.defaults.filter((x) => x.owner === catalog.currentUser && x.schema === schema)) {
-          grants.push({ grantee: d.grantee, privilege: d.privilege, schema, table: name, column: null });
+          if (!d.sequences) grants.push({ grantee: d.grantee, privilege: d.privilege, schema, table: name, column: null });
+          else for (const column of serials) grants.push({ grantee: d.grantee, privilege: d.privilege, schema, table: `${name}_${column}_seq`, column: null, sequence: true });
         }
       } else if (kind === 'AlterTableStmt') {
         const { schema, name } = relOf(node.relation);
@@ -81,6 +89,7 @@ export function simulateDdl(catalog: PrivilegeCatalog, ownedSchemas: readonly st
     ...catalog,
     schemas: [...schemas].filter((s) => ownedSchemas.includes(s)),
     tables: [...tables.values()].filter((t) => schemas.has(t.schema) && ownedSchemas.includes(t.schema)),
+    sequenceDefaults,
     grants,
   };
 }
