@@ -46,6 +46,9 @@ export function deletedEmail(userId: string): string {
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
 
+/** What a password was asked for, in `detail.action` of password_check_failed. */
+type PasswordCheckAction = 'password_change' | 'email_change' | 'account_deletion';
+
 /** The client of a request, for the throttle (ip) and the audit log. */
 export type AccountClient = AuditClient & { ip: string };
 
@@ -193,28 +196,32 @@ export class AccountService {
   /**
    * The password check of password change, email change and deletion: throttled with login's
    * counters (OWASP ASVS 2.2.1), so guesses made here and at login add up, and a client that has
-   * failed too often on the account gets 429 here as well, even with the right password.
+   * failed too often on the account gets 429 here as well, even with the right password. A wrong
+   * password is an audit event: someone holding the session does not know the password.
    */
-  private async checkPassword(userId: string, password: string, ip: string): Promise<string> {
+  private async checkPassword(principal: Principal, password: string, client: AccountClient, action: PasswordCheckAction): Promise<string> {
     const { rows } = await sql<{ password_hash: string | null; email: string }>(
       this.deps.dataSource,
       `SELECT password_hash, email FROM auth.users WHERE id = $1`,
-      [userId],
+      [principal.userId],
     );
     const email = rows[0]!.email;
     const ok = await this.deps.passwordChecks.run(async () => {
-      await this.deps.loginThrottle.attempt(email, ip);
+      await this.deps.loginThrottle.attempt(email, client.ip);
       return this.deps.hasher.verify(password, rows[0]!.password_hash);
     });
-    if (!ok) throw new AppError('invalid_credentials', 'The password is wrong.');
-    await this.deps.loginThrottle.succeeded(email, ip);
+    if (!ok) {
+      await recordEvent(this.deps.dataSource, { type: 'password_check_failed', userId: principal.userId, sessionId: principal.sessionId, client, detail: { action } });
+      throw new AppError('invalid_credentials', 'The password is wrong.');
+    }
+    await this.deps.loginThrottle.succeeded(email, client.ip);
     return email;
   }
 
   /** POST password/change: ends every other session of the user, keeps this one, sends a notice. */
   async changePassword(principal: Principal, currentPassword: string, newPassword: string, client: AccountClient): Promise<void> {
     assertPasswordPolicy(newPassword);
-    const email = await this.checkPassword(principal.userId, currentPassword, client.ip);
+    const email = await this.checkPassword(principal, currentPassword, client, 'password_change');
     const passwordHash = await this.deps.passwordChecks.run(() => this.deps.hasher.hash(newPassword));
     await this.deps.dataSource.transaction(async (manager) => {
       await sql(manager, `UPDATE auth.users SET password_hash = $2, updated_at = statement_timestamp() WHERE id = $1`, [principal.userId, passwordHash]);
@@ -233,7 +240,7 @@ export class AccountService {
    */
   async requestEmailChange(principal: Principal, newEmail: string, password: string, client: AccountClient): Promise<void> {
     const target = normalizeEmail(newEmail);
-    const current = await this.checkPassword(principal.userId, password, client.ip);
+    const current = await this.checkPassword(principal, password, client, 'email_change');
     if (target === current) {
       throw new AppError('invalid_request', 'The request body is invalid: new_email: this is already the account\'s address.', {
         fields: { invalid_params: [{ name: 'new_email', reason: 'same as the current address' }] },
@@ -284,7 +291,7 @@ export class AccountService {
    * the outbox rows lose the address.
    */
   async deleteAccount(principal: Principal, password: string, client: AccountClient): Promise<void> {
-    await this.checkPassword(principal.userId, password, client.ip);
+    await this.checkPassword(principal, password, client, 'account_deletion');
     await this.deps.dataSource.transaction(async (manager) => {
       if (principal.role === 'admin') {
         const admins = await sql(manager, `SELECT id FROM auth.users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`);

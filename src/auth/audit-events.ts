@@ -29,6 +29,8 @@ export const AUDIT_EVENT_TYPES = [
   'password_changed',
   'email_changed',
   'account_deleted',
+  // A wrong password at password change, email change or deletion (the session's holder lacks it).
+  'password_check_failed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -29,6 +29,9 @@ describe('password change', () => {
     const reg = await register(m.t.app, uniqueEmail('change-wrong'));
     const wrong = await request(m.t.app).post(api('/password/change')).set(bearer(reg.access_token)).send({ current_password: 'not it at all', new_password: NEW_PASSWORD });
     expect(wrong.body.error).toBe('invalid_credentials');
+    // The wrong guess is in the audit log, with the session that made it.
+    const [event] = await m.t.dataSource.query(`SELECT session_id, detail FROM auth.audit_events WHERE user_id = $1 AND type = 'password_check_failed'`, [reg.user.id]);
+    expect(event).toEqual({ session_id: claims(reg.access_token).sid, detail: { action: 'password_change' } });
     const weak = await request(m.t.app).post(api('/password/change')).set(bearer(reg.access_token)).send({ current_password: PASSWORD, new_password: 'short' });
     expect(weak.body.error).toBe('weak_password');
     expect((await request(m.t.app).post(api('/password/change')).send({ current_password: PASSWORD, new_password: NEW_PASSWORD })).status).toBe(401);
