@@ -40,11 +40,13 @@ export function simulateDdl(catalog: PrivilegeCatalog, ownedSchemas: readonly st
         const columns = defs.map((d) => String(d.colname));
         tables.set(`${schema}.${name}`, { schema, name, owner: catalog.currentUser, columns });
         // A serial column makes a sequence named <table>_<column>_seq (PostgreSQL's choice when it fits 63 bytes).
-        const serials = defs.filter((d) => SERIAL_TYPES.has(str(((d.typeName as Node)?.names as unknown[])?.at(-1)))).map((d) => String(d.colname));
-        for (const column of serials) sequenceDefaults.push({ schema, sequence: `${name}_${column}_seq`, tableSchema: schema, table: name, column });
+        const serials = defs
+          .filter((d) => SERIAL_TYPES.has(str(((d.typeName as Node)?.names as unknown[])?.at(-1))))
+          .map((d) => ({ schema, sequence: `${name}_${String(d.colname)}_seq`, tableSchema: schema, table: name, column: String(d.colname) }));
+        sequenceDefaults.push(...serials);
         for (const d of catalog.defaults.filter((x) => x.owner === catalog.currentUser && x.schema === schema)) {
           if (!d.sequences) grants.push({ grantee: d.grantee, privilege: d.privilege, schema, table: name, column: null });
-          else for (const column of serials) grants.push({ grantee: d.grantee, privilege: d.privilege, schema, table: `${name}_${column}_seq`, column: null, sequence: true });
+          else for (const s of serials) grants.push({ grantee: d.grantee, privilege: d.privilege, schema, table: s.sequence, column: null, sequence: true });
         }
       } else if (kind === 'AlterTableStmt') {
         const { schema, name } = relOf(node.relation);
