@@ -1,4 +1,4 @@
-import type { DiffQuery } from './schema-diff';
+import type { DiffQuery } from './diff-query';
 
 /** `ALTER TABLE <table> ALTER COLUMN "<column>" TYPE <type>_old USING ...`: TypeORM putting an enum column back on its old type. */
 const TO_OLD_ENUM = /^ALTER TABLE ((?:"[^"]+"\.)?"[^"]+") ALTER COLUMN "([^"]+)" TYPE ("[^"]+"\.)?"[^"]+_old"(\[\])? USING /;

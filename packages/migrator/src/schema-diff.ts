@@ -1,12 +1,8 @@
 import type { DataSource } from 'typeorm';
+import type { DiffQuery } from './diff-query';
 import { restoreEnumDefaultsInDown } from './enum-defaults';
 import { removeNoOpRecreations } from './schema-noise';
 import { loadSqlParser } from './sql-parser';
-
-export interface DiffQuery {
-  readonly query: string;
-  readonly parameters?: readonly unknown[];
-}
 
 export interface SchemaDiff {
   readonly up: readonly DiffQuery[];
@@ -39,6 +35,12 @@ export function describeDatabase(dataSource: DataSource): string {
 }
 
 /**
+ * Entities by the package or service that owns them, for the one-line description of what was
+ * compared (e.g. `{ auth: [User, Session], '@acme/catalog': [Cat] }`).
+ */
+export type EntityGroups = Readonly<Record<string, readonly unknown[]>>;
+
+/**
  * The SQL that would bring the database to the entities, from TypeORM's schema builder, without
  * the index and foreign key re-creations that change nothing (schema-noise.ts). The other false
  * diffs reported against TypeORM (#3076 defaults such as gen_random_uuid() or jsonb, #2959 and
@@ -46,12 +48,6 @@ export function describeDatabase(dataSource: DataSource): string {
  * 1.x: the service's test/migrator/schema-workflow.test.ts proves generate-after-apply and
  * generate-twice give nothing.
  */
-/**
- * Entities by the package or service that owns them, for the one-line description of what was
- * compared (e.g. `{ auth: [User, Session], '@acme/catalog': [Cat] }`).
- */
-export type EntityGroups = Readonly<Record<string, readonly unknown[]>>;
-
 export async function diffSchema(dataSource: DataSource, entityGroups: EntityGroups = {}): Promise<SchemaDiff> {
   await loadSqlParser();
   const sql = await dataSource.driver.createSchemaBuilder().log();

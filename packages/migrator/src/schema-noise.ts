@@ -1,5 +1,5 @@
 import { parseStatements, type ParsedStatement } from './sql-parser';
-import type { DiffQuery } from './schema-diff';
+import type { DiffQuery } from './diff-query';
 
 /**
  * TypeORM's schema builder drops and re-creates every index and foreign key that touches a
