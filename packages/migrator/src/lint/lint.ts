@@ -6,7 +6,10 @@ import type { Migrator } from '../migrator';
 import { captureQueries } from '../sql-capture';
 import { loadSqlParser, parseStatements } from '../sql-parser';
 import { severityOf, type LintConfig } from './config';
-import { MAX_IDENTIFIER_BYTES, RULES, checkStatement, longIdentifiers, type RawFinding, type RuleId, type Severity, type StatementContext } from './rules';
+import { checkStatement } from './check-statement';
+import { MAX_IDENTIFIER_BYTES, longIdentifiers } from './identifiers';
+import { RULES, type RuleId, type Severity } from './rules';
+import type { RawFinding, StatementContext } from './statement-context';
 
 export interface LintFinding {
   readonly rule: RuleId | 'unparseable-sql' | 'cannot-lint' | 'ack-without-reason';
