@@ -1,38 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
-import { MigratorError } from './errors';
-import type { Migrator, RunResult } from './migrator';
-import {
-  copyData,
-  destroyedBy,
-  explainFailure,
-  lockRecorder,
-  takeCensus,
-  typeChangesIn,
-  watchTypeChanges,
-  type CopiedTable,
-  type DataFailure,
-  type DestroyedValues,
-  type ExclusiveLock,
-} from './rehearsal-data';
-import { schemaSnapshot, snapshotDifference } from './schema-snapshot';
-import { diffSchema, type EntityGroups } from './schema-diff';
-
-export interface RehearsalStep {
-  readonly migration: string;
-  readonly step: 'up' | 'down' | 'up again';
-  readonly ok: boolean;
-  readonly durationMs: number;
-  readonly error?: string;
-  /** The statement that failed, when one did. */
-  readonly statement?: string | null;
-  /** A failure caused by the data: which rows, how many. */
-  readonly failure?: DataFailure;
-  /** Relations the step held in ACCESS EXCLUSIVE mode (blocking every reader and writer), and for how long. */
-  readonly exclusiveLocks: readonly ExclusiveLock[];
-  /** Values the step destroyed: rows of dropped tables, non-null values of dropped columns, values a type change altered. */
-  readonly destroyed: DestroyedValues;
-}
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { MigratorError } from '../errors';
+import type { Migrator } from '../migrator';
+import { diffSchema, type EntityGroups } from '../schema-diff';
+import { copyData, type CopiedTable } from './copy-data';
+import { runSteps, type RehearsalStep, type StepsRun } from './steps';
 
 export interface RehearsalReport {
   readonly ok: boolean;
@@ -56,12 +28,6 @@ export interface RehearsalReport {
   readonly durationMs: number;
 }
 
-/**
- * Rehearses the pending migrations on a scratch database on the same server: the real database's
- * applied migrations are replayed there, then each pending migration runs up, down and up again,
- * and the result is compared with the entities. The scratch database is dropped even on failure;
- * the real database is only read (its history).
- */
 export interface RehearsalOptions {
   readonly onProgress?: (line: string) => void;
   /**
@@ -95,6 +61,12 @@ export function onDatabase(options: DataSourceOptions, database: string): DataSo
   return { ...options, url: parsed.toString() } as DataSourceOptions;
 }
 
+/**
+ * Rehearses the pending migrations on a scratch database on the same server: the real database's
+ * applied migrations are replayed there, then each pending migration runs up, down and up again,
+ * and the result is compared with the entities. The scratch database is dropped even on failure;
+ * the real database is only read (its history).
+ */
 export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}): Promise<RehearsalReport> {
   const started = performance.now();
   const say = opts.onProgress ?? (() => undefined);
@@ -119,7 +91,7 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     }
     const [{ name }] = (await opts.on.query(`SELECT current_database() AS name`)) as { name: string }[];
     say(`rehearsing on database ${name} (given with --on; it is not dropped)`);
-    const run = await runSteps(target, opts.on, state.pending, ignore, opts, say);
+    const run = await runSteps(target, opts.on, state.pending, ignore, opts.signal, say);
     return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false }, opts.on, opts, started);
   }
 
@@ -172,7 +144,7 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
         const sampled = copied.filter((c) => c.sampled);
         say(`copied ${copied.reduce((n, c) => n + c.copied, 0)} row(s) of ${copied.length} table(s)${sampled.length ? `; sampled ${sampled.map((c) => `${c.table} (${c.copied} of ${c.rows})`).join(', ')}` : ''}`);
       }
-      const run = await runSteps(scratchMigrator, ds, state.pending, ignore, opts, say);
+      const run = await runSteps(scratchMigrator, ds, state.pending, ignore, opts.signal, say);
       if (opts.signal?.aborted) {
         throw new MigratorError('rehearsal_failed', `rehearsal interrupted; the scratch database ${scratch} was dropped and the real database was not changed`);
       }
@@ -194,51 +166,6 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
   }
 }
 
-const NOTHING_DESTROYED: DestroyedValues = { tables: {}, columns: {}, changed: {}, total: 0 };
-
-interface StepsRun {
-  readonly steps: RehearsalStep[];
-  readonly downLeftovers: Record<string, string[]>;
-  readonly failed: boolean;
-}
-
-/** Each pending migration up, down and up again, measured; stops at the first failure. */
-async function runSteps(
-  migrator: Migrator,
-  ds: DataSource,
-  pending: readonly string[],
-  ignore: readonly string[],
-  opts: RehearsalOptions,
-  say: (line: string) => void,
-): Promise<StepsRun> {
-  const steps: RehearsalStep[] = [];
-  const downLeftovers: Record<string, string[]> = {};
-  let failed = false;
-  for (const name of pending) {
-    const snapshot = await withRunner(ds, (r) => schemaSnapshot(r, ignore));
-    for (const step of ['up', 'down', 'up again'] as const) {
-      if (opts.signal?.aborted) break;
-      const result = await measuredStep(migrator, ds, step, name, ignore, opts.signal);
-      steps.push(result);
-      const loss = result.destroyed.total ? `; destroyed ${result.destroyed.total} value(s)` : '';
-      say(`${result.ok ? 'ok  ' : 'FAIL'} ${step.padEnd(8)} ${name} (${Math.round(result.durationMs)} ms${loss})${result.error ? `: ${result.error}` : ''}`);
-      if (!result.ok) {
-        failed = true;
-        break;
-      }
-      if (step === 'down') {
-        const left = snapshotDifference(snapshot, await withRunner(ds, (r) => schemaSnapshot(r, ignore)));
-        if (left.length) {
-          downLeftovers[name] = left;
-          failed = true;
-        }
-      }
-    }
-    if (failed || opts.signal?.aborted) break;
-  }
-  return { steps, downLeftovers, failed };
-}
-
 async function finish(
   run: StepsRun,
   base: Pick<RehearsalReport, 'mode' | 'scratchDatabase' | 'copied' | 'replayed' | 'dropped'>,
@@ -258,70 +185,6 @@ async function finish(
     compared: diff.compared,
     durationMs: performance.now() - started,
   };
-}
-
-/**
- * One step, measured: its duration, the ACCESS EXCLUSIVE locks it took and for how long, the
- * values it destroyed, and, when it fails on the data, the offending rows.
- */
-async function measuredStep(
-  migrator: Migrator,
-  ds: DataSource,
-  step: RehearsalStep['step'],
-  name: string,
-  ignore: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<RehearsalStep> {
-  const t0 = performance.now();
-  const plan = (m: Migrator, dryRun: boolean): Promise<RunResult> =>
-    step === 'down' ? m.down({ steps: 1, dryRun }) : m.up({ only: [name], allowOutOfOrder: true, dryRun });
-  const census = await withRunner(ds, (r) => takeCensus(r, ignore));
-  // The step's statements, previewed, say which columns change type: their values are kept to compare.
-  const preview = await plan(migrator, true).catch(() => undefined);
-  const statements = preview?.results.flatMap((r) => (r.statements ?? []).map((s) => s.sql)) ?? [];
-  const watches = await withRunner(ds, (r) => watchTypeChanges(r, typeChangesIn(statements), census));
-  const locks = lockRecorder();
-  let result: RunResult | undefined;
-  let thrown: unknown;
-  try {
-    result = await plan(migrator.with({ afterStatement: locks.afterStatement }), false);
-  } catch (err) {
-    thrown = err;
-  }
-  const exclusiveLocks = locks.finish();
-  const ran = result?.results.find((r) => r.name === name);
-  const durationMs = ran?.durationMs ?? performance.now() - t0;
-  const error = result?.error ?? (thrown as Error | undefined);
-  // Interrupted (Ctrl-C dropped the scratch database): nothing left to measure.
-  const destroyed = signal?.aborted
-    ? NOTHING_DESTROYED
-    : await withRunner(ds, async (r) => destroyedBy(r, census, await takeCensus(r, ignore), watches));
-  if (error || !ran) {
-    const statement = ((error as { details?: { statement?: string | null } } | undefined)?.details?.statement ?? null) as string | null;
-    const failure = error && !signal?.aborted ? await withRunner(ds, (r) => explainFailure(r, error, statement)) : undefined;
-    const rows = failure?.offendingRows !== null && failure?.offendingRows !== undefined ? ` (${failure.offendingRows} offending row(s)${failure.table ? ` in ${failure.table}` : ''})` : '';
-    return {
-      migration: name,
-      step,
-      ok: false,
-      durationMs,
-      error: error ? `${error.message}${rows}` : `${name} did not run`,
-      statement,
-      failure,
-      exclusiveLocks,
-      destroyed,
-    };
-  }
-  return { migration: name, step, ok: true, durationMs, exclusiveLocks, destroyed };
-}
-
-async function withRunner<T>(ds: DataSource, fn: (r: QueryRunner) => Promise<T>): Promise<T> {
-  const runner = ds.createQueryRunner();
-  try {
-    return await fn(runner);
-  } finally {
-    await runner.release();
-  }
 }
 
 /** The longest prefix of `s` that fits in `max` UTF-8 bytes (PostgreSQL limits names in bytes). */
