@@ -1,0 +1,114 @@
+import type { Env } from './env-schema';
+
+/** The typed, frozen configuration every module receives instead of reading the environment. */
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly trustProxy: string | undefined;
+    /** Bearer token that unlocks /ready's schema detail for callers that are not internal. */
+    readonly readyToken: string | undefined;
+    readonly jsonBodyLimit: string;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly log: { readonly level: Env['LOG_LEVEL'] };
+  readonly db: {
+    /** Pooled endpoint used at run time; undefined means "use the embedded server". */
+    readonly url: string | undefined;
+    /** Direct endpoint used by migrations; undefined means "use the embedded server". */
+    readonly migrationUrl: string | undefined;
+    readonly poolMax: number;
+    readonly connectTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly queryTimeoutMs: number;
+  };
+  readonly embedded: { readonly dataDir: string; readonly port: number };
+  readonly auth: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly privateKey: string | undefined;
+    readonly privateKeyFile: string | undefined;
+    readonly previousPublicKeys: string | undefined;
+    readonly previousPublicKeysFile: string | undefined;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    readonly refreshReuseIntervalSeconds: number;
+    readonly tokenSecret: string | undefined;
+    readonly previousTokenSecrets: readonly string[];
+    readonly bcryptCost: number;
+    readonly corsOrigins: readonly string[];
+    readonly refreshTokenCookie: boolean;
+    readonly loginMaxFailuresPerAccount: number;
+    readonly loginMaxFailuresPerIp: number;
+    readonly loginThrottleWindowSeconds: number;
+    /** Account-wide failures in the window after which clients that have failed on it are paced. */
+    readonly loginAccountBackoffAfter: number;
+    readonly loginAccountBackoffSeconds: number;
+    /** Client addresses are throttled by their IPv6 prefix of this length (IPv4 by address). */
+    readonly clientIpv6Prefix: number;
+    readonly loginMaxChecksInFlight: number;
+    readonly registerMaxPerIp: number;
+    readonly registerMaxGlobal: number;
+    readonly registerWindowSeconds: number;
+    readonly registerMaxHashesInFlight: number;
+    /** Absolute session lifetime: no refresh extends a session past created_at + this. */
+    readonly sessionMaxLifetimeSeconds: number;
+  };
+  /** Issue 11: the audit log's retention and the /metrics endpoint. */
+  readonly audit: { readonly retentionDays: number };
+  readonly metrics: {
+    /** Bearer token that lets a scraper from anywhere read /metrics; without it only internal callers may. */
+    readonly token: string | undefined;
+  };
+  /** Client credentials and token exchange (issue 12). */
+  readonly tokens: {
+    /** Lifetime of a client credentials access token; there is no refresh token. */
+    readonly serviceTokenTtlSeconds: number;
+    /** `aud` of service tokens: never the user audience, so a service token is no user token. */
+    readonly serviceAudience: string;
+    /** Upper bound on an installation token's lifetime: the revocation promise. */
+    readonly installationTokenTtlSeconds: number;
+    /** How long the previous secret of a rotated client stays valid. */
+    readonly clientSecretRotationGraceSeconds: number;
+    /** Wrong secrets allowed per client and client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+    readonly clientAuthMaxFailures: number;
+  };
+  /** Mail delivery and the account lifecycle flows (issue 10). */
+  readonly mail: {
+    /** undefined: development writes .eml files to DATA_DIR/mail (production refuses to start). */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** Where the links in mails point: APP_URL + the page's path, the token in the fragment or the query. */
+    readonly appUrl: string;
+    readonly verifyEmailPath: string;
+    readonly resetPasswordPath: string;
+    readonly linkTokenIn: 'fragment' | 'query';
+    readonly emailVerificationTtlSeconds: number;
+    readonly passwordResetTtlSeconds: number;
+    /** A message is given up (status failed, logged at error) after this many tries. */
+    readonly maxAttempts: number;
+    /** Backoff after the n-th failed try: base * 2^(n-1) seconds, at most an hour. */
+    readonly retryBaseSeconds: number;
+    readonly pollIntervalMs: number;
+    /** One SMTP send may take this long; a claim is held twice as long before another instance may retry. */
+    readonly sendTimeoutMs: number;
+    readonly maxPerAddress: number;
+    readonly maxPerIp: number;
+    readonly limitWindowSeconds: number;
+  };
+  readonly migrations: {
+    readonly lockTimeoutMs: number;
+    readonly ddlLockTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+  };
+  /** The login role of each service, and whether `migrate up` may create missing ones. */
+  readonly roles: {
+    readonly services: Readonly<Record<ServiceName, { readonly name: string; readonly password: string | undefined }>>;
+    readonly create: boolean;
+  };
+}
+
+/** The services that share the database, each with a role of its own. */
+export const SERVICE_NAMES = ['auth', 'catalog', 'installation', 'proxy'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];

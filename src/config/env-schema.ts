@@ -1,0 +1,152 @@
+import { z } from 'zod';
+
+// What the environment may hold: every variable the service reads, its type, bounds and default.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a whole number' })
+    .int({ message: 'expected a whole number' })
+    .min(min, { message: `expected a whole number >= ${min}` })
+    .max(max, { message: `expected a whole number <= ${max}` });
+
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a URL like postgres://user:password@host:5432/database' },
+);
+
+const csv = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const origin = z.string().refine(
+  (v) => {
+    try {
+      const url = new URL(v);
+      return url.origin === v;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected origins like https://app.example.com (scheme, host and port only)' },
+);
+
+/** A PostgreSQL role name that needs no quoting (what the policy's GRANTs name). */
+const roleName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a role name of lower-case letters, digits and _ (at most 63)' });
+
+/** Empty strings in `.env` mean "not set", as in most dotenv setups. */
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: optional(z.string()),
+  JSON_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size like 16kb' })
+    .default('16kb'),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+
+  DATABASE_URL: optional(postgresUrl),
+  MIGRATION_DATABASE_URL: optional(postgresUrl),
+  DB_POOL_MAX: int(1, 1000).default(10),
+  DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  DB_IDLE_TIMEOUT_MS: int(0, 3_600_000).default(10_000),
+  DB_QUERY_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: int(1, 65535).default(54329),
+
+  JWT_ISSUER: z.string().min(1).default('cathouse-auth'),
+  JWT_AUDIENCE: z.string().min(1).default('cathouse'),
+  JWT_PRIVATE_KEY: optional(z.string().min(1)),
+  JWT_PRIVATE_KEY_FILE: optional(z.string().min(1)),
+  JWT_PREVIOUS_PUBLIC_KEYS: optional(z.string().min(1)),
+  JWT_PREVIOUS_PUBLIC_KEYS_FILE: optional(z.string().min(1)),
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(2_592_000),
+  REFRESH_REUSE_INTERVAL_SECONDS: int(0, 300).default(10),
+  TOKEN_SECRET: optional(z.string().min(32, { message: 'expected at least 32 characters' })),
+  // Issue 15: refresh tokens made with an earlier TOKEN_SECRET stay valid (comma-separated).
+  TOKEN_PREVIOUS_SECRETS: optional(csv.pipe(z.array(z.string().min(32, { message: 'expected at least 32 characters each' })))),
+  BCRYPT_COST: optional(int(4, 15)),
+  CORS_ORIGINS: optional(csv.pipe(z.array(origin))),
+  REFRESH_TOKEN_COOKIE: bool.default(false),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 10_000).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50),
+  LOGIN_THROTTLE_WINDOW_SECONDS: int(1, 86_400).default(900),
+
+  // Abuse limits and session bounds (issue 9).
+  CLIENT_IPV6_PREFIX: int(1, 128).default(64),
+  LOGIN_ACCOUNT_BACKOFF_AFTER: int(1, 1_000_000).default(20),
+  LOGIN_ACCOUNT_BACKOFF_SECONDS: int(1, 3_600).default(5),
+  LOGIN_MAX_CHECKS_IN_FLIGHT: int(1, 10_000).default(32),
+  REGISTER_MAX_PER_IP: int(1, 1_000_000).default(10),
+  REGISTER_MAX_GLOBAL: int(1, 100_000_000).default(1_000),
+  REGISTER_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+  REGISTER_MAX_HASHES_IN_FLIGHT: int(1, 1_000).default(2),
+  SESSION_MAX_LIFETIME_SECONDS: int(60, 315_360_000).default(7_776_000),
+  READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
+
+  // Audit log and metrics (issue 11).
+  AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
+  METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
+  // Service and installation tokens (issue 12).
+  SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
+  SERVICE_TOKEN_AUDIENCE: z.string().min(1).default('cathouse-services'),
+  INSTALLATION_TOKEN_TTL_SECONDS: int(30, 900).default(300),
+  CLIENT_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  CLIENT_AUTH_MAX_FAILURES: int(1, 100_000).default(10),
+
+  // Mail and the account lifecycle (issue 10).
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\/./, { message: 'expected a URL like smtp://user:password@host:587 or smtps://host:465' })),
+  MAIL_FROM: z.string().min(3).default('Cat House <no-reply@localhost>'),
+  APP_URL: z.string().url({ message: 'expected the frontend origin (and base path), e.g. https://app.example.com' }).default('http://localhost:5173'),
+  APP_VERIFY_EMAIL_PATH: z.string().startsWith('/', { message: 'expected a path starting with /' }).default('/verify-email'),
+  APP_RESET_PASSWORD_PATH: z.string().startsWith('/', { message: 'expected a path starting with /' }).default('/reset-password'),
+  MAIL_LINK_TOKEN_IN: z.enum(['fragment', 'query'], { message: 'expected fragment or query' }).default('fragment'),
+  EMAIL_VERIFICATION_TTL_SECONDS: int(60, 2_592_000).default(86_400),
+  PASSWORD_RESET_TTL_SECONDS: int(60, 86_400).default(1_800),
+  MAIL_MAX_ATTEMPTS: int(1, 100).default(8),
+  MAIL_RETRY_BASE_SECONDS: int(1, 3_600).default(10),
+  MAIL_POLL_INTERVAL_MS: int(50, 600_000).default(2_000),
+  MAIL_SEND_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  MAIL_MAX_PER_ADDRESS: int(1, 1_000_000).default(5),
+  MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
+  MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+
+  MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
+  MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
+  MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
+
+  // Database roles, one per service: the privilege policy (src/db/privileges.ts) grants to these.
+  DB_ROLE_AUTH: roleName.default('cathouse_auth'),
+  DB_ROLE_CATALOG: roleName.default('cathouse_catalog'),
+  DB_ROLE_INSTALLATION: roleName.default('cathouse_installation'),
+  DB_ROLE_PROXY: roleName.default('cathouse_proxy'),
+  DB_ROLE_AUTH_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_CATALOG_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_INSTALLATION_PASSWORD: optional(z.string().min(1)),
+  DB_ROLE_PROXY_PASSWORD: optional(z.string().min(1)),
+  MIGRATION_CREATE_ROLES: bool.default(false),
+});
+
+
+export type Env = z.infer<typeof envSchema>;
