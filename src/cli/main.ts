@@ -5,37 +5,18 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MigratorError, isMigratorError, readPrivileges, readState } from '@cathouse/migrator/read';
+import { isMigratorError } from '@cathouse/migrator/read';
 import type { MigratorEvent } from '@cathouse/migrator';
 import { ConfigError, loadConfig } from '../config/config';
-import { openMigrationReadConnection } from '../db/migration-connection';
 import type { MigrationDataSource } from '../db/migration-data-source';
-import { MIGRATIONS_DIR, MIGRATION_HISTORY, MIGRATION_LINT_CONFIG } from '../db/migration-paths';
-import { privilegeSettings } from '../db/privileges';
-import { formatHistory, formatRun, formatStamp, formatStatus } from './format';
-import { formatCheck, formatGenerated, formatLint, formatRehearsal } from './format-lint';
+import { EXIT, UsageError, lazy, type Io, type MigrateContext } from './migrate/command';
+import { createCommand, lintCommand } from './migrate/files';
+import { readCommand } from './migrate/read';
+import { downCommand, rebaseCommand, stampCommand, upCommand } from './migrate/run';
+import { checkCommand, generateCommand, rehearseCommand } from './migrate/schema';
 
-// Modules that load TypeORM (and, for generate/check/rehearse, every entity) are required only by
-// the commands that use them: status and history start without them.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const lazy = {
-  dataSource: () => loadingEntities(() => require('../db/migration-data-source') as typeof import('../db/migration-data-source')),
-  migrator: () => require('@cathouse/migrator') as typeof import('@cathouse/migrator'),
-  entities: () => loadingEntities(() => require('../db/entities') as typeof import('../db/entities')),
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-/** Loading these modules compiles every service's entities: a failure becomes one line (exit 2). */
-function loadingEntities<T>(load: () => T): T {
-  try {
-    return load();
-  } catch (err) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    throw (require('./import-errors') as typeof import('./import-errors')).entityImportError(err);
-  }
-}
-
-export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
+// The commands live in migrate/, one file per group; this file parses, dispatches and reports.
+export { EXIT } from './migrate/command';
 
 // TypeORM's schema builder sends several catalog queries at once on one client, which pg 8
 // queues correctly but now warns about; the warning would break the one-line output of
@@ -49,14 +30,6 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 }) as typeof process.emitWarning;
 
 const ALIASES: Record<string, string> = { upgrade: 'up', downgrade: 'down', current: 'status', heads: 'status' };
-
-/** `FROM:TO` (Alembic's range form of the SQL preview), e.g. `base:head` or `1795:base`. */
-function splitRange(arg: string | undefined): { from?: string; to?: string } {
-  if (arg === undefined || !arg.includes(':')) return { to: arg };
-  const [from, to, ...more] = arg.split(':');
-  if (more.length || !from || !to) throw new UsageError(`"${arg}" is not a range: write FROM:TO, e.g. base:head`);
-  return { from, to };
-}
 
 const USAGE = `usage: npm run migrate -- <command> [options]
 
@@ -80,21 +53,10 @@ const USAGE = `usage: npm run migrate -- <command> [options]
   --json   machine-readable output     --dir DIR   migrations directory (default src/migrations)
   exit codes: 0 ok, 1 problem found, 2 usage or configuration error (see docs/migrations.md)`;
 
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
 const stdio: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
-
-class UsageError extends MigratorError {
-  constructor(message: string) {
-    super('usage', `${message} (npm run migrate -- --help)`);
-  }
-}
 
 /** Runs one CLI invocation and returns its exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
@@ -165,145 +127,44 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     const closeAll = async () => {
       for (const ds of opened) await ds.destroy();
     };
+    const ctx: MigrateContext = {
+      command,
+      args,
+      values,
+      steps,
+      config,
+      migrationsDir,
+      io,
+      progress,
+      print,
+      expectArgs,
+      open,
+      opened: (ds) => opened.push(ds),
+      closeAll,
+    };
 
-    if (command === 'create') {
-      expectArgs(1, 'one NAME');
-      if (!args[0]) throw new UsageError('create needs a NAME, e.g. create add-cat-ratings');
-      const created = lazy.migrator().createMigration(migrationsDir ?? MIGRATIONS_DIR, args[0]);
-      print(created, `created ${path.relative(process.cwd(), created.file)} (${created.name}): write up() and down(), then lint and rehearse it`);
-      return EXIT.ok;
-    }
-    if (command === 'lint') {
-      const files = args.length ? args.map((a) => path.resolve(a)) : undefined;
-      try {
-        const report = await lazy.migrator().lintMigrations({
-          migrationsDir: migrationsDir ?? MIGRATIONS_DIR,
-          files,
-          config: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
-          migrator: files ? undefined : (await open()).migrator('migrate', progress),
-        });
-        print(report, formatLint(report));
-        return report.errors > 0 ? EXIT.problem : EXIT.ok;
-      } finally {
-        await closeAll();
-      }
-    }
-
-    if (command === 'status' || command === 'history') {
-      expectArgs(0, 'no arguments');
-      const db = await openMigrationReadConnection(config);
-      try {
-        const state = await readState(db, migrationsDir ?? MIGRATIONS_DIR, MIGRATION_HISTORY);
-        if (command === 'history') {
-          print(state, formatHistory(state, values.verbose));
-          return EXIT.ok;
-        }
-        const privileges = await readPrivileges(db, privilegeSettings(config));
-        print({ ...state, privileges }, formatStatus(state, privileges));
-        return state.problems.length || !privileges.ok ? EXIT.problem : EXIT.ok;
-      } finally {
-        await db.close();
-      }
-    }
+    if (command === 'create') return createCommand(ctx);
+    if (command === 'lint') return await lintCommand(ctx);
+    if (command === 'status' || command === 'history') return await readCommand(ctx);
 
     try {
       const source = await open();
       const migrator = source.migrator('migrate', progress);
       switch (command) {
-        case 'up': {
-          expectArgs(1, 'at most one TARGET or +N');
-          const { from, to: arg } = splitRange(args[0]);
-          const plus = arg && /^\+\d+$/.test(arg) ? Number(arg.slice(1)) : undefined;
-          const result = await migrator.up({
-            target: plus === undefined && arg !== 'head' ? arg : undefined,
-            from,
-            steps: plus,
-            dryRun: values.sql,
-            allowOutOfOrder: values['allow-out-of-order'],
-          });
-          print(result, formatRun(result));
-          return result.error ? EXIT.problem : EXIT.ok;
-        }
-        case 'down': {
-          expectArgs(1, 'at most one -N, TARGET or base');
-          if (steps !== undefined && args.length) throw new UsageError('down takes either -N or a TARGET, not both');
-          // A bare number is a timestamp prefix (a TARGET), as in Alembic; steps are always -N.
-          const { from, to } = splitRange(args[0]);
-          const result = await migrator.down({ steps, target: to, from, dryRun: values.sql });
-          print(result, formatRun(result));
-          return result.error ? EXIT.problem : EXIT.ok;
-        }
-        case 'stamp': {
-          expectArgs(1, 'one TARGET, head or base');
-          if (!args[0]) throw new UsageError('stamp needs TARGET, head or base');
-          const result = await migrator.stamp(args[0]);
-          print(result, formatStamp(result));
-          return EXIT.ok;
-        }
-        case 'rebase': {
-          expectArgs(1, 'one NAME');
-          if (!args[0]) throw new UsageError('rebase needs the NAME (or a unique prefix) of a pending migration');
-          const rebased = await lazy.migrator().rebaseMigration(migrator, args[0]);
-          print(
-            rebased,
-            `rebased ${rebased.from.name} to ${rebased.to.name}: ${path.relative(process.cwd(), rebased.to.file)} now follows ${rebased.after}; ` +
-              'commit the renamed file',
-          );
-          return EXIT.ok;
-        }
-        case 'generate': {
-          expectArgs(1, 'one NAME');
-          if (!args[0]) throw new UsageError('generate needs a NAME, e.g. generate add-cat-ratings');
-          // TypeORM's form, `migration:generate src/migrations/AddCatRatings`: the folder and the name in one path.
-          const [outDir, name] = args[0].includes('/') ? [path.resolve(path.dirname(args[0])), path.basename(args[0])] : [source.migrationsDir, args[0]];
-          const generated = await lazy.migrator().generateMigration(source, outDir, name, {
-            entityGroups: lazy.entities().entitiesByService,
-            lintConfig: lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG),
-          });
-          print(generated, formatGenerated(generated));
-          return generated.lint.errors > 0 ? EXIT.problem : EXIT.ok;
-        }
-        case 'check': {
-          expectArgs(0, 'no arguments');
-          const report = await lazy.migrator().checkDatabase(migrator, { entityGroups: lazy.entities().entitiesByService });
-          print(report, formatCheck(report));
-          return report.ok ? EXIT.ok : EXIT.problem;
-        }
-        case 'rehearse': {
-          expectArgs(0, 'no arguments');
-          const maxRows = values['max-rows-per-table'];
-          if (maxRows !== undefined && !/^[1-9]\d*$/.test(maxRows)) throw new UsageError(`--max-rows-per-table takes a positive number, got ${maxRows}`);
-          let on: MigrationDataSource | undefined;
-          if (values.on) {
-            const { MigrationDataSource } = lazy.dataSource();
-            on = new MigrationDataSource(config, values.on, { migrationsDir, loadMigrations: false, onEvent: progress });
-            opened.push(on);
-            await on.initialize();
-          }
-          // Ctrl-C must not leave the scratch database behind: the first one drops it (ending the
-          // step in flight) and lets the report print; a second one exits at once.
-          const interrupt = new AbortController();
-          const onSignal = () => {
-            if (interrupt.signal.aborted) process.exit(130);
-            interrupt.abort();
-          };
-          process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-          let report;
-          try {
-            report = await lazy.migrator().rehearse(migrator, {
-              onProgress: (line) => io.err(line),
-              signal: interrupt.signal,
-              entityGroups: lazy.entities().entitiesByService,
-              withData: values['with-data'],
-              maxRowsPerTable: maxRows === undefined ? undefined : Number(maxRows),
-              on,
-            });
-          } finally {
-            process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-          }
-          print(report, formatRehearsal(report));
-          return report.ok ? EXIT.ok : EXIT.problem;
-        }
+        case 'up':
+          return await upCommand(ctx, migrator);
+        case 'down':
+          return await downCommand(ctx, migrator);
+        case 'stamp':
+          return await stampCommand(ctx, migrator);
+        case 'rebase':
+          return await rebaseCommand(ctx, migrator);
+        case 'generate':
+          return await generateCommand(ctx, source);
+        case 'check':
+          return await checkCommand(ctx, migrator);
+        case 'rehearse':
+          return await rehearseCommand(ctx, migrator);
       }
       return EXIT.usage;
     } finally {
