@@ -1,18 +1,14 @@
+// One class on purpose: every method reads and writes the same session state (generation, tokens, the refresh in flight); its parts are in session-record.ts, cross-tab.ts, auth-api.ts and storage.ts.
 import { AuthApi, type AuthMode, type AuthUser, type FetchLike, type RegisterInput, type TokenResponse } from './auth-api.js';
-import {
-  defaultChannel,
-  defaultGenerationJournal,
-  defaultLock,
-  inProcessLock,
-  type Channel,
-  type GenerationJournal,
-  type Lock,
-} from './cross-tab.js';
+import { defaultChannel } from './channels.js';
+import type { Channel, GenerationJournal, Lock } from './cross-tab.js';
 import { AuthError } from './errors.js';
+import { defaultGenerationJournal } from './generation-journal.js';
+import { defaultLock, inProcessLock } from './locks.js';
+import { endsSession, isRecord, signedOutError, type Session, type SessionRecord, type SignOutReason } from './session-record.js';
 import { memoryStorage, type SessionStorage } from './storage.js';
 
-/** Why the session ended: the app logged out (in any tab), or the service refused the refresh token (expired, revoked, reused). */
-export type SignOutReason = 'logout' | 'session_ended' | 'out_of_sync';
+export type { SignOutReason } from './session-record.js';
 
 export interface AuthEvents {
   signedIn: { user: AuthUser | null; fromOtherTab: boolean };
@@ -39,32 +35,9 @@ export interface AuthClientOptions {
   fetch?: FetchLike;
 }
 
-interface Session {
-  accessToken: string;
-  /** Epoch ms, from `expires_in` and this device's clock at receipt, so server clock skew does not matter. */
-  expiresAt: number;
-  lifetimeMs: number;
-  /** Bearer mode only: the newest refresh token. Cookie mode: the HttpOnly cookie holds it. */
-  refreshToken?: string;
-  user: AuthUser | null;
-}
-
-/** What storage holds and tabs send each other. A signed-out record (session null) is kept, so that it too is ordered. */
-interface SessionRecord {
-  v: 1;
-  generation: number;
-  session: Session | null;
-  cause: 'signedIn' | 'tokenRefreshed' | 'signedOut';
-  reason?: SignOutReason;
-}
-
 type Listener<E extends keyof AuthEvents> = (event: AuthEvents[E]) => void;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function isRecord(value: unknown): value is SessionRecord {
-  return !!value && typeof value === 'object' && (value as SessionRecord).v === 1 && typeof (value as SessionRecord).generation === 'number';
-}
 
 /**
  * The session of one user on one device: signs in, keeps the access token fresh, stores every
@@ -345,17 +318,6 @@ export class AuthClient {
       }
     }
   }
-}
-
-function signedOutError(code?: string): AuthError {
-  return new AuthError('signed_out', code ? `The session has ended (${code}): sign in again.` : 'Not signed in.');
-}
-
-/** `invalid_grant`: the token is expired, revoked or reused. Cookie mode: no cookie at all is no session either. */
-function endsSession(err: unknown, mode: AuthMode): boolean {
-  if (!(err instanceof AuthError)) return false;
-  if (err.code === 'invalid_grant') return true;
-  return mode === 'cookie' && err.code === 'invalid_request' && err.status === 400;
 }
 
 /** Creates the session manager; see AuthClientOptions. */
