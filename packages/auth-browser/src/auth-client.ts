@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: the package's one public client; the pieces it composes (auth-api, storage,
+// cross-tab, axios) each live in their own file.
 import { AuthApi, type AuthMode, type AuthUser, type FetchLike, type RegisterInput, type TokenResponse } from './auth-api.js';
 import {
   defaultChannel,

@@ -1,3 +1,4 @@
+// Over 250 lines on purpose: the lock and the channel of cross-tab refresh are one protocol and read best together.
 /**
  * What tabs of one origin need to share one session: a lock (one refresh at a time across tabs),
  * a channel (the winner hands its new tokens to the others; a sign-out reaches every tab), and a
