@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
-import { loadAuthKeys } from './auth/auth-keys';
-import { scheduleEventPruning } from './auth/event-pruning';
-import { startMailSender } from './auth/mail-sender';
-import { createMailTransport } from './auth/mail-transport';
-import { outboxKey } from './auth/outbox';
-import { schedulePruning } from './auth/session-pruning';
+import { loadAuthKeys } from './auth/tokens/auth-keys';
+import { scheduleEventPruning } from './auth/audit/event-pruning';
+import { startMailSender } from './auth/mail/sender';
+import { createMailTransport } from './auth/mail/transport';
+import { outboxKey } from './auth/mail/outbox';
+import { schedulePruning } from './auth/sessions/session-pruning';
 import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from './support/database';
-import { generateSigningKeyPem } from '../src/auth/signing-keys';
+import { generateSigningKeyPem } from '../src/auth/tokens/signing-keys';
 import { pollUntil } from './support/poll';
 import { findFreePort } from './support/ports';
 import { signalGroup, spawnInRepo, type Spawned } from './support/processes';

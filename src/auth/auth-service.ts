@@ -1,52 +1,27 @@
+// Over 250 lines on purpose: the one facade of the grants (register, login, refresh, authenticate, logout),
+// whose rules live in accounts/, sessions/, tokens/, throttling/ and audit/. New sign-in methods get their own folder.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import type { User, UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
-import { invalidToken, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
-import type { AuthKeys } from './auth-keys';
-import type { TokenSecrets } from './token-secret';
-import { VerifiedAccessTokens } from './verified-access-tokens';
-import { createLoginThrottle, type LoginThrottle } from './login-throttle';
-import { hashEmailForAudit, recordEvent, recordThrottledLogin, type LoginFailureReason } from './audit-events';
-import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords';
-import { createRegistrationThrottle, type RegistrationThrottle } from './registration-throttle';
-import {
-  findLiveSession,
-  findRefreshTokenOwner,
-  revokeOtherSessions,
-  revokeSession,
-  revokeUserSessions,
-  rotateRefreshToken,
-  startSession,
-  type ClientInfo,
-  type SessionSettings,
-} from './sessions';
-import { emailTaken, findUserByEmail, insertUser, normalizeEmail, publicUser, updateUser, type PublicUser, type UserChanges } from './users';
-import { createWorkGate, type WorkGate } from './work-gate';
-
-/** What a successful grant yields; the HTTP layer shapes it into RFC 6749 §5.1 names. */
-export interface TokenGrant {
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  sessionId: string;
-}
-
-export interface GrantWithUser extends TokenGrant {
-  user: PublicUser;
-}
-
-/** The caller behind a verified access token whose session is still live. */
-export interface Principal {
-  userId: string;
-  sessionId: string;
-  /** The role in the database now, which may be newer than the token's claim. */
-  role: UserRole;
-  /** The user as stored now, read with the session check. */
-  user: PublicUser;
-  claims: AccessTokenClaims;
-}
+import { invalidToken, signAccessToken, verifyAccessToken } from './tokens/access-tokens';
+import type { AuthKeys } from './tokens/auth-keys';
+import type { TokenSecrets } from './tokens/token-secret';
+import { VerifiedAccessTokens } from './tokens/verified-access-tokens';
+import type { LoginThrottle } from './throttling/login-throttle';
+import { createAuthThrottles } from './throttling/auth-throttles';
+import { hashEmailForAudit, recordEvent, recordThrottledLogin, type LoginFailureReason } from './audit/audit-events';
+import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './accounts/passwords';
+import type { RegistrationThrottle } from './throttling/registration-throttle';
+import { publicUser, type PublicUser } from './accounts/public-user';
+import { emailTaken, findUserByEmail, insertUser, normalizeEmail, updateUser, type UserChanges } from './accounts/users';
+import { revokeOtherSessions, revokeSession, revokeUserSessions } from './sessions/revocation';
+import { rotateRefreshToken } from './sessions/rotation';
+import { findLiveSession, findRefreshTokenOwner, startSession, type ClientInfo, type SessionSettings } from './sessions/sessions';
+import type { WorkGate } from './throttling/work-gate';
+import type { AuthObserver } from './observer';
+import type { GrantWithUser, Principal, TokenGrant } from './principal';
 
 export type LogoutScope = 'local' | 'global' | 'others';
 
@@ -59,19 +34,6 @@ export interface Registration {
 
 /** Roles anyone may choose at registration; `admin` is only ever granted by an admin. */
 export const SELF_SERVICE_ROLES: readonly UserRole[] = ['player', 'developer'];
-
-/** How a login ended, for monitoring (the audit log keeps the same reasons per account). */
-export type LoginOutcome = 'succeeded' | LoginFailureReason | 'throttled';
-
-/**
- * Counts of what the auth rules decide, for monitoring (src/http/metrics.ts implements it with
- * Prometheus counters). Every method is optional and must not throw; the domain knows no metrics library.
- */
-export interface AuthObserver {
-  loginOutcome?(outcome: LoginOutcome): void;
-  refreshTokenReused?(): void;
-  throttled?(limiter: 'login' | 'registration'): void;
-}
 
 export interface AuthServiceDeps {
   dataSource: DataSource;
@@ -121,26 +83,11 @@ export class AuthService {
     this.logger = deps.logger;
     this.auth = deps.auth;
     this.hasher = deps.hasher ?? createPasswordHasher(deps.auth.bcryptCost);
-    this.throttle =
-      deps.throttle ??
-      createLoginThrottle(deps.dataSource, {
-        maxFailuresPerAccount: deps.auth.loginMaxFailuresPerAccount,
-        maxFailuresPerIp: deps.auth.loginMaxFailuresPerIp,
-        windowSeconds: deps.auth.loginThrottleWindowSeconds,
-        accountBackoffAfter: deps.auth.loginAccountBackoffAfter,
-        accountBackoffSeconds: deps.auth.loginAccountBackoffSeconds,
-        ipv6PrefixLength: deps.auth.clientIpv6Prefix,
-      });
-    this.registrationThrottle =
-      deps.registrationThrottle ??
-      createRegistrationThrottle(deps.dataSource, {
-        maxPerIp: deps.auth.registerMaxPerIp,
-        maxGlobal: deps.auth.registerMaxGlobal,
-        windowSeconds: deps.auth.registerWindowSeconds,
-        ipv6PrefixLength: deps.auth.clientIpv6Prefix,
-      });
-    this.registrationHashes = createWorkGate(deps.auth.registerMaxHashesInFlight, 'registrations');
-    this.passwordChecks = createWorkGate(deps.auth.loginMaxChecksInFlight, 'logins');
+    const throttles = createAuthThrottles(deps.dataSource, deps.auth);
+    this.throttle = deps.throttle ?? throttles.login();
+    this.registrationThrottle = deps.registrationThrottle ?? throttles.registration();
+    this.registrationHashes = throttles.registrationHashes;
+    this.passwordChecks = throttles.passwordChecks;
     this.sessionSettings = {
       refreshTokenTtlSeconds: deps.auth.refreshTokenTtlSeconds,
       reuseIntervalSeconds: deps.auth.refreshReuseIntervalSeconds,
@@ -244,7 +191,7 @@ export class AuthService {
     return hashEmailForAudit(this.keys.tokenSecret, normalizedEmail);
   }
 
-  /** Rotates a refresh token (see sessions.ts for reuse and the reuse interval). */
+  /** Rotates a refresh token (see sessions/rotation.ts for reuse and the reuse interval). */
   async refresh(refreshToken: string, client: ClientInfo = {}): Promise<TokenGrant> {
     const rotated = await rotateRefreshToken(
       this.dataSource,

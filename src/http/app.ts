@@ -1,13 +1,13 @@
 import express, { type Express } from 'express';
 import type { DataSource } from 'typeorm';
-import type { AuthKeys } from '../auth/auth-keys';
-import { AccountService } from '../auth/account-service';
-import { AccountViews } from '../auth/account-views';
-import { hashEmailForAudit } from '../auth/audit-events';
+import type { AuthKeys } from '../auth/tokens/auth-keys';
+import { AccountService } from '../auth/accounts/account-service';
+import { AccountViews } from '../auth/accounts/account-views';
+import { hashEmailForAudit } from '../auth/audit/audit-events';
 import { AuthService } from '../auth/auth-service';
-import { createMailThrottle } from '../auth/mail-throttle';
-import { outboxKey } from '../auth/outbox';
-import { createPasswordHasher } from '../auth/passwords';
+import { createMailThrottle } from '../auth/throttling/mail-throttle';
+import { outboxKey } from '../auth/mail/outbox';
+import { createPasswordHasher } from '../auth/accounts/passwords';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
@@ -36,7 +36,7 @@ export interface AppDeps {
   authKeys: AuthKeys;
   /** Prometheus metrics; a fresh set is made when not given (issue 11, GET /metrics). */
   metrics?: ServiceMetrics;
-  /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail-sender.ts). */
+  /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail/sender.ts). */
   mailQueued?: () => void;
 }
 

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import type { AuthObserver } from '../auth/auth-service';
-import { readOutboxBacklog, type OutboxBacklog } from '../auth/outbox-backlog';
+import type { AuthObserver } from '../auth/observer';
+import { readOutboxBacklog, type OutboxBacklog } from '../auth/mail/outbox-backlog';
 
 /**
  * The service's Prometheus metrics (GET /metrics, routes/metrics.ts). One Registry per app, so

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
-import { enqueueMail, listOutbox, outboxKey } from '../../src/auth/outbox';
-import { generateSigningKeyPem } from '../../src/auth/signing-keys';
+import { enqueueMail, listOutbox, outboxKey } from '../../src/auth/mail/outbox';
+import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import { createLogger } from '../../src/logging/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { mailLink } from '../../src/auth/mail-messages';
+import { mailLink } from '../../src/auth/mail/messages';
 import { parseConfig } from '../../src/config/config';
 import { bearer, register, uniqueEmail } from '../auth/helpers';
 import { pollUntil } from '../support/poll';

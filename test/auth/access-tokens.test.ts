@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync, sign as rawSign } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { generateSigningKeyPem, jwkThumbprint } from '../../src/auth/signing-keys';
+import { generateSigningKeyPem, jwkThumbprint } from '../../src/auth/tokens/signing-keys';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bearer, register, uniqueEmail } from './helpers';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { recordEvent } from '../../src/auth/audit-events';
+import { recordEvent } from '../../src/auth/audit/audit-events';
 import { useTestApp } from '../support/app';
 import { bearer, promoteToAdmin, register, uniqueEmail } from './helpers';
 

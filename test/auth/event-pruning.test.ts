@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { pruneAuditEvents } from '../../src/auth/event-pruning';
+import { pruneAuditEvents } from '../../src/auth/audit/event-pruning';
 import { useTestApp } from '../support/app';
 
 describe('pruning audit events past AUTH_EVENTS_RETENTION_DAYS', () => {

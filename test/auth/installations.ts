@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createServiceClient, type IssuedSecret } from '../../src/auth/service-clients';
+import { createServiceClient, type IssuedSecret } from '../../src/auth/tokens/service-clients';
 
 /** Test data for token exchange, written with plain SQL into the catalog and installation schemas. */
 export async function createCat(ds: DataSource, developerId: string, status: 'draft' | 'published' | 'suspended' = 'published'): Promise<string> {

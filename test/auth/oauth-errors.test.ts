@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type * as OAuth from 'oauth4webapi' with { 'resolution-mode': 'import' };
-import { ACCESS_TOKEN_TYPE_URN, TOKEN_EXCHANGE_GRANT } from '../../src/auth/token-exchange';
-import { revokeServiceClient } from '../../src/auth/service-clients';
+import { ACCESS_TOKEN_TYPE_URN, TOKEN_EXCHANGE_GRANT } from '../../src/auth/tokens/token-exchange';
+import { revokeServiceClient } from '../../src/auth/tokens/service-clients';
 import { useTestApp } from '../support/app';
 import { register, uniqueEmail } from './helpers';
 import { createCat, install, serviceClient } from './installations';

@@ -1,6 +1,6 @@
-import { userPageQuery } from '../../src/auth/admin-users';
-import { eventPageQuery } from '../../src/auth/audit-events';
-import { LIVE_SESSIONS_QUERY, MAX_LISTED_SESSIONS } from '../../src/auth/devices';
+import { userPageQuery } from '../../src/auth/accounts/admin-users';
+import { eventPageQuery } from '../../src/auth/audit/audit-events';
+import { LIVE_SESSIONS_QUERY, MAX_LISTED_SESSIONS } from '../../src/auth/sessions/devices';
 import { useTestApp } from '../support/app';
 
 interface PlanNode {

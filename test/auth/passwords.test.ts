@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
 import request from 'supertest';
-import { createPasswordHasher } from '../../src/auth/passwords';
+import { createPasswordHasher } from '../../src/auth/accounts/passwords';
 import { startTestApp, type TestApp, useTestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { register, uniqueEmail } from './helpers';

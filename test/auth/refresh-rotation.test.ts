@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { hashRefreshToken } from '../../src/auth/refresh-tokens';
+import { hashRefreshToken } from '../../src/auth/sessions/refresh-tokens';
 import { createLogger } from '../../src/logging/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';

@@ -8,7 +8,7 @@ import { sessionOfToken, tokenCounts } from './token-storage';
 const REFRESH = '/api/v1/auth/refresh';
 const SECRET_1 = 'first-token-secret-first-token-secret-0001';
 const SECRET_2 = 'second-token-secret-second-token-secret-002';
-/** `<session>.<generation>.<secret>.<tag>` (src/auth/refresh-tokens.ts). */
+/** `<session>.<generation>.<secret>.<tag>` (src/auth/sessions/refresh-tokens.ts). */
 const TOKEN_FORMAT = /^([A-Za-z0-9_-]{22})\.(\d+)\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();

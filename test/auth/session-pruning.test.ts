@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { pruneEndedSessions } from '../../src/auth/session-pruning';
+import { pruneEndedSessions } from '../../src/auth/sessions/session-pruning';
 import { useTestApp } from '../support/app';
 import { register, uniqueEmail } from './helpers';
 

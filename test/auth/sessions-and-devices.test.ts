@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { deviceLabel } from '../../src/auth/devices';
+import { deviceLabel } from '../../src/auth/sessions/devices';
 import { useTestApp } from '../support/app';
 import { bearer, register, uniqueEmail } from './helpers';
 

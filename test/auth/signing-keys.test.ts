@@ -3,8 +3,8 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadAuthKeys } from '../../src/auth/auth-keys';
-import { signingKeysFromPem } from '../../src/auth/signing-keys';
+import { loadAuthKeys } from '../../src/auth/tokens/auth-keys';
+import { signingKeysFromPem } from '../../src/auth/tokens/signing-keys';
 import { ConfigError, parseConfig } from '../../src/config/config';
 import { testConfig } from '../support/env';
 

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { ACCESS_TOKEN_TYPE_URN, TOKEN_EXCHANGE_GRANT } from '../../src/auth/token-exchange';
+import { ACCESS_TOKEN_TYPE_URN, TOKEN_EXCHANGE_GRANT } from '../../src/auth/tokens/token-exchange';
 import { useTestApp } from '../support/app';
 import { bearer, register, uniqueEmail } from './helpers';
 import { createCat, decodeClaims, install, serviceClient } from './installations';

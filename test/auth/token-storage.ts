@@ -3,7 +3,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 /**
  * How the refresh tests look at stored refresh-token state. Since issue 15 a family's state is
  * its session row: the current generation, the SHA-256 of the current token, and when it was
- * rotated (src/auth/sessions.ts); a token names its session. The tests' assertions are about
+ * rotated (src/auth/sessions/); a token names its session. The tests' assertions are about
  * behaviour and stay as they were; only these probes know the storage.
  */
 

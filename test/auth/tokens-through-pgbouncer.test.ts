@@ -5,7 +5,7 @@ import express from 'express';
 import request from 'supertest';
 import { createInstallationVerifier, requireAuth, requireInstallation } from '@cathouse/auth-client';
 import { main as admin } from '../../src/cli/admin/main';
-import { ACCESS_TOKEN_TYPE_URN, TOKEN_EXCHANGE_GRANT } from '../../src/auth/token-exchange';
+import { ACCESS_TOKEN_TYPE_URN, TOKEN_EXCHANGE_GRANT } from '../../src/auth/tokens/token-exchange';
 import type { DataSource } from 'typeorm';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { startTestApp, type TestApp } from '../support/app';

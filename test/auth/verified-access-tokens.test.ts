@@ -1,6 +1,6 @@
 import request from 'supertest';
-import type { AccessTokenClaims } from '../../src/auth/access-tokens';
-import { VerifiedAccessTokens } from '../../src/auth/verified-access-tokens';
+import type { AccessTokenClaims } from '../../src/auth/tokens/access-tokens';
+import { VerifiedAccessTokens } from '../../src/auth/tokens/verified-access-tokens';
 import { useTestApp } from '../support/app';
 import { bearer, register, uniqueEmail } from './helpers';
 

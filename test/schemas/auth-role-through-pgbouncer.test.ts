@@ -1,6 +1,6 @@
 import type { DatabaseError } from 'pg';
 import request from 'supertest';
-import { pruneEndedSessions } from '../../src/auth/session-pruning';
+import { pruneEndedSessions } from '../../src/auth/sessions/session-pruning';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { asServiceRole } from '../support/env';

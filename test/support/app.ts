@@ -1,10 +1,10 @@
 import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
-import { loadAuthKeys, type AuthKeys } from '../../src/auth/auth-keys';
-import { startMailSender, type MailSender } from '../../src/auth/mail-sender';
-import { createMailTransport } from '../../src/auth/mail-transport';
-import { outboxKey } from '../../src/auth/outbox';
-import { generateSigningKeyPem } from '../../src/auth/signing-keys';
+import { loadAuthKeys, type AuthKeys } from '../../src/auth/tokens/auth-keys';
+import { startMailSender, type MailSender } from '../../src/auth/mail/sender';
+import { createMailTransport } from '../../src/auth/mail/transport';
+import { outboxKey } from '../../src/auth/mail/outbox';
+import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createApp } from '../../src/http/app';

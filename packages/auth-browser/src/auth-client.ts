@@ -1,4 +1,5 @@
-// One class on purpose: every method reads and writes the same session state (generation, tokens, the refresh in flight); its parts are in session-record.ts, cross-tab.ts, auth-api.ts and storage.ts.
+// Over 250 lines on purpose: the package's one public client, one class whose methods share the session state (generation,
+// tokens, the refresh in flight); the pieces it composes (auth-api, storage, session-record, cross-tab, axios) have their own files.
 import { AuthApi, type AuthMode, type AuthUser, type FetchLike, type RegisterInput, type TokenResponse } from './auth-api.js';
 import { defaultChannel } from './channels.js';
 import type { Channel, GenerationJournal, Lock } from './cross-tab.js';

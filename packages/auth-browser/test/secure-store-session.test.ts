@@ -5,7 +5,7 @@
  */
 import axios from 'axios';
 import { AuthError, createAuthClient, attachAxios, secureStoreAdapter, type AuthClient, type AuthEvents, type SecureStoreLike } from '../src/index.js';
-import { generateSigningKeyPem } from '../../../src/auth/signing-keys.js';
+import { generateSigningKeyPem } from '../../../src/auth/tokens/signing-keys.js';
 import { RunningAuthService, sessionIdOf } from '../../../test/browser/support/auth-service.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
 

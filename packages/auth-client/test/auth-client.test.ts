@@ -5,7 +5,7 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createVerifier, requireAuth, requireRole, type Verifier } from '@cathouse/auth-client';
-import { generateSigningKeyPem } from '../../../src/auth/signing-keys';
+import { generateSigningKeyPem } from '../../../src/auth/tokens/signing-keys';
 import { startTestApp, type TestApp } from '../../../test/support/app';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { promoteToAdmin, register, uniqueEmail } from '../../../test/auth/helpers';

@@ -7,7 +7,7 @@ import {
   TOKEN_EXCHANGE_SCOPE,
   type IssuedSecret,
   type ServiceClientInfo,
-} from '../../auth/service-clients';
+} from '../../auth/tokens/service-clients';
 import { EXIT, UsageError, type CommandGroup } from './command';
 
 const USAGE = `  clients create NAME --scopes "a b"   a service client; prints its secret once (the proxy needs ${TOKEN_EXCHANGE_SCOPE})

@@ -8,7 +8,7 @@ import { EXIT, UsageError, type CommandContext, type CommandGroup } from './comm
  * deployment without SQL (issue 11). They connect like `npm run migrate` (MIGRATION_DATABASE_URL,
  * the direct endpoint, or the embedded development database): the runtime's pooled role may be
  * unable to reach a database that has no admin yet, and making an admin is a deploy-time act. The
- * rules and the event are updateUser's (src/auth/users.ts): the last active admin cannot be demoted,
+ * rules and the event are updateUser's (src/auth/accounts/users.ts): the last active admin cannot be demoted,
  * and role_changed is recorded (via cli, no actor) in the same transaction.
  */
 function roleGroup(name: 'promote' | 'demote'): CommandGroup {
@@ -33,7 +33,7 @@ async function changeRole(ctx: CommandContext, verb: 'promote' | 'demote', email
   // TypeORM and the entities load only once the arguments are known to be good.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { MigrationDataSource } = require('../../db/migration-data-source') as typeof import('../../db/migration-data-source');
-  const { setRoleByEmail } = require('../../auth/users') as typeof import('../../auth/users');
+  const { setRoleByEmail } = require('../../auth/accounts/users') as typeof import('../../auth/accounts/users');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const dataSource = new MigrationDataSource(ctx.config, undefined, { loadMigrations: false, loadEntities: true });
   try {

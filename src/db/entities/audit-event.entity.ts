@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { AUTH_SCHEMA } from './schema';
 
 /**
- * One security event (src/auth/audit-events.ts). Append-only: the service inserts rows and the
+ * One security event (src/auth/audit/audit-events.ts). Append-only: the service inserts rows and the
  * retention pruning deletes old ones; nothing updates them. The id is an identity: its order is
  * the order rows were written, which the keyset paging (`before`) and pruning rely on.
  *

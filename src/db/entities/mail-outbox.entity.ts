@@ -6,7 +6,7 @@ export type MailStatus = (typeof MAIL_STATUSES)[number];
 
 /**
  * The transactional outbox of mail: a row is written in the same transaction as the change that
- * needs the mail, and a sender in each instance claims and delivers it (src/auth/mail-sender.ts).
+ * needs the mail, and a sender in each instance claims and delivers it (src/auth/mail/sender.ts).
  * `params` holds what the template needs except the link's token, which is sealed in `secret`
  * (AES-256-GCM under a key derived from TOKEN_SECRET) and cleared once the mail is sent, so the
  * database never holds a usable token in clear. `status` is what the admin view reads.

@@ -4,7 +4,7 @@ import { User } from './user.entity';
 
 /**
  * One login: the family of refresh tokens that rotate from it (RFC 9700 §4.14.2). The row is the
- * family's whole state (src/auth/sessions.ts): the current generation, the hash of the current
+ * family's whole state (src/auth/sessions/): the current generation, the hash of the current
  * token and when it was rotated. None of the columns a rotation sets is indexed, and the table
  * keeps free space on its pages (fillfactor, in the migration), so a rotation is a heap-only (HOT)
  * update: do not index last_used_at, expires_at or the refresh_* columns.

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { invalidToken } from '../../auth/access-tokens';
+import { invalidToken } from '../../auth/tokens/access-tokens';
 
 /** The token of an `Authorization: Bearer` header (RFC 6750 §2.1), undefined when there is none. */
 export function bearerToken(req: Request): string | undefined {

@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { AUDIT_EVENT_TYPES } from '../../auth/audit-events';
+import { AUDIT_EVENT_TYPES } from '../../auth/audit/audit-events';
 import { Role, User } from './schemas';
 
 /**

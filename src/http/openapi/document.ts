@@ -1,25 +1,15 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from '../../errors/error-codes';
 import { registerSessionAndAdminPaths } from './account-paths';
-import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
+import { registerAccountPaths } from './account-lifecycle-paths';
+import { BODY_ERRORS, json, problems } from './responses';
+import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import {
-  Accepted,
-  AccessTokenResponse,
-  ChangeEmailRequest,
-  ChangePasswordRequest,
-  DeleteMeRequest,
-  ForgotPasswordRequest,
-  ResetPasswordRequest,
-  UpdateMeRequest,
-  VerifyEmailRequest,
-  VerifyEmailResponse,
   AuthResponse,
   Jwks,
   LoginRequest,
   LogoutRequest,
   OAuthError,
-  Problem,
   ServiceTokenResponse,
   TokenExchangeResponse,
   RefreshRequest,
@@ -30,29 +20,6 @@ import {
   User,
   UserIdParams,
 } from './schemas';
-
-const PROBLEM_JSON = 'application/problem+json';
-
-/** One response entry per status, listing the stable `error` codes a client may meet there. */
-function problems(...codes: ErrorCode[]): Record<number, ResponseConfig> {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) {
-    const { status } = ERROR_CODES[code];
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [
-      status,
-      {
-        description: `Problem with \`error\`: ${list.map((c) => `\`${c}\``).join(', ')}.`,
-        content: { [PROBLEM_JSON]: { schema: Problem } },
-      },
-    ]),
-  );
-}
-
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
-const BODY_ERRORS: ErrorCode[] = ['invalid_request', 'invalid_json', 'unsupported_media_type', 'payload_too_large'];
 
 export interface DocumentOptions {
   apiPrefix: string;
@@ -211,88 +178,5 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
       description: 'Accounts, sessions and tokens for the Cat House apps and services. Errors are RFC 9457 problem details whose `error` field is a stable code.',
     },
     servers: [{ url: '/' }],
-  });
-}
-
-/** The account lifecycle endpoints (issue 10; src/http/routes/account.ts). */
-function registerAccountPaths(registry: OpenAPIRegistry, p: (path: string) => string, authenticated: Record<string, string[]>[]): void {
-  const linkNote =
-    ' The token comes from a link in a mail (`APP_URL` + the page path, `#token=` or `?token=`); the page POSTs it here. Opening the link never spends it (mail scanners open links).';
-  const mailLimits = ' Limited per email address and per client address (MAIL_MAX_PER_ADDRESS, MAIL_MAX_PER_IP): 429 `rate_limited` says which, with Retry-After.';
-  const noStore = { 'Cache-Control': { description: 'no-store', schema: { type: 'string' as const } } };
-  registry.registerPath({
-    method: 'post',
-    path: p('/verify-email'),
-    summary: 'Verify an email address, or confirm an email change',
-    description: `Spends a verification token (sets email_verified) or an email-change token (switches to the new address, if it is still free, and marks it verified).${linkNote}`,
-    request: { body: { required: true, ...json(VerifyEmailRequest) } },
-    responses: { 200: { description: 'Verified.', headers: noStore, ...json(VerifyEmailResponse) }, ...problems(...BODY_ERRORS, 'link_invalid', 'email_taken') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: p('/verify-email/resend'),
-    summary: 'Send a new verification mail',
-    description: `Earlier verification links stop working.${mailLimits}`,
-    security: authenticated,
-    responses: { 202: { description: 'Queued.', ...json(Accepted) }, ...problems('invalid_token', 'already_verified', 'rate_limited') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: p('/password/forgot'),
-    summary: 'Ask for a password reset link',
-    description: `Always 202 with the same body, whether or not an account uses the address (no enumeration); a mail goes only to an active account. A newer request makes older links stop working.${mailLimits}`,
-    request: { body: { required: true, ...json(ForgotPasswordRequest) } },
-    responses: { 202: { description: 'Accepted (the same for every address).', ...json(Accepted) }, ...problems(...BODY_ERRORS, 'rate_limited') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: p('/password/reset'),
-    summary: 'Set a new password with a reset token',
-    description: `Ends every session of the user, marks the email verified and mails a notice. Log in afterwards.${linkNote}`,
-    request: { body: { required: true, ...json(ResetPasswordRequest) } },
-    responses: { 204: { description: 'Password set.' }, ...problems(...BODY_ERRORS, 'link_invalid', 'weak_password', 'server_busy') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: p('/password/change'),
-    summary: 'Change the password',
-    description: 'Needs the current password, checked under the login throttle (429 past its limits). Ends every other session of the user, keeps this one, and mails a notice.',
-    security: authenticated,
-    request: { body: { required: true, ...json(ChangePasswordRequest) } },
-    responses: { 204: { description: 'Changed.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'rate_limited', 'weak_password', 'server_busy') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: p('/email/change'),
-    summary: 'Change the email address',
-    description: `Needs the password. Mails a confirmation link to the new address (to the verification page) and a notice to the current one; the address changes when the link is used, if it is still free then.${mailLimits}`,
-    security: authenticated,
-    request: { body: { required: true, ...json(ChangeEmailRequest) } },
-    responses: { 202: { description: 'Confirmation mail queued.', ...json(Accepted) }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'email_taken', 'rate_limited', 'server_busy') },
-  });
-  registry.registerPath({
-    method: 'patch',
-    path: p('/me'),
-    summary: 'Change your profile',
-    security: authenticated,
-    request: { body: { required: true, ...json(UpdateMeRequest) } },
-    responses: { 200: { description: 'The updated user.', ...json(User) }, ...problems(...BODY_ERRORS, 'invalid_token') },
-  });
-  registry.registerPath({
-    method: 'delete',
-    path: p('/me'),
-    summary: 'Delete your account',
-    description: 'Needs the password, checked under the login throttle (429 past its limits). Ends every session; the row is kept for history but anonymised (email freed, password hash and display name cleared, deleted_at set) and can never log in again. The last active admin cannot delete the account.',
-    security: authenticated,
-    request: { body: { required: true, ...json(DeleteMeRequest) } },
-    responses: { 204: { description: 'Deleted.' }, ...problems(...BODY_ERRORS, 'invalid_token', 'invalid_credentials', 'rate_limited', 'last_admin', 'server_busy') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: p('/me/developer'),
-    summary: 'Become a developer',
-    description: 'A player with a verified email becomes a developer. Answers a new access token for the same session carrying the new role; the refresh token stays as it is.',
-    security: authenticated,
-    responses: { 200: { description: 'The new access token.', headers: noStore, ...json(AccessTokenResponse) }, ...problems('invalid_token', 'email_not_verified', 'role_not_allowed') },
   });
 }

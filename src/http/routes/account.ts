@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import type { AccountClient, AccountService } from '../../auth/account-service';
+import type { AccountClient, AccountService } from '../../auth/accounts/account-service';
 import type { AuthService } from '../../auth/auth-service';
 import { requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';

@@ -1,7 +1,7 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthService } from '../../auth/auth-service';
-import type { ClientInfo } from '../../auth/sessions';
+import type { ClientInfo } from '../../auth/sessions/sessions';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { bearerToken, requireBearerToken } from '../middleware/bearer';
@@ -9,7 +9,7 @@ import { requireBodyType } from '../middleware/content-type';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { csrfGuard } from '../middleware/csrf';
 import { parseWith } from '../middleware/validate';
-import { TOKEN_EXCHANGE_GRANT } from '../../auth/token-exchange';
+import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import { clientGrants } from './client-grants';
 import {
   CLIENT_GRANT_TYPES,

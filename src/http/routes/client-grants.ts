@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import type { AuthKeys } from '../../auth/auth-keys';
+import type { AuthKeys } from '../../auth/tokens/auth-keys';
 import type { AuthService } from '../../auth/auth-service';
-import { createClientAuthenticator, invalidClient, type ClientCredentials } from '../../auth/client-authentication';
-import { issueServiceToken } from '../../auth/client-credentials';
-import { exchangeForInstallationToken } from '../../auth/token-exchange';
+import { createClientAuthenticator, invalidClient, type ClientCredentials } from '../../auth/tokens/client-authentication';
+import { issueServiceToken } from '../../auth/tokens/client-credentials';
+import { exchangeForInstallationToken } from '../../auth/tokens/token-exchange';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import type { z } from 'zod';

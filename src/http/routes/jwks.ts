@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { SigningKeys } from '../../auth/signing-keys';
+import type { SigningKeys } from '../../auth/tokens/signing-keys';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AccountViews } from '../../auth/account-views';
+import type { AccountViews } from '../../auth/accounts/account-views';
 import type { AuthService } from '../../auth/auth-service';
 import { requireBearerToken } from '../middleware/bearer';
 import { parseWith } from '../middleware/validate';

@@ -1,5 +1,5 @@
 import type { CookieOptions, Request, Response } from 'express';
-import type { TokenGrant } from '../../auth/auth-service';
+import type { TokenGrant } from '../../auth/principal';
 import { AppError } from '../../errors/app-error';
 
 /** `__Host-`: the browser only accepts it Secure, from this host, with Path=/ and no Domain (RFC 6265bis §4.1.3.2). */

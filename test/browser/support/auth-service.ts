@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
-import { loadAuthKeys } from '../../../src/auth/auth-keys';
-import { generateSigningKeyPem } from '../../../src/auth/signing-keys';
+import { loadAuthKeys } from '../../../src/auth/tokens/auth-keys';
+import { generateSigningKeyPem } from '../../../src/auth/tokens/signing-keys';
 import type { Config } from '../../../src/config/config';
 import { createRuntimeDataSource } from '../../../src/db/runtime-data-source';
 import { createApp } from '../../../src/http/app';

@@ -1,0 +1,24 @@
+import type { User, UserRole } from '../../db/entities/index';
+
+/** The user as the API shows it: never the password hash. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  role: UserRole;
+  display_name: string | null;
+  email_verified: boolean;
+  is_active: boolean;
+  created_at: string;
+}
+
+export function publicUser(user: User): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    display_name: user.displayName,
+    email_verified: user.emailVerifiedAt !== null,
+    is_active: user.isActive,
+    created_at: user.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,123 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { User, type UserRole } from '../../db/entities/index';
+import { AppError } from '../../errors/app-error';
+import { recordEvent, type AuditClient } from '../audit/audit-events';
+import { isUuid } from '../ids';
+import { revokeUserSessions } from '../sessions/revocation';
+import { publicUser, type PublicUser } from './public-user';
+
+/** Emails are compared trimmed and lower-cased; the users table's CHECK refuses any other form. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const driverError = (err as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driverError?.code === '23505' && driverError.constraint === constraint;
+}
+
+/** 409 email_taken: kept on purpose, and throttled (docs/api.md, "Registration and account enumeration"). */
+export function emailTaken(): AppError {
+  return new AppError('email_taken', 'An account with this email already exists.');
+}
+
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  displayName: string | null;
+  role: UserRole;
+}
+
+/**
+ * Inserts a user. The UNIQUE constraint, not a prior SELECT, decides whether the email is taken,
+ * so two registrations racing for one address cannot both succeed.
+ */
+export async function insertUser(manager: EntityManager, user: NewUser): Promise<User> {
+  try {
+    const row = manager.create(User, { ...user, email: normalizeEmail(user.email) });
+    return await manager.save(User, row);
+  } catch (err) {
+    if (isUniqueViolation(err, 'uq_users_email')) throw emailTaken();
+    throw err;
+  }
+}
+
+export async function findUserByEmail(dataSource: DataSource, email: string): Promise<User | null> {
+  return dataSource.getRepository(User).findOneBy({ email: normalizeEmail(email) });
+}
+
+export interface UserChanges {
+  role?: UserRole | undefined;
+  is_active?: boolean | undefined;
+}
+
+/** Who makes a change, for its audit events: an admin's id and session, or nobody (the admin CLI). */
+export interface ChangeActor {
+  actorId: string | null;
+  sessionId?: string | null | undefined;
+  client?: AuditClient | undefined;
+  /** How the change was made when it was not the API (`cli`), in the events' detail. */
+  via?: string | undefined;
+}
+
+/**
+ * Applies an administrator's change to a user. Deactivation ends all of the user's sessions in
+ * the same transaction, so no refresh succeeds after the answer. The last active admin cannot be
+ * demoted or deactivated: nobody could then manage users without going to the database. Each
+ * value that actually changes records its event (role_changed, active_changed: from, to, by whom)
+ * in the same transaction; a change to the value it already has records nothing.
+ */
+export async function updateUser(dataSource: DataSource, id: string, changes: UserChanges, actor: ChangeActor = { actorId: null }): Promise<User> {
+  return dataSource.transaction(async (manager) => {
+    if (!isUuid(id)) throw new AppError('not_found', 'No user with this id.');
+    // The active admins are locked first, always in id order, then the target: two admins demoting
+    // each other at once are serialised here (no deadlock) and the second sees it would be the last.
+    const admins: { id: string }[] = await manager.query(
+      `SELECT id FROM auth.users WHERE role = 'admin' AND is_active ORDER BY id FOR UPDATE`,
+    );
+    const user = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!user) throw new AppError('not_found', 'No user with this id.');
+    const losesAdmin =
+      user.role === 'admin' &&
+      user.isActive &&
+      ((changes.role !== undefined && changes.role !== 'admin') || changes.is_active === false);
+    if (losesAdmin && admins.length <= 1) {
+      throw new AppError('last_admin', 'This is the last active admin: make another user admin first.');
+    }
+    const before = { role: user.role, isActive: user.isActive };
+    if (changes.role !== undefined) user.role = changes.role;
+    if (changes.is_active !== undefined) user.isActive = changes.is_active;
+    const saved = await manager.save(User, user);
+    const ended = changes.is_active === false ? await revokeUserSessions(manager, id, 'user_deactivated') : 0;
+    const event = { userId: id, actorId: actor.actorId, sessionId: actor.sessionId ?? null, client: actor.client };
+    const via = actor.via ? { via: actor.via } : {};
+    if (before.role !== saved.role) {
+      await recordEvent(manager, { ...event, type: 'role_changed', detail: { from: before.role, to: saved.role, ...via } });
+    }
+    if (before.isActive !== saved.isActive) {
+      const detail = { from: before.isActive, to: saved.isActive, ...(saved.isActive ? {} : { sessions_ended: ended }), ...via };
+      await recordEvent(manager, { ...event, type: 'active_changed', detail });
+    }
+    return saved;
+  });
+}
+
+export interface RoleChange {
+  user: PublicUser;
+  from: UserRole;
+  /** False when the user already had the role: nothing was written, no event recorded. */
+  changed: boolean;
+}
+
+/**
+ * Gives the user with this email a role, with the rules and events of updateUser (the last
+ * active admin cannot be demoted; role_changed recorded in the same transaction). For the admin
+ * command (`npm run admin -- promote EMAIL`), which finds people by email. Throws not_found for an
+ * unknown email and last_admin.
+ */
+export async function setRoleByEmail(dataSource: DataSource, email: string, role: UserRole, actor: ChangeActor): Promise<RoleChange> {
+  const found = await findUserByEmail(dataSource, email);
+  if (!found) throw new AppError('not_found', `No user with the email ${normalizeEmail(email)}.`);
+  const saved = await updateUser(dataSource, found.id, { role }, actor);
+  return { user: publicUser(saved), from: found.role, changed: found.role !== saved.role };
+}

@@ -1,0 +1,122 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../../config/config';
+import type { Logger } from '../../logging/logger';
+import { renderMail, type MailTemplate } from './messages';
+import type { MailTransport } from './transport';
+import { claimDueMail, markMailFailed, markMailSent, openToken, type ClaimedMail } from './outbox';
+
+export interface MailSender {
+  /** Looks for due mail now instead of at the next poll (called after a commit that queued mail). */
+  nudge(): void;
+  /** Runs passes until nothing is due now; for tests and shutdown. */
+  drain(): Promise<void>;
+  /** Stops polling and waits for the pass in flight. */
+  stop(): Promise<void>;
+}
+
+export interface MailSenderDeps {
+  dataSource: DataSource;
+  transport: MailTransport;
+  mail: Config['mail'];
+  /** outboxKey(TOKEN_SECRET): opens the sealed link tokens. */
+  key: Buffer;
+  logger: Logger;
+}
+
+const BATCH = 10;
+const MAX_BACKOFF_SECONDS = 3_600;
+
+/** Seconds before try n+1 after n failed tries: base * 2^(n-1), at most an hour. */
+export function retryDelaySeconds(base: number, failedTries: number): number {
+  return Math.min(MAX_BACKOFF_SECONDS, base * 2 ** Math.max(0, failedTries - 1));
+}
+
+/**
+ * The per-instance sender: polls the outbox (LISTEN/NOTIFY would not survive a transaction
+ * pooler), claims due mail with SKIP LOCKED so instances share the work without sending twice,
+ * and retries with exponential backoff. A message still failing after MAIL_MAX_ATTEMPTS tries is
+ * marked failed (visible in the outbox view) and logged at error. Never throws: a database
+ * outage only delays the next pass.
+ */
+export function startMailSender({ dataSource, transport, mail, key, logger }: MailSenderDeps): MailSender {
+  const leaseSeconds = Math.ceil((2 * mail.sendTimeoutMs) / 1000);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let stopped = false;
+
+  async function deliver(row: ClaimedMail): Promise<void> {
+    const log = { mail_id: row.id, template: row.template, attempt: row.attempts };
+    if (row.attempts > mail.maxAttempts) {
+      // Claimed before by a sender that died mid-send, as often as the bound allows.
+      await markMailFailed(dataSource, row.id, 'given up: the tries ran out', undefined);
+      logger.error({ ...log, event: 'mail_given_up' }, 'mail given up: every try was claimed by a sender that did not finish');
+      return;
+    }
+    try {
+      const token = row.secret ? openToken(key, row.secret) : undefined;
+      await transport.send(renderMail(mail, row.template as MailTemplate, row.recipient, row.params, token));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (row.attempts >= mail.maxAttempts) {
+        await markMailFailed(dataSource, row.id, message, undefined);
+        logger.error({ ...log, event: 'mail_given_up', error: message }, `mail given up after ${row.attempts} tries`);
+      } else {
+        const retryIn = retryDelaySeconds(mail.retryBaseSeconds, row.attempts);
+        await markMailFailed(dataSource, row.id, message, retryIn);
+        logger.warn({ ...log, event: 'mail_retry', error: message, retry_in_s: retryIn }, 'mail not sent; will retry');
+      }
+      return;
+    }
+    await markMailSent(dataSource, row.id);
+    logger.info({ ...log, event: 'mail_sent' }, 'mail sent');
+  }
+
+  /** One pass: claims a batch and delivers it; resolves to how many were claimed. */
+  async function pass(): Promise<number> {
+    try {
+      const rows = await claimDueMail(dataSource, BATCH, leaseSeconds);
+      await Promise.all(rows.map((row) => deliver(row).catch((err: unknown) => logger.warn({ err, mail_id: row.id }, 'mail outbox update failed'))));
+      return rows.length;
+    } catch (err) {
+      logger.warn({ err }, 'mail outbox poll failed');
+      return 0;
+    }
+  }
+
+  function runPass(): Promise<number> {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  function schedule(delayMs: number) {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      // A nudge during a pass must still get a pass of its own: the mail it announces may have
+      // committed after that pass claimed.
+      void Promise.resolve(running)
+        .then(runPass)
+        .then((claimed) => schedule(claimed === BATCH ? 0 : mail.pollIntervalMs));
+    }, delayMs);
+    timer.unref();
+  }
+  schedule(0);
+
+  return {
+    nudge: () => schedule(0),
+    async drain() {
+      await running;
+      while ((await runPass()) > 0) {
+        /* keep going while mail is due */
+      }
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      transport.close();
+    },
+  };
+}
