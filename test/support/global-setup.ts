@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { MigrationDataSource } from '../../src/db/migration-data-source';
 import { findFreePort } from './ports';
+import { startSharedBrowser } from './shared-browser';
 import { TEMPLATE_DATABASE, testConfig, withDatabase } from './env';
 
 /**
@@ -14,6 +15,7 @@ import { TEMPLATE_DATABASE, testConfig, withDatabase } from './env';
  * database in milliseconds, so files run in parallel without seeing each other's rows.
  */
 export default async function globalSetup(): Promise<void> {
+  (globalThis as { __sharedBrowser?: unknown }).__sharedBrowser = await startSharedBrowser();
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'cathouse-test-pg-')), 'data');

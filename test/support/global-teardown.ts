@@ -1,4 +1,5 @@
 export default async function globalTeardown(): Promise<void> {
   const server = (globalThis as { __embeddedPg?: { stop(): Promise<void> } }).__embeddedPg;
-  await server?.stop();
+  const browser = (globalThis as { __sharedBrowser?: { close(): Promise<void> } }).__sharedBrowser;
+  await Promise.all([server?.stop(), browser?.close()]);
 }

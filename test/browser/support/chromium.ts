@@ -4,19 +4,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildAuthBrowser } from '../../../examples/browser/build-package';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../support/shared-browser';
 
-/** Debian's chromium package; CI installs it (.ci/run). Playwright never downloads a browser here. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+export { CHROMIUM_PATH };
+
 
 /** Screenshots of the browser tests: a gitignored folder at the repository root. */
 export const ARTIFACTS_DIR = path.resolve(__dirname, '../../../test-artifacts/browser');
 
-/** Headless Chromium. As root (CI, containers) Chromium only starts without its sandbox. */
+/**
+ * Headless Chromium. Under jest, every test file shares the one browser that the global set-up
+ * started (TEST_CHROMIUM_WS_ENDPOINT): each file connects to it and isolates itself in its own
+ * contexts, so a run pays one browser start, not one per file. Outside jest (or if the set-up
+ * could not start it), a browser of its own.
+ */
 export async function launchChromium(): Promise<Browser> {
+  const shared = process.env.TEST_CHROMIUM_WS_ENDPOINT;
+  if (shared) return chromium.connect(shared);
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`${CHROMIUM_PATH} is missing: install Debian's Chromium (apt-get install -y chromium), as .ci/run does`);
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /** The package built for this test file only, so parallel test files never read a half-written build. */
