@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMigratorError } from '@cathouse/migrator/read';
 import type { MigratorEvent } from '@cathouse/migrator';
-import { ConfigError, loadConfig } from '../config/config';
+import { ConfigError, loadMigrationConfig } from '../config/config';
 import type { MigrationDataSource } from '../db/migration-data-source';
 import { EXIT, UsageError, lazy, type Io, type MigrateContext } from './migrate/command';
 import { createCommand, lintCommand } from './migrate/files';
@@ -110,7 +110,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     sqlOnly();
     if (steps !== undefined && command !== 'down') throw new UsageError(`-${steps} applies to down; up takes +N`);
 
-    const config = loadConfig();
+    const config = loadMigrationConfig();
     const migrationsDir = values.dir ? path.resolve(values.dir) : undefined;
     const needsEntities = ['generate', 'check', 'rehearse'].includes(command);
     const opened: MigrationDataSource[] = [];

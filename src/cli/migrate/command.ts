@@ -1,6 +1,6 @@
 import { MigratorError } from '@cathouse/migrator/read';
 import type { MigratorEvent } from '@cathouse/migrator';
-import type { Config } from '../../config/config';
+import type { MigrationConfig } from '../../config/config';
 import type { MigrationDataSource } from '../../db/migration-data-source';
 
 /** What `npm run migrate` commands share: exit codes, the usage error, lazy loaders and the context each command gets. */
@@ -57,7 +57,7 @@ export interface MigrateContext {
   readonly values: MigrateOptions;
   /** `-N` of down, taken out before parsing. */
   readonly steps: number | undefined;
-  readonly config: Config;
+  readonly config: MigrationConfig;
   /** --dir, resolved; undefined: the service's src/migrations. */
   readonly migrationsDir: string | undefined;
   readonly io: Io;
