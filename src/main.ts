@@ -33,19 +33,31 @@ async function main(): Promise<void> {
     `listening on ${service.url} (database ${service.database})`,
   );
 
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(1); // a second Ctrl-C does not wait
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    if (firstSignalAt !== undefined) {
+      // Ctrl-C in a terminal signals the whole group, and npm passes the same signal on to its
+      // child too: that echo arrives within milliseconds. A second Ctrl-C by hand does not wait.
+      if (Date.now() - firstSignalAt > 500) process.exit(1);
+      return;
+    }
+    firstSignalAt = Date.now();
+    // SIGTERM comes from an orchestrator, whose balancer needs the drain delay to see /ready fail;
+    // Ctrl-C comes from a developer, who has no balancer to wait for.
+    const delayMs = signal === 'SIGINT' ? 0 : config.http.drainDelayMs;
+    logger.info({ signal, drain_delay_ms: delayMs }, 'shutting down: /ready answers 503, finishing in-flight requests');
+    // A last resort beyond the drain's own deadline (pool and mail sender included).
     const timer = setTimeout(() => {
       logger.error('shutdown timed out; exiting');
       process.exit(1);
-    }, config.http.shutdownTimeoutMs);
+    }, delayMs + config.http.shutdownTimeoutMs + 5_000);
     timer.unref();
-    service.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
+    service.close({ delayMs }).then(
+      (drained) => {
+        const fields = { drain_ms: drained.ms, clean: drained.clean, abandoned_requests: drained.abandoned };
+        if (drained.clean) logger.info(fields, 'stopped');
+        else logger.error(fields, `stopped: ${drained.abandoned} request(s) still in flight after SHUTDOWN_TIMEOUT_MS were cut off`);
+        process.exit(drained.clean ? 0 : 1);
       },
       (err: unknown) => {
         logger.error({ err }, 'error during shutdown');
