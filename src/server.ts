@@ -5,7 +5,7 @@ import { loadAuthKeys } from './auth/tokens/auth-keys';
 import { scheduleEventPruning } from './auth/audit/event-pruning';
 import { startMailSender } from './auth/mail/sender';
 import { createMailTransport } from './auth/mail/transport';
-import { outboxKey } from './auth/mail/outbox';
+import { outboxKeys } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
 import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
@@ -73,7 +73,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     throw err;
   }
   const transport = createMailTransport(config.mail, config.embedded.dataDir, logger);
-  const mailSender = startMailSender({ dataSource, transport, mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger });
+  const mailSender = startMailSender({ dataSource, transport, mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger });
   logger.info({ mail: transport.description }, `mail: ${transport.description}`);
   const lifecycle = createLifecycle();
   const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle });
