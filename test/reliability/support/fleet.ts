@@ -44,7 +44,10 @@ export class Fleet {
     for (let i = 0; ; i++) {
       const ready = await timedFetch(`${process.url}/api/v1/auth/ready`, { timeoutMs: 5_000 }).catch(() => undefined);
       if (ready?.status === 200) break;
-      if (i > 100) throw new Error(`${name} never became ready: ${ready?.status} ${ready?.body} ${process.output()}`);
+      if (i > 100) {
+        await process.stop();
+        throw new Error(`${name} never became ready: ${ready?.status} ${ready?.body} ${process.output()}`);
+      }
       await sleep(100);
     }
     instance.inRotation = true;
