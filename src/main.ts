@@ -15,7 +15,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.log.level);
+  // JSON lines for collectors; readable ones in a developer's terminal (never in production).
+  const logger = createLogger(config.log.level, undefined, { pretty: process.stdout.isTTY === true && config.env !== 'production' });
   const started = Date.now();
   const service = await startService(config, logger).catch((err: unknown) => {
     if (err instanceof ConfigError) {

@@ -60,7 +60,7 @@ export function createApp({
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
   app.use(lifecycle.middleware);
   app.use(securityHeaders);
-  app.use(requestLogging(app, logger));
+  app.use(requestLogging(app, logger, { apiPrefix: API_PREFIX, probePaths: [`${API_PREFIX}/health`, `${API_PREFIX}/ready`, '/metrics'] }));
   app.use(metrics.requests);
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
