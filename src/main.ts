@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from './config/config';
+import { configWarnings } from './config/start-warnings';
+import { describeStartError } from './db/start-checks';
 import { createLogger } from './logging/logger';
 import { startService } from './server';
 
@@ -17,12 +19,19 @@ async function main(): Promise<void> {
   }
   // JSON lines for collectors; readable ones in a developer's terminal (never in production).
   const logger = createLogger(config.log.level, undefined, { pretty: process.stdout.isTTY === true && config.env !== 'production' });
+  for (const warning of configWarnings(config, process.env)) logger.warn({ event: 'config_warning', variable: warning.variable }, warning.message);
   const started = Date.now();
   const service = await startService(config, logger).catch((err: unknown) => {
     if (err instanceof ConfigError) {
       // Found while loading keys: the same one line and exit code as a bad variable.
       process.stderr.write(`configuration error: ${err.message}\n`);
       process.exit(2);
+    }
+    const described = describeStartError(err);
+    if (described) {
+      // The database could not be reached: one line naming DATABASE_URL and the fix, no stack.
+      process.stderr.write(`${described.configuration ? 'configuration error' : 'could not start'}: ${described.line}\n`);
+      process.exit(described.configuration ? 2 : 1);
     }
     const message = err instanceof Error ? err.message : String(err);
     logger.fatal({ err }, 'could not start');

@@ -12,6 +12,7 @@ import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPost
 import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
 import { createRuntimeDataSource } from './db/runtime-data-source';
+import { runtimeRoleWarning } from './db/start-checks';
 import { createApp } from './http/app';
 import { createLifecycle, drainServer, type DrainResult } from './http/drain';
 import type { Logger } from './logging/logger';
@@ -71,6 +72,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   } catch (err) {
     await embedded?.stop();
     throw err;
+  }
+  if (!embedded) {
+    const warning = await runtimeRoleWarning(dataSource, config.roles.services.auth.name).catch(() => undefined);
+    if (warning) logger.warn({ event: 'config_warning', variable: 'DATABASE_URL' }, warning);
   }
   const transport = createMailTransport(config.mail, config.embedded.dataDir, logger);
   const mailSender = startMailSender({ dataSource, transport, mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger });
