@@ -2,7 +2,7 @@ import path from 'node:path';
 import { openReadConnection, type ReadConnection } from '@cathouse/migrator/read';
 import type { MigrationConfig } from '../config/config';
 import { embeddedPassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
-import { MIGRATION_APPLICATION_NAME, MIGRATION_URL_NAME } from './migration-paths';
+import { MIGRATION_APPLICATION_NAME, MIGRATION_LOCK_TIMEOUT_NAME, MIGRATION_URL_NAME } from './migration-paths';
 
 /**
  * Where Cat House's migrations connect: the URL given, else MIGRATION_DATABASE_URL, else the
@@ -36,7 +36,7 @@ export async function openMigrationReadConnection(config: MigrationConfig): Prom
   try {
     db = await openReadConnection({
       url,
-      timeouts: config.migrations,
+      timeouts: { ...config.migrations, lockTimeoutName: MIGRATION_LOCK_TIMEOUT_NAME },
       urlName: MIGRATION_URL_NAME,
       applicationName: MIGRATION_APPLICATION_NAME,
       connectTimeoutMs: config.db.connectTimeoutMs,

@@ -4,7 +4,7 @@ import type { MigrationConfig } from '../config/config';
 import { MIGRATIONS_DIR, baseOptions } from './base-options';
 import { embeddedPassword, embeddedRolePassword, type EmbeddedPostgres } from './embedded-postgres';
 import { embeddedDataDir, migrationUrl, startEmbeddedForMigrations } from './migration-connection';
-import { MIGRATION_APPLICATION_NAME, MIGRATION_HISTORY, MIGRATION_URL_NAME } from './migration-paths';
+import { MIGRATION_APPLICATION_NAME, MIGRATION_HISTORY, MIGRATION_LOCK_TIMEOUT_NAME, MIGRATION_URL_NAME } from './migration-paths';
 import { privilegeSettings } from './privileges';
 
 export interface MigrationDataSourceOptions {
@@ -55,7 +55,7 @@ export class MigrationDataSource extends LockedMigrationDataSource {
       },
       {
         migrationsDir,
-        timeouts: config.migrations,
+        timeouts: { ...config.migrations, lockTimeoutName: MIGRATION_LOCK_TIMEOUT_NAME },
         history: MIGRATION_HISTORY,
         privileges: privilegeSettings(config, embeddedRoles(config, embedded ? embeddedPassword(embeddedDataDir(config)) : options.embeddedPassword)),
         urlName: MIGRATION_URL_NAME,
