@@ -52,6 +52,8 @@ describe('shutdown', () => {
     const idle = [new RawConnection(service.port), new RawConnection(service.port), new RawConnection(service.port)];
     const busy = new RawConnection(service.port);
     for (const c of [...idle, busy]) expect((await c.get('/health')).status).toBe(200);
+    // Idle keep-alive sockets live HTTP_KEEP_ALIVE_TIMEOUT_MS (65 s by default), above a balancer's 60 s.
+    expect((await busy.get('/health')).headers).toContain('keep-alive: timeout=65');
 
     // An in-flight request: /ready waits on a lock of the migrations table until the drain delay is over.
     const blocker = new Client({ connectionString: db.url });
@@ -87,7 +89,9 @@ describe('shutdown', () => {
     await blocker.query('COMMIT');
     await blocker.end();
     expect((await inFlight).status).toBe(200);
-    expect(await service.stop()).toBe(0);
+    // Waits for the exit rather than signalling again: a second SIGTERM means "stop now" (exit 1).
+    const code = service.child.exitCode ?? (await new Promise<number | null>((resolve) => service.child.once('exit', resolve)));
+    expect({ code, output: code === 0 ? '' : service.output() }).toEqual({ code: 0, output: '' });
     const stopped = service.output().split('\n').find((l) => l.includes('"msg":"stopped"'));
     expect(JSON.parse(stopped!)).toMatchObject({ clean: true, abandoned_requests: 0 });
     process.stdout.write(`drain: exit 0 after ${Date.now() - signalled} ms (delay ${delayMs} ms), ${JSON.parse(stopped!).drain_ms} ms in the drain\n`);

@@ -24,12 +24,12 @@ describe('request log lines', () => {
     bouncer = await startPgBouncer(asServiceRole(db.url, 'auth'), { poolSize: 2 });
     lines = [];
     const stream = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
-    t = await startTestApp(bouncer.url, { LOG_LEVEL: 'debug', DB_CONNECT_TIMEOUT_MS: '500' }, { logger: createLogger('debug', stream) });
+    t = await startTestApp(bouncer.url, { LOG_LEVEL: 'debug' }, { logger: createLogger('debug', stream) });
   });
   afterAll(async () => {
-    await t.close();
-    await bouncer.stop();
-    await db.drop();
+    await t?.close();
+    await bouncer?.stop();
+    await db?.drop();
   });
   const completion = (path: string) => lines.filter((l) => l.msg === 'request completed' && (l.req as { path: string }).path === path);
 
