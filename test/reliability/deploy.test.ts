@@ -21,6 +21,8 @@ import { report } from './support/traffic';
  */
 
 const USERS = 6;
+/** Each deploy takes 30-45 s on an idle machine; the bound leaves room for a loaded one (load average 20 took 125 s). */
+const TEST_TIMEOUT_MS = 300_000;
 const OLD_SECRET = 'deploy-old-secret-deploy-old-secret-0123456789';
 const NEW_SECRET = 'deploy-new-secret-deploy-new-secret-0123456789';
 
@@ -151,7 +153,7 @@ test('additive migration, rolling restart onto the new build, then a code rollba
     await load?.catch(() => undefined);
     await fleet.stop();
   }
-});
+}, TEST_TIMEOUT_MS);
 
 test('TOKEN_SECRET rotated in two phases across two instances with live sessions and queued mail: nobody signed out, no mail lost', async () => {
   const fleet = new Fleet(instanceEnv);
@@ -194,4 +196,4 @@ test('TOKEN_SECRET rotated in two phases across two instances with live sessions
     await load?.catch(() => undefined);
     await fleet.stop();
   }
-});
+}, TEST_TIMEOUT_MS);
