@@ -34,7 +34,16 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
   }
+  const oidcIssuer = (e.OIDC_ISSUER ?? `http://localhost:${e.PORT}/oidc`).replace(/\/+$/, '');
+  const issuerUrl = new URL(oidcIssuer);
+  if (issuerUrl.pathname === '/' || issuerUrl.pathname === '' || issuerUrl.search || issuerUrl.hash) {
+    // The path is where the provider is mounted beside the API; the root would shadow every route.
+    throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: expected a URL with a path and no query, e.g. https://auth.cathouse.example/oidc');
+  }
   if (e.NODE_ENV === 'production') {
+    if (issuerUrl.protocol !== 'https:') {
+      throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: required and https when NODE_ENV=production (the public URL of the provider, e.g. https://auth.cathouse.example/oidc)');
+    }
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
         'JWT_PRIVATE_KEY',
@@ -133,6 +142,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
+    },
+    oidc: {
+      issuer: oidcIssuer,
+      accessTokenTtlSeconds: e.OIDC_ACCESS_TOKEN_TTL_SECONDS,
+      idTokenTtlSeconds: e.OIDC_ID_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.OIDC_REFRESH_TOKEN_TTL_SECONDS,
+      grantTtlSeconds: e.OIDC_GRANT_TTL_SECONDS,
+      sessionTtlSeconds: e.OIDC_SESSION_TTL_SECONDS,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
