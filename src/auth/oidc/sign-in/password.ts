@@ -7,7 +7,7 @@ import type { SignInMethod } from './sign-in-method';
  * same throttles, the same bcrypt work for unknown emails, the same audit events and error codes
  * as POST /login.
  */
-export function passwordSignIn(service: AuthService): SignInMethod {
+export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>): SignInMethod {
   return {
     id: 'password',
     label: 'Sign in',
