@@ -7,6 +7,8 @@ import { startMailSender } from './auth/mail/sender';
 import { createMailTransport } from './auth/mail/transport';
 import { outboxKey } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
+import { scheduleOidcPruning } from './auth/oidc/pruning';
+import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
@@ -74,6 +76,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
+  for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -92,6 +96,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       });
       stopPruning();
       stopEventPruning();
+      stopOidcPruning();
       await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { CAT_ID_METADATA } from './adapter';
 import { registrationPolicies } from './registration-policy';
 import { grantAccess } from './connected-apps';
-import type { Oidc } from './library';
+import { errors, type Oidc } from './library';
 
 /**
  * Which protocol features the provider offers: the one place to switch one on or off. Issue 28
@@ -22,7 +22,18 @@ export function providerFeatures(dataSource: DataSource): Oidc.Configuration['fe
     resourceIndicators: { enabled: false },
     userinfo: { enabled: true },
     rpInitiatedLogout: { enabled: true },
-    revocation: { enabled: true },
+    revocation: {
+      enabled: true,
+      /**
+       * RFC 7009 §2.1: a client revokes only its own tokens. A public client asking about another's
+       * gets the same 200 as success (nothing to learn by guessing); a confidential one an error.
+       */
+      async allowedPolicy(_ctx, client, token) {
+        if (token.clientId === client.clientId) return true;
+        if (client.clientAuthMethod === 'none') return false;
+        throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+      },
+    },
     introspection: {
       enabled: true,
       /**

@@ -58,7 +58,7 @@ export function createOidcProvider({ config, dataSource, keys, logger, jwksUri }
     adapter: postgresAdapter(dataSource) as unknown as Oidc.Configuration['adapter'],
     clients: [],
     findAccount: accountFinder(dataSource) as Oidc.FindAccount,
-    claims: { ...SCOPE_CLAIMS, acr: null, auth_time: null, sid: null },
+    claims: { ...SCOPE_CLAIMS, acr: null, amr: null, auth_time: null, sid: null },
     scopes: SUPPORTED_SCOPES,
     acrValues: ACR_VALUES,
     responseTypes: ['code'],

@@ -15,9 +15,12 @@ export const PERMISSION_SCOPES = PERMISSION_TYPES.map((type) => `${PERMISSION_SC
 /** Every scope the provider supports, for its `scopes` option and discovery. */
 export const SUPPORTED_SCOPES = [...IDENTITY_SCOPES, ...PERMISSION_SCOPES];
 
-/** The OIDC claims each identity scope releases. */
+/**
+ * The OIDC claims each identity scope releases. `openid` carries how and when the player signed in
+ * (acr, amr, auth_time: facts of the sign-in, not of the profile), so every ID token has them.
+ */
 export const SCOPE_CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username', 'updated_at'],
   email: ['email', 'email_verified'],
 };
