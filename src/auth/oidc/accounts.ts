@@ -38,7 +38,11 @@ export function accountFinder(dataSource: DataSource): (ctx: unknown, sub: strin
       const access = await grantAccess(dataSource, token.grantId);
       if (!access.ok) {
         const words = `refused: ${REFUSAL_WORDS[access.reason]}`;
-        throw token.kind === 'AccessToken' ? new errors.InvalidToken(words) : new errors.InvalidGrant(words);
+        const err = token.kind === 'AccessToken' ? new errors.InvalidToken(words) : new errors.InvalidGrant(words);
+        // The library's descriptions are generic on purpose; this reason is the client's to know
+        // (its own consent and installation), and tells a cat's developer what to do.
+        err.error_description = words;
+        throw err;
       }
       if (token.kind === 'AuthorizationCode' || token.kind === 'RefreshToken') await touchConnectedApp(dataSource, token.grantId);
     }

@@ -115,13 +115,13 @@ export function createOidcProvider({ config, dataSource, keys, logger, jwksUri }
     // One key story: the service's JWKS, with the previous public keys of a rotation, not only the current key.
     if (ctx.oidc?.route === 'discovery' && ctx.body && typeof ctx.body === 'object') (ctx.body as Record<string, unknown>).jwks_uri = jwksUri;
   });
-  provider.on('grant.error', (ctx: Oidc.KoaContextWithOIDC, error: { error?: string; error_description?: string }) => {
+  provider.on('grant.error', (ctx: Oidc.KoaContextWithOIDC, error: { error?: string; error_description?: string; error_detail?: string }) => {
     const source = ctx.oidc?.entities?.RefreshToken ?? ctx.oidc?.entities?.AuthorizationCode;
     recordEvent(dataSource, {
       type: 'oidc_token_refused',
       userId: (source as { accountId?: string } | undefined)?.accountId ?? null,
       client: { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined },
-      detail: { client_id: ctx.oidc?.client?.clientId ?? null, grant_type: ctx.oidc?.params?.grant_type ?? null, error: error.error ?? 'server_error', reason: error.error_description ?? null },
+      detail: { client_id: ctx.oidc?.client?.clientId ?? null, grant_type: ctx.oidc?.params?.grant_type ?? null, error: error.error ?? 'server_error', reason: error.error_detail ?? error.error_description ?? null },
     }).catch((err: unknown) => logger?.error({ err }, 'could not record oidc_token_refused'));
   });
   provider.on('server_error', (_ctx: unknown, err: Error) => logger?.error({ err }, 'oidc provider error'));
