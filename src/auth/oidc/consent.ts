@@ -69,7 +69,7 @@ export async function consentView(dataSource: DataSource, client: Oidc.Client, u
        LEFT JOIN installation.installation_permissions ip ON ip.installation_id = i.id
        LEFT JOIN catalog.permissions p ON p.id = ip.permission_id
       WHERE i.user_id = $1 AND i.cat_id = $2 AND i.status = 'active'
-      GROUP BY i.id ORDER BY i.installed_at, i.id`,
+      GROUP BY i.id ORDER BY i.instance_name, i.id`,
     [userId, cat.id],
   );
   const scopes: ScopeChoice[] = [];
