@@ -53,9 +53,9 @@ async function authorize(config: OpenIdClient.Configuration, email: string, scop
     ...(prompt ? { prompt } : {}),
   });
   const agent = new PlayerAgent(stack.url);
-  let step = await agent.follow(url.href);
+  await agent.follow(url.href);
   expect(agent.lastPage).toContain('Sign in with Cat House');
-  step = await agent.signIn(email);
+  let step = await agent.signIn(email);
   expect(step.page).toContain('wants to use your Cat House account');
   step = await agent.consent({ allow: true, scopes: consentScopes });
   expect(step.callback).toBeDefined();

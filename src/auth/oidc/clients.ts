@@ -17,8 +17,9 @@ import { CAT_POLICY_PREFIX } from './registration-policy';
  * as dynamic registration: redirect URIs are absolute, without fragments, and matched exactly.
  */
 
+/** Who registers: a developer or admin (API), or the operator (CLI: no user, admin rights). */
 export interface Actor {
-  userId: string;
+  userId: string | null;
   role: UserRole;
 }
 

@@ -16,6 +16,7 @@ export type * as Oidc from 'oidc-provider' with { 'resolution-mode': 'import' };
  */
 export const libraryWarnings: string[] = [];
 
+/* eslint-disable no-console -- the library prints with console.warn; it is caught here, nowhere else */
 const warn = console.warn;
 console.warn = (...args: unknown[]) => libraryWarnings.push(args.map(String).join(' '));
 let library: OidcLibrary;
@@ -25,5 +26,6 @@ try {
 } finally {
   console.warn = warn;
 }
+/* eslint-enable no-console */
 
 export const { Provider, errors, interactionPolicy } = library;
