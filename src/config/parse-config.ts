@@ -41,9 +41,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: expected a URL with a path and no query, e.g. https://auth.cathouse.example/oidc');
   }
   if (e.NODE_ENV === 'production') {
-    if (issuerUrl.protocol !== 'https:') {
-      throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: required and https when NODE_ENV=production (the public URL of the provider, e.g. https://auth.cathouse.example/oidc)');
-    }
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
         'JWT_PRIVATE_KEY',
@@ -67,6 +64,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
         'SMTP_URL',
         'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465); without it no verification or reset mail would leave',
       );
+    }
+    if (issuerUrl.protocol !== 'https:') {
+      // The issuer is every ID token's `iss` and the base of discovery: a guessed one breaks every cat's sign-in.
+      throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: required and https when NODE_ENV=production (the public URL of the provider, e.g. https://auth.cathouse.example/oidc)');
     }
   }
   const config: Config = {
