@@ -1,6 +1,7 @@
 import { ConfigError } from './config-error';
 import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
+import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { prepareEnv } from './env-checks';
 
 /**
@@ -37,12 +38,8 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
   }
-  const oidcIssuer = (e.OIDC_ISSUER ?? `http://localhost:${e.PORT}/oidc`).replace(/\/+$/, '');
-  const issuerUrl = new URL(oidcIssuer);
-  if (issuerUrl.pathname === '/' || issuerUrl.pathname === '' || issuerUrl.search || issuerUrl.hash) {
-    // The path is where the provider is mounted beside the API; the root would shadow every route.
-    throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: expected a URL with a path and no query, e.g. https://auth.cathouse.example/oidc');
-  }
+  // Production's https rule is checked after the variables above, so their errors come first.
+  const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -68,10 +65,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
         'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465); without it no verification or reset mail would leave',
       );
     }
-    if (issuerUrl.protocol !== 'https:') {
-      // The issuer is every ID token's `iss` and the base of discovery: a guessed one breaks every cat's sign-in.
-      throw new ConfigError('OIDC_ISSUER', 'OIDC_ISSUER: required and https when NODE_ENV=production (the public URL of the provider, e.g. https://auth.cathouse.example/oidc)');
-    }
+    assertProductionIssuer(e.NODE_ENV, oidc.issuer);
   }
   const config: Config = {
     env: e.NODE_ENV,
@@ -148,14 +142,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
     },
-    oidc: {
-      issuer: oidcIssuer,
-      accessTokenTtlSeconds: e.OIDC_ACCESS_TOKEN_TTL_SECONDS,
-      idTokenTtlSeconds: e.OIDC_ID_TOKEN_TTL_SECONDS,
-      refreshTokenTtlSeconds: e.OIDC_REFRESH_TOKEN_TTL_SECONDS,
-      grantTtlSeconds: e.OIDC_GRANT_TTL_SECONDS,
-      sessionTtlSeconds: e.OIDC_SESSION_TTL_SECONDS,
-    },
+    oidc,
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

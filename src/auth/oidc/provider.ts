@@ -23,7 +23,7 @@ import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes';
  */
 
 export interface OidcProviderDeps {
-  config: Pick<Config, 'oidc' | 'http'>;
+  config: { oidc: Config['oidc']; http: Pick<Config['http'], 'trustProxy'> };
   dataSource: DataSource;
   keys: AuthKeys;
   logger?: Logger;

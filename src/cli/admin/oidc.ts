@@ -4,7 +4,8 @@ import { pruneExpiredOidcState } from '../../auth/oidc/adapter';
 import { deleteClient, issueInitialAccessToken, listClients, registerCatClient, registerResourceServer, type ClientView, type RegisteredClient } from '../../auth/oidc/clients';
 import { createOidcProvider } from '../../auth/oidc/provider';
 import { generateSigningKeyPem, signingKeysFromPem } from '../../auth/tokens/signing-keys';
-import type { Config } from '../../config/config';
+import type { MigrationConfig } from '../../config/config';
+import { assertProductionIssuer } from '../../config/oidc-settings';
 import { EXIT, UsageError, type CommandGroup } from './command';
 
 const USAGE = `  oidc clients create --cat CAT_ID --name NAME --redirect-uri URI [--redirect-uri URI...] [--public]
@@ -24,9 +25,10 @@ const OPERATOR = { userId: null, role: 'admin' as const };
  * with. It never signs or sets a cookie here, so it gets throwaway keys: the CLI needs no
  * JWT_PRIVATE_KEY to register a client.
  */
-function cliProvider(config: Config, dataSource: DataSource) {
+function cliProvider(config: MigrationConfig, dataSource: DataSource) {
+  assertProductionIssuer(config.env, config.oidc.issuer);
   const keys = { signingKeys: signingKeysFromPem(generateSigningKeyPem()), tokenSecret: randomBytes(32), previousTokenSecrets: [] };
-  return createOidcProvider({ config, dataSource, keys, jwksUri: new URL('/.well-known/jwks.json', config.oidc.issuer).href }).provider;
+  return createOidcProvider({ config: { oidc: config.oidc, http: { trustProxy: undefined } }, dataSource, keys, jwksUri: new URL('/.well-known/jwks.json', config.oidc.issuer).href }).provider;
 }
 
 function clientText(c: ClientView | RegisteredClient): string {
