@@ -270,3 +270,25 @@ describe('prompt and max_age with the provider session', () => {
     expect(maxAge.step.page).toContain('Sign in with Cat House');
   });
 });
+
+describe('RP-initiated logout', () => {
+  it('the cat sends the player to end_session: the confirmation page, then signed out, and the next sign-in asks for the password', async () => {
+    const f = await catWithPlayer(stack, fixtures, { asked: ['storage'], granted: ['storage'] });
+    const registered = await registerClient(stack, f.developer.token, { cat_id: f.catId, client_name: 'Purr Web', redirect_uris: [REDIRECT] });
+    const config = await discover(registered.client_id, registered.client_secret);
+    const { callback, verifier, state, nonce, agent } = await authorize(config, f.player.email, 'openid cathouse:storage');
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+
+    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token! });
+    const page = await agent.follow(logout.href);
+    expect(page.page).toContain('Sign out of Cat House?');
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.page!)![1]!;
+    const action = /<form id="op.logoutForm" method="post" action="([^"]+)"/.exec(page.page!)![1]!;
+    const done = await agent.follow(action, { form: { xsrf, logout: 'yes' } });
+    expect(done.page).toContain('You are signed out of Cat House');
+
+    const again = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: 'st' });
+    await agent.follow(again.href);
+    expect(agent.lastPage).toContain('Sign in with Cat House');
+  });
+});
