@@ -147,3 +147,38 @@ it('client registration refuses redirect URIs with fragments, and other develope
   const player = await request(stack.t.app).post('/api/v1/auth/oidc/clients').set(bearer(f.player.token)).send({ cat_id: f.catId, client_name: 'X', redirect_uris: [REDIRECT] });
   expect(player.status).toBe(403);
 });
+
+it("the provider's login page goes through the login throttle and records the same events as POST /login", async () => {
+  const g = await catWithPlayer(stack, fixtures);
+  const agent = new PlayerAgent(stack.url);
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: 'st' });
+  await agent.follow(url.href);
+  for (let i = 0; i < 5; i++) {
+    await agent.signIn(g.player.email, 'not the password');
+    expect(agent.lastStatus).toBe(401);
+    expect(agent.lastPage).toContain('data-code="invalid_credentials"');
+  }
+  await agent.signIn(g.player.email, 'not the password');
+  expect(agent.lastStatus).toBe(429);
+  expect(agent.lastPage).toContain('data-code="rate_limited"');
+  const events = await fixtures.query(`SELECT type, detail->>'reason' AS reason FROM auth.audit_events WHERE user_id = $1 AND type LIKE 'login%' ORDER BY id`, [g.player.id]);
+  expect(events.filter((e: { type: string }) => e.type === 'login_failed')).toHaveLength(5);
+
+  // A sign-in that succeeds is login_succeeded with via=oidc (another player, not throttled).
+  const h = await catWithPlayer(stack, fixtures);
+  await agent.follow(url.href);
+  await agent.signIn(h.player.email);
+  const [ok] = await fixtures.query(`SELECT detail FROM auth.audit_events WHERE user_id = $1 AND type = 'login_succeeded' ORDER BY id DESC LIMIT 1`, [h.player.id]);
+  expect(ok.detail).toEqual({ via: 'oidc' });
+});
+
+it('a form posted without its CSRF token is refused (403), and nothing is signed in', async () => {
+  const agent = new PlayerAgent(stack.url);
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: 'st' });
+  await agent.follow(url.href);
+  const { action } = agent.form('password-form');
+  await agent.follow(action, { form: { csrf: 'forged', email: f.player.email, password: 'correct horse battery staple' } });
+  expect(agent.lastStatus).toBe(403);
+  expect(agent.lastPage).toContain('data-code="csrf_failed"');
+  expect(agent.lastPage).toContain('id="password-form"');
+});
