@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
 import { catWithPlayer, PlayerAgent, registerClient, startOidcStack, type OidcStack } from './support';
 
+// Over 250 lines on purpose: every flow of the provider against one database and one running service.
 /**
  * "Sign in with Cat House" driven by openid-client (panva's certified RP library, strict about
  * issuer, state, nonce, PKCE and ID-token validation): discovery, the authorization code flow with
