@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../sql';
+import { errors } from './library';
 
 /**
  * oidc-provider's storage adapter (its `Adapter` interface: upsert, find, findByUid,
@@ -90,12 +91,25 @@ class ModelAdapter implements OidcAdapter {
   }
 
   /**
-   * Marks a code or refresh token used. The library's reuse detection (a second use revokes the
-   * grant) reads `consumed` back; the UPDATE is one statement, so two concurrent uses of one code
-   * are ordered by the row lock and the loser sees the first's mark on its next read.
+   * Marks a code or refresh token used, atomically. The library checks `consumed` and then calls
+   * this, so two requests with one code (or one refresh token) at the same moment could both pass
+   * the check: the conditional UPDATE lets exactly one win. The loser gets invalid_grant; for a code
+   * the grant's tokens are revoked as well, as for any reuse of a code (RFC 6749 §4.1.2), while a
+   * raced refresh token leaves the winner's new token working (two tabs refreshing at once).
    */
   async consume(id: string): Promise<void> {
-    await sql(this.dataSource, `UPDATE auth.oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2`, [this.model, id]);
+    const { count } = await sql(
+      this.dataSource,
+      `UPDATE auth.oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
+      [this.model, id],
+    );
+    if (count === 1) return;
+    const { rows } = await sql<{ grant_id: string | null }>(this.dataSource, `SELECT grant_id FROM auth.oidc_models WHERE model = $1 AND id = $2`, [this.model, id]);
+    if (!rows[0]) return;
+    if (this.model === 'AuthorizationCode' && rows[0].grant_id) await revokeGrantRows(this.dataSource, rows[0].grant_id);
+    const err = new errors.InvalidGrant(`${this.model} already used by a concurrent request`);
+    err.error_description = 'grant request is invalid (already used)';
+    throw err;
   }
 
   async destroy(id: string): Promise<void> {

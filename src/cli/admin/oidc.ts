@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { pruneExpiredOidcState } from '../../auth/oidc/adapter';
-import { deleteClient, issueInitialAccessToken, listClients, registerCatClient, registerResourceServer, type ClientView, type RegisteredClient } from '../../auth/oidc/clients';
-import { createOidcProvider } from '../../auth/oidc/provider';
+import type { ClientView, RegisteredClient } from '../../auth/oidc/clients';
 import { generateSigningKeyPem, signingKeysFromPem } from '../../auth/tokens/signing-keys';
 import type { MigrationConfig } from '../../config/config';
 import { assertProductionIssuer } from '../../config/oidc-settings';
@@ -25,8 +23,10 @@ const OPERATOR = { userId: null, role: 'admin' as const };
  * with. It never signs or sets a cookie here, so it gets throwaway keys: the CLI needs no
  * JWT_PRIVATE_KEY to register a client.
  */
-function cliProvider(config: MigrationConfig, dataSource: DataSource) {
+async function cliProvider(config: MigrationConfig, dataSource: DataSource) {
   assertProductionIssuer(config.env, config.oidc.issuer);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createOidcProvider } = require('../../auth/oidc/provider') as typeof import('../../auth/oidc/provider');
   const keys = { signingKeys: signingKeysFromPem(generateSigningKeyPem()), tokenSecret: randomBytes(32), previousTokenSecrets: [] };
   return createOidcProvider({ config: { oidc: config.oidc, http: { trustProxy: undefined } }, dataSource, keys, jwksUri: new URL('/.well-known/jwks.json', config.oidc.issuer).href }).provider;
 }
@@ -52,6 +52,11 @@ export const oidcGroup: CommandGroup = {
     'expires-in': { type: 'string' },
   },
   async run(command, ctx) {
+    // Loaded here, not at the top: the provider library costs every other admin command ~0.5 s of start-up.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { pruneExpiredOidcState } = require('../../auth/oidc/adapter') as typeof import('../../auth/oidc/adapter');
+    const { deleteClient, issueInitialAccessToken, listClients, registerCatClient, registerResourceServer } = require('../../auth/oidc/clients') as typeof import('../../auth/oidc/clients');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const [sub, ...rest] = [command, ...ctx.args];
     const option = (name: string) => ctx.options[name] as string | undefined;
     const required = (name: string) => {
@@ -63,7 +68,7 @@ export const oidcGroup: CommandGroup = {
     if (sub === 'clients' && rest[0] === 'create') {
       const redirectUris = (ctx.options['redirect-uri'] as unknown as string[] | undefined) ?? [];
       if (redirectUris.length === 0) throw new UsageError('oidc clients create needs at least one --redirect-uri');
-      const created = await registerCatClient({ dataSource, provider: cliProvider(ctx.config, dataSource) }, OPERATOR, {
+      const created = await registerCatClient({ dataSource, provider: await cliProvider(ctx.config, dataSource) }, OPERATOR, {
         cat_id: required('cat'),
         client_name: required('name'),
         redirect_uris: redirectUris,
@@ -85,14 +90,14 @@ export const oidcGroup: CommandGroup = {
     }
     if (sub === 'resource-server' && rest[0] === 'create') {
       if (rest.length !== 2) throw new UsageError('oidc resource-server create takes one NAME');
-      const created = await registerResourceServer({ dataSource, provider: cliProvider(ctx.config, dataSource) }, rest[1]!);
+      const created = await registerResourceServer({ dataSource, provider: await cliProvider(ctx.config, dataSource) }, rest[1]!);
       ctx.print(created, clientText(created));
       return EXIT.ok;
     }
     if (sub === 'token' && rest.length === 0) {
       const ttl = Number(option('expires-in') ?? 86_400);
       if (!Number.isInteger(ttl) || ttl < 60 || ttl > 2_592_000) throw new UsageError('--expires-in: whole seconds from 60 to 2592000');
-      const issued = await issueInitialAccessToken({ dataSource, provider: cliProvider(ctx.config, dataSource) }, OPERATOR, required('cat'), ttl);
+      const issued = await issueInitialAccessToken({ dataSource, provider: await cliProvider(ctx.config, dataSource) }, OPERATOR, required('cat'), ttl);
       ctx.print(issued, `initial_access_token: ${issued.initial_access_token}\nregistration_endpoint: ${issued.registration_endpoint}\nexpires_in: ${issued.expires_in} s`);
       return EXIT.ok;
     }
