@@ -11,7 +11,7 @@ import { catWithPlayer, PlayerAgent, registerClient, startOidcStack, type CatFix
  * attacker racing the client), through PgBouncer as the auth role: the library checks `consumed`
  * and then marks it, so without an atomic mark both requests would pass the check. The adapter's
  * consume is one conditional UPDATE: exactly one request wins; a raced code also revokes what the
- * winner got (RFC 6749 §4.1.2), a raced refresh token leaves the winner's new token working.
+ * winner got (RFC 6749 §4.1.2).
  */
 let db: TestDatabase;
 let bouncer: PgBouncer;
@@ -64,7 +64,7 @@ it('one code exchanged twice at once: one answer, and the tokens it gave are rev
   }
 });
 
-it('one refresh token used twice at once: one new token, which keeps working', async () => {
+it('one refresh token used twice at once: one new token, never two', async () => {
   for (let round = 0; round < 3; round++) {
     const { callback, verifier } = await code();
     const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'st' });
@@ -72,8 +72,8 @@ it('one refresh token used twice at once: one new token, which keeps working', a
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { error: 'invalid_grant' } });
-    const next = (won[0] as PromiseFulfilledResult<OpenIdClient.TokenEndpointResponse>).value;
-    const again = await oidc.refreshTokenGrant(config, next.refresh_token!);
-    expect(again.access_token).toBeTruthy();
+    // Whether the winner's new token still works depends on timing: a true race leaves it working
+    // (the adapter's conditional UPDATE), a second request that arrives after the first committed
+    // is reuse, which the library answers by revoking the grant. Either way there is one family.
   }
 });
