@@ -182,3 +182,16 @@ it('a form posted without its CSRF token is refused (403), and nothing is signed
   expect(agent.lastPage).toContain('data-code="csrf_failed"');
   expect(agent.lastPage).toContain('id="password-form"');
 });
+
+it("a deactivated player's tokens are inactive at introspection and refused at refresh", async () => {
+  const { callback, verifier } = await code();
+  const tokens = await oidc.authorizationCodeGrant(config, callback!, { pkceCodeVerifier: verifier, expectedState: 'st' });
+  expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true });
+  await fixtures.query(`UPDATE auth.users SET is_active = false WHERE id = $1`, [f.player.id]);
+  try {
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  } finally {
+    await fixtures.query(`UPDATE auth.users SET is_active = true WHERE id = $1`, [f.player.id]);
+  }
+});

@@ -39,7 +39,7 @@ export interface ConsentInput {
 }
 
 /** Why a grant may not be used now; each reads as a sentence in error_description. */
-export type GrantRefusal = 'no_consent' | 'consent_revoked' | 'installation_missing' | 'installation_inactive' | 'cat_unpublished';
+export type GrantRefusal = 'no_consent' | 'consent_revoked' | 'account_inactive' | 'installation_missing' | 'installation_inactive' | 'cat_unpublished';
 
 export type GrantAccess =
   | { ok: true; appId: string; userId: string; clientId: string; installation: InstallationAccess; scopes: string[]; perms: string[] }
@@ -48,6 +48,7 @@ export type GrantAccess =
 export const REFUSAL_WORDS: Record<GrantRefusal, string> = {
   no_consent: 'no consent of the player is on record for this grant',
   consent_revoked: 'the player has disconnected this app',
+  account_inactive: "the player's account is deactivated",
   installation_missing: 'the installation this consent was given for no longer exists',
   installation_inactive: 'the installation this consent was given for is paused or uninstalled',
   cat_unpublished: 'the cat of this app is not published',
@@ -93,15 +94,18 @@ export async function recordConsent(dataSource: DataSource, input: ConsentInput)
  * outlive a pause or a revocation.
  */
 export async function grantAccess(executor: DataSource | EntityManager, grantId: string): Promise<GrantAccess> {
-  const { rows } = await sql<{ id: string; user_id: string; client_id: string; installation_id: string; scopes: string[]; revoked_at: Date | null }>(
+  const { rows } = await sql<{ id: string; user_id: string; client_id: string; installation_id: string; scopes: string[]; revoked_at: Date | null; user_active: boolean }>(
     executor,
-    `SELECT id, user_id, client_id, installation_id, scopes, revoked_at FROM auth.connected_apps WHERE grant_id = $1`,
+    `SELECT a.id, a.user_id, a.client_id, a.installation_id, a.scopes, a.revoked_at, (u.is_active AND u.deleted_at IS NULL) AS user_active
+       FROM auth.connected_apps a JOIN auth.users u ON u.id = a.user_id WHERE a.grant_id = $1`,
     [grantId],
   );
   const app = rows[0];
   if (!app) return { ok: false, reason: 'no_consent' };
   const who = { userId: app.user_id, clientId: app.client_id };
   if (app.revoked_at) return { ok: false, reason: 'consent_revoked', ...who };
+  // Introspection asks only this (the library looks the account up at the token endpoint and userinfo).
+  if (!app.user_active) return { ok: false, reason: 'account_inactive', ...who };
   const installation = await readInstallationAccess(executor, app.installation_id);
   if (!installation || installation.userId !== app.user_id) return { ok: false, reason: 'installation_missing', ...who };
   if (!isUsable(installation)) {
