@@ -27,7 +27,10 @@ export function cookieKeys(keys: AuthKeys): string[] {
   );
 }
 
-/** A key for the CSRF tokens of the interaction pages (HMAC over the interaction and the form). */
-export function formKey(keys: AuthKeys): Buffer {
-  return Buffer.from(hkdfSync('sha256', keys.tokenSecret, Buffer.alloc(0), 'cathouse oidc forms', 32));
+/**
+ * Keys for the CSRF tokens of the interaction pages (HMAC over the interaction and the form): the
+ * first makes them, all check them, so a page rendered before a TOKEN_SECRET rotation still posts.
+ */
+export function formKeys(keys: AuthKeys): Buffer[] {
+  return [keys.tokenSecret, ...keys.previousTokenSecrets].map((secret) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'cathouse oidc forms', 32)));
 }

@@ -20,7 +20,7 @@ export interface InteractionRoutesDeps {
   provider: Oidc.Provider;
   mountPath: string;
   dataSource: DataSource;
-  formKey: Buffer;
+  formKeys: readonly Buffer[];
   methods: readonly SignInMethod[];
   /** Steps between a method's success and the finished login (issue 26's MFA challenge); none today. */
   steps?: readonly SignInStep[];
@@ -37,7 +37,7 @@ type PageError = { code: string; message: string };
  * page again with their code; an expired or unknown interaction shows the error page.
  */
 export function interactionRoutes(deps: InteractionRoutesDeps): Router {
-  const { provider, mountPath, dataSource, formKey, methods, steps = [] } = deps;
+  const { provider, mountPath, dataSource, formKeys, methods, steps = [] } = deps;
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 50 }));
 
@@ -54,8 +54,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
 
   const renderLogin = async (res: Response, details: Oidc.Interaction, status = 200, error?: PageError, email?: string) => {
     const client = await provider.Client.find(String(details.params.client_id));
-    const csrf: Record<string, string> = { abort: formToken(formKey, details.uid, 'abort') };
-    for (const m of methods) csrf[m.id] = formToken(formKey, details.uid, `login:${m.id}`);
+    const csrf: Record<string, string> = { abort: formToken(formKeys, details.uid, 'abort') };
+    for (const m of methods) csrf[m.id] = formToken(formKeys, details.uid, `login:${m.id}`);
     send(res, status, loginPage({
       uid: details.uid,
       mountPath,
@@ -77,7 +77,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       uid: details.uid,
       mountPath,
       view,
-      csrf: { consent: formToken(formKey, details.uid, 'consent'), abort: formToken(formKey, details.uid, 'abort') },
+      csrf: { consent: formToken(formKeys, details.uid, 'consent'), abort: formToken(formKeys, details.uid, 'abort') },
       error,
     }));
   };
@@ -110,7 +110,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       if (!method || details.uid !== req.params.uid || details.prompt.name !== 'login') {
         throw Object.assign(new Error('no such step'), { error: 'invalid_request', status: 400 });
       }
-      if (!formTokenValid(formKey, details.uid, `login:${method.id}`, form.csrf)) {
+      if (!formTokenValid(formKeys, details.uid, `login:${method.id}`, form.csrf)) {
         await renderLogin(res, details, 403, csrfFailed, form.email);
         return;
       }
@@ -144,7 +144,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       if (details.uid !== req.params.uid || details.prompt.name !== 'consent' || !details.session?.accountId) {
         throw Object.assign(new Error('no such step'), { error: 'invalid_request', status: 400 });
       }
-      if (!formTokenValid(formKey, details.uid, 'consent', form.csrf)) {
+      if (!formTokenValid(formKeys, details.uid, 'consent', form.csrf)) {
         await renderConsent(res, details, 403, csrfFailed);
         return;
       }
@@ -176,7 +176,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       const details = await provider.interactionDetails(req, res);
       const form = (req.body ?? {}) as Record<string, string | undefined>;
       if (details.uid !== req.params.uid) throw Object.assign(new Error('uid mismatch'), { error: 'invalid_request', status: 400 });
-      if (!formTokenValid(formKey, details.uid, 'abort', form.csrf)) {
+      if (!formTokenValid(formKeys, details.uid, 'abort', form.csrf)) {
         if (details.prompt.name === 'login') await renderLogin(res, details, 403, csrfFailed);
         else await renderConsent(res, details, 403, csrfFailed);
         return;

@@ -8,7 +8,7 @@ import { interactionRoutes } from './oidc-interactions';
 export interface OidcRoutesDeps {
   oidc: OidcProvider;
   dataSource: DataSource;
-  formKey: Buffer;
+  formKeys: readonly Buffer[];
   methods: readonly SignInMethod[];
   logger?: Logger;
 }
@@ -23,7 +23,7 @@ export interface OidcRoutesDeps {
  * `/.well-known/oauth-authorization-server/<path>` on the host; that request is handed to the
  * library's own metadata route.
  */
-export function oidcRoutes({ oidc, dataSource, formKey, methods, logger }: OidcRoutesDeps): Router {
+export function oidcRoutes({ oidc, dataSource, formKeys, methods, logger }: OidcRoutesDeps): Router {
   const { provider, mountPath } = oidc;
   const router = Router();
   const rfc8414Path = `/.well-known/oauth-authorization-server${mountPath}`;
@@ -35,7 +35,7 @@ export function oidcRoutes({ oidc, dataSource, formKey, methods, logger }: OidcR
     }
     next();
   });
-  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKey, methods, logger }));
+  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, logger }));
   router.use(mountPath, provider.callback());
   return router;
 }
