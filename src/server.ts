@@ -7,6 +7,8 @@ import { startMailSender } from './auth/mail/sender';
 import { createMailTransport } from './auth/mail/transport';
 import { outboxKeys } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
+import { scheduleOidcPruning } from './auth/oidc/pruning';
+import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
@@ -84,6 +86,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle });
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
+  for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
   const server = app.listen(config.http.port, config.http.host);
   // Above the balancer's idle timeout, so that it closes idle sockets first and never sends on one we closed.
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
@@ -102,6 +106,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const drained = await drainServer(server, lifecycle, { delayMs, timeoutMs: config.http.shutdownTimeoutMs });
       stopPruning();
       stopEventPruning();
+      stopOidcPruning();
       await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();

@@ -103,6 +103,18 @@ export interface Config {
     readonly maxPerIp: number;
     readonly limitWindowSeconds: number;
   };
+  /** The OpenID provider for cats (issue 27). */
+  readonly oidc: {
+    /** The issuer URL; its path is where the provider is mounted (default http://localhost:PORT/oidc). */
+    readonly issuer: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly idTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    /** How long a player's consent (the library's Grant) lasts before the consent page asks again. */
+    readonly grantTtlSeconds: number;
+    /** The provider's own browser session (its cookie), after which the login page asks again. */
+    readonly sessionTtlSeconds: number;
+  };
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;

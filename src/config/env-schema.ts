@@ -138,6 +138,14 @@ export const envSchema = z.object({
   MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
   MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
 
+  // The OpenID provider for cats, "Sign in with Cat House" (issue 27).
+  OIDC_ISSUER: optional(z.string().url({ message: 'expected the provider\'s public URL, e.g. https://auth.cathouse.example/oidc' })),
+  OIDC_ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(600),
+  OIDC_ID_TOKEN_TTL_SECONDS: int(30, 86_400).default(3_600),
+  OIDC_REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
+  OIDC_GRANT_TTL_SECONDS: int(60, 315_360_000).default(31_536_000),
+  OIDC_SESSION_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
+
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),

@@ -25,6 +25,11 @@ import { clientGrants } from './routes/client-grants';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
 import { metricsRoutes } from './routes/metrics';
+import { connectedAppRoutes } from './routes/connected-apps';
+import { oidcRoutes } from './routes/oidc';
+import { createOidcProvider } from '../auth/oidc/provider';
+import { formKeys } from '../auth/oidc/keys';
+import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import { sessionRoutes } from './routes/sessions';
 
 export const API_PREFIX = '/api/v1/auth';
@@ -62,6 +67,10 @@ export function createApp({
   app.use(securityHeaders);
   app.use(requestLogging(app, logger, { apiPrefix: API_PREFIX, probePaths: [`${API_PREFIX}/health`, `${API_PREFIX}/ready`, '/metrics'] }));
   app.use(metrics.requests);
+  // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
+  // Its sign-in methods close over `service`, made below (they run only on requests).
+  const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], logger }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -116,6 +125,7 @@ export function createApp({
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
+  app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));

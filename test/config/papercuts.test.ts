@@ -25,6 +25,8 @@ const PRODUCTION = {
   SMTP_URL: 'smtp://mail.example.com:587',
   APP_URL: 'https://app.example.com',
   MAIL_FROM: 'Cat House <no-reply@example.com>',
+  // Production requires the OpenID provider's https issuer (issue 27).
+  OIDC_ISSUER: 'https://auth.example.com/oidc',
 };
 const warningsFor = (env: Record<string, string>) => configWarnings(parseConfig(env), env).map((w) => w.message);
 
