@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { MigrationDataSource as LockedMigrationDataSource, type MigratorEvent } from '@cathouse/migrator';
-import type { Config } from '../config/config';
+import type { MigrationConfig } from '../config/config';
 import { MIGRATIONS_DIR, baseOptions } from './base-options';
 import { embeddedPassword, embeddedRolePassword, type EmbeddedPostgres } from './embedded-postgres';
 import { embeddedDataDir, migrationUrl, startEmbeddedForMigrations } from './migration-connection';
@@ -39,7 +39,7 @@ export class MigrationDataSource extends LockedMigrationDataSource {
   declare readonly url: string;
 
   constructor(
-    readonly config: Config,
+    readonly config: MigrationConfig,
     url?: string,
     options: MigrationDataSourceOptions = {},
   ) {
@@ -82,6 +82,6 @@ export class MigrationDataSource extends LockedMigrationDataSource {
   }
 }
 
-function embeddedRoles(config: Config, superuserPassword: string | undefined): { embeddedRolePassword?: (role: string) => string } {
+function embeddedRoles(config: MigrationConfig, superuserPassword: string | undefined): { embeddedRolePassword?: (role: string) => string } {
   return superuserPassword === undefined ? {} : { embeddedRolePassword: (role) => embeddedRolePassword(superuserPassword, role) };
 }

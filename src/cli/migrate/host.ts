@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CliHost, HostSession, OpenOptions, OpenedSource, OptionValues } from '@cathouse/migrator/cli';
 import type { LintConfig } from '@cathouse/migrator';
-import { ConfigError, loadConfig, type Config } from '../../config/config';
+import { ConfigError, loadMigrationConfig, type MigrationConfig } from '../../config/config';
 import { openMigrationReadConnection } from '../../db/migration-connection';
 import type { MigrationDataSource } from '../../db/migration-data-source';
 import { MIGRATIONS_DIR, MIGRATION_HISTORY, MIGRATION_LINT_CONFIG } from '../../db/migration-paths';
@@ -18,13 +18,13 @@ export const catHouseHost: CliHost = {
   options: { dir: { type: 'string', help: '--dir DIR   migrations directory (default src/migrations)' } },
   usageNotes: ['database: MIGRATION_DATABASE_URL, else the embedded development server (see docs/migrations.md)'],
   policyName: 'src/db/privileges.ts',
-  session: (values) => catHouseSession(loadConfig(), values),
+  session: (values) => catHouseSession(loadMigrationConfig(), values),
   usageError: (err) => (err instanceof ConfigError ? { code: err.code, message: err.message } : undefined),
   // The library and the generic CLI name their own commands (`migrator up`); here they are npm scripts.
   words: (text) => text.replace(/\bmigrator (?=(status|history|up|down|stamp|rebase|generate|create|lint|check|rehearse)\b)/g, 'npm run migrate -- '),
 };
 
-function catHouseSession(config: Config, values: OptionValues): HostSession {
+function catHouseSession(config: MigrationConfig, values: OptionValues): HostSession {
   const migrationsDir = typeof values.dir === 'string' ? path.resolve(values.dir) : MIGRATIONS_DIR;
   const opened: MigrationDataSource[] = [];
   let lintConfig: LintConfig | undefined;
