@@ -23,17 +23,22 @@ export interface LoadedMigration {
   readonly instance: MigrationInterface;
 }
 
-export async function importMigrationModule(file: string): Promise<unknown> {
+/** A module as TypeORM's importOrRequireFile loads it: import() for ES modules, require() for the rest. */
+export async function importModule(file: string): Promise<unknown> {
   const ext = path.extname(file);
   const esm = ext === '.mjs' || ext === '.mts' || ((ext === '.js' || ext === '.ts') && nearestPackageType(file) === 'module');
+  if (!esm) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file);
+  }
+  // A real import(), which a CommonJS build must keep (TypeORM does the same).
+  const load = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+  return load(pathToFileURL(file).href);
+}
+
+export async function importMigrationModule(file: string): Promise<unknown> {
   try {
-    if (!esm) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(file);
-    }
-    // A real import(), which a CommonJS build must keep (TypeORM does the same).
-    const load = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
-    return await load(pathToFileURL(file).href);
+    return await importModule(file);
   } catch (err) {
     throw new MigratorError('invalid_migration_file', `${file} cannot be loaded: ${String((err as Error)?.message ?? err).split('\n')[0]}`, { file }, { cause: err });
   }

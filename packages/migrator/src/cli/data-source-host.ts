@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
+import { connectionError } from '../connection';
 import { sourceFolder, type MigrationSource } from '../migration-files';
 import type { SessionTimeouts } from '../migration-lock';
 import type { Migrator } from '../migrator';
@@ -38,7 +39,12 @@ async function dataSourceSession(values: OptionValues): Promise<HostSession> {
   const open = async ({ onEvent, url }: OpenOptions): Promise<OpenedSource> => {
     const ds = url ? otherDatabase(dataSource, url) : dataSource;
     if (!ds.isInitialized) {
-      await ds.initialize();
+      const url = urlOf(ds);
+      try {
+        await ds.initialize();
+      } catch (err) {
+        throw connectionError(err, url, url === (ds.options as { url?: string }).url ? 'the DataSource url' : 'the DataSource');
+      }
       opened.push(ds);
     }
     return { dataSource: ds, migrator: await migratorOf(ds, migrations, timeouts, onEvent) };
@@ -69,6 +75,12 @@ async function migratorOf(ds: DataSource, migrations: MigrationSource, timeouts:
 function otherDatabase(ds: DataSource, url: string): DataSource {
   const Make = Object.getPrototypeOf(ds).constructor as new (options: DataSource['options']) => DataSource;
   return new Make({ ...ds.options, url } as DataSource['options']);
+}
+
+/** The DataSource's URL, or one built from its host, port and database, for one-line connection errors (password left out). */
+function urlOf(ds: DataSource): string {
+  const o = ds.options as { url?: string; host?: string; port?: number; database?: string; username?: string };
+  return o.url ?? `postgres://${o.username ? `${encodeURIComponent(o.username)}@` : ''}${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`;
 }
 
 function timeoutsOf(values: OptionValues): SessionTimeouts {
