@@ -193,7 +193,7 @@ export function deviceAuthorizations(dataSource: DataSource, settings: DeviceSet
           type: decision === 'approve' ? 'device_login_approved' : 'device_login_denied',
           userId,
           client,
-          detail: { device_authorization_id: id, client_id: rows[0].client_id },
+          detail: { device_login_id: id, client_id: rows[0].client_id },
         });
         return true;
       });

@@ -58,7 +58,9 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
       headers: { 'www-authenticate': 'Basic realm="cathouse", error="invalid_client"' },
     });
   }
-  return deps.dataSource.transaction(async (manager) => {
+  // The transaction returns a refusal rather than throwing it: a throw would roll back the poll's
+  // own bookkeeping (last_polled_at, the raised interval).
+  const outcome = await deps.dataSource.transaction(async (manager): Promise<TokenGrant | AppError> => {
     const { rows } = await sql<PollRow>(
       manager,
       `SELECT id, client_id, status, user_id, user_agent, host(ip) AS ip,
@@ -75,11 +77,11 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
     if (row.too_fast) {
       // The raised interval is stored, so it holds for "this and all subsequent requests" (§3.5).
       await sql(manager, `UPDATE auth.device_authorizations SET interval_seconds = interval_seconds + 5, last_polled_at = statement_timestamp() WHERE id = $1`, [row.id]);
-      throw oauth('slow_down', 'Polling too fast: wait 5 seconds more between polls.');
+      return oauth('slow_down', 'Polling too fast: wait 5 seconds more between polls.');
     }
     if (row.status === 'pending') {
       await sql(manager, `UPDATE auth.device_authorizations SET last_polled_at = statement_timestamp() WHERE id = $1`, [row.id]);
-      throw oauth('authorization_pending', 'The user has not decided yet.');
+      return oauth('authorization_pending', 'The user has not decided yet.');
     }
     // Approved: the user must still be active; the session is the device's (its user agent and address).
     const { rows: users } = await sql<{ role: UserRole; email_verified: boolean }>(
@@ -100,9 +102,11 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
       userId: row.user_id,
       sessionId: issued.sessionId,
       client,
-      detail: { device_authorization_id: row.id, client_id: row.client_id },
+      detail: { device_login_id: row.id, client_id: row.client_id },
     });
     const { accessToken, expiresIn } = deps.accessToken({ userId: row.user_id!, sessionId: issued.sessionId, role: user.role, emailVerified: user.email_verified });
     return { accessToken, expiresIn, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
   });
+  if (outcome instanceof AppError) throw outcome;
+  return outcome;
 }
