@@ -61,7 +61,8 @@ export class DevicePageAgent {
     return /id="error" data-code="([^"]+)"/.exec(this.page)?.[1];
   }
 
-  private async send(path: string, form?: Record<string, string>): Promise<string> {
+  /** One request as the browser would send it: GET without `form`, a form POST with it (no CSRF added). */
+  async send(path: string, form?: Record<string, string>): Promise<string> {
     const res = await fetch(new URL(path, this.base), {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
