@@ -208,7 +208,9 @@ export class AuthClient implements AccountHost {
       await this.catchUp();
       const current = this.session;
       if (!current) return;
-      const next = tokens ? { ...this.toSession(tokens, user), refreshToken: current.refreshToken } : { ...current, user };
+      // A token response without a refresh token (me/developer): the session's refresh token stays.
+      const lifetimeMs = tokens ? tokens.expires_in * 1000 : current.lifetimeMs;
+      const next = tokens ? { ...current, accessToken: tokens.access_token, expiresAt: Date.now() + lifetimeMs, lifetimeMs, user } : { ...current, user };
       await this.commit(next, 'userUpdated');
     });
   }
