@@ -95,10 +95,12 @@ export class AuthClient implements AccountHost {
   /** Signs in with a method from sign-in/ (in every tab) and resolves to the user. Rejects with the method's AuthError. */
   async signIn(method: SignInMethod): Promise<AuthUser> {
     const response = await method(this.api);
+    // A method whose answer carries no user (an OAuth-shaped grant) costs one `/me`.
+    const user = response.user ?? (await this.api.call<AuthUser>('GET', '/me', { token: response.access_token }));
     await this.loaded;
-    const session = this.toSession(response, response.user ?? null);
+    const session = this.toSession(response, user);
     await this.lock.run(() => this.commit(session, 'signedIn'));
-    return response.user as AuthUser;
+    return user;
   }
 
   /** Creates an account and signs in (in every tab). Rejects with AuthError (`email_taken`, `weak_password`, ...). */

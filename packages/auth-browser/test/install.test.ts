@@ -26,13 +26,13 @@ let files: string[];
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'cathouse-auth-browser-pack-'));
   // prepack builds dist/ first, so the tarball is what `npm publish` would upload.
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: PACKAGE_DIR });
+  const { stdout } = await run('npm', ['pack', '--no-update-notifier', '--json', '--pack-destination', work], { cwd: PACKAGE_DIR });
   const [pack] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   files = pack!.files.map((f) => f.path);
   project = path.join(work, 'app');
   await run('mkdir', ['-p', project]);
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'throwaway-app', version: '1.0.0', private: true }));
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(work, path.basename(pack!.filename))], { cwd: project });
+  await run('npm', ['install', '--offline', '--no-update-notifier', '--no-audit', '--no-fund', path.join(work, path.basename(pack!.filename))], { cwd: project });
   installed = path.join(project, 'node_modules', NAME);
 }, 120_000);
 

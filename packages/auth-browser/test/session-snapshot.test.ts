@@ -5,7 +5,7 @@
  */
 import { createElement } from 'react';
 import { act, create, type ReactTestRenderer } from 'react-test-renderer';
-import { createAuthClient, memoryStorage, type AuthClient, type SessionSnapshot, type SessionStorage } from '../src/index.js';
+import { createAuthClient, memoryStorage, type AuthClient, type SessionSnapshot, type SessionStorage, type SignInMethod, type TokenResponse } from '../src/index.js';
 import { useSession } from '../src/react.js';
 import { RunningAuthService } from '../../../test/browser/support/auth-service.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
@@ -77,6 +77,21 @@ describe('the session snapshot', () => {
       ['signedIn', 'Tofu', null],
       ['signedOut', null, 'logout'],
     ]);
+  });
+});
+
+describe('signIn(method): a sign-in method is one function', () => {
+  it("a method of the app's own (the OAuth password grant, whose answer has no user) signs in and loads the user", async () => {
+    const email = newEmail();
+    await client().register({ email, password: PASSWORD, display_name: 'Mia' });
+    const withTokenGrant =
+      (username: string, password: string): SignInMethod =>
+      (api) =>
+        api.call<TokenResponse>('POST', '/token', { body: { grant_type: 'password', username, password } });
+    const auth = client();
+    await expect(auth.signIn(withTokenGrant(email, PASSWORD))).resolves.toMatchObject({ email, display_name: 'Mia' });
+    expect(auth.getSnapshot()).toMatchObject({ status: 'signedIn', user: { email } });
+    await expect(auth.signIn(withTokenGrant(email, 'wrong'))).rejects.toMatchObject({ code: 'invalid_grant' });
   });
 });
 
