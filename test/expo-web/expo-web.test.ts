@@ -114,12 +114,14 @@ describe('the example Expo app, exported for the web, against the real service',
   it('logging out in the second tab signs out both tabs and ends the session at the service', async () => {
     const sid = sessionIdOf((await stored(second))!.accessToken);
     await second.goto(`${site.url}/profile`);
+    await expectText(second, 'profile-email', EMAIL);
+    await screenshot(second, 'expo-06-profile');
     await byTestId(second, 'logout').click();
     await second.waitForURL(/\/login$/);
     await first.waitForURL(/\/login$/);
     expect(await stored(first)).toBeNull();
     expect(await service.refreshTokenCounts(sid)).toMatchObject({ revoked: true });
-    await screenshot(first, 'expo-06-logged-out-other-tab');
+    await screenshot(first, 'expo-07-logged-out-other-tab');
   });
 
   it('logs in again with the password', async () => {
@@ -128,7 +130,7 @@ describe('the example Expo app, exported for the web, against the real service',
     await byTestId(first, 'login').click();
     await expectText(first, 'signed-in-as', 'Signed in as Mia');
     await expectText(second, 'signed-in-as', 'Signed in as Mia');
-    await screenshot(first, 'expo-07-logged-in');
+    await screenshot(first, 'expo-08-logged-in');
   });
 
   it('a wrong password shows the API code on the login screen', async () => {
@@ -140,7 +142,7 @@ describe('the example Expo app, exported for the web, against the real service',
     await byTestId(third, 'password').fill('not the password');
     await byTestId(third, 'login').click();
     await expectText(third, 'error', 'invalid_credentials');
-    await screenshot(third, 'expo-08-wrong-password');
+    await screenshot(third, 'expo-09-wrong-password');
     await third.close();
   });
 });

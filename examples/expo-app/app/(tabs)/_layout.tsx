@@ -8,7 +8,8 @@ export default function TabLayout() {
   if (status === 'loading') return <ActivityIndicator testID="loading" />;
   if (status === 'signedOut') return <Redirect href="/login" />;
   return (
-    <Tabs screenOptions={{ headerShown: true, tabBarStyle: { backgroundColor: '#f8f9fa' } }}>
+    // No tab icons: the default one needs an icon font the example does not ship.
+    <Tabs screenOptions={{ headerShown: true, tabBarStyle: { backgroundColor: '#f8f9fa' }, tabBarIcon: () => null }}>
       <Tabs.Screen name="index" options={{ title: 'Home', headerTitle: 'Cat House Dashboard' }} />
       <Tabs.Screen name="profile" options={{ title: 'Profile', headerTitle: 'My Profile' }} />
     </Tabs>
