@@ -11,6 +11,10 @@ export interface Config {
     readonly readyToken: string | undefined;
     readonly jsonBodyLimit: string;
     readonly shutdownTimeoutMs: number;
+    /** After SIGTERM: how long the instance keeps serving, unready, before it stops accepting (issue 21). */
+    readonly drainDelayMs: number;
+    /** Idle keep-alive sockets close after this; headers must arrive within it plus a second. */
+    readonly keepAliveTimeoutMs: number;
   };
   readonly log: { readonly level: Env['LOG_LEVEL'] };
   readonly db: {

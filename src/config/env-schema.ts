@@ -64,6 +64,10 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size like 16kb' })
     .default('16kb'),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  // Issue 21: after SIGTERM, serve this long unready before closing (default 5000 in production, else 0).
+  DRAIN_DELAY_MS: optional(int(0, 600_000)),
+  // Above the idle timeout of the load balancer in front (AWS ALB 60 s, nginx 60 s), so it never reuses a closed socket.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000).default(65_000),
 
   DATABASE_URL: optional(postgresUrl),
   MIGRATION_DATABASE_URL: optional(postgresUrl),

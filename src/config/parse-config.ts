@@ -72,6 +72,8 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       readyToken: e.READY_TOKEN,
       jsonBodyLimit: e.JSON_BODY_LIMIT,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      drainDelayMs: e.DRAIN_DELAY_MS ?? (e.NODE_ENV === 'production' ? 5_000 : 0),
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     log: { level: e.LOG_LEVEL },
     db: {

@@ -11,6 +11,7 @@ import { createPasswordHasher } from '../auth/accounts/passwords';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
+import { createLifecycle, type Lifecycle } from './drain';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
@@ -38,6 +39,8 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail/sender.ts). */
   mailQueued?: () => void;
+  /** Draining on SIGTERM (issue 21, drain.ts): /ready turns 503 and responses close their connections. */
+  lifecycle?: Lifecycle;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
@@ -48,14 +51,16 @@ export function createApp({
   authKeys,
   metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }),
   mailQueued = () => {},
+  lifecycle = createLifecycle(),
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Every answer is an API answer, mostly no-store: an ETag would cost a SHA-1 of each body for nothing.
   app.set('etag', false);
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
+  app.use(lifecycle.middleware);
   app.use(securityHeaders);
-  app.use(requestLogging(app, logger));
+  app.use(requestLogging(app, logger, { apiPrefix: API_PREFIX, probePaths: [`${API_PREFIX}/health`, `${API_PREFIX}/ready`, '/metrics'] }));
   app.use(metrics.requests);
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
@@ -102,7 +107,7 @@ export function createApp({
   // others, which serve more methods of /me and /users/{id}.
   const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
   app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
-  app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
+  app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);

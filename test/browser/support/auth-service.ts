@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
-import { outboxKey } from '../../../src/auth/mail/outbox';
+import { outboxKeys } from '../../../src/auth/mail/outbox';
 import { startMailSender, type MailSender } from '../../../src/auth/mail/sender';
 import { createMailTransport } from '../../../src/auth/mail/transport';
 import { loadAuthKeys } from '../../../src/auth/tokens/auth-keys';
@@ -58,7 +58,7 @@ export class RunningAuthService {
     const logger = createLogger('silent');
     if (this.options.mail && !this.mailSender) {
       const transport = createMailTransport(this.config.mail, this.config.embedded.dataDir, logger);
-      this.mailSender = startMailSender({ dataSource: this.dataSource, transport, mail: this.config.mail, key: outboxKey(authKeys.tokenSecret), logger });
+      this.mailSender = startMailSender({ dataSource: this.dataSource, transport, mail: this.config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger });
     }
     const app = createApp({ config: this.config, dataSource: this.dataSource, logger, authKeys, mailQueued: this.mailSender?.nudge });
     const server = app.listen(this.port, '127.0.0.1');
