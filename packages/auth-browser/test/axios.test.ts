@@ -97,7 +97,7 @@ describe('attachAxios', () => {
     // A stand-in auth service that signs in and then answers every refresh with 503 database_unavailable.
     const down = createServer((req, res) => {
       const body = req.url?.endsWith('/login')
-        ? [200, { access_token: 'a.b.c', token_type: 'Bearer', expires_in: 1, refresh_token: 'r1', user: null }]
+        ? [200, { access_token: 'a.b.c', token_type: 'Bearer', expires_in: 1, refresh_token: 'r1', user: { id: 'u1', email: 'mia@cathouse.example', role: 'player', display_name: null, email_verified: false, is_active: true, created_at: '2026-01-01T00:00:00.000Z' } }]
         : [503, { type: 'about:blank', title: 'Service Unavailable', status: 503, error: 'database_unavailable', detail: 'The database is not answering.' }];
       res.writeHead(body[0] as number, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body[1]));
