@@ -41,7 +41,8 @@ beforeAll(async () => {
   site = await serveStatic(outDir, appPort);
   browser = await launchChromium();
   context = await browser.newContext();
-});
+  // The export is a full Metro build: 40 s on a quiet machine, 175-230 s at a load average of 20 (measured).
+}, 600_000);
 
 afterAll(async () => {
   await context?.close();
