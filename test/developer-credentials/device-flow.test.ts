@@ -158,3 +158,22 @@ it('twenty concurrent polls of an approved code redeem it exactly once', async (
   const rows = await q(`SELECT count(*)::int AS n FROM auth.sessions WHERE user_id = $1 AND user_agent = $2`, [dev.id, CLI_USER_AGENT]);
   expect(rows[0].n).toBe(1);
 });
+
+it("answers bad device authorization requests in OAuth's error format (RFC 6749 §5.2), never problem+json", async () => {
+  const endpoint = '/api/v1/auth/device_authorization';
+  const answers = [
+    await request(stack.t.app).post(endpoint).type('form').send({}),
+    await request(stack.t.app).post(endpoint).type('form').send({ client_id: 'cathouse-cli', extra: 'x' }),
+    await request(stack.t.app).post(endpoint).set('content-type', 'application/json').send('{"client_id":'),
+    await request(stack.t.app).post(endpoint).set('content-type', 'text/plain').send('client_id=cathouse-cli'),
+    await request(stack.t.app).get(endpoint),
+  ];
+  expect(answers.map((r) => [r.status, r.headers['content-type'], r.body.error, r.headers['cache-control']])).toEqual([
+    [400, 'application/json; charset=utf-8', 'invalid_request', 'no-store'],
+    [400, 'application/json; charset=utf-8', 'invalid_request', 'no-store'],
+    [400, 'application/json; charset=utf-8', 'invalid_request', 'no-store'],
+    [415, 'application/json; charset=utf-8', 'invalid_request', 'no-store'],
+    [405, 'application/json; charset=utf-8', 'invalid_request', 'no-store'],
+  ]);
+  for (const r of answers) expect(typeof r.body.error_description).toBe('string');
+});
