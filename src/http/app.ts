@@ -30,6 +30,7 @@ import { oidcRoutes } from './routes/oidc';
 import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
+import type { SignInStep } from '../auth/oidc/sign-in/sign-in-method';
 import { sessionRoutes } from './routes/sessions';
 import { deviceAuthorizations } from '../auth/developer-credentials/device-authorizations';
 import { devicePageKeys } from '../auth/developer-credentials/page-state';
@@ -75,7 +76,10 @@ export function createApp({
   // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
   // Its sign-in methods close over `service`, made below (they run only on requests).
   const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], logger }));
+  // Steps after a sign-in method (issue 26's MFA challenge goes here): the OIDC login page asks them,
+  // and the /device page refuses an account that needs one (it cannot ask them yet).
+  const signInSteps: SignInStep[] = [];
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], steps: signInSteps, logger }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -150,7 +154,7 @@ export function createApp({
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
   app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));
-  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) }, 'device')] }));
+  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) }, 'device')], steps: signInSteps }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));

@@ -14,7 +14,7 @@ import {
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import { PAGE_CSP } from '../../auth/oidc/pages/layout';
-import type { SignInMethod } from '../../auth/oidc/sign-in/sign-in-method';
+import type { SignInMethod, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './auth';
@@ -25,6 +25,11 @@ export interface DevicePageRoutesDeps {
   /** Keys of the page's cookie and CSRF tokens (page-state.ts devicePageKeys). */
   keys: readonly Buffer[];
   methods: readonly SignInMethod[];
+  /**
+   * The login page's steps after a method (issue 26's MFA challenge). This page cannot ask them
+   * yet, so an account that needs one is refused here rather than let in on one factor.
+   */
+  steps?: readonly SignInStep[];
 }
 
 type PageError = { code: string; message: string };
@@ -35,6 +40,10 @@ const PROBLEM_WORDS: Record<UserCodeProblem, string> = {
   user_code_used: 'This code has already been used. Start again on your device if you still need to sign it in.',
 };
 const CSRF_FAILED: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
+const STEP_REQUIRED: PageError = {
+  code: 'second_factor_required',
+  message: 'Your account asks for a second factor, which this page cannot ask for yet. Use a personal access token (cathouse tokens create, from the web) instead.',
+};
 
 /**
  * The device verification page at /device (RFC 8628 §3.3): enter the code, sign in with any of the
@@ -42,7 +51,7 @@ const CSRF_FAILED: PageError = { code: 'csrf_failed', message: 'This form has ex
  * token (an HMAC over the nonce in the page's signed cookie), so a form posted from another site or
  * another browser is refused; a wrong code counts against the address (device-authorizations.ts).
  */
-export function devicePageRoutes({ devices, dataSource, keys, methods }: DevicePageRoutesDeps): Router {
+export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [] }: DevicePageRoutesDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), cookieParser());
 
@@ -131,15 +140,22 @@ export function devicePageRoutes({ devices, dataSource, keys, methods }: DeviceP
     const form = req.body as Record<string, string | undefined>;
     const device = await pendingOr(req, res, state, form.user_code);
     if (!device) return;
-    let userId: string;
+    let result: SignInResult;
     try {
-      ({ userId } = await method.signIn(form, clientInfo(req)));
+      result = await method.signIn(form, clientInfo(req));
     } catch (err) {
       if (!isAppError(err)) throw err;
       for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
       send(res, err.status, signInStep(state, device, form.email), { code: err.code, message: err.detail });
       return;
     }
+    for (const step of steps) {
+      if (await step.required(result)) {
+        send(res, 403, signInStep(state, device, form.email), STEP_REQUIRED);
+        return;
+      }
+    }
+    const { userId } = result;
     const signedIn: DevicePageState = { n: state.n, u: userId, t: Math.floor(Date.now() / 1000) };
     saveState(req, res, signedIn);
     await nextStep(res, signedIn, device);
