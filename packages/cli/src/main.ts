@@ -2,17 +2,15 @@ import { assertKnownFlags, parseArgs, type ParsedArgs } from './args';
 import { CliError } from './errors';
 import { login, logout, whoami } from './commands/session-commands';
 import { tokens } from './commands/tokens';
+import type { Io } from './io';
+
+export type { Io } from './io';
 
 /**
  * `cathouse`: the reference CLI of Cat House developer credentials (issue 28). It parses the
  * arguments, runs one command, prints one line per failure (the problem and the fix) and answers
  * an exit code: 0 done, 1 failed, 2 usage. docs/developer-credentials.md shows it in use.
  */
-export interface Io {
-  env: NodeJS.ProcessEnv;
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
 
 const HELP = `usage: cathouse <command> [options]
 

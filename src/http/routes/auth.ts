@@ -1,7 +1,6 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthService } from '../../auth/auth-service';
-import type { ClientInfo } from '../../auth/sessions/sessions';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { bearerToken, requireBearerToken } from '../middleware/bearer';
@@ -12,6 +11,7 @@ import { parseWith } from '../middleware/validate';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import { DEVICE_CODE_GRANT } from '../../auth/developer-credentials/device-token';
 import { clientGrants } from './client-grants';
+import { clientInfo } from './client-info';
 import { isDeveloperGrant, type developerGrants } from './developer-grants';
 import {
   CLIENT_GRANT_TYPES,
@@ -40,10 +40,8 @@ export interface AuthRoutesDeps {
   developerGrant: ReturnType<typeof developerGrants>;
 }
 
-/** The caller's address (after TRUST_PROXY) and user agent, for sessions and audit events. */
-export function clientInfo(req: Request): ClientInfo & { ip: string } {
-  return { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') };
-}
+// In its own file so routes that auth.ts itself imports (developer-grants.ts) can use it without a cycle.
+export { clientInfo };
 
 /**
  * The auth endpoints under /api/v1/auth (DESIGN.md §4). Each handler validates with the schema

@@ -11,7 +11,7 @@ import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import { DeviceAuthorizationRequest } from '../openapi/developer-credentials-schemas';
 import type { TokenRequest } from '../openapi/schemas';
-import { clientInfo } from './auth';
+import { clientInfo } from './client-info';
 import { sendTokenResponse } from './token-response';
 
 type TokenInput = z.output<typeof TokenRequest>;

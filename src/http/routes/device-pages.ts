@@ -17,7 +17,7 @@ import { PAGE_CSP } from '../../auth/oidc/pages/layout';
 import type { SignInMethod, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
-import { clientInfo } from './auth';
+import { clientInfo } from './client-info';
 
 export interface DevicePageRoutesDeps {
   devices: DeviceAuthorizations;
@@ -42,7 +42,7 @@ const PROBLEM_WORDS: Record<UserCodeProblem, string> = {
 const CSRF_FAILED: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
 const STEP_REQUIRED: PageError = {
   code: 'second_factor_required',
-  message: 'Your account asks for a second factor, which this page cannot ask for yet. Use a personal access token (cathouse tokens create, from the web) instead.',
+  message: 'Your account asks for a second factor, which this page cannot ask for yet. Give the CLI a personal access token instead (CATHOUSE_TOKEN).',
 };
 
 /**

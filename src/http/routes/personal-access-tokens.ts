@@ -7,7 +7,7 @@ import { requireBodyType } from '../middleware/content-type';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import { CreatePatRequest, PatIdParams } from '../openapi/developer-credentials-schemas';
-import { clientInfo } from './auth';
+import { clientInfo } from './client-info';
 
 export interface PatRoutesDeps {
   service: AuthService;

@@ -4,7 +4,7 @@ import { deleteSession, loadSession, saveSession } from '../credentials';
 import { deviceLogin } from '../device-login';
 import { CliError } from '../errors';
 import { activeSession } from '../session';
-import type { Io } from '../main';
+import type { Io } from '../io';
 
 interface Me {
   id: string;

@@ -2,7 +2,7 @@ import { apiUrl, requestJson } from '../api';
 import { flag, flagList, type ParsedArgs } from '../args';
 import { CliError, usage } from '../errors';
 import { activeSession } from '../session';
-import type { Io } from '../main';
+import type { Io } from '../io';
 
 interface Pat {
   id: string;
