@@ -4,6 +4,8 @@ import { usage } from './errors';
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string[]>;
+  /** Options given without a value: reported after unknown options (assertValuesGiven), so `--typo` is named as unknown. */
+  missingValues: string[];
 }
 
 const SWITCHES = new Set(['json', 'all', 'help']);
@@ -11,6 +13,7 @@ const SWITCHES = new Set(['json', 'all', 'help']);
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
   const flags = new Map<string, string[]>();
+  const missingValues: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) {
@@ -24,13 +27,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     else if (SWITCHES.has(name)) value = 'true';
     else {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw usage(`--${name} needs a value (e.g. --${name}=...)`);
-      value = next;
-      i++;
+      if (next === undefined || next.startsWith('--')) {
+        missingValues.push(name);
+        value = '';
+      } else {
+        value = next;
+        i++;
+      }
     }
     flags.set(name, [...(flags.get(name) ?? []), value]);
   }
-  return { positionals, flags };
+  return { positionals, flags, missingValues };
 }
 
 export function flag(args: ParsedArgs, name: string): string | undefined {
@@ -46,4 +53,9 @@ export function assertKnownFlags(args: ParsedArgs, known: readonly string[]): vo
   for (const name of args.flags.keys()) {
     if (!known.includes(name)) throw usage(`unknown option --${name} (this command takes ${known.map((k) => `--${k}`).join(', ') || 'no options'})`);
   }
+}
+
+export function assertValuesGiven(args: ParsedArgs): void {
+  const name = args.missingValues[0];
+  if (name !== undefined) throw usage(`--${name} needs a value (e.g. --${name}=...)`);
 }

@@ -1,4 +1,4 @@
-import { assertKnownFlags, parseArgs, type ParsedArgs } from './args';
+import { assertKnownFlags, assertValuesGiven, parseArgs, type ParsedArgs } from './args';
 import { CliError } from './errors';
 import { login, logout, whoami } from './commands/session-commands';
 import { tokens } from './commands/tokens';
@@ -46,6 +46,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const command = COMMANDS[name];
     if (!command) throw new CliError(`unknown command ${name}: run cathouse help`, 2);
     assertKnownFlags(args, command.flags);
+    assertValuesGiven(args);
     return await command.run(args, io);
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
