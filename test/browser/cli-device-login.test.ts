@@ -2,14 +2,17 @@
  * The reference CLI end to end: `cathouse login` is a real process polling the device code grant
  * while a developer signs in and allows it on the /device page in real Chromium (JavaScript off:
  * the page is plain forms), with screenshots in test-artifacts/browser. Then whoami, a personal
- * access token for CI (created, used through CATHOUSE_TOKEN, listed, revoked) and logout; and a
- * denial in the browser that the CLI reports.
+ * access token for CI (created, used through CATHOUSE_TOKEN, listed, revoked), both tokens accepted
+ * by another service's verifier (@cathouse/auth-client), and logout; and a denial in the browser
+ * that the CLI reports.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import express from 'express';
 import type { Browser, BrowserContext } from 'playwright-core';
 import request from 'supertest';
+import { createVerifier, requireAuth, requireRole, requireUserScope } from '@cathouse/auth-client';
 import { bearer, register, uniqueEmail } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { spawnInRepo, type Spawned } from '../support/processes';
@@ -102,7 +105,7 @@ it('cathouse login through the browser, whoami, a PAT for CI used, listed and re
 
   const who = await run(['whoami', '--json']);
   expect(who.code).toBe(0);
-  const me = JSON.parse(who.output) as { email: string; session_id: string };
+  const me = JSON.parse(who.output) as { email: string; session_id: string; user_id: string };
   expect(me.email).toBe(email);
   // The CLI's session is listed among the user's sessions as the CLI.
   const stored = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(file, 'utf8'))) as { access_token: string };
@@ -115,6 +118,21 @@ it('cathouse login through the browser, whoami, a PAT for CI used, listed and re
   const ci = await run(['whoami', '--json'], { CATHOUSE_TOKEN: pat });
   expect(ci.code).toBe(0);
   expect(JSON.parse(ci.output)).toMatchObject({ role: 'developer', scope: 'cats:publish', via: 'personal access token' });
+
+  // Both work against another service's verifier (offline, JWKS): the CLI's session token and the
+  // token the CI's PAT is exchanged for, on a publishing route that names its scope.
+  const verifier = createVerifier({ jwksUri: `${stack.url}/.well-known/jwks.json`, issuer: stack.t.config.auth.issuer, audience: stack.t.config.auth.audience, personalAccessTokens: true });
+  const catalog = express().use(requireAuth(verifier));
+  catalog.post('/cats/1/publish', requireUserScope('cats:publish'), requireRole('developer'), (req, res) => void res.json({ sub: req.auth!.sub }));
+  const exchanged = await request(stack.t.app).post('/api/v1/auth/token').type('form').send({
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token_type: 'urn:cathouse:params:oauth:token-type:personal_access_token',
+    subject_token: pat,
+  });
+  for (const token of [stored.access_token, exchanged.body.access_token as string]) {
+    const published = await request(catalog).post('/cats/1/publish').set(bearer(token));
+    expect([published.status, published.body.sub]).toEqual([200, me.user_id]);
+  }
 
   const listed = await run(['tokens', 'list', '--json']);
   const [token] = JSON.parse(listed.output) as { id: string; name: string; last_used_at: string | null }[];
