@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { deletedEmail } from '../../src/auth/accounts/account-service';
+import { deletedEmail } from '../../src/auth/accounts/deletion';
 import { bearer, promoteToAdmin, register, uniqueEmail } from '../auth/helpers';
 import { api, auditTypes, claims, login, PASSWORD, registerVerified, useMailApp } from './support';
 
