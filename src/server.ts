@@ -7,7 +7,10 @@ import { startMailSender } from './auth/mail/sender';
 import { createMailTransport } from './auth/mail/transport';
 import { outboxKey } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
+import { pruneAccountTokens, schedulePrune } from './auth/accounts/token-pruning';
+import { pruneMailOutbox } from './auth/mail/outbox-pruning';
 import type { Config } from './config/config';
+import { assertMailDeliveryConfigured } from './config/mail-requirement';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
@@ -37,7 +40,8 @@ export function maskUrl(url: string): string {
  * deploys run `npm run migrate -- up`, and `/ready` reports a schema that is behind.
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  // Keys first: a bad key configuration stops the start before anything else is started.
+  // Keys and mail first: a bad configuration stops the start before anything else is started.
+  assertMailDeliveryConfigured(config);
   const authKeys = await loadAuthKeys(config);
   if (authKeys.signingKeys.source === 'development-file') {
     logger.warn({ kid: authKeys.signingKeys.current.kid }, 'no JWT_PRIVATE_KEY configured: using the development signing key in DATA_DIR/keys');
@@ -74,6 +78,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  // Issue 22 M9: link tokens and the mail outbox (retention in docs/operations.md).
+  const { tokenRetentionSeconds, mailRetentionDays, pruneBatchSize, pruneIntervalMs } = config.accounts;
+  const stopTokenPruning = schedulePrune(() => pruneAccountTokens(dataSource, { retentionSeconds: tokenRetentionSeconds, batchSize: pruneBatchSize }), logger, 'account_tokens', pruneIntervalMs);
+  const stopOutboxPruning = schedulePrune(() => pruneMailOutbox(dataSource, { retentionDays: mailRetentionDays, batchSize: pruneBatchSize }), logger, 'mail_outbox', pruneIntervalMs);
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -92,6 +100,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       });
       stopPruning();
       stopEventPruning();
+      stopTokenPruning();
+      stopOutboxPruning();
       await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();

@@ -30,6 +30,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'TRUST_PROXY: "true" would let any client choose its own address through X-Forwarded-For; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8, loopback)',
     );
   }
+  if (e.LOGIN_CHECKS_RESERVED >= e.LOGIN_MAX_CHECKS_IN_FLIGHT) {
+    throw new ConfigError('LOGIN_CHECKS_RESERVED', 'LOGIN_CHECKS_RESERVED: must be below LOGIN_MAX_CHECKS_IN_FLIGHT (the reserved slots are a part of the gate)');
+  }
   if (e.SERVICE_TOKEN_AUDIENCE === e.JWT_AUDIENCE || e.SERVICE_TOKEN_AUDIENCE.startsWith('cat:')) {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
@@ -107,8 +110,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       registerWindowSeconds: e.REGISTER_WINDOW_SECONDS,
       registerMaxHashesInFlight: e.REGISTER_MAX_HASHES_IN_FLIGHT,
       sessionMaxLifetimeSeconds: e.SESSION_MAX_LIFETIME_SECONDS,
+      clientIpv6Networks: e.CLIENT_IPV6_NETWORK_BUDGETS,
+      loginMaxChecksPerPrefix: e.LOGIN_MAX_CHECKS_PER_PREFIX,
+      loginChecksReserved: e.LOGIN_CHECKS_RESERVED,
     },
-    audit: { retentionDays: e.AUTH_EVENTS_RETENTION_DAYS },
+    audit: { retentionDays: e.AUTH_EVENTS_RETENTION_DAYS, repeatWindowSeconds: e.AUDIT_REPEAT_WINDOW_SECONDS },
     metrics: { token: e.METRICS_TOKEN },
     tokens: {
       serviceTokenTtlSeconds: e.SERVICE_TOKEN_TTL_SECONDS,
@@ -133,6 +139,17 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
+      maxPerAddressTotal: e.MAIL_MAX_PER_ADDRESS_TOTAL,
+      addressDebounceSeconds: e.MAIL_ADDRESS_DEBOUNCE_SECONDS,
+    },
+    accounts: {
+      passwordChangeMaxPerAccount: e.PASSWORD_CHANGE_MAX_PER_ACCOUNT,
+      passwordChangeWindowSeconds: e.PASSWORD_CHANGE_WINDOW_SECONDS,
+      refusedEmailTlds: Object.freeze(e.EMAIL_REFUSED_TLDS),
+      tokenRetentionSeconds: e.ACCOUNT_TOKEN_RETENTION_SECONDS,
+      mailRetentionDays: e.MAIL_RETENTION_DAYS,
+      pruneBatchSize: e.ACCOUNT_PRUNE_BATCH_SIZE,
+      pruneIntervalMs: e.ACCOUNT_PRUNE_INTERVAL_MS,
     },
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,

@@ -3,9 +3,11 @@ import type { Config } from '../../config/config';
 import type { User } from '../../db/entities/index';
 import type { Logger } from '../../logging/logger';
 import type { AuditClient } from '../audit/audit-events';
+import type { RepeatGuard } from '../audit/repeat-guard';
 import type { LoginThrottle } from '../throttling/login-throttle';
 import type { MailThrottle } from '../throttling/mail-throttle';
-import type { WorkGate } from '../throttling/work-gate';
+import type { PasswordChangeThrottle } from '../throttling/password-change-throttle';
+import type { PasswordCheckGate } from '../throttling/password-check-gate';
 import type { PasswordHasher } from './passwords';
 
 /** What the account flows share: the database, mail settings and outbox key, the hasher and the throttles. */
@@ -14,13 +16,19 @@ export interface AccountServiceDeps {
   mail: Config['mail'];
   hasher: PasswordHasher;
   /** Bounds bcrypt work in flight (the login gate): these flows check or hash passwords too. */
-  passwordChecks: WorkGate;
+  passwordChecks: PasswordCheckGate;
   /**
    * The login throttle: a password checked here counts against the account like a login, so a
    * stolen access token gets no more guesses at the password than the login form gives.
    */
   loginThrottle: LoginThrottle;
   throttle: MailThrottle;
+  /** Password changes per account (issue 22 H2). */
+  passwordChanges: PasswordChangeThrottle;
+  /** Bounds link_token_refused events per subject and address (issue 22 L7). */
+  repeatGuard: RepeatGuard;
+  /** EMAIL_REFUSED_TLDS: an email change to these is refused like a registration. */
+  refusedEmailTlds: readonly string[];
   /** outboxKey(TOKEN_SECRET). */
   outboxKey: Buffer;
   /** Called after a commit that queued mail (the local sender looks at once). */

@@ -4,6 +4,7 @@ import type { Principal } from '../principal';
 import type { AccountClient, AccountServiceDeps } from './account-deps';
 import { changePassword, requestEmailChange } from './credential-changes';
 import { deleteAccount } from './deletion';
+import { assertEmailAllowed } from './email-policy';
 import { queueVerification, resendVerification, verifyEmail } from './email-verification';
 import { forgotPassword, resetPassword } from './password-recovery';
 import { becomeDeveloper, updateProfile } from './profile';
@@ -24,7 +25,7 @@ export class AccountService {
 
   /** In the registration's transaction: a verification token and its mail. */
   onRegistered(manager: EntityManager, user: User): Promise<void> {
-    return queueVerification(this.deps, manager, user.id, user.email);
+    return queueVerification(this.deps, manager, user.id, user.email!);
   }
 
   verifyEmail(token: string, client: AccountClient): Promise<{ email: string; email_verified: true }> {
@@ -51,12 +52,17 @@ export class AccountService {
     return requestEmailChange(this.deps, principal, newEmail, password, client);
   }
 
+  /** The email policy registration shares with email change (EMAIL_REFUSED_TLDS). */
+  assertEmailAllowed(normalizedEmail: string): void {
+    assertEmailAllowed(normalizedEmail, this.deps.refusedEmailTlds);
+  }
+
   updateProfile(principal: Principal, changes: { display_name?: string | null | undefined }): Promise<PublicUser> {
     return updateProfile(this.deps, principal, changes);
   }
 
-  becomeDeveloper(principal: Principal): Promise<{ accessToken: string; expiresIn: number }> {
-    return becomeDeveloper(this.deps, principal);
+  becomeDeveloper(principal: Principal, client: AccountClient): Promise<{ accessToken: string; expiresIn: number }> {
+    return becomeDeveloper(this.deps, principal, client);
   }
 
   deleteAccount(principal: Principal, password: string, client: AccountClient): Promise<void> {
