@@ -30,9 +30,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'TRUST_PROXY: "true" would let any client choose its own address through X-Forwarded-For; give the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8, loopback)',
     );
   }
-  if (e.LOGIN_CHECKS_RESERVED >= e.LOGIN_MAX_CHECKS_IN_FLIGHT) {
-    throw new ConfigError('LOGIN_CHECKS_RESERVED', 'LOGIN_CHECKS_RESERVED: must be below LOGIN_MAX_CHECKS_IN_FLIGHT (the reserved slots are a part of the gate)');
-  }
   if (e.SERVICE_TOKEN_AUDIENCE === e.JWT_AUDIENCE || e.SERVICE_TOKEN_AUDIENCE.startsWith('cat:')) {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');

@@ -7,6 +7,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * and (permission_id, cat_id) -> permissions (id, cat_id), which need UNIQUE (id, cat_id) on both
  * (the id alone is already unique, so these never refuse an existing row).
  *
+ * A grant written without cat_id (the installation service's INSERT as it stands) gets its
+ * installation's cat from a BEFORE INSERT trigger, so that service needs no change in step with
+ * this one; the keys then refuse a permission of another cat either way.
+ *
  * Existing grants get their installation's cat. A grant whose permission belongs to another cat
  * cannot be kept under the new keys and cannot be made right by guessing; the migration stops and
  * names how many there are and how to find them rather than deleting them.
@@ -36,6 +40,19 @@ BEGIN
   END IF;
 END
 $$`);
+    await queryRunner.query(`
+CREATE OR REPLACE FUNCTION "installation"."installation_permissions_cat"() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF NEW.cat_id IS NULL THEN
+    SELECT i.cat_id INTO NEW.cat_id FROM installation.installations i WHERE i.id = NEW.installation_id;
+  END IF;
+  RETURN NEW;
+END
+$fn$`);
+    await queryRunner.query(
+      `CREATE TRIGGER "trg_installation_permissions_cat" BEFORE INSERT ON "installation"."installation_permissions" FOR EACH ROW EXECUTE FUNCTION "installation"."installation_permissions_cat"()`,
+    );
     // migration-lint-ack: adding-not-nullable-field -- every row was given its cat just above, in this transaction
     await queryRunner.query(`ALTER TABLE "installation"."installation_permissions" ALTER COLUMN "cat_id" SET NOT NULL`);
     await queryRunner.query(`ALTER TABLE "installation"."installation_permissions" DROP CONSTRAINT "fk_installation_permissions_installation_id"`);
@@ -76,6 +93,8 @@ $$`);
     await queryRunner.query(
       `ALTER TABLE "installation"."installation_permissions" ADD CONSTRAINT "fk_installation_permissions_installation_id" FOREIGN KEY ("installation_id") REFERENCES "installation"."installations"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
     );
+    await queryRunner.query(`DROP TRIGGER IF EXISTS "trg_installation_permissions_cat" ON "installation"."installation_permissions"`);
+    await queryRunner.query(`DROP FUNCTION IF EXISTS "installation"."installation_permissions_cat"()`);
     await queryRunner.query(`ALTER TABLE "installation"."installation_permissions" DROP COLUMN "cat_id"`);
   }
 }

@@ -22,7 +22,7 @@ export interface PasswordCheckGateSettings {
   limit: number;
   /** LOGIN_MAX_CHECKS_PER_PREFIX: per IPv4 address and per IPv6 network level. */
   perPrefix: number;
-  /** LOGIN_CHECKS_RESERVED: slots only clients with no recent failure may take. */
+  /** LOGIN_CHECKS_RESERVED: slots only clients with no recent failure may take (at most limit - 1: one is always left to the others). */
   reserved: number;
   /** How long a wrong password marks its client's prefixes. */
   failureMemoryMs: number;
@@ -44,6 +44,8 @@ export interface PasswordCheckGateSettings {
  */
 export function createPasswordCheckGate(settings: PasswordCheckGateSettings, what = 'logins'): PasswordCheckGate {
   const maxRemembered = settings.maxRemembered ?? 10_000;
+  // A client that mistyped its password once still gets a slot: the reservation never takes the whole gate.
+  const uncleanLimit = Math.max(1, settings.limit - settings.reserved);
   let inFlight = 0;
   let inFlightUnclean = 0;
   const perKey = new Map<string, number>();
@@ -66,7 +68,7 @@ export function createPasswordCheckGate(settings: PasswordCheckGateSettings, wha
       const keys = client ? keysOf(client) : [];
       const now = Date.now();
       const unclean = keys.some((k) => recentlyFailed(k, now));
-      if (unclean && inFlightUnclean >= settings.limit - settings.reserved) throw busy(what);
+      if (unclean && inFlightUnclean >= uncleanLimit) throw busy(what);
       if (keys.some((k) => (perKey.get(k) ?? 0) >= settings.perPrefix)) throw busy(what);
       inFlight += 1;
       if (unclean) inFlightUnclean += 1;
