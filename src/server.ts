@@ -41,8 +41,8 @@ export function maskUrl(url: string): string {
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   // Keys and mail first: a bad configuration stops the start before anything else is started.
-  assertMailDeliveryConfigured(config);
   const authKeys = await loadAuthKeys(config);
+  assertMailDeliveryConfigured(config);
   if (authKeys.signingKeys.source === 'development-file') {
     logger.warn({ kid: authKeys.signingKeys.current.kid }, 'no JWT_PRIVATE_KEY configured: using the development signing key in DATA_DIR/keys');
   }
