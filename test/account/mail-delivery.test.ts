@@ -162,6 +162,21 @@ describe('mail: a sender killed between commit and send loses nothing', () => {
     await db?.drop();
   });
 
+  it('an SMTP server that never greets: the try fails after MAIL_SEND_TIMEOUT_MS, not nodemailer\'s own 30 s, and is retried', async () => {
+    const t = await startTestApp(db.url, { SMTP_URL: `smtp://127.0.0.1:${(blackhole.address() as { port: number }).port}`, MAIL_SEND_TIMEOUT_MS: '500', MAIL_POLL_INTERVAL_MS: '100' }, { mail: true });
+    try {
+      const email = uniqueEmail('silent-server');
+      await t.dataSource.transaction((m) => enqueueMail(m, outboxKey(t.authKeys.tokenSecret), { template: 'password_changed', to: email, userId: null }));
+      t.mailSender!.nudge();
+      const started = Date.now();
+      const failed = await pollUntil('a failed try', async () => (await outboxRow(t, email)).find((r) => r.last_error !== null), { timeoutMs: 10_000 });
+      expect(failed.status).toBe('pending');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('SIGKILL of a service whose sender has claimed the mail: another instance delivers it once the claim lapses', async () => {
     const port = await findFreePort();
     const env = {

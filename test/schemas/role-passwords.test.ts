@@ -60,7 +60,7 @@ describe('service roles created with passwords that hold quotes and backslashes'
       expect(await ds.query(`SHOW standard_conforming_strings`)).toEqual([{ standard_conforming_strings: 'off' }]);
       const result = await ds.migrator().up();
       expect(result.error).toBeUndefined();
-      expect(result.privileges?.createdRoles.sort()).toEqual(Object.values(names).sort());
+      expect([...(result.privileges?.createdRoles ?? [])].sort()).toEqual(Object.values(names).sort());
     } finally {
       await ds.destroy();
     }

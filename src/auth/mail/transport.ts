@@ -24,7 +24,9 @@ export function createMailTransport(mail: Config['mail'], dataDir: string, logge
   const timeouts = { connectionTimeout: mail.sendTimeoutMs, greetingTimeout: mail.sendTimeoutMs, socketTimeout: mail.sendTimeoutMs };
   if (mail.smtpUrl) {
     const url = new URL(mail.smtpUrl);
-    const transporter = nodemailer.createTransport(mail.smtpUrl, timeouts);
+    // The timeouts go with the URL in one options object: the second argument of createTransport is
+    // defaults for each message, where nodemailer 7 silently ignored them (found moving to 10).
+    const transporter = nodemailer.createTransport({ url: mail.smtpUrl, ...timeouts });
     return {
       description: `smtp ${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}`,
       async send(m) {
