@@ -2,7 +2,7 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
-import { displayNameProblem } from '../../auth/accounts/display-name';
+import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
@@ -30,21 +30,6 @@ const newPassword = z.string().openapi({
 });
 
 const password = z.string().min(1).openapi({ example: 'correct horse battery staple' });
-
-/** Issue 22 L8: shown to other people, so no bidi overrides or other format characters, and something visible. */
-const displayName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .superRefine((value, ctx) => {
-    const problem = displayNameProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .openapi({
-    description: 'At most 100 characters, at least one of them visible; no format characters (Unicode Cf: bidi overrides, zero-width characters) or control characters.',
-    example: 'Mia',
-  });
 
 const refreshToken = z.string().min(1).max(512).openapi({
   description: 'The opaque refresh token of the last token response. In cookie mode leave it out: the `__Host-refresh_token` cookie is used.',
