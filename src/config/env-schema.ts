@@ -91,6 +91,10 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size like 16kb' })
     .default('16kb'),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  // Issue 21: after SIGTERM, serve this long unready before closing (default 5000 in production, else 0).
+  DRAIN_DELAY_MS: optional(int(0, 600_000)),
+  // Above the idle timeout of the load balancer in front (AWS ALB 60 s, nginx 60 s), so it never reuses a closed socket.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000).default(65_000),
 
   DATABASE_URL: optional(postgresUrl),
   MIGRATION_DATABASE_URL: optional(postgresUrl),
@@ -113,6 +117,8 @@ export const envSchema = z.object({
   TOKEN_SECRET: optional(z.string().min(32, { message: 'expected at least 32 characters' })),
   // Issue 15: refresh tokens made with an earlier TOKEN_SECRET stay valid (comma-separated).
   TOKEN_PREVIOUS_SECRETS: optional(csv.pipe(z.array(z.string().min(32, { message: 'expected at least 32 characters each' })))),
+  // Issue 21: phase one of a rotation: accepted everywhere, used by no instance to make anything yet.
+  TOKEN_NEXT_SECRET: optional(z.string().min(32, { message: 'expected at least 32 characters' })),
   BCRYPT_COST: optional(int(4, 15)),
   CORS_ORIGINS: optional(csv.pipe(z.array(origin))),
   REFRESH_TOKEN_COOKIE: bool.default(false),
@@ -173,6 +179,13 @@ export const envSchema = z.object({
   MAIL_RETENTION_DAYS: int(1, 3_650).default(14),
   ACCOUNT_PRUNE_BATCH_SIZE: int(1, 100_000).default(1_000),
   ACCOUNT_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(600_000),
+  // The OpenID provider for cats, "Sign in with Cat House" (issue 27).
+  OIDC_ISSUER: optional(z.string().url({ message: 'expected the provider\'s public URL, e.g. https://auth.cathouse.example/oidc' })),
+  OIDC_ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(600),
+  OIDC_ID_TOKEN_TTL_SECONDS: int(30, 86_400).default(3_600),
+  OIDC_REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
+  OIDC_GRANT_TTL_SECONDS: int(60, 315_360_000).default(31_536_000),
+  OIDC_SESSION_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),

@@ -1,12 +1,16 @@
 import { ConfigError } from './config-error';
 import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
+import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
+import { prepareEnv } from './env-checks';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
  * Throws ConfigError naming the first bad variable.
  */
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
+export function parseConfig(raw: NodeJS.ProcessEnv): Config {
+  // Issue 21: X_FILE secrets, quoted values, unencoded URL passwords, sslmode aliases (env-checks.ts).
+  const env = prepareEnv(raw, Object.keys(envSchema.shape));
   const result = envSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -34,6 +38,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
   }
+  // Production's https rule is checked after the variables above, so their errors come first.
+  const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -59,6 +65,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
         'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465); without it no verification or reset mail would leave',
       );
     }
+    assertProductionIssuer(e.NODE_ENV, oidc.issuer);
   }
   const config: Config = {
     env: e.NODE_ENV,
@@ -69,6 +76,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       readyToken: e.READY_TOKEN,
       jsonBodyLimit: e.JSON_BODY_LIMIT,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      drainDelayMs: e.DRAIN_DELAY_MS ?? (e.NODE_ENV === 'production' ? 5_000 : 0),
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     log: { level: e.LOG_LEVEL },
     db: {
@@ -92,6 +101,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       refreshReuseIntervalSeconds: e.REFRESH_REUSE_INTERVAL_SECONDS,
       tokenSecret: e.TOKEN_SECRET,
       previousTokenSecrets: Object.freeze(e.TOKEN_PREVIOUS_SECRETS ?? []),
+      nextTokenSecret: e.TOKEN_NEXT_SECRET,
       bcryptCost: e.BCRYPT_COST ?? (e.NODE_ENV === 'test' ? 4 : 12),
       corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
       refreshTokenCookie: e.REFRESH_TOKEN_COOKIE,
@@ -148,6 +158,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       pruneBatchSize: e.ACCOUNT_PRUNE_BATCH_SIZE,
       pruneIntervalMs: e.ACCOUNT_PRUNE_INTERVAL_MS,
     },
+    oidc,
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

@@ -4,7 +4,7 @@ import { CATALOG_SCHEMA } from '@cathouse/catalog/schema';
 import { INSTALLATION_SCHEMA } from '@cathouse/installation/schema';
 import { definePrivilegePolicy, type PrivilegeSettings } from '@cathouse/migrator/read';
 import { PROXY_SCHEMA } from '@cathouse/proxy/schema';
-import type { Config } from '../config/config';
+import type { MigrationConfig } from '../config/config';
 import { AUTH_SCHEMA } from './entities/schema';
 import { MIGRATIONS_SCHEMA } from './migration-paths';
 
@@ -30,13 +30,15 @@ export const privilegePolicy = definePrivilegePolicy({
     // The auth runtime: its own tables, rows only; the history for /ready.
     auth: {
       [AUTH_SCHEMA]: { '*': ['select', 'insert', 'update', 'delete'] },
-      // Token exchange (issue 12) reads an installation, its grants and its cat's status, nothing more.
+      // Token exchange (issue 12) reads an installation, its grants and its cat's status; the OpenID
+      // provider's consent page (issue 27) also shows the cat's name and developer, what each
+      // permission is for, and which installation the player grants from.
       [CATALOG_SCHEMA]: {
-        cats: { select: { columns: ['id', 'status'] } },
-        permissions: { select: { columns: ['id', 'cat_id', 'permission_type'] } },
+        cats: { select: { columns: ['id', 'status', 'name', 'developer_id'] } },
+        permissions: { select: { columns: ['id', 'permission_type', 'cat_id', 'description'] } },
       },
       [INSTALLATION_SCHEMA]: {
-        installations: { select: { columns: ['id', 'user_id', 'cat_id', 'status'] } },
+        installations: { select: { columns: ['id', 'user_id', 'cat_id', 'status', 'instance_name'] } },
         installation_permissions: { select: { columns: ['installation_id', 'permission_id', 'granted'] } },
       },
       [MIGRATIONS_SCHEMA]: { migrations: ['select'] },
@@ -79,7 +81,7 @@ export const privilegePolicy = definePrivilegePolicy({
  * the roles are always created, with the configured passwords or ones derived from the
  * server's own, so `npm start` and `npm test` need no set-up.
  */
-export function privilegeSettings(config: Config, { embeddedRolePassword }: { embeddedRolePassword?: (role: string) => string } = {}): PrivilegeSettings {
+export function privilegeSettings(config: MigrationConfig, { embeddedRolePassword }: { embeddedRolePassword?: (role: string) => string } = {}): PrivilegeSettings {
   const roles = Object.fromEntries(
     Object.entries(config.roles.services).map(([service, r]) => [
       service,

@@ -37,6 +37,9 @@ export const ERROR_CODES = {
   already_verified: { status: 409, title: 'Email already verified' },
   // Issue 22: an address under a reserved top-level domain (EMAIL_REFUSED_TLDS).
   email_not_allowed: { status: 400, title: 'Email address not accepted' },
+  // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
+  invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
+  invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readHistory, type AppliedMigration, type HistoryLocation, type Queryable } from './history';
-import { readMigrationFiles, type MigrationFile } from './migration-files';
+import { listMigrations, type MigrationFile, type MigrationSource } from './migration-files';
 
 export type ProblemCode = 'checksum_mismatch' | 'out_of_order' | 'missing_migration_file';
 
@@ -26,8 +26,12 @@ export interface MigrationEntry {
   readonly via: string | null;
   readonly recordedChecksum: string | null;
   readonly fileChecksum: string | null;
-  /** ok, mismatch, unrecorded (applied before checksums: adopted on the next write), or none (pending / no file). */
-  readonly checksum: 'ok' | 'mismatch' | 'unrecorded' | 'none';
+  /**
+   * ok, mismatch, unrecorded (applied before checksums, or by TypeORM itself: recorded by the next
+   * write), legacy (recorded as the file's text by an earlier version and matching it: re-recorded
+   * by the next write), or none (pending / no file).
+   */
+  readonly checksum: 'ok' | 'mismatch' | 'unrecorded' | 'legacy' | 'none';
   /** Pending, yet older than the newest applied migration (a merged branch). */
   readonly outOfOrder: boolean;
 }
@@ -58,7 +62,8 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
   for (const f of files) {
     const h = applied.get(f.name);
     const outOfOrder = !h && newestApplied !== null && f.timestamp < newestApplied.timestamp;
-    const checksum = !h ? 'none' : h.checksum === null ? 'unrecorded' : h.checksum.trim() === f.checksum ? 'ok' : 'mismatch';
+    const recorded = h?.checksum?.trim() ?? null;
+    const checksum = !h ? 'none' : recorded === null ? 'unrecorded' : recorded === f.checksum ? 'ok' : recorded === f.legacyChecksum ? 'legacy' : 'mismatch';
     entries.push({
       name: f.name,
       timestamp: f.timestamp,
@@ -81,7 +86,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
         file: f.file,
         message:
           `${rel(f.file)} changed after ${f.name} was applied (checksum ${h!.checksum!.slice(0, 12)} recorded, ${f.checksum.slice(0, 12)} now): ` +
-          `restore the file (git checkout -- ${rel(f.file)}) and write the change as a new migration (npm run migrate -- create NAME)`,
+          `restore the file (git checkout -- ${rel(f.file)}) and write the change as a new migration (migrator create NAME)`,
       });
     }
     if (outOfOrder) {
@@ -91,7 +96,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
         file: f.file,
         message:
           `${f.name} is pending but older than the applied ${newestApplied!.name} (two branches each added a migration: multiple heads): ` +
-          `re-date it (rename the file and class to a new timestamp, e.g. with npm run migrate -- create, and move its body) or apply it anyway with up --allow-out-of-order`,
+          `re-date it (rename the file and class to a new timestamp, e.g. with migrator create, and move its body) or apply it anyway with up --allow-out-of-order`,
       });
     }
   }
@@ -118,7 +123,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
       file: null,
       message:
         `${h.name} is applied to the database but no migration file defines it: deploy a build that has it, ` +
-        `or if it was deleted on purpose, record the real state with npm run migrate -- stamp`,
+        `or if it was deleted on purpose, forget it with migrator stamp head --delete-missing (the migrations of another folder belong in the DataSource's migrations instead)`,
     });
   }
   entries.sort((a, b) => a.timestamp - b.timestamp || a.name.localeCompare(b.name));
@@ -132,8 +137,8 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
   };
 }
 
-/** Reads the files of `migrationsDir` and the history of the database, and compares them. Read-only. */
-export async function readState(db: Queryable, migrationsDir: string, history: HistoryLocation): Promise<MigrationState> {
-  const files = readMigrationFiles(migrationsDir);
+/** Reads the migrations of `source` (a folder, globs and classes) and the history of the database, and compares them. Read-only. */
+export async function readState(db: Queryable, source: MigrationSource, history: HistoryLocation): Promise<MigrationState> {
+  const files = await listMigrations(source);
   return computeState(files, await readHistory(db, history));
 }

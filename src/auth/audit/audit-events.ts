@@ -35,6 +35,13 @@ export const AUDIT_EVENT_TYPES = [
   'client_auth_failed',
   'token_exchange_refused',
   'link_token_refused',
+  // Issue 27: the OpenID provider (consents bound to installations, clients, refused token requests).
+  'oidc_consent_granted',
+  'oidc_consent_revoked',
+  'oidc_consent_denied',
+  'oidc_token_refused',
+  'oidc_client_registered',
+  'oidc_client_deleted',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -7,7 +7,7 @@ import { signTokenWithClaims, type AccessTokenClaims } from './access-tokens';
 import { TOKEN_EXCHANGE_SCOPE, type ServiceClientInfo } from './service-clients';
 import { isUuid } from '../ids';
 import type { SigningKeys } from './signing-keys';
-import { sql } from '../sql';
+import { readInstallationAccess } from './installation-access';
 
 /**
  * Installation tokens by token exchange, a subset of RFC 8693.
@@ -17,7 +17,8 @@ import { sql } from '../sql';
  * `aud` = `cat:<cat_id>`, `sub` = the user, `installation_id`, `cat_id`, `perms` (the permission
  * types the installation has granted now) and `act` = the proxy (§4.1).
  *
- * Revocation promise: every exchange reads the installation, its cat and its grants afresh, so a
+ * Revocation promise: every exchange reads the installation, its cat and its grants afresh
+ * (installation-access.ts, shared with the OpenID provider's tokens), so a
  * paused or uninstalled installation, an unpublished cat or a revoked permission is absent from
  * the next token at once. A token already issued is not recalled: it lives at most
  * INSTALLATION_TOKEN_TTL_SECONDS (default 300) and never past the subject token's own expiry.
@@ -55,14 +56,6 @@ export interface TokenExchangeDeps {
   /** Bounds token_exchange_refused events (issue 22 L7); without it refusals are not audited. */
   repeatGuard?: RepeatGuard;
   logger?: Logger | undefined;
-}
-
-interface InstallationRow {
-  user_id: string;
-  cat_id: string;
-  status: string;
-  cat_status: string;
-  perms: string[];
 }
 
 const invalidRequest = (detail: string) => new AppError('invalid_request', detail);
@@ -142,27 +135,12 @@ async function exchange(deps: TokenExchangeDeps, client: ServiceClientInfo, inpu
   }
   refusal.userId = subject.userId;
 
-  const { rows } = await sql<InstallationRow>(
-    deps.dataSource,
-    `SELECT i.user_id, i.cat_id, i.status::text AS status, c.status::text AS cat_status,
-            COALESCE(array_agg(DISTINCT p.permission_type::text ORDER BY p.permission_type::text)
-                       FILTER (WHERE p.permission_type IS NOT NULL), '{}') AS perms
-       FROM installation.installations i
-       JOIN catalog.cats c ON c.id = i.cat_id
-       LEFT JOIN installation.installation_permissions ip ON ip.installation_id = i.id AND ip.granted
-       -- The permission must be of the installation's own cat (issue 22 L1; the composite foreign
-       -- keys of installation_permissions hold the data to it too).
-       LEFT JOIN catalog.permissions p ON p.id = ip.permission_id AND p.cat_id = i.cat_id
-      WHERE i.id = $1
-      GROUP BY i.id, c.id`,
-    [installationId],
-  );
-  const installation = rows[0];
+  const installation = await readInstallationAccess(deps.dataSource, installationId);
   // Unknown and someone else's read the same: an installation id tells nothing about another user.
-  if (!installation || installation.user_id !== subject.userId) throw invalidTarget('No such installation for the subject.');
+  if (!installation || installation.userId !== subject.userId) throw invalidTarget('No such installation for the subject.');
   if (installation.status !== 'active') throw invalidTarget(`The installation is ${installation.status}.`);
-  if (installation.cat_status !== 'published') throw invalidTarget('The cat of this installation is not published.');
-  const audience = CAT_AUDIENCE_PREFIX + installation.cat_id;
+  if (installation.catStatus !== 'published') throw invalidTarget('The cat of this installation is not published.');
+  const audience = CAT_AUDIENCE_PREFIX + installation.catId;
   if (input.audience !== undefined && input.audience !== audience) throw invalidTarget(`audience must be ${audience} for this installation.`);
 
   const now = Math.floor(Date.now() / 1000);
@@ -174,7 +152,7 @@ async function exchange(deps: TokenExchangeDeps, client: ServiceClientInfo, inpu
     {
       client_id: client.clientId,
       installation_id: installationId,
-      cat_id: installation.cat_id,
+      cat_id: installation.catId,
       perms: installation.perms,
       act: { sub: client.clientId },
     },
