@@ -19,8 +19,13 @@ export async function register(
  * email marked verified in the database (as the mailed link would), then POST me/developer. The
  * returned access token carries the developer role; `user.role` says so too.
  */
-export async function registerDeveloper(testApp: Pick<TestApp, 'app' | 'dataSource'>, email: string, password = 'correct horse battery staple') {
-  const reg = await register(testApp.app, email, password, { role: 'developer' });
+export async function registerDeveloper(
+  testApp: Pick<TestApp, 'app' | 'dataSource'>,
+  email: string,
+  password = 'correct horse battery staple',
+  extra: Record<string, unknown> = {},
+) {
+  const reg = await register(testApp.app, email, password, { ...extra, role: 'developer' });
   await testApp.dataSource.query(`UPDATE auth.users SET email_verified_at = now() WHERE id = $1`, [reg.user.id]);
   const res = await request(testApp.app).post('/api/v1/auth/me/developer').set('Authorization', `Bearer ${reg.access_token}`);
   if (res.status !== 200) throw new Error(`me/developer for ${email} answered ${res.status}: ${res.text}`);
