@@ -13,7 +13,7 @@ import express from 'express';
 import type { Browser, BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { createVerifier, requireAuth, requireRole, requireUserScope } from '@cathouse/auth-client';
-import { bearer, register, uniqueEmail } from '../auth/helpers';
+import { bearer, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { spawnInRepo, type Spawned } from '../support/processes';
 import { listen, PASSWORD, type Listening } from '../developer-credentials/support';
@@ -66,7 +66,7 @@ async function startLogin(): Promise<{ cli: Spawned; url: string; code: string }
 
 it('cathouse login through the browser, whoami, a PAT for CI used, listed and revoked, and logout', async () => {
   const email = uniqueEmail('dev');
-  await register(stack.t.app, email, PASSWORD, { role: 'developer' });
+  await registerDeveloper(stack.t, email, PASSWORD);
   const { cli, url, code } = await startLogin();
   expect(url).toBe(`${stack.url}/device?user_code=${code}`);
 
@@ -154,7 +154,7 @@ it('cathouse login through the browser, whoami, a PAT for CI used, listed and re
 
 it('a denial in the browser ends cathouse login with a one-line error and exit code 1', async () => {
   const email = uniqueEmail('dev');
-  await register(stack.t.app, email, PASSWORD, { role: 'developer' });
+  await registerDeveloper(stack.t, email, PASSWORD);
   const { cli, url } = await startLogin();
   context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

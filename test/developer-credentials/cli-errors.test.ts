@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../packages/cli/src/main';
 import { saveSession } from '../../packages/cli/src/credentials';
-import { register, uniqueEmail } from '../auth/helpers';
+import { registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { findFreePort } from '../support/ports';
 import { listen, PASSWORD, type Listening } from './support';
@@ -45,7 +45,7 @@ async function cathouse(argv: string[], env: Record<string, string> = {}): Promi
 
 /** A developer's session stored as `cathouse login` stores it. */
 async function loggedIn(): Promise<string> {
-  const body = await register(stack.t.app, uniqueEmail('dev'), PASSWORD, { role: 'developer' });
+  const body = await registerDeveloper(stack.t, uniqueEmail('dev'), PASSWORD);
   await saveSession({ CATHOUSE_CONFIG_DIR: configDir }, {
     server: stack.url,
     access_token: body.access_token,

@@ -5,7 +5,7 @@
  */
 import type * as OAuth from 'oauth4webapi' with { 'resolution-mode': 'import' };
 import request from 'supertest';
-import { bearer, register, uniqueEmail } from '../auth/helpers';
+import { bearer, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { CLI_USER_AGENT, DevicePageAgent, listen, PASSWORD, type Listening } from './support';
 
@@ -54,7 +54,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function developer() {
   const email = uniqueEmail('dev');
-  const body = await register(stack.t.app, email, PASSWORD, { role: 'developer' });
+  const body = await registerDeveloper(stack.t, email, PASSWORD);
   return { email, id: body.user.id, token: body.access_token };
 }
 

@@ -15,7 +15,7 @@ import { deviceAuthorizations } from '../../src/auth/developer-credentials/devic
 import { devicePageKeys } from '../../src/auth/developer-credentials/page-state';
 import type { SignInMethod, SignInStep } from '../../src/auth/oidc/sign-in/sign-in-method';
 import { devicePageRoutes } from '../../src/http/routes/device-pages';
-import { register, uniqueEmail } from '../auth/helpers';
+import { registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { findFreePort } from '../support/ports';
 import { DevicePageAgent, listen, PASSWORD, type Listening } from './support';
@@ -64,7 +64,7 @@ async function startLogin(): Promise<string> {
 
 async function developer(): Promise<{ email: string; id: string }> {
   const email = uniqueEmail('dev');
-  const body = await register(stack.t.app, email, PASSWORD, { role: 'developer' });
+  const body = await registerDeveloper(stack.t, email, PASSWORD);
   return { email, id: body.user.id };
 }
 

@@ -4,7 +4,7 @@
  * the sign-in on the page (its throttles and audit), another account, and a code decided only once.
  */
 import request from 'supertest';
-import { register, uniqueEmail } from '../auth/helpers';
+import { registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DevicePageAgent, listen, PASSWORD, type Listening } from './support';
 
@@ -28,7 +28,7 @@ async function startLogin(): Promise<{ user_code: string; device_code: string }>
 
 async function developer() {
   const email = uniqueEmail('dev');
-  const body = await register(stack.t.app, email, PASSWORD, { role: 'developer' });
+  const body = await registerDeveloper(stack.t, email, PASSWORD);
   return { email, id: body.user.id };
 }
 

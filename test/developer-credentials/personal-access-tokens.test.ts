@@ -8,7 +8,7 @@ import express from 'express';
 import request from 'supertest';
 import { createVerifier, requireAuth, requireRole, requireUserScope } from '@cathouse/auth-client';
 import { generatePat, isWellFormedPat } from '../../src/auth/developer-credentials/pat-format';
-import { bearer, register, uniqueEmail } from '../auth/helpers';
+import { bearer, register, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { listen, PASSWORD, type Listening } from './support';
@@ -33,7 +33,7 @@ const q = (text: string, params: unknown[] = []) => stack.t.dataSource.query(tex
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
 async function user(role: 'developer' | 'player' = 'developer') {
-  const body = await register(stack.t.app, uniqueEmail(role), PASSWORD, { role });
+  const body = role === 'developer' ? await registerDeveloper(stack.t, uniqueEmail(role), PASSWORD) : await register(stack.t.app, uniqueEmail(role), PASSWORD);
   return { id: body.user.id, token: body.access_token };
 }
 

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { pruneDeveloperCredentials } from '../../src/auth/developer-credentials/pruning';
-import { bearer, register, uniqueEmail } from '../auth/helpers';
+import { bearer, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { listen, PASSWORD, type Listening } from './support';
 
@@ -31,7 +31,7 @@ async function deviceLogin(): Promise<string> {
 }
 
 async function pats(count: number): Promise<{ userId: string; ids: string[] }> {
-  const body = await register(stack.t.app, uniqueEmail('dev'), PASSWORD, { role: 'developer' });
+  const body = await registerDeveloper(stack.t, uniqueEmail('dev'), PASSWORD);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const res = await request(stack.t.app).post('/api/v1/auth/me/tokens').set(bearer(body.access_token)).send({ name: `t${i}`, scopes: ['cats:read'], expires_at: inDays(30) });
