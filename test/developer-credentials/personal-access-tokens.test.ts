@@ -203,3 +203,31 @@ it('checks prefix, length and checksum before any database lookup', async () => 
   }
   expect((await send(good)).status).toBeGreaterThanOrEqual(500);
 });
+
+it('a token made or revoked moves the security stamp (mailed links asked before die); a repeated revocation does not', async () => {
+  const dev = await user();
+  const stamp = async () => Number((await q(`SELECT security_stamp FROM auth.users WHERE id = $1`, [dev.id]))[0].security_stamp);
+  const before = await stamp();
+  const { body: pat } = await create(dev.token, { name: 'ci', scopes: ['cats:read'], expires_at: inDays(7) });
+  await create(dev.token, { name: 'ci2', scopes: ['cats:read'], expires_at: inDays(7) });
+  const revokeOne = () => request(stack.t.app).delete(`/api/v1/auth/me/tokens/${pat.id}`).set(bearer(dev.token));
+  const steps = [await stamp()];
+  await revokeOne();
+  steps.push(await stamp());
+  await revokeOne();
+  steps.push(await stamp());
+  await request(stack.t.app).delete('/api/v1/auth/me/tokens').set(bearer(dev.token));
+  steps.push(await stamp());
+  await request(stack.t.app).delete('/api/v1/auth/me/tokens').set(bearer(dev.token));
+  steps.push(await stamp());
+  expect(steps.map((s) => s - before)).toEqual([2, 3, 3, 4, 4]);
+});
+
+it('deleting the account deletes its tokens, and the token is refused', async () => {
+  const dev = await user();
+  const { body: pat } = await create(dev.token, { name: "Mia's laptop", scopes: ['cats:read'], expires_at: inDays(7) });
+  const deleted = await request(stack.t.app).delete('/api/v1/auth/me').set(bearer(dev.token)).send({ password: PASSWORD });
+  expect(deleted.status).toBe(204);
+  expect(await q(`SELECT id FROM auth.personal_access_tokens WHERE user_id = $1`, [dev.id])).toEqual([]);
+  expect((await exchange(pat.token)).status).toBe(400);
+});

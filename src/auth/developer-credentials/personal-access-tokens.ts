@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { UserRole } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
+import { bumpSecurityStamp } from '../accounts/security-stamp';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { sql } from '../sql';
 import { generatePat, hashPat, patDisplayPrefix } from './pat-format';
@@ -9,7 +10,8 @@ import { assertScopesAllowed, parseScopes, type PatScope } from './scopes';
 
 /**
  * Personal access tokens as their owner manages them: create (shown once), list, revoke one or all.
- * The exchange of a token for an access token is pat-exchange.ts.
+ * The exchange of a token for an access token is pat-exchange.ts. A token made or revoked is a
+ * change of credential: it moves the security stamp (issue 22), so mailed links asked before it die.
  */
 
 export interface PatSettings {
@@ -121,6 +123,7 @@ export async function createPat(dataSource: DataSource, owner: PatOwner, input: 
       [owner.userId, input.name, hashPat(token), patDisplayPrefix(token), scopes, input.expiresAt],
     );
     const created = rows[0]!;
+    await bumpSecurityStamp(manager, owner.userId);
     await recordEvent(manager, {
       type: 'pat_created',
       userId: owner.userId,
@@ -159,6 +162,7 @@ export async function revokePat(dataSource: DataSource, owner: PatOwner, patId: 
     );
     if (!rows[0]) throw new AppError('not_found', 'You have no personal access token with this id.');
     if (rows[0].revoked) {
+      await bumpSecurityStamp(manager, owner.userId);
       await recordEvent(manager, { type: 'pat_revoked', userId: owner.userId, sessionId: owner.sessionId, client, detail: { pat_id: patId } });
     }
   });
@@ -174,6 +178,7 @@ export async function revokeAllPats(dataSource: DataSource, owner: PatOwner, cli
       [owner.userId],
     );
     if (rows.length > 0) {
+      await bumpSecurityStamp(manager, owner.userId);
       await recordEvent(manager, { type: 'pat_revoked', userId: owner.userId, sessionId: owner.sessionId, client, detail: { all: true, count: rows.length } });
     }
     return rows.length;
