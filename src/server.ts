@@ -10,6 +10,7 @@ import { schedulePruning } from './auth/sessions/session-pruning';
 import { pruneAccountTokens, schedulePrune } from './auth/accounts/token-pruning';
 import { pruneMailOutbox } from './auth/mail/outbox-pruning';
 import { scheduleOidcPruning } from './auth/oidc/pruning';
+import { scheduleDeveloperCredentialsPruning } from './auth/developer-credentials/pruning';
 import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
 import { assertMailDeliveryConfigured } from './config/mail-requirement';
@@ -95,6 +96,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const stopTokenPruning = schedulePrune(() => pruneAccountTokens(dataSource, { retentionSeconds: tokenRetentionSeconds, batchSize: pruneBatchSize }), logger, 'account_tokens', pruneIntervalMs);
   const stopOutboxPruning = schedulePrune(() => pruneMailOutbox(dataSource, { retentionDays: mailRetentionDays, batchSize: pruneBatchSize }), logger, 'mail_outbox', pruneIntervalMs);
   const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
+  const stopDeveloperCredentialsPruning = scheduleDeveloperCredentialsPruning(dataSource, logger, config.developerCredentials.pats.retentionDays);
   for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
   const server = app.listen(config.http.port, config.http.host);
   // Above the balancer's idle timeout, so that it closes idle sockets first and never sends on one we closed.
@@ -117,6 +119,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopTokenPruning();
       stopOutboxPruning();
       stopOidcPruning();
+      stopDeveloperCredentialsPruning();
       await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();

@@ -37,9 +37,11 @@ describe('the shared schema created by the initial migration', () => {
       'auth.account_tokens',
       'auth.audit_events',
       'auth.connected_apps',
+      'auth.device_authorizations',
       'auth.mail_outbox',
       'auth.oidc_clients',
       'auth.oidc_models',
+      'auth.personal_access_tokens',
       'auth.rate_limits',
       'auth.refresh_tokens',
       'auth.service_clients',
@@ -96,8 +98,11 @@ describe('the shared schema created by the initial migration', () => {
       'auth.connected_apps.client_id -> auth.oidc_clients CASCADE',
       'auth.connected_apps.installation_id -> installation.installations CASCADE',
       'auth.connected_apps.user_id -> auth.users CASCADE',
+      // Developer credentials (issue 28): a device login and a personal access token go with their user.
+      'auth.device_authorizations.user_id -> auth.users CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
       'auth.oidc_clients.created_by -> auth.users SET NULL',
+      'auth.personal_access_tokens.user_id -> auth.users CASCADE',
       // auth.refresh_tokens.parent_id has no foreign key since issue 9 H2 (test/db/foreign-key-indexes.test.ts).
       'auth.refresh_tokens.session_id -> auth.sessions CASCADE',
       'auth.sessions.user_id -> auth.users CASCADE',

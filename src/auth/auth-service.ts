@@ -171,7 +171,7 @@ export class AuthService {
    * `via` (the OpenID provider's login page, which keeps its own browser session) the success is
    * recorded here as login_succeeded with that detail; login() records its own with the session.
    */
-  async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }, options: { via?: 'oidc' } = {}): Promise<User> {
+  async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }, options: { via?: 'oidc' | 'device' } = {}): Promise<User> {
     const normalized = normalizeEmail(email);
     const checked = await this.passwordChecks.run(async () => {
       try {

@@ -142,6 +142,34 @@ export interface Config {
     /** The provider's own browser session (its cookie), after which the login page asks again. */
     readonly sessionTtlSeconds: number;
   };
+  /** Developer credentials (issue 28): device login (RFC 8628) and personal access tokens. */
+  readonly developerCredentials: {
+    readonly device: {
+      /** Public clients that may start a device login (the CLI's client_id). */
+      readonly clientIds: readonly string[];
+      readonly codeTtlSeconds: number;
+      /** The least time between two polls of one device code; slow_down adds 5 s (RFC 8628 §3.5). */
+      readonly pollIntervalSeconds: number;
+      /** Device authorization requests per client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+      readonly maxAuthorizationsPerIp: number;
+      /** Wrong or expired user codes entered per client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+      readonly maxUserCodeFailuresPerIp: number;
+      /** The page where the user enters the code: the public origin of OIDC_ISSUER + /device. */
+      readonly verificationUri: string;
+    };
+    readonly pats: {
+      /** A token's expiry is required and at most this many days ahead. */
+      readonly maxTtlDays: number;
+      /** Live (unexpired, unrevoked) tokens per user. */
+      readonly maxPerUser: number;
+      /** Lifetime of the access token a PAT is exchanged for (never past the PAT's expiry). */
+      readonly accessTokenTtlSeconds: number;
+      /** Creating a token needs a sign-in at most this old (the session's start). */
+      readonly createMaxAuthAgeSeconds: number;
+      /** Expired or revoked tokens (and expired device codes) are deleted this many days later. */
+      readonly retentionDays: number;
+    };
+  };
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;

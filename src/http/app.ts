@@ -32,7 +32,13 @@ import { oidcRoutes } from './routes/oidc';
 import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
+import type { SignInStep } from '../auth/oidc/sign-in/sign-in-method';
 import { sessionRoutes } from './routes/sessions';
+import { deviceAuthorizations } from '../auth/developer-credentials/device-authorizations';
+import { devicePageKeys } from '../auth/developer-credentials/page-state';
+import { deviceAuthorizationRoutes, developerGrants } from './routes/developer-grants';
+import { devicePageRoutes } from './routes/device-pages';
+import { personalAccessTokenRoutes } from './routes/personal-access-tokens';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -75,7 +81,10 @@ export function createApp({
   // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
   // Its sign-in methods close over `service`, made below (they run only on requests).
   const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], logger }));
+  // Steps after a sign-in method (issue 26's MFA challenge goes here): the OIDC login page asks them,
+  // and the /device page refuses an account that needs one (it cannot ask them yet).
+  const signInSteps: SignInStep[] = [];
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], steps: signInSteps, logger }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -132,7 +141,24 @@ export function createApp({
   // passed on the way costs every request its routes' matching. Its 405 answers come after the
   // others, which serve more methods of /me and /users/{id}.
   const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service, repeatGuard, logger });
-  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
+  // Developer credentials (issue 28): the CLI's device login and personal access tokens.
+  const { device: deviceSettings, pats: patSettings } = config.developerCredentials;
+  const devices = deviceAuthorizations(dataSource, { ...deviceSettings, windowSeconds: config.auth.loginThrottleWindowSeconds });
+  const developerGrant = developerGrants(
+    {
+      dataSource,
+      clientIds: deviceSettings.clientIds,
+      tokenSecrets: { current: authKeys.tokenSecret, previous: authKeys.previousTokenSecrets },
+      sessionSettings: {
+        refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+        reuseIntervalSeconds: config.auth.refreshReuseIntervalSeconds,
+        maxLifetimeSeconds: config.auth.sessionMaxLifetimeSeconds,
+      },
+      accessToken: (subject) => service.accessToken(subject),
+    },
+    { dataSource, keys: authKeys.signingKeys, settings: { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: patSettings.accessTokenTtlSeconds } },
+  );
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant, developerGrant }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
@@ -143,11 +169,15 @@ export function createApp({
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
+  app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
+  app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));
+  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) }, 'device')], steps: signInSteps }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));
   // RFC 6749 §5.2 errors at the token endpoint only; everything else stays problem+json.
   app.use(`${API_PREFIX}/token`, oauthTokenErrorHandler);
+  app.use(`${API_PREFIX}/device_authorization`, oauthTokenErrorHandler);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

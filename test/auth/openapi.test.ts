@@ -65,6 +65,11 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'GET /api/v1/auth/oidc/clients',
         'DELETE /api/v1/auth/oidc/clients/{clientId}',
         'POST /api/v1/auth/oidc/initial-access-tokens',
+        'POST /api/v1/auth/device_authorization',
+        'GET /api/v1/auth/me/tokens',
+        'POST /api/v1/auth/me/tokens',
+        'DELETE /api/v1/auth/me/tokens',
+        'DELETE /api/v1/auth/me/tokens/{id}',
       ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -78,7 +83,7 @@ describe('GET /api/v1/auth/openapi.json', () => {
     expect(doc.paths['/api/v1/auth/register']!.post!.requestBody!.content['application/json']!.schema.$ref).toBe(
       '#/components/schemas/RegisterRequest',
     );
-    expect(doc.components.schemas.TokenRequest!.oneOf).toHaveLength(4);
+    expect(doc.components.schemas.TokenRequest!.oneOf).toHaveLength(5);
     expect(Object.keys(doc.paths['/api/v1/auth/token']!.post!.requestBody!.content).sort()).toEqual([
       'application/json',
       'application/x-www-form-urlencoded',

@@ -10,4 +10,16 @@ export { withPassword } from './sign-in/password.js';
 export { withRegistration } from './sign-in/registration.js';
 export type { SignInMethod } from './sign-in/sign-in-method.js';
 export { localStorageAdapter, memoryStorage, secureStoreAdapter, type SecureStoreLike, type SessionStorage } from './storage.js';
-export type { Accepted, AuthMode, AuthUser, DeviceSession, EventPage, ProfileInput, RegisterInput, SecurityEvent, TokenResponse } from './types.js';
+export type {
+  Accepted,
+  AuthMode,
+  AuthUser,
+  CreatedPersonalAccessToken,
+  DeviceSession,
+  EventPage,
+  PersonalAccessToken,
+  ProfileInput,
+  RegisterInput,
+  SecurityEvent,
+  TokenResponse,
+} from './types.js';

@@ -12,12 +12,13 @@
  * Three kinds of token, each with its own verifier (its own audience) and guard; a token of one
  * kind never passes another's guard:
  *   users:         createVerifier            + requireRole(...)
+ *                  (with personalAccessTokens: true, also tokens made from a PAT: + requireUserScope('cats:publish'))
  *   services:      createServiceVerifier     + requireScope('users:read')
  *   installations: createInstallationVerifier({ catId }) + requireInstallation({ permission: 'storage' })
  */
 export { AuthClientError, type AuthClientErrorCode } from './errors';
 export { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
-export { requireAuth, requireInstallation, requireRole, requireScope } from './middleware';
+export { requireAuth, requireInstallation, requireRole, requireScope, requireUserScope } from './middleware';
 export {
   createInstallationVerifier,
   createServiceVerifier,
@@ -26,6 +27,8 @@ export {
   type AccessTokenClaims,
   type InstallationTokenClaims,
   type InstallationVerifierOptions,
+  type PersonalAccessTokenClaims,
+  type UserTokenClaims,
   type Role,
   type ServiceTokenClaims,
   type ServiceVerifierOptions,

@@ -37,6 +37,9 @@ export async function deleteAccount(deps: AccountServiceDeps, principal: Princip
     const ended = await revokeUserSessions(manager, principal.userId, 'account_deleted');
     await recordEvent(manager, { type: 'account_deleted', userId: principal.userId, sessionId: principal.sessionId, client, detail: { sessions_ended: ended } });
     await sql(manager, `DELETE FROM auth.account_tokens WHERE user_id = $1`, [principal.userId]);
+    // Developer credentials (issue 28): the account's personal access tokens (names it chose) and device logins go too.
+    await sql(manager, `DELETE FROM auth.personal_access_tokens WHERE user_id = $1`, [principal.userId]);
+    await sql(manager, `DELETE FROM auth.device_authorizations WHERE user_id = $1`, [principal.userId]);
     await sql(
       manager,
       `UPDATE auth.mail_outbox SET recipient = NULL, params = '{}', secret = NULL,

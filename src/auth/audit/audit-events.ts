@@ -42,6 +42,14 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_token_refused',
   'oidc_client_registered',
   'oidc_client_deleted',
+  // Issue 28: developer credentials (the CLI's device login, personal access tokens).
+  'device_login_approved',
+  'device_login_denied',
+  'device_login_redeemed',
+  'pat_created',
+  'pat_used',
+  'pat_refused',
+  'pat_revoked',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

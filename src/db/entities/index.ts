@@ -1,6 +1,8 @@
 import { AccountToken } from './account-token.entity';
 import { AuditEvent } from './audit-event.entity';
 import { ConnectedApp } from './connected-app.entity';
+import { DeviceAuthorization } from './device-authorization.entity';
+import { PersonalAccessToken } from './personal-access-token.entity';
 import { MailOutbox } from './mail-outbox.entity';
 import { OidcClient } from './oidc-client.entity';
 import { OidcModel } from './oidc-model.entity';
@@ -13,10 +15,13 @@ import { User } from './user.entity';
 export { AccountToken, AuditEvent, MailOutbox, RateLimit, RefreshToken, ServiceClient, Session, User };
 // The OpenID provider (issue 27).
 export { ConnectedApp, OidcClient, OidcModel };
+// Developer credentials (issue 28).
+export { DeviceAuthorization, PersonalAccessToken };
+export { DEVICE_AUTHORIZATION_STATUSES, type DeviceAuthorizationStatus } from './device-authorization.entity';
 export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.entity';
 export { MAIL_STATUSES, type MailStatus } from './mail-outbox.entity';
 export { AUTH_SCHEMA } from './schema';
 export { USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
-export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp];
+export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp, DeviceAuthorization, PersonalAccessToken];
