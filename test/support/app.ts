@@ -4,6 +4,7 @@ import { loadAuthKeys, type AuthKeys } from '../../src/auth/tokens/auth-keys';
 import { startMailSender, type MailSender } from '../../src/auth/mail/sender';
 import { createMailTransport } from '../../src/auth/mail/transport';
 import { outboxKeys } from '../../src/auth/mail/outbox';
+import { startSecurityEvents, type SecurityEvents } from '../../src/auth/events/service';
 import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
@@ -19,6 +20,8 @@ export interface TestApp {
   readonly authKeys: AuthKeys;
   /** The instance's mail sender, when started with `{ mail: true }` (give SMTP_URL in env). */
   readonly mailSender: MailSender | undefined;
+  /** The instance's security-event sender, when started with `{ events: true }` (issue 29). */
+  readonly events: SecurityEvents | undefined;
   close(): Promise<void>;
 }
 
@@ -32,7 +35,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger, mail = false }: { logger?: Logger; mail?: boolean } = {},
+  { logger, mail = false, events = false }: { logger?: Logger; mail?: boolean; events?: boolean } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -48,13 +51,16 @@ export async function startTestApp(
     ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger: log })
     : undefined;
   const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge });
+  const securityEvents = events ? startSecurityEvents({ dataSource, config, authKeys, logger: log }) : undefined;
   return {
     app,
     config,
     dataSource,
     authKeys,
     mailSender,
+    events: securityEvents,
     close: async () => {
+      await securityEvents?.stop();
       await mailSender?.stop();
       await dataSource.destroy();
     },
@@ -66,7 +72,7 @@ export async function startTestApp(
  * beforeAll that starts them and the afterAll that closes the app and drops the database. The
  * returned TestApp is usable inside tests (its fields are read once beforeAll has run).
  */
-export function useTestApp(env: Record<string, string | undefined> = {}, options: { mail?: boolean } = {}): TestApp {
+export function useTestApp(env: Record<string, string | undefined> = {}, options: { mail?: boolean; events?: boolean } = {}): TestApp {
   let db: TestDatabase | undefined;
   let started: TestApp | undefined;
   beforeAll(async () => {
@@ -96,6 +102,9 @@ export function useTestApp(env: Record<string, string | undefined> = {}, options
     },
     get mailSender() {
       return current().mailSender;
+    },
+    get events() {
+      return current().events;
     },
     close: () => current().close(),
   };
