@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
   invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
   invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },
+  // Shared Signals (issue 29): RFC 6750 §3.1 for a token without the scope.
+  insufficient_scope: { status: 403, title: 'Insufficient scope' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

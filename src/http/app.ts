@@ -31,6 +31,9 @@ import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import { sessionRoutes } from './routes/sessions';
+import { ssfRoutes } from './routes/ssf';
+import { webhookRoutes } from './routes/webhooks';
+import { sealingKeys } from '../auth/events/secrets';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -126,6 +129,12 @@ export function createApp({
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
+  // Issue 29: webhooks (admin API) and the Shared Signals transmitter.
+  const sealing = sealingKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets);
+  app.use(API_PREFIX, webhookRoutes({ service, dataSource, webhooks: { policy: config.events, sealing }, rotationGraceSeconds: config.events.secretRotationGraceSeconds }));
+  const ssf = ssfRoutes({ dataSource, config, keys: authKeys, sealing, apiPrefix: API_PREFIX });
+  app.use(API_PREFIX, ssf.api);
+  app.use(ssf.wellKnown);
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));
