@@ -14,6 +14,7 @@ import type { MailThrottle } from '../throttling/mail-throttle';
 import { enqueueMail, sealToken } from '../mail/outbox';
 import { assertPasswordPolicy, type PasswordHasher } from './passwords';
 import { revokeOtherSessions, revokeUserSessions } from '../sessions/revocation';
+import { recordSecurityEvent } from '../events/record';
 import { sql } from '../sql';
 import { publicUser, type PublicUser } from './public-user';
 import { emailTaken, normalizeEmail } from './users';
@@ -108,6 +109,7 @@ export class AccountService {
       // A verification link for the old address must not verify the new one.
       await sql(manager, `UPDATE auth.account_tokens SET used_at = statement_timestamp() WHERE user_id = $1 AND purpose = 'verify_email' AND used_at IS NULL`, [spent.userId]);
       await recordEvent(manager, { type: 'email_changed', userId: spent.userId, client, detail: { verified: true } });
+      await recordSecurityEvent(manager, { type: 'user.email_changed', subject: { user: spent.userId } });
       return { email: newEmail, email_verified: true as const };
     });
   }
@@ -192,6 +194,7 @@ export class AccountService {
       const ended = await revokeUserSessions(manager, spent.userId, 'password_reset');
       await recordEvent(manager, { type: 'password_reset_completed', userId: spent.userId, client, detail: { sessions_ended: ended } });
       await enqueueMail(manager, this.deps.outboxKey, { template: 'password_reset_done', to: users[0]!.email, userId: spent.userId });
+      await recordSecurityEvent(manager, { type: 'user.password_reset', subject: { user: spent.userId } });
     });
     this.deps.mailQueued();
   }
@@ -233,6 +236,7 @@ export class AccountService {
       // A reset link asked for before the change must not undo it.
       await sql(manager, `UPDATE auth.account_tokens SET used_at = statement_timestamp() WHERE user_id = $1 AND purpose = 'reset_password' AND used_at IS NULL`, [principal.userId]);
       await enqueueMail(manager, this.deps.outboxKey, { template: 'password_changed', to: email, userId: principal.userId });
+      await recordSecurityEvent(manager, { type: 'user.password_changed', subject: { user: principal.userId } });
     });
     this.deps.mailQueued();
   }
@@ -319,6 +323,7 @@ export class AccountService {
           WHERE user_id = $1`,
         [principal.userId, anonymous],
       );
+      await recordSecurityEvent(manager, { type: 'user.deleted', subject: { user: principal.userId } });
     });
   }
 }
