@@ -81,16 +81,20 @@ export async function markDelivered(dataSource: DataSource, id: string, status: 
   );
 }
 
-/** A failed try: due again after `retryInMs`, or a dead letter when that is undefined. */
-export async function markFailed(dataSource: DataSource, id: string, error: string, status: number | null, retryInMs: number | undefined): Promise<void> {
+/**
+ * A failed try: due again after `retryInMs`, or a dead letter when that is undefined. With
+ * `keepLastError` (a row given up without a try of its own) the previous try's error and status stay.
+ */
+export async function markFailed(dataSource: DataSource, id: string, error: string, status: number | null, retryInMs: number | undefined, keepLastError = false): Promise<void> {
   await sql(
     dataSource,
     `UPDATE auth.event_deliveries
         SET status = CASE WHEN $4::int IS NULL THEN 'dead' ELSE 'pending' END,
             next_attempt_at = CASE WHEN $4::int IS NULL THEN next_attempt_at ELSE statement_timestamp() + make_interval(secs => $4::int / 1000.0) END,
-            last_error = $2, last_status = $3
+            last_error = CASE WHEN $5 THEN COALESCE(last_error, $2) ELSE $2 END,
+            last_status = CASE WHEN $5 THEN last_status ELSE $3 END
       WHERE id = $1 AND status = 'pending'`,
-    [id, error.slice(0, 1_000), status, retryInMs ?? null],
+    [id, error.slice(0, 1_000), status, retryInMs ?? null, keepLastError],
   );
 }
 

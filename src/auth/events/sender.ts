@@ -85,8 +85,9 @@ export function startEventSender(deps: EventSenderDeps): EventSender {
   async function deliver(row: ClaimedDelivery): Promise<void> {
     const log = { delivery_id: row.id, event_id: row.event_id, event_type: row.type, subscription_id: row.subscription_id, attempt: row.attempts };
     if (row.attempts > settings.maxAttempts) {
-      // Claimed before by senders that died mid-send, as often as the bound allows.
-      await markFailed(dataSource, row.id, 'given up: every try was claimed by a sender that did not finish', null, undefined);
+      // Tried as often as the bound allows already: by senders that died mid-send, or by instances
+      // with a higher EVENTS_MAX_ATTEMPTS (during a deploy that lowers it). The last try's error stays.
+      await markFailed(dataSource, row.id, `given up after ${row.attempts - 1} tries (EVENTS_MAX_ATTEMPTS=${settings.maxAttempts}); no try finished`, null, undefined, true);
       observer.failed?.(row.subscription_id, row.kind, true);
       logger.error({ ...log, event: 'security_event_dead' }, 'security event delivery given up (dead letter)');
       return;
