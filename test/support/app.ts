@@ -8,7 +8,8 @@ import { startSecurityEvents, type SecurityEvents } from '../../src/auth/events/
 import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
-import { createApp } from '../../src/http/app';
+import { API_PREFIX, createApp } from '../../src/http/app';
+import { createMetrics } from '../../src/http/metrics';
 import { createLogger, type Logger } from '../../src/logging/logger';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testConfig } from './env';
@@ -50,8 +51,10 @@ export async function startTestApp(
   const mailSender = mail
     ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger: log })
     : undefined;
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge });
-  const securityEvents = events ? startSecurityEvents({ dataSource, config, authKeys, logger: log }) : undefined;
+  // The app's metrics also count the event sender's deliveries, as in src/server.ts.
+  const metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX });
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics });
+  const securityEvents = events ? startSecurityEvents({ dataSource, config, authKeys, logger: log, observer: metrics.eventsObserver }) : undefined;
   return {
     app,
     config,

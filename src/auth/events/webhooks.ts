@@ -126,6 +126,14 @@ export async function updateWebhook(db: DataSource, deps: WebhookDeps, id: strin
   return view(rows[0]);
 }
 
+/** enabled, paused or disabled (the CLI's pause/enable/disable): no URL is checked, nothing is sealed. */
+export async function setWebhookStatus(db: DataSource, id: string, status: SubscriptionStatus): Promise<WebhookView> {
+  if (!isUuid(id)) throw notFound();
+  const { rows } = await sql<Row>(db, `UPDATE auth.event_subscriptions SET status = $2, updated_at = statement_timestamp() WHERE id = $1 AND kind = 'webhook' RETURNING ${COLUMNS}`, [id, status]);
+  if (!rows[0]) throw notFound();
+  return view(rows[0]);
+}
+
 /**
  * A new signing secret; the current one keeps signing beside it for `graceSeconds` (0: at once
  * replaced), so a receiver can switch without refusing a message. A secret still in its grace
