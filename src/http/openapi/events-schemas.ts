@@ -70,3 +70,72 @@ export const Delivery = z
   })
   .openapi('EventDelivery');
 export const Deliveries = z.object({ deliveries: z.array(Delivery) }).openapi('EventDeliveries');
+
+// Shared Signals (SSF 1.0). The transmitter checks these bodies itself (src/auth/events/ssf), with
+// SSF's own rules (unknown members are ignored, Transmitter-Supplied ones must match); these
+// schemas describe them for the document.
+const subjectId = z.record(z.string(), z.unknown()).openapi('SubjectIdentifier', { description: 'RFC 9493 subject identifier: iss_sub, email, opaque or complex.' });
+
+export const TransmitterMetadata = z
+  .object({
+    spec_version: z.string(),
+    issuer: z.string(),
+    jwks_uri: z.string(),
+    delivery_methods_supported: z.array(z.string()),
+    configuration_endpoint: z.string(),
+    status_endpoint: z.string(),
+    add_subject_endpoint: z.string(),
+    remove_subject_endpoint: z.string(),
+    verification_endpoint: z.string(),
+    authorization_schemes: z.array(z.object({ spec_urn: z.string() })),
+    default_subjects: z.enum(['ALL', 'NONE']),
+  })
+  .openapi('SsfTransmitterMetadata');
+
+export const StreamRequest = z
+  .object({
+    stream_id: z.string().optional().openapi({ description: 'Required for PATCH and PUT.' }),
+    delivery: z
+      .object({
+        method: z.enum(['urn:ietf:rfc:8935', 'urn:ietf:rfc:8936']),
+        endpoint_url: z.string().optional().openapi({ description: 'Push: the receiver URL (checked like a webhook URL).' }),
+        authorization_header: z.string().optional().openapi({ description: 'Push: sent as Authorization with every SET (stored sealed).' }),
+      })
+      .optional()
+      .openapi({ description: 'Absent: poll (RFC 8936) at the URL the answer gives.' }),
+    events_requested: z.array(z.string()).optional().openapi({ description: 'Event type URIs; absent: every supported one.' }),
+    description: z.string().optional(),
+    subject_format: z.enum(['iss_sub', 'email']).optional().openapi({ description: 'Cat House extension: how users are named in SETs (default iss_sub).' }),
+  })
+  .openapi('SsfStreamRequest');
+
+export const StreamConfiguration = z
+  .object({
+    stream_id: z.string(),
+    iss: z.string(),
+    aud: z.string(),
+    delivery: z.object({ method: z.string(), endpoint_url: z.string() }),
+    events_supported: z.array(z.string()),
+    events_requested: z.array(z.string()),
+    events_delivered: z.array(z.string()),
+    description: z.string().optional(),
+    min_verification_interval: z.number().int(),
+    subject_format: z.string(),
+  })
+  .openapi('SsfStreamConfiguration');
+
+export const StreamIdQuery = z.object({ stream_id: z.string().optional() });
+export const StreamStatus = z.object({ stream_id: z.string(), status: z.enum(['enabled', 'paused', 'disabled']), reason: z.string().optional() }).openapi('SsfStreamStatus');
+export const StreamStatusRequest = z.object({ stream_id: z.string(), status: z.enum(['enabled', 'paused', 'disabled']), reason: z.string().max(500).optional() }).openapi('SsfStreamStatusRequest');
+export const SubjectRequest = z.object({ stream_id: z.string(), subject: subjectId, verified: z.boolean().optional() }).openapi('SsfSubjectRequest');
+export const VerificationRequest = z.object({ stream_id: z.string(), state: z.string().max(1000).optional() }).openapi('SsfVerificationRequest');
+export const PollRequest = z
+  .object({
+    ack: z.array(z.string()).optional().openapi({ description: 'jti of SETs processed: not returned again.' }),
+    setErrs: z.record(z.string(), z.object({ err: z.string(), description: z.string().optional() })).optional().openapi({ description: 'SETs refused: kept as dead letters with the reason.' }),
+    maxEvents: z.number().int().min(0).max(1000).optional(),
+    returnImmediately: z.boolean().optional().openapi({ description: 'false (default): long poll up to SSF_POLL_MAX_WAIT_MS.' }),
+  })
+  .openapi('SsfPollRequest');
+export const PollResponse = z.object({ sets: z.record(z.string(), z.string()), moreAvailable: z.boolean() }).openapi('SsfPollResponse');
+export const StreamIdParams = z.object({ streamId: z.string() });
