@@ -39,6 +39,7 @@ interface EventsEnv {
   EVENTS_SECRET_ROTATION_GRACE_SECONDS: number;
   SSF_ISSUER?: string | undefined;
   SSF_POLL_MAX_WAIT_MS: number;
+  OIDC_ISSUER?: string | undefined;
 }
 
 /** The events settings; throws ConfigError naming the variable for a bad network or issuer. */
@@ -51,11 +52,13 @@ export function parseEventsSettings(e: EventsEnv): EventsSettings {
       throw new ConfigError('EVENTS_ALLOWED_NETWORKS', `EVENTS_ALLOWED_NETWORKS: "${cidr}" is not a network in CIDR form (e.g. 10.0.0.0/8, 127.0.0.1/32, ::1/128)`);
     }
   });
-  const issuer = (e.SSF_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  // Default: the service's public origin, which OIDC_ISSUER (required in production) already names.
+  const fallback = e.OIDC_ISSUER ? new URL(e.OIDC_ISSUER).origin : `http://localhost:${e.PORT}`;
+  const issuer = (e.SSF_ISSUER ?? fallback).replace(/\/+$/, '');
   const url = new URL(issuer);
   if (url.search || url.hash) throw new ConfigError('SSF_ISSUER', 'SSF_ISSUER: expected a URL without query or fragment, e.g. https://auth.cathouse.example');
-  if (e.NODE_ENV === 'production' && (e.SSF_ISSUER === undefined || url.protocol !== 'https:')) {
-    throw new ConfigError('SSF_ISSUER', 'SSF_ISSUER: required and https when NODE_ENV=production (the public URL of this service, e.g. https://auth.cathouse.example)');
+  if (e.NODE_ENV === 'production' && url.protocol !== 'https:') {
+    throw new ConfigError('SSF_ISSUER', 'SSF_ISSUER: must be https when NODE_ENV=production (the public URL of this service, e.g. https://auth.cathouse.example; default: the origin of OIDC_ISSUER)');
   }
   if (e.EVENTS_RETRY_MAX_MS < e.EVENTS_RETRY_BASE_MS) {
     throw new ConfigError('EVENTS_RETRY_MAX_MS', 'EVENTS_RETRY_MAX_MS: must be at least EVENTS_RETRY_BASE_MS');
