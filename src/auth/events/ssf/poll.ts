@@ -1,6 +1,8 @@
+import type { DataSource } from 'typeorm';
 import { AppError } from '../../../errors/app-error';
 import { sql } from '../../sql';
 import type { SigningKeys } from '../../tokens/signing-keys';
+import { onEventsCommitted } from '../committed';
 import type { EventRow } from '../webhook-message';
 import { setClaims } from './set-claims';
 import { signSet } from './set-signing';
@@ -77,8 +79,27 @@ export async function pollStream(deps: PollDeps, clientId: string, streamId: str
     if (page.sets.length > 0 || Date.now() >= deadline || signal?.aborted) {
       return { sets: Object.fromEntries(page.sets), moreAvailable: page.more };
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(deps.pollIntervalMs, Math.max(0, deadline - Date.now()))));
+    await nextLook(deps.dataSource, Math.min(deps.pollIntervalMs, Math.max(0, deadline - Date.now())), signal);
   }
+}
+
+/**
+ * Waits `ms`, or less: until this instance commits security events (a revocation made here reaches
+ * a long-polling receiver at once) or the receiver goes away. Events committed by other instances
+ * are found at the next look.
+ */
+function nextLook(dataSource: DataSource, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const stop = onEventsCommitted(dataSource, done);
+    signal?.addEventListener('abort', done);
+  });
 }
 
 async function pending(deps: PollDeps, streamId: string, limit: number): Promise<{ sets: [string, string][]; more: boolean }> {
