@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordSecurityEvent } from '../../src/auth/events/record';
 import { sealingKeys } from '../../src/auth/events/secrets';
-import { createWebhook } from '../../src/auth/events/webhooks';
+import { createWebhook, replayWebhook } from '../../src/auth/events/webhooks';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startReceiver, type Receiver } from '../support/receiver';
@@ -118,7 +118,6 @@ describe('event delivery: outages, retries and several instances', () => {
       }
       expect(dead).toEqual([{ status: 'dead', attempts: 2, last_error: expect.stringMatching(/answered 500/) }]);
       up = true;
-      const { replayWebhook } = await import('../../src/auth/events/webhooks');
       expect(await replayWebhook(local.dataSource, webhook.id, before, new Date(Date.now() + 1_000))).toBe(1);
       local.events!.sender.nudge();
       const [message] = await receiver.waitFor(1);

@@ -11,6 +11,7 @@ import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { API_PREFIX, createApp } from '../../src/http/app';
 import { createMetrics } from '../../src/http/metrics';
 import { createLogger, type Logger } from '../../src/logging/logger';
+import type { PasswordHasher } from '../../src/auth/accounts/passwords';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testConfig } from './env';
 
@@ -36,7 +37,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger, mail = false, events = false }: { logger?: Logger; mail?: boolean; events?: boolean } = {},
+  { logger, mail = false, hasher, events = false }: { logger?: Logger; mail?: boolean; hasher?: PasswordHasher; events?: boolean } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -53,7 +54,7 @@ export async function startTestApp(
     : undefined;
   // The app's metrics also count the event sender's deliveries, as in src/server.ts.
   const metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX });
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics });
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics, ...(hasher ? { hasher } : {}) });
   const securityEvents = events ? startSecurityEvents({ dataSource, config, authKeys, logger: log, observer: metrics.eventsObserver }) : undefined;
   return {
     app,
