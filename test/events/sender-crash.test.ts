@@ -76,6 +76,8 @@ describe('event delivery survives SIGKILL of the sending instance', () => {
         JWT_PRIVATE_KEY_FILE: key.privateKeyFile,
         TOKEN_SECRET,
         DATA_DIR: path.join(key.dir, 'data'),
+        // Required with DATABASE_URL; nothing listens there, and this test sends no mail.
+        SMTP_URL: 'smtp://127.0.0.1:9',
         ...EVENTS,
       },
     });

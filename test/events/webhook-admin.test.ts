@@ -115,5 +115,6 @@ describe('webhooks: admin API, admin CLI, per-subscription metrics', () => {
     expect(await cli('replay', hook.id, '--from', 'yesterday', '--to', 'now')).toMatchObject({ code: 2, stderr: expect.stringContaining('RFC 3339') });
     expect((await cli('delete', hook.id)).code).toBe(0);
     expect(await cli('delete', hook.id)).toMatchObject({ code: 1, stderr: expect.stringContaining('No webhook') });
-  });
+    // Eleven CLI processes, each compiling TypeScript at start: ~45 s alone, more on a loaded machine.
+  }, 180_000);
 });
