@@ -37,11 +37,16 @@ describe('the shared schema created by the initial migration', () => {
       'auth.account_tokens',
       'auth.audit_events',
       'auth.connected_apps',
+      // Security events (issue 29): the events, their deliveries, webhooks and SSF streams, per-subject sequences.
+      'auth.event_deliveries',
+      'auth.event_subscriptions',
       'auth.mail_outbox',
       'auth.oidc_clients',
       'auth.oidc_models',
       'auth.rate_limits',
       'auth.refresh_tokens',
+      'auth.security_event_subjects',
+      'auth.security_events',
       'auth.service_clients',
       'auth.sessions',
       'auth.users',
@@ -96,6 +101,11 @@ describe('the shared schema created by the initial migration', () => {
       'auth.connected_apps.client_id -> auth.oidc_clients CASCADE',
       'auth.connected_apps.installation_id -> installation.installations CASCADE',
       'auth.connected_apps.user_id -> auth.users CASCADE',
+      // Security events (issue 29): deliveries go with their event or subscription, a stream with its service
+      // client. security_events.user_id has no foreign key: events outlive nothing they name (users are anonymised, not deleted).
+      'auth.event_deliveries.event_id -> auth.security_events CASCADE',
+      'auth.event_deliveries.subscription_id -> auth.event_subscriptions CASCADE',
+      'auth.event_subscriptions.client_id -> auth.service_clients CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
       'auth.oidc_clients.created_by -> auth.users SET NULL',
       // auth.refresh_tokens.parent_id has no foreign key since issue 9 H2 (test/db/foreign-key-indexes.test.ts).
