@@ -1,7 +1,8 @@
 """A Shared Signals receiver for a Cat House service written in Python (issue 29).
 
 Standard library + PyJWT (Debian: python3-jwt python3-cryptography; pip: "pyjwt[crypto]"). It
-  * receives the auth service's Security Event Tokens pushed to POST /ssf/events (RFC 8935),
+  * receives the auth service's Security Event Tokens pushed to POST /ssf/events (RFC 8935), or polls
+    for them (RFC 8936) when CATHOUSE_SSF_POLL_URL is set (a service the auth service cannot reach),
   * verifies each SET (ES256 by a key of the auth service's JWKS, typ secevent+jwt, iss, aud),
   * keeps a bounded deny-list of revoked sessions (sid) and users (sub, with the revocation time),
   * verifies access tokens on GET /whoami and refuses those the deny-list names, before they expire.
@@ -15,12 +16,17 @@ against the real service. Settings come from the environment:
   CATHOUSE_SSF_AUDIENCE  this receiver's service client id: the `aud` of its stream's SETs
   PORT                   where to listen (0: any free port; the port is printed on stdout)
   TOKEN_LIFETIME_SECONDS the auth service's ACCESS_TOKEN_TTL_SECONDS (default 900)
+  CATHOUSE_SSF_POLL_URL  poll instead of (or besides) push: the stream's delivery.endpoint_url
+  CATHOUSE_CLIENT_SECRET the service client's secret (client id: CATHOUSE_SSF_AUDIENCE), for the poll's token
 """
+import base64
 import json
 import os
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -137,6 +143,43 @@ def verify_user(token: str) -> dict:
     return claims
 
 
+def post_json(url: str, body: bytes, headers: dict) -> dict:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def poll_forever(poll_url: str, client_secret: str) -> None:
+    """RFC 8936 long polls: each request acknowledges what the last answer brought (or refuses it in setErrs)."""
+    ack: list = []
+    set_errs: dict = {}
+    token, token_expires = "", 0.0
+    while True:
+        try:
+            if time.time() > token_expires - 30:
+                form = urllib.parse.urlencode({"grant_type": "client_credentials"}).encode()
+                basic = base64.b64encode(f"{SSF_AUDIENCE}:{client_secret}".encode()).decode()
+                answer = post_json(f"{AUTH_URL}/api/v1/auth/token", form,
+                                   {"authorization": f"Basic {basic}", "content-type": "application/x-www-form-urlencoded"})
+                token, token_expires = answer["access_token"], time.time() + answer["expires_in"]
+            body = json.dumps({"ack": ack, "setErrs": set_errs, "maxEvents": 100, "returnImmediately": False}).encode()
+            answer = post_json(poll_url, body, {"authorization": f"Bearer {token}", "content-type": "application/json"})
+            ack, set_errs = [], {}
+            for jti, set_token in answer.get("sets", {}).items():
+                try:
+                    claims = verify_set(set_token)
+                except jwt.PyJWKClientError:
+                    continue  # keys unreachable: not acknowledged, so it comes again
+                except jwt.InvalidTokenError as error:
+                    set_errs[jti] = {"err": "invalid_request", "description": str(error)}
+                    continue
+                print(json.dumps({"applied": apply_event(claims), "jti": claims["jti"]}), flush=True)
+                ack.append(jti)
+        except Exception as error:  # noqa: BLE001 (a poller keeps going through outages)
+            print(json.dumps({"poll_error": str(error)}), file=sys.stderr, flush=True)
+            time.sleep(1)
+
+
 class Handler(BaseHTTPRequestHandler):
     def answer(self, status: int, body: "dict | None" = None) -> None:
         data = b"" if body is None else json.dumps(body).encode()
@@ -181,6 +224,9 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("PORT", "0"))), Handler)
+    if os.environ.get("CATHOUSE_SSF_POLL_URL"):
+        threading.Thread(target=poll_forever, args=(os.environ["CATHOUSE_SSF_POLL_URL"], os.environ["CATHOUSE_CLIENT_SECRET"]),
+                         daemon=True).start()
     print(json.dumps({"listening": server.server_address[1]}), flush=True)
     try:
         server.serve_forever()

@@ -36,7 +36,7 @@ export async function listen(app: express.Express | TestApp['app']): Promise<{ u
 }
 
 /** A service client with ssf.manage and a fresh client-credentials token for it. */
-export async function receiverClient(t: TestApp, clientId: string): Promise<{ clientId: string; token: () => Promise<string> }> {
+export async function receiverClient(t: TestApp, clientId: string): Promise<{ clientId: string; clientSecret: string; token: () => Promise<string> }> {
   const { clientSecret } = await serviceClient(t.dataSource, clientId, ['ssf.manage']);
   const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   const token = async () => {
@@ -44,7 +44,7 @@ export async function receiverClient(t: TestApp, clientId: string): Promise<{ cl
     if (res.status !== 200) throw new Error(`client_credentials answered ${res.status}: ${res.text}`);
     return res.body.access_token as string;
   };
-  return { clientId, token };
+  return { clientId, clientSecret, token };
 }
 
 /** Creates a stream; `delivery` undefined is poll. Returns the stream configuration. */
