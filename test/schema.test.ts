@@ -38,12 +38,17 @@ describe('the shared schema created by the initial migration', () => {
       'auth.audit_events',
       'auth.connected_apps',
       'auth.device_authorizations',
+      // Security events (issue 29): the events, their deliveries, webhooks and SSF streams, per-subject sequences.
+      'auth.event_deliveries',
+      'auth.event_subscriptions',
       'auth.mail_outbox',
       'auth.oidc_clients',
       'auth.oidc_models',
       'auth.personal_access_tokens',
       'auth.rate_limits',
       'auth.refresh_tokens',
+      'auth.security_event_subjects',
+      'auth.security_events',
       'auth.service_clients',
       'auth.sessions',
       'auth.users',
@@ -100,6 +105,11 @@ describe('the shared schema created by the initial migration', () => {
       'auth.connected_apps.user_id -> auth.users CASCADE',
       // Developer credentials (issue 28): a device login and a personal access token go with their user.
       'auth.device_authorizations.user_id -> auth.users CASCADE',
+      // Security events (issue 29): deliveries go with their event or subscription, a stream with its service
+      // client. security_events.user_id has no foreign key: events outlive nothing they name (users are anonymised, not deleted).
+      'auth.event_deliveries.event_id -> auth.security_events CASCADE',
+      'auth.event_deliveries.subscription_id -> auth.event_subscriptions CASCADE',
+      'auth.event_subscriptions.client_id -> auth.service_clients CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
       'auth.oidc_clients.created_by -> auth.users SET NULL',
       'auth.personal_access_tokens.user_id -> auth.users CASCADE',

@@ -1,4 +1,5 @@
 import type { Env } from './env-schema';
+import type { EventsSettings } from './events-settings';
 
 /** The typed, frozen configuration every module receives instead of reading the environment. */
 export interface Config {
@@ -170,6 +171,8 @@ export interface Config {
       readonly retentionDays: number;
     };
   };
+  /** Security events, webhooks and the Shared Signals transmitter (issue 29). */
+  readonly events: EventsSettings;
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;

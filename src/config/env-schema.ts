@@ -200,6 +200,17 @@ export const envSchema = z.object({
   PAT_ACCESS_TOKEN_TTL_SECONDS: int(30, 3_600).default(900),
   PAT_CREATE_MAX_AUTH_AGE_SECONDS: int(60, 86_400).default(900),
   PAT_RETENTION_DAYS: int(0, 3_650).default(30),
+  // Security events: webhooks and the Shared Signals transmitter (issue 29; src/config/events-settings.ts).
+  EVENTS_POLL_INTERVAL_MS: int(50, 600_000).default(500),
+  EVENTS_SEND_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  EVENTS_MAX_ATTEMPTS: int(1, 100).default(15),
+  EVENTS_RETRY_BASE_MS: int(10, 3_600_000).default(1_000),
+  EVENTS_RETRY_MAX_MS: int(100, 86_400_000).default(3_600_000),
+  EVENTS_RETENTION_DAYS: int(1, 3_650).default(30),
+  EVENTS_ALLOWED_NETWORKS: optional(csv),
+  EVENTS_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  SSF_ISSUER: optional(z.string().url({ message: 'expected the public https URL of this service, e.g. https://auth.cathouse.example' })),
+  SSF_POLL_MAX_WAIT_MS: int(0, 60_000).default(20_000),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),

@@ -4,6 +4,7 @@ import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { prepareEnv } from './env-checks';
 import { parseDeveloperCredentialsSettings } from './developer-credentials-settings';
+import { parseEventsSettings } from './events-settings';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
@@ -161,6 +162,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     },
     oidc,
     developerCredentials: parseDeveloperCredentialsSettings(e, oidc.issuer),
+    events: parseEventsSettings(e),
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   access_denied: { status: 400, title: 'Access denied' },
   expired_token: { status: 400, title: 'Device code expired' },
   reauthentication_required: { status: 403, title: 'Recent sign-in required' },
+  // Shared Signals (issue 29): RFC 6750 §3.1 for a token without the scope.
+  insufficient_scope: { status: 403, title: 'Insufficient scope' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

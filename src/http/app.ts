@@ -39,6 +39,9 @@ import { devicePageKeys } from '../auth/developer-credentials/page-state';
 import { deviceAuthorizationRoutes, developerGrants } from './routes/developer-grants';
 import { devicePageRoutes } from './routes/device-pages';
 import { personalAccessTokenRoutes } from './routes/personal-access-tokens';
+import { ssfRoutes } from './routes/ssf';
+import { webhookRoutes } from './routes/webhooks';
+import { sealingKeys } from '../auth/events/secrets';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -172,6 +175,12 @@ export function createApp({
   app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
   app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));
   app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) }, 'device')], steps: signInSteps }));
+  // Issue 29: webhooks (admin API) and the Shared Signals transmitter.
+  const sealing = sealingKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets);
+  app.use(API_PREFIX, webhookRoutes({ service, dataSource, webhooks: { policy: config.events, sealing }, rotationGraceSeconds: config.events.secretRotationGraceSeconds }));
+  const ssf = ssfRoutes({ dataSource, config, keys: authKeys, sealing, apiPrefix: API_PREFIX });
+  app.use(API_PREFIX, ssf.api);
+  app.use(ssf.wellKnown);
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));

@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { AuthClientError } from './errors';
 import { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
+import type { RevocationList } from './revocation/deny-list';
 
 export const ROLES = ['player', 'developer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -97,6 +98,12 @@ interface CommonOptions extends JwksOptions {
   clockToleranceSeconds?: number;
   /** A JWKS client to share between verifiers of several kinds (one cache, one fetch). */
   jwks?: JwksClient;
+  /**
+   * The deny-list fed by the auth service's Shared Signals stream (setPushHandler or
+   * startSetPoller): a token of a revoked session, or of a user or client revoked after it was
+   * issued, is refused before it expires.
+   */
+  revocations?: RevocationList;
 }
 
 export interface VerifierOptions extends CommonOptions {
@@ -175,6 +182,9 @@ function baseVerifier<C extends VerifiedToken>(
       }
       const claims = claimsOf(payload);
       if (!claims) throw new AuthClientError('invalid_token', `The access token is not a ${kind} token.`);
+      if (options.revocations?.isRevoked({ sub: claims.sub, sid: claims.kind === 'user' ? claims.sid : undefined, iat: claims.iat })) {
+        throw new AuthClientError('invalid_token', 'The access token has been revoked.');
+      }
       return claims;
     },
   };
@@ -199,8 +209,9 @@ function decodeHeader(token: string): { alg?: unknown; typ?: unknown; kid?: unkn
 const hasNone = (p: Payload, ...names: string[]) => names.every((n) => p[n] === undefined);
 
 /**
- * Verifies users' access tokens (the default kind). It does not know about logout: a revoked
- * session's token stays valid here until it expires (15 minutes by default).
+ * Verifies users' access tokens (the default kind). On its own it does not know about logout: a
+ * revoked session's token stays valid until it expires (15 minutes by default); with `revocations`
+ * fed by the Shared Signals stream it is refused as soon as the revocation arrives.
  */
 export function createVerifier(options: VerifierOptions & { personalAccessTokens: true }): Verifier<UserTokenClaims>;
 export function createVerifier(options: VerifierOptions): Verifier<AccessTokenClaims>;

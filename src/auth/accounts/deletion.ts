@@ -2,6 +2,7 @@ import { AppError } from '../../errors/app-error';
 import { recordEvent } from '../audit/audit-events';
 import type { Principal } from '../principal';
 import { revokeUserSessions } from '../sessions/revocation';
+import { recordSecurityEvent } from '../events/record';
 import { sql } from '../sql';
 import type { AccountClient, AccountServiceDeps } from './account-deps';
 import { checkPassword, lockCheckedAccount } from './password-check';
@@ -48,5 +49,6 @@ export async function deleteAccount(deps: AccountServiceDeps, principal: Princip
         WHERE user_id = $1`,
       [principal.userId],
     );
+    await recordSecurityEvent(manager, { type: 'user.deleted', subject: { user: principal.userId } });
   });
 }

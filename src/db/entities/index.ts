@@ -11,6 +11,9 @@ import { RefreshToken } from './refresh-token.entity';
 import { ServiceClient } from './service-client.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
+import { EventDelivery } from './event-delivery.entity';
+import { EventSubscription } from './event-subscription.entity';
+import { SecurityEvent, SecurityEventSubject } from './security-event.entity';
 
 export { AccountToken, AuditEvent, MailOutbox, RateLimit, RefreshToken, ServiceClient, Session, User };
 // The OpenID provider (issue 27).
@@ -18,10 +21,14 @@ export { ConnectedApp, OidcClient, OidcModel };
 // Developer credentials (issue 28).
 export { DeviceAuthorization, PersonalAccessToken };
 export { DEVICE_AUTHORIZATION_STATUSES, type DeviceAuthorizationStatus } from './device-authorization.entity';
+// Security events, webhooks and Shared Signals streams (issue 29).
+export { EventDelivery, EventSubscription, SecurityEvent, SecurityEventSubject };
+export { DELIVERY_STATUSES, type DeliveryStatus } from './event-delivery.entity';
+export { DELIVERY_METHODS, SUBSCRIPTION_KINDS, SUBSCRIPTION_STATUSES, type DeliveryMethod, type SubscriptionKind, type SubscriptionStatus } from './event-subscription.entity';
 export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.entity';
 export { MAIL_STATUSES, type MailStatus } from './mail-outbox.entity';
 export { AUTH_SCHEMA } from './schema';
 export { USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
-export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp, DeviceAuthorization, PersonalAccessToken];
+export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp, DeviceAuthorization, PersonalAccessToken, SecurityEvent, SecurityEventSubject, EventSubscription, EventDelivery];

@@ -5,6 +5,7 @@ import { registerAccountPaths } from './account-lifecycle-paths';
 import { registerOidcPaths } from './oidc-paths';
 import { registerDeveloperCredentialsPaths } from './developer-credentials-paths';
 import { PatExchangeResponse } from './developer-credentials-schemas';
+import { registerEventPaths } from './events-paths';
 import { BODY_ERRORS, json, problems } from './responses';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import {
@@ -177,6 +178,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   registerOidcPaths(registry, { path: p, authenticated, problems, json });
   // Developer credentials (issue 28).
   registerDeveloperCredentialsPaths(registry, { path: p, authenticated, problems, json });
+  // Webhooks and the Shared Signals transmitter (issue 29).
+  registerEventPaths(registry, { path: p, authenticated, problems, json });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
