@@ -146,6 +146,16 @@ export const envSchema = z.object({
   OIDC_GRANT_TTL_SECONDS: int(60, 315_360_000).default(31_536_000),
   OIDC_SESSION_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
 
+  // Passkeys, second factors and step-up (issue 26; factor-settings.ts checks how they fit together).
+  WEBAUTHN_RP_ID: optional(z.string().min(1)),
+  WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('Cat House'),
+  WEBAUTHN_ORIGINS: optional(csv),
+  APPLE_APP_IDS: optional(csv),
+  ANDROID_APPS: optional(csv),
+  MFA_REQUIRED_ROLES: optional(csv),
+  STEP_UP_MAX_AGE_SECONDS: int(30, 86_400).default(600),
+  MFA_TOKEN_TTL_SECONDS: int(60, 1_800).default(300),
+
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),

@@ -2,6 +2,7 @@ import { ConfigError } from './config-error';
 import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
+import { parseFactorSettings } from './factor-settings';
 import { prepareEnv } from './env-checks';
 
 /**
@@ -145,6 +146,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
     },
     oidc,
+    factors: parseFactorSettings(e),
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,
