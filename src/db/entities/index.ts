@@ -9,14 +9,22 @@ import { RefreshToken } from './refresh-token.entity';
 import { ServiceClient } from './service-client.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
+import { MfaChallenge } from './mfa-challenge.entity';
+import { RecoveryCode } from './recovery-code.entity';
+import { TotpFactor } from './totp-factor.entity';
+import { WebauthnChallenge } from './webauthn-challenge.entity';
+import { WebauthnCredential } from './webauthn-credential.entity';
 
 export { AccountToken, AuditEvent, MailOutbox, RateLimit, RefreshToken, ServiceClient, Session, User };
 // The OpenID provider (issue 27).
 export { ConnectedApp, OidcClient, OidcModel };
+// Passkeys and second factors (issue 26).
+export { MfaChallenge, RecoveryCode, TotpFactor, WebauthnChallenge, WebauthnCredential };
 export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.entity';
 export { MAIL_STATUSES, type MailStatus } from './mail-outbox.entity';
 export { AUTH_SCHEMA } from './schema';
 export { USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
-export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp];
+export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp,
+  WebauthnCredential, TotpFactor, RecoveryCode, MfaChallenge, WebauthnChallenge];
