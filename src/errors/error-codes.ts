@@ -38,6 +38,12 @@ export const ERROR_CODES = {
   // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
   invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
   invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },
+  // Passkeys, second factors and step-up (issue 26).
+  mfa_required: { status: 403, title: 'Second factor required' },
+  insufficient_user_authentication: { status: 401, title: 'Step-up authentication required' },
+  mfa_enrollment_required: { status: 403, title: 'Second factor enrolment required' },
+  invalid_mfa_token: { status: 400, title: 'MFA token invalid or expired' },
+  factor_exists: { status: 409, title: 'Factor already set up' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

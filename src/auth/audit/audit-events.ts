@@ -38,6 +38,15 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_token_refused',
   'oidc_client_registered',
   'oidc_client_deleted',
+  // Issue 26: second factors and step-up (src/auth/factors).
+  'factor_added',
+  'factor_removed',
+  'recovery_codes_generated',
+  'recovery_code_used',
+  'second_factor_failed',
+  'step_up',
+  'factors_reset',
+  'passkey_clone_suspected',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
