@@ -31,6 +31,11 @@ import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import { sessionRoutes } from './routes/sessions';
+// Passkeys, second factors and step-up (issue 26).
+import { createFactors } from '../auth/factors/factors';
+import { mfaStep } from '../auth/oidc/sign-in/mfa-step';
+import { appAssociationRoutes } from './routes/app-associations';
+import { factorRoutes } from './routes/factors';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -46,6 +51,8 @@ export interface AppDeps {
   mailQueued?: () => void;
   /** Draining on SIGTERM (issue 21, drain.ts): /ready turns 503 and responses close their connections. */
   lifecycle?: Lifecycle;
+  /** The clock of authenticator-app codes (issue 26); tests check codes at fixed times. */
+  factorClock?: (() => number) | undefined;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
@@ -57,6 +64,7 @@ export function createApp({
   metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }),
   mailQueued = () => {},
   lifecycle = createLifecycle(),
+  factorClock,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -70,7 +78,11 @@ export function createApp({
   // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
   // Its sign-in methods close over `service`, made below (they run only on requests).
   const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], logger }));
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })],
+    // Issue 26: the second factor after the password; `factors` is made below (used on requests only).
+    steps: [mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) })],
+    logger,
+  }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -101,6 +113,18 @@ export function createApp({
     auditEmailHash: (email) => hashEmailForAudit(authKeys.tokenSecret, email),
     logger,
   });
+  // Issue 26: the factor rules use the service's throttle and sessions, and login asks them for the MFA challenge.
+  const factors = createFactors({
+    dataSource,
+    config,
+    secrets: { current: authKeys.tokenSecret, previous: authKeys.previousTokenSecrets },
+    outboxKey: outboxKey(authKeys.tokenSecret),
+    mailQueued,
+    logger,
+    throttle: () => service.throttle,
+    sessions: () => service,
+    now: factorClock,
+  });
   service = new AuthService({
     dataSource,
     keys: authKeys,
@@ -109,6 +133,7 @@ export function createApp({
     logger,
     observer: metrics.observer,
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
+    secondFactor: factors.signIn,
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
@@ -126,6 +151,8 @@ export function createApp({
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
+  app.use(API_PREFIX, factorRoutes({ service, factors: factors.service, signIn: factors.signIn, config }));
+  app.use(appAssociationRoutes(config.factors));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));

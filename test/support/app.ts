@@ -32,7 +32,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger, mail = false }: { logger?: Logger; mail?: boolean } = {},
+  { logger, mail = false, factorClock }: { logger?: Logger; mail?: boolean; factorClock?: () => number } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -47,7 +47,7 @@ export async function startTestApp(
   const mailSender = mail
     ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger: log })
     : undefined;
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge });
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, factorClock });
   return {
     app,
     config,

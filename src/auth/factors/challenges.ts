@@ -51,3 +51,8 @@ export async function spendChallenge(executor: DataSource | EntityManager, chall
   );
   return rows.length === 1;
 }
+
+/** The challenge's bytes, as SimpleWebAuthn's options take them (the browser signs their base64url: the challenge again). */
+export function challengeBytes(challenge: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(challenge, 'base64url'));
+}

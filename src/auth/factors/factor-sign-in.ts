@@ -9,7 +9,7 @@ import { sessionAuthentication } from '../sessions/sessions';
 import { sql } from '../sql';
 import type { FactorClient, FactorDeps } from './factor-deps';
 import { availableFactors, factorSummary, hasFactor, type FactorKind } from './factor-list';
-import { countWrongAnswer, findMfaChallenge, issueMfaChallenge, spendMfaChallenge } from './mfa-challenges';
+import { countWrongAnswer, findMfaChallenge, issueMfaChallenge, spendMfaChallenge, type LiveMfaChallenge } from './mfa-challenges';
 import { assertionOptions, verifyPasskeyAssertion } from './passkey-assertions';
 import { verifySecondFactor, type SecondFactorProof } from './second-factor';
 
@@ -51,14 +51,30 @@ export class FactorSignIn {
   /** Completes the MFA challenge with a second factor: the session starts and the challenge is spent, together. */
   async completeMfa(mfaToken: string, proof: SecondFactorProof, client: FactorClient): Promise<GrantWithUser> {
     const challenge = await findMfaChallenge(this.deps.dataSource, mfaToken);
-    let verified;
+    const methods = await this.answer(challenge, proof, client, 'mfa');
+    return this.sessions.startVerifiedSessionFor(challenge.userId, methods, client, (manager) => spendMfaChallenge(manager, challenge.id));
+  }
+
+  /**
+   * Completes the MFA challenge without starting a session of ours: the OpenID provider's login
+   * page (its own browser session) gets the account and every method proven.
+   */
+  async verifyMfaChallenge(mfaToken: string, proof: SecondFactorProof, client: FactorClient): Promise<{ userId: string; methods: AuthenticationMethod[] }> {
+    const challenge = await findMfaChallenge(this.deps.dataSource, mfaToken);
+    const methods = await this.answer(challenge, proof, client, 'oidc');
+    await this.deps.dataSource.transaction((manager) => spendMfaChallenge(manager, challenge.id));
+    return { userId: challenge.userId, methods };
+  }
+
+  /** The challenge's methods plus the second factor's; a wrong answer counts towards the challenge's death. */
+  private async answer(challenge: LiveMfaChallenge, proof: SecondFactorProof, client: FactorClient, context: 'mfa' | 'oidc'): Promise<AuthenticationMethod[]> {
     try {
-      verified = await verifySecondFactor(this.deps, proof, { userId: challenge.userId, context: 'mfa', ceremony: { purpose: 'second_factor', subject: challenge.id } }, client);
+      const verified = await verifySecondFactor(this.deps, proof, { userId: challenge.userId, context, ceremony: { purpose: 'second_factor', subject: challenge.id } }, client);
+      return [...challenge.methods, ...verified.methods];
     } catch (err) {
       if (err instanceof AppError && err.code === 'invalid_credentials') await countWrongAnswer(this.deps.dataSource, challenge.id);
       throw err;
     }
-    return this.sessions.startVerifiedSessionFor(challenge.userId, [...challenge.methods, ...verified.methods], client, (manager) => spendMfaChallenge(manager, challenge.id));
   }
 
   /** Options for signing in with a passkey alone (discoverable credentials: no email asked). */

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { recordEvent } from '../audit/audit-events';
 import type { AuthenticationMethod } from '../oidc/authentication-context';
 import { sql } from '../sql';
-import { CHALLENGE_TTL_SECONDS, checkChallenge, makeChallenge, spendChallenge, type ChallengePurpose } from './challenges';
+import { CHALLENGE_TTL_SECONDS, challengeBytes, checkChallenge, makeChallenge, spendChallenge, type ChallengePurpose } from './challenges';
 import type { FactorClient, FactorDeps } from './factor-deps';
 import { challengeOf, refused } from './passkeys';
 
@@ -38,7 +38,7 @@ export async function assertionOptions(deps: FactorDeps, ceremony: Ceremony): Pr
     : [];
   return generateAuthenticationOptions({
     rpID: deps.settings.rpId,
-    challenge: makeChallenge(deps.secrets, ceremony.purpose, ceremony.subject),
+    challenge: challengeBytes(makeChallenge(deps.secrets, ceremony.purpose, ceremony.subject)),
     timeout: CHALLENGE_TTL_SECONDS * 1000,
     allowCredentials: allow.map((r) => ({ id: r.credential_id, transports: r.transports })),
     userVerification: ceremony.purpose === 'sign_in' ? 'required' : 'preferred',

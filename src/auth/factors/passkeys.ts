@@ -3,7 +3,7 @@ import { decodeClientDataJSON } from '@simplewebauthn/server/helpers';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../../errors/app-error';
 import { sql } from '../sql';
-import { CHALLENGE_TTL_SECONDS, checkChallenge, makeChallenge, spendChallenge } from './challenges';
+import { CHALLENGE_TTL_SECONDS, challengeBytes, checkChallenge, makeChallenge, spendChallenge } from './challenges';
 import type { FactorDeps } from './factor-deps';
 
 /**
@@ -76,7 +76,8 @@ export async function registrationOptions(deps: FactorDeps, user: { id: string; 
     userName: user.email,
     userID: userHandle(user.id),
     userDisplayName: user.displayName ?? user.email,
-    challenge: makeChallenge(deps.secrets, 'register', user.id),
+    // Bytes: a string would be taken as UTF-8 and the browser would sign its base64url of those.
+    challenge: challengeBytes(makeChallenge(deps.secrets, 'register', user.id)),
     timeout: CHALLENGE_TTL_SECONDS * 1000,
     attestationType: 'none',
     // An authenticator that already holds one of the user's credentials says so instead of making another.
