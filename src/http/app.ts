@@ -36,6 +36,7 @@ import { createFactors } from '../auth/factors/factors';
 import { mfaStep } from '../auth/oidc/sign-in/mfa-step';
 import { appAssociationRoutes } from './routes/app-associations';
 import { factorRoutes } from './routes/factors';
+import { stepUpGuard } from './middleware/step-up';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -140,6 +141,8 @@ export function createApp({
   // passed on the way costs every request its routes' matching. Its 405 answers come after the
   // others, which serve more methods of /me and /users/{id}.
   const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
+  // Issue 26: sensitive actions need a recent second factor (the guard runs before their routes).
+  app.use(API_PREFIX, stepUpGuard(service, (principal, action, options) => factors.service.requireStepUp(principal, action, options)));
   app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {

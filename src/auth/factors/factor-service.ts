@@ -9,7 +9,8 @@ import type { FactorClient, FactorDeps } from './factor-deps';
 import { availableFactors, factorSummary, hasFactor, type FactorKind } from './factor-list';
 import { deletePasskey, listPasskeys, registerPasskey, registrationOptions, renamePasskey, type PublicPasskey } from './passkeys';
 import { deleteRecoveryCodes, replaceRecoveryCodes } from './recovery-codes';
-import { requireStepUp } from './step-up-policy';
+import { requireStepUp, type StepUpAction } from './step-up-policy';
+import type { UserRole } from '../../db/entities/index';
 import { acceptTotpCode, beginTotp, deleteTotp, type TotpEnrolment } from './totp';
 
 /** GET me/factors. */
@@ -30,8 +31,13 @@ export interface FactorOverview {
 export class FactorService {
   constructor(private readonly deps: FactorDeps) {}
 
-  private stepUp(principal: Principal, action: Parameters<typeof requireStepUp>[2]): Promise<void> {
+  private stepUp(principal: Principal, action: StepUpAction): Promise<void> {
     return requireStepUp(this.deps, principal, action);
+  }
+
+  /** The step-up rule for an action outside this service (account changes, admin, OpenID clients). */
+  requireStepUp(principal: Principal, action: StepUpAction, options: { role?: UserRole } = {}): Promise<void> {
+    return requireStepUp(this.deps, principal, action, options);
   }
 
   async overview(principal: Principal): Promise<FactorOverview> {
