@@ -118,3 +118,6 @@ export const MfaRequiredFields = z
     factors: z.array(factorKind),
   })
   .openapi('MfaRequired', { description: 'Extension members of the 403 `mfa_required` problem (and of the /token error).' });
+export const StepUpResponse = z
+  .object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() })
+  .openapi('StepUpResponse', { description: 'A new access token for the same session, with the fresh auth_time and amr; the refresh token stays.' });
