@@ -19,6 +19,10 @@ describe('authenticator app (TOTP) enrolment', () => {
     // Pending: a password login is not yet asked for a code.
     expect((await request(f.t.app).post(api('/login')).send({ email, password: PASSWORD })).status).toBe(200);
 
+    // A reset link mailed before the factor is confirmed dies with it (issue 22's security stamp).
+    await request(f.t.app).post(api('/password/forgot')).send({ email });
+    const resetMail = await f.smtp.waitFor(email, /password/i);
+
     const wrongCode = totpCode(begun.body.secret, f.clock.now + 10 * 30_000);
     const wrong = await request(f.t.app).post(api('/me/totp/confirm')).set(bearer(reg.access_token)).send({ code: wrongCode });
     expect(wrong.status).toBe(401);
@@ -37,6 +41,8 @@ describe('authenticator app (TOTP) enrolment', () => {
     const overview = await request(f.t.app).get(api('/me/factors')).set(bearer(reg.access_token));
     expect(overview.body).toMatchObject({ factors: ['totp', 'recovery_code'], totp: { enabled: true }, passkeys: [], recovery_codes: { remaining: 10 } });
     await f.smtp.waitFor(email, /A sign-in factor was added/);
+    const reset = await request(f.t.app).post(api('/password/reset')).send({ token: resetMail.token, password: 'a brand new passphrase' });
+    expect(reset.body.error).toBe('link_invalid');
     expect(await auditTypes(f, reg.user.id)).toEqual(expect.arrayContaining(['factor_added', 'recovery_codes_generated']));
     // Adding another factor now needs the session to prove this one; then a second app is 409.
     expect((await request(f.t.app).post(api('/me/totp')).set(bearer(reg.access_token))).body.error).toBe('insufficient_user_authentication');

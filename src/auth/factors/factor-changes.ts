@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { bumpSecurityStamp } from '../accounts/security-stamp';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { enqueueMail } from '../mail/outbox';
 import type { FactorMailTemplate } from '../mail/factor-messages';
@@ -48,5 +49,7 @@ export async function recordFactorChange(deps: Pick<FactorDeps, 'outboxKey'>, ma
   });
 }
 
-/** A credential of the user changed (issue 22 makes this bump the security stamp). */
-async function credentialChanged(_manager: EntityManager, _userId: string): Promise<void> {}
+/** A credential of the user changed: issue 22's security stamp moves, so every link mailed before it dies. */
+function credentialChanged(manager: EntityManager, userId: string): Promise<string> {
+  return bumpSecurityStamp(manager, userId);
+}
