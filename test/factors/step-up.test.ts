@@ -111,3 +111,18 @@ describe('MFA_REQUIRED_ROLES=developer,admin', () => {
     expect((await request(f.t.app).post(api('/me/developer')).set(bearer(await u.fresh()))).status).toBe(200);
   });
 });
+
+describe('account recovery', () => {
+  const f = useFactorApp();
+
+  it('a password reset keeps the second factors: the next sign-in still asks for one', async () => {
+    const { email } = await userWithTotp(f, 'reset');
+    await request(f.t.app).post(api('/password/forgot')).send({ email });
+    const mail = await f.smtp.waitFor(email, /password/i);
+    const reset = await request(f.t.app).post(api('/password/reset')).send({ token: mail.token, password: 'a brand new passphrase' });
+    expect(reset.status).toBe(204);
+    const login = await request(f.t.app).post(api('/login')).send({ email, password: 'a brand new passphrase' });
+    expect(login.status).toBe(403);
+    expect(login.body).toMatchObject({ error: 'mfa_required', factors: ['totp', 'recovery_code'] });
+  });
+});
