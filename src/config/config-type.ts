@@ -173,6 +173,25 @@ export interface Config {
   };
   /** Security events, webhooks and the Shared Signals transmitter (issue 29). */
   readonly events: EventsSettings;
+  /** Passkeys, second factors and step-up (issue 26). */
+  readonly factors: {
+    /** The WebAuthn relying party id: APP_URL's host unless WEBAUTHN_RP_ID says otherwise. */
+    readonly rpId: string;
+    /** rp.name of WebAuthn, and the issuer an authenticator app shows. */
+    readonly rpName: string;
+    /** Origins whose WebAuthn responses are accepted: web origins and android:apk-key-hash:... */
+    readonly origins: readonly string[];
+    /** iOS apps (TEAMID.bundle.id) named in /.well-known/apple-app-site-association (webcredentials). */
+    readonly appleAppIds: readonly string[];
+    /** Android apps named in /.well-known/assetlinks.json (get_login_creds). */
+    readonly androidApps: readonly { readonly packageName: string; readonly fingerprints: readonly string[] }[];
+    /** Roles that must have a second factor before any sensitive action. */
+    readonly requiredRoles: readonly UserRoleName[];
+    /** A second factor younger than this makes a sensitive action possible (step-up). */
+    readonly stepUpMaxAgeSeconds: number;
+    /** Lifetime of the MFA token a password login answers when the account has a second factor. */
+    readonly mfaTokenTtlSeconds: number;
+  };
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;
@@ -184,6 +203,9 @@ export interface Config {
     readonly create: boolean;
   };
 }
+
+/** The account roles (the same list as the users table's enum). */
+export type UserRoleName = 'player' | 'developer' | 'admin';
 
 /** The services that share the database, each with a role of its own. */
 export const SERVICE_NAMES = ['auth', 'catalog', 'installation', 'proxy'] as const;

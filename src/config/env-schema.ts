@@ -211,6 +211,15 @@ export const envSchema = z.object({
   EVENTS_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
   SSF_ISSUER: optional(z.string().url({ message: 'expected the public https URL of this service, e.g. https://auth.cathouse.example' })),
   SSF_POLL_MAX_WAIT_MS: int(0, 60_000).default(20_000),
+  // Passkeys, second factors and step-up (issue 26; factor-settings.ts checks how they fit together).
+  WEBAUTHN_RP_ID: optional(z.string().min(1)),
+  WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('Cat House'),
+  WEBAUTHN_ORIGINS: optional(csv),
+  APPLE_APP_IDS: optional(csv),
+  ANDROID_APPS: optional(csv),
+  MFA_REQUIRED_ROLES: optional(csv),
+  STEP_UP_MAX_AGE_SECONDS: int(30, 86_400).default(600),
+  MFA_TOKEN_TTL_SECONDS: int(60, 1_800).default(300),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),

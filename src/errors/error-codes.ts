@@ -48,6 +48,12 @@ export const ERROR_CODES = {
   reauthentication_required: { status: 403, title: 'Recent sign-in required' },
   // Shared Signals (issue 29): RFC 6750 §3.1 for a token without the scope.
   insufficient_scope: { status: 403, title: 'Insufficient scope' },
+  // Passkeys, second factors and step-up (issue 26).
+  mfa_required: { status: 403, title: 'Second factor required' },
+  insufficient_user_authentication: { status: 401, title: 'Step-up authentication required' },
+  mfa_enrollment_required: { status: 403, title: 'Second factor enrolment required' },
+  invalid_mfa_token: { status: 400, title: 'MFA token invalid or expired' },
+  factor_exists: { status: 409, title: 'Factor already set up' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

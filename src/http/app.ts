@@ -42,6 +42,12 @@ import { personalAccessTokenRoutes } from './routes/personal-access-tokens';
 import { ssfRoutes } from './routes/ssf';
 import { webhookRoutes } from './routes/webhooks';
 import { sealingKeys } from '../auth/events/secrets';
+// Passkeys, second factors and step-up (issue 26).
+import { createFactors } from '../auth/factors/factors';
+import { mfaStep } from '../auth/oidc/sign-in/mfa-step';
+import { appAssociationRoutes } from './routes/app-associations';
+import { factorRoutes } from './routes/factors';
+import { stepUpGuard } from './middleware/step-up';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -59,6 +65,8 @@ export interface AppDeps {
   hasher?: PasswordHasher;
   /** Draining on SIGTERM (issue 21, drain.ts): /ready turns 503 and responses close their connections. */
   lifecycle?: Lifecycle;
+  /** The clock of authenticator-app codes (issue 26); tests check codes at fixed times. */
+  factorClock?: (() => number) | undefined;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
@@ -71,6 +79,7 @@ export function createApp({
   mailQueued = () => {},
   hasher = createPasswordHasher(config.auth.bcryptCost),
   lifecycle = createLifecycle(),
+  factorClock,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -84,9 +93,11 @@ export function createApp({
   // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
   // Its sign-in methods close over `service`, made below (they run only on requests).
   const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
-  // Steps after a sign-in method (issue 26's MFA challenge goes here): the OIDC login page asks them,
-  // and the /device page refuses an account that needs one (it cannot ask them yet).
-  const signInSteps: SignInStep[] = [];
+  // Steps after a sign-in method: issue 26's second factor. The OIDC login page asks them; the /device page
+  // refuses an account that needs one (it cannot ask them yet). `factors` is made below (used on requests only).
+  const signInSteps: SignInStep[] = [
+    mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) }),
+  ];
   app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], steps: signInSteps, logger }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
@@ -128,6 +139,18 @@ export function createApp({
     auditEmailHash: (email) => hashEmailForAudit(authKeys.tokenSecret, email),
     logger,
   });
+  // Issue 26: the factor rules use the service's throttle and sessions, and login asks them for the MFA challenge.
+  const factors = createFactors({
+    dataSource,
+    config,
+    secrets: { current: authKeys.tokenSecret, previous: authKeys.previousTokenSecrets },
+    outboxKey: outboxKey(authKeys.tokenSecret),
+    mailQueued,
+    logger,
+    throttle: () => service.throttle,
+    sessions: () => service,
+    now: factorClock,
+  });
   service = new AuthService({
     dataSource,
     keys: authKeys,
@@ -138,6 +161,7 @@ export function createApp({
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
     emailPolicy: (email) => account.assertEmailAllowed(email),
     repeatGuard,
+    secondFactor: factors.signIn,
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
@@ -161,6 +185,8 @@ export function createApp({
     },
     { dataSource, keys: authKeys.signingKeys, settings: { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: patSettings.accessTokenTtlSeconds } },
   );
+  // Issue 26: sensitive actions need a recent second factor (the guard runs before their routes).
+  app.use(API_PREFIX, stepUpGuard(service, (principal, action, options) => factors.service.requireStepUp(principal, action, options)));
   app.use(API_PREFIX, authRoutes({ service, config, clientGrant, developerGrant }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
@@ -181,6 +207,8 @@ export function createApp({
   const ssf = ssfRoutes({ dataSource, config, keys: authKeys, sealing, apiPrefix: API_PREFIX });
   app.use(API_PREFIX, ssf.api);
   app.use(ssf.wellKnown);
+  app.use(API_PREFIX, factorRoutes({ service, factors: factors.service, signIn: factors.signIn, config }));
+  app.use(appAssociationRoutes(config.factors));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));

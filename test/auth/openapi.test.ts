@@ -91,6 +91,23 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'POST /api/v1/auth/ssf/subjects:remove',
         'POST /api/v1/auth/ssf/verify',
         'POST /api/v1/auth/ssf/poll/{streamId}',
+        // Passkeys, second factors and step-up (issue 26).
+        'GET /api/v1/auth/me/factors',
+        'POST /api/v1/auth/me/totp',
+        'POST /api/v1/auth/me/totp/confirm',
+        'DELETE /api/v1/auth/me/totp',
+        'POST /api/v1/auth/me/recovery-codes',
+        'POST /api/v1/auth/me/passkeys/options',
+        'POST /api/v1/auth/me/passkeys',
+        'PATCH /api/v1/auth/me/passkeys/{id}',
+        'DELETE /api/v1/auth/me/passkeys/{id}',
+        'POST /api/v1/auth/mfa/passkey-options',
+        'POST /api/v1/auth/mfa/verify',
+        'POST /api/v1/auth/passkeys/sign-in/options',
+        'POST /api/v1/auth/passkeys/sign-in',
+        'POST /api/v1/auth/step-up/passkey-options',
+        'POST /api/v1/auth/step-up',
+        'POST /api/v1/auth/users/{id}/factors/reset',
       ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -42,7 +42,18 @@ beforeAll(async () => {
       return { userId: user.id, methods: ['pwd'] };
     },
   };
-  const mfa: SignInStep = { id: 'mfa', required: async (result) => (needsSecondFactor.has(result.userId) ? { challenge: 'totp' } : undefined) };
+  // The page only asks whether a step is required (it refuses the account then); it never renders or completes one.
+  const mfa: SignInStep = {
+    id: 'mfa',
+    title: 'Second factor',
+    explanation: 'Enter the code of your authenticator app.',
+    label: 'Continue',
+    fields: [{ name: 'code', label: 'Code', type: 'text', autocomplete: 'one-time-code' }],
+    required: async (result) => (needsSecondFactor.has(result.userId) ? { challenge: 'totp' } : undefined),
+    complete: async () => {
+      throw new Error('the /device page must not complete a step');
+    },
+  };
   const devices = deviceAuthorizations(dataSource, { ...config.developerCredentials.device, windowSeconds: config.auth.loginThrottleWindowSeconds });
   const app = express().use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [byEmail], steps: [mfa] }));
   const port = await findFreePort();

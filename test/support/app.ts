@@ -37,7 +37,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger, mail = false, hasher, events = false }: { logger?: Logger; mail?: boolean; hasher?: PasswordHasher; events?: boolean } = {},
+  { logger, mail = false, hasher, events = false, factorClock }: { logger?: Logger; mail?: boolean; hasher?: PasswordHasher; events?: boolean; factorClock?: () => number } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -54,7 +54,7 @@ export async function startTestApp(
     : undefined;
   // The app's metrics also count the event sender's deliveries, as in src/server.ts.
   const metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX });
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics, ...(hasher ? { hasher } : {}) });
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics, ...(hasher ? { hasher } : {}), factorClock });
   const securityEvents = events ? startSecurityEvents({ dataSource, config, authKeys, logger: log, observer: metrics.eventsObserver }) : undefined;
   return {
     app,

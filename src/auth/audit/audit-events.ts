@@ -50,6 +50,15 @@ export const AUDIT_EVENT_TYPES = [
   'pat_used',
   'pat_refused',
   'pat_revoked',
+  // Issue 26: second factors and step-up (src/auth/factors).
+  'factor_added',
+  'factor_removed',
+  'recovery_codes_generated',
+  'recovery_code_used',
+  'second_factor_failed',
+  'step_up',
+  'factors_reset',
+  'passkey_clone_suspected',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -24,6 +24,8 @@ const INITIATED_BY: Record<SessionEndReason, InitiatingEntity> = {
   password_changed: 'user',
   password_reset: 'user',
   account_deleted: 'user',
+  // Issue 26: an admin resets the factors of a user who lost them all.
+  factors_reset: 'admin',
 };
 
 async function announceSessions(manager: EntityManager, rows: { id: string; user_id: string }[], reason: SessionEndReason): Promise<void> {

@@ -14,6 +14,11 @@ import { User } from './user.entity';
 import { EventDelivery } from './event-delivery.entity';
 import { EventSubscription } from './event-subscription.entity';
 import { SecurityEvent, SecurityEventSubject } from './security-event.entity';
+import { MfaChallenge } from './mfa-challenge.entity';
+import { RecoveryCode } from './recovery-code.entity';
+import { TotpFactor } from './totp-factor.entity';
+import { WebauthnChallenge } from './webauthn-challenge.entity';
+import { WebauthnCredential } from './webauthn-credential.entity';
 
 export { AccountToken, AuditEvent, MailOutbox, RateLimit, RefreshToken, ServiceClient, Session, User };
 // The OpenID provider (issue 27).
@@ -25,10 +30,14 @@ export { DEVICE_AUTHORIZATION_STATUSES, type DeviceAuthorizationStatus } from '.
 export { EventDelivery, EventSubscription, SecurityEvent, SecurityEventSubject };
 export { DELIVERY_STATUSES, type DeliveryStatus } from './event-delivery.entity';
 export { DELIVERY_METHODS, SUBSCRIPTION_KINDS, SUBSCRIPTION_STATUSES, type DeliveryMethod, type SubscriptionKind, type SubscriptionStatus } from './event-subscription.entity';
+// Passkeys and second factors (issue 26).
+export { MfaChallenge, RecoveryCode, TotpFactor, WebauthnChallenge, WebauthnCredential };
 export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.entity';
 export { MAIL_STATUSES, type MailStatus } from './mail-outbox.entity';
 export { AUTH_SCHEMA } from './schema';
 export { USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
-export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp, DeviceAuthorization, PersonalAccessToken, SecurityEvent, SecurityEventSubject, EventSubscription, EventDelivery];
+export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp,
+  DeviceAuthorization, PersonalAccessToken, SecurityEvent, SecurityEventSubject, EventSubscription, EventDelivery,
+  WebauthnCredential, TotpFactor, RecoveryCode, MfaChallenge, WebauthnChallenge];

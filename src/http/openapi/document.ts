@@ -6,6 +6,7 @@ import { registerOidcPaths } from './oidc-paths';
 import { registerDeveloperCredentialsPaths } from './developer-credentials-paths';
 import { PatExchangeResponse } from './developer-credentials-schemas';
 import { registerEventPaths } from './events-paths';
+import { registerFactorPaths } from './factor-paths';
 import { BODY_ERRORS, json, problems } from './responses';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import {
@@ -180,6 +181,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   registerDeveloperCredentialsPaths(registry, { path: p, authenticated, problems, json });
   // Webhooks and the Shared Signals transmitter (issue 29).
   registerEventPaths(registry, { path: p, authenticated, problems, json });
+  registerFactorPaths(registry, { path: p, authenticated, problems, json });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -10,7 +10,7 @@ export interface OidcRoutesDeps {
   dataSource: DataSource;
   formKeys: readonly Buffer[];
   methods: readonly SignInMethod[];
-  /** Steps between a method's success and the login (issue 26's MFA challenge); none by default. */
+  /** Steps after a method's success (issue 26: the second factor). */
   steps?: readonly SignInStep[];
   logger?: Logger;
 }
@@ -25,7 +25,7 @@ export interface OidcRoutesDeps {
  * `/.well-known/oauth-authorization-server/<path>` on the host; that request is handed to the
  * library's own metadata route.
  */
-export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps, logger }: OidcRoutesDeps): Router {
+export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], logger }: OidcRoutesDeps): Router {
   const { provider, mountPath } = oidc;
   const router = Router();
   const rfc8414Path = `/.well-known/oauth-authorization-server${mountPath}`;
