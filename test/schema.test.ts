@@ -115,13 +115,11 @@ describe('the shared schema created by the initial migration', () => {
       'auth.event_deliveries.event_id -> auth.security_events CASCADE',
       'auth.event_deliveries.subscription_id -> auth.event_subscriptions CASCADE',
       'auth.event_subscriptions.client_id -> auth.service_clients CASCADE',
-      'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
-      'auth.oidc_clients.created_by -> auth.users SET NULL',
-      'auth.personal_access_tokens.user_id -> auth.users CASCADE',
       // Second factors (issue 26) go with their user.
       'auth.mfa_challenges.user_id -> auth.users CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
       'auth.oidc_clients.created_by -> auth.users SET NULL',
+      'auth.personal_access_tokens.user_id -> auth.users CASCADE',
       'auth.recovery_codes.user_id -> auth.users CASCADE',
       // auth.refresh_tokens.parent_id has no foreign key since issue 9 H2 (test/db/foreign-key-indexes.test.ts).
       'auth.refresh_tokens.session_id -> auth.sessions CASCADE',
