@@ -73,7 +73,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   logger.info({ mail: transport.description }, `mail: ${transport.description}`);
   const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
   const stopPruning = schedulePruning(dataSource, logger);
-  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays });
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -106,7 +106,8 @@ export const envSchema = z.object({
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
   // Audit log and metrics (issue 11).
-  AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
+  // At least 30: the database's retention function never drops a younger event (issue 22 M6).
+  AUTH_EVENTS_RETENTION_DAYS: int(30, 36_500).default(90),
   METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
   // Service and installation tokens (issue 12).
   SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
