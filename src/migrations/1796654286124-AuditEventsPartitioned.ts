@@ -108,6 +108,9 @@ export class AuditEventsPartitioned1796654286124 implements MigrationInterface {
     await inTransaction(queryRunner, async () => {
       await q(`LOCK TABLE "auth"."audit_events" IN ACCESS EXCLUSIVE MODE`);
       await q(`DROP TRIGGER "trg_audit_events_copy" ON "auth"."audit_events"`);
+      // The new table takes the old one's grants, so the service writes on across the swap
+      // whatever default privileges its schema has; `up` then applies the privilege policy.
+      await q(COPY_GRANTS);
       // The id sequence goes on after every id the old identity handed out (rolled-back ones too).
       await q(
         `SELECT setval('"auth_audit"."audit_event_id_seq"', GREATEST(
@@ -279,6 +282,28 @@ BEGIN
   GET DIAGNOSTICS deleted = ROW_COUNT;
 END
 $fn$`;
+
+/** Grants the partitioned table every privilege (table and column) that others hold on the old one. */
+const COPY_GRANTS = `
+DO $grants$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN
+    SELECT x.privilege_type AS privilege, NULL::name AS col, x.grantee
+      FROM pg_class c, aclexplode(c.relacl) x
+     WHERE c.oid = 'auth.audit_events'::regclass AND x.grantee <> c.relowner
+    UNION ALL
+    SELECT x.privilege_type, a.attname, x.grantee
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid, aclexplode(a.attacl) x
+     WHERE c.oid = 'auth.audit_events'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND x.grantee <> c.relowner
+  LOOP
+    EXECUTE format('GRANT %s %s ON auth.audit_events_partitioned TO %s', g.privilege,
+      CASE WHEN g.col IS NULL THEN '' ELSE format('(%I)', g.col) END,
+      CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END);
+  END LOOP;
+END
+$grants$`;
 
 /** The conversion's copy of each new row of the old table (dropped at the swap). */
 const COPY_NEW_EVENT_FUNCTION = `
