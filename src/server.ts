@@ -11,6 +11,7 @@ import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
+import { lagTolerantReads } from './db/read-replica';
 import { createRuntimeDataSource } from './db/runtime-data-source';
 import { createApp } from './http/app';
 import type { Logger } from './logging/logger';
@@ -71,7 +72,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const transport = createMailTransport(config.mail, config.embedded.dataDir, logger);
   const mailSender = startMailSender({ dataSource, transport, mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger });
   logger.info({ mail: transport.description }, `mail: ${transport.description}`);
-  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
+  const reads = lagTolerantReads(dataSource, config.db, logger);
+  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, reads });
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays });
   const server = app.listen(config.http.port, config.http.host);
@@ -93,6 +95,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopPruning();
       stopEventPruning();
       await mailSender.stop();
+      await reads.close();
       await dataSource.destroy();
       await embedded?.stop();
     })());

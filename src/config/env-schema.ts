@@ -67,6 +67,8 @@ export const envSchema = z.object({
 
   DATABASE_URL: optional(postgresUrl),
   MIGRATION_DATABASE_URL: optional(postgresUrl),
+  // Issue 31: a read replica for reads that may lag (admin search, event views).
+  DATABASE_READ_URL: optional(postgresUrl),
   DB_POOL_MAX: int(1, 1000).default(10),
   DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(0, 3_600_000).default(10_000),

@@ -9,6 +9,7 @@ import { createMailThrottle } from '../auth/throttling/mail-throttle';
 import { outboxKey } from '../auth/mail/outbox';
 import { createPasswordHasher } from '../auth/accounts/passwords';
 import type { Config } from '../config/config';
+import type { LagTolerantReads } from '../db/read-replica';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
@@ -38,6 +39,8 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail/sender.ts). */
   mailQueued?: () => void;
+  /** Where reads that may lag go (issue 31: DATABASE_READ_URL); the primary when not given. */
+  reads?: LagTolerantReads;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
@@ -48,6 +51,7 @@ export function createApp({
   authKeys,
   metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }),
   mailQueued = () => {},
+  reads,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -107,7 +111,7 @@ export function createApp({
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
-  const views = new AccountViews(dataSource);
+  const views = new AccountViews(dataSource, reads);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));

@@ -6,6 +6,7 @@ import { createMailTransport } from '../../src/auth/mail/transport';
 import { outboxKey } from '../../src/auth/mail/outbox';
 import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import type { Config } from '../../src/config/config';
+import { lagTolerantReads } from '../../src/db/read-replica';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createApp } from '../../src/http/app';
 import { createLogger, type Logger } from '../../src/logging/logger';
@@ -47,7 +48,8 @@ export async function startTestApp(
   const mailSender = mail
     ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger: log })
     : undefined;
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge });
+  const reads = lagTolerantReads(dataSource, config.db, log);
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, reads });
   return {
     app,
     config,
@@ -56,6 +58,7 @@ export async function startTestApp(
     mailSender,
     close: async () => {
       await mailSender?.stop();
+      await reads.close();
       await dataSource.destroy();
     },
   };
