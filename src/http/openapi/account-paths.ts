@@ -63,7 +63,7 @@ export function registerSessionAndAdminPaths(registry: OpenAPIRegistry, { path: 
     method: 'get',
     path: p('/users'),
     summary: 'Find users (admin only)',
-    description: 'Filtered by role, state and email prefix, in creation order, keyset-paged: pass `next_after` as `after`.',
+    description: 'Filtered by role, state and email prefix; in email order when `email` is given, else in creation order; keyset-paged: pass `next_after` as `after`.',
     security: authenticated,
     request: { query: UsersQuery },
     responses: { 200: { description: 'One page of users.', ...json(UserPage) }, ...problems('invalid_token', 'invalid_request', 'forbidden') },
