@@ -19,7 +19,7 @@ export interface Config {
     /** Direct endpoint used by migrations; undefined means "use the embedded server". */
     readonly migrationUrl: string | undefined;
     /** A read replica for reads that may lag (src/db/read-replica.ts); undefined: every read on `url`. */
-    readonly readUrl: string | undefined;
+    readonly readUrl?: string | undefined;
     readonly poolMax: number;
     readonly connectTimeoutMs: number;
     readonly idleTimeoutMs: number;
@@ -38,6 +38,8 @@ export interface Config {
     readonly refreshReuseIntervalSeconds: number;
     readonly tokenSecret: string | undefined;
     readonly previousTokenSecrets: readonly string[];
+    /** TOKEN_NEXT_SECRET: accepted like a previous secret, so that instances still on it accept what the next release makes (issue 21). */
+    readonly nextTokenSecret: string | undefined;
     readonly bcryptCost: number;
     readonly corsOrigins: readonly string[];
     readonly refreshTokenCookie: boolean;

@@ -81,7 +81,7 @@ export async function lintMigration(migration: MigrationFile, config?: LintConfi
       statement: '',
       detail: `up() could not run without a database (${(err as Error).message})`,
       why: 'it reads the database (schema API such as getTable, or data), so its SQL is only known at run time',
-      fix: 'review it by hand and rehearse it (npm run migrate -- rehearse)',
+      fix: 'review it by hand and rehearse it (migrator rehearse)',
       acknowledged: null,
     });
   }
