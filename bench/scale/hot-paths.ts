@@ -25,6 +25,8 @@ export const HOT_PATH_SETTINGS = {
   db_pool_max: 10,
   bcrypt_cost: 4,
   sessions_for_refresh: 64,
+  rounds: 2,
+  order: 'per path, both services started afresh, then runs alternating empty, seeded, seeded, empty (rounds = 2); p50/p99/req/s are the means of the runs',
   service_restart: 'both services are started afresh for each path, so no background pruning falls inside a measurement',
 };
 
@@ -76,19 +78,8 @@ export async function prepareTarget(target: Target): Promise<string> {
   return secret;
 }
 
-/**
- * Runs one path against one target's service: builds what the requests need (logins, tokens),
- * then `duration_s` seconds of load at `concurrency` after a warm-up, measuring the database's
- * WAL and CPU and the service's CPU over the counted part.
- */
-export async function measurePath(
-  ctx: BenchContext,
-  path: PathName,
-  target: Target,
-  service: ServiceProcess,
-  exchangeSecret: string,
-  durationS: number,
-): Promise<PathResult> {
+/** Builds what `path`'s requests need on one target's service (logins, tokens) and returns the request. */
+export async function pathRequest(path: PathName, target: Target, service: ServiceProcess, exchangeSecret: string): Promise<LoadRequest> {
   const s = HOT_PATH_SETTINGS;
   const api = `${service.url}/api/v1/auth`;
   let next = 0;
@@ -160,17 +151,45 @@ export async function measurePath(
       break;
     }
   }
-  const result = await load({
+  return request;
+}
+
+/**
+ * One counted run of `request` against `service`: `durationS` seconds at `concurrency` (after a
+ * warm-up when `warmupS` is given), measuring the database's WAL and CPU and the service's CPU
+ * over the counted part.
+ */
+export function measureRun(ctx: BenchContext, service: ServiceProcess, request: LoadRequest, durationS: number, warmupS = 0): Promise<LoadResult> {
+  return load({
     url: service.url,
-    connections: s.concurrency,
+    connections: HOT_PATH_SETTINGS.concurrency,
     durationS,
-    warmupS: s.warmup_s,
+    warmupS,
     request,
     measure: () => startDatabaseCost(ctx.adminUrl, ctx.postgresDataDir, service.child.pid),
   });
-  const per = (key: string) => (result.ok ? (result.measured?.[key] ?? NaN) / result.ok : NaN);
+}
+
+/** Several runs of one path on one target as one result: mean rate and latencies, costs per request over all of them. */
+export function pathResult(runs: LoadResult[], service: ServiceProcess): PathResult {
+  const mean = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
+  const sum = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const ok = sum((r) => r.ok);
+  const per = (key: string) => (ok ? sum((r) => r.measured?.[key] ?? NaN) / ok : NaN);
+  const codes: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.status_codes)) codes[k] = (codes[k] ?? 0) + v;
   return {
-    load: result,
+    load: {
+      rps: mean((r) => r.rps),
+      p50_ms: mean((r) => r.p50_ms),
+      p99_ms: mean((r) => r.p99_ms),
+      max_ms: Math.max(...runs.map((r) => r.max_ms)),
+      ok,
+      non2xx: sum((r) => r.non2xx),
+      errors: sum((r) => r.errors),
+      status_codes: codes,
+      duration_s: sum((r) => r.duration_s),
+    },
     wal_bytes_per_request: per('wal_bytes'),
     postgres_cpu_ms_per_request: per('postgres_cpu_ms'),
     service_cpu_ms_per_request: per('service_cpu_ms'),

@@ -8,7 +8,8 @@ import { MigrationDataSource } from '../../src/db/migration-data-source';
 import type { ServiceProcess } from '../../test/reliability/support/service-process';
 import { createBenchContext, inBatches, postJson, type BenchContext } from '../lib/context';
 import { machine } from '../lib/results';
-import { HOT_PATH_SETTINGS, measurePath, PATHS, prepareTarget, type PathName, type PathResult, type Target } from './hot-paths';
+import type { LoadResult } from '../lib/load';
+import { HOT_PATH_SETTINGS, measureRun, pathRequest, pathResult, PATHS, prepareTarget, type PathName, type PathResult, type Target } from './hot-paths';
 import { measurePruning } from './pruning';
 import { scaleReport, type ScaleReport } from './report';
 import { seedScaleDatabase } from './seed';
@@ -91,19 +92,23 @@ export async function runScale(factor: number, quick: boolean): Promise<void> {
     ];
     const secrets = await Promise.all(targets.map((t) => prepareTarget(t)));
     const results: Record<string, Partial<Record<PathName, PathResult>>> = { empty: {}, seeded: {} };
-    for (const [i, p] of PATHS.entries()) {
-      // Started afresh for each path (no background pruning inside a measurement); the order alternates.
-      const order = i % 2 === 0 ? [0, 1] : [1, 0];
-      for (const t of order) {
-        const target = targets[t]!;
-        let service: ServiceProcess | undefined;
-        try {
-          service = await startService(ctx, target.url);
-          results[target.name]![p] = await measurePath(ctx, p, target, service, secrets[t]!, durationS);
-          log(`${p} on ${target.name}: p99 ${results[target.name]![p]!.load.p99_ms} ms, ${Math.round(results[target.name]![p]!.load.rps)} req/s`);
-        } finally {
-          await service?.stop();
+    for (const p of PATHS) {
+      // Both services started afresh for each path (no background pruning falls inside a
+      // measurement), then alternating runs, so that load from elsewhere touches both alike.
+      const services: ServiceProcess[] = [];
+      try {
+        for (const target of targets) services.push(await startService(ctx, target.url));
+        const requests = await Promise.all(targets.map((t, i) => pathRequest(p, t, services[i]!, secrets[i]!)));
+        const runs: LoadResult[][] = [[], []];
+        for (let round = 0; round < HOT_PATH_SETTINGS.rounds; round++) {
+          for (const t of round % 2 === 0 ? [0, 1] : [1, 0]) {
+            runs[t]!.push(await measureRun(ctx, services[t]!, requests[t]!, durationS, round === 0 ? HOT_PATH_SETTINGS.warmup_s : 0));
+          }
         }
+        for (const [t, target] of targets.entries()) results[target.name]![p] = pathResult(runs[t]!, services[t]!);
+        log(`${p}: p99 ${results.seeded![p]!.load.p99_ms} ms seeded, ${results.empty![p]!.load.p99_ms} ms empty`);
+      } finally {
+        for (const service of services) await service.stop();
       }
     }
 
