@@ -1,5 +1,6 @@
 import type { BenchReport } from '../lib/results';
 import { PATH_LABELS, type PathName, type PathResult } from './hot-paths';
+import type { PlanCheck } from './plans';
 import type { PruningTask } from './pruning';
 import type { ScaleShape } from './shape';
 import type { TableSize } from './sizes';
@@ -12,6 +13,7 @@ export interface ScaleReport {
   settings: Record<string, unknown>;
   seeding: { seconds: number; steps: Record<string, number>; rows: Record<string, number>; database_mib: number };
   sizes: TableSize[];
+  plans: PlanCheck[];
   paths: { path: PathName; empty: PathResult; seeded: PathResult }[];
   pruning: PruningTask[];
   /** Sessions ended per second at the peak login rate of the scale. */
@@ -51,6 +53,9 @@ export function scaleReport(r: ScaleReport): string {
   }
   const rss = Math.max(...r.paths.map((p) => p.seeded.peak_rss_mib));
   lines.push('', `Peak RSS of the service on the seeded database: ${f(rss)} MiB (the largest over the paths; each path starts a fresh process).`);
+  lines.push('', '## Paging plans on the seeded database (EXPLAIN ANALYZE)', '');
+  lines.push('| query | scans (index, rows returned) | rows read | buffers | ms | at most a page per scan |', '| --- | --- | ---: | ---: | ---: | --- |');
+  for (const p of r.plans) lines.push(`| ${p.query} | ${p.scans.join(', ')} | ${p.rows_read} | ${p.buffers} | ${f(p.ms)} | ${p.bounded ? 'yes' : '**no**'} |`);
   lines.push('', '## Pruning, one cycle at a time, on the seeded database', '');
   lines.push('| cycle | rows | seconds | rows/s | login p99 during / before |', '| --- | ---: | ---: | ---: | ---: |');
   for (const t of r.pruning) {

@@ -10,6 +10,7 @@ import { createBenchContext, inBatches, postJson, type BenchContext } from '../l
 import { machine } from '../lib/results';
 import type { LoadResult } from '../lib/load';
 import { HOT_PATH_SETTINGS, measureRun, pathRequest, pathResult, PATHS, prepareTarget, type PathName, type PathResult, type Target } from './hot-paths';
+import { checkPlans } from './plans';
 import { measurePruning } from './pruning';
 import { scaleReport, type ScaleReport } from './report';
 import { seedScaleDatabase } from './seed';
@@ -84,6 +85,7 @@ export async function runScale(factor: number, quick: boolean): Promise<void> {
     const seeded = await seedScaleDatabase(seededUrl, shape, passwordHash, log);
     const seedingS = (performance.now() - started) / 1000;
     const sizes = await tableSizes(seededUrl);
+    const plans = await checkPlans(seededUrl);
     const [{ bytes: dbBytes }] = (await sql(seededUrl, `SELECT pg_database_size(current_database())::bigint AS bytes`)) as { bytes: string }[];
 
     const targets: Target[] = [
@@ -131,6 +133,7 @@ export async function runScale(factor: number, quick: boolean): Promise<void> {
       settings: { ...HOT_PATH_SETTINGS, duration_s: durationS },
       seeding: { seconds: Math.round(seedingS), steps: seeded.seconds, rows: seeded.rows, database_mib: Math.round(Number(dbBytes) / 2 ** 20) },
       sizes,
+      plans,
       paths: PATHS.map((p) => ({ path: p, empty: results.empty![p]!, seeded: results.seeded![p]! })),
       pruning: pruning.tasks,
       insert_rate_per_s: pruning.insert_rate_per_s,

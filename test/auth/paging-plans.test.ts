@@ -118,10 +118,25 @@ describe('the paging queries use their indexes for a user with 1,000 sessions an
     expect(indexes(all)).toEqual(['idx_sessions_user_id']);
   });
 
-  it('users?role=&is_active= pages in creation order from (role, is_active, created_at, id); users?email= from the prefix index', async () => {
+  it('users?role=&is_active= pages in creation order from (role, is_active, created_at, id), either filter alone too; users?email= from the prefix index', async () => {
     const filtered = await plan(userPageQuery({ role: 'developer', isActive: true, limit: 50 }));
     expect(scans(filtered, 'users').map((n) => n['Index Name'])).toEqual(['idx_users_role_is_active_created_at_id']);
     expect(filtered.map((n) => n['Node Type'])).not.toContain('Sort');
+
+    // A role without a state, or a state without a role: one ordered scan of the composite index per
+    // (role, state) pair, merged, each reading at most a page (never all of a role's users sorted,
+    // nor the creation-order index walked past the others).
+    for (const [query, pairs] of [[{ role: 'developer' as const, limit: 50 }, 2], [{ isActive: false, limit: 50 }, 3]] as const) {
+      const merged = await plan(userPageQuery(query));
+      expect(new Set(indexes(merged))).toEqual(new Set(['idx_users_role_is_active_created_at_id']));
+      expect(indexes(merged)).toHaveLength(pairs);
+      expect(nodeTypes(merged)).not.toContain('Sort');
+      const q = userPageQuery(query);
+      const [row] = await t.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.text}`, q.params);
+      for (const scan of nodes((row['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan).filter((n) => n['Relation Name'] === 'users')) {
+        expect(scan['Actual Rows']).toBeLessThanOrEqual(51);
+      }
+    }
 
     const everyone = await plan(userPageQuery({ limit: 50 }));
     expect(scans(everyone, 'users').map((n) => n['Index Name'])).toEqual(['idx_users_created_at_id']);
