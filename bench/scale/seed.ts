@@ -2,8 +2,8 @@ import { Client } from 'pg';
 import { bytea, copyRows, NULL, random, ts, uuid } from './copy';
 import { DOMAINS, NAMES, type ScaleShape } from './shape';
 
-// The seeding of the scale bench (~300 lines): one function per table, in foreign-key order, each
-// a COPY of generated rows. Kept in one file so the shape of the data reads in one place.
+// The seeding of the scale bench: one function per table, in foreign-key order, each a COPY of
+// generated rows. Kept in one file (250 lines) so the shape of the data reads in one place.
 
 const DAY = 86_400_000;
 
