@@ -57,9 +57,10 @@ export function scaleReport(r: ScaleReport): string {
   lines.push('| query | scans (index, rows returned) | rows read | buffers | ms | at most a page per scan |', '| --- | --- | ---: | ---: | ---: | --- |');
   for (const p of r.plans) lines.push(`| ${p.query} | ${p.scans.join(', ')} | ${p.rows_read} | ${p.buffers} | ${f(p.ms)} | ${p.bounded ? 'yes' : '**no**'} |`);
   lines.push('', '## Pruning, one cycle at a time, on the seeded database', '');
-  lines.push('| cycle | rows | seconds | rows/s | login p99 during / before |', '| --- | ---: | ---: | ---: | ---: |');
+  lines.push('| cycle | rows | seconds | rows/s | runs (slowest) | login p99 during / before |', '| --- | ---: | ---: | ---: | --- | ---: |');
   for (const t of r.pruning) {
-    lines.push(`| ${t.label} | ${t.rows.toLocaleString('en')} | ${f(t.seconds)} | ${f(t.rows / t.seconds, 0)} | ${f(t.login_p99_ms)} / ${f(t.login_p99_before_ms)} ms |`);
+    const runs = t.details?.runs ? `${String(t.details.runs)} (${String(t.details.slowest_run_s)} s)` : '1';
+    lines.push(`| ${t.label} | ${t.rows.toLocaleString('en')} | ${f(t.seconds)} | ${f(t.rows / t.seconds, 0)} | ${runs} | ${f(t.login_p99_ms)} / ${f(t.login_p99_before_ms)} ms |`);
   }
   lines.push('', `Sessions end at about ${f(r.insert_rate_per_s)} per second at the peak login rate of this scale (0.02 logins per account a day, 3× at peak).`);
   lines.push('', '## Seeding', '', `${r.seeding.seconds} s in all (COPY, then VACUUM ANALYZE); database ${r.seeding.database_mib.toLocaleString('en')} MiB.`, '');
