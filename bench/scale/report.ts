@@ -56,7 +56,7 @@ export function scaleReport(r: ScaleReport): string {
   lines.push('', '## Paging plans on the seeded database (EXPLAIN ANALYZE)', '');
   lines.push('| query | scans (index, rows returned) | rows read | buffers | ms | at most a page per scan |', '| --- | --- | ---: | ---: | ---: | --- |');
   for (const p of r.plans) lines.push(`| ${p.query} | ${p.scans.join(', ')} | ${p.rows_read} | ${p.buffers} | ${f(p.ms)} | ${p.bounded ? 'yes' : '**no**'} |`);
-  lines.push('', '## Pruning, one cycle at a time, on the seeded database', '');
+  lines.push('', '## Pruning on the seeded database, while logins run against it', '');
   lines.push('| cycle | rows | seconds | rows/s | runs (slowest) | login p99 during / before |', '| --- | ---: | ---: | ---: | --- | ---: |');
   for (const t of r.pruning) {
     const runs = t.details?.runs ? `${String(t.details.runs)} (${String(t.details.slowest_run_s)} s)` : '1';
