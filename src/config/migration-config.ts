@@ -3,6 +3,7 @@ import type { Config } from './config-type';
 import { SERVICE_NAMES } from './config-type';
 import { issueError, prepareEnv } from './env-checks';
 import { envSchema } from './env-schema';
+import { OIDC_VARIABLES, parseOidcSettings } from './oidc-settings';
 
 /**
  * What `npm run migrate` and `npm run admin` read (issue 21): the migration job's environment.
@@ -17,6 +18,8 @@ export interface MigrationConfig {
   readonly roles: Config['roles'];
   /** `admin clients rotate`'s default grace. */
   readonly tokens: Pick<Config['tokens'], 'clientSecretRotationGraceSeconds'>;
+  /** `admin oidc ...` registers the OpenID provider's clients and prints its endpoints (issue 27). */
+  readonly oidc: Config['oidc'];
 }
 
 /** The variables of the migration job; nothing else in the environment is read or validated. */
@@ -44,6 +47,7 @@ export const MIGRATION_VARIABLES = [
   'DB_ROLE_PROXY_PASSWORD',
   'MIGRATION_CREATE_ROLES',
   'CLIENT_SECRET_ROTATION_GRACE_SECONDS',
+  ...OIDC_VARIABLES,
 ] as const;
 
 const migrationSchema = envSchema.pick(Object.fromEntries(MIGRATION_VARIABLES.map((name) => [name, true])) as { [K in (typeof MIGRATION_VARIABLES)[number]]: true });
@@ -86,6 +90,9 @@ export function parseMigrationConfig(raw: NodeJS.ProcessEnv): MigrationConfig {
       create: e.MIGRATION_CREATE_ROLES,
     },
     tokens: { clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS },
+    // Only `admin oidc` needs the issuer to be right: it checks production's rule itself, so the
+    // other commands run without OIDC_ISSUER. PORT is not the job's: the default names port 3000.
+    oidc: parseOidcSettings(e, 3000, { checkProduction: false }),
   };
   if (new Set(SERVICE_NAMES.map((s) => config.roles.services[s].name)).size !== SERVICE_NAMES.length) {
     throw new ConfigError('DB_ROLE_AUTH', 'DB_ROLE_AUTH, DB_ROLE_CATALOG, DB_ROLE_INSTALLATION, DB_ROLE_PROXY: each service needs a role of its own (two have the same name)');

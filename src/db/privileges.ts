@@ -42,18 +42,23 @@ export const privilegePolicy = definePrivilegePolicy({
         mail_outbox: RW,
         rate_limits: RW,
         service_clients: RW,
+        oidc_models: RW,
+        oidc_clients: RW,
+        connected_apps: RW,
         audit_events: { select: true, insert: { except: ['id', 'occurred_at'] } },
       },
       // USAGE only (an empty list grants no table): what lets auth call auth_audit.maintain(), the
       // retention that drops whole months; the partitions are reached through auth.audit_events.
       [AUTH_AUDIT_SCHEMA]: { '*': [] },
-      // Token exchange (issue 12) reads an installation, its grants and its cat's status, nothing more.
+      // Token exchange (issue 12) reads an installation, its grants and its cat's status; the OpenID
+      // provider's consent page (issue 27) also shows the cat's name and developer, what each
+      // permission is for, and which installation the player grants from.
       [CATALOG_SCHEMA]: {
-        cats: { select: { columns: ['id', 'status'] } },
-        permissions: { select: { columns: ['id', 'permission_type'] } },
+        cats: { select: { columns: ['id', 'status', 'name', 'developer_id'] } },
+        permissions: { select: { columns: ['id', 'permission_type', 'cat_id', 'description'] } },
       },
       [INSTALLATION_SCHEMA]: {
-        installations: { select: { columns: ['id', 'user_id', 'cat_id', 'status'] } },
+        installations: { select: { columns: ['id', 'user_id', 'cat_id', 'status', 'instance_name'] } },
         installation_permissions: { select: { columns: ['installation_id', 'permission_id', 'granted'] } },
       },
       [MIGRATIONS_SCHEMA]: { migrations: ['select'] },

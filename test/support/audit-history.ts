@@ -2,7 +2,7 @@ import { Client } from 'pg';
 
 /**
  * Writes audit events with times in the past, which no service role can: auth.audit_events takes
- * its id and time from a trigger (migration 1796654286124). As a superuser with
+ * its id and time from a trigger (migration 1796662452310). As a superuser with
  * session_replication_role = replica that trigger does not fire, so the rows name both; ids come
  * from the same sequence, in the order of `select`'s rows (give it an ORDER BY occurred_at to keep
  * ids in time order, as in production).

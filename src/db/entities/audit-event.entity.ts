@@ -4,7 +4,7 @@ import { AUTH_SCHEMA } from './schema';
 /**
  * One security event (src/auth/audit/audit-events.ts). Append-only: the service inserts rows and
  * retention drops whole months; nothing updates them. The table is partitioned by month on
- * occurred_at (migration 1796654286124; the partitions live in the schema auth_audit), so the
+ * occurred_at (migration 1796662452310; the partitions live in the schema auth_audit), so the
  * primary key includes occurred_at. id and occurred_at are set by the database (a trigger draws
  * the id from auth_audit.audit_event_id_seq): the id's order is the order rows were written,
  * which the keyset paging (`before`) relies on.

@@ -6,7 +6,7 @@
 export const AUTH_SCHEMA = 'auth';
 
 /**
- * The audit log's partitions and their maintenance functions (migration 1796654286124). Nobody
+ * The audit log's partitions and their maintenance functions (migration 1796662452310). Nobody
  * reads or writes a partition directly: rows go through auth.audit_events, and the privilege
  * policy grants no table here, only USAGE to auth (to call auth_audit.maintain).
  */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { MigratorError } from '../errors';
-import { loadMigration, readMigrationFile, readMigrationFiles, sortAndCheck, type MigrationFile } from '../migration-files';
+import { listMigrations, loadMigration, readMigrationFile, sortAndCheck, type MigrationFile, type MigrationSource } from '../migration-files';
 import type { Migrator } from '../migrator';
 import { captureQueries } from '../sql-capture';
 import { loadSqlParser, parseStatements } from '../sql-parser';
@@ -64,7 +64,7 @@ function lineOf(source: string, sql: string): number | null {
 /** Lints one migration: runs its up() against a capturing QueryRunner and checks each statement. */
 export async function lintMigration(migration: MigrationFile, config?: LintConfig): Promise<LintFinding[]> {
   await loadSqlParser();
-  const instance = loadMigration(migration);
+  const instance = await loadMigration(migration);
   const acks = acknowledgements(migration.source);
   for (const [rule, reason] of Object.entries(config?.acknowledge?.[migration.name] ?? {})) acks.set(rule, reason);
   const base = { migration: migration.name, file: migration.file };
@@ -135,7 +135,8 @@ export async function lintMigration(migration: MigrationFile, config?: LintConfi
 }
 
 export interface LintOptions {
-  readonly migrationsDir: string;
+  /** Where the migrations are (a folder, or a source: migration-files.ts). */
+  readonly migrationsDir: MigrationSource;
   /** Files to lint; by default the migrations pending on the database of `migrator`. */
   readonly files?: readonly string[];
   readonly migrator?: Migrator;
@@ -147,12 +148,12 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   let targets: MigrationFile[];
   if (opts.files) {
     // Exactly these files: a neighbour TypeORM would refuse must not stop them from being linted.
-    targets = sortAndCheck(opts.files.flatMap((file) => fileAt(file)));
+    targets = sortAndCheck((await Promise.all(opts.files.map((file) => fileAt(file)))).flat());
   } else if (opts.migrator) {
     const state = await opts.migrator.status();
-    targets = readMigrationFiles(opts.migrationsDir).filter((f) => state.pending.includes(f.name));
+    targets = (await listMigrations(opts.migrator.source)).filter((f) => state.pending.includes(f.name));
   } else {
-    targets = readMigrationFiles(opts.migrationsDir);
+    targets = await listMigrations(opts.migrationsDir);
   }
   const findings: LintFinding[] = [];
   for (const t of targets) findings.push(...(await lintMigration(t, opts.config)));
@@ -166,8 +167,8 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   };
 }
 
-function fileAt(file: string): MigrationFile[] {
-  const found = readMigrationFile(path.resolve(file));
+async function fileAt(file: string): Promise<MigrationFile[]> {
+  const found = await readMigrationFile(path.resolve(file));
   if (!found.length) {
     throw new MigratorError('invalid_migration_file', `${file} is not a migration file: it exports no class (TypeORM loads every exported class of a migrations file)`, { file });
   }

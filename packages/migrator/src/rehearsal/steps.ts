@@ -87,6 +87,7 @@ async function measuredStep(
   const statements = preview?.results.flatMap((r) => (r.statements ?? []).map((s) => s.sql)) ?? [];
   const watches = await withRunner(ds, (r) => watchTypeChanges(r, typeChangesIn(statements), census));
   const locks = lockRecorder();
+  await withRunner(ds, (r) => locks.snapshot(r));
   let result: RunResult | undefined;
   let thrown: unknown;
   try {

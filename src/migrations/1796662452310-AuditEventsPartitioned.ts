@@ -37,8 +37,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * name no id or time; their DELETE-based pruning gets 42501 once the policy is applied and is
  * retried and logged until they are replaced.
  */
-export class AuditEventsPartitioned1796654286124 implements MigrationInterface {
-  name = 'AuditEventsPartitioned1796654286124';
+export class AuditEventsPartitioned1796662452310 implements MigrationInterface {
+  name = 'AuditEventsPartitioned1796662452310';
   transaction = false as const;
 
   public async up(queryRunner: QueryRunner): Promise<void> {
