@@ -11,9 +11,10 @@ module.exports = {
   // ES-module packages (packages/auth-browser) import their siblings as './x.js', as browsers need; jest finds x.ts.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/'],
-  // A package's build output (packages/migrator/dist/package: what npm pack ships) is not a second copy of its sources.
-  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/', '<rootDir>/test/expo-web/'],
+  // A package's build output (packages/migrator/dist/package: what npm pack ships) is not a second copy of its sources;
+  // the example Expo app has its own node_modules (and its own jest): never crawled or resolved from here.
+  modulePathIgnorePatterns: ['<rootDir>/packages/[^/]+/dist/', '<rootDir>/examples/expo-app/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['reflect-metadata'],
