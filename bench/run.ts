@@ -109,6 +109,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // fetch's own message is only "fetch failed": the reason (ECONNREFUSED, a reset...) is its cause.
+  const cause = err instanceof Error && err.cause ? `\ncaused by: ${err.cause instanceof Error ? err.cause.stack : String(err.cause)}` : '';
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}${cause}\n`);
   process.exit(1);
 });

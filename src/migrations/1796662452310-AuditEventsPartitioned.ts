@@ -25,7 +25,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   1. the partitioned table is built beside the old one (auth.audit_events_partitioned);
  *   2. a trigger on the old table copies every new row into it, in the inserting transaction
  *      (creating the trigger waits for inserts in flight, so every row is either committed
- *      before it or copied by it);
+ *      before it or copied by it), created in the transaction that records the last id before it;
  *   3. the rows from before the trigger are copied in batches of BATCH rows, in id order; a
  *      rerun after a failure continues after the last copied id (kept in auth_audit.conversion);
  *   4. a check that no row of the old table is missing from the new one;
@@ -69,14 +69,20 @@ export class AuditEventsPartitioned1796662452310 implements MigrationInterface {
                 date_trunc('month', now() AT TIME ZONE 'UTC') + interval '3 months', interval '1 month') m`,
     );
 
-    // 2. Every row inserted from now on is copied in its own transaction.
+    // 2. Every row inserted from now on is copied in its own transaction. The trigger and the
+    // copy's upper bound (the last id from before it) are set in one transaction: CREATE TRIGGER's
+    // SHARE ROW EXCLUSIVE lock holds inserts until the commit, so no row the trigger copied can be
+    // counted in the bound. (Apart, a row inserted between the two was both copied and below the
+    // bound, and the resume point, the highest copied id under the bound, skipped every old row.)
     await q(COPY_NEW_EVENT_FUNCTION);
-    const [trigger] = await q(`SELECT 1 AS found FROM pg_trigger WHERE tgrelid = 'auth.audit_events'::regclass AND tgname = 'trg_audit_events_copy'`);
-    if (!trigger) {
-      await q(`CREATE TRIGGER "trg_audit_events_copy" AFTER INSERT ON "auth"."audit_events" FOR EACH ROW EXECUTE FUNCTION "auth_audit"."copy_new_event"()`);
-    }
-    await q(`CREATE TABLE IF NOT EXISTS "auth_audit"."conversion" ("upper_id" bigint NOT NULL)`);
-    await q(`INSERT INTO "auth_audit"."conversion" SELECT COALESCE(max("id"), 0) FROM "auth"."audit_events" WHERE NOT EXISTS (SELECT 1 FROM "auth_audit"."conversion")`);
+    await inTransaction(queryRunner, async () => {
+      const [trigger] = await q(`SELECT 1 AS found FROM pg_trigger WHERE tgrelid = 'auth.audit_events'::regclass AND tgname = 'trg_audit_events_copy'`);
+      if (!trigger) {
+        await q(`CREATE TRIGGER "trg_audit_events_copy" AFTER INSERT ON "auth"."audit_events" FOR EACH ROW EXECUTE FUNCTION "auth_audit"."copy_new_event"()`);
+      }
+      await q(`CREATE TABLE IF NOT EXISTS "auth_audit"."conversion" ("upper_id" bigint NOT NULL)`);
+      await q(`INSERT INTO "auth_audit"."conversion" SELECT COALESCE(max("id"), 0) FROM "auth"."audit_events" WHERE NOT EXISTS (SELECT 1 FROM "auth_audit"."conversion")`);
+    });
 
     // 3. The rows from before the trigger, in batches, from where an earlier run stopped.
     const [{ upper_id: upper = '0' } = {}] = await q(`SELECT "upper_id"::text FROM "auth_audit"."conversion"`);
