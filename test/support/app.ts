@@ -10,6 +10,7 @@ import { lagTolerantReads } from '../../src/db/read-replica';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createApp } from '../../src/http/app';
 import { createLogger, type Logger } from '../../src/logging/logger';
+import type { PasswordHasher } from '../../src/auth/accounts/passwords';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testConfig } from './env';
 
@@ -33,7 +34,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger, mail = false }: { logger?: Logger; mail?: boolean } = {},
+  { logger, mail = false, hasher }: { logger?: Logger; mail?: boolean; hasher?: PasswordHasher } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -49,7 +50,7 @@ export async function startTestApp(
     ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger: log })
     : undefined;
   const reads = lagTolerantReads(dataSource, config.db, log);
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, reads });
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, reads, ...(hasher ? { hasher } : {}) });
   return {
     app,
     config,

@@ -45,7 +45,7 @@ export function registerSessionAndAdminPaths(registry: OpenAPIRegistry, { path: 
     method: 'get',
     path: p('/me/events'),
     summary: 'My security history (audit log)',
-    description: 'Newest first, keyset-paged: pass `next_before` as `before` for older events. Events added while paging never shift the pages.',
+    description: 'Newest first, keyset-paged: pass `next_before` as `before` for older events. Events added while paging never shift the pages. A `before` out of range is 400 `invalid_request`.',
     security: authenticated,
     request: { query: MyEventsQuery },
     responses: { 200: { description: 'One page of events.', ...json(EventPage) }, ...problems('invalid_token', 'invalid_request') },
@@ -63,7 +63,8 @@ export function registerSessionAndAdminPaths(registry: OpenAPIRegistry, { path: 
     method: 'get',
     path: p('/users'),
     summary: 'Find users (admin only)',
-    description: 'Filtered by role, state and email prefix; in email order when `email` is given, else in creation order; keyset-paged: pass `next_after` as `after`.',
+    description:
+      'Filtered by role, state and email prefix; in email order when `email` is given, else in creation order; keyset-paged: pass `next_after` as `after` (any other value is 400 `invalid_request`). A deleted user\'s email is null.',
     security: authenticated,
     request: { query: UsersQuery },
     responses: { 200: { description: 'One page of users.', ...json(UserPage) }, ...problems('invalid_token', 'invalid_request', 'forbidden') },
