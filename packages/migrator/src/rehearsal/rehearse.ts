@@ -3,7 +3,10 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MigratorError } from '../errors';
 import type { Migrator } from '../migrator';
 import { diffSchema, type EntityGroups } from '../schema-diff';
+import { readMigrationFiles } from '../migration-files';
 import { copyData, type CopiedTable } from './copy-data';
+import { createExtensions, extensionsToPrepare, type Extension } from './extensions';
+import { sameDatabase } from './same-database';
 import { runSteps, type RehearsalStep, type StepsRun } from './steps';
 
 export interface RehearsalReport {
@@ -26,6 +29,16 @@ export interface RehearsalReport {
   readonly compared: string;
   readonly dropped: boolean;
   readonly durationMs: number;
+  /** Extensions of the real database created in the scratch database before the replay (with their schemas). */
+  readonly extensions: readonly Extension[];
+  /** Values destroyed, summed over the steps (see RehearsalStep.destroyed). */
+  readonly destroyedTotal: number;
+  /** Values changed in place by the `up` steps (UPDATEs), summed: reported beside the losses, never hidden by a 0. */
+  readonly overwrittenTotal: number;
+  /** Pending migrations left applied on the database the steps ran on (matters with `on`: it is kept). */
+  readonly leftApplied: readonly string[];
+  /** What the reader must look at though nothing failed (e.g. an empty down()). */
+  readonly warnings: readonly string[];
 }
 
 export interface RehearsalOptions {
@@ -79,10 +92,13 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
   const historySchema = migrator.history.schema ?? 'public';
   const ignore = [`${historySchema}.${migrator.history.table}`, `${historySchema}.${migrator.history.checksumsTable}`];
   if (opts.on) {
-    const where = `SELECT current_database() || '@' || coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0) AS at`;
-    const [[{ at: realAt }], [{ at: onAt }]] = (await Promise.all([migrator.dataSource.query(where), opts.on.query(where)])) as { at: string }[][];
-    if (realAt === onAt) {
-      throw new MigratorError('usage', `--on names the migration database itself (${onAt}): give a database made for the rehearsal (a branch or a restored copy), which keeps the pending migrations afterwards`);
+    // The database itself, not the route to it: a Unix socket or another host name reaches the same one.
+    if (await sameDatabase(migrator.dataSource, opts.on)) {
+      const [{ name: onName }] = (await opts.on.query(`SELECT current_database() AS name`)) as { name: string }[];
+      throw new MigratorError(
+        'usage',
+        `--on reaches the migration database itself (${onName}, the same database on the same server): give a database made for the rehearsal (a branch or a restored copy), which keeps the pending migrations afterwards`,
+      );
     }
     const target = migrator.with({ dataSource: opts.on, via: 'rehearse --on', onEvent: () => undefined });
     const state = await target.status();
@@ -92,7 +108,7 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     const [{ name }] = (await opts.on.query(`SELECT current_database() AS name`)) as { name: string }[];
     say(`rehearsing on database ${name} (given with --on; it is not dropped)`);
     const run = await runSteps(target, opts.on, state.pending, ignore, opts.signal, say);
-    return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false }, opts.on, opts, started);
+    return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false, extensions: [] }, opts.on, opts, started);
   }
 
   const real = migrator.dataSource;
@@ -129,6 +145,15 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     try {
       // Schema only: roles belong to the whole server, so the rehearsal neither creates nor grants to them.
       const scratchMigrator = migrator.with({ dataSource: ds, via: 'rehearse', onEvent: () => undefined, privileges: undefined });
+      const extensions = await extensionsToPrepare(real, readMigrationFiles(migrator.migrationsDir));
+      if (extensions.length) {
+        say(`creating the real database's extension(s) ${extensions.map((e) => `${e.name} (schema ${e.schema})`).join(', ')}`);
+        try {
+          await createExtensions(ds, extensions);
+        } catch (err) {
+          throw new MigratorError('rehearsal_failed', `creating the real database's extensions in the scratch database failed: ${(err as Error).message}`, {}, { cause: err });
+        }
+      }
       const applied = state.migrations.filter((m) => m.applied).sort((a, b) => (a.appliedOrder ?? 0) - (b.appliedOrder ?? 0));
       say(`replaying ${applied.length} applied migration(s)`);
       const replay = await scratchMigrator.up({ only: applied.map((m) => m.name), allowOutOfOrder: true });
@@ -150,7 +175,7 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
       }
       return await finish(
         run,
-        { mode: opts.withData ? 'data' : 'scratch', scratchDatabase: scratch, copied, replayed: applied.map((m) => m.name), dropped: true },
+        { mode: opts.withData ? 'data' : 'scratch', scratchDatabase: scratch, copied, replayed: applied.map((m) => m.name), dropped: true, extensions },
         ds,
         opts,
         started,
@@ -168,23 +193,41 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
 
 async function finish(
   run: StepsRun,
-  base: Pick<RehearsalReport, 'mode' | 'scratchDatabase' | 'copied' | 'replayed' | 'dropped'>,
+  base: Pick<RehearsalReport, 'mode' | 'scratchDatabase' | 'copied' | 'replayed' | 'dropped' | 'extensions'>,
   ds: DataSource,
   opts: RehearsalOptions,
   started: number,
 ): Promise<RehearsalReport> {
   const diff = await diffSchema(ds, opts.entityGroups);
   const drift = run.failed ? [] : diff.up.map((q) => q.query);
+  const sum = (pick: (s: RehearsalStep) => number) => run.steps.reduce((n, s) => n + pick(s), 0);
   return {
     ...base,
     ok: !run.failed && drift.length === 0,
     sampled: base.copied.some((c) => c.sampled),
     steps: run.steps,
+    destroyedTotal: sum((s) => s.destroyed.total),
+    overwrittenTotal: sum((s) => (s.step === 'up' ? Object.values(s.overwritten).reduce((a, b) => a + b, 0) : 0)),
+    leftApplied: leftApplied(run.steps),
+    warnings: run.steps.filter((s) => s.emptyDown).map((s) => `${s.migration}: down() is empty, so nothing reverts what up() did`),
     downLeftovers: run.downLeftovers,
     drift,
     compared: diff.compared,
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * The pending migrations applied where the steps ran once they stopped: a migration is applied
+ * after a successful `up` or `up again`, and still applied after a failed `down` (rolled back).
+ */
+function leftApplied(steps: readonly RehearsalStep[]): string[] {
+  const applied = new Set<string>();
+  for (const s of steps) {
+    if (s.step !== 'down' && s.ok) applied.add(s.migration);
+    if (s.step === 'down' && s.ok) applied.delete(s.migration);
+  }
+  return [...applied];
 }
 
 /** The longest prefix of `s` that fits in `max` UTF-8 bytes (PostgreSQL limits names in bytes). */
