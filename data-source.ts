@@ -11,7 +11,7 @@
  * what each command needs.
  */
 import 'reflect-metadata';
-import { loadConfig } from './src/config/config';
+import { loadMigrationConfig } from './src/config/config';
 import { MigrationDataSource } from './src/db/migration-data-source';
 
-export default new MigrationDataSource(loadConfig());
+export default new MigrationDataSource(loadMigrationConfig());

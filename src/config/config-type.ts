@@ -36,6 +36,8 @@ export interface Config {
     readonly refreshReuseIntervalSeconds: number;
     readonly tokenSecret: string | undefined;
     readonly previousTokenSecrets: readonly string[];
+    /** TOKEN_NEXT_SECRET: accepted like a previous secret, so that instances still on it accept what the next release makes (issue 21). */
+    readonly nextTokenSecret: string | undefined;
     readonly bcryptCost: number;
     readonly corsOrigins: readonly string[];
     readonly refreshTokenCookie: boolean;

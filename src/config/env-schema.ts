@@ -86,6 +86,8 @@ export const envSchema = z.object({
   TOKEN_SECRET: optional(z.string().min(32, { message: 'expected at least 32 characters' })),
   // Issue 15: refresh tokens made with an earlier TOKEN_SECRET stay valid (comma-separated).
   TOKEN_PREVIOUS_SECRETS: optional(csv.pipe(z.array(z.string().min(32, { message: 'expected at least 32 characters each' })))),
+  // Issue 21: phase one of a rotation: accepted everywhere, used by no instance to make anything yet.
+  TOKEN_NEXT_SECRET: optional(z.string().min(32, { message: 'expected at least 32 characters' })),
   BCRYPT_COST: optional(int(4, 15)),
   CORS_ORIGINS: optional(csv.pipe(z.array(origin))),
   REFRESH_TOKEN_COOKIE: bool.default(false),

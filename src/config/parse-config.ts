@@ -1,12 +1,15 @@
 import { ConfigError } from './config-error';
 import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
+import { prepareEnv } from './env-checks';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
  * Throws ConfigError naming the first bad variable.
  */
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
+export function parseConfig(raw: NodeJS.ProcessEnv): Config {
+  // Issue 21: X_FILE secrets, quoted values, unencoded URL passwords, sslmode aliases (env-checks.ts).
+  const env = prepareEnv(raw, Object.keys(envSchema.shape));
   const result = envSchema.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -92,6 +95,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       refreshReuseIntervalSeconds: e.REFRESH_REUSE_INTERVAL_SECONDS,
       tokenSecret: e.TOKEN_SECRET,
       previousTokenSecrets: Object.freeze(e.TOKEN_PREVIOUS_SECRETS ?? []),
+      nextTokenSecret: e.TOKEN_NEXT_SECRET,
       bcryptCost: e.BCRYPT_COST ?? (e.NODE_ENV === 'test' ? 4 : 12),
       corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
       refreshTokenCookie: e.REFRESH_TOKEN_COOKIE,

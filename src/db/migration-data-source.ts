@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { MigrationDataSource as LockedMigrationDataSource, type MigratorEvent } from '@cathouse/migrator';
-import type { Config } from '../config/config';
+import type { MigrationConfig } from '../config/config';
 import { MIGRATIONS_DIR, baseOptions } from './base-options';
 import { embeddedPassword, embeddedRolePassword, type EmbeddedPostgres } from './embedded-postgres';
 import { embeddedDataDir, migrationUrl, startEmbeddedForMigrations } from './migration-connection';
-import { MIGRATION_APPLICATION_NAME, MIGRATION_HISTORY, MIGRATION_URL_NAME } from './migration-paths';
+import { MIGRATION_APPLICATION_NAME, MIGRATION_HISTORY, MIGRATION_LOCK_TIMEOUT_NAME, MIGRATION_URL_NAME } from './migration-paths';
 import { privilegeSettings } from './privileges';
 
 export interface MigrationDataSourceOptions {
@@ -39,7 +39,7 @@ export class MigrationDataSource extends LockedMigrationDataSource {
   declare readonly url: string;
 
   constructor(
-    readonly config: Config,
+    readonly config: MigrationConfig,
     url?: string,
     options: MigrationDataSourceOptions = {},
   ) {
@@ -55,7 +55,7 @@ export class MigrationDataSource extends LockedMigrationDataSource {
       },
       {
         migrationsDir,
-        timeouts: config.migrations,
+        timeouts: { ...config.migrations, lockTimeoutName: MIGRATION_LOCK_TIMEOUT_NAME },
         history: MIGRATION_HISTORY,
         privileges: privilegeSettings(config, embeddedRoles(config, embedded ? embeddedPassword(embeddedDataDir(config)) : options.embeddedPassword)),
         urlName: MIGRATION_URL_NAME,
@@ -82,6 +82,6 @@ export class MigrationDataSource extends LockedMigrationDataSource {
   }
 }
 
-function embeddedRoles(config: Config, superuserPassword: string | undefined): { embeddedRolePassword?: (role: string) => string } {
+function embeddedRoles(config: MigrationConfig, superuserPassword: string | undefined): { embeddedRolePassword?: (role: string) => string } {
   return superuserPassword === undefined ? {} : { embeddedRolePassword: (role) => embeddedRolePassword(superuserPassword, role) };
 }

@@ -25,3 +25,5 @@ export const MIGRATION_APPLICATION_NAME = 'cathouse-migrate';
 
 /** The lint's configuration: each rule's severity (error, warning, off). */
 export const MIGRATION_LINT_CONFIG = path.resolve(__dirname, '../../migration-lint.json');
+/** How users set the migration lock's timeout: named when it runs out. */
+export const MIGRATION_LOCK_TIMEOUT_NAME = 'MIGRATION_LOCK_TIMEOUT_MS';

@@ -4,7 +4,7 @@ import { CATALOG_SCHEMA } from '@cathouse/catalog/schema';
 import { INSTALLATION_SCHEMA } from '@cathouse/installation/schema';
 import { definePrivilegePolicy, type PrivilegeSettings } from '@cathouse/migrator/read';
 import { PROXY_SCHEMA } from '@cathouse/proxy/schema';
-import type { Config } from '../config/config';
+import type { MigrationConfig } from '../config/config';
 import { AUTH_SCHEMA } from './entities/schema';
 import { MIGRATIONS_SCHEMA } from './migration-paths';
 
@@ -73,7 +73,7 @@ export const privilegePolicy = definePrivilegePolicy({
  * the roles are always created, with the configured passwords or ones derived from the
  * server's own, so `npm start` and `npm test` need no set-up.
  */
-export function privilegeSettings(config: Config, { embeddedRolePassword }: { embeddedRolePassword?: (role: string) => string } = {}): PrivilegeSettings {
+export function privilegeSettings(config: MigrationConfig, { embeddedRolePassword }: { embeddedRolePassword?: (role: string) => string } = {}): PrivilegeSettings {
   const roles = Object.fromEntries(
     Object.entries(config.roles.services).map(([service, r]) => [
       service,

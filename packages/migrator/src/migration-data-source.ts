@@ -120,7 +120,7 @@ export class MigrationDataSource extends DataSource {
     throw new MigratorError(
       'usage',
       'schema:drop is refused on the migration data source: it would drop every table of the database without the migration lock; ' +
-        'to revert migrations use down base (npm run migrate -- down base), and drop a scratch database with DROP DATABASE',
+        'to revert migrations use down base (migrator down base), and drop a scratch database with DROP DATABASE',
     );
   }
 
@@ -129,7 +129,7 @@ export class MigrationDataSource extends DataSource {
     throw new MigratorError(
       'usage',
       'schema:sync is refused on the migration data source: it changes the schema outside the migration history; ' +
-        'generate a migration from the entities (npm run migrate -- generate NAME) and apply it with up',
+        'generate a migration from the entities (migrator generate NAME) and apply it with up',
     );
   }
 

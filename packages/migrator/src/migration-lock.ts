@@ -28,13 +28,18 @@ export interface LockHolder {
 }
 
 export interface SessionTimeouts {
-  /** How long to wait for another run's migration lock (MIGRATION_LOCK_TIMEOUT_MS; 0 waits forever). */
+  /** How long to wait for another run's migration lock (0 waits forever). */
   readonly lockTimeoutMs: number;
-  /** lock_timeout for each DDL statement (MIGRATION_DDL_LOCK_TIMEOUT_MS). */
+  /** lock_timeout for each DDL statement . */
   readonly ddlLockTimeoutMs: number;
-  /** statement_timeout of the session (MIGRATION_STATEMENT_TIMEOUT_MS; 0 = none). */
+  /** statement_timeout of the session (0 = none). */
   readonly statementTimeoutMs: number;
+  /** What the user calls the lock timeout setting (e.g. its environment variable), named when it runs out. */
+  readonly lockTimeoutName?: string;
 }
+
+/** How messages name the lock timeout when the caller does not. */
+export const DEFAULT_LOCK_TIMEOUT_NAME = 'timeouts.lockTimeoutMs';
 
 export async function findLockHolder(runner: QueryRunner, key: MigrationLockKey): Promise<LockHolder | null> {
   const rows: Record<string, unknown>[] = await runner.query(
@@ -101,7 +106,7 @@ export async function acquireMigrationLock(
   const now = await findLockHolder(runner, key).catch(() => holder);
   throw new MigratorError(
     'lock_timeout',
-    `the migration lock is still held by ${describeHolder(now ?? holder)} after ${timeouts.lockTimeoutMs} ms (MIGRATION_LOCK_TIMEOUT_MS): ` +
+    `the migration lock is still held by ${describeHolder(now ?? holder)} after ${timeouts.lockTimeoutMs} ms (${timeouts.lockTimeoutName ?? DEFAULT_LOCK_TIMEOUT_NAME}): ` +
       `wait for that run to finish and retry, or if it is stuck end it with SELECT pg_terminate_backend(${now?.pid ?? holder?.pid ?? '<pid>'})`,
     { holder: now ?? holder },
   );

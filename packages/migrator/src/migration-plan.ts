@@ -100,6 +100,6 @@ function refuseProblems(state: MigrationState, allowOutOfOrder: boolean): void {
   const blocking = state.problems.filter((p) => p.code !== 'out_of_order' || !allowOutOfOrder);
   const first: Problem | undefined = blocking[0];
   if (!first) return;
-  const more = blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s): run npm run migrate -- status)` : '';
+  const more = blocking.length > 1 ? ` (and ${blocking.length - 1} more problem(s): run migrator status)` : '';
   throw new MigratorError(first.code, `refusing to migrate: ${first.message}${more}`, { problems: blocking });
 }

@@ -33,7 +33,7 @@ export async function previewMigrations(
       throw new MigratorError(
         'preview_unavailable',
         `${file.name} cannot be previewed: its ${direction}() failed on the empty answers of the preview (${(err as Error).message}); ` +
-          `it reads the database, so rehearse it instead (npm run migrate -- rehearse)`,
+          `it reads the database, so rehearse it instead (migrator rehearse)`,
         { migration: file.name, file: file.file },
         { cause: err },
       );

@@ -81,7 +81,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
         file: f.file,
         message:
           `${rel(f.file)} changed after ${f.name} was applied (checksum ${h!.checksum!.slice(0, 12)} recorded, ${f.checksum.slice(0, 12)} now): ` +
-          `restore the file (git checkout -- ${rel(f.file)}) and write the change as a new migration (npm run migrate -- create NAME)`,
+          `restore the file (git checkout -- ${rel(f.file)}) and write the change as a new migration (migrator create NAME)`,
       });
     }
     if (outOfOrder) {
@@ -91,7 +91,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
         file: f.file,
         message:
           `${f.name} is pending but older than the applied ${newestApplied!.name} (two branches each added a migration: multiple heads): ` +
-          `re-date it (rename the file and class to a new timestamp, e.g. with npm run migrate -- create, and move its body) or apply it anyway with up --allow-out-of-order`,
+          `re-date it (rename the file and class to a new timestamp, e.g. with migrator create, and move its body) or apply it anyway with up --allow-out-of-order`,
       });
     }
   }
@@ -118,7 +118,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
       file: null,
       message:
         `${h.name} is applied to the database but no migration file defines it: deploy a build that has it, ` +
-        `or if it was deleted on purpose, record the real state with npm run migrate -- stamp`,
+        `or if it was deleted on purpose, record the real state with migrator stamp`,
     });
   }
   entries.sort((a, b) => a.timestamp - b.timestamp || a.name.localeCompare(b.name));

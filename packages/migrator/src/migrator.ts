@@ -4,7 +4,7 @@ import { MigratorError, isMigratorError } from './errors';
 import { DEFAULT_HISTORY, readHistory, recordApplied, recordChecksum, recordReverted, type HistoryLocation } from './history';
 import { ensureHistoryTables } from './history-tables';
 import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
-import { DEFAULT_MIGRATION_LOCK, acquireMigrationLock, applySessionTimeouts, describeHolder, lockIsOwn, releaseMigrationLock } from './migration-lock';
+import { DEFAULT_LOCK_TIMEOUT_NAME, DEFAULT_MIGRATION_LOCK, acquireMigrationLock, applySessionTimeouts, describeHolder, lockIsOwn, releaseMigrationLock } from './migration-lock';
 import { assertRangeIsPreview, planDown, planUp, type DownOptions, type UpOptions } from './migration-plan';
 import { previewMigrations, previewPrivileges, renderPrivileges, renderScript } from './migration-preview';
 import { migrationFailure, runMigration } from './migration-run';
@@ -139,7 +139,7 @@ export class Migrator {
         this.emit({
           type: 'lock-wait',
           holder,
-          message: `waiting up to ${timeouts.lockTimeoutMs} ms (MIGRATION_LOCK_TIMEOUT_MS) for the migration lock held by ${describeHolder(holder)}`,
+          message: `waiting up to ${timeouts.lockTimeoutMs} ms (${timeouts.lockTimeoutName ?? DEFAULT_LOCK_TIMEOUT_NAME}) for the migration lock held by ${describeHolder(holder)}`,
         }),
       );
       this.lockWaitedMs = waitedMs;

@@ -5,8 +5,9 @@ import { keysDir, readOrCreateSecretFile } from './key-files';
 
 /**
  * The server secrets of refresh tokens (see refresh-tokens.ts): `current` signs and derives every
- * token issued now; `previous` (TOKEN_PREVIOUS_SECRETS) are only checked, so that tokens made
- * before a rotation of TOKEN_SECRET keep working until their next refresh replaces them.
+ * token issued now; `previous` (TOKEN_NEXT_SECRET, then TOKEN_PREVIOUS_SECRETS) are only checked, so
+ * that tokens made before a rotation of TOKEN_SECRET keep working until their next refresh replaces
+ * them, and tokens made by instances already past the rotation work on those not yet past it.
  */
 export interface TokenSecrets {
   readonly current: Buffer;
@@ -19,7 +20,9 @@ export interface TokenSecrets {
  * already issued working.
  */
 export async function loadTokenSecrets(auth: Config['auth'], dataDir: string, { generate = true } = {}): Promise<TokenSecrets> {
-  const previous = auth.previousTokenSecrets.map((s) => Buffer.from(s, 'utf8'));
+  // TOKEN_NEXT_SECRET (phase one of a rotation, issue 21) is accepted like a previous secret and
+  // never used to make anything, so the instances on it accept what the next release makes.
+  const previous = [...(auth.nextTokenSecret ? [auth.nextTokenSecret] : []), ...auth.previousTokenSecrets].map((s) => Buffer.from(s, 'utf8'));
   if (auth.tokenSecret) return { current: Buffer.from(auth.tokenSecret, 'utf8'), previous };
   if (!generate) {
     throw new ConfigError(

@@ -1,6 +1,6 @@
 import type { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
-import type { Config } from '../../config/config';
+import type { MigrationConfig } from '../../config/config';
 
 /** What `npm run admin` commands share: exit codes, the usage error, and the shape of a command group. */
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
@@ -14,7 +14,7 @@ export interface Io {
 export interface CommandContext {
   args: string[];
   options: Record<string, string | boolean | undefined>;
-  config: Config;
+  config: MigrationConfig;
   db(): Promise<DataSource>;
   /** Prints `value` as JSON with --json, else `text`. */
   print(value: unknown, text: string): void;

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { ConfigError, loadConfig } from '../../config/config';
+import { ConfigError, loadMigrationConfig } from '../../config/config';
 import { createRuntimeDataSource } from '../../db/runtime-data-source';
 import { startEmbeddedForMigrations } from '../../db/migration-connection';
 import { isAppError } from '../../errors/app-error';
@@ -58,14 +58,15 @@ export async function main(argv: string[], io: Io = stdio, env: NodeJS.ProcessEn
       return EXIT.ok;
     }
     const [command, ...args] = positionals;
-    const config = loadConfig(env);
+    const config = loadMigrationConfig(env);
     const ctx: CommandContext = {
       args,
       options: values as CommandContext['options'],
       config,
       async db() {
         if (dataSource) return dataSource;
-        let url = config.db.url;
+        // The migration job's connection; DATABASE_URL where only that is set (a development set-up).
+        let url = config.db.migrationUrl ?? config.db.url;
         if (!url) {
           // The development default, as `npm start` uses it (started if it is not running).
           const embedded = await startEmbeddedForMigrations(config);

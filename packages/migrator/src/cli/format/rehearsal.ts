@@ -1,52 +1,7 @@
-import path from 'node:path';
-import type { CheckReport, GeneratedMigration, LintReport, RehearsalReport } from '@cathouse/migrator';
-import { formatPrivileges, ms } from './format';
+import type { RehearsalReport } from '../../rehearsal';
+import { ms } from './units';
 
-const rel = (file: string) => path.relative(process.cwd(), file) || file;
-
-export function formatLint(report: LintReport): string {
-  const lines: string[] = [];
-  for (const f of report.findings) {
-    const where = `${rel(f.file)}${f.line ? `:${f.line}` : ''}`;
-    const status = f.acknowledged ? `acknowledged (${f.acknowledged})` : f.severity;
-    lines.push(`${where}: ${status} ${f.rule}: ${f.detail}`);
-    if (f.acknowledged) continue;
-    lines.push(`    why: ${f.why}`);
-    lines.push(`    fix: ${f.fix}`);
-    if (f.severity === 'error') lines.push(`    or, if it is safe here, add to the migration: // migration-lint-ack: ${f.rule} -- <reason>`);
-  }
-  for (const n of report.notes) lines.push(`note: ${n}`);
-  lines.push(
-    `${report.files.length} migration(s) linted: ${report.errors} error(s), ${report.warnings} warning(s), ${
-      report.findings.filter((f) => f.acknowledged).length
-    } acknowledged`,
-  );
-  return lines.join('\n');
-}
-
-export function formatGenerated(g: GeneratedMigration): string {
-  return [
-    `generated ${rel(g.file)} (${g.name}) with ${g.up.length} statement(s); ${g.compared}`,
-    ...(g.removedNoise.length ? [`left out TypeORM's unchanged drop-and-re-create of ${g.removedNoise.join(', ')}`] : []),
-    'review it, then preview (up --sql) and rehearse it',
-    formatLint(g.lint),
-  ].join('\n');
-}
-
-export function formatCheck(r: CheckReport): string {
-  const lines = [`current: ${r.current ?? '(base)'}   head: ${r.head ?? '(none)'}`];
-  if (r.pending.length) lines.push(`pending migrations (${r.pending.length}): ${r.pending.join(', ')}`);
-  for (const p of r.problems) lines.push(`${p.code}: ${p.message}`);
-  if (r.drift.length) {
-    lines.push(`drift: the database differs from the entities (${r.compared}); to match them it would need:`);
-    for (const q of r.drift) lines.push(`    ${q}`);
-    lines.push(r.pending.length ? '  apply the pending migrations, then check again' : '  generate a migration for entity changes (generate NAME); a change made by hand must be undone or written as a migration');
-  }
-  if (r.privileges && !r.privileges.ok) lines.push(...formatPrivileges(r.privileges));
-  lines.push(r.ok ? `ok: no pending migrations, no drift, history intact, privileges as the policy says (${r.compared})` : 'check failed');
-  return lines.join('\n');
-}
-
+/** The rehearsal's report: each step, its locks and the values it destroyed. */
 export function formatRehearsal(r: RehearsalReport): string {
   const where = r.mode === 'on' ? `database ${r.scratchDatabase} (given with --on)` : `scratch database ${r.scratchDatabase}`;
   const lines = [r.mode === 'on' ? where : `${where}: replayed ${r.replayed.length} applied migration(s)`];
