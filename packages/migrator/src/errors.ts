@@ -23,6 +23,7 @@ export const MIGRATOR_ERRORS = {
   migration_failed: 'problem',
   preview_unavailable: 'problem',
   nothing_to_generate: 'problem',
+  not_up_to_date: 'problem',
   lint_failed: 'problem',
   drift: 'problem',
   rehearsal_failed: 'problem',

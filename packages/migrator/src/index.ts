@@ -11,6 +11,7 @@ export * from './read';
 export { checkDatabase, type CheckReport } from './check';
 export { createMigration, type CreatedMigration } from './create';
 export { generateMigration, type GeneratedMigration } from './generate';
+export type { GenerateOptions } from './generate';
 export { lintMigrations, lintMigration, type LintReport, type LintFinding } from './lint/lint';
 export { RULES, type RuleId, type Severity } from './lint/rules';
 export { readLintConfig, parseLintConfig, severityOf, type LintConfig, type SeveritySetting } from './lint/config';
