@@ -16,8 +16,11 @@ export const MIGRATIONS_SCHEMA = 'migrator';
 /** The history table, schema-qualified (both plain lower-case identifiers: usable in SQL as is). */
 export const MIGRATIONS_TABLE = `${MIGRATIONS_SCHEMA}.migrations`;
 
-/** The history tables of the shared database (@cathouse/migrator's `history` option). */
-export const MIGRATION_HISTORY = { schema: MIGRATIONS_SCHEMA, table: 'migrations', checksumsTable: 'migration_checksums' } as const;
+/**
+ * The history tables of the shared database (@cathouse/migrator's `history` option). Versions
+ * before the service schemas kept them in `public`: the first `up` moves them here (moveFrom).
+ */
+export const MIGRATION_HISTORY = { schema: MIGRATIONS_SCHEMA, table: 'migrations', checksumsTable: 'migration_checksums', moveFrom: 'public' } as const;
 
 /** How users name the migration URL: every connection error of the tool says it. */
 export const MIGRATION_URL_NAME = 'MIGRATION_DATABASE_URL';

@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -139,7 +139,9 @@ describe('npm run migrate', () => {
     const failedJson = JSON.parse((await run('up', '--json')).stdout);
     expect(failedJson.results.map((r: { status: string }) => r.status)).toEqual(['failed']);
     expect(failedJson.error).toMatchObject({ code: 'migration_failed', message: expect.stringContaining('BrokenMigration1700000000004') });
-    appendFileSync(path.join(dir.dir, '1700000000001-CreateKittens.ts'), '// edited\n');
+    // A changed statement: a comment or the layout would keep the checksum.
+    const edited = path.join(dir.dir, '1700000000001-CreateKittens.ts');
+    writeFileSync(edited, readFileSync(edited, 'utf8').replace('"name"', '"full_name"'));
     const status = await run('status');
     expect(status.code).toBe(1);
     expect(status.stdout).toContain('checksum_mismatch: ');

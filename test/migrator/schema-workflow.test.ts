@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { MigrationDataSource } from '../../src/db/migration-data-source';
@@ -140,7 +140,9 @@ describe('generate, check, create and rehearse against the entities of all four 
     await sql(db.url, `ALTER TABLE catalog.cats DROP COLUMN added_by_hand`);
 
     const first = migrationFiles(dir.dir)[0]!;
-    appendFileSync(path.join(dir.dir, first), '\n// edited\n');
+    // An edited statement (a comment or the layout would keep the checksum).
+    const firstFile = path.join(dir.dir, first);
+    writeFileSync(firstFile, readFileSync(firstFile, 'utf8').replace(/(async up\(queryRunner: QueryRunner\): Promise<void> \{)/, '$1\n    await queryRunner.query(`SELECT 1`);'));
     const edited = await migrate(['check', '--json', '--dir', dir.dir], env()).done;
     expect(edited.code).toBe(1);
     expect(JSON.parse(edited.stdout)).toMatchObject({ ok: false, problems: [{ code: 'checksum_mismatch' }], drift: [] });

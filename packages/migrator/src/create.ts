@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MigratorError } from './errors';
-import { readMigrationFiles } from './migration-files';
+import { newestTimestamp } from './migration-files';
 
 export interface CreatedMigration {
   readonly name: string;
@@ -29,7 +29,7 @@ export function createMigration(
   body: { up?: readonly string[]; down?: readonly string[]; header?: string } = {},
 ): CreatedMigration {
   const base = className(name);
-  const newest = readMigrationFiles(dir).at(-1)?.timestamp ?? 0;
+  const newest = newestTimestamp(dir);
   const timestamp = Math.max(Date.now(), newest + 1);
   const cls = `${base}${timestamp}`;
   const file = path.join(dir, `${timestamp}-${base}.ts`);

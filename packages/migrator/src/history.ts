@@ -28,6 +28,8 @@ export interface HistoryLocation {
   readonly table: string;
   /** The tool's own table of checksums (default `migration_checksums`). */
   readonly checksumsTable: string;
+  /** A schema an earlier setup kept the tables in, to be moved from on the next write (HistoryOptions.moveFrom). */
+  readonly moveFrom?: string;
 }
 
 export const DEFAULT_HISTORY: HistoryLocation = { schema: null, table: 'migrations', checksumsTable: CHECKSUMS_TABLE };
@@ -66,12 +68,12 @@ export function currentActor(): string {
 }
 
 /**
- * A history kept in a schema of its own may still be where an earlier setup left it, unqualified
- * in `public`; until the next write moves it (ensureHistoryTables), it is read from there.
+ * With `moveFrom`, a history may still be where an earlier setup left it; until the next write
+ * moves it (ensureHistoryTables), it is read from there. Without it nothing is looked for elsewhere.
  */
 export async function legacyHistory(runner: Queryable, location: HistoryLocation): Promise<HistoryLocation | null> {
-  if (!location.schema || location.schema === 'public') return null;
-  const legacy: HistoryLocation = { ...location, schema: 'public' };
+  if (!location.schema || !location.moveFrom || location.moveFrom === location.schema) return null;
+  const legacy: HistoryLocation = { ...location, schema: location.moveFrom, moveFrom: undefined };
   const [{ here, there }] = await runner.query(`SELECT to_regclass($1) IS NOT NULL AS here, to_regclass($2) IS NOT NULL AS there`, [
     historyNames(location).migrations,
     historyNames(legacy).migrations,
@@ -123,11 +125,17 @@ export function recordApplied(location: HistoryLocation, m: RecordInput): { sql:
   ];
 }
 
-export function recordChecksum(location: HistoryLocation, m: Omit<RecordInput, 'timestamp'>): { sql: string; params: unknown[] } {
+/**
+ * The checksum row of a migration. `keepApplied`: only the checksum changes on an existing row
+ * (adopting an earlier version's checksum keeps when, by whom and how it was applied).
+ */
+export function recordChecksum(location: HistoryLocation, m: Omit<RecordInput, 'timestamp'>, opts: { keepApplied?: boolean } = {}): { sql: string; params: unknown[] } {
+  const onConflict = opts.keepApplied
+    ? 'checksum = EXCLUDED.checksum'
+    : 'checksum = EXCLUDED.checksum, applied_at = now(), duration_ms = EXCLUDED.duration_ms, applied_by = EXCLUDED.applied_by, via = EXCLUDED.via';
   return {
     sql: `INSERT INTO ${historyNames(location).checksums} (name, checksum, duration_ms, applied_by, via) VALUES ($1, $2, $3, $4, $5)
-          ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now(), duration_ms = EXCLUDED.duration_ms,
-            applied_by = EXCLUDED.applied_by, via = EXCLUDED.via`,
+          ON CONFLICT (name) DO UPDATE SET ${onConflict}`,
     params: [m.name, m.checksum, m.durationMs === null ? null : Math.round(m.durationMs), currentActor(), m.via],
   };
 }

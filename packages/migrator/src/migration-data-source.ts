@@ -11,8 +11,8 @@ import type { PrivilegeSettings } from './privileges/policy';
 export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
 export interface MigrationSettings {
-  /** The folder of migration files. */
-  readonly migrationsDir: string;
+  /** The folder of migration files (default: the DataSource's `migrations` option, as TypeORM reads it). */
+  readonly migrationsDir?: string;
   readonly timeouts: SessionTimeouts;
   /** Where the history tables are (see MigratorOptions.history). */
   readonly history?: Partial<HistoryLocation>;
@@ -43,8 +43,6 @@ export class MigrationDataSource extends DataSource {
       ...options,
       // node-postgres's nine-line sslmode warning, for the mode it applies anyway (connection.ts).
       ...(options.url ? { url: quietSslMode(options.url) } : {}),
-      // One migration per transaction, so a failure leaves the earlier ones applied.
-      migrationsTransactionMode: 'each',
       extra: {
         max: 2,
         application_name: settings.applicationName ?? DEFAULT_APPLICATION_NAME,
@@ -58,8 +56,9 @@ export class MigrationDataSource extends DataSource {
     this.url = options.url;
   }
 
+  /** The folder new migrations go to. */
   get migrationsDir(): string {
-    return this.settings.migrationsDir;
+    return this.settings.migrationsDir ?? this.migrator().migrationsDir;
   }
 
   override async initialize(): Promise<this> {
@@ -88,14 +87,15 @@ export class MigrationDataSource extends DataSource {
 
   /**
    * TypeORM's entry point (`typeorm migration:run`, `migrationsRun`), rerouted through the
-   * Migrator: migration lock, checksum and history checks, one transaction per migration.
-   * `fake` is refused: the Migrator's stamp records history without running SQL.
+   * Migrator: migration lock, checksum and history checks, in the transaction mode asked for
+   * (`-t`, else migrationsTransactionMode, else each). `fake` is refused: stamp records history
+   * without running SQL.
    */
   override async runMigrations(options?: { transaction?: 'all' | 'none' | 'each'; fake?: boolean }): Promise<Migration[]> {
     if (options?.fake) {
       throw new MigratorError('usage', 'migration:run --fake is not supported here: record the state with stamp head');
     }
-    const result = await this.migrator('typeorm migration:run').up();
+    const result = await this.migrator('typeorm migration:run').up({ transaction: options?.transaction });
     if (result.error) throw result.error;
     return result.results.map((r) => new Migration(undefined, Number(r.name.slice(-13)), r.name));
   }
@@ -140,7 +140,7 @@ export class MigrationDataSource extends DataSource {
     if (options?.fake) {
       throw new MigratorError('usage', 'migration:revert --fake is not supported here: record the state with stamp TARGET');
     }
-    const result = await this.migrator('typeorm migration:revert').down({ steps: 1 });
+    const result = await this.migrator('typeorm migration:revert').down({ steps: 1, transaction: options?.transaction });
     if (result.error) throw result.error;
   }
 }

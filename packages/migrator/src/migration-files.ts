@@ -1,113 +1,163 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { globSync } from 'tinyglobby';
 import type { MigrationInterface } from 'typeorm';
 import { MigratorError } from './errors';
+import { checksumOfClass, checksumOfLiterals, legacyChecksumOf } from './migration-checksum';
+import { exportedClasses, importMigrationModule, instantiate, loadFile, type ClassLike, type MigrationClass } from './migration-load';
+import { scanSource } from './source-scan';
 
-/** A migration as found on disk: what `status` needs, without loading (compiling) the file. */
+/** A migration as found: what `status` needs, loaded only when the text alone cannot say. */
 export interface MigrationFile {
   /**
-   * TypeORM's name for it, the one its history records: the class's `name` property when it
+   * TypeORM's name for it, the one its history records: the instance's `name` property when it
    * sets one, else the class name. It ends in the 13-digit timestamp TypeORM orders by.
    */
   readonly name: string;
   readonly timestamp: number;
-  /** The exported class that defines it (may differ from `name`). */
+  /** The class that defines it (may differ from `name`). */
   readonly className: string;
-  /** Absolute path of the source file. */
+  /** Absolute path of the file that defines it; `<class X>` for a class handed over directly. */
   readonly file: string;
-  /** sha256 of the source (line endings normalized), recorded when it is applied. */
+  /** The checksum recorded when it is applied (migration-checksum.ts): survives formatting and compilation. */
   readonly checksum: string;
+  /** The checksum of the file's text as recorded before checksums of version 2 (adoption). */
+  readonly legacyChecksum: string | null;
   readonly source: string;
   /** Conventions it does not follow, which TypeORM accepts (so do we): said, never refused. */
   readonly notes: readonly string[];
+  /** Set when the file had to be loaded to be named. */
+  readonly instance?: MigrationInterface;
 }
 
-// TypeORM's glob for a migrations folder is `*.{ts,js}`: every such file is a migration file.
-const SOURCE_FILE = /\.(ts|js|cts|mts|cjs|mjs)$/;
+/** TypeORM's `migrations` option: globs of files and migration classes, as an array or an object of them. */
+export type MigrationsOption = readonly (string | ClassLike)[] | Readonly<Record<string, string | ClassLike>>;
+
+/**
+ * Where migrations come from, as TypeORM takes them: a folder (its `*.{js,ts,...}` files), the
+ * DataSource's `migrations` option (globs and classes, any number of folders), or a provider
+ * (Kysely's MigrationProvider is the model) returning classes or instances.
+ */
+export type MigrationSource =
+  | string
+  | {
+      readonly migrations?: MigrationsOption;
+      readonly provider?: () => Promise<readonly (ClassLike | MigrationInterface)[]> | readonly (ClassLike | MigrationInterface)[];
+    };
+
+/** The file extensions TypeORM loads from a glob (DirectoryExportedClassesLoader); declarations are not migrations. */
+const FORMATS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 const TIMESTAMP_PREFIX = /^\d{13}[-_]/;
-const TIMESTAMP_SUFFIX = /\d{13}$/;
 
-export function checksumOf(source: string): string {
-  return createHash('sha256').update(source.replace(/\r\n/g, '\n')).digest('hex');
+/** TypeORM's glob for a folder of migrations. */
+export function folderGlob(dir: string): string {
+  return path.join(dir, '*.{js,mjs,cjs,ts,mts,cts}').split(path.sep).join('/');
 }
 
-interface DeclaredClass {
-  readonly className: string;
-  /** The `name` property's literal value, when the class sets one. */
-  readonly nameProperty: string | null;
+/** The folder new migration files go to (create, generate): the folder itself, or the first glob's. */
+export function sourceFolder(source: MigrationSource): string | null {
+  if (typeof source === 'string') return source;
+  const first = Object.values(source.migrations ?? {}).find((m): m is string => typeof m === 'string');
+  if (!first) return null;
+  const parts = first.split(/[/\\]/);
+  const wild = parts.findIndex((p) => /[*?{[]/.test(p));
+  return path.resolve(parts.slice(0, wild < 0 ? -1 : wild).join('/') || '.');
+}
+
+/** Every migration of the source, sorted by timestamp. Throws naming a file TypeORM would refuse, or a name defined twice. */
+export async function listMigrations(source: MigrationSource): Promise<MigrationFile[]> {
+  const spec = typeof source === 'string' ? { migrations: [folderGlob(source)] } : source;
+  const entries = Object.values(spec.migrations ?? {});
+  const files = globFiles(entries.filter((m): m is string => typeof m === 'string'));
+  const found: MigrationFile[] = [];
+  for (const file of files) found.push(...(await readMigrationFile(file)));
+  for (const cls of entries.filter((m): m is ClassLike => typeof m === 'function')) found.push(fromClass(cls as MigrationClass));
+  if (spec.provider) {
+    for (const m of await spec.provider()) {
+      found.push(typeof m === 'function' ? fromClass(m as MigrationClass) : fromInstance(m as MigrationInterface));
+    }
+  }
+  return sortAndCheck(found);
+}
+
+function globFiles(globs: readonly string[]): string[] {
+  const files = globs.flatMap((g) => {
+    // A folder given as is (not a glob) reads as TypeORM's glob for it would.
+    const pattern = /[*?{[]/.test(g) ? g : folderGlob(g);
+    return globSync(pattern.split(path.sep).join('/'), { absolute: true }).map((f) => path.resolve(f));
+  });
+  return [...new Set(files)].filter((f) => FORMATS.includes(path.extname(f)) && !/\.d\.[cm]?ts$/.test(f)).sort();
+}
+
+/** Reads the files of a folder without loading any (create: the newest timestamp). */
+export function newestTimestamp(dir: string): number {
+  let newest = 0;
+  for (const f of readdirSync(dir)) {
+    const m = /^(\d{13})[-_]/.exec(f);
+    if (m) newest = Math.max(newest, Number(m[1]));
+  }
+  return newest;
 }
 
 /**
- * The migration classes a source file exports, read from the text rather than by loading the
- * module, so that `status` costs one file read per migration, not one compilation
- * (typeorm/typeorm#4136). Covers what TypeORM's generator, its `migration:create` and hand-written
- * or compiled files use: `export class X`, `export default class X`, `class X` with
- * `exports.X = X`; `name = 'N'` as a class field or `this.name = 'N'` in a constructor.
+ * The migrations one file defines. Read from its text when the text is certain (the usual
+ * shapes: `export class`, `export default class X`, `module.exports = class X`, `exports.X = X`
+ * with a literal `name` or none); else loaded and named from the instances, as TypeORM does.
  */
-export function declaredClasses(source: string): DeclaredClass[] {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-  const starts = [...code.matchAll(/(^|[^\w$.])(export\s+(?:default\s+)?)?class\s+([A-Za-z_$][\w$]*)/g)].map((m) => ({
-    at: m.index! + m[1]!.length,
-    exported: !!m[2] || new RegExp(`(exports\\.${m[3]}\\s*=|module\\.exports\\s*=\\s*\\{[^}]*\\b${m[3]}\\b|export\\s*\\{[^}]*\\b${m[3]}\\b)`).test(code),
-    className: m[3]!,
-  }));
-  return starts
-    .map((s, i) => {
-      const body = code.slice(s.at, starts[i + 1]?.at ?? code.length);
-      const prop = /(?:^|[\s;{])(?:(?:public|readonly|override)\s+)*(?:this\.)?name\s*(?::\s*string\s*)?=\s*(['"`])([^'"`\n]+)\1/m.exec(body);
-      return { exported: s.exported, className: s.className, nameProperty: prop ? prop[2]! : null };
-    })
-    .filter((c) => c.exported)
-    .map(({ className, nameProperty }) => ({ className, nameProperty }));
-}
-
-/**
- * Reads the given migration files (each one, nothing else of its folder). Throws naming the
- * file when TypeORM itself would refuse it: a migration name without a 13-digit timestamp.
- */
-export function readMigrationFile(file: string): MigrationFile[] {
+export async function readMigrationFile(file: string): Promise<MigrationFile[]> {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
   } catch (err) {
     throw new MigratorError('usage', `${file} cannot be read: ${(err as Error).message}`, { file }, { cause: err });
   }
-  const base = path.basename(file);
-  return declaredClasses(source).map(({ className, nameProperty }): MigrationFile => {
-    const name = nameProperty ?? className;
-    if (!TIMESTAMP_SUFFIX.test(name)) {
-      throw new MigratorError(
-        'invalid_migration_file',
-        `${file}: migration ${nameProperty ? `name '${name}' (class ${className})` : `class ${className}`} does not end in a 13-digit timestamp, ` +
-          `which TypeORM requires too (it orders and records migrations by it): add one, e.g. ${className.replace(/\d+$/, '')}${Date.now()}`,
-        { file },
-      );
-    }
-    const timestamp = Number(name.slice(-13));
-    const notes: string[] = [];
-    if (!TIMESTAMP_PREFIX.test(base)) notes.push(`${base}: the file name does not start with the timestamp (${timestamp}-...), so the folder does not list in migration order`);
-    if (nameProperty && nameProperty !== className) notes.push(`${base}: class ${className} records its migration as '${name}' (its name property): search for that name, not the class`);
-    return { name, timestamp, className, file, checksum: checksumOf(source), source, notes };
-  });
+  const legacyChecksum = legacyChecksumOf(source);
+  const scan = scanSource(source);
+  if (scan.sure) {
+    return scan.classes.map(({ className, nameProperty, literals }) => {
+      const name = nameProperty ?? className;
+      if (!/\d{13}$/.test(name)) {
+        throw new MigratorError(
+          'invalid_migration_file',
+          `${file}: migration ${nameProperty ? `name '${name}' (class ${className})` : `class ${className}`} does not end in a 13-digit timestamp, ` +
+            `which TypeORM requires too (it orders and records migrations by it): add one, e.g. ${className.replace(/\d+$/, '')}${Date.now()}`,
+          { file },
+        );
+      }
+      return entry({ name, className, file, checksum: checksumOfLiterals(name, literals), legacyChecksum, source });
+    });
+  }
+  return (await loadFile(file)).map(({ name, cls, instance }) =>
+    entry({ name, className: cls.name || '(anonymous class)', file, checksum: checksumOfClass(name, cls), legacyChecksum, source, instance }),
+  );
 }
 
-/**
- * Reads every migration of `dir` (TypeORM's `*.{ts,js}`), sorted by timestamp. Throws naming a
- * file TypeORM would refuse, or a name defined twice.
- */
-export function readMigrationFiles(dir: string): MigrationFile[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch (err) {
-    throw new MigratorError('invalid_config', `migrations directory ${dir} cannot be read: ${(err as Error).message}`, {}, { cause: err });
-  }
-  const files = entries
-    .filter((f) => SOURCE_FILE.test(f) && !/\.d\.[cm]?ts$/.test(f) && !f.endsWith('.map'))
-    .flatMap((f) => readMigrationFile(path.join(dir, f)));
-  return sortAndCheck(files);
+function fromClass(cls: MigrationClass): MigrationFile {
+  const { name, instance } = instantiate(cls, `class ${cls.name || '(anonymous)'}`);
+  const source = Function.prototype.toString.call(cls);
+  return entry({ name, className: cls.name, file: `<class ${cls.name || name}>`, checksum: checksumOfClass(name, cls), legacyChecksum: null, source, instance });
 }
+
+function fromInstance(instance: MigrationInterface): MigrationFile {
+  const cls = instance.constructor as MigrationClass;
+  const name = instance.name ?? cls.name;
+  if (!/\d{13}$/.test(name)) instantiate(cls, `the provider's migration ${name}`);
+  return entry({ name, className: cls.name, file: `<class ${cls.name || name}>`, checksum: checksumOfClass(name, cls), legacyChecksum: null, source: '', instance });
+}
+
+function entry(m: Omit<MigrationFile, 'timestamp' | 'notes'>): MigrationFile {
+  const notes: string[] = [];
+  const base = path.basename(m.file);
+  const timestamp = Number(m.name.slice(-13));
+  if (!m.file.startsWith('<') && !TIMESTAMP_PREFIX.test(base)) {
+    notes.push(`${base}: the file name does not start with the timestamp (${timestamp}-...), so the folder does not list in migration order`);
+  }
+  if (m.name !== m.className) notes.push(`${base}: class ${m.className} records its migration as '${m.name}' (its name property): search for that name, not the class`);
+  return { ...m, timestamp, notes };
+}
+
+/** Every migration of a folder or source (the name of earlier versions). */
+export const readMigrationFiles = (source: MigrationSource): Promise<MigrationFile[]> => listMigrations(source);
 
 export function sortAndCheck(files: MigrationFile[]): MigrationFile[] {
   files.sort((a, b) => a.timestamp - b.timestamp || a.name.localeCompare(b.name));
@@ -124,36 +174,18 @@ export function sortAndCheck(files: MigrationFile[]): MigrationFile[] {
   return files;
 }
 
-type MigrationClass = new () => MigrationInterface;
-
 /**
- * Loads (compiles, through the registered TypeScript loader) one migration file and returns an
- * instance of its class. Only the migrations a command runs are loaded.
+ * The instance of a migration: the one loaded to name it, else its file loaded now (through the
+ * registered loader for TypeScript) and the class TypeORM would name the same.
  */
-export function loadMigration(migration: MigrationFile): MigrationInterface {
-  let exports: Record<string, unknown>;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    exports = require(migration.file);
-  } catch (err) {
-    throw new MigratorError('invalid_migration_file', `${migration.file} cannot be loaded: ${(err as Error).message}`, { file: migration.file }, { cause: err });
+export async function loadMigration(migration: MigrationFile): Promise<MigrationInterface> {
+  if (migration.instance) return migration.instance;
+  const found = exportedClasses(await importMigrationModule(migration.file));
+  const named = found.map((cls) => instantiate(cls, migration.file)).find((l) => l.name === migration.name);
+  if (!named) {
+    throw new MigratorError('invalid_migration_file', `${migration.file}: no exported class is named ${migration.name} once loaded; its text reads as that name`, {
+      file: migration.file,
+    });
   }
-  const cls = Object.values(exports).find(
-    (v): v is MigrationClass => typeof v === 'function' && (v as { name?: string }).name === migration.className,
-  );
-  if (!cls) {
-    throw new MigratorError('invalid_migration_file', `${migration.file} does not export class ${migration.className}`, { file: migration.file });
-  }
-  const instance = new cls();
-  // TypeORM records `instance.name ?? class name`: it must be the name the source text gave.
-  const recorded = instance.name ?? cls.name;
-  if (recorded !== migration.name) {
-    throw new MigratorError(
-      'invalid_migration_file',
-      `${migration.file}: class ${migration.className} is recorded by TypeORM as '${recorded}', but its source reads as '${migration.name}'; ` +
-        `write its name as a string literal (name = '${recorded}')`,
-      { file: migration.file },
-    );
-  }
-  return instance;
+  return named.instance;
 }

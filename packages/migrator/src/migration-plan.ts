@@ -1,5 +1,6 @@
 import { MigratorError } from './errors';
 import type { MigrationFile } from './migration-files';
+import type { TransactionMode } from './migration-run';
 import type { MigrationState, Problem } from './migration-state';
 import { resolveTarget } from './targets';
 
@@ -21,6 +22,8 @@ export interface UpOptions {
    * to `target`, by timestamp and without asking the database which is applied.
    */
   readonly from?: string;
+  /** Transactions of the run (default: the DataSource's migrationsTransactionMode, else each). */
+  readonly transaction?: TransactionMode;
 }
 
 export interface DownOptions {
@@ -31,6 +34,7 @@ export interface DownOptions {
   readonly dryRun?: boolean;
   /** With dryRun, the range form `FROM:TO` (e.g. `head:base`): revert from FROM down to `target`, by timestamp. */
   readonly from?: string;
+  readonly transaction?: TransactionMode;
 }
 
 /** The pending migrations `up` applies: all, up to a target, N steps, exactly `only`, or a range's files (--sql). */

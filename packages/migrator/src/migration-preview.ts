@@ -1,7 +1,8 @@
 import type { DataSource, MigrationInterface } from 'typeorm';
-import { MigratorError } from './errors';
 import { historyNames, quoteIdent, recordApplied, recordReverted, type HistoryLocation } from './history';
+import { historyTablesScript } from './history-tables';
 import type { MigrationFile } from './migration-files';
+import type { TransactionMode } from './migration-run';
 import { planOnCatalog, type PrivilegeResult } from './privileges/apply';
 import { readPrivilegeCatalog } from './privileges/catalog';
 import type { PrivilegeSettings } from './privileges/policy';
@@ -13,40 +14,34 @@ import { captureQueries, renderStatement } from './sql-capture';
 
 /**
  * Runs each migration against a recording QueryRunner (sql-capture.ts): nothing reaches the
- * database; a migration that cannot run on empty answers is refused with the way out.
+ * database. A migration that cannot run on empty answers (it reads the database, or uses the
+ * schema API) is marked unavailable with the reason; the others are still shown.
  */
 export async function previewMigrations(
   dataSource: DataSource,
   direction: Direction,
   chosen: MigrationFile[],
-  instanceOf: (file: MigrationFile) => MigrationInterface,
+  instanceOf: (file: MigrationFile) => Promise<MigrationInterface>,
 ): Promise<MigrationOutcome[]> {
   const results: MigrationOutcome[] = [];
   for (const file of chosen) {
     const t0 = performance.now();
-    const instance = instanceOf(file);
+    const instance = await instanceOf(file);
     const { runner, statements } = captureQueries(dataSource.createQueryRunner());
+    const base = { name: file.name, direction, transaction: instance.transaction !== false };
     try {
       if (direction === 'up') await instance.up(runner);
       else await instance.down(runner);
     } catch (err) {
-      throw new MigratorError(
-        'preview_unavailable',
-        `${file.name} cannot be previewed: its ${direction}() failed on the empty answers of the preview (${(err as Error).message}); ` +
-          `it reads the database, so rehearse it instead (migrator rehearse)`,
-        { migration: file.name, file: file.file },
-        { cause: err },
-      );
+      const read = statements.find((s) => s.read);
+      const reason =
+        `its ${direction}() failed on the empty answers of the preview (${String((err as Error)?.message ?? err).split('\n')[0]})` +
+        (read ? `; it reads the database (${read.sql.trim().slice(0, 80)})` : '; it reads the database or uses the schema API') +
+        ': apply it with up, after a rehearsal (migrator rehearse)';
+      results.push({ ...base, status: 'unavailable', durationMs: performance.now() - t0, statements, readsData: true, reason });
+      continue;
     }
-    results.push({
-      name: file.name,
-      direction,
-      status: 'previewed',
-      durationMs: performance.now() - t0,
-      transaction: instance.transaction !== false,
-      statements,
-      readsData: statements.some((s) => s.read),
-    });
+    results.push({ ...base, status: 'previewed', durationMs: performance.now() - t0, statements, readsData: statements.some((s) => s.read) });
   }
   return results;
 }
@@ -98,21 +93,44 @@ export function renderPrivileges(p: PrivilegeResult | undefined): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The migrations' part of the script: each in its transaction, with the history bookkeeping it would record. */
-export function renderScript(direction: Direction, results: readonly MigrationOutcome[], history: HistoryLocation, files: MigrationFile[]): string {
+/**
+ * The migrations' part of the script: the history tables first (up), then each migration with
+ * the bookkeeping it would record, in the run's transactions. A migration that could not be
+ * previewed stops the script there (psql -v ON_ERROR_STOP=1) rather than skip it silently.
+ */
+export async function renderScript(
+  dataSource: DataSource,
+  direction: Direction,
+  results: readonly MigrationOutcome[],
+  history: HistoryLocation,
+  files: MigrationFile[],
+  mode: TransactionMode,
+): Promise<string> {
   const lines: string[] = [];
-  for (const r of results) {
-    const file = files.find((f) => f.name === r.name)!;
-    lines.push(`-- ${r.name} (${direction})${r.readsData ? ' -- READS DATA: cannot be previewed exactly; the reads below returned nothing here' : ''}`);
-    if (r.transaction) lines.push('BEGIN;');
-    for (const s of r.statements ?? []) lines.push(s.read ? `-- read: ${renderStatement(s)}` : renderStatement(s));
-    const bookkeeping =
-      direction === 'up'
-        ? recordApplied(history, { ...file, durationMs: null, via: 'sql script' }).slice(0, 1)
-        : recordReverted(history, file.name).slice(0, 1);
-    for (const q of bookkeeping) lines.push(renderStatement({ sql: q.sql, parameters: q.params }));
-    if (r.transaction) lines.push('COMMIT;');
+  if (direction === 'up' && results.length) {
+    lines.push('-- the history tables, if missing (as the first up creates them)');
+    for (const sql of await historyTablesScript(dataSource, history)) lines.push(renderStatement({ sql, parameters: [] }));
     lines.push('');
   }
+  if (mode === 'all' && results.length) lines.push('BEGIN;');
+  for (const r of results) {
+    const file = files.find((f) => f.name === r.name)!;
+    if (r.status === 'unavailable') {
+      lines.push(`-- ${r.name} (${direction}): CANNOT BE PREVIEWED: ${r.reason}`);
+      const message = `${r.name} could not be previewed: apply it with up, not with this script`.replace(/'/g, "''");
+      lines.push(`DO $preview$ BEGIN RAISE EXCEPTION '${message}'; END $preview$;`, '');
+      continue;
+    }
+    const own = mode === 'each' && r.transaction;
+    lines.push(`-- ${r.name} (${direction})${r.readsData ? ' -- READS DATA: cannot be previewed exactly; the reads below returned nothing here' : ''}`);
+    if (own) lines.push('BEGIN;');
+    for (const s of r.statements ?? []) lines.push(s.read ? `-- read: ${renderStatement(s)}` : renderStatement(s));
+    const bookkeeping =
+      direction === 'up' ? recordApplied(history, { ...file, durationMs: null, via: 'sql script' }) : recordReverted(history, file.name).slice(0, 1);
+    for (const q of bookkeeping) lines.push(renderStatement({ sql: q.sql, parameters: q.params }));
+    if (own) lines.push('COMMIT;');
+    lines.push('');
+  }
+  if (mode === 'all' && results.length) lines.push('COMMIT;', '');
   return lines.join('\n');
 }

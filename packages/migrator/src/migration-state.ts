@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readHistory, type AppliedMigration, type HistoryLocation, type Queryable } from './history';
-import { readMigrationFiles, type MigrationFile } from './migration-files';
+import { listMigrations, type MigrationFile, type MigrationSource } from './migration-files';
 
 export type ProblemCode = 'checksum_mismatch' | 'out_of_order' | 'missing_migration_file';
 
@@ -26,8 +26,12 @@ export interface MigrationEntry {
   readonly via: string | null;
   readonly recordedChecksum: string | null;
   readonly fileChecksum: string | null;
-  /** ok, mismatch, unrecorded (applied before checksums: adopted on the next write), or none (pending / no file). */
-  readonly checksum: 'ok' | 'mismatch' | 'unrecorded' | 'none';
+  /**
+   * ok, mismatch, unrecorded (applied before checksums, or by TypeORM itself: recorded by the next
+   * write), legacy (recorded as the file's text by an earlier version and matching it: re-recorded
+   * by the next write), or none (pending / no file).
+   */
+  readonly checksum: 'ok' | 'mismatch' | 'unrecorded' | 'legacy' | 'none';
   /** Pending, yet older than the newest applied migration (a merged branch). */
   readonly outOfOrder: boolean;
 }
@@ -58,7 +62,8 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
   for (const f of files) {
     const h = applied.get(f.name);
     const outOfOrder = !h && newestApplied !== null && f.timestamp < newestApplied.timestamp;
-    const checksum = !h ? 'none' : h.checksum === null ? 'unrecorded' : h.checksum.trim() === f.checksum ? 'ok' : 'mismatch';
+    const recorded = h?.checksum?.trim() ?? null;
+    const checksum = !h ? 'none' : recorded === null ? 'unrecorded' : recorded === f.checksum ? 'ok' : recorded === f.legacyChecksum ? 'legacy' : 'mismatch';
     entries.push({
       name: f.name,
       timestamp: f.timestamp,
@@ -132,8 +137,8 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
   };
 }
 
-/** Reads the files of `migrationsDir` and the history of the database, and compares them. Read-only. */
-export async function readState(db: Queryable, migrationsDir: string, history: HistoryLocation): Promise<MigrationState> {
-  const files = readMigrationFiles(migrationsDir);
+/** Reads the migrations of `source` (a folder, globs and classes) and the history of the database, and compares them. Read-only. */
+export async function readState(db: Queryable, source: MigrationSource, history: HistoryLocation): Promise<MigrationState> {
+  const files = await listMigrations(source);
   return computeState(files, await readHistory(db, history));
 }

@@ -1,5 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { HistoryLocation } from './history';
+import type { HistoryOptions } from './history-location';
+import type { MigrationSource } from './migration-files';
 import type { LockHolder, MigrationLockKey, SessionTimeouts } from './migration-lock';
 import type { PrivilegeSettings } from './privileges/policy';
 import type { Direction } from './run-result';
@@ -18,15 +19,20 @@ export type MigratorEvent =
 export interface MigratorOptions {
   /** An initialized DataSource over the direct endpoint (PostgreSQL). */
   readonly dataSource: DataSource;
-  /** The folder of migration files (`<13-digit timestamp>-<Name>.ts|js`). */
-  readonly migrationsDir: string;
+  /**
+   * Where the migrations are: a folder, TypeORM's `migrations` option (globs and classes), or a
+   * provider. Default: `migrationsDir`, else the DataSource's own `migrations` option.
+   */
+  readonly migrations?: MigrationSource;
+  /** A folder of migration files (`<13-digit timestamp>-<Name>.ts|js`): the same as `migrations: dir`. */
+  readonly migrationsDir?: string;
   readonly timeouts: SessionTimeouts;
   /**
-   * Where the history tables are. Default: TypeORM's `migrationsTableName` (else `migrations`)
-   * and `migration_checksums`, unqualified (the search_path). Set `schema` to keep both in a
-   * schema of their own (created when missing).
+   * Where the history tables are. Default, and required: where TypeORM keeps this DataSource's
+   * history (`migrationsTableName`, the DataSource's `schema`), with `migration_checksums` beside
+   * it. `moveFrom` moves it from an earlier schema (history-location.ts).
    */
-  readonly history?: Partial<HistoryLocation>;
+  readonly history?: HistoryOptions;
   /** Recorded beside each checksum: which tool applied it. */
   readonly via?: string;
   /**

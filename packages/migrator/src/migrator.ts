@@ -1,25 +1,28 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { DEFAULT_URL_NAME } from './connection';
-import { MigratorError, isMigratorError } from './errors';
-import { DEFAULT_HISTORY, readHistory, recordApplied, recordChecksum, recordReverted, type HistoryLocation } from './history';
+import { MigratorError } from './errors';
+import { readHistory, recordChecksum, type HistoryLocation } from './history';
+import { resolveHistory } from './history-location';
 import { ensureHistoryTables } from './history-tables';
-import { loadMigration, readMigrationFiles, type MigrationFile } from './migration-files';
+import { listMigrations, loadMigration, sourceFolder, type MigrationFile, type MigrationSource } from './migration-files';
 import { DEFAULT_LOCK_TIMEOUT_NAME, DEFAULT_MIGRATION_LOCK, acquireMigrationLock, applySessionTimeouts, describeHolder, lockIsOwn, releaseMigrationLock } from './migration-lock';
 import { assertRangeIsPreview, planDown, planUp, type DownOptions, type UpOptions } from './migration-plan';
 import { previewMigrations, previewPrivileges, renderPrivileges, renderScript } from './migration-preview';
-import { migrationFailure, runMigration } from './migration-run';
-import { computeState, readState, type MigrationState } from './migration-state';
+import { TRANSACTION_MODES, runPlan, type TransactionMode } from './migration-run';
+import { computeState, type MigrationState } from './migration-state';
 import type { MigratorEvent, MigratorOptions } from './migrator-options';
 import { applyPrivileges, readPrivileges, type PrivilegeReport, type PrivilegeResult } from './privileges/apply';
 import { assertOwnSession } from './pooler';
-import type { Direction, MigrationOutcome, RunResult, StampResult } from './run-result';
+import type { Direction, RunResult, StampResult } from './run-result';
 import { loadSqlParser } from './sql-parser';
-import { resolveTarget } from './targets';
+import { stampHistory, type StampOptions } from './stamp';
 
 // The Migrator's vocabulary lives beside it (options, plan, result); importers keep one address.
 export type { MigratorEvent, MigratorOptions } from './migrator-options';
 export type { DownOptions, UpOptions } from './migration-plan';
 export type { Direction, MigrationOutcome, RunResult, StampResult } from './run-result';
+export type { StampOptions } from './stamp';
+export type { TransactionMode } from './migration-run';
 
 /**
  * Applies, reverts and inspects the migrations of one database. Verbs return data; every verb
@@ -28,40 +31,48 @@ export type { Direction, MigrationOutcome, RunResult, StampResult } from './run-
 export class Migrator {
   private readonly via: string;
   private lockWaitedMs = 0;
-  /** Where this migrator keeps the history. */
+  /** Where this migrator keeps the history: where TypeORM keeps it (history-location.ts). */
   readonly history: HistoryLocation;
+  /** Where the migrations come from. */
+  readonly source: MigrationSource;
 
   constructor(private readonly options: MigratorOptions) {
     this.via = options.via ?? 'migrate';
-    this.history = {
-      schema: options.history?.schema ?? DEFAULT_HISTORY.schema,
-      table: options.history?.table ?? options.dataSource.options.migrationsTableName ?? DEFAULT_HISTORY.table,
-      checksumsTable: options.history?.checksumsTable ?? DEFAULT_HISTORY.checksumsTable,
-    };
+    this.history = resolveHistory(options.dataSource, options.history);
+    this.source = options.migrations ?? options.migrationsDir ?? { migrations: options.dataSource.options.migrations ?? [] };
   }
 
   get dataSource(): DataSource {
     return this.options.dataSource;
   }
 
+  /** The folder new migrations are written to: the folder of the source (its first glob's). */
   get migrationsDir(): string {
-    return this.options.migrationsDir;
+    const dir = sourceFolder(this.source);
+    if (!dir) throw new MigratorError('invalid_config', 'the migrations are classes, not files: give a folder (migrationsDir) to write new ones to');
+    return dir;
   }
 
   /** The same settings with another DataSource (rehearsal's scratch database) or progress listener. */
   with(overrides: Partial<MigratorOptions>): Migrator {
-    return new Migrator({ ...this.options, history: this.history, ...overrides });
+    return new Migrator({ ...this.options, migrations: this.source, history: this.history, ...overrides });
   }
 
   private emit(event: MigratorEvent): void {
     this.options.onEvent?.(event);
   }
 
-  /** Files compared with the applied history: current, head, pending and every problem. Read-only. */
+  /** Every migration of the source, named as TypeORM names them. */
+  migrations(): Promise<MigrationFile[]> {
+    return listMigrations(this.source);
+  }
+
+  /** The migrations compared with the applied history: current, head, pending and every problem. Read-only. */
   async status(): Promise<MigrationState> {
+    const files = await this.migrations();
     const runner = this.options.dataSource.createQueryRunner();
     try {
-      return await readState(runner, this.options.migrationsDir, this.history);
+      return computeState(files, await readHistory(runner, this.history));
     } finally {
       await runner.release();
     }
@@ -81,44 +92,32 @@ export class Migrator {
   /** Applies pending migrations: all, up to a target, or N steps; then the privilege policy, if any. */
   async up(opts: UpOptions = {}): Promise<RunResult> {
     if (opts.from !== undefined) assertRangeIsPreview(opts);
-    return this.run('up', opts.dryRun ?? false, (state, files) => planUp(opts, state, files));
+    return this.run('up', opts.dryRun ?? false, this.modeOf(opts.transaction), (state, files) => planUp(opts, state, files));
   }
 
   /** Reverts the last applied migration, N of them, everything after a target, or everything (base). */
   async down(opts: DownOptions = {}): Promise<RunResult> {
     if (opts.from !== undefined) assertRangeIsPreview(opts);
-    return this.run('down', opts.dryRun ?? false, (state, files) => planDown(opts, state, files));
+    return this.run('down', opts.dryRun ?? false, this.modeOf(opts.transaction), (state, files) => planDown(opts, state, files));
   }
 
-  /** Records `target` ('head', 'base' or a TARGET) as the current revision without running any SQL. */
-  async stamp(target: string): Promise<StampResult> {
-    return this.withLock(async (runner) => {
-      const files = readMigrationFiles(this.options.migrationsDir);
-      const history = await readHistory(runner, this.history);
-      const upTo =
-        target === 'base' ? -Infinity : target === 'head' ? Infinity : resolveTarget(target, files).timestamp;
-      const wanted = files.filter((f) => f.timestamp <= upTo);
-      const wantedNames = new Set(wanted.map((f) => f.name));
-      const appliedNames = new Set(history.map((h) => h.name));
-      const inserted = wanted.filter((f) => !appliedNames.has(f.name));
-      const deleted = history.filter((h) => !wantedNames.has(h.name));
-      await runner.startTransaction();
-      try {
-        for (const f of inserted) {
-          for (const q of recordApplied(this.history, { ...f, durationMs: null, via: 'stamp' })) await runner.query(q.sql, q.params);
-        }
-        for (const h of deleted) for (const q of recordReverted(this.history, h.name)) await runner.query(q.sql, q.params);
-        await runner.commitTransaction();
-      } catch (err) {
-        await runner.rollbackTransaction().catch(() => undefined);
-        throw err;
-      }
-      return {
-        inserted: inserted.map((f) => f.name),
-        deleted: deleted.map((h) => h.name),
-        current: wanted.at(-1)?.name ?? null,
-      };
-    });
+  /**
+   * Records `target` ('head', 'base' or a TARGET) as the current revision without running any SQL;
+   * records the checksums of applied migrations that lack them. History rows of migrations no
+   * source defines are kept (and listed) unless `deleteMissing`.
+   */
+  async stamp(target: string, opts: StampOptions = {}): Promise<StampResult> {
+    const files = await this.migrations();
+    return this.withLock((runner) => stampHistory(runner, this.history, files, target, opts));
+  }
+
+  /** The transaction mode asked for, else the DataSource's migrationsTransactionMode, else each. */
+  private modeOf(asked: TransactionMode | undefined): TransactionMode {
+    const mode = asked ?? (this.options.dataSource.options as { migrationsTransactionMode?: TransactionMode }).migrationsTransactionMode ?? 'each';
+    if (!TRANSACTION_MODES.includes(mode)) {
+      throw new MigratorError('usage', `transaction mode "${String(mode)}" is not one of all, each, none (TypeORM's migrationsTransactionMode)`);
+    }
+    return mode;
   }
 
   /**
@@ -166,53 +165,44 @@ export class Migrator {
   private async run(
     direction: Direction,
     dryRun: boolean,
+    mode: TransactionMode,
     plan: (state: MigrationState, files: MigrationFile[]) => MigrationFile[],
   ): Promise<RunResult> {
     const started = performance.now();
+    const files = await this.migrations();
     if (dryRun) {
       await loadSqlParser();
-      const state = await this.status();
-      const files = readMigrationFiles(this.options.migrationsDir);
+      const runner = this.options.dataSource.createQueryRunner();
+      let state: MigrationState;
+      try {
+        state = computeState(files, await readHistory(runner, this.history));
+      } finally {
+        await runner.release();
+      }
       const chosen = plan(state, files);
       const results = await previewMigrations(this.options.dataSource, direction, chosen, (file) => this.instanceOf(file));
       const privileges = direction === 'up' ? await previewPrivileges(this.options.dataSource, this.options.privileges, this.history, results) : undefined;
-      return {
-        direction,
-        dryRun,
-        results,
-        adopted: [],
-        lockWaitedMs: 0,
-        durationMs: performance.now() - started,
-        sql: renderScript(direction, results, this.history, chosen) + renderPrivileges(privileges),
-        privileges,
-      };
+      const sql = (await renderScript(this.options.dataSource, direction, results, this.history, chosen, mode)) + renderPrivileges(privileges);
+      return { direction, dryRun, results, adopted: [], lockWaitedMs: 0, durationMs: performance.now() - started, sql, privileges };
     }
     return this.withLock(async (runner) => {
       // History is read and validated only once the lock is held: another runner may just have
       // applied what looked pending a moment ago.
-      const files = readMigrationFiles(this.options.migrationsDir);
       const state = computeState(files, await readHistory(runner, this.history));
       const chosen = plan(state, files);
       const adopted = direction === 'up' ? await this.adopt(runner, state, files) : [];
-      const results: MigrationOutcome[] = [];
-      let error: MigratorError | undefined;
-      for (const [index, file] of chosen.entries()) {
-        this.emit({ type: 'migration-start', name: file.name, direction, index, total: chosen.length });
-        const t0 = performance.now();
-        let instance: MigrationInterface | undefined;
-        try {
-          instance = this.instanceOf(file);
-          await runMigration(runner, direction, file, instance, t0, { history: this.history, via: this.via, afterStatement: this.options.afterStatement });
-          const durationMs = performance.now() - t0;
-          results.push({ name: file.name, direction, status: 'done', durationMs, transaction: instance.transaction !== false });
-          this.emit({ type: 'migration-done', name: file.name, direction, durationMs });
-        } catch (err) {
-          const transaction = instance?.transaction !== false;
-          results.push({ name: file.name, direction, status: 'failed', durationMs: performance.now() - t0, transaction });
-          error = isMigratorError(err) ? err : migrationFailure(file, direction, err, transaction, results.length - 1);
-          break;
-        }
-      }
+      const { dataSource, timeouts, afterStatement } = this.options;
+      const run = await runPlan(runner, direction, chosen, {
+        history: this.history,
+        via: this.via,
+        afterStatement,
+        dataSource,
+        timeouts,
+        mode,
+        emit: (e) => this.emit(e),
+        instanceOf: (file) => this.instanceOf(file),
+      });
+      let error = run.error;
       let privileges: PrivilegeResult | undefined;
       if (direction === 'up' && !error && this.options.privileges) {
         try {
@@ -226,28 +216,31 @@ export class Migrator {
             });
           }
         } catch (err) {
-          error = isMigratorError(err) ? err : new MigratorError('privileges_failed', String(err), {}, { cause: err });
+          error = err instanceof MigratorError ? err : new MigratorError('privileges_failed', String(err), {}, { cause: err });
         }
       }
-      return { direction, dryRun, results, error, adopted, lockWaitedMs: this.lockWaitedMs, durationMs: performance.now() - started, privileges };
+      return { direction, dryRun, results: run.results, error, adopted, lockWaitedMs: this.lockWaitedMs, durationMs: performance.now() - started, privileges };
     });
   }
 
   /** Prefers the instance the DataSource already loaded (the plain TypeORM CLI path), else loads the file. */
-  private instanceOf(file: MigrationFile): MigrationInterface {
+  private async instanceOf(file: MigrationFile): Promise<MigrationInterface> {
     const loaded = this.options.dataSource.migrations.find((m) => (m.name ?? m.constructor.name) === file.name);
     return loaded ?? loadMigration(file);
   }
 
-  /** Migrations applied before checksums existed get their current checksum recorded, not flagged. */
+  /**
+   * Applied migrations without a checksum (applied by TypeORM itself, or before checksums) or with
+   * an earlier version's that matches the file get the current checksum recorded, not flagged.
+   */
   private async adopt(runner: QueryRunner, state: MigrationState, files: MigrationFile[]): Promise<string[]> {
-    const unrecorded = state.migrations.filter((m) => m.checksum === 'unrecorded');
-    for (const m of unrecorded) {
+    const adopt = state.migrations.filter((m) => m.checksum === 'unrecorded' || m.checksum === 'legacy');
+    for (const m of adopt) {
       const file = files.find((f) => f.name === m.name)!;
-      const q = recordChecksum(this.history, { name: m.name, checksum: file.checksum, durationMs: null, via: 'adopted' });
+      const q = recordChecksum(this.history, { name: m.name, checksum: file.checksum, durationMs: m.durationMs, via: m.via ?? 'adopted' }, { keepApplied: true });
       await runner.query(q.sql, q.params);
     }
-    if (unrecorded.length) this.emit({ type: 'adopted', names: unrecorded.map((m) => m.name) });
-    return unrecorded.map((m) => m.name);
+    if (adopt.length) this.emit({ type: 'adopted', names: adopt.map((m) => m.name) });
+    return adopt.map((m) => m.name);
   }
 }

@@ -5,7 +5,8 @@
  */
 export { MigratorError, MIGRATOR_ERRORS, isMigratorError, type MigratorErrorCode } from './errors';
 export { computeState, readState, type MigrationState, type MigrationEntry, type Problem } from './migration-state';
-export { readMigrationFiles, checksumOf, type MigrationFile } from './migration-files';
+export { readMigrationFiles, listMigrations, readMigrationFile, sourceFolder, folderGlob, type MigrationFile, type MigrationSource, type MigrationsOption } from './migration-files';
+export { checksumOfLiterals, checksumOfClass, legacyChecksumOf } from './migration-checksum';
 export { DEFAULT_MIGRATION_LOCK, type MigrationLockKey, type SessionTimeouts } from './migration-lock';
 export { CHECKSUMS_TABLE, DEFAULT_HISTORY, type HistoryLocation, type Queryable } from './history';
 export { openReadConnection, sessionStartupOptions, connectionError, DEFAULT_APPLICATION_NAME, type ReadConnection, type ReadConnectionOptions } from './connection';

@@ -1,7 +1,7 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MigratorError } from './errors';
-import { readMigrationFiles } from './migration-files';
+import { listMigrations } from './migration-files';
 import type { Migrator } from './migrator';
 import { describeDatabase } from './schema-diff';
 import { resolveTarget } from './targets';
@@ -20,7 +20,7 @@ export interface RebasedMigration {
  * a migration the database has applied: a new name would make it look pending and run again.
  */
 export async function rebaseMigration(migrator: Migrator, target: string, now = Date.now()): Promise<RebasedMigration> {
-  const files = readMigrationFiles(migrator.migrationsDir);
+  const files = await listMigrations(migrator.source);
   const migration = resolveTarget(target, files);
   const state = await migrator.status();
   if (state.migrations.find((m) => m.name === migration.name)?.applied) {

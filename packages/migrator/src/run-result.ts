@@ -9,13 +9,16 @@ export type Direction = 'up' | 'down';
 export interface MigrationOutcome {
   readonly name: string;
   readonly direction: Direction;
-  readonly status: 'done' | 'failed' | 'previewed';
+  /** rolled-back: done, then undone with the rest of a --transaction all run; unavailable: --sql could not preview it (see reason). */
+  readonly status: 'done' | 'failed' | 'rolled-back' | 'previewed' | 'unavailable';
   readonly durationMs: number;
   readonly transaction: boolean;
   /** For --sql: the statements it would run. */
   readonly statements?: readonly CapturedStatement[];
   /** For --sql: the migration reads data or the schema, so the preview shows what it did with empty answers. */
   readonly readsData?: boolean;
+  /** For --sql: why it could not be previewed (status unavailable). */
+  readonly reason?: string;
 }
 
 /**
@@ -40,5 +43,9 @@ export interface RunResult {
 export interface StampResult {
   readonly inserted: readonly string[];
   readonly deleted: readonly string[];
+  /** Applied migrations no source defines, left in the history (deleteMissing removes them). */
+  readonly kept: readonly string[];
+  /** Applied migrations whose checksum it recorded (applied by TypeORM itself, or recorded by an earlier version). */
+  readonly checksummed: readonly string[];
   readonly current: string | null;
 }

@@ -4,6 +4,8 @@ import { createDatabase, type TestDatabase } from './support/database';
 import { fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
 
 const HISTORY = { schema: 'tool_history' };
+// TypeORM must look where the tool keeps the history: the DataSource says so itself.
+const TYPEORM = { migrationsTableName: 'tool_history.migrations' };
 
 describe('a history kept in a schema of its own', () => {
   let db: TestDatabase;
@@ -26,7 +28,7 @@ describe('a history kept in a schema of its own', () => {
     (await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [schema])).rows.map((r) => r.tablename);
 
   it('creates the schema and keeps both history tables there, nothing of its own in public', async () => {
-    const ds = fixtureDataSource(db.url, { migrationsDir: dir.dir, history: HISTORY });
+    const ds = fixtureDataSource(db.url, { migrationsDir: dir.dir, history: HISTORY }, TYPEORM);
     await ds.initialize();
     try {
       const result = await ds.migrator().up();
@@ -38,7 +40,7 @@ describe('a history kept in a schema of its own', () => {
     expect(await tablesIn('public')).toEqual(['kittens', 'toys']);
   });
 
-  it('reads a history left in public, and moves it (rows, checksums and id sequence) on the next write', async () => {
+  it('with moveFrom, reads a history left in public, and moves it (rows, checksums and id sequence) on the next write', async () => {
     const legacy = fixtureDataSource(db.url, { migrationsDir: dir.dir });
     await legacy.initialize();
     try {
@@ -47,7 +49,7 @@ describe('a history kept in a schema of its own', () => {
       await legacy.destroy();
     }
     const events: MigratorEvent[] = [];
-    const ds = fixtureDataSource(db.url, { migrationsDir: dir.dir, history: HISTORY, onEvent: (e) => events.push(e) });
+    const ds = fixtureDataSource(db.url, { migrationsDir: dir.dir, history: { ...HISTORY, moveFrom: 'public' }, onEvent: (e) => events.push(e) }, TYPEORM);
     await ds.initialize();
     try {
       const before = await ds.migrator().status();
@@ -69,5 +71,27 @@ describe('a history kept in a schema of its own', () => {
       [2, 'AddKittenColor1700000000002'],
       [3, 'CreateToys1700000000003'],
     ]);
+  });
+
+  it('refuses a history schema TypeORM would not read, naming the DataSource setting, and moves nothing (D4)', async () => {
+    const legacy = fixtureDataSource(db.url, { migrationsDir: dir.dir });
+    await legacy.initialize();
+    try {
+      expect((await legacy.migrator().up({ target: 'AddKittenColor' })).error).toBeUndefined();
+      expect(() => legacy.migrator().with({ history: HISTORY })).toThrow(
+        /the history option names tool_history\.migrations, but TypeORM keeps this DataSource's history in migrations .* set migrationsTableName: 'tool_history\.migrations'/,
+      );
+    } finally {
+      await legacy.destroy();
+    }
+    // The same schema named by TypeORM's own setting, without moveFrom: a new, empty history there; public untouched.
+    const ds = fixtureDataSource(db.url, { migrationsDir: dir.dir, history: HISTORY }, TYPEORM);
+    await ds.initialize();
+    try {
+      expect((await ds.migrator().status()).pending).toHaveLength(3);
+    } finally {
+      await ds.destroy();
+    }
+    expect(await tablesIn('public')).toEqual(['kittens', 'migration_checksums', 'migrations']);
   });
 });

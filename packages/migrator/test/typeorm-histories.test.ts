@@ -26,8 +26,8 @@ describe('every history TypeORM accepts', () => {
   const plainTypeorm = () => new DataSource({ type: 'postgres', url: db.url, migrations: [path.join(dir.dir, '*.{ts,js}')], logging: false });
   const recorded = async () => (await client.query('SELECT name FROM migrations ORDER BY id')).rows.map((r) => r.name);
 
-  it('reads the names TypeORM records: the name property, else the class; file names without timestamps; default exports; compiled JS', () => {
-    const files = readMigrationFiles(dir.dir);
+  it('reads the names TypeORM records: the name property, else the class; file names without timestamps; default exports; compiled JS', async () => {
+    const files = await readMigrationFiles(dir.dir);
     expect(files.map((f) => [f.name, f.className, f.timestamp])).toEqual([
       ['CreateOwners1700000400001', 'CreateOwners1700000400001', 1700000400001],
       ['AddOwnerEmail1700000400002', 'AddOwnerEmail', 1700000400002],
@@ -96,7 +96,7 @@ describe('lint FILE...', () => {
   it('lints exactly the files given, whatever their neighbours', async () => {
     const dir = migrationsDir('typeorm-shapes', 'refused-neighbour');
     try {
-      expect(() => readMigrationFiles(dir.dir)).toThrow(/Seed\.ts: migration class Seed does not end in a 13-digit timestamp, which TypeORM requires too/);
+      await expect(readMigrationFiles(dir.dir)).rejects.toThrow(/Seed\.ts: migration class Seed does not end in a 13-digit timestamp, which TypeORM requires too/);
       const file = path.join(dir.dir, 'AddOwnerEmail.ts');
       const report = await lintMigrations({ migrationsDir: dir.dir, files: [file] });
       expect(report.files).toEqual([file]);

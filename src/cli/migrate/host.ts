@@ -29,6 +29,7 @@ function catHouseSession(config: MigrationConfig, values: OptionValues): HostSes
   const opened: MigrationDataSource[] = [];
   let lintConfig: LintConfig | undefined;
   return {
+    migrations: migrationsDir,
     migrationsDir,
     get lintConfig() {
       return (lintConfig ??= lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG));

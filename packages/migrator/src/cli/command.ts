@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { MigratorError } from '../errors';
 import type { Queryable, HistoryLocation } from '../history';
 import type { LintConfig } from '../lint/config';
+import type { MigrationSource } from '../migration-files';
 import type { Migrator } from '../migrator';
 import type { MigratorEvent } from '../migrator-options';
 import type { PrivilegeSettings } from '../privileges/policy';
@@ -56,7 +57,9 @@ export interface OpenOptions {
 
 /** What the host knows for one invocation: where the migrations are and how to reach the database. */
 export interface HostSession {
-  /** The folder new migrations are written to (create, generate) and, without a list of files, read from. */
+  /** Where the migrations are: a folder, TypeORM's `migrations` option (globs and classes), a provider. */
+  readonly migrations: MigrationSource;
+  /** The folder new migrations are written to (create, generate). */
   readonly migrationsDir: string;
   /** Each lint rule's severity, if the host configures them. */
   readonly lintConfig?: LintConfig;

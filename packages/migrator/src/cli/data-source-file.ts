@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { MigratorError } from '../errors';
+import { importModule } from '../migration-load';
 
 /**
  * Loads the DataSource a file exports, as the TypeORM CLI's `-d` does (CommandUtils.loadDataSource):
@@ -15,11 +16,13 @@ export async function loadDataSourceFile(file: string): Promise<DataSource> {
   if (/\.[cm]?ts$/.test(resolved)) registerTypeScript(resolved);
   let exported: Record<string, unknown>;
   try {
-    exported = await importFile(resolved);
+    exported = (await importModule(resolved)) as Record<string, unknown>;
   } catch (err) {
     throw new MigratorError('import_failed', `--data-source ${file} cannot be loaded: ${firstLine(err)}`, { file: resolved }, { cause: err });
   }
-  const found = Object.values(exported ?? {}).filter(isDataSource);
+  // As TypeORM's CommandUtils.loadDataSource: the module itself, else its one export that is (or resolves to) a DataSource.
+  if (isDataSource(exported)) return exported;
+  const found = (await Promise.all(Object.values(exported ?? {}))).filter(isDataSource);
   if (found.length !== 1) {
     throw new MigratorError(
       'invalid_config',
@@ -33,18 +36,6 @@ export async function loadDataSourceFile(file: string): Promise<DataSource> {
 /** TypeORM's own check (InstanceChecker): works across copies of TypeORM, unlike instanceof. */
 function isDataSource(value: unknown): value is DataSource {
   return typeof value === 'object' && value !== null && (value as Record<string, unknown>)['@instanceof'] === Symbol.for('DataSource');
-}
-
-async function importFile(file: string): Promise<Record<string, unknown>> {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(file);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw err;
-    // An ES module on a Node without require(esm): a real import(), which a CommonJS build must not rewrite.
-    const load = new Function('url', 'return import(url)') as (url: string) => Promise<Record<string, unknown>>;
-    return load(new URL(`file://${file}`).href);
-  }
 }
 
 /** Loaders tried, in order, from the user's project (what TypeORM's docs suggest first). */

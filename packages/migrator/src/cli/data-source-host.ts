@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { MigratorError } from '../errors';
+import { connectionError } from '../connection';
+import { sourceFolder, type MigrationSource } from '../migration-files';
 import type { SessionTimeouts } from '../migration-lock';
 import type { Migrator } from '../migrator';
 import { UsageError, stringOption, type CliHost, type HostSession, type OpenOptions, type OpenedSource, type OptionValues } from './command';
@@ -32,17 +33,24 @@ async function dataSourceSession(values: OptionValues): Promise<HostSession> {
   const timeouts = timeoutsOf(values);
   const dataSource = await loadDataSourceFile(file);
   const dir = stringOption(values, 'dir');
-  const migrationsDir = dir ? path.resolve(dir) : migrationsFolder(dataSource, file);
+  const migrations: MigrationSource = dir ? path.resolve(dir) : { migrations: dataSource.options.migrations ?? [] };
+  const migrationsDir = dir ? path.resolve(dir) : (sourceFolder(migrations) ?? path.resolve('migrations'));
   const opened: DataSource[] = [];
   const open = async ({ onEvent, url }: OpenOptions): Promise<OpenedSource> => {
     const ds = url ? otherDatabase(dataSource, url) : dataSource;
     if (!ds.isInitialized) {
-      await ds.initialize();
+      const url = urlOf(ds);
+      try {
+        await ds.initialize();
+      } catch (err) {
+        throw connectionError(err, url, url === (ds.options as { url?: string }).url ? 'the DataSource url' : 'the DataSource');
+      }
       opened.push(ds);
     }
-    return { dataSource: ds, migrator: await migratorOf(ds, migrationsDir, timeouts, onEvent) };
+    return { dataSource: ds, migrator: await migratorOf(ds, migrations, timeouts, onEvent) };
   };
   return {
+    migrations,
     migrationsDir,
     async openRead() {
       const { migrator } = await open({ entities: false, onEvent: () => undefined });
@@ -56,11 +64,11 @@ async function dataSourceSession(values: OptionValues): Promise<HostSession> {
   };
 }
 
-async function migratorOf(ds: DataSource, migrationsDir: string, timeouts: SessionTimeouts, onEvent: OpenOptions['onEvent']): Promise<Migrator> {
+async function migratorOf(ds: DataSource, migrations: MigrationSource, timeouts: SessionTimeouts, onEvent: OpenOptions['onEvent']): Promise<Migrator> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Migrator, MigrationDataSource } = require('../index') as typeof import('../index');
   if (ds instanceof MigrationDataSource) return ds.migrator('migrator', onEvent);
-  return new Migrator({ dataSource: ds, migrationsDir, timeouts, via: 'migrator', onEvent });
+  return new Migrator({ dataSource: ds, migrations, timeouts, via: 'migrator', onEvent });
 }
 
 /** The same DataSource options on another database (rehearse --on URL). */
@@ -69,17 +77,10 @@ function otherDatabase(ds: DataSource, url: string): DataSource {
   return new Make({ ...ds.options, url } as DataSource['options']);
 }
 
-/** The folder of the DataSource's `migrations` globs (one folder until several are supported). */
-function migrationsFolder(ds: DataSource, file: string): string {
-  const list: readonly unknown[] = Array.isArray(ds.options.migrations) ? ds.options.migrations : Object.values(ds.options.migrations ?? {});
-  const globs = list.filter((m): m is string => typeof m === 'string');
-  const first = globs[0];
-  if (!first) {
-    throw new MigratorError('invalid_config', `the DataSource of ${file} has no migrations glob: set its migrations option (or give --dir DIR)`);
-  }
-  const parts = first.split(/[/\\]/);
-  const wild = parts.findIndex((p: string) => /[*?{[]/.test(p));
-  return path.resolve(parts.slice(0, wild < 0 ? -1 : wild).join('/') || '.');
+/** The DataSource's URL, or one built from its host, port and database, for one-line connection errors (password left out). */
+function urlOf(ds: DataSource): string {
+  const o = ds.options as { url?: string; host?: string; port?: number; database?: string; username?: string };
+  return o.url ?? `postgres://${o.username ? `${encodeURIComponent(o.username)}@` : ''}${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`;
 }
 
 function timeoutsOf(values: OptionValues): SessionTimeouts {

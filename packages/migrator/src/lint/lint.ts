@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { MigratorError } from '../errors';
-import { loadMigration, readMigrationFile, readMigrationFiles, sortAndCheck, type MigrationFile } from '../migration-files';
+import { listMigrations, loadMigration, readMigrationFile, sortAndCheck, type MigrationFile, type MigrationSource } from '../migration-files';
 import type { Migrator } from '../migrator';
 import { captureQueries } from '../sql-capture';
 import { loadSqlParser, parseStatements } from '../sql-parser';
@@ -70,9 +70,9 @@ export interface LintContext {
 export async function lintMigration(migration: MigrationFile, { config, sizes }: LintContext = {}): Promise<LintFinding[]> {
   await loadSqlParser();
   const base = { migration: migration.name, file: migration.file, objects: [] as string[] };
-  let instance: ReturnType<typeof loadMigration>;
+  let instance: Awaited<ReturnType<typeof loadMigration>>;
   try {
-    instance = loadMigration(migration);
+    instance = await loadMigration(migration);
   } catch (err) {
     const detail = err instanceof MigratorError ? err.message : String(err);
     return [{ ...base, rule: 'cannot-load', severity: 'error', line: null, statement: '', detail, why: 'a migration that cannot be loaded fails when it is run', fix: 'fix the file (npx tsc --noEmit lists every error)', acknowledged: null }];
@@ -161,7 +161,8 @@ export async function lintMigration(migration: MigrationFile, { config, sizes }:
 }
 
 export interface LintOptions {
-  readonly migrationsDir: string;
+  /** Where the migrations are (a folder, or a source: migration-files.ts). */
+  readonly migrationsDir: MigrationSource;
   /** Files to lint; by default the migrations pending on the database of `migrator`. */
   readonly files?: readonly string[];
   readonly migrator?: Migrator;
@@ -178,12 +179,12 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   let targets: MigrationFile[];
   if (opts.files) {
     // Exactly these files: a neighbour TypeORM would refuse must not stop them from being linted.
-    targets = sortAndCheck(opts.files.flatMap((file) => fileAt(file)));
+    targets = sortAndCheck((await Promise.all(opts.files.map((file) => fileAt(file)))).flat());
   } else if (opts.migrator) {
     const state = await opts.migrator.status();
-    targets = readMigrationFiles(opts.migrationsDir).filter((f) => state.pending.includes(f.name));
+    targets = (await listMigrations(opts.migrator.source)).filter((f) => state.pending.includes(f.name));
   } else {
-    targets = readMigrationFiles(opts.migrationsDir);
+    targets = await listMigrations(opts.migrationsDir);
   }
   const database = opts.database ?? opts.migrator?.dataSource;
   const sizes = database ? await readTableSizes(database) : undefined;
@@ -199,8 +200,8 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   };
 }
 
-function fileAt(file: string): MigrationFile[] {
-  const found = readMigrationFile(path.resolve(file));
+async function fileAt(file: string): Promise<MigrationFile[]> {
+  const found = await readMigrationFile(path.resolve(file));
   if (!found.length) {
     throw new MigratorError('invalid_migration_file', `${file} is not a migration file: it exports no class (TypeORM loads every exported class of a migrations file)`, { file });
   }

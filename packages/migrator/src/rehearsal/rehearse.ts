@@ -3,7 +3,6 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MigratorError } from '../errors';
 import type { Migrator } from '../migrator';
 import { diffSchema, type EntityGroups } from '../schema-diff';
-import { readMigrationFiles } from '../migration-files';
 import { copyData, type CopiedTable } from './copy-data';
 import { createExtensions, extensionsToPrepare, type Extension } from './extensions';
 import { sameDatabase } from './same-database';
@@ -145,7 +144,7 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     try {
       // Schema only: roles belong to the whole server, so the rehearsal neither creates nor grants to them.
       const scratchMigrator = migrator.with({ dataSource: ds, via: 'rehearse', onEvent: () => undefined, privileges: undefined });
-      const extensions = await extensionsToPrepare(real, readMigrationFiles(migrator.migrationsDir));
+      const extensions = await extensionsToPrepare(real, await migrator.migrations());
       if (extensions.length) {
         say(`creating the real database's extension(s) ${extensions.map((e) => `${e.name} (schema ${e.schema})`).join(', ')}`);
         try {

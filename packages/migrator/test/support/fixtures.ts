@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { MigrationDataSource, type MigrationSettings } from '../../src';
+import { MigrationDataSource, type MigrationSettings, type PostgresOptions } from '../../src';
 
 export const FIXTURES = path.resolve(__dirname, '../fixtures');
 // Inside the repository (the gitignored scratch/) so the copies resolve `typeorm` from node_modules.
@@ -30,6 +30,6 @@ export function migrationsDir(...sets: string[]): MigrationsDir {
 export const TIMEOUTS = { lockTimeoutMs: 60_000, ddlLockTimeoutMs: 5_000, statementTimeoutMs: 0 };
 
 /** A MigrationDataSource over `url` with no entities, as a project using only the package would build it. */
-export function fixtureDataSource(url: string, settings: Partial<MigrationSettings> & { migrationsDir: string }): MigrationDataSource {
-  return new MigrationDataSource({ type: 'postgres', url, entities: [], migrations: [], logging: false }, { timeouts: TIMEOUTS, ...settings });
+export function fixtureDataSource(url: string, settings: Partial<MigrationSettings> & { migrationsDir: string }, options: Partial<PostgresOptions> = {}): MigrationDataSource {
+  return new MigrationDataSource({ type: 'postgres', url, entities: [], migrations: [], logging: false, ...options }, { timeouts: TIMEOUTS, ...settings });
 }

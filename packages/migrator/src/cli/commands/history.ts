@@ -12,7 +12,7 @@ export const historyCommand: CliCommand = {
     const s = await session();
     const read = await s.openRead();
     try {
-      const state = await readState(read.db, s.migrationsDir, read.history);
+      const state = await readState(read.db, s.migrations, read.history);
       print(state, formatHistory(state, flag(values, 'verbose')));
       return EXIT.ok;
     } finally {

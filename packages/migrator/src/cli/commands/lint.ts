@@ -11,7 +11,7 @@ export const lintCommand: CliCommand = {
     const files = args.length ? args.map((a) => path.resolve(a)) : undefined;
     const s = await session();
     const report = await library().lintMigrations({
-      migrationsDir: s.migrationsDir,
+      migrationsDir: s.migrations,
       files,
       config: s.lintConfig,
       migrator: files ? undefined : (await s.open({ entities: false, onEvent: progress })).migrator,

@@ -13,7 +13,7 @@ export const statusCommand: CliCommand = {
     const s = await session();
     const read = await s.openRead();
     try {
-      const state = await readState(read.db, s.migrationsDir, read.history);
+      const state = await readState(read.db, s.migrations, read.history);
       const privileges = read.privileges ? await readPrivileges(read.db, read.privileges) : null;
       print({ ...state, privileges }, formatStatus(state, privileges, host));
       return state.problems.length || (privileges && !privileges.ok) ? EXIT.problem : EXIT.ok;

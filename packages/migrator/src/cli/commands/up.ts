@@ -1,6 +1,7 @@
 import { EXIT, flag, type CliCommand } from '../command';
 import { formatRun } from '../format/run';
 import { splitRange } from './range';
+import { TRANSACTION_OPTIONS, transactionMode } from './transaction';
 
 /** `up [TARGET|+N|FROM:TO] [--sql]`: apply pending migrations (or preview their SQL). */
 export const upCommand: CliCommand = {
@@ -13,10 +14,12 @@ export const upCommand: CliCommand = {
   options: {
     sql: { type: 'boolean', help: '--sql   print the SQL instead of running it (up, down)' },
     'allow-out-of-order': { type: 'boolean' },
+    ...TRANSACTION_OPTIONS,
   },
   async run({ args, values, expectArgs, session, progress, print }) {
     expectArgs(1, 'at most one TARGET or +N');
     const { from, to: arg } = splitRange(args[0]);
+    const transaction = transactionMode(values);
     const plus = arg && /^\+\d+$/.test(arg) ? Number(arg.slice(1)) : undefined;
     const { migrator } = await (await session()).open({ entities: false, onEvent: progress });
     const result = await migrator.up({
@@ -25,6 +28,7 @@ export const upCommand: CliCommand = {
       steps: plus,
       dryRun: flag(values, 'sql'),
       allowOutOfOrder: flag(values, 'allow-out-of-order'),
+      transaction,
     });
     print(result, formatRun(result));
     return result.error ? EXIT.problem : EXIT.ok;

@@ -6,8 +6,10 @@ import { ms } from './units';
 export function formatRun(result: RunResult): string {
   if (result.dryRun) {
     const lines = [result.sql?.trimEnd() ?? ''];
-    const readers = result.results.filter((r) => r.readsData).map((r) => r.name);
-    lines.push(`-- ${result.results.length} migration(s) previewed (${result.direction}); nothing was changed`);
+    const readers = result.results.filter((r) => r.readsData && r.status !== 'unavailable').map((r) => r.name);
+    const unavailable = result.results.filter((r) => r.status === 'unavailable');
+    lines.push(`-- ${result.results.length - unavailable.length} migration(s) previewed (${result.direction}); nothing was changed`);
+    for (const r of unavailable) lines.push(`-- NOT PREVIEWED: ${r.name}: ${r.reason} (the script stops there)`);
     if (readers.length) lines.push(`-- WARNING: ${readers.join(', ')} read(s) data or schema: the SQL above is what it did with empty answers, not necessarily what it will run`);
     return lines.join('\n');
   }
@@ -16,9 +18,11 @@ export function formatRun(result: RunResult): string {
   if (result.lockWaitedMs > 0) lines.push(`waited ${ms(result.lockWaitedMs)} for the migration lock`);
   if (result.adopted.length) lines.push(`adopted ${result.adopted.length} migration(s) applied before checksums: ${result.adopted.join(', ')}`);
   for (const r of result.results) {
-    lines.push(`${r.status === 'done' ? verb.padEnd(8) : 'FAILED  '} ${r.name}  ${ms(r.durationMs)}${r.transaction ? '' : '  (no transaction)'}`);
+    const status = r.status === 'done' ? verb.padEnd(8) : r.status === 'rolled-back' ? 'ROLLED BACK' : 'FAILED  ';
+    lines.push(`${status} ${r.name}  ${ms(r.durationMs)}${r.transaction ? '' : '  (no transaction)'}`);
   }
   const done = result.results.filter((r) => r.status === 'done').length;
+  if (result.results.some((r) => r.status === 'rolled-back')) lines.push(`the run was one transaction (--transaction all): nothing was ${verb}`);
   if (result.privileges) {
     const p = result.privileges;
     if (p.createdRoles.length) lines.push(`created role(s): ${p.createdRoles.join(', ')}`);
@@ -32,6 +36,10 @@ export function formatRun(result: RunResult): string {
 
 export function formatStamp(result: StampResult): string {
   const lines = result.inserted.map((n) => `stamped  ${n}`).concat(result.deleted.map((n) => `unstamped ${n}`));
+  for (const n of result.checksummed) lines.push(`checksum recorded for ${n}`);
+  if (result.kept.length) {
+    lines.push(`kept ${result.kept.length} history row(s) of applied migrations no source defines: ${result.kept.join(', ')} (stamp --delete-missing deletes them)`);
+  }
   lines.push(`current revision: ${result.current ?? '(base)'}; no SQL was run`);
   return lines.join('\n');
 }

@@ -27,7 +27,9 @@ export function formatStatus(state: MigrationState, privileges: PrivilegeReport 
     lines.push(`  [ ] ${name}${m.outOfOrder ? '  (out of order)' : ''}`);
   }
   const unrecorded = state.migrations.filter((m) => m.checksum === 'unrecorded');
-  if (unrecorded.length) lines.push(`${unrecorded.length} applied migration(s) predate checksums; the next up records them (adopted)`);
+  if (unrecorded.length) lines.push(`${unrecorded.length} applied migration(s) have no checksum (applied by TypeORM itself, or before checksums); the next up or stamp records them`);
+  const legacy = state.migrations.filter((m) => m.checksum === 'legacy');
+  if (legacy.length) lines.push(`${legacy.length} applied migration(s) have a checksum of the file's text (an earlier version), which matches; the next up or stamp re-records it`);
   lines.push(state.problems.length ? `problems: ${state.problems.length}` : 'problems: none');
   for (const p of state.problems) lines.push(`  ${p.code}: ${p.message}`);
   for (const n of state.notes) lines.push(`note: ${n}`);
