@@ -7,7 +7,7 @@ import { SnakeNamingStrategy } from '@cathouse/db-conventions';
 import { catalogEntities } from '@cathouse/catalog';
 import { installationEntities } from '@cathouse/installation';
 import { proxyEntities } from '@cathouse/proxy';
-import { MIGRATION_HISTORY, MIGRATION_LINT_CONFIG } from '../../src/db/migration-paths';
+import { MIGRATIONS_TABLE, MIGRATION_HISTORY, MIGRATION_LINT_CONFIG } from '../../src/db/migration-paths';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { migrate } from './support/cli';
 import { projectMigrationsDir, type MigrationsDir } from './support/fixtures';
@@ -45,6 +45,7 @@ function dataSource(url: string, migrationsDir: string, entities: unknown[]): Mi
       namingStrategy: new SnakeNamingStrategy(),
       uuidExtension: 'pgcrypto',
       installExtensions: false,
+      migrationsTableName: MIGRATIONS_TABLE,
       migrations: [],
       logging: false,
     },
