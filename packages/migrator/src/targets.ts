@@ -60,15 +60,13 @@ function prefixMatches<T extends Named>(target: string, migrations: readonly T[]
 
 const names = (ms: readonly Named[]) => (ms.length > NAMED ? `${ms.slice(0, NAMED).map((m) => m.name).join(', ')} and ${ms.length - NAMED} more` : ms.map((m) => m.name).join(', '));
 
-/** The candidates an unknown target most likely meant: names that contain it first, then by shared letters, newest first. */
+/** The candidates an unknown target most likely meant: by the three-letter runs they share with it, newest first among equals. */
 function closest<T extends Named>(target: string, migrations: readonly T[]): T[] {
   const lower = target.toLowerCase();
+  const runs = [...new Set(Array.from({ length: Math.max(0, lower.length - 2) }, (_, i) => lower.slice(i, i + 3)))];
   const score = (m: T) => {
     const name = m.name.toLowerCase();
-    if (name.includes(lower)) return 1000;
-    let shared = 0;
-    for (const word of lower.split(/[^a-z0-9]+/).filter((w) => w.length > 2)) if (name.includes(word)) shared += word.length;
-    return shared;
+    return runs.filter((r) => name.includes(r)).length;
   };
   return [...migrations].reverse().sort((a, b) => score(b) - score(a)).slice(0, NAMED);
 }
