@@ -18,3 +18,4 @@ export { readLintConfig, parseLintConfig, severityOf, type LintConfig, type Seve
 export { rehearse, onDatabase, type RehearsalReport, type RehearsalOptions } from './rehearsal';
 export { diffSchema, type SchemaDiff, type EntityGroups } from './schema-diff';
 export { rebaseMigration, type RebasedMigration } from './rebase';
+export { previewRangeOffline, migrationStatements, assertRangeOrder, type OfflinePreview } from './offline';
