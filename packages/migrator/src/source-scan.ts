@@ -149,7 +149,9 @@ function literalAt(tokens: readonly Token[], k: number): string | typeof UNSURE 
  * instance). Null: no name set, TypeORM uses the class name.
  */
 function readName(tokens: readonly Token[], open: number, close: number): string | null | typeof UNSURE {
-  let found: string | null | typeof UNSURE = null;
+  // The constructor body runs after the field initializers: its assignment is the one that stays.
+  let field: string | null | typeof UNSURE = null;
+  let assigned: string | null | typeof UNSURE = null;
   let depth = 0;
   for (let k = open; k <= close; k++) {
     const t = tokens[k]!;
@@ -163,7 +165,7 @@ function readName(tokens: readonly Token[], open: number, close: number): string
       const bodyClose = matchingBrace(tokens, bodyOpen);
       for (let j = bodyOpen; j < bodyClose; j++) {
         if (tokens[j]!.value === 'this' && tokens[j + 1]?.value === '.' && tokens[j + 2]?.value === 'name' && tokens[j + 3]?.value === '=') {
-          found = literalAt(tokens, j + 4);
+          assigned = literalAt(tokens, j + 4);
         }
       }
       k = bodyClose;
@@ -177,10 +179,10 @@ function readName(tokens: readonly Token[], open: number, close: number): string
     if (tokens[v]?.value === ':') while (v < close && tokens[v]!.value !== '=' && tokens[v]!.value !== ';' && tokens[v]!.value !== '}') v++;
     if (tokens[v]?.value === '(') return UNSURE;
     if (tokens[v]?.value !== '=') continue;
-    found = literalAt(tokens, v + 1);
-    if (found === UNSURE) return UNSURE;
+    field = literalAt(tokens, v + 1);
+    if (field === UNSURE) return UNSURE;
   }
-  return found;
+  return assigned ?? field;
 }
 
 /** Every string value in `tokens`: string literals and the text parts of templates, decoded, empty ones left out. */

@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { Client } from 'pg';
 import { dataSourceHost, runCli } from '../src/cli';
@@ -62,5 +64,46 @@ describe('migrator --data-source FILE', () => {
     const empty = await run('status');
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/must export exactly one DataSource instance .* it exports 0/);
+  });
+
+  it('up --sql shows every migration it can and marks the one it cannot, with the reason (D6)', async () => {
+    dir.add('preview-reads');
+    const r = await run('up', '--sql');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('ALTER TABLE "kittens" ADD "color" character varying(20);');
+    expect(r.stdout).toMatch(/-- CountFirst1700000000009 \(up\): CANNOT BE PREVIEWED: its up\(\) failed on the empty answers of the preview .*; it reads the database \(SELECT count/);
+    expect(r.stdout).toContain('-- 3 migration(s) previewed (up); nothing was changed');
+  });
+
+  it('the base:head script creates the history tables and runs on an empty database under psql -v ON_ERROR_STOP=1 (D6)', async () => {
+    const script = await run('up', 'base:head', '--sql');
+    expect(script.code).toBe(0);
+    const file = path.join(dir.dir, 'script.sql');
+    writeFileSync(file, script.stdout);
+    await promisify(execFile)('/usr/bin/psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', file]);
+    const status = JSON.parse((await run('status', '--json')).stdout);
+    expect(status).toMatchObject({ current: 'CreateToys1700000000003', pending: [], problems: [] });
+    expect(status.migrations.map((m: { checksum: string }) => m.checksum)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('up --single-transaction (= --transaction all) leaves nothing applied when the last fails; a bad mode is one line, exit 2', async () => {
+    dir.add('failing');
+    const r = await run('up', '--single-transaction');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('the run was one transaction (--transaction all): nothing was applied');
+    expect(JSON.parse((await run('status', '--json')).stdout).pending).toHaveLength(4);
+    const bad = await run('up', '-t', 'sometimes');
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: --transaction takes all, each or none, got sometimes \(migrator --help\)$/) });
+    expect((await run('status', '--transaction', 'all')).stderr).toContain('--transaction applies to up and down, not status');
+  });
+
+  it("names its own commands in its messages, not an application's (D10)", async () => {
+    await run('up');
+    const file = path.join(dir.dir, '1700000000003-CreateToys.ts');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"toys"', '"playthings"'));
+    const status = await run('status');
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('write the change as a new migration (migrator create NAME)');
+    expect(status.stdout + status.stderr).not.toMatch(/npm run|MIGRATION_/);
   });
 });

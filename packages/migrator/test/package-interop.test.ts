@@ -113,6 +113,28 @@ async function schemaOf(url: string): Promise<string[]> {
   return rows.map((r) => r.line);
 }
 
+/** TypeORM's own TypeScript output (migration:create and migration:generate), run through ts-node by both tools. */
+async function tsShapes(p: Project, env: Record<string, string>): Promise<void> {
+  p.write('tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2021', module: 'commonjs', esModuleInterop: true, experimentalDecorators: true } }));
+  p.write(
+    'ts/data-source.ts',
+    `import { DataSource, EntitySchema } from 'typeorm';
+const Bowl = new EntitySchema<{ id: number; size: number }>({ name: 'Bowl', tableName: 'bowls', columns: { id: { type: Number, primary: true, generated: true }, size: { type: 'int' } } });
+export default new DataSource({ type: 'postgres', url: process.env.DB_URL, entities: [Bowl], migrations: ['ts/migrations/*.ts'], logging: false });
+`,
+  );
+  expect(await p.typeorm(['migration:generate', 'ts/migrations/CreateBowls', '-t', '1700000800001', '-d', 'ts/data-source.ts'], env)).toMatchObject({ code: 0 });
+  expect(await p.typeorm(['migration:create', 'ts/migrations/SeedBowls', '-t', '1700000800002'], env)).toMatchObject({ code: 0 });
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const seed = path.join(p.dir, 'ts/migrations/1700000800002-SeedBowls.ts');
+  writeFileSync(
+    seed,
+    readFileSync(seed, 'utf8')
+      .replace(/(public async up\(queryRunner: QueryRunner\): Promise<void> \{)\s*\}/, '$1\n        await queryRunner.query(`INSERT INTO "bowls" ("size") VALUES (1), (2)`);\n    }')
+      .replace(/(public async down\(queryRunner: QueryRunner\): Promise<void> \{)\s*\}/, '$1\n        await queryRunner.query(`DELETE FROM "bowls"`);\n    }'),
+  );
+}
+
 const historyOf = (url: string) => query<{ id: number; timestamp: string; name: string }>(url, 'SELECT id, "timestamp", name FROM app.app_history ORDER BY id');
 
 describe.each<TypeormVersion>(['typeorm03', 'typeorm'])('the packed migrator in a fresh project with %s', (typeorm) => {
@@ -159,6 +181,11 @@ describe.each<TypeormVersion>(['typeorm03', 'typeorm'])('the packed migrator in 
     expect(JSON.parse(status.stdout).pending).toEqual(NAMES);
     const history = await migrator(first, 'history');
     expect(history.stdout).not.toMatch(/admin/);
+    // JavaScript and declarations only: nothing in the package needs a TypeScript loader.
+    const { readdirSync } = await import('node:fs');
+    const shipped = readdirSync(path.join(project.dir, 'node_modules/@cathouse/migrator'), { recursive: true }).map(String);
+    expect(shipped).toContain('cli/bin.js');
+    expect(shipped.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   }, 120_000);
 
   it('TypeORM first, then the migrator: nothing pending, stamp records checksums, each continues after the other', async () => {
@@ -188,5 +215,30 @@ describe.each<TypeormVersion>(['typeorm03', 'typeorm'])('the packed migrator in 
     const [a, b] = [await historyOf(first.url), await historyOf(second.url)];
     expect(b.map((r) => [r.timestamp, r.name])).toEqual(a.map((r) => [r.timestamp, r.name]));
     expect(a.map((r) => r.name)).toEqual([...NAMES, 'Later1700000500009']);
+  }, 240_000);
+
+  it("TypeORM's TypeScript output through ts-node, in both orders: the same schema and history", async () => {
+    const scratch = await createDatabase();
+    try {
+      await tsShapes(project, { DB_URL: scratch.url });
+    } finally {
+      await scratch.drop();
+    }
+    const tsMigrator = (db: TestDatabase, ...args: string[]) => project.migrator([...args, '--data-source', 'ts/data-source.ts'], { DB_URL: db.url });
+    const tsTypeorm = (db: TestDatabase, ...args: string[]) => project.typeorm([...args, '-d', 'ts/data-source.ts'], { DB_URL: db.url });
+    expect(await tsTypeorm(first, 'migration:run')).toMatchObject({ code: 0 });
+    expect(JSON.parse((await tsMigrator(first, 'status', '--json')).stdout)).toMatchObject({ pending: [], problems: [] });
+    expect(await tsMigrator(first, 'down')).toMatchObject({ code: 0, stdout: expect.stringMatching(/reverted SeedBowls1700000800002/) });
+    expect(await tsTypeorm(first, 'migration:run')).toMatchObject({ code: 0 });
+
+    expect(await tsMigrator(second, 'up')).toMatchObject({ code: 0 });
+    expect((await tsTypeorm(second, 'migration:show')).stdout).not.toContain('[ ]');
+    expect(await tsTypeorm(second, 'migration:revert')).toMatchObject({ code: 0 });
+    expect(await tsMigrator(second, 'up')).toMatchObject({ code: 0, stdout: expect.stringMatching(/applied {2}SeedBowls1700000800002/) });
+
+    expect(await schemaOf(second.url)).toEqual(await schemaOf(first.url));
+    const rows = (url: string) => query<{ name: string }>(url, 'SELECT name FROM migrations ORDER BY id');
+    expect(await rows(second.url)).toEqual(await rows(first.url));
+    expect((await rows(first.url)).map((r) => r.name)).toEqual(['CreateBowls1700000800001', 'SeedBowls1700000800002']);
   }, 240_000);
 });

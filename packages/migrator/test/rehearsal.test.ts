@@ -102,6 +102,12 @@ describe('rehearse --with-data: what a migration does to real rows', () => {
     expect(report.steps[0]!.destroyed).toMatchObject({ tables: { 'public.toys': 3 }, total: 3 });
   });
 
+  it('names a relation the step dropped in its lock report, not by its OID (D10)', async () => {
+    const report = await rehearseWith('data-drop-table');
+    // cats too: dropping the foreign key's triggers locks the referenced table.
+    expect(report.steps[0]!.exclusiveLocks.map((l) => l.relation).sort()).toEqual(['public.cats', 'public.toys (dropped)']);
+  });
+
   it('counts the values a type change alters (4.50 -> 5), not those it keeps (4.00 -> 4)', async () => {
     const report = await rehearseWith('data-type-change');
     expect(report.steps[0]!.destroyed).toMatchObject({ changed: { 'public.cats.weight': 3 }, total: 3 });

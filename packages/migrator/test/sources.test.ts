@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import ts from 'typescript';
 import { DataSource } from 'typeorm';
-import { MigrationDataSource, readMigrationFiles, type PostgresOptions } from '../src';
+import { MigrationDataSource, Migrator, readMigrationFiles, type PostgresOptions } from '../src';
 import { createDatabase, type TestDatabase } from './support/database';
 import { TIMEOUTS, migrationsDir, type MigrationsDir } from './support/fixtures';
 
@@ -149,7 +150,6 @@ describe('history and folders where TypeORM has them', () => {
     try {
       expect((await migrator.up()).error).toBeUndefined();
       // The history as the previous version recorded it: sha256 of each file's text.
-      const { createHash } = await import('node:crypto');
       for (const f of await migrator.migrations()) {
         const text = readFileSync(f.file, 'utf8');
         await client.query('UPDATE migration_checksums SET checksum = $1, applied_at = $2 WHERE name = $3', [
@@ -167,6 +167,23 @@ describe('history and folders where TypeORM has them', () => {
       expect(after.migrations.map((m) => m.checksum)).toEqual(['ok', 'ok', 'ok']);
       const { rows } = await client.query(`SELECT DISTINCT applied_at FROM migration_checksums`);
       expect(rows.map((r) => (r.applied_at as Date).toISOString())).toEqual(['2026-01-01T00:00:00.000Z']);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it("takes migrations from a provider (Kysely's MigrationProvider is the model): classes or instances, named as TypeORM names them", async () => {
+    const d = dir('basic');
+    /* eslint-disable @typescript-eslint/no-require-imports -- the fixture classes, as an application would import them */
+    const { CreateKittens1700000000001 } = require(path.join(d, '1700000000001-CreateKittens.ts'));
+    const { AddKittenColor1700000000002 } = require(path.join(d, '1700000000002-AddKittenColor.ts'));
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const ds = await new DataSource({ type: 'postgres', url: db.url, logging: false }).initialize();
+    try {
+      const migrator = new Migrator({ dataSource: ds, timeouts: TIMEOUTS, migrations: { provider: async () => [CreateKittens1700000000001, new AddKittenColor1700000000002()] } });
+      expect((await migrator.status()).pending).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002']);
+      expect((await migrator.up()).error).toBeUndefined();
+      expect((await client.query('SELECT name FROM migrations ORDER BY id')).rows.map((r) => r.name)).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002']);
     } finally {
       await ds.destroy();
     }

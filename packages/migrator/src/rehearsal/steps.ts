@@ -107,6 +107,7 @@ async function measuredStep(
   const watches = await withRunner(ds, (r) => watchTypeChanges(r, typeChanges, census));
   const locks = lockRecorder();
   const timer = statementTimer();
+  await withRunner(ds, (r) => locks.snapshot(r));
   let result: RunResult | undefined;
   let thrown: unknown;
   try {

@@ -19,6 +19,7 @@ export const downCommand: CliCommand = {
     const transaction = transactionMode(values);
     const result = await migrator.down({ steps, target: to, from, dryRun: flag(values, 'sql'), transaction });
     print(result, formatRun(result));
-    return result.error ? EXIT.problem : EXIT.ok;
+    // A preview that could not show every migration is a problem found: the script stops there.
+    return result.error || result.results.some((r) => r.status === 'unavailable') ? EXIT.problem : EXIT.ok;
   },
 };

@@ -31,6 +31,7 @@ export const upCommand: CliCommand = {
       transaction,
     });
     print(result, formatRun(result));
-    return result.error ? EXIT.problem : EXIT.ok;
+    // A preview that could not show every migration is a problem found: the script stops there.
+    return result.error || result.results.some((r) => r.status === 'unavailable') ? EXIT.problem : EXIT.ok;
   },
 };
