@@ -18,4 +18,5 @@ export { readLintConfig, parseLintConfig, severityOf, type LintConfig, type Seve
 export { rehearse, onDatabase, type RehearsalReport, type RehearsalOptions } from './rehearsal';
 export { diffSchema, type SchemaDiff, type EntityGroups } from './schema-diff';
 export { rebaseMigration, type RebasedMigration } from './rebase';
-export { previewRangeOffline, migrationStatements, assertRangeOrder, type OfflinePreview } from './offline';
+export { previewRangeOffline, migrationStatements, stampScript, type OfflinePreview } from './offline';
+export { mergeMigrations, type MergeMigration } from './merge-migration';

@@ -1,15 +1,16 @@
 import { DataSource } from 'typeorm';
-import { MigratorError } from './errors';
-import type { HistoryLocation } from './history';
+import { historyNames, quoteIdent, recordChecksum, recordReverted, type HistoryLocation } from './history';
+import { historyTablesScript } from './history-tables';
 import { listMigrations, loadMigration, type MigrationFile, type MigrationSource } from './migration-files';
 import { planDown, planUp } from './migration-plan';
 import { previewMigrations, renderScript } from './migration-preview';
 import type { TransactionMode } from './migration-run';
 import { computeState } from './migration-state';
-import type { Direction, MigrationOutcome } from './run-result';
-import { captureQueries, type CapturedStatement } from './sql-capture';
-import { loadSqlParser } from './sql-parser';
 import { resolveTarget } from './targets';
+import type { Direction, MigrationOutcome } from './run-result';
+import { captureQueries, renderStatement, type CapturedStatement } from './sql-capture';
+import { loadSqlParser } from './sql-parser';
+
 
 /**
  * What the migrations say without a database, as Alembic's offline mode gives it: the SQL of a
@@ -46,7 +47,6 @@ export async function previewRangeOffline(opts: {
 }): Promise<OfflinePreview> {
   await loadSqlParser();
   const files = await listMigrations(opts.source);
-  assertRangeOrder(opts.direction, opts.from, opts.to, files);
   const state = computeState(files, []);
   const chosen =
     opts.direction === 'up'
@@ -57,26 +57,6 @@ export async function previewRangeOffline(opts: {
   const sql = await renderScript(ds, opts.direction, results, opts.history, chosen, opts.transaction ?? 'each');
   const note = '-- privileges: not included (offline: the GRANT/REVOKE statements of a privilege policy are computed from the database\'s catalogs)\n';
   return { direction: opts.direction, results, sql: sql + note };
-}
-
-/** The position of a range end: base before everything, head after, else the TARGET's timestamp. */
-function position(revision: string, files: readonly MigrationFile[]): number {
-  if (revision === 'base') return -Infinity;
-  if (revision === 'head' || revision === 'heads') return Infinity;
-  return resolveTarget(revision, files).timestamp;
-}
-
-/**
- * `up FROM:TO` needs FROM before TO and `down FROM:TO` FROM after TO; otherwise the preview would
- * hold no migration and look like "nothing to do". Refused with the range that was meant.
- */
-export function assertRangeOrder(direction: Direction, from: string, to: string, files: readonly MigrationFile[]): void {
-  const [a, b] = [position(from, files), position(to, files)];
-  const backwards = direction === 'up' ? a > b : a < b;
-  if (backwards) {
-    const other = direction === 'up' ? 'down' : 'up';
-    throw new MigratorError('usage', `${direction} ${from}:${to} is backwards: ${direction} goes from ${direction === 'up' ? 'older to newer' : 'newer to older'}; for these revisions write ${other} ${from}:${to}, or ${direction} ${to}:${from}`);
-  }
 }
 
 /** One migration's statements, up and down, built offline (what `show` prints). */
@@ -93,4 +73,33 @@ export async function migrationStatements(file: MigrationFile): Promise<{ up: Ca
     }
   };
   return { up: await run('up'), down: await run('down'), transaction: instance.transaction !== false };
+}
+
+/**
+ * `stamp TARGET --sql`: the bookkeeping a stamp writes, as a script (Alembic's offline stamp):
+ * every migration up to TARGET recorded as applied unless it is, those after it removed, nothing
+ * else run. It holds for any state of the database, so it can be reviewed and run by psql.
+ */
+export async function stampScript(opts: { readonly source: MigrationSource; readonly target: string; readonly history: HistoryLocation }): Promise<string> {
+  const files = await listMigrations(opts.source);
+  const upTo = opts.target === 'base' ? -Infinity : opts.target === 'head' || opts.target === 'heads' ? Infinity : resolveTarget(opts.target, files).timestamp;
+  const names = historyNames(opts.history);
+  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const lines = [`-- stamp ${opts.target}: record the migrations up to it as applied, and those after it as not, without running their SQL`];
+  for (const sql of await historyTablesScript(offlineDataSource(), opts.history)) lines.push(renderStatement({ sql, parameters: [] }));
+  lines.push('BEGIN;');
+  for (const f of files) {
+    if (f.timestamp <= upTo) {
+      lines.push(
+        `INSERT INTO ${names.migrations} (${quoteIdent('timestamp')}, ${quoteIdent('name')}) SELECT ${f.timestamp}, ${literal(f.name)} ` +
+          `WHERE NOT EXISTS (SELECT 1 FROM ${names.migrations} WHERE ${quoteIdent('name')} = ${literal(f.name)});`,
+      );
+      const q = recordChecksum(opts.history, { name: f.name, checksum: f.checksum, durationMs: null, via: 'stamp --sql' }, { keepApplied: true });
+      lines.push(renderStatement({ sql: q.sql, parameters: q.params }));
+    } else {
+      for (const q of recordReverted(opts.history, f.name)) lines.push(renderStatement({ sql: q.sql, parameters: q.params }));
+    }
+  }
+  lines.push('COMMIT;', '');
+  return lines.join('\n');
 }

@@ -70,3 +70,25 @@ function closest<T extends Named>(target: string, migrations: readonly T[]): T[]
   };
   return [...migrations].reverse().sort((a, b) => score(b) - score(a)).slice(0, NAMED);
 }
+
+/** The position of a range end: base before everything, head after, else the TARGET's timestamp. */
+function position(revision: string, migrations: readonly Named[]): number {
+  if (revision === 'base') return -Infinity;
+  if (revision === 'head' || revision === 'heads') return Infinity;
+  return resolveTarget(revision, migrations).timestamp;
+}
+
+/**
+ * `up FROM:TO` needs FROM before TO and `down FROM:TO` FROM after TO; otherwise the preview would
+ * hold no migration and look like "nothing to do". Refused with the range that was meant.
+ */
+export function assertRangeOrder(direction: 'up' | 'down', from: string, to: string, migrations: readonly Named[]): void {
+  const [a, b] = [position(from, migrations), position(to, migrations)];
+  if (direction === 'up' ? a <= b : a >= b) return;
+  const other = direction === 'up' ? 'down' : 'up';
+  throw new MigratorError(
+    'usage',
+    `${direction} ${from}:${to} is backwards: ${direction} goes from ${direction === 'up' ? 'older to newer' : 'newer to older'}; for these revisions write ${other} ${from}:${to}, or ${direction} ${to}:${from}`,
+    { from, to },
+  );
+}

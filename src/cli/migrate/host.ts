@@ -21,7 +21,7 @@ export const catHouseHost: CliHost = {
   session: (values) => catHouseSession(loadMigrationConfig(), values),
   usageError: (err) => (err instanceof ConfigError ? { code: err.code, message: err.message } : undefined),
   // The library and the generic CLI name their own commands (`migrator up`); here they are npm scripts.
-  words: (text) => text.replace(/\bmigrator (?=(status|history|up|down|stamp|rebase|generate|create|lint|check|rehearse)\b)/g, 'npm run migrate -- '),
+  words: (text) => text.replace(/\bmigrator (?=(status|current|history|heads|show|branches|up|down|stamp|merge|rebase|generate|revision|create|lint|check|rehearse)\b)/g, 'npm run migrate -- '),
 };
 
 function catHouseSession(config: MigrationConfig, values: OptionValues): HostSession {
@@ -31,6 +31,7 @@ function catHouseSession(config: MigrationConfig, values: OptionValues): HostSes
   return {
     migrations: migrationsDir,
     migrationsDir,
+    history: MIGRATION_HISTORY,
     get lintConfig() {
       return (lintConfig ??= lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG));
     },

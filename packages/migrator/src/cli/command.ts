@@ -63,6 +63,8 @@ export interface HostSession {
   readonly migrationsDir: string;
   /** Each lint rule's severity, if the host configures them. */
   readonly lintConfig?: LintConfig;
+  /** Where the history is, for SQL written without a database (a --sql range offline, stamp --sql). */
+  readonly history?: HistoryLocation;
   openRead(): Promise<ReadSession>;
   /** Opens (and remembers, for close) a DataSource with its Migrator. */
   open(options: OpenOptions): Promise<OpenedSource>;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { connectionError } from '../connection';
+import { resolveHistory } from '../history-location';
 import { sourceFolder, type MigrationSource } from '../migration-files';
 import type { SessionTimeouts } from '../migration-lock';
 import type { Migrator } from '../migrator';
@@ -52,6 +53,7 @@ async function dataSourceSession(values: OptionValues): Promise<HostSession> {
   return {
     migrations,
     migrationsDir,
+    history: resolveHistory(dataSource),
     async openRead() {
       const { migrator } = await open({ entities: false, onEvent: () => undefined });
       const runner = migrator.dataSource.createQueryRunner();
