@@ -11,6 +11,7 @@ export const MIGRATOR_ERRORS = {
   invalid_config: 'usage',
   pooled_endpoint: 'usage',
   database_unreachable: 'usage',
+  neon_failed: 'usage',
   unknown_target: 'usage',
   ambiguous_target: 'usage',
   invalid_migration_file: 'usage',

@@ -20,3 +20,4 @@ export { diffSchema, type SchemaDiff, type EntityGroups } from './schema-diff';
 export { rebaseMigration, type RebasedMigration } from './rebase';
 export { previewRangeOffline, migrationStatements, stampScript, type OfflinePreview } from './offline';
 export { mergeMigrations, type MergeMigration } from './merge-migration';
+export { createNeonBranch, rehearseOnNeonBranch, NEON_API_URL, type NeonBranch, type NeonSettings, type NeonTarget, type NeonRehearsalReport } from './rehearsal';

@@ -7,6 +7,7 @@ import type { SessionTimeouts } from '../migration-lock';
 import type { Migrator } from '../migrator';
 import { UsageError, stringOption, type CliHost, type HostSession, type OpenOptions, type OpenedSource, type OptionValues } from './command';
 import { loadDataSourceFile } from './data-source-file';
+import { neonFromEnvironment } from './neon-environment';
 
 /**
  * The host of the `migrator` bin: everything comes from the user's own TypeORM DataSource file
@@ -54,6 +55,7 @@ async function dataSourceSession(values: OptionValues): Promise<HostSession> {
     migrations,
     migrationsDir,
     history: resolveHistory(dataSource),
+    neon: () => neonFromEnvironment(dataSource),
     async openRead() {
       const { migrator } = await open({ entities: false, onEvent: () => undefined });
       const runner = migrator.dataSource.createQueryRunner();

@@ -1,9 +1,14 @@
-import type { RehearsalReport } from '../../rehearsal';
+import type { NeonRehearsalReport, RehearsalReport } from '../../rehearsal';
 import { ms } from './units';
 
 /** The rehearsal's report: each step, its locks and the values it destroyed. */
-export function formatRehearsal(r: RehearsalReport): string {
-  const where = r.mode === 'on' ? `database ${r.scratchDatabase} (given with --on)` : `scratch database ${r.scratchDatabase}`;
+export function formatRehearsal(r: RehearsalReport | NeonRehearsalReport): string {
+  const neon = 'neon' in r ? r.neon : undefined;
+  const where = neon
+    ? `Neon branch ${neon.branchName} (${neon.branchId})${neon.parentId ? ` of ${neon.parentId}` : ''}, database ${r.scratchDatabase}`
+    : r.mode === 'on'
+      ? `database ${r.scratchDatabase} (given with --on)`
+      : `scratch database ${r.scratchDatabase}`;
   const lines = [r.mode === 'on' ? where : `${where}: replayed ${r.replayed.length} applied migration(s)`];
   if (r.extensions.length) lines.push(`created the real database's extension(s) first: ${r.extensions.map((e) => `${e.name} ${e.version} (schema ${e.schema})`).join(', ')}`);
   if (r.mode === 'data') {
@@ -52,8 +57,11 @@ export function formatRehearsal(r: RehearsalReport): string {
       : r.leftApplied.length
         ? `with ${r.leftApplied.join(', ')} applied; not applied there: ${pending.filter((p) => !r.leftApplied.includes(p)).join(', ')}`
         : 'with none of the pending migrations applied';
-  const end =
-    r.mode === 'on'
+  const end = neon
+    ? neon.deleted
+      ? `Neon branch ${neon.branchName} deleted; the real database was not changed`
+      : `Neon branch ${neon.branchName} kept (--keep), ${kept}: ${neon.uri} (delete it in the Neon Console when done)`
+    : r.mode === 'on'
       ? `database ${r.scratchDatabase} kept, ${kept}`
       : `scratch database ${r.dropped ? 'dropped' : 'NOT dropped: drop it by hand'}; the real database was not changed`;
   lines.push(`${r.ok ? 'rehearsal passed' : 'rehearsal FAILED'} in ${ms(r.durationMs)}; ${end}`);
