@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions] [--quick]`
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions,alembic] [--quick]`
  *
  * Measures each figure of issue 5 beside a baseline from the same run, then writes
  * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
@@ -9,6 +9,7 @@
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ALEMBIC_SETTINGS, benchAlembic } from './alembic';
 import { benchCliStartup, CLI_SETTINGS } from './cli-startup';
 import { BENCH_SERVICE_ENV, createBenchContext, POSTGRES_SETTINGS, type BenchContext } from './lib/context';
 import { machine, markdownReport, markdownTable, type BenchReport, type Figure } from './lib/results';
@@ -29,6 +30,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   memory: benchMemory,
   'me-sessions': benchMeSessions,
   exchange: benchTokenExchange,
+  alembic: benchAlembic,
 };
 
 async function main(): Promise<void> {
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
       memory: MEMORY_SETTINGS,
       me_sessions: ME_SESSIONS_SETTINGS,
       exchange: EXCHANGE_SETTINGS,
+      alembic: ALEMBIC_SETTINGS,
     },
     results: [],
     skipped: [],

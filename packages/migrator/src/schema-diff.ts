@@ -51,7 +51,6 @@ export type EntityGroups = Readonly<Record<string, readonly unknown[]>>;
  * generate-twice give nothing.
  */
 export async function diffSchema(dataSource: DataSource, entityGroups: EntityGroups = {}): Promise<SchemaDiff> {
-  await loadSqlParser();
   // A changed type or length is written as ALTER COLUMN ... TYPE, never as TypeORM's drop and re-add.
   const builder = dataSource.driver.createSchemaBuilder();
   const sql = await withInPlaceColumnChanges(dataSource, () => builder.log());
@@ -59,6 +58,9 @@ export async function diffSchema(dataSource: DataSource, entityGroups: EntityGro
     up: sql.upQueries.map((q) => ({ query: q.query, parameters: q.parameters })),
     down: [...sql.downQueries].reverse().map((q) => ({ query: q.query, parameters: q.parameters })),
   };
+  // The parser (a WASM module) is loaded only when there is something to clean: a diff with nothing
+  // in it, generate's everyday case, does not pay for it.
+  if (raw.up.length) await loadSqlParser();
   const { up, down: noiseless, removed } = removeNoOpRecreations(raw.up, raw.down);
   const down = await restoreEnumDefaultsInDown(noiseless, async (table, column) => {
     const rows: { def: string | null }[] = await dataSource.query(

@@ -1,4 +1,4 @@
-import { renderStatement, type CapturedStatement } from '../../sql-capture';
+import type { CapturedStatement } from '../../sql-capture';
 import { resolveTarget } from '../../targets';
 import { EXIT, UsageError, type CliCommand } from '../command';
 import { rel } from '../format/units';
@@ -22,6 +22,9 @@ export const showCommand: CliCommand = {
     const index = files.indexOf(file);
     const entry = state.migrations.find((m) => m.name === file.name)!;
     const sql = await library().migrationStatements(file);
+    // Loaded here, with the migration: the SQL renderer comes with TypeORM, which other commands need not load.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { renderStatement } = require('../../sql-capture') as typeof import('../../sql-capture');
     const applied = offline
       ? 'unknown (without the database)'
       : entry.applied

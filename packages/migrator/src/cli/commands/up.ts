@@ -4,6 +4,7 @@ import { LINT_GATE_OPTION, lintGate } from './lint-gate';
 import { splitRange } from './range';
 import { SQL_OPTIONS, emitSql, offlineRange, refuseOutputWithoutSql } from './sql-output';
 import { TRANSACTION_OPTIONS, transactionMode } from './transaction';
+import { upWithNothingToDo } from './up-fast';
 
 /** `up [TARGET|+N|FROM:TO] [--sql]`: apply pending migrations (or preview their SQL). */
 export const upCommand: CliCommand = {
@@ -32,6 +33,14 @@ export const upCommand: CliCommand = {
     if (offline) {
       emitSql(ctx, offline.result, offline.text, `the SQL of ${offline.result.results.length} migration(s)`);
       return offline.result.results.some((r) => r.status === 'unavailable') ? EXIT.problem : EXIT.ok;
+    }
+    // Plain `up` (Alembic's `upgrade head`) with nothing to do: answered without loading TypeORM.
+    if ((arg === undefined || arg === 'head' || arg === 'heads') && from === undefined && !flag(values, 'sql') && transaction === undefined) {
+      const nothing = await upWithNothingToDo(ctx);
+      if (nothing) {
+        print(nothing, formatRun(nothing));
+        return EXIT.ok;
+      }
     }
     const { migrator } = await (await session()).open({ entities: false, onEvent: progress });
     const options = {
