@@ -150,8 +150,8 @@ describe('npm run migrate', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'checksum_mismatch' } });
   });
 
-  it.each(['status', 'history'])(
-    '%s loads neither TypeORM, nor the TypeScript compiler, nor any migration file, so it starts fast whatever src/migrations holds',
+  it.each(['status', 'history', 'current', 'up'])(
+    '%s loads neither TypeORM, nor the TypeScript compiler, nor any migration file, so it starts fast whatever src/migrations holds (up: with nothing to do)',
     async (command) => {
       await run('up');
       const probe = [
