@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { rehearse, type MigrationDataSource } from '../src';
+import { formatRehearsal } from '../src/cli/format/rehearsal';
+import { parseLintConfig } from '../src/lint/config';
 import { admin, createDatabase, type TestDatabase } from './support/database';
 import { closeFixtureDatabase, openFixtureDatabase } from './support/fixture-database';
 import { fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
@@ -151,6 +153,19 @@ describe('rehearse --with-data: what a migration does to real rows', () => {
     const report = await rehearseWith('data-update');
     expect(report.steps[0]!.statements).toEqual({ count: 1, slowest: [{ sql: 'UPDATE "cats" SET "name" = upper("name")', durationMs: expect.any(Number) }] });
     expect(report.steps[0]!.transaction).toBe(true);
+  });
+
+  it('names a statement on a table the database says is large with its time on the copy (issue 31 item 3), and only then', async () => {
+    await client.query('ANALYZE cats');
+    const report = await rehearseWith('data-update', { lintConfig: parseLintConfig({ largeTable: { rows: 5 } }) });
+    expect(report.sizeHints).toEqual([
+      expect.objectContaining({ rule: 'large-table-in-transaction', migration: 'ShoutNames1700000600011', objects: ['cats'], detail: expect.stringMatching(/^cats holds about 5 rows/) }),
+    ]);
+    const text = formatRehearsal(report);
+    expect(text).toMatch(/^large table: ShoutNames1700000600011 line \d+: cats holds about 5 rows, .*; the step took \d+(\.\d+)? ms on the copy$/m);
+    expect(text).toContain('transaction = false');
+    // Below the threshold (the default: a million rows or 1 GB) there is no hint.
+    expect((await rehearseWith('data-update-restored')).sizeHints).toEqual([]);
   });
 
   it('counts what a down() destroys that up() filled', async () => {

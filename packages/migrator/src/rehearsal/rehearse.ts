@@ -2,64 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MigratorError } from '../errors';
 import type { Migrator } from '../migrator';
-import { diffSchema, type EntityGroups } from '../schema-diff';
 import { copyData, type CopiedTable } from './copy-data';
-import { createExtensions, extensionsToPrepare, type Extension } from './extensions';
+import { createExtensions, extensionsToPrepare } from './extensions';
 import { sameDatabase } from './same-database';
-import { runSteps, type RehearsalStep, type StepsRun } from './steps';
+import { sizeHints } from './size-hints';
+import { finish, type RehearsalOptions, type RehearsalReport } from './report';
+import { runSteps } from './steps';
 
-export interface RehearsalReport {
-  readonly ok: boolean;
-  /** `scratch`: the history replayed on an empty scratch database; `data`: a copy of the data too; `on`: a database the user gave. */
-  readonly mode: 'scratch' | 'data' | 'on';
-  /** The database the steps ran on (the scratch copy, or the one given with `on`). */
-  readonly scratchDatabase: string;
-  /** Tables copied with --with-data: rows in the real table and rows copied (fewer when sampled). */
-  readonly copied: readonly CopiedTable[];
-  /** True when --max-rows-per-table left rows out: then values destroyed are counted on the sample. */
-  readonly sampled: boolean;
-  /** Migrations replayed to reach the real database's current state. */
-  readonly replayed: readonly string[];
-  readonly steps: readonly RehearsalStep[];
-  /** Per migration: schema differences left by down() (it should restore the schema exactly). */
-  readonly downLeftovers: Readonly<Record<string, readonly string[]>>;
-  /** Statements still needed to reach the entities after all pending migrations. */
-  readonly drift: readonly string[];
-  readonly compared: string;
-  readonly dropped: boolean;
-  readonly durationMs: number;
-  /** Extensions of the real database created in the scratch database before the replay (with their schemas). */
-  readonly extensions: readonly Extension[];
-  /** Values destroyed, summed over the steps (see RehearsalStep.destroyed). */
-  readonly destroyedTotal: number;
-  /** Values changed in place by the `up` steps (UPDATEs), summed: reported beside the losses, never hidden by a 0. */
-  readonly overwrittenTotal: number;
-  /** Pending migrations left applied on the database the steps ran on (matters with `on`: it is kept). */
-  readonly leftApplied: readonly string[];
-  /** What the reader must look at though nothing failed (e.g. an empty down()). */
-  readonly warnings: readonly string[];
-}
-
-export interface RehearsalOptions {
-  readonly onProgress?: (line: string) => void;
-  /**
-   * Aborting (Ctrl-C in the CLI) drops the scratch database at once, which ends the step in
-   * flight; the rehearsal then reports it as failed. Nothing is left on the server.
-   */
-  readonly signal?: AbortSignal;
-  /** For the description of what the entities were compared with. */
-  readonly entityGroups?: EntityGroups;
-  /** Copy the real database's data (a consistent snapshot) into the scratch database before the steps. */
-  readonly withData?: boolean;
-  /** With withData: copy at most this many rows of each table (the report says which were sampled). */
-  readonly maxRowsPerTable?: number;
-  /**
-   * Rehearse on this database instead of a scratch copy: one the user made for it (a Neon
-   * branch, a restored backup), initialized, at the real database's state. It is not dropped: the
-   * pending migrations stay applied on it.
-   */
-  readonly on?: DataSource;
-}
+export type { RehearsalOptions, RehearsalReport } from './report';
 
 /**
  * The options of a DataSource like `options` but on another database of the same server. A URL
@@ -107,7 +57,8 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     const [{ name }] = (await opts.on.query(`SELECT current_database() AS name`)) as { name: string }[];
     say(`rehearsing on database ${name} (given with --on; it is not dropped)`);
     const run = await runSteps(target, opts.on, state.pending, ignore, opts.signal, say);
-    return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false, extensions: [] }, opts.on, opts, started);
+    const hints = await sizeHints(migrator, opts.on, state.pending, opts.lintConfig);
+    return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false, extensions: [], sizeHints: hints }, opts.on, opts, started);
   }
 
   const real = migrator.dataSource;
@@ -174,7 +125,15 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
       }
       return await finish(
         run,
-        { mode: opts.withData ? 'data' : 'scratch', scratchDatabase: scratch, copied, replayed: applied.map((m) => m.name), dropped: true, extensions },
+        {
+          mode: opts.withData ? 'data' : 'scratch',
+          scratchDatabase: scratch,
+          copied,
+          replayed: applied.map((m) => m.name),
+          dropped: true,
+          extensions,
+          sizeHints: await sizeHints(migrator, real, state.pending, opts.lintConfig),
+        },
         ds,
         opts,
         started,
@@ -188,45 +147,6 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     await dropScratch();
     say(`dropped scratch database ${scratch}`);
   }
-}
-
-async function finish(
-  run: StepsRun,
-  base: Pick<RehearsalReport, 'mode' | 'scratchDatabase' | 'copied' | 'replayed' | 'dropped' | 'extensions'>,
-  ds: DataSource,
-  opts: RehearsalOptions,
-  started: number,
-): Promise<RehearsalReport> {
-  const diff = await diffSchema(ds, opts.entityGroups);
-  const drift = run.failed ? [] : diff.up.map((q) => q.query);
-  const sum = (pick: (s: RehearsalStep) => number) => run.steps.reduce((n, s) => n + pick(s), 0);
-  return {
-    ...base,
-    ok: !run.failed && drift.length === 0,
-    sampled: base.copied.some((c) => c.sampled),
-    steps: run.steps,
-    destroyedTotal: sum((s) => s.destroyed.total),
-    overwrittenTotal: sum((s) => (s.step === 'up' ? Object.values(s.overwritten).reduce((a, b) => a + b, 0) : 0)),
-    leftApplied: leftApplied(run.steps),
-    warnings: run.steps.filter((s) => s.emptyDown).map((s) => `${s.migration}: down() is empty, so nothing reverts what up() did`),
-    downLeftovers: run.downLeftovers,
-    drift,
-    compared: diff.compared,
-    durationMs: performance.now() - started,
-  };
-}
-
-/**
- * The pending migrations applied where the steps ran once they stopped: a migration is applied
- * after a successful `up` or `up again`, and still applied after a failed `down` (rolled back).
- */
-function leftApplied(steps: readonly RehearsalStep[]): string[] {
-  const applied = new Set<string>();
-  for (const s of steps) {
-    if (s.step !== 'down' && s.ok) applied.add(s.migration);
-    if (s.step === 'down' && s.ok) applied.delete(s.migration);
-  }
-  return [...applied];
 }
 
 /** The longest prefix of `s` that fits in `max` UTF-8 bytes (PostgreSQL limits names in bytes). */

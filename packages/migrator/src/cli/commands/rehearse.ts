@@ -9,7 +9,8 @@ export const rehearseCommand: CliCommand = {
   usage: [
     'rehearse [--with-data [--max-rows-per-table N]] [--on URL | --neon [--keep]]',
     '                             pending migrations up, down, up on a scratch copy (of the data too), measured:',
-    '                             time, ACCESS EXCLUSIVE locks, values destroyed; schema compared with entities',
+    '                             time, ACCESS EXCLUSIVE locks, values destroyed; schema compared with entities;',
+    '                             statements on tables the database says are large named with their time on the copy',
     '                             --neon: on a Neon branch of the database (made and deleted through Neon\'s API; --keep leaves it)',
   ],
   options: {
@@ -36,7 +37,7 @@ export const rehearseCommand: CliCommand = {
           async () => (await s.open({ entities: true, onEvent: progress })).migrator,
           async (url) => (await s.open({ entities: true, onEvent: progress, url })).dataSource,
           target,
-          { onProgress: (line) => io.err(line), signal, entityGroups: s.entityGroups?.(), keep: flag(values, 'keep') },
+          { onProgress: (line) => io.err(line), signal, entityGroups: s.entityGroups?.(), keep: flag(values, 'keep'), lintConfig: s.lintConfig },
         ),
       );
       print(report, formatRehearsal(report));
@@ -52,6 +53,7 @@ export const rehearseCommand: CliCommand = {
         withData: flag(values, 'with-data'),
         maxRowsPerTable: maxRows === undefined ? undefined : Number(maxRows),
         on,
+        lintConfig: s.lintConfig,
       }),
     );
     print(report, formatRehearsal(report));

@@ -45,6 +45,13 @@ export function formatRehearsal(r: RehearsalReport | NeonRehearsalReport): strin
   }
   if (!r.steps.length) lines.push('no pending migrations to rehearse');
   for (const w of r.warnings) lines.push(`warning: ${w}`);
+  // The lint's size hint beside what the statement cost on the copy: on an empty copy the time says nothing.
+  for (const h of r.sizeHints) {
+    const up = r.steps.find((s) => s.migration === h.migration && s.step === 'up');
+    const copy = r.mode === 'scratch' ? 'the empty copy (--with-data or --neon times it with the data)' : r.sampled ? 'the sampled copy' : 'the copy';
+    lines.push(`large table: ${h.migration}${h.line ? ` line ${h.line}` : ''}: ${h.detail}; the step took ${up ? ms(up.durationMs) : 'no time'} on ${copy}`);
+    lines.push(`     ${h.fix}`);
+  }
   // Never a bare "0 destroyed" while values changed: the changes in place are counted beside the losses.
   if (r.steps.length) {
     const sample = r.sampled ? ' (on the sample)' : '';
