@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { COMMANDS } from '../../packages/migrator/src/cli/commands';
 import { ROOT, migrate, start } from './support/cli';
 import { migrationsDir, type MigrationsDir } from './support/fixtures';
 
@@ -160,4 +161,33 @@ describe('the Alembic guide, command by command', () => {
       await client.end();
     }
   }, 30_000);
+
+  it('docs/migrations.md "Coming from Alembic" has a row for every command of the seed\'s guide, each mapped to commands this CLI has', () => {
+    const docs = readFileSync(path.join(ROOT, 'docs/migrations.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('## Coming from Alembic'), docs.indexOf('## Deploy workflow'));
+    // Every command the seed's guide (../shared/seed, the Python service's Alembic guide) tells its users to type.
+    const seed = [
+      'alembic revision --autogenerate -m',
+      'alembic upgrade head',
+      'alembic upgrade <revision_id>',
+      'alembic upgrade +1',
+      'alembic downgrade -1',
+      'alembic downgrade <revision_id>',
+      'alembic downgrade base',
+      'alembic downgrade cd0f2927ee5e:base --sql',
+      'alembic downgrade <current>:<previous> --sql',
+      'alembic history --verbose',
+      'alembic current',
+      'alembic heads',
+      'alembic stamp head',
+      'alembic merge -m "merge heads" <head1> <head2>',
+    ];
+    const rows = section.split('\n').filter((l) => l.startsWith('| `alembic') || l.startsWith('| review') || l.startsWith('| test the') || l.startsWith('| apply'));
+    for (const command of seed) expect({ command, row: rows.some((r) => r.split(' | ')[0]!.includes(command)) }).toEqual({ command, row: true });
+    const words = new Set(COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+    const mapped = rows.flatMap((r) => [...(r.split(' | ')[1] ?? '').matchAll(/`\.\/migrate ([a-z-]+)/g)].map((m) => m[1]!));
+    expect(mapped.length).toBeGreaterThan(15);
+    expect(mapped.filter((w) => !words.has(w))).toEqual([]);
+    for (const step of ['Generate locally', 'SQL preview', 'Test in a development branch', 'Apply to production']) expect(section).toContain(`*${step}*`);
+  });
 });

@@ -159,7 +159,7 @@ export const RULES = {
   'large-table-in-transaction': {
     severity: 'warning',
     why: 'on a table the database says is large, an UPDATE, DELETE, index build or rewrite inside the migration\'s transaction holds its locks until the whole migration commits, and blocks or bloats for as long as it runs',
-    fix: 'move it to a migration with transaction = false: CREATE INDEX CONCURRENTLY for an index; for an UPDATE or DELETE a loop of batches (e.g. 10,000 rows by key per statement), each committed on its own (docs/migrations.md, "Large tables")',
+    fix: 'move it to a migration with transaction = false: CREATE INDEX CONCURRENTLY for an index; for an UPDATE or DELETE a loop of batches (e.g. 10,000 rows by key per statement), each committed on its own (docs/migrations.md, "Large tables: the size hint")',
   },
   'ban-truncate-cascade': {
     severity: 'error',
