@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', 'test-artifacts/', '.data/', 'coverage/', 'scratch/', 'bench/results.*'] },
+  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', 'test-artifacts/', '.data/', 'coverage/', 'scratch/', 'bench/results.*', 'examples/expo-app/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

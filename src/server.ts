@@ -5,14 +5,18 @@ import { loadAuthKeys } from './auth/tokens/auth-keys';
 import { scheduleEventPruning } from './auth/audit/event-pruning';
 import { startMailSender } from './auth/mail/sender';
 import { createMailTransport } from './auth/mail/transport';
-import { outboxKey } from './auth/mail/outbox';
+import { outboxKeys } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
+import { scheduleOidcPruning } from './auth/oidc/pruning';
+import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
 import { createRuntimeDataSource } from './db/runtime-data-source';
+import { runtimeRoleWarning } from './db/start-checks';
 import { createApp } from './http/app';
+import { createLifecycle, drainServer, type DrainResult } from './http/drain';
 import type { Logger } from './logging/logger';
 
 export interface RunningService {
@@ -21,8 +25,11 @@ export interface RunningService {
   readonly database: string;
   readonly server: Server;
   readonly dataSource: DataSource;
-  /** Stops accepting, lets in-flight requests finish, closes the pool, then the embedded server. */
-  close(): Promise<void>;
+  /**
+   * Drains (http/drain.ts: unready at once, serves `delayMs` more, then stops accepting and lets
+   * in-flight requests finish), then stops the background tasks, the pool and the embedded server.
+   */
+  close(options?: { delayMs?: number }): Promise<DrainResult>;
 }
 
 export function maskUrl(url: string): string {
@@ -68,13 +75,24 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await embedded?.stop();
     throw err;
   }
+  if (!embedded) {
+    const warning = await runtimeRoleWarning(dataSource, config.roles.services.auth.name).catch(() => undefined);
+    if (warning) logger.warn({ event: 'config_warning', variable: 'DATABASE_URL' }, warning);
+  }
   const transport = createMailTransport(config.mail, config.embedded.dataDir, logger);
-  const mailSender = startMailSender({ dataSource, transport, mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger });
+  const mailSender = startMailSender({ dataSource, transport, mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger });
   logger.info({ mail: transport.description }, `mail: ${transport.description}`);
-  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge });
+  const lifecycle = createLifecycle();
+  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle });
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
+  for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
   const server = app.listen(config.http.port, config.http.host);
+  // Above the balancer's idle timeout, so that it closes idle sockets first and never sends on one we closed.
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.headersTimeout = config.http.keepAliveTimeoutMs + 1_000;
+  if (server.requestTimeout > 0) server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -82,19 +100,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const { port } = server.address() as AddressInfo;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
 
-  let closing: Promise<void> | undefined;
-  const close = () =>
+  let closing: Promise<DrainResult> | undefined;
+  const close = ({ delayMs = config.http.drainDelayMs }: { delayMs?: number } = {}) =>
     (closing ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
-        server.closeIdleConnections();
-      });
+      const drained = await drainServer(server, lifecycle, { delayMs, timeoutMs: config.http.shutdownTimeoutMs });
       stopPruning();
       stopEventPruning();
+      stopOidcPruning();
       await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();
+      return drained;
     })());
 
   return { url: `http://${host}:${port}`, database: maskUrl(runtimeUrl), server, dataSource, close };

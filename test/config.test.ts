@@ -56,6 +56,15 @@ describe('configuration', () => {
     ).toBe('DATABASE_URL');
   });
 
+  it('refuses production without an https OIDC_ISSUER, and an issuer without a path anywhere (issue 27)', () => {
+    const production = { NODE_ENV: 'production', JWT_PRIVATE_KEY_FILE: '/k.pem', TOKEN_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://u:p@db:5432/c', SMTP_URL: 'smtp://mail:587' };
+    expect(errorOf(production).message).toMatch(/^OIDC_ISSUER: required and https when NODE_ENV=production/);
+    expect(errorOf({ ...production, OIDC_ISSUER: 'http://auth.example/oidc' }).variable).toBe('OIDC_ISSUER');
+    expect(errorOf({ OIDC_ISSUER: 'https://auth.example' }).message).toMatch(/^OIDC_ISSUER: expected a URL with a path/);
+    expect(errorOf({ OIDC_ISSUER: 'not a url' }).variable).toBe('OIDC_ISSUER');
+    expect(parseConfig({ OIDC_ISSUER: 'https://auth.example/oidc/' }).oidc.issuer).toBe('https://auth.example/oidc');
+  });
+
   it('refuses production without SMTP_URL, in one line naming it (issue 10)', () => {
     const err = errorOf({ NODE_ENV: 'production', JWT_PRIVATE_KEY_FILE: '/k.pem', TOKEN_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://u:p@db:5432/c' });
     expect(err.variable).toBe('SMTP_URL');

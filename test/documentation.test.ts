@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../src/config/config';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -16,7 +15,7 @@ function envExampleVariables(): Map<string, string> {
   return vars;
 }
 
-describe('.env.example and docker-compose.yml stay true to the code', () => {
+describe('.env.example and the README stay true to the code', () => {
   it('.env.example lists every variable the service reads, each under a comment, and nothing else', () => {
     const documented = envExampleVariables();
     expect([...documented.keys()].sort()).toEqual([...CONFIG_VARIABLES].sort());
@@ -25,25 +24,7 @@ describe('.env.example and docker-compose.yml stay true to the code', () => {
     }
   });
 
-  it('docker-compose.yml gives the service only known variables, runtime through the pooler and migrations direct', () => {
-    const compose = parse(read('docker-compose.yml'), { merge: true });
-    const env: Record<string, string> = compose['x-service-env'];
-    for (const name of Object.keys(env)) expect(CONFIG_VARIABLES).toContain(name);
-    expect(new URL(env.DATABASE_URL).hostname).toBe('pgbouncer');
-    expect(new URL(env.MIGRATION_DATABASE_URL).hostname).toBe('postgres');
-    expect(compose.services.pgbouncer.environment.POOL_MODE).toBe('transaction');
-    expect(compose.services.auth.environment).toEqual(env);
-    expect(compose.services.migrate.environment).toEqual(env);
-  });
-
-  it('docker-compose.yml does not run in a fail-open mode: production, and no start without a key and a secret', () => {
-    const compose = parse(read('docker-compose.yml'), { merge: true });
-    const env: Record<string, string> = compose['x-service-env'];
-    expect(env.NODE_ENV).toBe('production');
-    // Compose's ${VAR:?message} refuses to start when the variable is unset or empty.
-    expect(env.TOKEN_SECRET).toMatch(/^\$\{TOKEN_SECRET:\?.+\}$/);
-    expect(env.JWT_PRIVATE_KEY).toMatch(/^\$\{JWT_PRIVATE_KEY:\?.+\}$/);
-  });
+  // docker-compose.yml and the Dockerfile against the code: test/docs/docker-files.test.ts.
 
   it('the README configuration table names every variable', () => {
     const readme = read('README.md');

@@ -39,11 +39,17 @@ describe('HTTP skeleton', () => {
     expect(res.body.detail).toMatch(/migration\(s\) pending/);
   });
 
-  it('is not ready when the database has a migration this build does not know', async () => {
+  it('stays ready when the database is ahead (a newer release migrated first: expand/contract), and says so', async () => {
     await service.dataSource.query(`INSERT INTO migrator.migrations ("timestamp", name) VALUES (9999999999999, 'FromTheFuture9999999999999')`);
     try {
-      const res = await request(service.app).get('/api/v1/auth/ready').expect(503);
-      expect(res.body.checks.schema.unknown).toEqual(['FromTheFuture9999999999999']);
+      const res = await request(service.app).get('/api/v1/auth/ready').expect(200);
+      expect(res.body.checks.schema).toMatchObject({ state: 'ahead', pending: [], unknown: ['FromTheFuture9999999999999'] });
+      expect(res.body.detail).toMatch(/ahead of this build/);
+      const proxied = await request(service.app).get('/api/v1/auth/ready').set('X-Forwarded-For', '203.0.113.9').expect(200);
+      expect(proxied.body).toEqual({ status: 'ready', checks: { database: 'ok', schema: 'ahead' } });
+      const metrics = await request(service.app).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/^auth_schema_unknown_migrations 1$/m);
+      expect(metrics.text).toMatch(/^auth_schema_pending_migrations 0$/m);
     } finally {
       await service.dataSource.query(`DELETE FROM migrator.migrations WHERE name = 'FromTheFuture9999999999999'`);
     }

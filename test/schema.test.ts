@@ -36,7 +36,10 @@ describe('the shared schema created by the initial migration', () => {
     expect(tables.map((t) => t.t)).toEqual([
       'auth.account_tokens',
       'auth.audit_events',
+      'auth.connected_apps',
       'auth.mail_outbox',
+      'auth.oidc_clients',
+      'auth.oidc_models',
       'auth.rate_limits',
       'auth.refresh_tokens',
       'auth.service_clients',
@@ -89,6 +92,12 @@ describe('the shared schema created by the initial migration', () => {
     const onDelete = { a: 'NO ACTION', c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', d: 'SET DEFAULT' } as const;
     expect(fks.map((f) => `${f.fk} ${onDelete[f.on_delete as keyof typeof onDelete]}`)).toEqual([
       'auth.account_tokens.user_id -> auth.users CASCADE',
+      // The OpenID provider (issue 27): a consent goes with its player, client or installation; a client with its cat.
+      'auth.connected_apps.client_id -> auth.oidc_clients CASCADE',
+      'auth.connected_apps.installation_id -> installation.installations CASCADE',
+      'auth.connected_apps.user_id -> auth.users CASCADE',
+      'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
+      'auth.oidc_clients.created_by -> auth.users SET NULL',
       // auth.refresh_tokens.parent_id has no foreign key since issue 9 H2 (test/db/foreign-key-indexes.test.ts).
       'auth.refresh_tokens.session_id -> auth.sessions CASCADE',
       'auth.sessions.user_id -> auth.users CASCADE',

@@ -5,10 +5,11 @@ import { promisify } from 'node:util';
 const PACKAGE_DIR = path.resolve(__dirname, '../../packages/auth-browser');
 
 /**
- * Builds @cathouse/auth-browser with its own tsconfig (what `npm run build -w @cathouse/auth-browser`
- * does) into `outDir` (default: the package's dist) and returns that directory.
+ * Builds the ES-module half of @cathouse/auth-browser (its tsconfig.json; `npm run build -w
+ * @cathouse/auth-browser` makes both halves) into `outDir` (default: the package's dist/esm) and
+ * returns that directory: the plain-HTML example imports it with no bundler.
  */
-export async function buildAuthBrowser(outDir = path.join(PACKAGE_DIR, 'dist')): Promise<string> {
+export async function buildAuthBrowser(outDir = path.join(PACKAGE_DIR, 'dist', 'esm')): Promise<string> {
   const tsc = require.resolve('typescript/bin/tsc');
   await promisify(execFile)(process.execPath, [tsc, '-p', path.join(PACKAGE_DIR, 'tsconfig.json'), '--outDir', outDir]);
   return outDir;

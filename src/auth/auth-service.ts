@@ -138,6 +138,23 @@ export class AuthService {
    * bcrypt work as a wrong password, and both answer invalid_credentials.
    */
   async login(email: string, password: string, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
+    const user = await this.checkPassword(email, password, client);
+    const issued = await this.dataSource.transaction(async (manager) => {
+      const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);
+      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client });
+      return started;
+    });
+    this.observer.loginOutcome?.('succeeded');
+    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
+  }
+
+  /**
+   * The password check of login, without starting a session: throttled, the same bcrypt work for
+   * unknown emails, login_failed events, account_disabled only to who knows the password. With
+   * `via` (the OpenID provider's login page, which keeps its own browser session) the success is
+   * recorded here as login_succeeded with that detail; login() records its own with the session.
+   */
+  async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }, options: { via?: 'oidc' } = {}): Promise<User> {
     const normalized = normalizeEmail(email);
     const checked = await this.passwordChecks.run(async () => {
       try {
@@ -167,13 +184,11 @@ export class AuthService {
       await this.recordLoginFailure('account_disabled', user.id, normalized, client);
       throw new AppError('account_disabled', 'This account has been deactivated.');
     }
-    const issued = await this.dataSource.transaction(async (manager) => {
-      const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);
-      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client });
-      return started;
-    });
-    this.observer.loginOutcome?.('succeeded');
-    return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
+    if (options.via) {
+      await recordEvent(this.dataSource, { type: 'login_succeeded', userId: user.id, client, detail: { via: options.via } });
+      this.observer.loginOutcome?.('succeeded');
+    }
+    return user;
   }
 
   /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */

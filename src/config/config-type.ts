@@ -11,6 +11,10 @@ export interface Config {
     readonly readyToken: string | undefined;
     readonly jsonBodyLimit: string;
     readonly shutdownTimeoutMs: number;
+    /** After SIGTERM: how long the instance keeps serving, unready, before it stops accepting (issue 21). */
+    readonly drainDelayMs: number;
+    /** Idle keep-alive sockets close after this; headers must arrive within it plus a second. */
+    readonly keepAliveTimeoutMs: number;
   };
   readonly log: { readonly level: Env['LOG_LEVEL'] };
   readonly db: {
@@ -98,6 +102,18 @@ export interface Config {
     readonly maxPerAddress: number;
     readonly maxPerIp: number;
     readonly limitWindowSeconds: number;
+  };
+  /** The OpenID provider for cats (issue 27). */
+  readonly oidc: {
+    /** The issuer URL; its path is where the provider is mounted (default http://localhost:PORT/oidc). */
+    readonly issuer: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly idTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    /** How long a player's consent (the library's Grant) lasts before the consent page asks again. */
+    readonly grantTtlSeconds: number;
+    /** The provider's own browser session (its cookie), after which the login page asks again. */
+    readonly sessionTtlSeconds: number;
   };
   readonly migrations: {
     readonly lockTimeoutMs: number;

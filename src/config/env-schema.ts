@@ -64,6 +64,10 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size like 16kb' })
     .default('16kb'),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  // Issue 21: after SIGTERM, serve this long unready before closing (default 5000 in production, else 0).
+  DRAIN_DELAY_MS: optional(int(0, 600_000)),
+  // Above the idle timeout of the load balancer in front (AWS ALB 60 s, nginx 60 s), so it never reuses a closed socket.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1_000, 3_600_000).default(65_000),
 
   DATABASE_URL: optional(postgresUrl),
   MIGRATION_DATABASE_URL: optional(postgresUrl),
@@ -133,6 +137,14 @@ export const envSchema = z.object({
   MAIL_MAX_PER_ADDRESS: int(1, 1_000_000).default(5),
   MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
   MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+
+  // The OpenID provider for cats, "Sign in with Cat House" (issue 27).
+  OIDC_ISSUER: optional(z.string().url({ message: 'expected the provider\'s public URL, e.g. https://auth.cathouse.example/oidc' })),
+  OIDC_ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(600),
+  OIDC_ID_TOKEN_TTL_SECONDS: int(30, 86_400).default(3_600),
+  OIDC_REFRESH_TOKEN_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
+  OIDC_GRANT_TTL_SECONDS: int(60, 315_360_000).default(31_536_000),
+  OIDC_SESSION_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),

@@ -3,6 +3,7 @@ import type { Config } from './config-type';
 import { SERVICE_NAMES } from './config-type';
 import { issueError, prepareEnv } from './env-checks';
 import { envSchema } from './env-schema';
+import { OIDC_VARIABLES, parseOidcSettings } from './oidc-settings';
 
 /**
  * What `npm run migrate` and `npm run admin` read (issue 21): the migration job's environment.
@@ -19,6 +20,8 @@ export interface MigrationConfig {
   readonly tokens: Pick<Config['tokens'], 'clientSecretRotationGraceSeconds'>;
   /** `rehearse --neon`: the Neon project and API key (both unset: the option is refused, naming them). */
   readonly neon?: { readonly apiKey?: string; readonly projectId?: string; readonly parentBranchId?: string; readonly apiUrl: string };
+  /** `admin oidc ...` registers the OpenID provider's clients and prints its endpoints (issue 27). */
+  readonly oidc: Config['oidc'];
 }
 
 /** The variables of the migration job; nothing else in the environment is read or validated. */
@@ -50,6 +53,7 @@ export const MIGRATION_VARIABLES = [
   'NEON_PROJECT_ID',
   'NEON_PARENT_BRANCH_ID',
   'NEON_API_URL',
+  ...OIDC_VARIABLES,
 ] as const;
 
 const migrationSchema = envSchema.pick(Object.fromEntries(MIGRATION_VARIABLES.map((name) => [name, true])) as { [K in (typeof MIGRATION_VARIABLES)[number]]: true });
@@ -93,6 +97,9 @@ export function parseMigrationConfig(raw: NodeJS.ProcessEnv): MigrationConfig {
     },
     tokens: { clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS },
     neon: { apiKey: e.NEON_API_KEY, projectId: e.NEON_PROJECT_ID, parentBranchId: e.NEON_PARENT_BRANCH_ID, apiUrl: e.NEON_API_URL },
+    // Only `admin oidc` needs the issuer to be right: it checks production's rule itself, so the
+    // other commands run without OIDC_ISSUER. PORT is not the job's: the default names port 3000.
+    oidc: parseOidcSettings(e, 3000, { checkProduction: false }),
   };
   if (new Set(SERVICE_NAMES.map((s) => config.roles.services[s].name)).size !== SERVICE_NAMES.length) {
     throw new ConfigError('DB_ROLE_AUTH', 'DB_ROLE_AUTH, DB_ROLE_CATALOG, DB_ROLE_INSTALLATION, DB_ROLE_PROXY: each service needs a role of its own (two have the same name)');

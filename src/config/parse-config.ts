@@ -1,6 +1,7 @@
 import { ConfigError } from './config-error';
 import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
+import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { prepareEnv } from './env-checks';
 
 /**
@@ -37,6 +38,8 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
   }
+  // Production's https rule is checked after the variables above, so their errors come first.
+  const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -62,6 +65,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
         'SMTP_URL: required when NODE_ENV=production (e.g. smtps://user:password@smtp.example.com:465); without it no verification or reset mail would leave',
       );
     }
+    assertProductionIssuer(e.NODE_ENV, oidc.issuer);
   }
   const config: Config = {
     env: e.NODE_ENV,
@@ -72,6 +76,8 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       readyToken: e.READY_TOKEN,
       jsonBodyLimit: e.JSON_BODY_LIMIT,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      drainDelayMs: e.DRAIN_DELAY_MS ?? (e.NODE_ENV === 'production' ? 5_000 : 0),
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     log: { level: e.LOG_LEVEL },
     db: {
@@ -138,6 +144,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
     },
+    oidc,
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

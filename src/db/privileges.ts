@@ -28,13 +28,15 @@ export const privilegePolicy = definePrivilegePolicy({
     // The auth runtime: its own tables, rows only; the history for /ready.
     auth: {
       [AUTH_SCHEMA]: { '*': ['select', 'insert', 'update', 'delete'] },
-      // Token exchange (issue 12) reads an installation, its grants and its cat's status, nothing more.
+      // Token exchange (issue 12) reads an installation, its grants and its cat's status; the OpenID
+      // provider's consent page (issue 27) also shows the cat's name and developer, what each
+      // permission is for, and which installation the player grants from.
       [CATALOG_SCHEMA]: {
-        cats: { select: { columns: ['id', 'status'] } },
-        permissions: { select: { columns: ['id', 'permission_type'] } },
+        cats: { select: { columns: ['id', 'status', 'name', 'developer_id'] } },
+        permissions: { select: { columns: ['id', 'permission_type', 'cat_id', 'description'] } },
       },
       [INSTALLATION_SCHEMA]: {
-        installations: { select: { columns: ['id', 'user_id', 'cat_id', 'status'] } },
+        installations: { select: { columns: ['id', 'user_id', 'cat_id', 'status', 'instance_name'] } },
         installation_permissions: { select: { columns: ['installation_id', 'permission_id', 'granted'] } },
       },
       [MIGRATIONS_SCHEMA]: { migrations: ['select'] },

@@ -4,6 +4,12 @@ import { MIGRATIONS_TABLE } from './migration-paths';
 export interface SchemaState {
   /** True when every migration the code knows is applied, and nothing else is. */
   atHead: boolean;
+  /**
+   * True when every migration the code knows is applied: the build can run. Migrations it does
+   * not know (`unknown`) are a newer release's expand steps, applied before that release rolls
+   * out (issue 21): the database is ahead, and this build still runs on it.
+   */
+  compatible: boolean;
   /** Name of the newest migration the code ships (its head). */
   expectedHead: string | null;
   /** Name of the newest migration recorded in the database. */
@@ -37,6 +43,7 @@ export async function readSchemaState(dataSource: DataSource): Promise<SchemaSta
   const unknown = applied.filter((n) => !expectedSet.has(n));
   return {
     atHead: pending.length === 0 && unknown.length === 0,
+    compatible: pending.length === 0,
     expectedHead: expected.at(-1) ?? null,
     appliedHead: applied.at(-1) ?? null,
     pending,

@@ -35,6 +35,9 @@ export const ERROR_CODES = {
   link_invalid: { status: 400, title: 'Link invalid or expired' },
   email_not_verified: { status: 403, title: 'Email not verified' },
   already_verified: { status: 409, title: 'Email already verified' },
+  // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
+  invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
+  invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

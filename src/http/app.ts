@@ -11,6 +11,7 @@ import { createPasswordHasher } from '../auth/accounts/passwords';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
+import { createLifecycle, type Lifecycle } from './drain';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
@@ -24,6 +25,11 @@ import { clientGrants } from './routes/client-grants';
 import { healthRoutes } from './routes/health';
 import { JWKS_PATH, jwksRoutes } from './routes/jwks';
 import { metricsRoutes } from './routes/metrics';
+import { connectedAppRoutes } from './routes/connected-apps';
+import { oidcRoutes } from './routes/oidc';
+import { createOidcProvider } from '../auth/oidc/provider';
+import { formKeys } from '../auth/oidc/keys';
+import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import { sessionRoutes } from './routes/sessions';
 
 export const API_PREFIX = '/api/v1/auth';
@@ -38,6 +44,8 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail/sender.ts). */
   mailQueued?: () => void;
+  /** Draining on SIGTERM (issue 21, drain.ts): /ready turns 503 and responses close their connections. */
+  lifecycle?: Lifecycle;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
@@ -48,15 +56,21 @@ export function createApp({
   authKeys,
   metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }),
   mailQueued = () => {},
+  lifecycle = createLifecycle(),
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Every answer is an API answer, mostly no-store: an ETag would cost a SHA-1 of each body for nothing.
   app.set('etag', false);
   app.set('trust proxy', parseTrustProxy(config.http.trustProxy));
+  app.use(lifecycle.middleware);
   app.use(securityHeaders);
-  app.use(requestLogging(app, logger));
+  app.use(requestLogging(app, logger, { apiPrefix: API_PREFIX, probePaths: [`${API_PREFIX}/health`, `${API_PREFIX}/ready`, '/metrics'] }));
   app.use(metrics.requests);
+  // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
+  // Its sign-in methods close over `service`, made below (they run only on requests).
+  const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], logger }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -102,7 +116,7 @@ export function createApp({
   // others, which serve more methods of /me and /users/{id}.
   const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
   app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
-  app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken }));
+  app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
@@ -111,6 +125,7 @@ export function createApp({
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
+  app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));

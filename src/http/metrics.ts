@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DataSource } from 'typeorm';
 import type { AuthObserver } from '../auth/observer';
 import { readOutboxBacklog, type OutboxBacklog } from '../auth/mail/outbox-backlog';
+import { routePattern } from './middleware/request-logging';
 
 /**
  * The service's Prometheus metrics (GET /metrics, routes/metrics.ts). One Registry per app, so
@@ -101,14 +102,7 @@ export function createMetrics(dataSource: DataSource, { apiPrefix }: MetricsOpti
   const requests: RequestHandler = (req, res, next) => {
     const stop = duration.startTimer();
     res.once('finish', () => {
-      const pattern = (req.route as { path?: unknown } | undefined)?.path;
-      let route = 'unmatched';
-      if (typeof pattern === 'string') {
-        // After an error the router has been left and baseUrl reset: the original URL tells which mount it was.
-        const base = req.baseUrl || (req.originalUrl.startsWith(`${apiPrefix}/`) ? apiPrefix : '');
-        route = `${base}${pattern}`;
-      }
-      const l = { method: req.method, route, status: String(res.statusCode) };
+      const l = { method: req.method, route: routePattern(req, apiPrefix) ?? 'unmatched', status: String(res.statusCode) };
       requestsTotal.inc(l);
       stop(l);
     });

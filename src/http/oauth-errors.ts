@@ -41,6 +41,7 @@ export const oauthTokenErrorHandler: ErrorRequestHandler = (err, req, res, next)
   }
   const { problem, headers } = problemForError(err, req);
   const code = problem.error;
+  res.locals.errorCode = code;
   const body: Record<string, unknown> = { error: OAUTH_CODE[code] ?? code, error_description: problem.detail };
   // Extension members a client may use (RFC 6749 §5.2 allows more than error and error_description).
   if (typeof problem.retry_after === 'number') body.retry_after = problem.retry_after;

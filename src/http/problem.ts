@@ -25,6 +25,8 @@ export function problemFor(code: ErrorCode, detail: string, fields: Record<strin
 }
 
 export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  // The request's completion log line names the code (middleware/request-logging.ts).
+  res.locals.errorCode = problem.error;
   const requestId = res.getHeader('x-request-id');
   const body: Problem = typeof requestId === 'string' ? { ...problem, request_id: requestId } : problem;
   res.status(problem.status).set(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));

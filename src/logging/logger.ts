@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -101,11 +104,36 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   return out;
 }
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/** The service's version (package.json), found from here upwards: src/logging in development, dist/src/logging in the build. */
+function serviceVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@cathouse/auth-service') return pkg.version ?? 'unknown';
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+/** Fields on every line: which service, which instance (host name and process: a container's or pod's name), which version. */
+export const LOG_BASE = Object.freeze({ service: 'cathouse-auth', instance: `${hostname()}/${process.pid}`, version: serviceVersion() });
+
+export interface LoggerOptions {
+  /**
+   * Readable lines (pino-pretty) instead of JSON: for a developer's terminal only (main.ts asks
+   * for it when stdout is a TTY outside production). It formats in a worker thread, after the
+   * redaction below has run.
+   */
+  pretty?: boolean;
+}
+
+export function createLogger(level: string, destination?: pino.DestinationStream, { pretty = false }: LoggerOptions = {}): Logger {
+  const target = destination ?? (pretty ? pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service,instance,version' } }) : undefined);
   return pino(
     {
       level,
-      base: { service: 'cathouse-auth' },
+      base: LOG_BASE,
       redact: { paths: REDACTED_PATHS, censor: CENSOR },
       // Runs on every logged object before the serializers: secrets at any depth, and errors
       // (already plain objects afterwards, which pino's err serializer passes through).
@@ -113,6 +141,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       serializers: { err: (err: unknown) => (err instanceof Error ? redactSecrets(err) : err) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    target,
   );
 }

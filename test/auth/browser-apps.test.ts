@@ -109,6 +109,21 @@ describe('cookie mode (REFRESH_TOKEN_COOKIE=true): the refresh token in an HttpO
     expect(after.body.error).toBe('invalid_grant');
   });
 
+  it("logout scope others keeps this browser's cookie (its session goes on) and ends the other sessions", async () => {
+    const email = uniqueEmail();
+    const mine = refreshCookieOf(await browser(request(t.app).post('/api/v1/auth/register')).send({ email, password: PASSWORD }))!.value;
+    const other = refreshCookieOf(await browser(request(t.app).post('/api/v1/auth/login')).send({ email, password: PASSWORD }))!.value;
+
+    const logout = await browser(request(t.app).post('/api/v1/auth/logout')).set('Cookie', `__Host-refresh_token=${mine}`).send({ scope: 'others' });
+    expect(logout.status).toBe(204);
+    expect(refreshCookieOf(logout)).toBeUndefined();
+
+    const stillMine = await browser(request(t.app).post('/api/v1/auth/refresh')).set('Cookie', `__Host-refresh_token=${mine}`);
+    expect(stillMine.status).toBe(200);
+    const theirs = await browser(request(t.app).post('/api/v1/auth/refresh')).set('Cookie', `__Host-refresh_token=${other}`);
+    expect(theirs.body.error).toBe('invalid_grant');
+  });
+
   it('the token endpoint reads the cookie too', async () => {
     const reg = await browser(request(t.app).post('/api/v1/auth/register')).send({ email: uniqueEmail(), password: PASSWORD });
     const res = await browser(request(t.app).post('/api/v1/auth/token'))

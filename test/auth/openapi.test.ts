@@ -56,6 +56,15 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'PATCH /api/v1/auth/me',
         'DELETE /api/v1/auth/me',
         'POST /api/v1/auth/me/developer',
+        // The OpenID provider's JSON endpoints (issue 27).
+        'GET /api/v1/auth/me/connected-apps',
+        'DELETE /api/v1/auth/me/connected-apps/{id}',
+        'GET /api/v1/auth/users/{id}/connected-apps',
+        'DELETE /api/v1/auth/users/{id}/connected-apps/{appId}',
+        'POST /api/v1/auth/oidc/clients',
+        'GET /api/v1/auth/oidc/clients',
+        'DELETE /api/v1/auth/oidc/clients/{clientId}',
+        'POST /api/v1/auth/oidc/initial-access-tokens',
       ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -44,6 +44,7 @@ describe('the runtime and the migration job read separate environments', () => {
       JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt',
       TOKEN_SECRET: 'x'.repeat(32),
       SMTP_URL: 'smtp://mail:25',
+      OIDC_ISSUER: 'https://auth.example.com/oidc',
     });
     expect(config.db.migrationUrl).toBeUndefined();
   });

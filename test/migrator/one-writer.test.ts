@@ -90,7 +90,7 @@ describe('one writer at a time', () => {
     dir = migrationsDir('basic', 'nontx-after-wait');
     const first = migrate(['up', '--dir', dir.dir], { MIGRATION_DATABASE_URL: db.url });
     await waitFor('the first run to be in its migration', async () =>
-      (await query(db.url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND datname = current_database()`)).length > 0,
+      (await query(db.url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(8)%' AND datname = current_database()`)).length > 0,
     );
     const second = migrate(['up', '--dir', dir.dir], { MIGRATION_DATABASE_URL: db.url, MIGRATION_LOCK_TIMEOUT_MS: '60000' });
     const [a, b] = await Promise.all([first.done, second.done]);

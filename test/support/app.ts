@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { loadAuthKeys, type AuthKeys } from '../../src/auth/tokens/auth-keys';
 import { startMailSender, type MailSender } from '../../src/auth/mail/sender';
 import { createMailTransport } from '../../src/auth/mail/transport';
-import { outboxKey } from '../../src/auth/mail/outbox';
+import { outboxKeys } from '../../src/auth/mail/outbox';
 import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
@@ -45,7 +45,7 @@ export async function startTestApp(
   await dataSource.initialize();
   const log = logger ?? createLogger(config.log.level);
   const mailSender = mail
-    ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, key: outboxKey(authKeys.tokenSecret), logger: log })
+    ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger: log })
     : undefined;
   const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge });
   return {

@@ -1,42 +1,23 @@
 // Over 250 lines on purpose: the package's one public client, one class whose methods share the session state (generation,
-// tokens, the refresh in flight); the pieces it composes (auth-api, storage, session-record, cross-tab, axios) have their own files.
-import { AuthApi, type AuthMode, type AuthUser, type FetchLike, type RegisterInput, type TokenResponse } from './auth-api.js';
+// tokens, the refresh in flight); the pieces it composes (auth-api, storage, session-record, session-events, cross-tab,
+// account, sign-in/, axios) have their own files.
+import { Account, type AccountHost } from './account.js';
+import { AuthApi, type LogoutScope } from './auth-api.js';
+import type { AuthClientOptions } from './client-options.js';
 import { defaultChannel } from './channels.js';
 import type { Channel, GenerationJournal, Lock } from './cross-tab.js';
 import { AuthError } from './errors.js';
+import { fetchWithToken } from './fetch.js';
 import { defaultGenerationJournal } from './generation-journal.js';
 import { defaultLock, inProcessLock } from './locks.js';
-import { endsSession, isRecord, signedOutError, type Session, type SessionRecord, type SignOutReason } from './session-record.js';
+import { SessionEvents, type AuthEvents, type SessionSnapshot } from './session-events.js';
+import { endsSession, isRecord, readRecord, sessionIdOf, signedOutError, type Session, type SessionRecord, type SignOutReason } from './session-record.js';
+import { withPassword } from './sign-in/password.js';
+import { withRegistration } from './sign-in/registration.js';
+import type { SignInMethod } from './sign-in/sign-in-method.js';
 import { memoryStorage, type SessionStorage } from './storage.js';
+import type { AuthMode, AuthUser, RegisterInput, TokenResponse } from './types.js';
 
-export type { SignOutReason } from './session-record.js';
-
-export interface AuthEvents {
-  signedIn: { user: AuthUser | null; fromOtherTab: boolean };
-  tokenRefreshed: { expiresAt: number; fromOtherTab: boolean };
-  signedOut: { reason: SignOutReason; fromOtherTab: boolean };
-}
-
-export interface AuthClientOptions {
-  /** The auth API, e.g. `https://auth.cathouse.example/api/v1/auth`. */
-  baseUrl: string;
-  /** `bearer` (default): the service returns the refresh token and this package stores it. `cookie`: the service was started with REFRESH_TOKEN_COOKIE=true. */
-  mode?: AuthMode;
-  /** Where the session is kept between loads. Default: memory (gone on reload). */
-  storage?: SessionStorage;
-  /** The storage key, also the name of the cross-tab lock and channel. Default `cathouse.auth`. */
-  storageKey?: string;
-  /** Refresh this long before the access token expires (at most half its lifetime). Default 60. */
-  refreshMarginSeconds?: number;
-  /** Coordinate with other tabs of the origin (lock, channel). Default true where the platform has them. */
-  crossTab?: boolean;
-  /** How long a tab waits for tokens another tab announced before it gives up the session (ms). Default 5000. */
-  crossTabSyncTimeoutMs?: number;
-  /** Default: the global fetch. */
-  fetch?: FetchLike;
-}
-
-type Listener<E extends keyof AuthEvents> = (event: AuthEvents[E]) => void;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -44,9 +25,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * The session of one user on one device: signs in, keeps the access token fresh, stores every
  * rotated refresh token, and shares all of it with the other tabs of the origin.
  */
-export class AuthClient {
+export class AuthClient implements AccountHost {
   readonly mode: AuthMode;
-  private readonly api: AuthApi;
+  /** The service's endpoints, for sign-in methods and account calls. */
+  readonly api: AuthApi;
+  /** Every account endpoint as one call: password reset and change, email, profile, developer role, devices, history, deletion. */
+  readonly account: Account;
   private readonly storage: SessionStorage;
   private readonly key: string;
   private readonly marginMs: number;
@@ -54,9 +38,12 @@ export class AuthClient {
   private readonly lock: Lock;
   private readonly channel: Channel | undefined;
   private readonly journal: GenerationJournal | undefined;
-  private readonly listeners = new Map<keyof AuthEvents, Set<Listener<never>>>();
+  private readonly events = new SessionEvents();
   private readonly unsubscribe: () => void;
   private readonly loaded: Promise<void>;
+  private readonly initial: Promise<SessionSnapshot>;
+  private settled = false;
+  private lastReason: SignOutReason | null = null;
   private generation = 0;
   private session: Session | null = null;
   private inflight: Promise<string> | undefined;
@@ -65,6 +52,7 @@ export class AuthClient {
     this.mode = options.mode ?? 'bearer';
     const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.api = new AuthApi(options.baseUrl.replace(/\/+$/, ''), this.mode, fetchFn);
+    this.account = new Account(this);
     this.storage = options.storage ?? memoryStorage();
     this.key = options.storageKey ?? 'cathouse.auth';
     this.marginMs = (options.refreshMarginSeconds ?? 60) * 1000;
@@ -74,12 +62,13 @@ export class AuthClient {
     this.channel = crossTab ? defaultChannel(`cathouse-auth:${this.key}`) : undefined;
     this.journal = crossTab ? defaultGenerationJournal(this.key) : undefined;
     this.unsubscribe = this.channel?.subscribe((message) => this.adopt(message, true)) ?? (() => undefined);
-    this.loaded = this.readStorage().then((record) => {
+    this.loaded = readRecord(this.storage, this.key).then((record) => {
       if (record && record.generation > this.generation) {
         this.generation = record.generation;
         this.session = record.session;
       }
     });
+    this.initial = this.settle();
   }
 
   /** Which lock and channel this environment gave the client (for diagnostics and tests). */
@@ -87,30 +76,50 @@ export class AuthClient {
     return { lock: this.lock.kind, channel: this.channel?.kind ?? 'none', journal: !!this.journal };
   }
 
+  /** The session now, synchronously: `{ status, user, reason }`, the same object until it changes. For useSyncExternalStore. */
+  readonly getSnapshot = (): SessionSnapshot => this.events.snapshot;
+
+  /** Calls `listener` with the new snapshot whenever it changes (any tab); returns the function that unsubscribes. */
+  readonly subscribe = (listener: (snapshot: SessionSnapshot) => void): (() => void) => this.events.subscribe(listener);
+
+  /** Resolves once the initial session is known (the `initialSession` event); never rejects. */
+  ready(): Promise<SessionSnapshot> {
+    return this.initial;
+  }
+
   /** Subscribes to an event; returns the function that unsubscribes. */
-  on<E extends keyof AuthEvents>(event: E, listener: Listener<E>): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+  on<E extends keyof AuthEvents>(event: E, listener: (event: AuthEvents[E]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Signs in with a method from sign-in/ (in every tab) and resolves to the user. Rejects with the method's AuthError. */
+  async signIn(method: SignInMethod): Promise<AuthUser> {
+    const response = await method(this.api);
+    // A method whose answer carries no user (an OAuth-shaped grant) costs one `/me`.
+    const user = response.user ?? (await this.api.call<AuthUser>('GET', '/me', { token: response.access_token }));
+    await this.loaded;
+    const session = this.toSession(response, user);
+    await this.lock.run(() => this.commit(session, 'signedIn'));
+    return user;
   }
 
   /** Creates an account and signs in (in every tab). Rejects with AuthError (`email_taken`, `weak_password`, ...). */
-  async register(input: RegisterInput): Promise<AuthUser> {
-    return this.signIn(await this.api.register(input));
+  register(input: RegisterInput): Promise<AuthUser> {
+    return this.signIn(withRegistration(input));
   }
 
   /** Signs in (in every tab). Rejects with AuthError (`invalid_credentials`, `rate_limited`, `account_disabled`, ...). */
-  async login(email: string, password: string): Promise<AuthUser> {
-    return this.signIn(await this.api.login(email, password));
+  login(email: string, password: string): Promise<AuthUser> {
+    return this.signIn(withPassword(email, password));
   }
 
   /**
    * Ends the session here and in every tab, and asks the service to revoke it (`global`: every
-   * session of the user). Never rejects: the local session ends even when the service cannot be
-   * reached; `revoked` says whether the service confirmed.
+   * session of the user). `others` ends every other session of the user and keeps this one. Never
+   * rejects: the local session ends even when the service cannot be reached; `revoked` says
+   * whether the service confirmed.
    */
-  async logout({ scope = 'local' }: { scope?: 'local' | 'global' } = {}): Promise<{ revoked: boolean }> {
+  async logout({ scope = 'local' }: { scope?: LogoutScope } = {}): Promise<{ revoked: boolean }> {
     await this.loaded;
     // Under the lock, after catching up: the refresh token sent is the newest one, not one another tab is rotating.
     return this.lock.run(async () => {
@@ -124,7 +133,7 @@ export class AuthClient {
           revoked = false;
         }
       }
-      await this.commit(null, 'signedOut', 'logout');
+      if (scope !== 'others') await this.commit(null, 'signedOut', 'logout');
       return { revoked };
     });
   }
@@ -150,15 +159,19 @@ export class AuthClient {
   async getUser(): Promise<AuthUser | null> {
     await this.loaded;
     if (this.session?.user) return this.session.user;
-    let token: string;
     try {
-      token = await this.getAccessToken();
+      await this.getAccessToken();
     } catch (err) {
       if (err instanceof AuthError && err.code === 'signed_out') return null;
       throw err;
     }
-    const user = await this.api.me(token);
-    if (this.session && this.session.accessToken === token) this.session = { ...this.session, user };
+    return this.session?.user ?? this.reload();
+  }
+
+  /** Asks the service for the user again (after a role or profile change elsewhere) and shows it in every tab. */
+  async reload(): Promise<AuthUser> {
+    const user = await this.authorized((token) => this.api.call<AuthUser>('GET', '/me', { token }));
+    await this.updateSession(user);
     return user;
   }
 
@@ -167,19 +180,8 @@ export class AuthClient {
    * retries once. Rejects like fetch for network errors, and with AuthError when there is no
    * session to get a token from.
    */
-  async fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-    const send = async (token: string, request: string | URL | Request) => {
-      const headers = new Headers(init.headers ?? (request instanceof Request ? request.headers : undefined));
-      headers.set('authorization', `Bearer ${token}`);
-      return globalThis.fetch(request, { ...init, headers });
-    };
-    const token = await this.getAccessToken();
-    // A Request's body can be read once: keep a copy for the retry.
-    const spare = input instanceof Request ? input.clone() : input;
-    const first = await send(token, input);
-    if (first.status !== 401) return first;
-    const fresh = await this.getAccessToken({ rejectedToken: token });
-    return send(fresh, spare);
+  fetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    return fetchWithToken(this, input, init);
   }
 
   /** Stops listening to other tabs (tests, and apps that drop the client). */
@@ -189,11 +191,58 @@ export class AuthClient {
     this.journal?.close();
   }
 
-  private async signIn(response: TokenResponse): Promise<AuthUser> {
+  /** Runs `call` with a valid token; when it is refused (`refused`, default: AuthError 401), once more with a fresh one. */
+  async authorized<T>(call: (token: string) => Promise<T>, refused?: (result: T) => boolean): Promise<T> {
+    const token = await this.getAccessToken();
+    try {
+      const result = await call(token);
+      if (!refused?.(result)) return result;
+    } catch (err) {
+      if (!(err instanceof AuthError && err.status === 401)) throw err;
+    }
+    return call(await this.getAccessToken({ rejectedToken: token }));
+  }
+
+  /** Stores a changed user (and a new access token of the same session) in every tab. */
+  async updateSession(user: AuthUser, tokens?: TokenResponse): Promise<void> {
     await this.loaded;
-    const session = this.toSession(response, response.user ?? null);
-    await this.lock.run(() => this.commit(session, 'signedIn'));
-    return response.user as AuthUser;
+    await this.lock.run(async () => {
+      await this.catchUp();
+      const current = this.session;
+      if (!current) return;
+      // A token response without a refresh token (me/developer): the session's refresh token stays.
+      const lifetimeMs = tokens ? tokens.expires_in * 1000 : current.lifetimeMs;
+      const next = tokens ? { ...current, accessToken: tokens.access_token, expiresAt: Date.now() + lifetimeMs, lifetimeMs, user } : { ...current, user };
+      await this.commit(next, 'userUpdated');
+    });
+  }
+
+  /** Ends the session here and in every tab, after the service ended it (account deleted, own session ended). */
+  async endLocally(reason: SignOutReason): Promise<void> {
+    await this.lock.run(() => this.commit(null, 'signedOut', reason));
+  }
+
+  sessionId(): string | undefined {
+    return this.session ? sessionIdOf(this.session.accessToken) : undefined;
+  }
+
+  async refreshUser(): Promise<void> {
+    if (this.session) await this.reload().catch(() => undefined);
+  }
+
+  /** After the stored session is read (cookie mode: after the cookie was tried), the first snapshot and `initialSession`. */
+  private async settle(): Promise<SessionSnapshot> {
+    await this.loaded.catch(() => undefined);
+    if (!this.session && this.mightHaveCookieSession()) await this.getUser().catch(() => undefined);
+    this.settled = true;
+    this.show();
+    this.events.emit('initialSession', { user: this.session?.user ?? null });
+    return this.events.snapshot;
+  }
+
+  private show(): void {
+    const status = this.session ? 'signedIn' : this.settled ? 'signedOut' : 'loading';
+    this.events.show(status, this.session?.user ?? null, this.session ? null : this.lastReason);
   }
 
   private isFresh(session: Session): boolean {
@@ -232,13 +281,16 @@ export class AuthClient {
       response = await this.api.refresh(current?.refreshToken);
     } catch (err) {
       if (endsSession(err, this.mode)) {
-        await this.commit(null, 'signedOut', 'session_ended');
+        // No session before (a cookie-mode probe that found no cookie) is no sign-out, so no reason.
+        await this.commit(null, 'signedOut', current ? 'session_ended' : undefined);
         throw signedOutError((err as AuthError).code);
       }
       throw err; // network, 5xx, rate limit: the session stays; the next call tries again
     }
+    // Cookie mode after a load: the cookie held a session whose user this tab does not know yet.
+    const user = current ? current.user : await this.api.call<AuthUser>('GET', '/me', { token: response.access_token }).catch(() => null);
     // The rotated refresh token replaces the old one at once: the old one is now worthless (and reusing it ends the session).
-    const next = this.toSession(response, current?.user ?? null);
+    const next = this.toSession(response, user);
     await this.commit(next, current ? 'tokenRefreshed' : 'signedIn');
     return next.accessToken;
   }
@@ -249,7 +301,7 @@ export class AuthClient {
    * them rather than spend a refresh token that another tab has already rotated.
    */
   private async catchUp(): Promise<void> {
-    this.adopt(await this.readStorage(), true);
+    this.adopt(await readRecord(this.storage, this.key), true);
     // Cookie mode holds no refresh token: the browser's cookie jar is always current, nothing to wait for.
     if (!this.journal || this.mode === 'cookie') return;
     const latest = await this.journal.read().catch(() => undefined); // no IndexedDB (e.g. a private window): the lock alone
@@ -262,7 +314,7 @@ export class AuthClient {
         throw new AuthError('out_of_sync', 'Another tab refreshed the session but its tokens did not reach this tab.');
       }
       await sleep(15);
-      this.adopt(await this.readStorage(), true);
+      this.adopt(await readRecord(this.storage, this.key), true);
     }
   }
 
@@ -280,17 +332,6 @@ export class AuthClient {
     this.apply(record, false);
   }
 
-  private async readStorage(): Promise<SessionRecord | undefined> {
-    const raw = await this.storage.getItem(this.key);
-    if (!raw) return undefined;
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      return isRecord(parsed) ? parsed : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   /** A record from another tab or from storage: taken only if newer than what this tab has. */
   private adopt(message: unknown, fromOtherTab: boolean): void {
     if (isRecord(message) && message.generation > this.generation) this.apply(message, fromOtherTab);
@@ -302,22 +343,16 @@ export class AuthClient {
     this.session = record.session;
     const after = record.session;
     if (!after) {
-      if (before) this.emit('signedOut', { reason: record.reason ?? 'session_ended', fromOtherTab });
+      this.lastReason = record.reason ?? null;
+      if (before) this.events.emit('signedOut', { reason: record.reason ?? 'session_ended', fromOtherTab });
     } else if (!before || record.cause === 'signedIn') {
-      this.emit('signedIn', { user: after.user, fromOtherTab });
+      this.events.emit('signedIn', { user: after.user, fromOtherTab });
+    } else if (record.cause === 'userUpdated') {
+      this.events.emit('userUpdated', { user: after.user, fromOtherTab });
     } else {
-      this.emit('tokenRefreshed', { expiresAt: after.expiresAt, fromOtherTab });
+      this.events.emit('tokenRefreshed', { expiresAt: after.expiresAt, fromOtherTab });
     }
-  }
-
-  private emit<E extends keyof AuthEvents>(event: E, payload: AuthEvents[E]): void {
-    for (const listener of this.listeners.get(event) ?? []) {
-      try {
-        (listener as Listener<E>)(payload);
-      } catch {
-        // A throwing listener must not break the session's bookkeeping.
-      }
-    }
+    this.show();
   }
 }
 

@@ -1,5 +1,13 @@
-export { AuthClient, createAuthClient, type AuthClientOptions, type AuthEvents, type SignOutReason } from './auth-client.js';
-export type { AuthMode, AuthUser, RegisterInput, TokenResponse } from './auth-api.js';
-export { attachAxios, type AxiosInstanceLike } from './axios.js';
+export { Account, type AccountHost } from './account.js';
+export { AuthApi, type CallOptions, type FetchLike, type LogoutScope } from './auth-api.js';
+export { AuthClient, createAuthClient } from './auth-client.js';
+export type { AuthClientOptions } from './client-options.js';
+export { attachAxios, type AxiosInstanceLike, type AuthAxiosError } from './axios.js';
 export { AuthError, isTransient, type ClientErrorCode } from './errors.js';
+export type { AuthEvents, SessionSnapshot } from './session-events.js';
+export type { SignOutReason } from './session-record.js';
+export { withPassword } from './sign-in/password.js';
+export { withRegistration } from './sign-in/registration.js';
+export type { SignInMethod } from './sign-in/sign-in-method.js';
 export { localStorageAdapter, memoryStorage, secureStoreAdapter, type SecureStoreLike, type SessionStorage } from './storage.js';
+export type { Accepted, AuthMode, AuthUser, DeviceSession, EventPage, ProfileInput, RegisterInput, SecurityEvent, TokenResponse } from './types.js';

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { globSync } from 'tinyglobby';
 import type { MigrationInterface } from 'typeorm';
@@ -66,6 +66,10 @@ export function sourceFolder(source: MigrationSource): string | null {
 
 /** Every migration of the source, sorted by timestamp. Throws naming a file TypeORM would refuse, or a name defined twice. */
 export async function listMigrations(source: MigrationSource): Promise<MigrationFile[]> {
+  // A folder that is not there is a mistake (a typo in --dir), not an empty history.
+  if (typeof source === 'string' && !statSync(source, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new MigratorError('invalid_config', `migrations directory ${source} cannot be read: it is not a directory`);
+  }
   const spec = typeof source === 'string' ? { migrations: [folderGlob(source)] } : source;
   const entries = Object.values(spec.migrations ?? {});
   const files = globFiles(entries.filter((m): m is string => typeof m === 'string'));

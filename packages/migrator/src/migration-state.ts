@@ -127,7 +127,7 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
       file: null,
       message:
         `${h.name} is applied to the database but no migration file defines it: deploy a build that has it, ` +
-        `or if it was deleted on purpose, record the real state with migrator stamp`,
+        `or if it was deleted on purpose, forget it with migrator stamp head --delete-missing (the migrations of another folder belong in the DataSource's migrations instead)`,
     });
   }
   entries.sort((a, b) => a.timestamp - b.timestamp || a.name.localeCompare(b.name));

@@ -31,6 +31,13 @@ export const AUDIT_EVENT_TYPES = [
   'account_deleted',
   // A wrong password at password change, email change or deletion (the session's holder lacks it).
   'password_check_failed',
+  // Issue 27: the OpenID provider (consents bound to installations, clients, refused token requests).
+  'oidc_consent_granted',
+  'oidc_consent_revoked',
+  'oidc_consent_denied',
+  'oidc_token_refused',
+  'oidc_client_registered',
+  'oidc_client_deleted',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -16,6 +16,11 @@ export function outboxKey(tokenSecret: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', tokenSecret, Buffer.alloc(0), 'cathouse/mail-outbox/v1', 32));
 }
 
+/** The keys that open sealed tokens: the current secret's first, then those of the secrets only accepted. */
+export function outboxKeys(current: Buffer, accepted: readonly Buffer[]): Buffer[] {
+  return [current, ...accepted].map(outboxKey);
+}
+
 /** AES-256-GCM: iv (12) | tag (16) | ciphertext. */
 export function sealToken(key: Buffer, token: string): Buffer {
   const iv = randomBytes(12);
@@ -28,6 +33,24 @@ export function openToken(key: Buffer, sealed: Buffer): string {
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
   decipher.setAuthTag(sealed.subarray(12, 28));
   return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+}
+
+/**
+ * Opens a sealed token with whichever accepted key sealed it (issue 21): mail queued before a
+ * rotation of TOKEN_SECRET, or by an instance already past it, is sent by any instance that
+ * accepts that secret. Throws an error that says which variable to fix when none does.
+ */
+export function openTokenWithAny(keys: readonly Buffer[], sealed: Buffer): string {
+  for (const key of keys) {
+    try {
+      return openToken(key, sealed);
+    } catch {
+      // Not this key (AES-GCM's tag does not match): try the next.
+    }
+  }
+  throw new Error(
+    'the link token was sealed with a TOKEN_SECRET this instance does not accept (not TOKEN_SECRET, TOKEN_NEXT_SECRET or TOKEN_PREVIOUS_SECRETS): add that secret to TOKEN_PREVIOUS_SECRETS (README, "Rotating TOKEN_SECRET")',
+  );
 }
 
 export interface OutgoingMail {

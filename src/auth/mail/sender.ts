@@ -3,7 +3,7 @@ import type { Config } from '../../config/config';
 import type { Logger } from '../../logging/logger';
 import { renderMail, type MailTemplate } from './messages';
 import type { MailTransport } from './transport';
-import { claimDueMail, markMailFailed, markMailSent, openToken, type ClaimedMail } from './outbox';
+import { claimDueMail, markMailFailed, markMailSent, openTokenWithAny, type ClaimedMail } from './outbox';
 
 export interface MailSender {
   /** Looks for due mail now instead of at the next poll (called after a commit that queued mail). */
@@ -18,8 +18,8 @@ export interface MailSenderDeps {
   dataSource: DataSource;
   transport: MailTransport;
   mail: Config['mail'];
-  /** outboxKey(TOKEN_SECRET): opens the sealed link tokens. */
-  key: Buffer;
+  /** outboxKey() of every accepted secret (TOKEN_SECRET, TOKEN_NEXT_SECRET, TOKEN_PREVIOUS_SECRETS): open the sealed link tokens. */
+  keys: readonly Buffer[];
   logger: Logger;
 }
 
@@ -38,7 +38,7 @@ export function retryDelaySeconds(base: number, failedTries: number): number {
  * marked failed (visible in the outbox view) and logged at error. Never throws: a database
  * outage only delays the next pass.
  */
-export function startMailSender({ dataSource, transport, mail, key, logger }: MailSenderDeps): MailSender {
+export function startMailSender({ dataSource, transport, mail, keys, logger }: MailSenderDeps): MailSender {
   const leaseSeconds = Math.ceil((2 * mail.sendTimeoutMs) / 1000);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -53,7 +53,7 @@ export function startMailSender({ dataSource, transport, mail, key, logger }: Ma
       return;
     }
     try {
-      const token = row.secret ? openToken(key, row.secret) : undefined;
+      const token = row.secret ? openTokenWithAny(keys, row.secret) : undefined;
       await transport.send(renderMail(mail, row.template as MailTemplate, row.recipient, row.params, token));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

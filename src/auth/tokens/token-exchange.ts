@@ -4,7 +4,7 @@ import { signTokenWithClaims, type AccessTokenClaims } from './access-tokens';
 import { TOKEN_EXCHANGE_SCOPE, type ServiceClientInfo } from './service-clients';
 import { isUuid } from '../ids';
 import type { SigningKeys } from './signing-keys';
-import { sql } from '../sql';
+import { readInstallationAccess } from './installation-access';
 
 /**
  * Installation tokens by token exchange, a subset of RFC 8693.
@@ -14,7 +14,8 @@ import { sql } from '../sql';
  * `aud` = `cat:<cat_id>`, `sub` = the user, `installation_id`, `cat_id`, `perms` (the permission
  * types the installation has granted now) and `act` = the proxy (§4.1).
  *
- * Revocation promise: every exchange reads the installation, its cat and its grants afresh, so a
+ * Revocation promise: every exchange reads the installation, its cat and its grants afresh
+ * (installation-access.ts, shared with the OpenID provider's tokens), so a
  * paused or uninstalled installation, an unpublished cat or a revoked permission is absent from
  * the next token at once. A token already issued is not recalled: it lives at most
  * INSTALLATION_TOKEN_TTL_SECONDS (default 300) and never past the subject token's own expiry.
@@ -49,14 +50,6 @@ export interface TokenExchangeDeps {
   settings: { issuer: string; ttlSeconds: number };
   /** Verifies a user's access token and that its session is live (AuthService.authenticate); throws invalid_token otherwise. */
   authenticateUser(token: string): Promise<{ userId: string; claims: AccessTokenClaims }>;
-}
-
-interface InstallationRow {
-  user_id: string;
-  cat_id: string;
-  status: string;
-  cat_status: string;
-  perms: string[];
 }
 
 const invalidRequest = (detail: string) => new AppError('invalid_request', detail);
@@ -114,25 +107,12 @@ export async function exchangeForInstallationToken(
     throw err;
   }
 
-  const { rows } = await sql<InstallationRow>(
-    deps.dataSource,
-    `SELECT i.user_id, i.cat_id, i.status::text AS status, c.status::text AS cat_status,
-            COALESCE(array_agg(DISTINCT p.permission_type::text ORDER BY p.permission_type::text)
-                       FILTER (WHERE p.permission_type IS NOT NULL), '{}') AS perms
-       FROM installation.installations i
-       JOIN catalog.cats c ON c.id = i.cat_id
-       LEFT JOIN installation.installation_permissions ip ON ip.installation_id = i.id AND ip.granted
-       LEFT JOIN catalog.permissions p ON p.id = ip.permission_id
-      WHERE i.id = $1
-      GROUP BY i.id, c.id`,
-    [installationId],
-  );
-  const installation = rows[0];
+  const installation = await readInstallationAccess(deps.dataSource, installationId);
   // Unknown and someone else's read the same: an installation id tells nothing about another user.
-  if (!installation || installation.user_id !== subject.userId) throw invalidTarget('No such installation for the subject.');
+  if (!installation || installation.userId !== subject.userId) throw invalidTarget('No such installation for the subject.');
   if (installation.status !== 'active') throw invalidTarget(`The installation is ${installation.status}.`);
-  if (installation.cat_status !== 'published') throw invalidTarget('The cat of this installation is not published.');
-  const audience = CAT_AUDIENCE_PREFIX + installation.cat_id;
+  if (installation.catStatus !== 'published') throw invalidTarget('The cat of this installation is not published.');
+  const audience = CAT_AUDIENCE_PREFIX + installation.catId;
   if (input.audience !== undefined && input.audience !== audience) throw invalidTarget(`audience must be ${audience} for this installation.`);
 
   const now = Math.floor(Date.now() / 1000);
@@ -144,7 +124,7 @@ export async function exchangeForInstallationToken(
     {
       client_id: client.clientId,
       installation_id: installationId,
-      cat_id: installation.cat_id,
+      cat_id: installation.catId,
       perms: installation.perms,
       act: { sub: client.clientId },
     },

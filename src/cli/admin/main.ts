@@ -13,10 +13,11 @@ import { createRuntimeDataSource } from '../../db/runtime-data-source';
 import { startEmbeddedForMigrations } from '../../db/migration-connection';
 import { isAppError } from '../../errors/app-error';
 import { clientsGroup } from './clients';
+import { oidcGroup } from './oidc';
 import { demoteGroup, promoteGroup } from './roles';
 import { EXIT, UsageError, type CommandContext, type CommandGroup, type Io } from './command';
 
-const GROUPS: CommandGroup[] = [clientsGroup, promoteGroup, demoteGroup];
+const GROUPS: CommandGroup[] = [clientsGroup, promoteGroup, demoteGroup, oidcGroup];
 
 const USAGE = `usage: npm run admin -- <group> <command> [options]
 

@@ -31,7 +31,9 @@ export function problemForError(err: unknown, req: Request): { problem: Problem;
   // The router cannot percent-decode a path parameter (e.g. /users/%zz): a bad request, not a fault.
   if (err instanceof URIError) return { problem: problemFor('invalid_request', 'The request path is not valid percent-encoding.'), headers: {} };
   if (isDatabaseUnavailable(err)) {
-    req.log?.warn({ err }, 'database unavailable');
+    // A known outage fails every request alike: no stack per request, only the completion line
+    // (at warn, error_code database_unavailable) with the driver's short reason.
+    if (req.res) req.res.locals.databaseError = databaseErrorReason(err);
     return { problem: problemFor('database_unavailable', 'The database is unavailable; try again shortly.'), headers: { 'retry-after': '1' } };
   }
   req.log?.error({ err }, 'unhandled error');
@@ -47,3 +49,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   const { problem, headers } = problemForError(err, req);
   sendProblem(res, problem, headers);
 };
+
+/** The SQLSTATE or socket code and the first line of the message: enough to tell an outage's kind. */
+function databaseErrorReason(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown } };
+  const code = e.code ?? e.driverError?.code;
+  const message = typeof e.message === 'string' ? e.message.split('\n')[0]!.slice(0, 200) : '';
+  return typeof code === 'string' ? `${code}: ${message}` : message;
+}

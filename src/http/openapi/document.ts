@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { z } from 'zod';
 import { registerSessionAndAdminPaths } from './account-paths';
 import { registerAccountPaths } from './account-lifecycle-paths';
+import { registerOidcPaths } from './oidc-paths';
 import { BODY_ERRORS, json, problems } from './responses';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import {
@@ -169,6 +170,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   });
 
   registerAccountPaths(registry, p, authenticated);
+  // The OpenID provider's JSON endpoints (issue 27).
+  registerOidcPaths(registry, { path: p, authenticated, problems, json });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -131,7 +131,8 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
     else {
       throw new AppError('invalid_request', 'Send the access token (Authorization: Bearer) or the refresh token of the session to end.');
     }
-    clearRefreshCookie(res, transport);
+    // `others` keeps this session: its cookie stays (clearing it logged this browser out too).
+    if (scope !== 'others') clearRefreshCookie(res, transport);
     res.status(204).end();
   });
 

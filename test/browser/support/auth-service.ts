@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { outboxKeys } from '../../../src/auth/mail/outbox';
+import { startMailSender, type MailSender } from '../../../src/auth/mail/sender';
+import { createMailTransport } from '../../../src/auth/mail/transport';
 import { loadAuthKeys } from '../../../src/auth/tokens/auth-keys';
 import { generateSigningKeyPem } from '../../../src/auth/tokens/signing-keys';
 import type { Config } from '../../../src/config/config';
@@ -19,6 +22,8 @@ export interface AuthServiceOptions {
   accessTokenTtlSeconds?: number;
   /** Keep a port across restarts; 0 picks a free one. */
   port?: number;
+  /** Run the instance's mail sender (give SMTP_URL in env), for the account flows' links. */
+  mail?: boolean;
 }
 
 /** The real auth service listening on 127.0.0.1, reached by browsers as http://localhost:PORT. */
@@ -27,6 +32,7 @@ export class RunningAuthService {
   dataSource!: DataSource;
   port: number;
   private server: Server | undefined;
+  private mailSender: MailSender | undefined;
   private readonly signingKey = generateSigningKeyPem();
 
   constructor(private readonly options: AuthServiceOptions) {
@@ -49,7 +55,12 @@ export class RunningAuthService {
     this.dataSource ??= createRuntimeDataSource(this.options.databaseUrl, this.config.db);
     if (!this.dataSource.isInitialized) await this.dataSource.initialize();
     const authKeys = await loadAuthKeys(this.config);
-    const app = createApp({ config: this.config, dataSource: this.dataSource, logger: createLogger('silent'), authKeys });
+    const logger = createLogger('silent');
+    if (this.options.mail && !this.mailSender) {
+      const transport = createMailTransport(this.config.mail, this.config.embedded.dataDir, logger);
+      this.mailSender = startMailSender({ dataSource: this.dataSource, transport, mail: this.config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger });
+    }
+    const app = createApp({ config: this.config, dataSource: this.dataSource, logger, authKeys, mailQueued: this.mailSender?.nudge });
     const server = app.listen(this.port, '127.0.0.1');
     // No keep-alive: after a stop and start, Node's fetch would otherwise reuse a pooled socket the
     // old server closed and fail with "other side closed" instead of reaching the new one.
@@ -77,6 +88,7 @@ export class RunningAuthService {
 
   async close(): Promise<void> {
     await this.stop();
+    await this.mailSender?.stop();
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
   }
 

@@ -167,6 +167,10 @@ export function productionEnv(opts: {
     REGISTER_MAX_HASHES_IN_FLIGHT: '1000',
     // Production requires SMTP_URL; nothing listens on port 9 of loopback, so these instances' mail stays queued (mail has its own tests).
     SMTP_URL: 'smtp://127.0.0.1:9',
+    // No balancer watches these instances' /ready: stop at once (the drain delay has its own tests: test/shutdown.test.ts, deploy.test.ts).
+    DRAIN_DELAY_MS: '0',
+    // Production requires the OpenID provider's public (https) issuer; nothing here fetches it.
+    OIDC_ISSUER: 'https://auth.cathouse.example/oidc',
     ...opts.extra,
   };
 }

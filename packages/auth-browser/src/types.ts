@@ -1,0 +1,80 @@
+// The service's shapes, with its own field names (RFC 6749's for tokens, snake_case for the rest; see docs/api.md).
+
+/** `bearer`: the refresh token travels in JSON bodies and is kept by this package. `cookie`: it stays in the service's HttpOnly cookie. */
+export type AuthMode = 'bearer' | 'cookie';
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: 'player' | 'developer' | 'admin' | (string & {});
+  /** The service's name for what the Cat House frontend calls `name`. */
+  display_name: string | null;
+  /** Whether the address was proven by a link from a mail (`verifyEmail`). */
+  email_verified: boolean;
+  is_active: boolean;
+  created_at: string;
+}
+
+/** RFC 6749 §5.1, as the service answers it; `refresh_token` is absent in cookie mode and from `me/developer`. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  user?: AuthUser;
+}
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  display_name?: string;
+  /** The Cat House frontend's field: sent as `display_name` (the service refuses `name`). `display_name` wins when both are given. */
+  name?: string;
+  role?: 'player' | 'developer';
+}
+
+export interface ProfileInput {
+  /** `null` clears it. */
+  display_name?: string | null;
+  /** The Cat House frontend's field, sent as `display_name`. */
+  name?: string | null;
+}
+
+/** One of the user's live sessions (devices), `GET me/sessions`. */
+export interface DeviceSession {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  /** A coarse label for people, e.g. "Firefox on Windows". */
+  device: string;
+  ip: string | null;
+  /** The session of this client. */
+  current: boolean;
+}
+
+/** One entry of the user's security history, `GET me/events`. */
+export interface SecurityEvent {
+  id: string;
+  occurred_at: string;
+  type: string;
+  user_id: string | null;
+  actor_id: string | null;
+  session_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface EventPage {
+  events: SecurityEvent[];
+  /** Pass as `before` for older events; null on the last page. */
+  next_before: string | null;
+}
+
+/** The answer of the mail-sending endpoints: the same whatever the outcome. */
+export interface Accepted {
+  status: 'accepted';
+  detail: string;
+}

@@ -1,0 +1,51 @@
+/**
+ * The package's size budget: the whole main entry (every export), bundled and minified by esbuild
+ * as an app's bundler would, must stay under 6 kB gzipped (issue 32). The figures are printed on
+ * every run; README.md quotes them.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const BUDGET = 6000;
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cathouse-auth-browser-size-'));
+  execFileSync(process.execPath, [path.join(__dirname, '../scripts/build.mjs'), dir]);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Bytes of `source` bundled (ES2020, minified) and gzipped at level 9. */
+async function gzipped(source: string): Promise<{ min: number; gz: number }> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: path.join(dir, 'esm'), loader: 'js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2020',
+    write: false,
+    external: ['react'],
+  });
+  const code = result.outputFiles[0]!.contents;
+  return { min: code.length, gz: gzipSync(code, { level: 9 }).length };
+}
+
+describe('size of @cathouse/auth-browser', () => {
+  it(`the whole main entry is under ${BUDGET} bytes gzipped`, async () => {
+    const all = await gzipped(`export * from './index.js';`);
+    const typical = await gzipped(`export { createAuthClient, attachAxios, localStorageAdapter } from './index.js';`);
+    const react = await gzipped(`export * from './react.js';`);
+    process.stdout.write(
+      `auth-browser size (esbuild --minify, gzip -9): main entry ${all.gz} B gz (${all.min} B min); ` +
+        `createAuthClient + attachAxios + localStorageAdapter ${typical.gz} B gz; ./react ${react.gz} B gz (react external)\n`,
+    );
+    expect(all.gz).toBeLessThan(BUDGET);
+    expect(typical.gz).toBeLessThanOrEqual(all.gz);
+    expect(react.gz).toBeLessThan(300);
+  });
+});

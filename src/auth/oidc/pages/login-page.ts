@@ -1,0 +1,52 @@
+import type { SignInMethod } from '../sign-in/sign-in-method';
+import { errorBox, escape, page } from './layout';
+
+/**
+ * The provider's sign-in page: one form per sign-in method (today email and password; passkeys and
+ * Apple/Google come as further methods), each posting to its own URL with its own CSRF token.
+ * Works without JavaScript; every field has a label.
+ */
+export interface LoginPageModel {
+  uid: string;
+  mountPath: string;
+  clientName: string;
+  catName: string | null;
+  methods: readonly SignInMethod[];
+  /** CSRF token for each method's form, by method id. */
+  csrf: Record<string, string>;
+  /** What the player typed, to fill in again after an error (never the password). */
+  email?: string | undefined;
+  error?: { code: string; message: string } | undefined;
+}
+
+export function loginPage(m: LoginPageModel): string {
+  const forms = m.methods
+    .map((method) => {
+      const fields = method.fields
+        .map((f) => {
+          const id = `${method.id}-${f.name}`;
+          const value = f.type === 'email' && m.email ? ` value="${escape(m.email)}"` : '';
+          return `<label for="${escape(id)}">${escape(f.label)}</label>
+<input id="${escape(id)}" name="${escape(f.name)}" type="${f.type}" autocomplete="${escape(f.autocomplete)}" required${value}>`;
+        })
+        .join('\n');
+      return `<form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/login/${method.id}`)}" id="${escape(method.id)}-form">
+<input type="hidden" name="csrf" value="${escape(m.csrf[method.id])}">
+${fields}
+<button class="primary" type="submit">${escape(method.label)}</button>
+</form>`;
+    })
+    .join('\n<hr>\n');
+  const to = m.catName ? `${m.clientName} (${m.catName})` : m.clientName;
+  return page(
+    'Sign in',
+    `<h1>Sign in with Cat House</h1>
+<p>to continue to <strong>${escape(to)}</strong></p>
+${errorBox(m.error)}
+${forms}
+<form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/abort`)}">
+<input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
+<button type="submit">Cancel and return to the app</button>
+</form>`,
+  );
+}

@@ -1,0 +1,43 @@
+import type { AuditClient } from '../../audit/audit-events';
+import type { AuthenticationMethod } from '../authentication-context';
+
+/**
+ * One way to sign in on the provider's login page. The page shows every registered method's form
+ * (or button) and posts to `/interaction/:uid/login/:method`; the method checks what was posted and
+ * answers with the account and the RFC 8176 methods it proved. Passkeys, Apple/Google (issue 25)
+ * and the like are further implementations added to the list in provider wiring, without touching
+ * the page or the interaction routes.
+ */
+export interface SignInMethod {
+  /** The path segment and form id: `password`, `passkey`, `google`... */
+  readonly id: string;
+  /** The button's words. */
+  readonly label: string;
+  /** The fields the login page renders for this method, in order. */
+  readonly fields: readonly SignInField[];
+  /** Checks the posted form; throws AppError (invalid_credentials, rate_limited, account_disabled...) on refusal. */
+  signIn(form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<SignInResult>;
+}
+
+export interface SignInField {
+  name: string;
+  label: string;
+  type: 'email' | 'password' | 'text';
+  autocomplete: string;
+}
+
+export interface SignInResult {
+  userId: string;
+  methods: AuthenticationMethod[];
+}
+
+/**
+ * A step that may stand between a method's success and the finished login: issue 26's MFA
+ * challenge is one (it answers `{ challenge }` with the page to show when the account has a
+ * second factor, and the page's post completes the login with the added method).
+ */
+export interface SignInStep {
+  readonly id: string;
+  /** undefined: nothing to ask; otherwise the step needs the player before the login completes. */
+  required(result: SignInResult): Promise<{ challenge: string } | undefined>;
+}

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import type { DataSource } from 'typeorm';
+import type { OidcProvider } from '../../auth/oidc/provider';
+import type { SignInMethod } from '../../auth/oidc/sign-in/sign-in-method';
+import type { Logger } from '../../logging/logger';
+import { interactionRoutes } from './oidc-interactions';
+
+export interface OidcRoutesDeps {
+  oidc: OidcProvider;
+  dataSource: DataSource;
+  formKeys: readonly Buffer[];
+  methods: readonly SignInMethod[];
+  logger?: Logger;
+}
+
+/**
+ * The OpenID provider under its issuer path (`/oidc`): our interaction pages first, then the
+ * library's endpoints (discovery, authorization, token, userinfo, introspection, revocation,
+ * registration, end_session, jwks). Mounted before the JSON body parser and the API's CORS: the
+ * library reads its own bodies and answers CORS per client.
+ *
+ * RFC 8414 §3: for an issuer with a path, the authorization server metadata is at
+ * `/.well-known/oauth-authorization-server/<path>` on the host; that request is handed to the
+ * library's own metadata route.
+ */
+export function oidcRoutes({ oidc, dataSource, formKeys, methods, logger }: OidcRoutesDeps): Router {
+  const { provider, mountPath } = oidc;
+  const router = Router();
+  const rfc8414Path = `/.well-known/oauth-authorization-server${mountPath}`;
+  router.use((req, _res, next) => {
+    if (req.path === rfc8414Path) {
+      // The library derives its endpoint URLs from originalUrl minus url: both name the mounted route.
+      req.url = `${mountPath}/.well-known/oauth-authorization-server`;
+      req.originalUrl = req.url;
+    }
+    next();
+  });
+  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, logger }));
+  router.use(mountPath, provider.callback());
+  return router;
+}
