@@ -66,3 +66,12 @@ export class MigratorError extends Error {
 export function isMigratorError(err: unknown): err is MigratorError {
   return err instanceof MigratorError;
 }
+
+/**
+ * A connection failure where no server answered (no route, refused, timed out; pooler.ts sets
+ * details.serverAnswered): history, heads, show and a --sql range go on from the files alone. A
+ * server that answered and refused (password, TLS, unknown database) is a setting to fix: exit 2.
+ */
+export function nothingAnswered(err: unknown): boolean {
+  return err instanceof MigratorError && err.code === 'database_unreachable' && err.details.serverAnswered === false;
+}

@@ -142,7 +142,19 @@ export function isConnectFailure(err: unknown): boolean {
  */
 export function unreachable(err: unknown, url: string, variable: string): MigratorError {
   const message = String((err as { message?: unknown })?.message ?? err).split('\n')[0]!;
-  return new MigratorError('database_unreachable', `cannot connect to ${variable} (${redact(url)}): ${message}; ${hintFor(err, url)}`, {}, { cause: err });
+  return new MigratorError('database_unreachable', `cannot connect to ${variable} (${redact(url)}): ${message}; ${hintFor(err, url)}`, { serverAnswered: serverAnswered(err) }, { cause: err });
+}
+
+/**
+ * Whether the server was there and refused (a server error, a password it asked for, TLS it
+ * turned down): a setting to fix, never a reason to go on from the files alone as when nothing
+ * answers (no route, refused, timed out).
+ */
+function serverAnswered(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown };
+  if (typeof e?.severity === 'string') return true;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return TLS_CODES.test(code) || /SASL|client password|no password supplied|ssl|tls|certificate/i.test(String(e?.message ?? ''));
 }
 
 /** The URL without its password, for messages. */

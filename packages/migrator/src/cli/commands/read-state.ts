@@ -1,4 +1,4 @@
-import { isMigratorError } from '../../errors';
+import { nothingAnswered } from '../../errors';
 import { readHistory } from '../../history';
 import { listMigrations, loadMigration, type MigrationFile } from '../../migration-files';
 import { computeState, type MigrationState } from '../../migration-state';
@@ -40,7 +40,7 @@ export async function readStateOrFiles(
   try {
     read = await s.openRead();
   } catch (err) {
-    if (!offline || !isMigratorError(err) || err.code !== 'database_unreachable') throw err;
+    if (!offline || !nothingAnswered(err)) throw err;
     ctx.io.err(`note: ${err.message}`);
     ctx.io.err('note: showing the migration files alone: whether each is applied is not known (--offline says so without trying)');
     return filesOnly(err.message);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMigratorError } from '../../errors';
+import { nothingAnswered } from '../../errors';
 import { DEFAULT_HISTORY } from '../../history';
 import type { Direction, RunResult } from '../../run-result';
 import { UsageError, flag, stringOption, type CommandContext, type OptionSpec } from '../command';
@@ -48,7 +48,7 @@ export async function offlineRange(ctx: CommandContext, direction: Direction, fr
       await s.open({ entities: false, onEvent: ctx.progress });
       return null;
     } catch (err) {
-      if (!isMigratorError(err) || err.code !== 'database_unreachable') throw err;
+      if (!nothingAnswered(err)) throw err;
       ctx.io.err(`note: ${err.message}`);
       ctx.io.err('note: the range is written from the files alone (privileges left out)');
     }
