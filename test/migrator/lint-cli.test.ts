@@ -38,7 +38,7 @@ describe('lint on Cat House', () => {
     // Three CLI starts: on a loaded two-core machine each can take several seconds.
   }, 90_000);
 
-  it('`up` refuses an unacknowledged error-level finding in a migration it would apply; an acknowledgement or --allow-lint-errors lets it through (issue 24 item 1)', async () => {
+  it('`up` refuses an unacknowledged error-level finding in a migration it would apply to a database with migrations applied; an acknowledgement or --allow-lint-errors lets it through (issue 24 item 1)', async () => {
     const db = await createTestDatabase({ migrated: false });
     const dir = migrationsDir('basic');
     try {
@@ -59,12 +59,12 @@ describe('lint on Cat House', () => {
           await client.end();
         }
       };
+      // Only what this run applies is linted: the three clean migrations go through.
+      expect((await run('up', 'CreateToys')).code).toBe(0);
       const refused = await run('up');
       expect(refused.code).toBe(1);
       expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/^error: refusing to apply: 1 unacknowledged error-level lint finding\(s\) in DropKittenColor1700000000004, first ban-drop-column: .*up --allow-lint-errors$/);
-      expect(await applied()).toEqual([]);
-      // Only what this run applies is linted: the three clean migrations go through.
-      expect((await run('up', 'CreateToys')).code).toBe(0);
+      expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002', 'CreateToys1700000000003']);
       drop('    // migration-lint-ack: ban-drop-column kittens.color -- nothing reads the colour since the toy release\n');
       expect((await run('up', '--sql')).code).toBe(0);
       expect((await run('up')).code).toBe(0);
@@ -72,6 +72,10 @@ describe('lint on Cat House', () => {
       expect((await run('down')).code).toBe(0);
       drop('');
       expect((await run('up', '--allow-lint-errors')).code).toBe(0);
+      // A database with nothing applied has nothing to lose or block: the whole history applies.
+      expect((await run('down', 'base')).code).toBe(0);
+      expect((await run('up')).code).toBe(0);
+      expect(await applied()).toHaveLength(4);
     } finally {
       await db.drop();
       dir.remove();

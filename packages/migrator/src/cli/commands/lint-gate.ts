@@ -9,15 +9,17 @@ export const LINT_GATE_OPTION: Readonly<Record<string, OptionSpec>> = {
 };
 
 /**
- * `up` refuses to apply a migration this database has not applied when the lint finds an
- * unacknowledged error in it (a drop, a type change that empties a column, a lock on a large
+ * `up` refuses to apply a migration this database (one with migrations applied) has not applied
+ * when the lint finds an unacknowledged error in it (a drop, a type change that empties a column, a lock on a large
  * table...): what generate printed and a reviewer may have missed. Only the migrations this run
  * would apply are linted; nothing pending, nothing loaded. --allow-lint-errors overrides.
  */
 export async function lintGate(ctx: CommandContext, migrator: Migrator, opts: UpOptions): Promise<void> {
   if (opts.dryRun || flag(ctx.values, 'allow-lint-errors')) return;
   const state = await migrator.status();
-  if (!state.pending.length) return;
+  // A database with nothing applied (a new one, CI's, a test's) holds nothing a lock could block or a
+  // drop could lose: a history whose old migrations build indexes without CONCURRENTLY still applies.
+  if (!state.pending.length || state.current === null) return;
   const files = await migrator.migrations();
   let chosen;
   try {
