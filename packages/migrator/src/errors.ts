@@ -72,6 +72,6 @@ export function isMigratorError(err: unknown): err is MigratorError {
  * details.serverAnswered): history, heads, show and a --sql range go on from the files alone. A
  * server that answered and refused (password, TLS, unknown database) is a setting to fix: exit 2.
  */
-export function nothingAnswered(err: unknown): boolean {
+export function nothingAnswered(err: unknown): err is MigratorError {
   return err instanceof MigratorError && err.code === 'database_unreachable' && err.details.serverAnswered === false;
 }
