@@ -12,6 +12,8 @@ export interface PrivilegeReport {
   readonly drift: readonly PrivilegeDrift[];
   readonly missingRoles: readonly MissingRole[];
   readonly policyProblems: readonly string[];
+  /** The policy problems naming a table or column the database lacks (a pending migration may add it). */
+  readonly missingObjects: readonly string[];
   /** The statements that would remove the drift (what the next `up` runs). */
   readonly fix: readonly string[];
 }
@@ -32,6 +34,7 @@ function report(plan: PrivilegePlan): PrivilegeReport {
     drift: plan.drift,
     missingRoles: plan.missingRoles,
     policyProblems: plan.policyProblems,
+    missingObjects: plan.missingObjects,
     fix: plan.statements,
   };
 }

@@ -30,6 +30,11 @@ export interface PrivilegePlan {
   readonly missingRoles: readonly MissingRole[];
   /** The policy names what the database lacks (a table, a column): fix the policy or the schema. */
   readonly policyProblems: readonly string[];
+  /**
+   * The policy problems that name a table or column the database does not have (yet): a migration
+   * still pending may create it, so `up` to a target short of head does not count them as unmet.
+   */
+  readonly missingObjects: readonly string[];
 }
 
 /**
@@ -238,5 +243,8 @@ export function planPrivileges(settings: PrivilegeSettings, catalog: PrivilegeCa
   defaults([...currentDefaults.values()].filter((e) => !desiredDefaults.has(keyOf(e))), 'REVOKE');
   defaults([...desiredDefaults.values()].filter((e) => !currentDefaults.has(keyOf(e))), 'GRANT');
 
-  return { statements, drift, missingRoles, policyProblems: [...new Set(problems)] };
+  const policyProblems = [...new Set(problems)];
+  // Both "does not exist" messages are made above (a table, a column of a table).
+  const missingObjects = policyProblems.filter((p) => p.endsWith(', which does not exist'));
+  return { statements, drift, missingRoles, policyProblems, missingObjects };
 }
