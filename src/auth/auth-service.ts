@@ -21,6 +21,7 @@ import { rotateRefreshToken } from './sessions/rotation';
 import { findLiveSession, findRefreshTokenOwner, startSession, type ClientInfo, type SessionSettings } from './sessions/sessions';
 import type { WorkGate } from './throttling/work-gate';
 import type { AuthObserver } from './observer';
+import type { BreachedPasswordCheck } from './abuse/breached-passwords';
 import type { GrantWithUser, Principal, TokenGrant } from './principal';
 
 export type LogoutScope = 'local' | 'global' | 'others';
@@ -50,6 +51,8 @@ export interface AuthServiceDeps {
    * user, see account-service.ts); `afterCommit` runs once it has committed.
    */
   onRegistered?: { inTransaction(manager: EntityManager, user: User): Promise<void>; afterCommit(): void };
+  /** Refuses a password found in data breaches (abuse/breached-passwords.ts, issue 30). */
+  breachedPasswords?: BreachedPasswordCheck;
 }
 
 /**
@@ -73,10 +76,12 @@ export class AuthService {
   private readonly verifiedAccessTokens = new VerifiedAccessTokens();
   private readonly observer: AuthObserver;
   private readonly onRegistered: AuthServiceDeps['onRegistered'];
+  private readonly breachedPasswords: BreachedPasswordCheck;
 
   constructor(deps: AuthServiceDeps) {
     this.observer = deps.observer ?? {};
     this.onRegistered = deps.onRegistered;
+    this.breachedPasswords = deps.breachedPasswords ?? (async () => {});
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.tokenSecrets = { current: deps.keys.tokenSecret, previous: deps.keys.previousTokenSecrets };
@@ -116,6 +121,7 @@ export class AuthService {
     }
     // The UNIQUE constraint still decides a race (insertUser); this only spares the hash.
     if (await findUserByEmail(this.dataSource, input.email)) throw emailTaken();
+    await this.breachedPasswords(input.password, 'registration');
     const passwordHash = await this.registrationHashes.run(() => this.hasher.hash(input.password));
     const { user, issued } = await this.dataSource.transaction(async (manager) => {
       const user = await insertUser(manager, {

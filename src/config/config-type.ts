@@ -1,3 +1,4 @@
+import type { AbuseSettings } from './abuse-settings';
 import type { Env } from './env-schema';
 
 /** The typed, frozen configuration every module receives instead of reading the environment. */
@@ -120,6 +121,8 @@ export interface Config {
     readonly ddlLockTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  /** Breached-password check, CAPTCHA and mail locales (issue 30, abuse-settings.ts). */
+  readonly abuse: AbuseSettings;
   /** The login role of each service, and whether `migrate up` may create missing ones. */
   readonly roles: {
     readonly services: Readonly<Record<ServiceName, { readonly name: string; readonly password: string | undefined }>>;

@@ -3,6 +3,7 @@ import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { prepareEnv } from './env-checks';
+import { parseAbuseSettings } from './abuse-settings';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
@@ -40,6 +41,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
   }
   // Production's https rule is checked after the variables above, so their errors come first.
   const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
+  const abuse = parseAbuseSettings(e);
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -145,6 +147,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
     },
     oidc,
+    abuse,
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

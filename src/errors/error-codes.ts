@@ -38,6 +38,12 @@ export const ERROR_CODES = {
   // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
   invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
   invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },
+  // Abuse defences (issue 30): src/auth/abuse.
+  password_breached: { status: 400, title: 'Password found in data breaches' },
+  breach_check_unavailable: { status: 503, title: 'Breached-password check unavailable' },
+  captcha_required: { status: 400, title: 'CAPTCHA required' },
+  captcha_failed: { status: 400, title: 'CAPTCHA failed' },
+  captcha_unavailable: { status: 503, title: 'CAPTCHA verification unavailable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -31,6 +31,8 @@ import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import { sessionRoutes } from './routes/sessions';
+import { createAbuseDefences } from '../auth/abuse/defences';
+import { createAbuseMetrics } from './abuse-metrics';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -75,6 +77,8 @@ export function createApp({
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
   const hasher = createPasswordHasher(config.auth.bcryptCost);
+  // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle.
+  const abuse = createAbuseDefences(config.abuse, { observer: createAbuseMetrics(metrics.registry), logger, loginThrottle: () => service.throttle });
   // The account flows need the auth service's work gate and token signing, and registration
   // needs the account flows' verification mail: the callbacks close over `service`, set just below.
   // eslint-disable-next-line prefer-const
@@ -100,6 +104,7 @@ export function createApp({
     accessToken: (subject) => service.accessToken(subject),
     auditEmailHash: (email) => hashEmailForAudit(authKeys.tokenSecret, email),
     logger,
+    breachedPasswords: abuse.breachedPasswords,
   });
   service = new AuthService({
     dataSource,
@@ -109,13 +114,14 @@ export function createApp({
     logger,
     observer: metrics.observer,
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
+    breachedPasswords: abuse.breachedPasswords,
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
   // passed on the way costs every request its routes' matching. Its 405 answers come after the
   // others, which serve more methods of /me and /users/{id}.
   const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
-  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant, abuse }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
@@ -124,7 +130,7 @@ export function createApp({
   const views = new AccountViews(dataSource);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
-  app.use(API_PREFIX, accountRoutes({ service, account }));
+  app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));

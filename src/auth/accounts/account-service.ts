@@ -18,6 +18,7 @@ import { sql } from '../sql';
 import { publicUser, type PublicUser } from './public-user';
 import { emailTaken, normalizeEmail } from './users';
 import type { WorkGate } from '../throttling/work-gate';
+import type { BreachedPasswordCheck } from '../abuse/breached-passwords';
 
 export interface AccountServiceDeps {
   dataSource: DataSource;
@@ -40,6 +41,8 @@ export interface AccountServiceDeps {
   /** hashEmailForAudit(TOKEN_SECRET, email): how an address that may not be an account is stored in the audit log. */
   auditEmailHash: (normalizedEmail: string) => string;
   logger?: Logger;
+  /** Refuses a new password found in data breaches (abuse/breached-passwords.ts, issue 30). */
+  breachedPasswords?: BreachedPasswordCheck;
 }
 
 /** The email a deleted account keeps: unique, valid for the CHECK, at a reserved domain (RFC 2606), so the real one is free again. */
@@ -180,6 +183,7 @@ export class AccountService {
       [hashAccountToken(token)],
     );
     if (rows.length === 0) throw linkInvalid();
+    await this.deps.breachedPasswords?.(password, 'reset');
     const passwordHash = await this.deps.passwordChecks.run(() => this.deps.hasher.hash(password));
     await this.deps.dataSource.transaction(async (manager) => {
       const spent = await spendAccountToken(manager, token, ['reset_password']);
@@ -225,6 +229,7 @@ export class AccountService {
   async changePassword(principal: Principal, currentPassword: string, newPassword: string, client: AccountClient): Promise<void> {
     assertPasswordPolicy(newPassword);
     const email = await this.checkPassword(principal, currentPassword, client, 'password_change');
+    await this.deps.breachedPasswords?.(newPassword, 'change');
     const passwordHash = await this.deps.passwordChecks.run(() => this.deps.hasher.hash(newPassword));
     await this.deps.dataSource.transaction(async (manager) => {
       await sql(manager, `UPDATE auth.users SET password_hash = $2, updated_at = statement_timestamp() WHERE id = $1`, [principal.userId, passwordHash]);

@@ -4,6 +4,7 @@ import { USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
+import { captchaToken } from './abuse-fields';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 
 /**
@@ -44,10 +45,11 @@ export const RegisterRequest = z
     role: Role.optional().openapi({
       description: 'player (default) or developer. Asking for admin is refused with 403 `role_not_allowed`.',
     }),
+    captcha_token: captchaToken,
   })
   .openapi('RegisterRequest');
 
-export const LoginRequest = z.strictObject({ email, password }).openapi('LoginRequest');
+export const LoginRequest = z.strictObject({ email, password, captcha_token: captchaToken }).openapi('LoginRequest');
 
 export const RefreshRequest = z.strictObject({ refresh_token: refreshToken.optional() }).openapi('RefreshRequest');
 
@@ -71,6 +73,7 @@ export const PasswordGrant = z
     username: email.optional().openapi({ description: 'The email (OAuth 2.0 name); give `username` or `email`.' }),
     email: email.optional(),
     password,
+    captcha_token: captchaToken,
     ...oauthExtras,
   })
   .openapi('PasswordGrant');
@@ -224,7 +227,7 @@ export const VerifyEmailRequest = z.strictObject({ token: linkToken }).openapi('
 export const VerifyEmailResponse = z
   .object({ email: z.string().openapi({ format: 'email' }), email_verified: z.literal(true) })
   .openapi('VerifyEmailResponse');
-export const ForgotPasswordRequest = z.strictObject({ email }).openapi('ForgotPasswordRequest');
+export const ForgotPasswordRequest = z.strictObject({ email, captcha_token: captchaToken }).openapi('ForgotPasswordRequest');
 export const ResetPasswordRequest = z.strictObject({ token: linkToken, password: newPassword }).openapi('ResetPasswordRequest');
 export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
 export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');

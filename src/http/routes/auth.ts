@@ -1,6 +1,7 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthService } from '../../auth/auth-service';
+import type { AbuseDefences } from '../../auth/abuse/defences';
 import type { ClientInfo } from '../../auth/sessions/sessions';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
@@ -34,6 +35,8 @@ export interface AuthRoutesDeps {
   config: Config;
   /** client_credentials and token exchange at /token (client-grants.ts). */
   clientGrant: ReturnType<typeof clientGrants>;
+  /** CAPTCHA at registration and suspicious logins (issue 30). */
+  abuse: Pick<AbuseDefences, 'captcha' | 'loginCaptcha'>;
 }
 
 /** The caller's address (after TRUST_PROXY) and user agent, for sessions and audit events. */
@@ -45,7 +48,7 @@ export function clientInfo(req: Request): ClientInfo & { ip: string } {
  * The auth endpoints under /api/v1/auth (DESIGN.md §4). Each handler validates with the schema
  * the OpenAPI document is generated from, calls AuthService, and shapes the answer.
  */
-export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Router {
+export function authRoutes({ service, config, clientGrant, abuse }: AuthRoutesDeps): Router {
   const router = Router();
   const transport: RefreshTransport = {
     cookieMode: config.auth.refreshTokenCookie,
@@ -82,13 +85,15 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
   });
 
   router.post('/register', ...cookieEndpoint, json, async (req, res) => {
-    const input = parseWith(RegisterRequest, req.body);
+    const { captcha_token: captchaToken, ...input } = parseWith(RegisterRequest, req.body);
+    await abuse.captcha.verify(captchaToken, 'register', clientInfo(req).ip);
     const grant = await service.register(input, clientInfo(req));
     sendTokenResponse(res, 201, grant, transport, { user: grant.user });
   });
 
   router.post('/login', ...cookieEndpoint, json, async (req, res) => {
     const input = parseWith(LoginRequest, req.body);
+    await abuse.loginCaptcha(input.email, clientInfo(req).ip, input.captcha_token);
     const grant = await service.login(input.email, input.password, clientInfo(req));
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
@@ -118,6 +123,7 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
         fields: { invalid_params: [{ name: 'username', reason: 'required (or email)' }] },
       });
     }
+    await abuse.loginCaptcha(email, clientInfo(req).ip, input.captcha_token);
     sendTokenResponse(res, 200, await service.login(email, input.password, clientInfo(req)), transport);
   });
 
