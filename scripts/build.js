@@ -74,6 +74,9 @@ function build() {
     fs.writeFileSync(target, `${rewritten}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
     if (map) fs.writeFileSync(`${target}.map`, map);
   }
+  // Issue 30: the mail templates are JSON files a translator edits (src/auth/mail/locales); copied as they are.
+  const locales = path.join(ROOT, 'src/auth/mail/locales');
+  if (fs.existsSync(locales)) fs.cpSync(locales, path.join(OUT, 'src/auth/mail/locales'), { recursive: true });
   process.stdout.write(`built ${files.length} files into ${path.relative(process.cwd(), OUT) || OUT} in ${Date.now() - started} ms\n`);
 }
 

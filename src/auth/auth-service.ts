@@ -31,6 +31,8 @@ export interface Registration {
   password: string;
   display_name?: string | undefined;
   role?: UserRole | undefined;
+  /** The language of the user's mail (issue 30), already chosen by the route from the body or Accept-Language. */
+  locale?: string | null | undefined;
 }
 
 /** Roles anyone may choose at registration; `admin` is only ever granted by an admin. */
@@ -129,6 +131,7 @@ export class AuthService {
         passwordHash,
         displayName: input.display_name ?? null,
         role,
+        locale: input.locale ?? null,
       });
       await this.onRegistered?.inTransaction(manager, user);
       const issued = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);

@@ -71,7 +71,6 @@ export interface AbuseSettings {
     readonly timeoutMs: number;
     readonly onError: 'fail-open' | 'fail-closed';
   };
-  readonly mailDefaultLocale: string;
 }
 
 const VERIFY_URLS = {
@@ -105,6 +104,5 @@ export function parseAbuseSettings(e: AbuseEnv): AbuseSettings {
       timeoutMs: e.CAPTCHA_TIMEOUT_MS,
       onError: e.CAPTCHA_ON_ERROR,
     },
-    mailDefaultLocale: e.MAIL_DEFAULT_LOCALE,
   };
 }

@@ -103,6 +103,8 @@ export interface Config {
     readonly maxPerAddress: number;
     readonly maxPerIp: number;
     readonly limitWindowSeconds: number;
+    /** Issue 30: the language of mail for users without one, and the end of every fallback chain before en. */
+    readonly defaultLocale: string;
   };
   /** The OpenID provider for cats (issue 27). */
   readonly oidc: {

@@ -145,6 +145,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
       maxPerIp: e.MAIL_MAX_PER_IP,
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
+      defaultLocale: e.MAIL_DEFAULT_LOCALE,
     },
     oidc,
     abuse,

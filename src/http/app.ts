@@ -130,7 +130,7 @@ export function createApp({
   const views = new AccountViews(dataSource);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
-  app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha }));
+  app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha, dataSource }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));

@@ -13,10 +13,10 @@ const message = (env: Record<string, string>) => {
 
 describe('configuration of the abuse defences', () => {
   it('is off by default: no breach check, no CAPTCHA, mail in en', () => {
-    const { abuse } = testConfig();
+    const { abuse, mail } = testConfig();
     expect(abuse.breachedPasswords.enabled).toBe(false);
     expect(abuse.captcha.provider).toBe('none');
-    expect(abuse.mailDefaultLocale).toBe('en');
+    expect(mail.defaultLocale).toBe('en');
   });
 
   it('a provider picks its siteverify URL unless one is given', () => {

@@ -26,6 +26,8 @@ export interface NewUser {
   passwordHash: string;
   displayName: string | null;
   role: UserRole;
+  /** The language of the user's mail (issue 30); null: MAIL_DEFAULT_LOCALE. */
+  locale?: string | null;
 }
 
 /**

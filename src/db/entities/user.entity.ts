@@ -49,6 +49,10 @@ export class User {
   @Column({ type: 'timestamptz', nullable: true })
   emailVerifiedAt!: Date | null;
 
+  /** The language of the user's mail (issue 30): a BCP 47 tag; null means MAIL_DEFAULT_LOCALE. */
+  @Column({ type: 'varchar', length: 35, nullable: true })
+  locale!: string | null;
+
   /** Set when the account was deleted: the row stays (history), anonymised, and never logs in again. */
   @Column({ type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;

@@ -4,7 +4,8 @@ import { USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
-import { captchaToken } from './abuse-fields';
+import { captchaToken } from './captcha-token';
+import { localeField } from './locale-field';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 
 /**
@@ -46,6 +47,7 @@ export const RegisterRequest = z
       description: 'player (default) or developer. Asking for admin is refused with 403 `role_not_allowed`.',
     }),
     captcha_token: captchaToken,
+    locale: localeField.optional().openapi({ description: 'The language of the user\'s mail (BCP 47); when absent, the best of Accept-Language among the languages there is mail in.' }),
   })
   .openapi('RegisterRequest');
 
@@ -232,7 +234,10 @@ export const ResetPasswordRequest = z.strictObject({ token: linkToken, password:
 export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
 export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
 export const UpdateMeRequest = z
-  .strictObject({ display_name: z.string().trim().min(1).max(100).nullable().openapi({ description: 'null clears it.', example: 'Mia' }) })
+  .strictObject({
+    display_name: z.string().trim().min(1).max(100).nullable().optional().openapi({ description: 'null clears it.', example: 'Mia' }),
+    locale: localeField.nullable().optional().openapi({ description: 'The language of the user\'s mail (BCP 47); null: the service default.' }),
+  })
   .openapi('UpdateMeRequest');
 export const DeleteMeRequest = z.strictObject({ password }).openapi('DeleteMeRequest');
 export const Accepted = z

@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthService } from '../../auth/auth-service';
 import type { AbuseDefences } from '../../auth/abuse/defences';
+import { acceptedMailLocale } from '../middleware/accept-language';
 import type { ClientInfo } from '../../auth/sessions/sessions';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
@@ -87,7 +88,7 @@ export function authRoutes({ service, config, clientGrant, abuse }: AuthRoutesDe
   router.post('/register', ...cookieEndpoint, json, async (req, res) => {
     const { captcha_token: captchaToken, ...input } = parseWith(RegisterRequest, req.body);
     await abuse.captcha.verify(captchaToken, 'register', clientInfo(req).ip);
-    const grant = await service.register(input, clientInfo(req));
+    const grant = await service.register({ ...input, locale: input.locale ?? acceptedMailLocale(req) }, clientInfo(req));
     sendTokenResponse(res, 201, grant, transport, { user: grant.user });
   });
 
