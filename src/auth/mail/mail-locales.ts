@@ -41,7 +41,7 @@ export function loadMailCatalogs(dir: string = LOCALES_DIR): ReadonlyMap<string,
     try {
       raw = JSON.parse(readFileSync(where, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new Error(`mail locale ${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+      throw new Error(`mail locale ${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }
     const templates = raw.templates as Record<string, unknown> | undefined;
     if (typeof raw.signature !== 'string' || typeof raw.another_address !== 'string' || typeof templates !== 'object' || templates === null) {
