@@ -14,6 +14,7 @@ export const MAIL_TEMPLATES = [
   'reset_password',
   'password_reset_done',
   'password_changed',
+  'email_changed',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
@@ -21,7 +22,7 @@ export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 export const TEMPLATES_WITH_TOKEN: ReadonlySet<MailTemplate> = new Set(['verify_email', 'confirm_email_change', 'reset_password']);
 
 export interface MailParams {
-  /** For confirm_email_change and email_change_requested: the address being switched to. */
+  /** For confirm_email_change, email_change_requested and email_changed: the address being switched to. */
   new_email?: string;
   /** Minutes a link stays valid, for the text. */
   valid_minutes?: number;
@@ -32,7 +33,7 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
-  /** The link in the mail, if any (logged in development when mail goes to files). */
+  /** The link in the mail, if any (never logged: its token is a credential). */
   link?: string;
 }
 

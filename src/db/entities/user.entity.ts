@@ -29,8 +29,9 @@ export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Column({ type: 'varchar', length: 320 })
-  email!: string;
+  /** null once the account is deleted: the address is erased, and NULLs never collide in the UNIQUE constraint. */
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  email!: string | null;
 
   /** null once the account is deleted (anonymised): nothing can match it. */
   @Column({ type: 'text', nullable: true })
@@ -49,6 +50,21 @@ export class User {
   @Column({ type: 'timestamptz', nullable: true })
   emailVerifiedAt!: Date | null;
 
+  /**
+   * The security stamp (src/auth/accounts/security-stamp.ts): a counter bumped by every change of
+   * credential or identity. Each mailed link carries the value it was issued under and dies when
+   * the stamp moves; the account flows compare-and-swap on it.
+   */
+  @Column({ type: 'bigint', default: 0 })
+  securityStamp!: string;
+
+  /** Registration asked for the developer role: granted when the email is verified (developer-role.ts). */
+  @Column({ type: 'timestamptz', nullable: true })
+  developerRequestedAt!: Date | null;
+
+  /** An admin took the developer role away: the user may not take it back until an admin lifts this. */
+  @Column({ type: 'timestamptz', nullable: true })
+  developerBlockedAt!: Date | null;
   /** The language of the user's mail (issue 30): a BCP 47 tag; null means MAIL_DEFAULT_LOCALE. */
   @Column({ type: 'varchar', length: 35, nullable: true })
   locale!: string | null;

@@ -2,6 +2,7 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
+import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
 import { captchaToken } from './captcha-token';
@@ -42,9 +43,10 @@ export const RegisterRequest = z
   .strictObject({
     email,
     password: newPassword,
-    display_name: z.string().trim().min(1).max(100).optional().openapi({ example: 'Mia' }),
+    display_name: displayName.optional(),
     role: Role.optional().openapi({
-      description: 'player (default) or developer. Asking for admin is refused with 403 `role_not_allowed`.',
+      description:
+        'player (default) or developer. The account starts as a player either way; developer is granted when the email is verified (POST verify-email). Asking for admin is refused with 403 `role_not_allowed`.',
     }),
     captcha_token: captchaToken,
     locale: localeField.optional().openapi({ description: 'The language of the user\'s mail (BCP 47); when absent, the best of Accept-Language among the languages there is mail in.' }),
@@ -127,8 +129,12 @@ export const LogoutRequest = z
   .openapi('LogoutRequest');
 
 export const UpdateUserRequest = z
-  .strictObject({ role: Role.optional(), is_active: z.boolean().optional() })
-  .refine((v) => v.role !== undefined || v.is_active !== undefined, { message: 'give role, is_active or both' })
+  .strictObject({
+    role: Role.optional().openapi({ description: 'Making a user a player blocks the developer role for them (developer_blocked) until an admin lifts it.' }),
+    is_active: z.boolean().optional(),
+    developer_blocked: z.boolean().optional().openapi({ description: 'false lets the user take the developer role again (POST me/developer); true blocks it.' }),
+  })
+  .refine((v) => v.role !== undefined || v.is_active !== undefined || v.developer_blocked !== undefined, { message: 'give role, is_active or developer_blocked' })
   .openapi('UpdateUserRequest');
 
 export const UserIdParams = z.strictObject({ id: z.string().openapi({ format: 'uuid' }) });
@@ -136,7 +142,7 @@ export const UserIdParams = z.strictObject({ id: z.string().openapi({ format: 'u
 export const User = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),
-    email: z.string().openapi({ format: 'email' }),
+    email: z.string().nullable().openapi({ format: 'email', description: 'null for a deleted account (the address is erased).' }),
     role: Role,
     display_name: z.string().nullable(),
     email_verified: z.boolean().openapi({ description: 'Whether the address was proven by a link from a mail.' }),
@@ -235,7 +241,7 @@ export const ChangePasswordRequest = z.strictObject({ current_password: password
 export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
 export const UpdateMeRequest = z
   .strictObject({
-    display_name: z.string().trim().min(1).max(100).nullable().optional().openapi({ description: 'null clears it.', example: 'Mia' }),
+    display_name: displayName.nullable().optional().openapi({ description: 'null clears it.' }),
     locale: localeField.nullable().optional().openapi({ description: 'The language of the user\'s mail (BCP 47); null: the service default.' }),
   })
   .openapi('UpdateMeRequest');
