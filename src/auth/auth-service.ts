@@ -61,6 +61,8 @@ export interface AuthServiceDeps {
   repeatGuard?: RepeatGuard;
   /** Refuses a password found in data breaches (abuse/breached-passwords.ts, issue 30). */
   breachedPasswords?: BreachedPasswordCheck;
+  /** In a login's transaction (the new-device notice, abuse/new-device.ts): true when it queued mail, then `afterCommit` runs. */
+  onSignedIn?: { inTransaction(manager: EntityManager, user: User, sessionId: string, client: ClientInfo): Promise<boolean>; afterCommit(): void };
 }
 
 /**
@@ -87,6 +89,7 @@ export class AuthService {
   private readonly emailPolicy: (normalizedEmail: string) => void;
   private readonly repeatGuard: RepeatGuard;
   private readonly breachedPasswords: BreachedPasswordCheck;
+  private readonly onSignedIn: AuthServiceDeps['onSignedIn'];
 
   constructor(deps: AuthServiceDeps) {
     this.observer = deps.observer ?? {};
@@ -95,6 +98,7 @@ export class AuthService {
     this.repeatGuard =
       deps.repeatGuard ?? createRepeatGuard(deps.dataSource, { windowSeconds: deps.auth.loginThrottleWindowSeconds, ipv6PrefixLength: deps.auth.clientIpv6Prefix });
     this.breachedPasswords = deps.breachedPasswords ?? (async () => {});
+    this.onSignedIn = deps.onSignedIn;
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.tokenSecrets = { current: deps.keys.tokenSecret, previous: deps.keys.previousTokenSecrets };
@@ -165,11 +169,14 @@ export class AuthService {
    */
   async login(email: string, password: string, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
     const user = await this.checkPassword(email, password, client);
+    let noticed = false;
     const issued = await this.dataSource.transaction(async (manager) => {
       const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client });
+      noticed = (await this.onSignedIn?.inTransaction(manager, user, started.sessionId, client)) ?? false;
       return started;
     });
+    if (noticed) this.onSignedIn?.afterCommit();
     this.observer.loginOutcome?.('succeeded');
     return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }

@@ -42,6 +42,7 @@ export const abuseEnvShape = {
   CAPTCHA_LOGIN_AFTER_FAILURES: int(0, 10_000).default(3),
   CAPTCHA_TIMEOUT_MS: int(50, 60_000).default(3_000),
   CAPTCHA_ON_ERROR: failMode.default('fail-closed'),
+  NEW_DEVICE_NOTICE: z.enum(['off', 'on'], { message: 'expected on or off' }).default('off'),
   MAIL_DEFAULT_LOCALE: z.string().regex(LOCALE_PATTERN, { message: 'expected a language tag such as en or es' }).default('en'),
 };
 
@@ -71,6 +72,8 @@ export interface AbuseSettings {
     readonly timeoutMs: number;
     readonly onError: 'fail-open' | 'fail-closed';
   };
+  /** A mail on a login from a device family and network the account had not used (abuse/new-device.ts). */
+  readonly newDeviceNotice: boolean;
 }
 
 const VERIFY_URLS = {
@@ -104,5 +107,6 @@ export function parseAbuseSettings(e: AbuseEnv): AbuseSettings {
       timeoutMs: e.CAPTCHA_TIMEOUT_MS,
       onError: e.CAPTCHA_ON_ERROR,
     },
+    newDeviceNotice: e.NEW_DEVICE_NOTICE === 'on',
   };
 }

@@ -84,7 +84,13 @@ export function createApp({
   // Issue 22: refusals a client can repeat without limit are audited once per subject and address per window.
   const repeatGuard = createRepeatGuard(dataSource, { windowSeconds: config.audit.repeatWindowSeconds, ipv6PrefixLength: config.auth.clientIpv6Prefix });
   // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle.
-  const abuse = createAbuseDefences(config.abuse, { observer: createAbuseMetrics(metrics.registry), logger, loginThrottle: () => service.throttle });
+  const abuse = createAbuseDefences(config.abuse, {
+    observer: createAbuseMetrics(metrics.registry),
+    logger,
+    loginThrottle: () => service.throttle,
+    outboxKey: outboxKey(authKeys.tokenSecret),
+    resetTtlSeconds: config.mail.passwordResetTtlSeconds,
+  });
   // The account flows need the auth service's work gate and token signing, and registration
   // needs the account flows' verification mail: the callbacks close over `service`, set just below.
   // eslint-disable-next-line prefer-const
@@ -132,6 +138,7 @@ export function createApp({
     emailPolicy: (email) => account.assertEmailAllowed(email),
     repeatGuard,
     breachedPasswords: abuse.breachedPasswords,
+    onSignedIn: { inTransaction: abuse.newDeviceNotice, afterCommit: mailQueued },
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router

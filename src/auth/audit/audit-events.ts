@@ -42,6 +42,8 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_token_refused',
   'oidc_client_registered',
   'oidc_client_deleted',
+  // Issue 30: a login from a device family and network the account had not used (abuse/new-device.ts).
+  'new_device_notified',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -15,17 +15,21 @@ export const MAIL_TEMPLATES = [
   'password_reset_done',
   'password_changed',
   'email_changed',
+  'new_device_signin',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 /** Templates whose link carries a token (sealed in the outbox row, see outbox.ts). */
-export const TEMPLATES_WITH_TOKEN: ReadonlySet<MailTemplate> = new Set(['verify_email', 'confirm_email_change', 'reset_password']);
+export const TEMPLATES_WITH_TOKEN: ReadonlySet<MailTemplate> = new Set(['verify_email', 'confirm_email_change', 'reset_password', 'new_device_signin']);
 
 export interface MailParams {
   /** For confirm_email_change, email_change_requested and email_changed: the address being switched to. */
   new_email?: string;
   /** Minutes a link stays valid, for the text. */
   valid_minutes?: number;
+  /** For new_device_signin (issue 30): the browser family and system, and the address of the sign-in. */
+  device?: string;
+  ip?: string;
 }
 
 export interface RenderedMail {
@@ -72,12 +76,12 @@ export function renderMail(mail: Config['mail'], template: MailTemplate, to: str
   const catalog = chain.find((c) => c.templates[template]) ?? chain.at(-1)!;
   const words = catalog.templates[template];
   if (!words) throw new Error(`mail template ${template} is in no locale file (not even ${BASE_LOCALE}.json)`);
-  const values = { to, valid_minutes: String(params.valid_minutes ?? 0), new_email: params.new_email ?? catalog.another_address };
+  const values = { to, valid_minutes: String(params.valid_minutes ?? 0), new_email: params.new_email ?? catalog.another_address, device: params.device ?? '?', ip: params.ip ?? '?' };
   const paragraphs = words.paragraphs.map((p) => fill(p, values));
   let link: string | undefined;
   if (TEMPLATES_WITH_TOKEN.has(template)) {
     if (!token) throw new Error(`mail template ${template} needs a token`);
-    link = mailLink(mail, template === 'reset_password' ? 'reset' : 'verify', token);
+    link = mailLink(mail, template === 'reset_password' || template === 'new_device_signin' ? 'reset' : 'verify', token);
   }
   const parts = layout(catalog.locale, catalog.signature, paragraphs, link ? { href: link, label: fill(words.link_label ?? link, values) } : undefined);
   return { to, subject: fill(words.subject, values), ...(link ? { link } : {}), ...parts };
