@@ -74,9 +74,10 @@ function build() {
     fs.writeFileSync(target, `${rewritten}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
     if (map) fs.writeFileSync(`${target}.map`, map);
   }
-  // Issue 30: the mail templates are JSON files a translator edits (src/auth/mail/locales); copied as they are.
-  const locales = path.join(ROOT, 'src/auth/mail/locales');
-  if (fs.existsSync(locales)) fs.cpSync(locales, path.join(OUT, 'src/auth/mail/locales'), { recursive: true });
+  // Issue 30: mail templates and error texts are JSON files a translator edits; copied as they are.
+  for (const dir of ['src/auth/mail/locales', 'src/errors/locales']) {
+    if (fs.existsSync(path.join(ROOT, dir))) fs.cpSync(path.join(ROOT, dir), path.join(OUT, dir), { recursive: true });
+  }
   process.stdout.write(`built ${files.length} files into ${path.relative(process.cwd(), OUT) || OUT} in ${Date.now() - started} ms\n`);
 }
 
