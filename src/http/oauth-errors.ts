@@ -22,6 +22,8 @@ const OAUTH_CODE: Partial<Record<ErrorCode, string>> = {
   server_busy: 'temporarily_unavailable',
   database_unavailable: 'temporarily_unavailable',
   not_ready: 'temporarily_unavailable',
+  // Issue 30: the CAPTCHA provider is down (fail-closed); captcha_required/_failed keep ours, like rate_limited.
+  captcha_unavailable: 'temporarily_unavailable',
   internal_error: 'server_error',
 };
 
@@ -46,6 +48,7 @@ export const oauthTokenErrorHandler: ErrorRequestHandler = (err, req, res, next)
   // Extension members a client may use (RFC 6749 §5.2 allows more than error and error_description).
   if (typeof problem.retry_after === 'number') body.retry_after = problem.retry_after;
   if (Array.isArray(problem.invalid_params)) body.invalid_params = problem.invalid_params;
+  if (typeof problem.captcha_action === 'string') body.captcha_action = problem.captcha_action;
   const requestId = res.getHeader('x-request-id');
   if (typeof requestId === 'string') body.request_id = requestId;
   res

@@ -96,7 +96,9 @@ describe('CAPTCHA (Turnstile) against a server speaking siteverify', () => {
     expect(asked.body).toMatchObject({ error: 'captcha_required', captcha_action: 'login' });
     // The password grant of /token is the same login.
     const viaToken = await request(t.app).post(api('/token')).send({ grant_type: 'password', username: email, password: PASSWORD });
-    expect(viaToken.body.error).toBe('captcha_required');
+    // RFC 6749 §5.2 format there: our code as an extension code (like rate_limited), with the action to render.
+    expect(viaToken.body).toMatchObject({ error: 'captcha_required', captcha_action: 'login' });
+    expect(viaToken.body.error_description).toEqual(expect.any(String));
     expect((await login(PASSWORD, siteverify.issue({ hostname: HOST, action: 'register' }))).body.error).toBe('captcha_failed');
     expect((await login(PASSWORD, siteverify.issue({ hostname: HOST, action: 'login' }))).status).toBe(200);
     // The success cleared this client's failures: no CAPTCHA on the next login.
