@@ -5,8 +5,7 @@ import { ERROR_CODES } from '../../errors/error-codes';
 import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
-import { captchaToken } from './captcha-token';
-import { localeField } from './locale-field';
+import { captchaToken, localeField } from './request-fields';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 
 /**
@@ -49,7 +48,7 @@ export const RegisterRequest = z
         'player (default) or developer. The account starts as a player either way; developer is granted when the email is verified (POST verify-email). Asking for admin is refused with 403 `role_not_allowed`.',
     }),
     captcha_token: captchaToken,
-    locale: localeField.optional().openapi({ description: 'The language of the user\'s mail (BCP 47); when absent, the best of Accept-Language among the languages there is mail in.' }),
+    locale: localeField.optional(),
   })
   .openapi('RegisterRequest');
 
@@ -240,10 +239,7 @@ export const ResetPasswordRequest = z.strictObject({ token: linkToken, password:
 export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
 export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
 export const UpdateMeRequest = z
-  .strictObject({
-    display_name: displayName.nullable().optional().openapi({ description: 'null clears it.' }),
-    locale: localeField.nullable().optional().openapi({ description: 'The language of the user\'s mail (BCP 47); null: the service default.' }),
-  })
+  .strictObject({ display_name: displayName.nullable().optional().openapi({ description: 'null clears it.' }), locale: localeField.nullable().optional() })
   .openapi('UpdateMeRequest');
 export const DeleteMeRequest = z.strictObject({ password }).openapi('DeleteMeRequest');
 export const Accepted = z
