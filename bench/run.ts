@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions] [--quick]`
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions,revocation] [--quick]`
  *
  * Measures each figure of issue 5 beside a baseline from the same run, then writes
  * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
@@ -19,6 +19,7 @@ import { benchMemory, MEMORY_SETTINGS } from './memory';
 import { benchRefresh, REFRESH_SETTINGS } from './refresh';
 import { benchVerify, VERIFY_SETTINGS } from './verify';
 import { benchTokenExchange, EXCHANGE_SETTINGS } from './token-exchange';
+import { benchRevocation, REVOCATION_SETTINGS } from './revocation';
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   login: benchLogin,
@@ -29,6 +30,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   memory: benchMemory,
   'me-sessions': benchMeSessions,
   exchange: benchTokenExchange,
+  revocation: benchRevocation,
 };
 
 async function main(): Promise<void> {
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
       memory: MEMORY_SETTINGS,
       me_sessions: ME_SESSIONS_SETTINGS,
       exchange: EXCHANGE_SETTINGS,
+      revocation: REVOCATION_SETTINGS,
     },
     results: [],
     skipped: [],

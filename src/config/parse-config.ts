@@ -2,7 +2,10 @@ import { ConfigError } from './config-error';
 import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
+import { parseFactorSettings } from './factor-settings';
 import { prepareEnv } from './env-checks';
+import { parseDeveloperCredentialsSettings } from './developer-credentials-settings';
+import { parseEventsSettings } from './events-settings';
 import { parseAbuseSettings } from './abuse-settings';
 
 /**
@@ -162,6 +165,9 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       pruneIntervalMs: e.ACCOUNT_PRUNE_INTERVAL_MS,
     },
     oidc,
+    developerCredentials: parseDeveloperCredentialsSettings(e, oidc.issuer),
+    events: parseEventsSettings(e),
+    factors: parseFactorSettings(e),
     abuse,
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,

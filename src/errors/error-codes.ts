@@ -40,6 +40,20 @@ export const ERROR_CODES = {
   // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
   invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
   invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },
+  // Developer credentials (issue 28): RFC 8628 §3.5 polling answers, and a sign-in too old for the action.
+  authorization_pending: { status: 400, title: 'Authorization pending' },
+  slow_down: { status: 400, title: 'Polling too fast' },
+  access_denied: { status: 400, title: 'Access denied' },
+  expired_token: { status: 400, title: 'Device code expired' },
+  reauthentication_required: { status: 403, title: 'Recent sign-in required' },
+  // Shared Signals (issue 29): RFC 6750 §3.1 for a token without the scope.
+  insufficient_scope: { status: 403, title: 'Insufficient scope' },
+  // Passkeys, second factors and step-up (issue 26).
+  mfa_required: { status: 403, title: 'Second factor required' },
+  insufficient_user_authentication: { status: 401, title: 'Step-up authentication required' },
+  mfa_enrollment_required: { status: 403, title: 'Second factor enrolment required' },
+  invalid_mfa_token: { status: 400, title: 'MFA token invalid or expired' },
+  factor_exists: { status: 409, title: 'Factor already set up' },
   // Abuse defences (issue 30): src/auth/abuse.
   password_breached: { status: 400, title: 'Password found in data breaches' },
   breach_check_unavailable: { status: 503, title: 'Breached-password check unavailable' },

@@ -42,6 +42,23 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_token_refused',
   'oidc_client_registered',
   'oidc_client_deleted',
+  // Issue 28: developer credentials (the CLI's device login, personal access tokens).
+  'device_login_approved',
+  'device_login_denied',
+  'device_login_redeemed',
+  'pat_created',
+  'pat_used',
+  'pat_refused',
+  'pat_revoked',
+  // Issue 26: second factors and step-up (src/auth/factors).
+  'factor_added',
+  'factor_removed',
+  'recovery_codes_generated',
+  'recovery_code_used',
+  'second_factor_failed',
+  'step_up',
+  'factors_reset',
+  'passkey_clone_suspected',
   // Issue 30: a login from a device family and network the account had not used (abuse/new-device.ts).
   'new_device_notified',
 ] as const;

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/config';
 import { BASE_LOCALE, fallbackChain, loadMailCatalogs, type MailCatalog } from './mail-locales';
+import { FACTOR_MAIL_TEMPLATES, factorMail, isFactorTemplate, type FactorMailParams } from './factor-messages';
 
 /**
  * The mails of the account lifecycle (their words are in locales/<language>.json, issue 30), their
@@ -16,13 +17,15 @@ export const MAIL_TEMPLATES = [
   'password_changed',
   'email_changed',
   'new_device_signin',
+  // Second factors (issue 26): factor-messages.ts.
+  ...FACTOR_MAIL_TEMPLATES,
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 /** Templates whose link carries a token (sealed in the outbox row, see outbox.ts). */
 export const TEMPLATES_WITH_TOKEN: ReadonlySet<MailTemplate> = new Set(['verify_email', 'confirm_email_change', 'reset_password', 'new_device_signin']);
 
-export interface MailParams {
+export interface MailParams extends FactorMailParams {
   /** For confirm_email_change, email_change_requested and email_changed: the address being switched to. */
   new_email?: string;
   /** Minutes a link stays valid, for the text. */
@@ -71,6 +74,11 @@ const fill = (text: string, values: Record<string, string>) => text.replace(/\{(
  * template. `token` is the unsealed token of templates that carry one.
  */
 export function renderMail(mail: Config['mail'], template: MailTemplate, to: string, params: MailParams, token: string | undefined, locale: string | null = null): RenderedMail {
+  if (isFactorTemplate(template)) {
+    // Issue 26's factor mails keep their English words in factor-messages.ts (not yet in the locale files).
+    const { subject, paragraphs } = factorMail(template, params);
+    return { to, subject, ...layout(BASE_LOCALE, '— Cat House', paragraphs) };
+  }
   catalogs ??= loadMailCatalogs();
   const chain = fallbackChain(catalogs, locale, mail.defaultLocale);
   const catalog = chain.find((c) => c.templates[template]) ?? chain.at(-1)!;

@@ -15,6 +15,12 @@ export interface AccessTokenClaims {
   role: UserRole;
   /** Whether the user's email was verified when the token was signed (absent in tokens from before issue 10). */
   email_verified?: boolean;
+  /** RFC 8176 methods of the session's authentication (issue 26; absent in older tokens). */
+  amr?: string[];
+  /** The acr of that authentication (src/auth/oidc/authentication-context.ts). */
+  acr?: string;
+  /** When the user last authenticated in the session, sign-in or step-up (OIDC Core §2), seconds since the epoch. */
+  auth_time?: number;
   iat: number;
   exp: number;
   jti: string;
@@ -31,6 +37,15 @@ export interface AccessTokenSubject {
   sessionId: string;
   role: UserRole;
   emailVerified: boolean;
+  /** How and when the session was authenticated (issue 26); every session has them, older callers may not pass them. */
+  authentication?: SessionAuthentication | undefined;
+}
+
+/** How and when a session's user authenticated: its RFC 8176 methods and the time (sign-in or step-up). */
+export interface SessionAuthentication {
+  amr: readonly string[];
+  acr: string;
+  authTime: Date;
 }
 
 /** The encoded JOSE header of a key's tokens: the same for every token, so encoded once per key. */
@@ -55,6 +70,11 @@ export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings
     sid: subject.sessionId,
     role: subject.role,
     email_verified: subject.emailVerified,
+    ...(subject.authentication && {
+      amr: [...subject.authentication.amr],
+      acr: subject.authentication.acr,
+      auth_time: Math.floor(subject.authentication.authTime.getTime() / 1000),
+    }),
     iat,
     exp: iat + settings.ttlSeconds,
     aud: settings.audience,
