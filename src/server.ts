@@ -18,6 +18,7 @@ import { assertMailDeliveryConfigured } from './config/mail-requirement';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
+import { lagTolerantReads } from './db/read-replica';
 import { createRuntimeDataSource } from './db/runtime-data-source';
 import { runtimeRoleWarning } from './db/start-checks';
 import { API_PREFIX, createApp } from './http/app';
@@ -93,9 +94,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX });
   // Issue 29: the security-event sender (webhooks, Shared Signals push) and the events' retention.
   const events = startSecurityEvents({ dataSource, config, authKeys, logger, observer: metrics.eventsObserver });
-  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle, metrics });
+  const reads = lagTolerantReads(dataSource, config.db, logger);
+  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle, metrics, reads });
   const stopPruning = schedulePruning(dataSource, logger);
-  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays });
   // Issue 22 M9: link tokens and the mail outbox (retention in docs/operations.md).
   const { tokenRetentionSeconds, mailRetentionDays, pruneBatchSize, pruneIntervalMs } = config.accounts;
   const stopTokenPruning = schedulePrune(() => pruneAccountTokens(dataSource, { retentionSeconds: tokenRetentionSeconds, batchSize: pruneBatchSize }), logger, 'account_tokens', pruneIntervalMs);
@@ -127,6 +129,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopDeveloperCredentialsPruning();
       await events.stop();
       await mailSender.stop();
+      await reads.close();
       await dataSource.destroy();
       await embedded?.stop();
       return drained;

@@ -31,7 +31,12 @@ describe('the shared schema created by the initial migration', () => {
   it("creates the tables of all four services, each in its service's schema, and the history in the tool's own", async () => {
     const tables = await rows(
       `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
-        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+        WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'auth_audit') ORDER BY 1`,
+    );
+    // auth_audit holds the audit log's partitions: one a month (this one and the next three) and the DEFAULT one.
+    const partitions = await rows(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'auth.audit_events'::regclass`);
+    expect(partitions.map((p) => p.relname).sort()).toEqual(
+      [...[0, 1, 2, 3].map((m) => `audit_events_${monthOf(m)}`), 'audit_events_default'].sort(),
     );
     expect(tables.map((t) => t.t)).toEqual([
       'auth.account_tokens',
@@ -205,3 +210,10 @@ describe('the shared schema created by the initial migration', () => {
     expect(left).toEqual([]);
   });
 });
+
+/** YYYY_MM of the month `ahead` months after this one (UTC). */
+function monthOf(ahead: number): string {
+  const d = new Date();
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + ahead, 1));
+  return `${m.getUTCFullYear()}_${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+}

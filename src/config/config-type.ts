@@ -24,6 +24,8 @@ export interface Config {
     readonly url: string | undefined;
     /** Direct endpoint used by migrations; undefined means "use the embedded server". */
     readonly migrationUrl: string | undefined;
+    /** A read replica for reads that may lag (src/db/read-replica.ts); undefined: every read on `url`. */
+    readonly readUrl?: string | undefined;
     readonly poolMax: number;
     readonly connectTimeoutMs: number;
     readonly idleTimeoutMs: number;

@@ -99,6 +99,8 @@ export const envSchema = z.object({
 
   DATABASE_URL: optional(postgresUrl),
   MIGRATION_DATABASE_URL: optional(postgresUrl),
+  // Issue 31: a read replica for reads that may lag (admin search, event views).
+  DATABASE_READ_URL: optional(postgresUrl),
   DB_POOL_MAX: int(1, 1000).default(10),
   DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(0, 3_600_000).default(10_000),
@@ -140,7 +142,8 @@ export const envSchema = z.object({
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
   // Audit log and metrics (issue 11).
-  AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
+  // At least 30: the database's retention function never drops a younger event (issue 22 M6).
+  AUTH_EVENTS_RETENTION_DAYS: int(30, 36_500).default(90),
   METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
   // Service and installation tokens (issue 12).
   SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),

@@ -42,6 +42,9 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL', 'DATABASE_READ_URL: set DATABASE_URL too (a replica of the embedded development database is not supported)');
+  }
   // Production's https rule is checked after the variables above, so their errors come first.
   const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
   const abuse = parseAbuseSettings(e);
@@ -88,6 +91,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     db: {
       url: e.DATABASE_URL,
       migrationUrl: e.MIGRATION_DATABASE_URL,
+      readUrl: e.DATABASE_READ_URL,
       poolMax: e.DB_POOL_MAX,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import { createRepeatGuard } from '../auth/audit/repeat-guard';
 import { outboxKey } from '../auth/mail/outbox';
 import { createPasswordHasher, type PasswordHasher } from '../auth/accounts/passwords';
 import type { Config } from '../config/config';
+import type { LagTolerantReads } from '../db/read-replica';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { createLifecycle, type Lifecycle } from './drain';
@@ -69,6 +70,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** The clock of authenticator-app codes (issue 26); tests check codes at fixed times. */
   factorClock?: (() => number) | undefined;
+  /** Where reads that may lag go (issue 31: DATABASE_READ_URL); the primary when not given. */
+  reads?: LagTolerantReads;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
@@ -82,6 +85,7 @@ export function createApp({
   hasher = createPasswordHasher(config.auth.bcryptCost),
   lifecycle = createLifecycle(),
   factorClock,
+  reads,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -206,7 +210,7 @@ export function createApp({
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
-  const views = new AccountViews(dataSource);
+  const views = new AccountViews(dataSource, reads);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha, dataSource }));

@@ -7,6 +7,7 @@ import { outboxKeys } from '../../src/auth/mail/outbox';
 import { startSecurityEvents, type SecurityEvents } from '../../src/auth/events/service';
 import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import type { Config } from '../../src/config/config';
+import { lagTolerantReads } from '../../src/db/read-replica';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { API_PREFIX, createApp } from '../../src/http/app';
 import { createMetrics } from '../../src/http/metrics';
@@ -54,7 +55,8 @@ export async function startTestApp(
     : undefined;
   // The app's metrics also count the event sender's deliveries, as in src/server.ts.
   const metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX });
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics, ...(hasher ? { hasher } : {}), factorClock });
+  const reads = lagTolerantReads(dataSource, config.db, log);
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics, reads, ...(hasher ? { hasher } : {}), factorClock });
   const securityEvents = events ? startSecurityEvents({ dataSource, config, authKeys, logger: log, observer: metrics.eventsObserver }) : undefined;
   return {
     app,
@@ -66,6 +68,7 @@ export async function startTestApp(
     close: async () => {
       await securityEvents?.stop();
       await mailSender?.stop();
+      await reads.close();
       await dataSource.destroy();
     },
   };

@@ -3,7 +3,6 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { AuthService } from '../../auth/auth-service';
 import type { AbuseDefences } from '../../auth/abuse/defences';
 import { acceptedMailLocale } from '../middleware/accept-language';
-import type { ClientInfo } from '../../auth/sessions/sessions';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { bearerToken, requireBearerToken } from '../middleware/bearer';
