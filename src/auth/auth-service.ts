@@ -24,7 +24,6 @@ import { findLiveSession, findRefreshTokenOwner, startSession, type ClientInfo, 
 import type { PasswordCheckGate } from './throttling/password-check-gate';
 import type { WorkGate } from './throttling/work-gate';
 import type { AuthObserver } from './observer';
-import type { BreachedPasswordCheck } from './abuse/breached-passwords';
 import type { GrantWithUser, Principal, TokenGrant } from './principal';
 
 export type LogoutScope = 'local' | 'global' | 'others';
@@ -34,8 +33,7 @@ export interface Registration {
   password: string;
   display_name?: string | undefined;
   role?: UserRole | undefined;
-  /** The language of the user's mail (issue 30), already chosen by the route from the body or Accept-Language. */
-  locale?: string | null | undefined;
+  locale?: string | null | undefined; // issue 30: the language of the user's mail, chosen by the route (body or Accept-Language)
 }
 
 /** Roles anyone may choose at registration; `admin` is only ever granted by an admin. */
@@ -65,10 +63,9 @@ export interface AuthServiceDeps {
   emailPolicy?: (normalizedEmail: string) => void;
   /** Bounds login_throttled events (audit/repeat-guard.ts); one over the login window is made when absent. */
   repeatGuard?: RepeatGuard;
-  /** Refuses a password found in data breaches (abuse/breached-passwords.ts, issue 30). */
-  breachedPasswords?: BreachedPasswordCheck;
-  /** In a login's transaction (the new-device notice, abuse/new-device.ts): true when it queued mail, then `afterCommit` runs. */
-  onSignedIn?: { inTransaction(manager: EntityManager, user: User, sessionId: string, client: ClientInfo): Promise<boolean>; afterCommit(): void };
+  /** Issue 30 (src/auth/abuse): the breached-password check at registration; the new-device notice, in each sign-in's transaction (its mail waits for the sender's next poll). */
+  breachedPasswords?: (password: string, flow: 'registration') => Promise<void>;
+  onSignedIn?: (manager: EntityManager, user: User, sessionId: string, client: ClientInfo) => Promise<unknown>;
 }
 
 /**
@@ -95,18 +92,14 @@ export class AuthService {
   private readonly secondFactor: AuthServiceDeps['secondFactor'];
   private readonly emailPolicy: (normalizedEmail: string) => void;
   private readonly repeatGuard: RepeatGuard;
-  private readonly breachedPasswords: BreachedPasswordCheck;
-  private readonly onSignedIn: AuthServiceDeps['onSignedIn'];
 
-  constructor(deps: AuthServiceDeps) {
+  constructor(private readonly deps: AuthServiceDeps) {
     this.observer = deps.observer ?? {};
     this.onRegistered = deps.onRegistered;
     this.secondFactor = deps.secondFactor;
     this.emailPolicy = deps.emailPolicy ?? (() => {});
     this.repeatGuard =
       deps.repeatGuard ?? createRepeatGuard(deps.dataSource, { windowSeconds: deps.auth.loginThrottleWindowSeconds, ipv6PrefixLength: deps.auth.clientIpv6Prefix });
-    this.breachedPasswords = deps.breachedPasswords ?? (async () => {});
-    this.onSignedIn = deps.onSignedIn;
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.tokenSecrets = { current: deps.keys.tokenSecret, previous: deps.keys.previousTokenSecrets };
@@ -150,7 +143,7 @@ export class AuthService {
     }
     // The UNIQUE constraint still decides a race (insertUser); this only spares the hash.
     if (await findUserByEmail(this.dataSource, input.email)) throw emailTaken();
-    await this.breachedPasswords(input.password, 'registration');
+    await this.deps.breachedPasswords?.(input.password, 'registration');
     const passwordHash = await this.registrationHashes.run(() => this.hasher.hash(input.password));
     const { user, issued } = await this.dataSource.transaction(async (manager) => {
       const user = await insertUser(manager, {
@@ -211,16 +204,14 @@ export class AuthService {
     client: ClientInfo & { ip: string },
     inTransaction?: (manager: EntityManager) => Promise<void>,
   ): Promise<GrantWithUser> {
-    let noticed = false;
     const issued = await this.dataSource.transaction(async (manager) => {
       await inTransaction?.(manager);
       const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets, methods);
       const detail = methods.length === 1 && methods[0] === 'pwd' ? undefined : { amr: started.authentication.amr };
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client, detail });
-      noticed = (await this.onSignedIn?.inTransaction(manager, user, started.sessionId, client)) ?? false;
+      await this.deps.onSignedIn?.(manager, user, started.sessionId, client);
       return started;
     });
-    if (noticed) this.onSignedIn?.afterCommit();
     this.observer.loginOutcome?.('succeeded');
     return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }

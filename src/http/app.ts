@@ -178,7 +178,7 @@ export function createApp({
     repeatGuard,
     secondFactor: factors.signIn,
     breachedPasswords: abuse.breachedPasswords,
-    onSignedIn: { inTransaction: abuse.newDeviceNotice, afterCommit: mailQueued },
+    onSignedIn: abuse.newDeviceNotice,
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router

@@ -22,7 +22,7 @@ const SESSIONS_COMPARED = 200;
  * same browser family and OS *and* the same network (/24, /48), a mail tells the user where the
  * sign-in came from, with a password-reset link for "this was not me" (a reset ends every session),
  * and the audit log records new_device_notified. A user with no earlier session gets nothing.
- * Resolves to whether mail was queued.
+ * Resolves to whether mail was queued (the sender finds it at its next poll).
  */
 export function createNewDeviceNotice(deps: NewDeviceNoticeDeps) {
   return async (manager: EntityManager, user: { id: string; email: string | null }, sessionId: string, client: AuditClient): Promise<boolean> => {
