@@ -1,3 +1,4 @@
+import type { AbuseSettings } from './abuse-settings';
 import type { Env } from './env-schema';
 import type { EventsSettings } from './events-settings';
 
@@ -119,6 +120,8 @@ export interface Config {
     readonly maxPerAddressTotal: number;
     /** At most one mail to an address per this many seconds. */
     readonly addressDebounceSeconds: number;
+    /** Issue 30: the language of mail for users without one, and the end of every fallback chain before en. */
+    readonly defaultLocale: string;
   };
   /** Issue 22: the account flows' own limits and the retention of their data. */
   readonly accounts: {
@@ -199,6 +202,8 @@ export interface Config {
     readonly ddlLockTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  /** Breached-password check, CAPTCHA and mail locales (issue 30, abuse-settings.ts). */
+  readonly abuse: AbuseSettings;
   /** The login role of each service, and whether `migrate up` may create missing ones. */
   readonly roles: {
     readonly services: Readonly<Record<ServiceName, { readonly name: string; readonly password: string | undefined }>>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { abuseEnvShape } from './abuse-settings';
 
 // What the environment may hold: every variable the service reads, its type, bounds and default.
 
@@ -244,6 +245,9 @@ export const envSchema = z.object({
   DB_ROLE_INSTALLATION_PASSWORD: optional(z.string().min(1)),
   DB_ROLE_PROXY_PASSWORD: optional(z.string().min(1)),
   MIGRATION_CREATE_ROLES: bool.default(false),
+
+  // Abuse defences and mail locales (issue 30): abuse-settings.ts.
+  ...abuseEnvShape,
 });
 
 

@@ -6,6 +6,7 @@ import { parseFactorSettings } from './factor-settings';
 import { prepareEnv } from './env-checks';
 import { parseDeveloperCredentialsSettings } from './developer-credentials-settings';
 import { parseEventsSettings } from './events-settings';
+import { parseAbuseSettings } from './abuse-settings';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
@@ -46,6 +47,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
   }
   // Production's https rule is checked after the variables above, so their errors come first.
   const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
+  const abuse = parseAbuseSettings(e);
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -155,6 +157,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
       maxPerAddressTotal: e.MAIL_MAX_PER_ADDRESS_TOTAL,
       addressDebounceSeconds: e.MAIL_ADDRESS_DEBOUNCE_SECONDS,
+      defaultLocale: e.MAIL_DEFAULT_LOCALE,
     },
     accounts: {
       passwordChangeMaxPerAccount: e.PASSWORD_CHANGE_MAX_PER_ACCOUNT,
@@ -169,6 +172,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     developerCredentials: parseDeveloperCredentialsSettings(e, oidc.issuer),
     events: parseEventsSettings(e),
     factors: parseFactorSettings(e),
+    abuse,
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

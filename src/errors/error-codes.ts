@@ -54,6 +54,12 @@ export const ERROR_CODES = {
   mfa_enrollment_required: { status: 403, title: 'Second factor enrolment required' },
   invalid_mfa_token: { status: 400, title: 'MFA token invalid or expired' },
   factor_exists: { status: 409, title: 'Factor already set up' },
+  // Abuse defences (issue 30): src/auth/abuse.
+  password_breached: { status: 400, title: 'Password found in data breaches' },
+  breach_check_unavailable: { status: 503, title: 'Breached-password check unavailable' },
+  captcha_required: { status: 400, title: 'CAPTCHA required' },
+  captcha_failed: { status: 400, title: 'CAPTCHA failed' },
+  captcha_unavailable: { status: 503, title: 'CAPTCHA verification unavailable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -32,6 +32,10 @@ export interface RegisterInput {
   name?: string;
   /** `developer` is asked for, not given: the user is a player until the email is verified (the verification link grants it). */
   role?: 'player' | 'developer';
+  /** The solved CAPTCHA widget's token, when the service asks for one (`captcha_required`). */
+  captcha_token?: string;
+  /** The language of the user's mail (`es`); the browser's Accept-Language decides when absent. */
+  locale?: string;
 }
 
 export interface ProfileInput {
@@ -39,6 +43,8 @@ export interface ProfileInput {
   display_name?: string | null;
   /** The Cat House frontend's field, sent as `display_name`. */
   name?: string | null;
+  /** The language of the user's mail (`es`); `null` clears it. */
+  locale?: string | null;
 }
 
 /** One of the user's live sessions (devices), `GET me/sessions`. */

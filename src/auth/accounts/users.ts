@@ -30,6 +30,8 @@ export interface NewUser {
   role: UserRole;
   /** Registration asked for the developer role (granted once the email is verified, developer-role.ts). */
   developerRequested?: boolean;
+  /** The language of the user's mail (issue 30); null: MAIL_DEFAULT_LOCALE. */
+  locale?: string | null;
 }
 
 /**

@@ -59,6 +59,8 @@ export const AUDIT_EVENT_TYPES = [
   'step_up',
   'factors_reset',
   'passkey_clone_suspected',
+  // Issue 30: a login from a device family and network the account had not used (abuse/new-device.ts).
+  'new_device_notified',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -65,6 +65,9 @@ export class User {
   /** An admin took the developer role away: the user may not take it back until an admin lifts this. */
   @Column({ type: 'timestamptz', nullable: true })
   developerBlockedAt!: Date | null;
+  /** The language of the user's mail (issue 30): a BCP 47 tag; null means MAIL_DEFAULT_LOCALE. */
+  @Column({ type: 'varchar', length: 35, nullable: true })
+  locale!: string | null;
 
   /** Set when the account was deleted: the row stays (history), anonymised, and never logs in again. */
   @Column({ type: 'timestamptz', nullable: true })

@@ -5,6 +5,7 @@ import { ERROR_CODES } from '../../errors/error-codes';
 import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
+import { captchaToken, localeField } from './request-fields';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import { DEVICE_CODE_GRANT } from '../../auth/developer-credentials/device-token';
 import { PAT_TOKEN_TYPE } from '../../auth/developer-credentials/pat-exchange';
@@ -49,10 +50,12 @@ export const RegisterRequest = z
       description:
         'player (default) or developer. The account starts as a player either way; developer is granted when the email is verified (POST verify-email). Asking for admin is refused with 403 `role_not_allowed`.',
     }),
+    captcha_token: captchaToken,
+    locale: localeField.optional(),
   })
   .openapi('RegisterRequest');
 
-export const LoginRequest = z.strictObject({ email, password }).openapi('LoginRequest');
+export const LoginRequest = z.strictObject({ email, password, captcha_token: captchaToken }).openapi('LoginRequest');
 
 export const RefreshRequest = z.strictObject({ refresh_token: refreshToken.optional() }).openapi('RefreshRequest');
 
@@ -76,6 +79,7 @@ export const PasswordGrant = z
     username: email.optional().openapi({ description: 'The email (OAuth 2.0 name); give `username` or `email`.' }),
     email: email.optional(),
     password,
+    captcha_token: captchaToken,
     ...oauthExtras,
   })
   .openapi('PasswordGrant');
@@ -234,12 +238,12 @@ export const VerifyEmailRequest = z.strictObject({ token: linkToken }).openapi('
 export const VerifyEmailResponse = z
   .object({ email: z.string().openapi({ format: 'email' }), email_verified: z.literal(true) })
   .openapi('VerifyEmailResponse');
-export const ForgotPasswordRequest = z.strictObject({ email }).openapi('ForgotPasswordRequest');
+export const ForgotPasswordRequest = z.strictObject({ email, captcha_token: captchaToken }).openapi('ForgotPasswordRequest');
 export const ResetPasswordRequest = z.strictObject({ token: linkToken, password: newPassword }).openapi('ResetPasswordRequest');
 export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
 export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
 export const UpdateMeRequest = z
-  .strictObject({ display_name: displayName.nullable().openapi({ description: 'null clears it.' }) })
+  .strictObject({ display_name: displayName.nullable().optional().openapi({ description: 'null clears it.' }), locale: localeField.nullable().optional() })
   .openapi('UpdateMeRequest');
 export const DeleteMeRequest = z.strictObject({ password }).openapi('DeleteMeRequest');
 export const Accepted = z
