@@ -37,6 +37,8 @@ describe('the shared schema created by the initial migration', () => {
       'auth.account_tokens',
       'auth.audit_events',
       'auth.connected_apps',
+      // Issue 25: identities of other providers (Apple, Google).
+      'auth.identities',
       'auth.mail_outbox',
       'auth.oidc_clients',
       'auth.oidc_models',
@@ -76,7 +78,8 @@ describe('the shared schema created by the initial migration', () => {
          FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY 1 ORDER BY 1`,
     );
     expect(enums).toEqual([
-      { typname: 'auth.user_role', labels: ['player', 'developer', 'admin'] },
+      // Issue 25 appended guest (guest players).
+      { typname: 'auth.user_role', labels: ['player', 'developer', 'admin', 'guest'] },
       { typname: 'catalog.cat_status', labels: ['draft', 'published', 'suspended'] },
       { typname: 'catalog.permission_type', labels: ['storage', 'notification', 'external_api'] },
       { typname: 'installation.installation_status', labels: ['active', 'paused', 'uninstalled'] },
@@ -96,6 +99,8 @@ describe('the shared schema created by the initial migration', () => {
       'auth.connected_apps.client_id -> auth.oidc_clients CASCADE',
       'auth.connected_apps.installation_id -> installation.installations CASCADE',
       'auth.connected_apps.user_id -> auth.users CASCADE',
+      // Issue 25: an identity goes with its user.
+      'auth.identities.user_id -> auth.users CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
       'auth.oidc_clients.created_by -> auth.users SET NULL',
       // auth.refresh_tokens.parent_id has no foreign key since issue 9 H2 (test/db/foreign-key-indexes.test.ts).

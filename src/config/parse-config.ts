@@ -3,6 +3,7 @@ import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { prepareEnv } from './env-checks';
+import { parseFederationSettings } from './federation-settings';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
@@ -145,6 +146,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
     },
     oidc,
+    federation: parseFederationSettings(e),
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

@@ -56,7 +56,9 @@ export type SessionEndReason =
   | 'ended_by_admin'
   | 'password_changed'
   | 'password_reset'
-  | 'account_deleted';
+  | 'account_deleted'
+  // Issue 25: a provider proved the address of an account registered with an unverified password.
+  | 'identity_takeover_defence';
 
 /** Starts a session (a login) and issues the first refresh token of its family: one INSERT. */
 export async function startSession(

@@ -9,14 +9,17 @@ import { RefreshToken } from './refresh-token.entity';
 import { ServiceClient } from './service-client.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
+import { Identity } from './identity.entity';
 
 export { AccountToken, AuditEvent, MailOutbox, RateLimit, RefreshToken, ServiceClient, Session, User };
 // The OpenID provider (issue 27).
 export { ConnectedApp, OidcClient, OidcModel };
+// Identities of other providers (issue 25).
+export { Identity };
 export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.entity';
 export { MAIL_STATUSES, type MailStatus } from './mail-outbox.entity';
 export { AUTH_SCHEMA } from './schema';
-export { USER_ROLES, type UserRole } from './user.entity';
+export { ASSIGNABLE_ROLES, USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
-export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp];
+export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp, Identity];

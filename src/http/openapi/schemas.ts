@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { USER_ROLES } from '../../db/entities/index';
+import { ASSIGNABLE_ROLES, USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
@@ -34,7 +34,7 @@ const refreshToken = z.string().min(1).max(512).openapi({
   description: 'The opaque refresh token of the last token response. In cookie mode leave it out: the `__Host-refresh_token` cookie is used.',
 });
 
-export const Role = z.enum(USER_ROLES).openapi('Role', { description: 'player (default), developer or admin.' });
+export const Role = z.enum(ASSIGNABLE_ROLES).openapi('Role', { description: 'player (default), developer or admin.' });
 
 export const RegisterRequest = z
   .strictObject({
@@ -132,7 +132,8 @@ export const User = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),
     email: z.string().openapi({ format: 'email' }),
-    role: Role,
+    role: z.enum(USER_ROLES).openapi({ description: 'player, developer or admin; guest for a guest player (issue 25).' }),
+    is_anonymous: z.boolean().openapi({ description: 'True for a guest player (no email, no password) until it upgrades.' }),
     display_name: z.string().nullable(),
     email_verified: z.boolean().openapi({ description: 'Whether the address was proven by a link from a mail.' }),
     is_active: z.boolean(),
