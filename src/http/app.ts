@@ -31,6 +31,8 @@ import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import { sessionRoutes } from './routes/sessions';
+import { federationRoutes } from './routes/federation';
+import { createFederation } from './federation-wiring';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -125,6 +127,8 @@ export function createApp({
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
+  // Sign-in with Apple/Google ID tokens, identities and guests (issue 25).
+  app.use(API_PREFIX, federationRoutes({ service, config, ...createFederation({ config, dataSource, authKeys, metrics, service }) }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));

@@ -127,7 +127,8 @@ function refusal(err: unknown): AppError {
       return new AppError('provider_unavailable', 'The identity provider\'s keys could not be fetched; try again shortly.');
     case undefined:
       // fetch() itself failed (connection refused, DNS): the provider is unreachable.
-      if (err instanceof TypeError) return new AppError('provider_unavailable', 'The identity provider\'s keys could not be fetched; try again shortly.');
+      // By name: fetch's TypeError may come from another realm (a jest sandbox), where instanceof fails.
+      if ((err as Error | undefined)?.name === 'TypeError') return new AppError('provider_unavailable', 'The identity provider\'s keys could not be fetched; try again shortly.');
       throw err;
     default:
       return new IdTokenRefused('id_token_invalid');
