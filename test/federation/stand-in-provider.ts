@@ -27,15 +27,16 @@ export class StandInProvider {
   ) {}
 
   static async start(name: 'apple' | 'google'): Promise<StandInProvider> {
-    let provider: StandInProvider | undefined;
+    const state: { provider?: StandInProvider } = {};
     const server = createServer((req, res) => {
+      const provider = state.provider!;
       if (req.url !== `/${name}/keys`) return void res.writeHead(404).end();
-      provider!.jwksFetches += 1;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: provider!.keys.map((k) => k.publicJwk) }));
+      provider.jwksFetches += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: provider.keys.map((k) => k.publicJwk) }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    provider = new StandInProvider(server, `${base}/${name}`, `${base}/${name}/keys`);
+    const provider = (state.provider = new StandInProvider(server, `${base}/${name}`, `${base}/${name}/keys`));
     provider.keys.push(await newKey());
     return provider;
   }
