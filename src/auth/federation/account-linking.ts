@@ -65,7 +65,7 @@ export async function resolveAccount(
  * (the real owner can set a password through the reset flow); the address counts as proven.
  */
 async function dropUnprovenCredentials(manager: EntityManager, user: User, identity: ProviderIdentity, client: AuditClient): Promise<void> {
-  const hadPassword = user.passwordHash !== null;
+  const hadCredential = user.passwordHash !== null;
   await sql(manager, `UPDATE auth.users SET password_hash = NULL, email_verified_at = statement_timestamp(), updated_at = statement_timestamp() WHERE id = $1`, [user.id]);
   const sessionsEnded = await revokeUserSessions(manager, user.id, 'identity_takeover_defence');
   const { count: linksDropped } = await sql(manager, `DELETE FROM auth.account_tokens WHERE user_id = $1 AND used_at IS NULL`, [user.id]);
@@ -73,7 +73,7 @@ async function dropUnprovenCredentials(manager: EntityManager, user: User, ident
     type: 'identity_takeover_defence',
     userId: user.id,
     client,
-    detail: { provider: identity.provider, had_password: hadPassword, sessions_ended: sessionsEnded, links_dropped: linksDropped },
+    detail: { provider: identity.provider, credential_dropped: hadCredential, sessions_ended: sessionsEnded, links_dropped: linksDropped },
   });
   user.passwordHash = null;
   user.emailVerifiedAt = new Date();
