@@ -8,6 +8,7 @@ import { createMailTransport } from './auth/mail/transport';
 import { outboxKeys } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
 import { scheduleOidcPruning } from './auth/oidc/pruning';
+import { scheduleGuestPruning } from './auth/guests/guest-pruning';
 import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
@@ -87,6 +88,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
   const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
+  const stopGuestPruning = scheduleGuestPruning(dataSource, logger, config.federation.guests.lifetimeSeconds);
   for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
   const server = app.listen(config.http.port, config.http.host);
   // Above the balancer's idle timeout, so that it closes idle sockets first and never sends on one we closed.
@@ -107,6 +109,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopPruning();
       stopEventPruning();
       stopOidcPruning();
+      stopGuestPruning();
       await mailSender.stop();
       await dataSource.destroy();
       await embedded?.stop();

@@ -32,6 +32,7 @@ import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import { sessionRoutes } from './routes/sessions';
 import { federationRoutes } from './routes/federation';
+import { guestRoutes } from './routes/guests';
 import { createFederation } from './federation-wiring';
 
 export const API_PREFIX = '/api/v1/auth';
@@ -128,7 +129,9 @@ export function createApp({
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
   // Sign-in with Apple/Google ID tokens, identities and guests (issue 25).
-  app.use(API_PREFIX, federationRoutes({ service, config, ...createFederation({ config, dataSource, authKeys, metrics, service }) }));
+  const { federation, guests } = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued });
+  app.use(API_PREFIX, federationRoutes({ service, config, federation }));
+  app.use(API_PREFIX, guestRoutes({ service, config, guests }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));

@@ -115,8 +115,10 @@ export class AccountService {
   /** POST verify-email/resend: a new verification mail; every earlier link stops working. */
   async resendVerification(principal: Principal, client: AccountClient): Promise<void> {
     if (principal.user.email_verified) throw new AppError('already_verified', 'This email address is already verified.');
-    await this.deps.throttle.attempt(principal.user.email, client.ip);
-    await this.deps.dataSource.transaction((manager) => this.queueVerification(manager, principal.userId, principal.user.email));
+    const email = principal.user.email;
+    if (email === null) throw new AppError('guest_not_allowed', 'A guest has no address to verify: upgrade first (POST guest/upgrade).');
+    await this.deps.throttle.attempt(email, client.ip);
+    await this.deps.dataSource.transaction((manager) => this.queueVerification(manager, principal.userId, email));
     this.deps.mailQueued();
   }
 

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { UserRole } from '../../db/entities/index';
-import type { PublicUser } from '../accounts/public-user';
+import { anonymity, type PublicUser } from '../accounts/public-user';
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../ids';
 import { firstRefreshToken, hashRefreshToken, looksLikeLegacyRefreshToken, parseRefreshToken } from './refresh-tokens';
@@ -151,7 +151,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
   if (!row?.email) return undefined;
   const user: PublicUser = {
     id: userId,
-    email: row.email,
+    ...anonymity(row.role, row.email),
     role: row.role,
     display_name: row.display_name,
     email_verified: row.email_verified,

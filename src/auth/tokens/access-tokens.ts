@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   role: UserRole;
   /** Whether the user's email was verified when the token was signed (absent in tokens from before issue 10). */
   email_verified?: boolean;
+  /** Issue 25: present, and true, only in a guest player's tokens (role guest); other tokens stay as they were. */
+  is_anonymous?: true;
   iat: number;
   exp: number;
   jti: string;
@@ -55,6 +57,7 @@ export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings
     sid: subject.sessionId,
     role: subject.role,
     email_verified: subject.emailVerified,
+    ...(subject.role === 'guest' ? { is_anonymous: true as const } : {}),
     iat,
     exp: iat + settings.ttlSeconds,
     aud: settings.audience,

@@ -37,3 +37,15 @@ export const FederatedTokenResponseExtras = z.object({
   user: User,
   created: z.boolean().openapi({ description: 'True when this sign-in created the account.' }),
 });
+
+export const GuestPasswordUpgrade = z
+  .strictObject({
+    email: z.string().trim().email().max(320).openapi({ example: 'mia@cathouse.example' }),
+    password: z.string().min(1).max(1024),
+    display_name: displayName,
+  })
+  .openapi('GuestPasswordUpgrade');
+
+export const GuestUpgradeRequest = z.union([GuestPasswordUpgrade, IdTokenRequest]).openapi('GuestUpgradeRequest', {
+  description: 'Either an address and a password (a verification mail follows), or a provider sign-in (its ID token and raw nonce).',
+});
