@@ -7,10 +7,13 @@ import { startMailSender } from './auth/mail/sender';
 import { createMailTransport } from './auth/mail/transport';
 import { outboxKeys } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
+import { pruneAccountTokens, schedulePrune } from './auth/accounts/token-pruning';
+import { pruneMailOutbox } from './auth/mail/outbox-pruning';
 import { scheduleOidcPruning } from './auth/oidc/pruning';
 import { scheduleGuestPruning } from './auth/guests/guest-pruning';
 import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
+import { assertMailDeliveryConfigured } from './config/mail-requirement';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
@@ -45,8 +48,9 @@ export function maskUrl(url: string): string {
  * deploys run `npm run migrate -- up`, and `/ready` reports a schema that is behind.
  */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  // Keys first: a bad key configuration stops the start before anything else is started.
+  // Keys and mail first: a bad configuration stops the start before anything else is started.
   const authKeys = await loadAuthKeys(config);
+  assertMailDeliveryConfigured(config);
   if (authKeys.signingKeys.source === 'development-file') {
     logger.warn({ kid: authKeys.signingKeys.current.kid }, 'no JWT_PRIVATE_KEY configured: using the development signing key in DATA_DIR/keys');
   }
@@ -87,6 +91,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle });
   const stopPruning = schedulePruning(dataSource, logger);
   const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  // Issue 22 M9: link tokens and the mail outbox (retention in docs/operations.md).
+  const { tokenRetentionSeconds, mailRetentionDays, pruneBatchSize, pruneIntervalMs } = config.accounts;
+  const stopTokenPruning = schedulePrune(() => pruneAccountTokens(dataSource, { retentionSeconds: tokenRetentionSeconds, batchSize: pruneBatchSize }), logger, 'account_tokens', pruneIntervalMs);
+  const stopOutboxPruning = schedulePrune(() => pruneMailOutbox(dataSource, { retentionDays: mailRetentionDays, batchSize: pruneBatchSize }), logger, 'mail_outbox', pruneIntervalMs);
   const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
   const stopGuestPruning = scheduleGuestPruning(dataSource, logger, config.federation.guests.lifetimeSeconds);
   for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
@@ -108,6 +116,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const drained = await drainServer(server, lifecycle, { delayMs, timeoutMs: config.http.shutdownTimeoutMs });
       stopPruning();
       stopEventPruning();
+      stopTokenPruning();
+      stopOutboxPruning();
       stopOidcPruning();
       stopGuestPruning();
       await mailSender.stop();

@@ -66,6 +66,8 @@ describe('npm start', () => {
         NODE_ENV: 'development',
         JWT_PRIVATE_KEY: generateSigningKeyPem().replace(/\n/g, '\\n'),
         TOKEN_SECRET: 'start-test-secret-start-test-secret-0123',
+        // Required with DATABASE_URL (issue 22 M2); nothing listens there, and this test sends no mail.
+        SMTP_URL: 'smtp://127.0.0.1:9',
       });
       running.push(app);
       await app.waitForOutput(LISTENING, 30_000);

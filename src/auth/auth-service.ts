@@ -12,6 +12,7 @@ import { VerifiedAccessTokens } from './tokens/verified-access-tokens';
 import type { LoginThrottle } from './throttling/login-throttle';
 import { createAuthThrottles } from './throttling/auth-throttles';
 import { hashEmailForAudit, recordEvent, recordThrottledLogin, type LoginFailureReason } from './audit/audit-events';
+import { createRepeatGuard, type RepeatGuard } from './audit/repeat-guard';
 import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './accounts/passwords';
 import type { RegistrationThrottle } from './throttling/registration-throttle';
 import { publicUser, type PublicUser } from './accounts/public-user';
@@ -19,6 +20,7 @@ import { emailTaken, findUserByEmail, insertUser, normalizeEmail, updateUser, ty
 import { revokeOtherSessions, revokeSession, revokeUserSessions } from './sessions/revocation';
 import { rotateRefreshToken } from './sessions/rotation';
 import { findLiveSession, findRefreshTokenOwner, startSession, type ClientInfo, type SessionSettings } from './sessions/sessions';
+import type { PasswordCheckGate } from './throttling/password-check-gate';
 import type { WorkGate } from './throttling/work-gate';
 import type { AuthObserver } from './observer';
 import type { GrantWithUser, Principal, TokenGrant } from './principal';
@@ -50,6 +52,10 @@ export interface AuthServiceDeps {
    * user, see account-service.ts); `afterCommit` runs once it has committed.
    */
   onRegistered?: { inTransaction(manager: EntityManager, user: User): Promise<void>; afterCommit(): void };
+  /** Refuses an address registration may not use (EMAIL_REFUSED_TLDS, accounts/email-policy.ts); throws AppError. */
+  emailPolicy?: (normalizedEmail: string) => void;
+  /** Bounds login_throttled events (audit/repeat-guard.ts); one over the login window is made when absent. */
+  repeatGuard?: RepeatGuard;
 }
 
 /**
@@ -66,17 +72,22 @@ export class AuthService {
   private readonly registrationThrottle: RegistrationThrottle;
   /** Bounds on bcrypt work in flight (see work-gate.ts): registrations get a small share so logins keep threads. */
   readonly registrationHashes: WorkGate;
-  readonly passwordChecks: WorkGate;
+  readonly passwordChecks: PasswordCheckGate;
   private readonly sessionSettings: SessionSettings;
   private readonly logger: Logger | undefined;
   private readonly tokenSecrets: TokenSecrets;
   private readonly verifiedAccessTokens = new VerifiedAccessTokens();
   private readonly observer: AuthObserver;
   private readonly onRegistered: AuthServiceDeps['onRegistered'];
+  private readonly emailPolicy: (normalizedEmail: string) => void;
+  private readonly repeatGuard: RepeatGuard;
 
   constructor(deps: AuthServiceDeps) {
     this.observer = deps.observer ?? {};
     this.onRegistered = deps.onRegistered;
+    this.emailPolicy = deps.emailPolicy ?? (() => {});
+    this.repeatGuard =
+      deps.repeatGuard ?? createRepeatGuard(deps.dataSource, { windowSeconds: deps.auth.loginThrottleWindowSeconds, ipv6PrefixLength: deps.auth.clientIpv6Prefix });
     this.dataSource = deps.dataSource;
     this.keys = deps.keys;
     this.tokenSecrets = { current: deps.keys.tokenSecret, previous: deps.keys.previousTokenSecrets };
@@ -96,9 +107,11 @@ export class AuthService {
   }
 
   /**
-   * Creates an account (player unless developer is asked for) and logs it in. Throttled per client
-   * address and globally before anything else; a taken email is answered before any bcrypt work,
-   * and the hash itself runs under the registration bound (503 server_busy beyond it).
+   * Creates an account and logs it in. Always a player at first: a request for the developer role
+   * is kept and granted when the email is verified (accounts/developer-role.ts, issue 22 M5).
+   * Throttled per client address and network before anything else; a taken email is answered
+   * before any bcrypt work, and the hash itself runs under the registration bound (503 server_busy
+   * beyond it).
    */
   async register(input: Registration, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
     const role = input.role ?? 'player';
@@ -108,8 +121,10 @@ export class AuthService {
       });
     }
     assertPasswordPolicy(input.password);
+    this.emailPolicy(normalizeEmail(input.email));
     try {
-      await this.registrationThrottle.attempt(client.ip);
+      const { surge } = await this.registrationThrottle.attempt(client.ip);
+      if (surge) this.observer.registrationSurge?.();
     } catch (err) {
       if (err instanceof AppError && err.code === 'rate_limited') this.observer.throttled?.('registration');
       throw err;
@@ -122,11 +137,13 @@ export class AuthService {
         email: input.email,
         passwordHash,
         displayName: input.display_name ?? null,
-        role,
+        role: 'player',
+        developerRequested: role === 'developer',
       });
       await this.onRegistered?.inTransaction(manager, user);
       const issued = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);
-      await recordEvent(manager, { type: 'user_registered', userId: user.id, sessionId: issued.sessionId, client, detail: { role } });
+      const requested = role === 'developer' ? { requested_role: role } : {};
+      await recordEvent(manager, { type: 'user_registered', userId: user.id, sessionId: issued.sessionId, client, detail: { role: user.role, ...requested } });
       return { user, issued };
     });
     this.onRegistered?.afterCommit();
@@ -164,16 +181,21 @@ export class AuthService {
           this.observer.throttled?.('login');
           this.observer.loginOutcome?.('throttled');
           const retryAfter = Number(err.extra.fields?.retry_after) || undefined;
-          await recordThrottledLogin(this.dataSource, normalized, this.emailHash(normalized), client, retryAfter);
+          // Once per (email, address) per window (issue 22 M7): a client retrying in a loop does not bury the account's history.
+          const emailHash = this.emailHash(normalized);
+          if (await this.repeatGuard.first('login_throttled', emailHash, client.ip)) {
+            await recordThrottledLogin(this.dataSource, normalized, emailHash, client, retryAfter);
+          }
         }
         throw err;
       }
       const found = await findUserByEmail(this.dataSource, normalized);
       const matches = await this.hasher.verify(password, found?.passwordHash ?? null);
       return { found, matches };
-    });
+    }, client);
     const { found, matches } = checked;
     if (!found || !matches) {
+      this.passwordChecks.failed(client);
       await this.recordLoginFailure(found ? 'wrong_password' : 'unknown_email', found?.id, normalized, client);
       throw new AppError('invalid_credentials', 'The email or password is wrong.');
     }

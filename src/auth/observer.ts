@@ -11,4 +11,6 @@ export interface AuthObserver {
   loginOutcome?(outcome: LoginOutcome): void;
   refreshTokenReused?(): void;
   throttled?(limiter: 'login' | 'registration'): void;
+  /** A registration attempt while the service is over REGISTER_MAX_GLOBAL in the window (issue 22 M3: a soft signal). */
+  registrationSurge?(): void;
 }

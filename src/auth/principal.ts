@@ -1,5 +1,5 @@
 import type { UserRole } from '../db/entities/index';
-import type { PublicUser } from './accounts/public-user';
+import type { LiveUser, PublicUser } from './accounts/public-user';
 import type { AccessTokenClaims } from './tokens/access-tokens';
 
 /** Who a request is (a verified access token of a live session) and what a grant hands back. */
@@ -23,6 +23,6 @@ export interface Principal {
   /** The role in the database now, which may be newer than the token's claim. */
   role: UserRole;
   /** The user as stored now, read with the session check. */
-  user: PublicUser;
+  user: LiveUser;
   claims: AccessTokenClaims;
 }

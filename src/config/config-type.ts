@@ -60,9 +60,19 @@ export interface Config {
     readonly registerMaxHashesInFlight: number;
     /** Absolute session lifetime: no refresh extends a session past created_at + this. */
     readonly sessionMaxLifetimeSeconds: number;
+    /** Issue 22 M3: IPv6 networks wider than clientIpv6Prefix share `factor` times a per-address budget. */
+    readonly clientIpv6Networks: readonly { readonly prefixLength: number; readonly factor: number }[];
+    /** Password checks in flight per client prefix (IPv4 address; each IPv6 network level). */
+    readonly loginMaxChecksPerPrefix: number;
+    /** Slots of loginMaxChecksInFlight only clients with no recent wrong password may take. */
+    readonly loginChecksReserved: number;
   };
   /** Issue 11: the audit log's retention and the /metrics endpoint. */
-  readonly audit: { readonly retentionDays: number };
+  readonly audit: {
+    readonly retentionDays: number;
+    /** Issue 22 M7/L7: events that can repeat without limit are recorded once per subject and address per this window. */
+    readonly repeatWindowSeconds: number;
+  };
   readonly metrics: {
     /** Bearer token that lets a scraper from anywhere read /metrics; without it only internal callers may. */
     readonly token: string | undefined;
@@ -102,6 +112,23 @@ export interface Config {
     readonly maxPerAddress: number;
     readonly maxPerIp: number;
     readonly limitWindowSeconds: number;
+    /** Issue 22 M4: mails to one address from every client together per window (maxPerAddress is per client). */
+    readonly maxPerAddressTotal: number;
+    /** At most one mail to an address per this many seconds. */
+    readonly addressDebounceSeconds: number;
+  };
+  /** Issue 22: the account flows' own limits and the retention of their data. */
+  readonly accounts: {
+    readonly passwordChangeMaxPerAccount: number;
+    readonly passwordChangeWindowSeconds: number;
+    /** Registration and email change refuse addresses under these top-level domains. */
+    readonly refusedEmailTlds: readonly string[];
+    /** Spent or expired link tokens are deleted this long after. */
+    readonly tokenRetentionSeconds: number;
+    /** Sent and failed mails are deleted this many days after they were queued. */
+    readonly mailRetentionDays: number;
+    readonly pruneBatchSize: number;
+    readonly pruneIntervalMs: number;
   };
   /** The OpenID provider for cats (issue 27). */
   readonly oidc: {

@@ -49,9 +49,36 @@ const origin = z.string().refine(
 /** A PostgreSQL role name that needs no quoting (what the policy's GRANTs name). */
 const roleName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'expected a role name of lower-case letters, digits and _ (at most 63)' });
 
+/** `prefix:factor` pairs (e.g. 56:4,48:16): IPv6 networks wider than CLIENT_IPV6_PREFIX sharing factor times its budget. */
+const ipv6NetworkBudgets = z
+  .string()
+  .regex(/^\s*(\d{1,3}:\d{1,4}\s*(,\s*\d{1,3}:\d{1,4}\s*)*)?$/, { message: 'expected prefix:factor pairs like 56:4,48:16' })
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
+      .map((pair) => {
+        const [prefix, factor] = pair.split(':').map(Number);
+        return { prefixLength: prefix!, factor: factor! };
+      }),
+  )
+  .refine((list) => list.every((n) => n.prefixLength >= 1 && n.prefixLength <= 127 && n.factor >= 1), {
+    message: 'expected prefix lengths 1-127 and factors >= 1, like 56:4,48:16',
+  });
+
+/** Top-level domains, comma-separated, lower case, without dots (e.g. invalid,test). */
+const tldList = csv.pipe(
+  z.array(z.string().regex(/^[a-z0-9-]+$/i, { message: 'expected top-level domains like invalid,test (no dots)' }).transform((t) => t.toLowerCase())),
+);
+
 /** Empty strings in `.env` mean "not set", as in most dotenv setups. */
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/** A list variable whose default is written as the variable would be (unset or empty: the default). */
+const withDefault = <T extends z.ZodTypeAny>(value: string, schema: T) =>
+  z.preprocess((v) => (v === undefined || v === '' ? value : v), schema);
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -138,6 +165,20 @@ export const envSchema = z.object({
   MAIL_MAX_PER_IP: int(1, 1_000_000).default(30),
   MAIL_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(3_600),
 
+  // Issue 22: account hardening (README, "Configuration"; docs/api.md).
+  CLIENT_IPV6_NETWORK_BUDGETS: withDefault('56:4,48:16', ipv6NetworkBudgets),
+  LOGIN_MAX_CHECKS_PER_PREFIX: int(1, 10_000).default(8),
+  LOGIN_CHECKS_RESERVED: int(0, 10_000).default(8),
+  PASSWORD_CHANGE_MAX_PER_ACCOUNT: int(1, 1_000).default(5),
+  PASSWORD_CHANGE_WINDOW_SECONDS: int(60, 604_800).default(3_600),
+  MAIL_MAX_PER_ADDRESS_TOTAL: int(1, 1_000_000).default(20),
+  MAIL_ADDRESS_DEBOUNCE_SECONDS: int(0, 3_600).default(30),
+  EMAIL_REFUSED_TLDS: withDefault('invalid,localhost,test,example', tldList),
+  AUDIT_REPEAT_WINDOW_SECONDS: int(1, 86_400).default(900),
+  ACCOUNT_TOKEN_RETENTION_SECONDS: int(0, 31_536_000).default(86_400),
+  MAIL_RETENTION_DAYS: int(1, 3_650).default(14),
+  ACCOUNT_PRUNE_BATCH_SIZE: int(1, 100_000).default(1_000),
+  ACCOUNT_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(600_000),
   // The OpenID provider for cats, "Sign in with Cat House" (issue 27).
   OIDC_ISSUER: optional(z.string().url({ message: 'expected the provider\'s public URL, e.g. https://auth.cathouse.example/oidc' })),
   OIDC_ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(600),

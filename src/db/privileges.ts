@@ -20,7 +20,9 @@ import { MIGRATIONS_SCHEMA } from './migration-paths';
  * TRUNCATE, REFERENCES or TRIGGER, or CREATE on a schema: only the migration role changes the schema.
  * Secrets (password_hash, token_hash, service_clients' secret hashes) are readable by auth alone: the other services get column
  * privileges that leave them out, and tables of auth are listed one by one, so a new auth table
- * is invisible to them until this file says otherwise.
+ * is invisible to them until this file says otherwise. The same holds for columns (issue 22 L5):
+ * every grant of another service on an auth table is an allow-list (`columns`), never `except`,
+ * which would hand a new column (a security stamp, a secret) to that service at the next `up`.
  */
 export const privilegePolicy = definePrivilegePolicy({
   schemas: [AUTH_SCHEMA, CATALOG_SCHEMA, INSTALLATION_SCHEMA, PROXY_SCHEMA, MIGRATIONS_SCHEMA],
@@ -59,10 +61,14 @@ export const privilegePolicy = definePrivilegePolicy({
       [PROXY_SCHEMA]: { '*': ['select', 'insert'] },
       [CATALOG_SCHEMA]: { '*': ['select'] },
       [INSTALLATION_SCHEMA]: { '*': ['select'] },
+      // Named column by column (issue 22 L5): the columns these tables were made with, hashes excepted.
+      // Columns added since (email_verified_at, deleted_at, security_stamp, the refresh-token state
+      // of sessions) are not granted; a new column is granted only by adding it here. (Columns that
+      // a later migration adds cannot be listed without breaking `up` to an earlier target.)
       [AUTH_SCHEMA]: {
-        users: { select: { except: ['password_hash'] } },
-        sessions: { select: { except: ['refresh_token_hash'] } },
-        refresh_tokens: { select: { except: ['token_hash'] } },
+        users: { select: { columns: ['id', 'email', 'role', 'display_name', 'is_active', 'created_at', 'updated_at'] } },
+        sessions: { select: { columns: ['id', 'user_id', 'created_at', 'last_used_at', 'expires_at', 'revoked_at', 'revoked_reason', 'user_agent', 'ip'] } },
+        refresh_tokens: { select: { columns: ['id', 'session_id', 'parent_id', 'created_at', 'expires_at', 'used_at'] } },
       },
       [MIGRATIONS_SCHEMA]: { migrations: ['select'] },
     },

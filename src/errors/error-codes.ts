@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   link_invalid: { status: 400, title: 'Link invalid or expired' },
   email_not_verified: { status: 403, title: 'Email not verified' },
   already_verified: { status: 409, title: 'Email already verified' },
+  // Issue 22: an address under a reserved top-level domain (EMAIL_REFUSED_TLDS).
+  email_not_allowed: { status: 400, title: 'Email address not accepted' },
   // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
   invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
   invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },

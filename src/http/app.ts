@@ -6,8 +6,10 @@ import { AccountViews } from '../auth/accounts/account-views';
 import { hashEmailForAudit } from '../auth/audit/audit-events';
 import { AuthService } from '../auth/auth-service';
 import { createMailThrottle } from '../auth/throttling/mail-throttle';
+import { createPasswordChangeThrottle } from '../auth/throttling/password-change-throttle';
+import { createRepeatGuard } from '../auth/audit/repeat-guard';
 import { outboxKey } from '../auth/mail/outbox';
-import { createPasswordHasher } from '../auth/accounts/passwords';
+import { createPasswordHasher, type PasswordHasher } from '../auth/accounts/passwords';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
@@ -47,6 +49,8 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** Called after a commit that queued mail: the instance's mail sender looks at once (see mail/sender.ts). */
   mailQueued?: () => void;
+  /** The password hasher (bcrypt at BCRYPT_COST when not given); tests hold a check open with their own. */
+  hasher?: PasswordHasher;
   /** Draining on SIGTERM (issue 21, drain.ts): /ready turns 503 and responses close their connections. */
   lifecycle?: Lifecycle;
 }
@@ -59,6 +63,7 @@ export function createApp({
   authKeys,
   metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX }),
   mailQueued = () => {},
+  hasher = createPasswordHasher(config.auth.bcryptCost),
   lifecycle = createLifecycle(),
 }: AppDeps): Express {
   const app = express();
@@ -77,7 +82,8 @@ export function createApp({
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  const hasher = createPasswordHasher(config.auth.bcryptCost);
+  // Issue 22: refusals a client can repeat without limit are audited once per subject and address per window.
+  const repeatGuard = createRepeatGuard(dataSource, { windowSeconds: config.audit.repeatWindowSeconds, ipv6PrefixLength: config.auth.clientIpv6Prefix });
   // The account flows need the auth service's work gate and token signing, and registration
   // needs the account flows' verification mail: the callbacks close over `service`, set just below.
   // eslint-disable-next-line prefer-const
@@ -94,10 +100,19 @@ export function createApp({
     },
     throttle: createMailThrottle(dataSource, {
       maxPerAddress: config.mail.maxPerAddress,
+      maxPerAddressTotal: config.mail.maxPerAddressTotal,
+      addressDebounceSeconds: config.mail.addressDebounceSeconds,
       maxPerIp: config.mail.maxPerIp,
       windowSeconds: config.mail.limitWindowSeconds,
       ipv6PrefixLength: config.auth.clientIpv6Prefix,
+      ipv6Networks: config.auth.clientIpv6Networks,
     }),
+    passwordChanges: createPasswordChangeThrottle(dataSource, {
+      maxPerAccount: config.accounts.passwordChangeMaxPerAccount,
+      windowSeconds: config.accounts.passwordChangeWindowSeconds,
+    }),
+    repeatGuard,
+    refusedEmailTlds: config.accounts.refusedEmailTlds,
     outboxKey: outboxKey(authKeys.tokenSecret),
     mailQueued,
     accessToken: (subject) => service.accessToken(subject),
@@ -112,12 +127,14 @@ export function createApp({
     logger,
     observer: metrics.observer,
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
+    emailPolicy: (email) => account.assertEmailAllowed(email),
+    repeatGuard,
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
   // passed on the way costs every request its routes' matching. Its 405 answers come after the
   // others, which serve more methods of /me and /users/{id}.
-  const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service });
+  const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service, repeatGuard, logger });
   app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {

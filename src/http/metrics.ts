@@ -56,6 +56,11 @@ export function createMetrics(dataSource: DataSource, { apiPrefix }: MetricsOpti
   });
   const reuse = new Counter({ name: 'auth_refresh_token_reuse_total', help: 'Refresh tokens presented again after rotation (each revoked its session).', registers: [registry] });
   const throttled = new Counter({ name: 'auth_throttled_total', help: 'Requests refused by a throttle (429), by limiter: login, registration.', labelNames: ['limiter'] as const, registers: [registry] });
+  const surge = new Counter({
+    name: 'auth_registration_surge_total',
+    help: 'Registration attempts while the service was over REGISTER_MAX_GLOBAL in the window (one per address is still let in).',
+    registers: [registry],
+  });
   // Zero series exist from the start, so rate() and alerts see 0 rather than nothing.
   for (const outcome of ['succeeded', 'wrong_password', 'unknown_email', 'account_disabled', 'throttled']) logins.inc({ outcome }, 0);
   for (const limiter of ['login', 'registration']) throttled.inc({ limiter }, 0);
@@ -115,6 +120,7 @@ export function createMetrics(dataSource: DataSource, { apiPrefix }: MetricsOpti
       loginOutcome: (outcome) => logins.inc({ outcome }),
       refreshTokenReused: () => reuse.inc(),
       throttled: (limiter) => throttled.inc({ limiter }),
+      registrationSurge: () => surge.inc(),
     },
     requests,
     gauge: collectedGauge,

@@ -1,5 +1,4 @@
 import request from 'supertest';
-import { deletedEmail } from '../../src/auth/accounts/account-service';
 import { bearer, promoteToAdmin, register, uniqueEmail } from '../auth/helpers';
 import { api, auditTypes, claims, login, PASSWORD, registerVerified, useMailApp } from './support';
 
@@ -143,7 +142,7 @@ describe('account deletion', () => {
     }
     expect((await login(m, email)).body.error).toBe('invalid_credentials');
     const [row] = await m.t.dataSource.query(`SELECT email, password_hash, display_name, is_active, deleted_at FROM auth.users WHERE id = $1`, [reg.user.id]);
-    expect(row).toMatchObject({ email: deletedEmail(reg.user.id), password_hash: null, display_name: null, is_active: false });
+    expect(row).toMatchObject({ email: null, password_hash: null, display_name: null, is_active: false });
     expect(row.deleted_at).toBeInstanceOf(Date);
     expect(await auditTypes(m, reg.user.id)).toContain('account_deleted');
     // The pending verification mail is dropped and no outbox row keeps the address.

@@ -13,9 +13,14 @@ import { register, uniqueEmail } from '../auth/helpers';
 
 const APP_URL = 'https://app.cathouse.example';
 
+/** The outbox rows of mail to `to`: by recipient while pending, by the account once sent (a sent row loses its recipient). */
 async function outboxRow(t: TestApp, to: string) {
-  const rows = await t.dataSource.query(`SELECT status, attempts, last_error, secret, sent_at FROM auth.mail_outbox WHERE recipient = $1 ORDER BY created_at`, [to]);
-  return rows as { status: string; attempts: number; last_error: string | null; secret: Buffer | null; sent_at: Date | null }[];
+  const rows = await t.dataSource.query(
+    `SELECT status, attempts, last_error, secret, sent_at, recipient FROM auth.mail_outbox
+      WHERE recipient = $1 OR user_id IN (SELECT id FROM auth.users WHERE email = $1) ORDER BY created_at`,
+    [to],
+  );
+  return rows as { status: string; attempts: number; last_error: string | null; secret: Buffer | null; sent_at: Date | null; recipient: string | null }[];
 }
 
 describe('mail: outbox, sender and a real SMTP server', () => {
@@ -50,7 +55,8 @@ describe('mail: outbox, sender and a real SMTP server', () => {
     expect(mail.html).toContain(`href="${mail.link}"`);
     // Delivered: marked sent, and the sealed token is gone from the database.
     const row = await pollUntil('the row marked sent', async () => (await outboxRow(t, email)).find((r) => r.status === 'sent'));
-    expect(row).toMatchObject({ status: 'sent', attempts: 1, secret: null });
+    // Issue 22 M9: the address is not kept once the mail is sent.
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, secret: null, recipient: null });
   });
 
   it('a pending row holds the link token only sealed, never in clear', async () => {
@@ -154,6 +160,21 @@ describe('mail: a sender killed between commit and send loses nothing', () => {
     await new Promise((resolve) => blackhole.close(resolve));
     await smtp?.stop();
     await db?.drop();
+  });
+
+  it('an SMTP server that never greets: the try fails after MAIL_SEND_TIMEOUT_MS, not nodemailer\'s own 30 s, and is retried', async () => {
+    const t = await startTestApp(db.url, { SMTP_URL: `smtp://127.0.0.1:${(blackhole.address() as { port: number }).port}`, MAIL_SEND_TIMEOUT_MS: '500', MAIL_POLL_INTERVAL_MS: '100' }, { mail: true });
+    try {
+      const email = uniqueEmail('silent-server');
+      await t.dataSource.transaction((m) => enqueueMail(m, outboxKey(t.authKeys.tokenSecret), { template: 'password_changed', to: email, userId: null }));
+      t.mailSender!.nudge();
+      const started = Date.now();
+      const failed = await pollUntil('a failed try', async () => (await outboxRow(t, email)).find((r) => r.last_error !== null), { timeoutMs: 10_000 });
+      expect(failed.status).toBe('pending');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await t.close();
+    }
   });
 
   it('SIGKILL of a service whose sender has claimed the mail: another instance delivers it once the claim lapses', async () => {

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
+import type { PasswordHasher } from '../../src/auth/accounts/passwords';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
@@ -16,14 +17,14 @@ export interface MailApp {
  * Gives the enclosing describe its own database, a real SMTP server, and one app whose mail
  * sender delivers to it (polling fast, so tests wait milliseconds for mail, not seconds).
  */
-export function useMailApp(env: Record<string, string> = {}): MailApp {
+export function useMailApp(env: Record<string, string> = {}, options: { hasher?: PasswordHasher } = {}): MailApp {
   let db: TestDatabase | undefined;
   let t: TestApp | undefined;
   let smtp: TestSmtpServer | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
     smtp = await startSmtpServer();
-    t = await startTestApp(db.url, { SMTP_URL: smtp.url, APP_URL, MAIL_POLL_INTERVAL_MS: '100', ...env }, { mail: true });
+    t = await startTestApp(db.url, { SMTP_URL: smtp.url, APP_URL, MAIL_POLL_INTERVAL_MS: '100', ...env }, { mail: true, ...options });
   });
   afterAll(async () => {
     await t?.close();

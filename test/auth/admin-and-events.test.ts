@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { useTestApp } from '../support/app';
-import { bearer, promoteToAdmin, register, uniqueEmail } from './helpers';
+import { bearer, promoteToAdmin, register, registerDeveloper, uniqueEmail } from './helpers';
 
 const API = '/api/v1/auth';
 const PASSWORD = 'correct horse battery staple';
@@ -102,7 +102,7 @@ describe('security history (me/events, events) and the admin view of users', () 
     const made: { id: string; email: string }[] = [];
     for (let i = 0; i < 5; i++) {
       const email = `${tag}-${i}@cathouse.example`;
-      const r = await register(t.app, email, PASSWORD, i % 2 ? { role: 'developer' } : {});
+      const r = i % 2 ? await registerDeveloper(t, email, PASSWORD) : await register(t.app, email, PASSWORD);
       made.push({ id: r.user.id, email });
     }
     await request(t.app).patch(`${API}/users/${made[4]!.id}`).set(bearer(admin.access_token)).send({ is_active: false });

@@ -193,7 +193,8 @@ describe('the audit log: each action writes its event once, in its own transacti
     expect(changes.map((e) => [e.type, e.detail])).toEqual([
       ['role_changed', { from: 'player', to: 'developer' }],
       ['active_changed', { from: true, to: false, sessions_ended: 1 }],
-      ['role_changed', { from: 'developer', to: 'player' }],
+      // Made a player by an admin: the developer role stays blocked until an admin lifts it (issue 22 M5).
+      ['role_changed', { from: 'developer', to: 'player', developer_blocked: true }],
       ['active_changed', { from: false, to: true }],
     ]);
     for (const e of changes) expect(e.actor_id).toBe(admin.user.id);

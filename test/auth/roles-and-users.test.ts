@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { startTestApp, type TestApp, useTestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { bearer, promoteToAdmin, register, uniqueEmail } from './helpers';
+import { bearer, promoteToAdmin, register, registerDeveloper, uniqueEmail } from './helpers';
 
 const users = (id: string) => `/api/v1/auth/users/${id}`;
 
@@ -22,11 +22,13 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
     await db.drop();
   });
 
-  it('registration gives player by default, developer on request, and the role is in the token', async () => {
+  it('registration gives player by default, developer on request once the email is verified (issue 22 M5), and the role is in the token', async () => {
     const player = await register(t.app, uniqueEmail());
     expect(player.user.role).toBe('player');
-    const developer = await register(t.app, uniqueEmail(), 'correct horse battery staple', { role: 'developer' });
-    expect(developer.user.role).toBe('developer');
+    const asked = await register(t.app, uniqueEmail(), 'correct horse battery staple', { role: 'developer' });
+    expect(asked.user.role).toBe('player');
+    expect((jwt.decode(asked.access_token) as { role: string }).role).toBe('player');
+    const developer = await registerDeveloper(t, uniqueEmail());
     expect((jwt.decode(developer.access_token) as { role: string }).role).toBe('developer');
   });
 
@@ -48,7 +50,7 @@ describe('roles, and the admin-only PATCH users/{id}', () => {
   });
 
   it('a developer is no admin either, and nobody gets in without a token', async () => {
-    const developer = await register(t.app, uniqueEmail(), 'correct horse battery staple', { role: 'developer' });
+    const developer = await registerDeveloper(t, uniqueEmail());
     const res = await request(t.app).patch(users(developer.user.id)).set(bearer(developer.access_token)).send({ is_active: false });
     expect(res.body.error).toBe('forbidden');
     const anonymous = await request(t.app).patch(users(developer.user.id)).send({ is_active: false });

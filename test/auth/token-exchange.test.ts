@@ -147,4 +147,27 @@ describe('installation tokens by token exchange (RFC 8693 subset)', () => {
     const logout = await request(t.app).post('/api/v1/auth/logout').set(bearer(token)).send({});
     expect(refusal(logout)).toEqual({ status: 401, error: 'invalid_token' });
   });
+
+  it('L1: a grant can only name a permission of the installation\'s own cat, and the token carries only those', async () => {
+    const otherCat = await createCat(t.dataSource, developerId);
+    const [foreign] = await t.dataSource.query(`INSERT INTO catalog.permissions (cat_id, permission_type) VALUES ($1, 'external_api') RETURNING id`, [otherCat]);
+    // The composite foreign key (permission_id, cat_id) refuses it: the grant takes its installation's cat.
+    await expect(
+      t.dataSource.query(`INSERT INTO installation.installation_permissions (installation_id, permission_id, granted) VALUES ($1, $2, true)`, [installationId, foreign.id]),
+    ).rejects.toMatchObject({ driverError: { code: '23503', constraint: 'fk_installation_permissions_permission_id_cat_id' } });
+    // A row that disagrees anyway (written with the key switched off, as before the key existed) adds nothing to the token.
+    await t.dataSource.query(`ALTER TABLE installation.installation_permissions DISABLE TRIGGER ALL`);
+    try {
+      await t.dataSource.query(
+        `INSERT INTO installation.installation_permissions (installation_id, permission_id, cat_id, granted) VALUES ($1, $2, $3, true)`,
+        [installationId, foreign.id, catId],
+      );
+    } finally {
+      await t.dataSource.query(`ALTER TABLE installation.installation_permissions ENABLE TRIGGER ALL`);
+    }
+    const res = await exchange({});
+    expect(res.status).toBe(200);
+    expect(decodeClaims(res.body.access_token).perms).toEqual(['notification', 'storage']);
+    await t.dataSource.query(`DELETE FROM installation.installation_permissions WHERE permission_id = $1`, [foreign.id]);
+  });
 });

@@ -9,6 +9,7 @@ import type { Config } from '../../src/config/config';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { createApp } from '../../src/http/app';
 import { createLogger, type Logger } from '../../src/logging/logger';
+import type { PasswordHasher } from '../../src/auth/accounts/passwords';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testConfig } from './env';
 
@@ -32,7 +33,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger, mail = false }: { logger?: Logger; mail?: boolean } = {},
+  { logger, mail = false, hasher }: { logger?: Logger; mail?: boolean; hasher?: PasswordHasher } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -47,7 +48,7 @@ export async function startTestApp(
   const mailSender = mail
     ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger: log })
     : undefined;
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge });
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, ...(hasher ? { hasher } : {}) });
   return {
     app,
     config,

@@ -35,6 +35,11 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     REGISTER_MAX_PER_IP: '1000000',
     REGISTER_MAX_GLOBAL: '1000000',
     REGISTER_MAX_HASHES_IN_FLIGHT: '1000',
+    // Test addresses use the reserved .example TLD (RFC 2606), which the service refuses by default
+    // (EMAIL_REFUSED_TLDS); the refusal itself is tested with the default list (test/account/erasure.test.ts).
+    EMAIL_REFUSED_TLDS: 'invalid,localhost,test',
+    // Flows ask for several mails to one address in a row; the debounce has a test of its own (test/account/mail-limits.test.ts).
+    MAIL_ADDRESS_DEBOUNCE_SECONDS: '0',
     ...env,
   });
 }

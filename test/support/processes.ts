@@ -13,6 +13,8 @@ const NEUTRAL_ENV = {
   JWT_PREVIOUS_PUBLIC_KEYS_FILE: '',
   CORS_ORIGINS: '',
   SMTP_URL: '',
+  // Test addresses use the reserved .example TLD, which the service refuses by default (as test/support/env.ts says).
+  EMAIL_REFUSED_TLDS: 'invalid,localhost,test',
 };
 
 export interface Spawned {

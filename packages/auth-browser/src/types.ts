@@ -30,6 +30,7 @@ export interface RegisterInput {
   display_name?: string;
   /** The Cat House frontend's field: sent as `display_name` (the service refuses `name`). `display_name` wins when both are given. */
   name?: string;
+  /** `developer` is asked for, not given: the user is a player until the email is verified (the verification link grants it). */
   role?: 'player' | 'developer';
 }
 

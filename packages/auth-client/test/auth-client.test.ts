@@ -8,7 +8,7 @@ import { createVerifier, requireAuth, requireRole, type Verifier } from '@cathou
 import { generateSigningKeyPem } from '../../../src/auth/tokens/signing-keys';
 import { startTestApp, type TestApp } from '../../../test/support/app';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { promoteToAdmin, register, uniqueEmail } from '../../../test/auth/helpers';
+import { promoteToAdmin, register, registerDeveloper, uniqueEmail } from '../../../test/auth/helpers';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -99,7 +99,7 @@ describe('@cathouse/auth-client against the running auth service', () => {
     const verifier = newVerifier();
     const app = catalogApp(verifier);
     const player = await register(service.t.app, uniqueEmail());
-    const developer = await register(service.t.app, uniqueEmail(), 'correct horse battery staple', { role: 'developer' });
+    const developer = await registerDeveloper(service.t, uniqueEmail());
     const adminEmail = uniqueEmail('admin');
     const admin = await register(service.t.app, adminEmail);
     await promoteToAdmin(service.t, admin.user.id);

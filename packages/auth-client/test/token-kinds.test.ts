@@ -12,7 +12,7 @@ import {
   requireScope,
 } from '@cathouse/auth-client';
 import { useTestApp } from '../../../test/support/app';
-import { register, uniqueEmail } from '../../../test/auth/helpers';
+import { register, registerDeveloper, uniqueEmail } from '../../../test/auth/helpers';
 import { createCat, install, serviceClient } from '../../../test/auth/installations';
 
 const TOKEN = '/api/v1/auth/token';
@@ -32,7 +32,7 @@ describe('@cathouse/auth-client: user, service and installation tokens, each wit
     const proxy = (await serviceClient(t.dataSource, 'proxy', ['installations:exchange'])).clientSecret;
     const catalog = (await serviceClient(t.dataSource, 'catalog', ['users:read'])).clientSecret;
     const player = await register(t.app, uniqueEmail('player'));
-    const developer = await register(t.app, uniqueEmail('dev'), 'correct horse battery staple', { role: 'developer' });
+    const developer = await registerDeveloper(t, uniqueEmail('dev'));
     catId = await createCat(t.dataSource, developer.user.id);
     const otherCatId = await createCat(t.dataSource, developer.user.id);
     const exchange = async (installationId: string) =>

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 import { Cat } from './cat.entity';
 import { CATALOG_SCHEMA } from './schema';
 
@@ -8,6 +8,9 @@ export type PermissionType = (typeof PERMISSION_TYPES)[number];
 /** A permission a cat asks for; it goes with its cat (ON DELETE CASCADE). */
 @Entity({ name: 'permissions', schema: CATALOG_SCHEMA })
 @Index(['catId', 'permissionType'])
+// The target of installation_permissions' composite foreign key (permission_id, cat_id): a grant
+// can only name a permission of the installation's own cat.
+@Unique(['id', 'catId'])
 export class Permission {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -26,6 +26,8 @@ export type InstallationStatus = (typeof INSTALLATION_STATUSES)[number];
 // Every foreign key has an index on its referencing columns (test/db/foreign-key-indexes.test.ts):
 // deleting or re-keying a cat must not scan this table.
 @Index(['catId'])
+// The target of installation_permissions' composite foreign key (installation_id, cat_id).
+@Unique(['id', 'catId'])
 export class Installation {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -33,16 +33,31 @@ function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(`${createdAt}|${id}`, 'utf8').toString('base64url');
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f-]{36})$/;
+const CURSOR = /^((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z)\|([0-9a-f-]{36})$/;
+
+/** A date and time that exists (no 30 February, no hour 24), that PostgreSQL's timestamptz takes: issue 22 L2. */
+function isRealTimestamp(parts: string[]): boolean {
+  const [year, month, day, hour, minute, second] = parts.map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || !isUuid(match[2]!)) {
+  if (!match || !isUuid(match[8]!) || !isRealTimestamp(match.slice(2, 8))) {
     throw new AppError('invalid_request', 'The request query is invalid: after: must be the next_after of a previous page.', {
       fields: { invalid_params: [{ name: 'after', reason: 'must be a next_after value' }] },
     });
   }
-  return { createdAt: match[1]!, id: match[2]! };
+  return { createdAt: match[1]!, id: match[8]! };
 }
 
 /** LIKE's wildcards in a user's prefix are literal characters. */

@@ -5,6 +5,7 @@ import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { isUuid } from '../ids';
 import { revokeUserSessions } from '../sessions/revocation';
 import { publicUser, type PublicUser } from './public-user';
+import { bumpSecurityStamp } from './security-stamp';
 
 /** Emails are compared trimmed and lower-cased; the users table's CHECK refuses any other form. */
 export function normalizeEmail(email: string): string {
@@ -27,6 +28,8 @@ export interface NewUser {
   passwordHash: string | null;
   displayName: string | null;
   role: UserRole;
+  /** Registration asked for the developer role (granted once the email is verified, developer-role.ts). */
+  developerRequested?: boolean;
 }
 
 /**
@@ -35,7 +38,8 @@ export interface NewUser {
  */
 export async function insertUser(manager: EntityManager, user: NewUser): Promise<User> {
   try {
-    const row = manager.create(User, { ...user, email: normalizeEmail(user.email) });
+    const { developerRequested, ...fields } = user;
+    const row = manager.create(User, { ...fields, email: normalizeEmail(user.email), developerRequestedAt: developerRequested ? new Date() : null });
     return await manager.save(User, row);
   } catch (err) {
     if (isUniqueViolation(err, 'uq_users_email')) throw emailTaken();
@@ -50,6 +54,8 @@ export async function findUserByEmail(dataSource: DataSource, email: string): Pr
 export interface UserChanges {
   role?: UserRole | undefined;
   is_active?: boolean | undefined;
+  /** false lifts an admin's block on the developer role (developer-role.ts); true sets one. */
+  developer_blocked?: boolean | undefined;
 }
 
 /** Who makes a change, for its audit events: an admin's id and session, or nobody (the admin CLI). */
@@ -67,6 +73,10 @@ export interface ChangeActor {
  * demoted or deactivated: nobody could then manage users without going to the database. Each
  * value that actually changes records its event (role_changed, active_changed: from, to, by whom)
  * in the same transaction; a change to the value it already has records nothing.
+ *
+ * Issue 22: deactivation bumps the security stamp (every mailed link of the user dies). Making a
+ * user a player blocks the developer role for them until an admin lifts it (`developer_blocked:
+ * false`) or makes them a developer: a demoted developer cannot take the role back at once.
  */
 export async function updateUser(dataSource: DataSource, id: string, changes: UserChanges, actor: ChangeActor = { actorId: null }): Promise<User> {
   return dataSource.transaction(async (manager) => {
@@ -85,15 +95,25 @@ export async function updateUser(dataSource: DataSource, id: string, changes: Us
     if (losesAdmin && admins.length <= 1) {
       throw new AppError('last_admin', 'This is the last active admin: make another user admin first.');
     }
-    const before = { role: user.role, isActive: user.isActive };
+    const before = { role: user.role, isActive: user.isActive, developerBlocked: user.developerBlockedAt !== null };
     if (changes.role !== undefined) user.role = changes.role;
     if (changes.is_active !== undefined) user.isActive = changes.is_active;
+    if (changes.role !== undefined && changes.role !== before.role) {
+      // An admin's decision about the developer role stands until an admin changes it.
+      if (changes.role === 'player') user.developerBlockedAt ??= new Date();
+      if (changes.role === 'developer') user.developerBlockedAt = null;
+    }
+    if (changes.developer_blocked !== undefined) user.developerBlockedAt = changes.developer_blocked ? (user.developerBlockedAt ?? new Date()) : null;
+    if (user.developerBlockedAt !== null) user.developerRequestedAt = null;
     const saved = await manager.save(User, user);
+    if (before.isActive && !saved.isActive) await bumpSecurityStamp(manager, id);
     const ended = changes.is_active === false ? await revokeUserSessions(manager, id, 'user_deactivated') : 0;
     const event = { userId: id, actorId: actor.actorId, sessionId: actor.sessionId ?? null, client: actor.client };
     const via = actor.via ? { via: actor.via } : {};
-    if (before.role !== saved.role) {
-      await recordEvent(manager, { ...event, type: 'role_changed', detail: { from: before.role, to: saved.role, ...via } });
+    const blocked = saved.developerBlockedAt !== null;
+    if (before.role !== saved.role || before.developerBlocked !== blocked) {
+      const block = before.developerBlocked !== blocked ? { developer_blocked: blocked } : {};
+      await recordEvent(manager, { ...event, type: 'role_changed', detail: { from: before.role, to: saved.role, ...block, ...via } });
     }
     if (before.isActive !== saved.isActive) {
       const detail = { from: before.isActive, to: saved.isActive, ...(saved.isActive ? {} : { sessions_ended: ended }), ...via };

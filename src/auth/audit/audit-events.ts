@@ -31,6 +31,10 @@ export const AUDIT_EVENT_TYPES = [
   'account_deleted',
   // A wrong password at password change, email change or deletion (the session's holder lacks it).
   'password_check_failed',
+  // Issue 22 L7: refusals that left no trace, each at most once per subject and address per window (repeat-guard.ts).
+  'client_auth_failed',
+  'token_exchange_refused',
+  'link_token_refused',
   // Issue 27: the OpenID provider (consents bound to installations, clients, refused token requests).
   'oidc_consent_granted',
   'oidc_consent_revoked',
@@ -170,6 +174,8 @@ export interface EventPage {
 }
 
 const EVENT_ID = /^[1-9][0-9]{0,18}$/;
+/** Event ids are bigint: a 19-digit cursor above this made PostgreSQL fail the cast (500), issue 22 L2. */
+const MAX_EVENT_ID = 9_223_372_036_854_775_807n;
 
 /**
  * One page of events, newest first, keyset-paged on the id (the order they were written): rows
@@ -177,7 +183,7 @@ const EVENT_ID = /^[1-9][0-9]{0,18}$/;
  * (user_id, id), (type, id) or the primary key; never an OFFSET.
  */
 export async function listEvents(executor: DataSource | EntityManager, query: EventQuery): Promise<EventPage> {
-  if (query.before !== undefined && !EVENT_ID.test(query.before)) {
+  if (query.before !== undefined && (!EVENT_ID.test(query.before) || BigInt(query.before) > MAX_EVENT_ID)) {
     throw new AppError('invalid_request', 'The request query is invalid: before: must be an event id from next_before.', {
       fields: { invalid_params: [{ name: 'before', reason: 'must be an event id' }] },
     });

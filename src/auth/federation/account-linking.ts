@@ -3,6 +3,7 @@ import type { User } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { insertUser } from '../accounts/users';
+import { bumpSecurityStamp } from '../accounts/security-stamp';
 import { revokeUserSessions } from '../sessions/revocation';
 import { sql } from '../sql';
 import type { ProviderIdentity } from './id-token-verifier';
@@ -47,6 +48,8 @@ export async function resolveAccount(
     if (!existing.isActive || existing.deletedAt) throw new AppError('account_disabled', 'This account has been deactivated.');
     if (existing.emailVerifiedAt === null) await dropUnprovenCredentials(manager, existing, identity, client);
     await insertIdentity(manager, existing.id, identity);
+    // A new way in: links mailed before it die (issue 22's security stamp).
+    await bumpSecurityStamp(manager, existing.id);
     await recordEvent(manager, { type: 'identity_linked', userId: existing.id, client, detail: { provider: identity.provider, via: 'verified_email' } });
     if (displayName && existing.displayName === null) await setDisplayName(manager, existing, displayName);
     return { user: existing, resolution: 'linked_by_email' };
@@ -68,7 +71,10 @@ async function dropUnprovenCredentials(manager: EntityManager, user: User, ident
   const hadCredential = user.passwordHash !== null;
   await sql(manager, `UPDATE auth.users SET password_hash = NULL, email_verified_at = statement_timestamp(), updated_at = statement_timestamp() WHERE id = $1`, [user.id]);
   const sessionsEnded = await revokeUserSessions(manager, user.id, 'identity_takeover_defence');
-  const { count: linksDropped } = await sql(manager, `DELETE FROM auth.account_tokens WHERE user_id = $1 AND used_at IS NULL`, [user.id]);
+  const { rows } = await sql<{ n: number }>(manager, `SELECT count(*)::int AS n FROM auth.account_tokens WHERE user_id = $1 AND used_at IS NULL`, [user.id]);
+  const linksDropped = rows[0]!.n;
+  // The stamp kills every pending link (a squatter's email change or reset included) and marks them used.
+  await bumpSecurityStamp(manager, user.id);
   await recordEvent(manager, {
     type: 'identity_takeover_defence',
     userId: user.id,

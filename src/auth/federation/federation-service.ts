@@ -10,6 +10,7 @@ import { findIdentityForUpdate, identityInUse, insertIdentity, listIdentities, l
 import type { FederationObserver } from './observer';
 import type { SessionGrant } from './session-grant';
 import { sql } from '../sql';
+import { bumpSecurityStamp } from '../accounts/security-stamp';
 
 export interface IdTokenSignIn {
   provider: string;
@@ -80,6 +81,7 @@ export class FederationService {
       if (existing && existing.user_id !== principal.userId) throw identityInUse();
       if (existing) return (await listIdentities(manager, principal.userId)).find((i) => i.id === existing.id)!;
       const created = await insertIdentity(manager, principal.userId, identity);
+      await bumpSecurityStamp(manager, principal.userId);
       await recordEvent(manager, { type: 'identity_linked', userId: principal.userId, sessionId: principal.sessionId, client, detail: { provider: identity.provider, via: 'signed_in' } });
       return created;
     });
@@ -98,6 +100,7 @@ export class FederationService {
         throw new AppError('last_identity', 'This is the last way to sign in to this account: set a password (reset flow) or link another provider first.');
       }
       await sql(manager, `DELETE FROM auth.identities WHERE id = $1 AND user_id = $2`, [identityId, principal.userId]);
+      await bumpSecurityStamp(manager, principal.userId);
       await recordEvent(manager, { type: 'identity_unlinked', userId: principal.userId, sessionId: principal.sessionId, client, detail: { provider: target.provider } });
     });
     this.observer.identityChanged?.('unlinked');

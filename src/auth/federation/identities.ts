@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { User } from '../../db/entities/index';
+import { User } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { sql } from '../sql';
 import type { ProviderIdentity } from './id-token-verifier';
@@ -82,25 +82,5 @@ export async function listIdentities(manager: EntityManager, userId: string): Pr
 
 /** The user row, locked: linking decisions read its password and verification under the lock. */
 export async function lockUser(manager: EntityManager, where: { id: string } | { email: string }): Promise<User | undefined> {
-  const [column, value] = 'id' in where ? ['id', where.id] : ['email', where.email];
-  const { rows } = await sql<Record<string, unknown>>(
-    manager,
-    `SELECT id, email, password_hash, role, display_name, is_active, email_verified_at, deleted_at, created_at, updated_at
-       FROM auth.users WHERE ${column} = $1 FOR UPDATE`,
-    [value],
-  );
-  const r = rows[0];
-  if (!r) return undefined;
-  return {
-    id: r.id as string,
-    email: r.email as string,
-    passwordHash: r.password_hash as string | null,
-    role: r.role as User['role'],
-    displayName: r.display_name as string | null,
-    isActive: r.is_active as boolean,
-    emailVerifiedAt: r.email_verified_at as Date | null,
-    deletedAt: r.deleted_at as Date | null,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
-  };
+  return (await manager.findOne(User, { where, lock: { mode: 'pessimistic_write' } })) ?? undefined;
 }

@@ -13,6 +13,7 @@ import type { SessionGrant } from '../federation/session-grant';
 import type { GrantWithUser, Principal } from '../principal';
 import type { ClientInfo } from '../sessions/sessions';
 import { sql } from '../sql';
+import { bumpSecurityStamp } from '../accounts/security-stamp';
 import { clientAddressKey } from '../throttling/client-address';
 import { consumeAll, rateLimiterFactory } from '../throttling/rate-limits';
 import type { WorkGate } from '../throttling/work-gate';
@@ -105,6 +106,8 @@ export class GuestService {
       const user = await lockUser(manager, { id: principal.userId });
       // Under the lock: two upgrades of one guest at once cannot both win.
       if (!user || user.role !== 'guest') throw notAGuest();
+      // Before the change: the verification link a password upgrade mails must outlive the bump.
+      await bumpSecurityStamp(manager, user.id);
       await change(manager, user);
       const issued = await this.deps.grant(manager, user, client);
       await recordEvent(manager, { type: 'guest_upgraded', userId: user.id, sessionId: issued.sessionId, client, detail });

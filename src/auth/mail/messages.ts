@@ -13,6 +13,7 @@ export const MAIL_TEMPLATES = [
   'reset_password',
   'password_reset_done',
   'password_changed',
+  'email_changed',
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
@@ -20,7 +21,7 @@ export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 export const TEMPLATES_WITH_TOKEN: ReadonlySet<MailTemplate> = new Set(['verify_email', 'confirm_email_change', 'reset_password']);
 
 export interface MailParams {
-  /** For confirm_email_change and email_change_requested: the address being switched to. */
+  /** For confirm_email_change, email_change_requested and email_changed: the address being switched to. */
   new_email?: string;
   /** Minutes a link stays valid, for the text. */
   valid_minutes?: number;
@@ -31,7 +32,7 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
-  /** The link in the mail, if any (logged in development when mail goes to files). */
+  /** The link in the mail, if any (never logged: its token is a credential). */
   link?: string;
 }
 
@@ -78,6 +79,8 @@ export function renderMail(mail: Config['mail'], template: MailTemplate, to: str
     }
     case 'password_reset_done':
       return { to, subject: 'Your password was reset', ...layout(['The password of your Cat House account was reset, and every session was logged out.', 'If this was not you, reset it again and check your mailbox security.']) };
+    case 'email_changed':
+      return { to, subject: 'Your email address was changed', ...layout([`The email address of your Cat House account is now ${params.new_email ?? 'another address'}; mail for the account no longer comes here, and links sent here before no longer work.`, 'If this was not you, contact Cat House support from this address at once.']) };
     case 'password_changed':
       return { to, subject: 'Your password was changed', ...layout(['The password of your Cat House account was changed; your other sessions were logged out.', 'If this was not you, reset your password now.']) };
   }

@@ -74,6 +74,7 @@ export async function enqueueMail(manager: EntityManager, key: Buffer, mail: Out
 export interface ClaimedMail {
   id: string;
   template: MailTemplate;
+  /** Never null for a pending row: only sent and erased rows lose it. */
   recipient: string;
   params: MailParams;
   secret: Buffer | null;
@@ -94,7 +95,7 @@ export async function claimDueMail(dataSource: DataSource, limit: number, leaseS
     `UPDATE auth.mail_outbox o
         SET attempts = o.attempts + 1, next_attempt_at = statement_timestamp() + make_interval(secs => $2)
       WHERE o.id IN (SELECT id FROM auth.mail_outbox
-                      WHERE status = 'pending' AND next_attempt_at <= statement_timestamp()
+                      WHERE status = 'pending' AND next_attempt_at <= statement_timestamp() AND recipient IS NOT NULL
                       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
      RETURNING o.id, o.template, o.recipient, o.params, o.secret, o.attempts`,
     [limit, leaseSeconds],
@@ -102,9 +103,17 @@ export async function claimDueMail(dataSource: DataSource, limit: number, leaseS
   return rows;
 }
 
-/** Delivered: the sealed token is dropped, the row stays for the admin view. */
+/**
+ * Delivered: the sealed token, the recipient and the parameters (which may hold another address)
+ * are dropped (issue 22 M9); the row stays for the admin view until MAIL_RETENTION_DAYS.
+ */
 export async function markMailSent(dataSource: DataSource, id: string): Promise<void> {
-  await sql(dataSource, `UPDATE auth.mail_outbox SET status = 'sent', sent_at = statement_timestamp(), secret = NULL, last_error = NULL WHERE id = $1 AND status = 'pending'`, [id]);
+  await sql(
+    dataSource,
+    `UPDATE auth.mail_outbox SET status = 'sent', sent_at = statement_timestamp(), secret = NULL, recipient = NULL, params = '{}', last_error = NULL
+      WHERE id = $1 AND status = 'pending'`,
+    [id],
+  );
 }
 
 /** A failed try: retried after `retryInSeconds`, or given up (status failed) when that is undefined. */
@@ -123,7 +132,8 @@ export async function markMailFailed(dataSource: DataSource, id: string, error: 
 export interface OutboxEntry {
   id: string;
   template: MailTemplate;
-  recipient: string;
+  /** null once sent, or once its account was deleted. */
+  recipient: string | null;
   user_id: string | null;
   status: MailStatus;
   attempts: number;

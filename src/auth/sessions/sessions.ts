@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { UserRole } from '../../db/entities/index';
-import { anonymity, type PublicUser } from '../accounts/public-user';
+import { anonymity, type LiveUser } from '../accounts/public-user';
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../ids';
 import { firstRefreshToken, hashRefreshToken, looksLikeLegacyRefreshToken, parseRefreshToken } from './refresh-tokens';
@@ -126,7 +126,7 @@ export interface LiveSession {
   userId: string;
   role: UserRole;
   /** The user as the API shows it, read in the same query (GET /me needs nothing more). */
-  user: PublicUser;
+  user: LiveUser;
 }
 
 /**
@@ -149,7 +149,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
   );
   const row = rows[0];
   if (!row?.email) return undefined;
-  const user: PublicUser = {
+  const user: LiveUser = {
     id: userId,
     ...anonymity(row.role, row.email),
     role: row.role,

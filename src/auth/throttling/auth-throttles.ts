@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle';
+import { createPasswordCheckGate, type PasswordCheckGate } from './password-check-gate';
 import { createRegistrationThrottle, type RegistrationThrottle } from './registration-throttle';
 import { createWorkGate, type WorkGate } from './work-gate';
 
@@ -11,7 +12,8 @@ import { createWorkGate, type WorkGate } from './work-gate';
 export function createAuthThrottles(
   dataSource: DataSource,
   auth: Config['auth'],
-): { login(): LoginThrottle; registration(): RegistrationThrottle; registrationHashes: WorkGate; passwordChecks: WorkGate } {
+): { login(): LoginThrottle; registration(): RegistrationThrottle; registrationHashes: WorkGate; passwordChecks: PasswordCheckGate } {
+  const addresses = { ipv6PrefixLength: auth.clientIpv6Prefix, ipv6Networks: auth.clientIpv6Networks };
   return {
     login: () =>
       createLoginThrottle(dataSource, {
@@ -20,17 +22,23 @@ export function createAuthThrottles(
         windowSeconds: auth.loginThrottleWindowSeconds,
         accountBackoffAfter: auth.loginAccountBackoffAfter,
         accountBackoffSeconds: auth.loginAccountBackoffSeconds,
-        ipv6PrefixLength: auth.clientIpv6Prefix,
+        ...addresses,
       }),
     registration: () =>
       createRegistrationThrottle(dataSource, {
         maxPerIp: auth.registerMaxPerIp,
         maxGlobal: auth.registerMaxGlobal,
         windowSeconds: auth.registerWindowSeconds,
-        ipv6PrefixLength: auth.clientIpv6Prefix,
+        ...addresses,
       }),
     // Bounds on bcrypt work in flight (see work-gate.ts): registrations get a small share so logins keep threads.
     registrationHashes: createWorkGate(auth.registerMaxHashesInFlight, 'registrations'),
-    passwordChecks: createWorkGate(auth.loginMaxChecksInFlight, 'logins'),
+    passwordChecks: createPasswordCheckGate({
+      limit: auth.loginMaxChecksInFlight,
+      perPrefix: auth.loginMaxChecksPerPrefix,
+      reserved: auth.loginChecksReserved,
+      failureMemoryMs: auth.loginThrottleWindowSeconds * 1000,
+      ...addresses,
+    }),
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { clientAddressKey } from './client-address';
+import { addressBudget } from './address-budget';
+import { clientAddressKey, type Ipv6Network } from './client-address';
 import { consumeAll, isLimitReached, rateLimited, rateLimiterFactory } from './rate-limits';
 
 export { RATE_LIMIT_TABLE } from './rate-limits';
@@ -17,6 +18,8 @@ export interface LoginThrottleSettings {
   accountBackoffSeconds: number;
   /** IPv6 client addresses are keyed by this prefix length (clientAddressKey). */
   ipv6PrefixLength: number;
+  /** Wider IPv6 networks sharing multiples of maxFailuresPerIp (issue 22 M3). */
+  ipv6Networks: readonly Ipv6Network[];
 }
 
 export interface LoginThrottle {
@@ -39,7 +42,8 @@ const UNLIMITED = 2_000_000_000;
  * - per account AND client address: after `maxFailuresPerAccount` failures that address gets 429
  *   on that account, even with the right password. Other addresses are not affected, so a correct
  *   password from a client that has not failed is let in while an attack runs elsewhere.
- * - per client address (IPv6 by prefix): `maxFailuresPerIp` failures across all accounts.
+ * - per client address (IPv6 by prefix): `maxFailuresPerIp` failures across all accounts; each
+ *   wider IPv6 network (a /56, a /48) a multiple of it, so spreading over /64s does not multiply it.
  * - per account, softer: once the account has `accountBackoffAfter` failures in the window, the
  *   clients that have already failed on it share one attempt per `accountBackoffSeconds`, which
  *   bounds an attack spread over many addresses without ever locking out a clean client.
@@ -50,7 +54,7 @@ const UNLIMITED = 2_000_000_000;
 export function createLoginThrottle(dataSource: DataSource, settings: LoginThrottleSettings): LoginThrottle {
   const limiter = rateLimiterFactory(dataSource);
   const window = settings.windowSeconds;
-  const perIp = limiter('login_ip', settings.maxFailuresPerIp, window);
+  const perIp = addressBudget(limiter, 'login_ip', settings.maxFailuresPerIp, window, settings);
   const perAccountAndIp = limiter('login_account_ip', settings.maxFailuresPerAccount, window);
   const perAccount = limiter('login_account', UNLIMITED, window);
   const accountPace = limiter('login_account_pace', 1, settings.accountBackoffSeconds);
@@ -64,10 +68,10 @@ export function createLoginThrottle(dataSource: DataSource, settings: LoginThrot
   return {
     async attempt(email, ip) {
       const k = keys(email, ip);
-      const [, pair, account] = await consumeAll('Too many failed logins', [
-        [perIp, k.address],
+      const [pair, account] = await consumeAll('Too many failed logins', [
         [perAccountAndIp, k.pair],
         [perAccount, k.account],
+        ...perIp.pairs(ip),
       ]);
       const clientHasFailed = pair!.consumedPoints > 1;
       if (clientHasFailed && account!.consumedPoints > settings.accountBackoffAfter) {
@@ -81,7 +85,7 @@ export function createLoginThrottle(dataSource: DataSource, settings: LoginThrot
     },
     async succeeded(email, ip) {
       const k = keys(email, ip);
-      await Promise.all([perAccountAndIp.delete(k.pair), perIp.reward(k.address, 1), perAccount.reward(k.account, 1)]);
+      await Promise.all([perAccountAndIp.delete(k.pair), perIp.reward(ip), perAccount.reward(k.account, 1)]);
     },
   };
 }

@@ -23,12 +23,7 @@ export function createWorkGate(limit: number, what: string): WorkGate {
       return inFlight;
     },
     async run(work) {
-      if (inFlight >= limit) {
-        throw new AppError('server_busy', `The service is busy with ${what}; try again in a second.`, {
-          headers: { 'retry-after': '1' },
-          fields: { retry_after: 1 },
-        });
-      }
+      if (inFlight >= limit) throw busy(what);
       inFlight += 1;
       try {
         return await work();
@@ -37,4 +32,12 @@ export function createWorkGate(limit: number, what: string): WorkGate {
       }
     },
   };
+}
+
+/** 503 server_busy with Retry-After 1: the answer of a full gate. */
+export function busy(what: string): AppError {
+  return new AppError('server_busy', `The service is busy with ${what}; try again in a second.`, {
+    headers: { 'retry-after': '1' },
+    fields: { retry_after: 1 },
+  });
 }

@@ -34,7 +34,9 @@ export async function readInstallationAccess(executor: DataSource | EntityManage
        FROM installation.installations i
        JOIN catalog.cats c ON c.id = i.cat_id
        LEFT JOIN installation.installation_permissions ip ON ip.installation_id = i.id AND ip.granted
-       LEFT JOIN catalog.permissions p ON p.id = ip.permission_id
+       -- The permission must be of the installation's own cat (issue 22 L1; the composite foreign
+       -- keys of installation_permissions hold the data to it too).
+       LEFT JOIN catalog.permissions p ON p.id = ip.permission_id AND p.cat_id = i.cat_id
       WHERE i.id = $1
       GROUP BY i.id, c.id`,
     [installationId],

@@ -1,5 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { AppError } from '../../errors/app-error';
+import { recordEvent, type AuditClient } from '../audit/audit-events';
+import type { RepeatGuard } from '../audit/repeat-guard';
+import type { Logger } from '../../logging/logger';
 import { signTokenWithClaims, type AccessTokenClaims } from './access-tokens';
 import { TOKEN_EXCHANGE_SCOPE, type ServiceClientInfo } from './service-clients';
 import { isUuid } from '../ids';
@@ -50,6 +53,9 @@ export interface TokenExchangeDeps {
   settings: { issuer: string; ttlSeconds: number };
   /** Verifies a user's access token and that its session is live (AuthService.authenticate); throws invalid_token otherwise. */
   authenticateUser(token: string): Promise<{ userId: string; claims: AccessTokenClaims }>;
+  /** Bounds token_exchange_refused events (issue 22 L7); without it refusals are not audited. */
+  repeatGuard?: RepeatGuard;
+  logger?: Logger | undefined;
 }
 
 const invalidRequest = (detail: string) => new AppError('invalid_request', detail);
@@ -86,7 +92,28 @@ export async function exchangeForInstallationToken(
   deps: TokenExchangeDeps,
   client: ServiceClientInfo,
   input: TokenExchangeInput,
+  requester?: AuditClient & { ip: string },
 ): Promise<InstallationTokenGrant> {
+  const refusal: { userId: string | null } = { userId: null };
+  try {
+    return await exchange(deps, client, input, refusal);
+  } catch (err) {
+    // Issue 22 L7: a refused exchange is an event (once per client, subject and address per window).
+    if (err instanceof AppError && requester && deps.repeatGuard && (await deps.repeatGuard.first('token_exchange_refused', `${client.clientId}:${refusal.userId ?? '-'}`, requester.ip))) {
+      const installation = input.installationId || input.resource;
+      await recordEvent(deps.dataSource, {
+        type: 'token_exchange_refused',
+        userId: refusal.userId,
+        client: requester,
+        detail: { error: err.code, client_id: client.clientId, ...(installation && installation.length <= 200 ? { installation: installation } : {}) },
+      });
+      deps.logger?.warn({ event: 'token_exchange_refused', client_id: client.clientId, error: err.code, user_id: refusal.userId, ip: requester.ip }, 'token exchange refused (repeats are not logged for a while)');
+    }
+    throw err;
+  }
+}
+
+async function exchange(deps: TokenExchangeDeps, client: ServiceClientInfo, input: TokenExchangeInput, refusal: { userId: string | null }): Promise<InstallationTokenGrant> {
   if (!client.scopes.includes(TOKEN_EXCHANGE_SCOPE)) {
     throw new AppError('unauthorized_client', `The client "${client.clientId}" lacks the scope ${TOKEN_EXCHANGE_SCOPE} that token exchange needs.`);
   }
@@ -106,6 +133,7 @@ export async function exchangeForInstallationToken(
     if (err instanceof AppError && err.code === 'invalid_token') throw invalidRequest(`subject_token: ${err.detail}`);
     throw err;
   }
+  refusal.userId = subject.userId;
 
   const installation = await readInstallationAccess(deps.dataSource, installationId);
   // Unknown and someone else's read the same: an installation id tells nothing about another user.

@@ -8,11 +8,15 @@ export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
 /**
  * A single-use token sent by mail (email verification, email change, password reset), stored only
  * as its SHA-256 hash. `usedAt` is set when it is spent or superseded by a newer one of the same
- * purpose; `newEmail` is the address an email change will switch to.
+ * purpose; `newEmail` is the address an email change will switch to. Spent and expired tokens are
+ * pruned a day later (account-pruning.ts).
  */
 @Entity({ name: 'account_tokens', schema: AUTH_SCHEMA })
 @Unique(['tokenHash'])
 @Index(['userId', 'purpose'])
+// Pruning finds tokens spent or expired more than a day ago by LEAST(used_at, expires_at): an
+// expression index TypeORM cannot describe, made by the migration (synchronize: false).
+@Index('idx_account_tokens_done_at', { synchronize: false })
 export class AccountToken {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -32,6 +36,10 @@ export class AccountToken {
 
   @Column({ type: 'varchar', length: 320, nullable: true })
   newEmail!: string | null;
+
+  /** The user's security stamp when the token was issued: the token is spent only while the two agree. */
+  @Column({ type: 'bigint', default: 0 })
+  securityStamp!: string;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

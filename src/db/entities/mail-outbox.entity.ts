@@ -14,6 +14,8 @@ export type MailStatus = (typeof MAIL_STATUSES)[number];
 @Entity({ name: 'mail_outbox', schema: AUTH_SCHEMA })
 @Index(['status', 'nextAttemptAt'])
 @Index(['userId'])
+// Retention (account-pruning.ts): sent and failed rows are deleted by age.
+@Index(['createdAt'])
 @Check('chk_mail_outbox_status', `"status" IN ('pending', 'sent', 'failed')`)
 export class MailOutbox {
   @PrimaryGeneratedColumn('uuid')
@@ -22,8 +24,9 @@ export class MailOutbox {
   @Column({ type: 'varchar', length: 40 })
   template!: string;
 
-  @Column({ type: 'varchar', length: 320 })
-  recipient!: string;
+  /** null once the mail is sent, or its account deleted: the address is not kept longer than needed. */
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  recipient!: string | null;
 
   @Column({ type: 'uuid', nullable: true })
   userId!: string | null;

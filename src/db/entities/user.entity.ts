@@ -31,8 +31,9 @@ export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Column({ type: 'varchar', length: 320 })
-  email!: string;
+  /** null once the account is deleted: the address is erased, and NULLs never collide in the UNIQUE constraint. */
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  email!: string | null;
 
   /** null once the account is deleted (anonymised): nothing can match it. */
   @Column({ type: 'text', nullable: true })
@@ -50,6 +51,22 @@ export class User {
   /** When the address was proven by a link from a mail (verification, email change or password reset). */
   @Column({ type: 'timestamptz', nullable: true })
   emailVerifiedAt!: Date | null;
+
+  /**
+   * The security stamp (src/auth/accounts/security-stamp.ts): a counter bumped by every change of
+   * credential or identity. Each mailed link carries the value it was issued under and dies when
+   * the stamp moves; the account flows compare-and-swap on it.
+   */
+  @Column({ type: 'bigint', default: 0 })
+  securityStamp!: string;
+
+  /** Registration asked for the developer role: granted when the email is verified (developer-role.ts). */
+  @Column({ type: 'timestamptz', nullable: true })
+  developerRequestedAt!: Date | null;
+
+  /** An admin took the developer role away: the user may not take it back until an admin lifts this. */
+  @Column({ type: 'timestamptz', nullable: true })
+  developerBlockedAt!: Date | null;
 
   /** Set when the account was deleted: the row stays (history), anonymised, and never logs in again. */
   @Column({ type: 'timestamptz', nullable: true })

@@ -53,11 +53,11 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     method: 'post',
     path: p('/register'),
     summary: 'Create an account and log in',
-    description: `Creates a player (default) or developer account and starts a session. Attempts are limited per client address and globally (429 with Retry-After), a 409 counting like a 201; when too many password hashes are running the answer is 503 \`server_busy\` with Retry-After.${cookieNote}`,
+    description: `Creates a player account and starts a session; \`role: developer\` is granted when the email is verified. Attempts are limited per client address, per IPv6 network (a /56, a /48 share multiples of it) and, softly, for the service (above REGISTER_MAX_GLOBAL one per address): 429 with Retry-After, a 409 counting like a 201; when too many password hashes are running the answer is 503 \`server_busy\` with Retry-After. An address under a reserved top-level domain is 400 \`email_not_allowed\`.${cookieNote}`,
     request: { body: { required: true, ...json(RegisterRequest) } },
     responses: {
       201: { description: 'Registered and logged in.', headers: tokenHeaders, ...json(AuthResponse) },
-      ...problems(...BODY_ERRORS, 'weak_password', 'email_taken', 'role_not_allowed', 'csrf_failed', 'rate_limited', 'server_busy'),
+      ...problems(...BODY_ERRORS, 'weak_password', 'email_taken', 'email_not_allowed', 'role_not_allowed', 'csrf_failed', 'rate_limited', 'server_busy'),
     },
   });
   registry.registerPath({
@@ -132,7 +132,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     method: 'patch',
     path: p('/users/{id}'),
     summary: "Change a user's role or deactivate them (admin only)",
-    description: 'Deactivating (`is_active: false`) ends all of the user\'s sessions at once. The last active admin cannot be demoted or deactivated (`last_admin`).',
+    description:
+      'Deactivating (`is_active: false`) ends all of the user\'s sessions and mail links at once. Making a user a player blocks the developer role for them until an admin lifts it (`developer_blocked: false`) or makes them a developer. The last active admin cannot be demoted or deactivated (`last_admin`).',
     security: authenticated,
     request: { params: UserIdParams, body: { required: true, ...json(UpdateUserRequest) } },
     responses: {

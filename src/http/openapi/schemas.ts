@@ -2,6 +2,7 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ASSIGNABLE_ROLES, USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
+import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
@@ -40,9 +41,10 @@ export const RegisterRequest = z
   .strictObject({
     email,
     password: newPassword,
-    display_name: z.string().trim().min(1).max(100).optional().openapi({ example: 'Mia' }),
+    display_name: displayName.optional(),
     role: Role.optional().openapi({
-      description: 'player (default) or developer. Asking for admin is refused with 403 `role_not_allowed`.',
+      description:
+        'player (default) or developer. The account starts as a player either way; developer is granted when the email is verified (POST verify-email). Asking for admin is refused with 403 `role_not_allowed`.',
     }),
   })
   .openapi('RegisterRequest');
@@ -122,8 +124,12 @@ export const LogoutRequest = z
   .openapi('LogoutRequest');
 
 export const UpdateUserRequest = z
-  .strictObject({ role: Role.optional(), is_active: z.boolean().optional() })
-  .refine((v) => v.role !== undefined || v.is_active !== undefined, { message: 'give role, is_active or both' })
+  .strictObject({
+    role: Role.optional().openapi({ description: 'Making a user a player blocks the developer role for them (developer_blocked) until an admin lifts it.' }),
+    is_active: z.boolean().optional(),
+    developer_blocked: z.boolean().optional().openapi({ description: 'false lets the user take the developer role again (POST me/developer); true blocks it.' }),
+  })
+  .refine((v) => v.role !== undefined || v.is_active !== undefined || v.developer_blocked !== undefined, { message: 'give role, is_active or developer_blocked' })
   .openapi('UpdateUserRequest');
 
 export const UserIdParams = z.strictObject({ id: z.string().openapi({ format: 'uuid' }) });
@@ -131,7 +137,7 @@ export const UserIdParams = z.strictObject({ id: z.string().openapi({ format: 'u
 export const User = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),
-    email: z.string().openapi({ format: 'email' }),
+    email: z.string().nullable().openapi({ format: 'email', description: 'null for a deleted account (the address is erased) and for a guest player.' }),
     role: z.enum(USER_ROLES).openapi({ description: 'player, developer or admin; guest for a guest player (issue 25).' }),
     is_anonymous: z.boolean().openapi({ description: 'True for a guest player (no email, no password) until it upgrades.' }),
     display_name: z.string().nullable(),
@@ -230,7 +236,7 @@ export const ResetPasswordRequest = z.strictObject({ token: linkToken, password:
 export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
 export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
 export const UpdateMeRequest = z
-  .strictObject({ display_name: z.string().trim().min(1).max(100).nullable().openapi({ description: 'null clears it.', example: 'Mia' }) })
+  .strictObject({ display_name: displayName.nullable().openapi({ description: 'null clears it.' }) })
   .openapi('UpdateMeRequest');
 export const DeleteMeRequest = z.strictObject({ password }).openapi('DeleteMeRequest');
 export const Accepted = z

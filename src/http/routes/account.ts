@@ -93,7 +93,7 @@ export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
 
   router.post('/me/developer', noStore, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
-    const token = await account.becomeDeveloper(principal);
+    const token = await account.becomeDeveloper(principal, client(req));
     res.set('pragma', 'no-cache').json({ access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn });
   });
 

@@ -5,7 +5,9 @@ import type { AuthService } from '../../auth/auth-service';
 import { createClientAuthenticator, invalidClient, type ClientCredentials } from '../../auth/tokens/client-authentication';
 import { issueServiceToken } from '../../auth/tokens/client-credentials';
 import { exchangeForInstallationToken } from '../../auth/tokens/token-exchange';
+import type { RepeatGuard } from '../../auth/audit/repeat-guard';
 import type { Config } from '../../config/config';
+import type { Logger } from '../../logging/logger';
 import { AppError } from '../../errors/app-error';
 import type { z } from 'zod';
 import type { ClientCredentialsGrant, TokenExchangeGrant } from '../openapi/schemas';
@@ -15,6 +17,9 @@ export interface ClientGrantsDeps {
   keys: AuthKeys;
   config: Config;
   service: AuthService;
+  /** Bounds the client_auth_failed and token_exchange_refused events (issue 22 L7). */
+  repeatGuard?: RepeatGuard;
+  logger?: Logger;
 }
 
 type ClientGrantInput = z.output<typeof ClientCredentialsGrant> | z.output<typeof TokenExchangeGrant>;
@@ -55,24 +60,31 @@ export function presentedClientCredentials(req: Request, body: { client_id?: str
 }
 
 /** The token endpoint's client grants: client credentials (RFC 6749 §4.4) and token exchange (RFC 8693). */
-export function clientGrants({ dataSource, keys, config, service }: ClientGrantsDeps) {
-  const authenticator = createClientAuthenticator(dataSource, {
-    maxFailuresPerClient: config.tokens.clientAuthMaxFailures,
-    maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
-    windowSeconds: config.auth.loginThrottleWindowSeconds,
-    ipv6PrefixLength: config.auth.clientIpv6Prefix,
-  });
+export function clientGrants({ dataSource, keys, config, service, repeatGuard, logger }: ClientGrantsDeps) {
+  const authenticator = createClientAuthenticator(
+    dataSource,
+    {
+      maxFailuresPerClient: config.tokens.clientAuthMaxFailures,
+      maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
+      windowSeconds: config.auth.loginThrottleWindowSeconds,
+      ipv6PrefixLength: config.auth.clientIpv6Prefix,
+    },
+    repeatGuard && { repeatGuard, logger },
+  );
   const exchangeDeps = {
     dataSource,
     keys: keys.signingKeys,
     settings: { issuer: config.auth.issuer, ttlSeconds: config.tokens.installationTokenTtlSeconds },
     authenticateUser: (token: string) => service.authenticate(token),
+    repeatGuard,
+    logger,
   };
   const send = (res: Response, body: Record<string, unknown>) =>
     res.status(200).set({ 'cache-control': 'no-store', pragma: 'no-cache' }).json(body);
 
   return async (req: Request, res: Response, input: ClientGrantInput, ip: string): Promise<void> => {
-    const client = await authenticator.authenticate(presentedClientCredentials(req, input), ip);
+    const requester = { ip, userAgent: req.get('user-agent') };
+    const client = await authenticator.authenticate(presentedClientCredentials(req, input), ip, requester.userAgent);
     if (input.grant_type === 'client_credentials') {
       const grant = issueServiceToken(
         keys.signingKeys,
@@ -90,7 +102,7 @@ export function clientGrants({ dataSource, keys, config, service }: ClientGrants
       resource: input.resource,
       installationId: input.installation_id,
       audience: input.audience,
-    });
+    }, requester);
     send(res, { access_token: grant.accessToken, issued_token_type: grant.issuedTokenType, token_type: 'Bearer', expires_in: grant.expiresIn });
   };
 }

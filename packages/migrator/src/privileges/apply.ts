@@ -3,6 +3,7 @@ import { quoteIdent, type Queryable } from '../history';
 import { readPrivilegeCatalog, type PrivilegeCatalog } from './catalog';
 import { planPrivileges, type MissingRole, type PrivilegeDrift, type PrivilegePlan } from './plan';
 import { validatePrivilegeSettings, type PrivilegeSettings } from './policy';
+import { scramSha256Verifier } from './scram-verifier';
 
 /** The policy compared with the database: what `check` and `status` report. */
 export interface PrivilegeReport {
@@ -48,9 +49,6 @@ export function planOnCatalog(settings: PrivilegeSettings, catalog: PrivilegeCat
   return { ...report(plan), createdRoles: [], statements: plan.statements };
 }
 
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
 
 /**
  * Brings the privileges to the policy on `runner` (which holds the migration lock): creates
@@ -67,7 +65,9 @@ export async function applyPrivileges(runner: Queryable, settings: PrivilegeSett
     for (const key of missing) {
       const { name, password } = settings.roles[key]!;
       try {
-        await runner.query(`CREATE ROLE ${quoteIdent(name)} LOGIN${password ? ` PASSWORD ${literal(password)}` : ''}`);
+        // The SCRAM verifier, never the password: quoting a password into the statement could be
+        // broken out of with standard_conforming_strings off (a backslash before the quote).
+        await runner.query(`CREATE ROLE ${quoteIdent(name)} LOGIN${password ? ` PASSWORD '${scramSha256Verifier(password)}'` : ''}`);
         createdRoles.push(name);
       } catch (err) {
         // Another runner on another database of the same server made it first: roles are per server.

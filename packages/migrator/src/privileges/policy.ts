@@ -4,7 +4,11 @@ import { MigratorError } from '../errors';
 export type TablePrivilege = 'select' | 'insert' | 'update' | 'delete';
 export const TABLE_PRIVILEGES: readonly TablePrivilege[] = ['select', 'insert', 'update', 'delete'];
 
-/** Some columns of a table: these, or all but these (resolved against the table when applied). */
+/**
+ * Some columns of a table: these, or all but these (resolved against the table when applied).
+ * `except` fails open: a column added later is granted by the next `up` without anyone deciding
+ * it. Prefer `columns` for anything that crosses a trust boundary (another service's secrets).
+ */
 export type ColumnSet = { readonly columns: readonly string[] } | { readonly except: readonly string[] };
 
 /**
