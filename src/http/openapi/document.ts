@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { registerSessionAndAdminPaths } from './account-paths';
 import { registerAccountPaths } from './account-lifecycle-paths';
 import { registerOidcPaths } from './oidc-paths';
+import { registerFederationPaths } from './federation-paths';
 import { BODY_ERRORS, json, problems } from './responses';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import {
@@ -173,6 +174,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   registerAccountPaths(registry, p, authenticated);
   // The OpenID provider's JSON endpoints (issue 27).
   registerOidcPaths(registry, { path: p, authenticated, problems, json });
+  // Sign-in with Apple/Google, identities and guests (issue 25).
+  registerFederationPaths(registry, { path: p, authenticated, problems, json });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
