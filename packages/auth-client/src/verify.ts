@@ -3,7 +3,8 @@ import { AuthClientError } from './errors';
 import { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
 
 export const ROLES = ['player', 'developer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** A guest player's role (issue 25): its tokens carry `is_anonymous: true`, and verifiers refuse them unless `allowGuests`. */
+export type Role = (typeof ROLES)[number] | 'guest';
 
 /** The three kinds of Cat House access token; each has its own audience and its own verifier. */
 export type TokenKind = 'user' | 'service' | 'installation';
@@ -18,6 +19,8 @@ export interface AccessTokenClaims {
   /** The session id. */
   sid: string;
   role: Role;
+  /** Only in a guest player's token (issue 25), and then true. */
+  is_anonymous?: true;
   iat: number;
   exp: number;
   jti: string;
@@ -73,6 +76,11 @@ interface CommonOptions extends JwksOptions {
 export interface VerifierOptions extends CommonOptions {
   /** Expected `aud` (the auth service's JWT_AUDIENCE). */
   audience: string;
+  /**
+   * Accept guest players' tokens (role `guest`, `is_anonymous: true`, issue 25). Default false: a
+   * service that has not decided what a guest may do refuses them as invalid_token.
+   */
+  allowGuests?: boolean;
 }
 
 export interface ServiceVerifierOptions extends CommonOptions {
@@ -169,7 +177,9 @@ const hasNone = (p: Payload, ...names: string[]) => names.every((n) => p[n] === 
  */
 export function createVerifier(options: VerifierOptions): Verifier<AccessTokenClaims> {
   return baseVerifier('user', options.audience, options, (p) =>
-    isString(p.sid) && ROLES.includes(p.role as Role) && hasNone(p, 'client_id', 'installation_id', 'act', 'scope')
+    isString(p.sid) &&
+    (ROLES.includes(p.role as (typeof ROLES)[number]) || (options.allowGuests === true && p.role === 'guest' && p.is_anonymous === true)) &&
+    hasNone(p, 'client_id', 'installation_id', 'act', 'scope')
       ? ({ ...p, kind: 'user' } as AccessTokenClaims)
       : undefined,
   );
