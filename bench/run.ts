@@ -1,5 +1,7 @@
 /**
- * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions] [--quick]`
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions,revocation,alembic] [--quick]`
+ * `npm run bench -- --scale[=F] [--quick]`: the data-scale suite instead (bench/scale: seeds a
+ * million users, F times that, and writes bench/results-scale.md).
  *
  * Measures each figure of issue 5 beside a baseline from the same run, then writes
  * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
@@ -9,6 +11,7 @@
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ALEMBIC_SETTINGS, benchAlembic } from './alembic';
 import { benchCliStartup, CLI_SETTINGS } from './cli-startup';
 import { BENCH_SERVICE_ENV, createBenchContext, POSTGRES_SETTINGS, type BenchContext } from './lib/context';
 import { machine, markdownReport, markdownTable, type BenchReport, type Figure } from './lib/results';
@@ -17,8 +20,10 @@ import { benchManyMigrations, MIGRATIONS_SETTINGS } from './many-migrations';
 import { benchMeSessions, ME_SESSIONS_SETTINGS } from './me-sessions';
 import { benchMemory, MEMORY_SETTINGS } from './memory';
 import { benchRefresh, REFRESH_SETTINGS } from './refresh';
+import { runScale } from './scale/run-scale';
 import { benchVerify, VERIFY_SETTINGS } from './verify';
 import { benchTokenExchange, EXCHANGE_SETTINGS } from './token-exchange';
+import { benchRevocation, REVOCATION_SETTINGS } from './revocation';
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   login: benchLogin,
@@ -29,11 +34,23 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   memory: benchMemory,
   'me-sessions': benchMeSessions,
   exchange: benchTokenExchange,
+  revocation: benchRevocation,
+  alembic: benchAlembic,
 };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
+  const scale = args.find((a) => a === '--scale' || a.startsWith('--scale='));
+  if (scale) {
+    const factor = scale === '--scale' ? 1 : Number(scale.slice('--scale='.length));
+    if (!(factor > 0 && factor <= 10)) {
+      process.stderr.write(`--scale=${scale.slice('--scale='.length)}: expected a factor of the seeded shape, 0 < F <= 10 (e.g. --scale=0.01)\n`);
+      process.exit(2);
+    }
+    await runScale(factor, quick);
+    process.exit(0);
+  }
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const unknown = (only ?? []).filter((b) => !(b in BENCHES));
   if (unknown.length) {
@@ -60,6 +77,8 @@ async function main(): Promise<void> {
       memory: MEMORY_SETTINGS,
       me_sessions: ME_SESSIONS_SETTINGS,
       exchange: EXCHANGE_SETTINGS,
+      revocation: REVOCATION_SETTINGS,
+      alembic: ALEMBIC_SETTINGS,
     },
     results: [],
     skipped: [],
@@ -96,6 +115,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // fetch's own message is only "fetch failed": the reason (ECONNREFUSED, a reset...) is its cause.
+  const cause = err instanceof Error && err.cause ? `\ncaused by: ${err.cause instanceof Error ? err.cause.stack : String(err.cause)}` : '';
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}${cause}\n`);
   process.exit(1);
 });

@@ -3,8 +3,9 @@
  * process and over the same pool: GET /bench/select1 (the baseline: one `SELECT 1` through the
  * service's DataSource, behind the same Express and the same pool) and GET /bench/event-loop
  * (the event-loop delay since the last call, to show whether anything blocks it), GET
- * /bench/tx-shape (a transaction with a refresh's round trips and none of its logic), and GET
- * /bench/process (memory and active handles, for the soak test).
+ * /bench/tx-shape (a transaction with a refresh's round trips and none of its logic), POST
+ * /bench/refresh-floor (a refresh's irreducible work and nothing else) and GET /bench/process
+ * (memory and active handles, for the soak test).
  *
  * The real app is taken from the server startService() built, so this file does not depend on
  * createApp's dependencies; the baseline routes sit in an outer Express app that mounts it.
@@ -14,6 +15,10 @@ import express from 'express';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { sql } from '../src/auth/sql';
+import { loadAuthKeys } from '../src/auth/tokens/auth-keys';
+import { signAccessToken } from '../src/auth/tokens/access-tokens';
+import type { UserRole } from '../src/db/entities/index';
 import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/logging/logger';
 import { startService } from '../src/server';
@@ -92,6 +97,46 @@ async function main(): Promise<void> {
         return;
       }
       res.json({ refresh_token: child });
+    } catch (err) {
+      next(err);
+    }
+  });
+  // The floor of a refresh (issue 31 item 7): what no implementation of the grant can skip, and
+  // nothing else. The same single-row UPDATE by primary key (auth.rotate_refresh_token, the
+  // statement POST /refresh sends) through the same pool, and one ES256 signature of an access
+  // token with the service's key; no token parsing, hashing or checks, no router, no cookies. The
+  // session's generation and stored hash are kept here (read once per session): the body names a
+  // session of the bench's own, which nothing else rotates.
+  const keys = await loadAuthKeys(config);
+  const floorState = new Map<string, { generation: number; hash: Buffer }>();
+  outer.post('/bench/refresh-floor', express.json(), async (req, res, next) => {
+    try {
+      const sessionId = String((req.body as { session_id?: unknown }).session_id ?? '');
+      let state = floorState.get(sessionId);
+      if (!state) {
+        const { rows } = await sql<{ refresh_generation: number; refresh_token_hash: Buffer }>(
+          service.dataSource,
+          `SELECT refresh_generation, refresh_token_hash FROM auth.sessions WHERE id = $1`,
+          [sessionId],
+        );
+        if (!rows[0]) return void res.status(400).json({ error: 'invalid_grant' });
+        state = { generation: rows[0].refresh_generation, hash: rows[0].refresh_token_hash };
+      }
+      const child = randomBytes(32);
+      const { rows } = await sql<{ user_id: string | null; role: UserRole; email_verified: boolean }>(
+        service.dataSource,
+        `SELECT user_id, role, email_verified FROM auth.rotate_refresh_token($1, $2, $3, $4, $5, $6)`,
+        [sessionId, state.generation, state.hash, child, config.auth.refreshTokenTtlSeconds, config.auth.sessionMaxLifetimeSeconds],
+      );
+      const row = rows[0];
+      if (!row?.user_id) return void res.status(400).json({ error: 'invalid_grant' });
+      floorState.set(sessionId, { generation: state.generation + 1, hash: child });
+      const accessToken = signAccessToken(
+        keys.signingKeys,
+        { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: config.auth.accessTokenTtlSeconds },
+        { userId: row.user_id, sessionId, role: row.role, emailVerified: row.email_verified },
+      );
+      res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: config.auth.accessTokenTtlSeconds, refresh_token: child.toString('base64url') });
     } catch (err) {
       next(err);
     }

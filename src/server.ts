@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { loadAuthKeys } from './auth/tokens/auth-keys';
 import { scheduleEventPruning } from './auth/audit/event-pruning';
 import { startMailSender } from './auth/mail/sender';
+import { startSecurityEvents } from './auth/events/service';
 import { createMailTransport } from './auth/mail/transport';
 import { outboxKeys } from './auth/mail/outbox';
 import { schedulePruning } from './auth/sessions/session-pruning';
@@ -11,15 +12,18 @@ import { pruneAccountTokens, schedulePrune } from './auth/accounts/token-pruning
 import { pruneMailOutbox } from './auth/mail/outbox-pruning';
 import { scheduleOidcPruning } from './auth/oidc/pruning';
 import { scheduleGuestPruning } from './auth/guests/guest-pruning';
+import { scheduleDeveloperCredentialsPruning } from './auth/developer-credentials/pruning';
 import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
 import { assertMailDeliveryConfigured } from './config/mail-requirement';
 import { EMBEDDED_DATABASE, embeddedRolePassword, embeddedUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { embeddedDataDir } from './db/migration-connection';
 import { MigrationDataSource } from './db/migration-data-source';
+import { lagTolerantReads } from './db/read-replica';
 import { createRuntimeDataSource } from './db/runtime-data-source';
 import { runtimeRoleWarning } from './db/start-checks';
-import { createApp } from './http/app';
+import { API_PREFIX, createApp } from './http/app';
+import { createMetrics } from './http/metrics';
 import { createLifecycle, drainServer, type DrainResult } from './http/drain';
 import type { Logger } from './logging/logger';
 
@@ -88,15 +92,20 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const mailSender = startMailSender({ dataSource, transport, mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger });
   logger.info({ mail: transport.description }, `mail: ${transport.description}`);
   const lifecycle = createLifecycle();
-  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle });
+  const metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX });
+  // Issue 29: the security-event sender (webhooks, Shared Signals push) and the events' retention.
+  const events = startSecurityEvents({ dataSource, config, authKeys, logger, observer: metrics.eventsObserver });
+  const reads = lagTolerantReads(dataSource, config.db, logger);
+  const app = createApp({ config, dataSource, logger, authKeys, mailQueued: mailSender.nudge, lifecycle, metrics, reads });
   const stopPruning = schedulePruning(dataSource, logger);
-  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays, batchSize: 1_000 });
+  const stopEventPruning = scheduleEventPruning(dataSource, logger, { retentionDays: config.audit.retentionDays });
   // Issue 22 M9: link tokens and the mail outbox (retention in docs/operations.md).
   const { tokenRetentionSeconds, mailRetentionDays, pruneBatchSize, pruneIntervalMs } = config.accounts;
   const stopTokenPruning = schedulePrune(() => pruneAccountTokens(dataSource, { retentionSeconds: tokenRetentionSeconds, batchSize: pruneBatchSize }), logger, 'account_tokens', pruneIntervalMs);
   const stopOutboxPruning = schedulePrune(() => pruneMailOutbox(dataSource, { retentionDays: mailRetentionDays, batchSize: pruneBatchSize }), logger, 'mail_outbox', pruneIntervalMs);
   const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
   const stopGuestPruning = scheduleGuestPruning(dataSource, logger, config.federation.guests.lifetimeSeconds);
+  const stopDeveloperCredentialsPruning = scheduleDeveloperCredentialsPruning(dataSource, logger, config.developerCredentials.pats.retentionDays);
   for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
   const server = app.listen(config.http.port, config.http.host);
   // Above the balancer's idle timeout, so that it closes idle sockets first and never sends on one we closed.
@@ -120,7 +129,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopOutboxPruning();
       stopOidcPruning();
       stopGuestPruning();
+      stopDeveloperCredentialsPruning();
+      await events.stop();
       await mailSender.stop();
+      await reads.close();
       await dataSource.destroy();
       await embedded?.stop();
       return drained;

@@ -39,6 +39,9 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY', /number of proxies .* or their addresses/],
     [{ TRUST_PROXY: ' TRUE ' }, 'TRUST_PROXY', /number of proxies/],
     [{ CLIENT_IPV6_PREFIX: '129' }, 'CLIENT_IPV6_PREFIX', /<= 128/],
+    [{ DATABASE_READ_URL: 'postgres://u:p@replica:5432/c' }, 'DATABASE_READ_URL', /set DATABASE_URL too/],
+    [{ DATABASE_URL: 'postgres://u:p@db:5432/c', DATABASE_READ_URL: 'replica' }, 'DATABASE_READ_URL', /expected a URL/],
+    [{ AUTH_EVENTS_RETENTION_DAYS: '7' }, 'AUTH_EVENTS_RETENTION_DAYS', />= 30/],
   ])('rejects %j naming %s', (env, variable, message) => {
     const err = errorOf(env);
     expect(err).toBeInstanceOf(ConfigError);

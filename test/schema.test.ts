@@ -31,7 +31,12 @@ describe('the shared schema created by the initial migration', () => {
   it("creates the tables of all four services, each in its service's schema, and the history in the tool's own", async () => {
     const tables = await rows(
       `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
-        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+        WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'auth_audit') ORDER BY 1`,
+    );
+    // auth_audit holds the audit log's partitions: one a month (this one and the next three) and the DEFAULT one.
+    const partitions = await rows(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'auth.audit_events'::regclass`);
+    expect(partitions.map((p) => p.relname).sort()).toEqual(
+      [...[0, 1, 2, 3].map((m) => `audit_events_${monthOf(m)}`), 'audit_events_default'].sort(),
     );
     expect(tables.map((t) => t.t)).toEqual([
       'auth.account_tokens',
@@ -39,14 +44,26 @@ describe('the shared schema created by the initial migration', () => {
       'auth.connected_apps',
       // Issue 25: identities of other providers (Apple, Google).
       'auth.identities',
+      'auth.device_authorizations',
+      // Security events (issue 29): the events, their deliveries, webhooks and SSF streams, per-subject sequences.
+      'auth.event_deliveries',
+      'auth.event_subscriptions',
       'auth.mail_outbox',
+      'auth.mfa_challenges',
       'auth.oidc_clients',
       'auth.oidc_models',
+      'auth.personal_access_tokens',
       'auth.rate_limits',
+      'auth.recovery_codes',
       'auth.refresh_tokens',
+      'auth.security_event_subjects',
+      'auth.security_events',
       'auth.service_clients',
       'auth.sessions',
+      'auth.totp_factors',
       'auth.users',
+      'auth.webauthn_challenges',
+      'auth.webauthn_credentials',
       'catalog.cats',
       'catalog.permissions',
       'installation.installation_permissions',
@@ -101,11 +118,24 @@ describe('the shared schema created by the initial migration', () => {
       'auth.connected_apps.user_id -> auth.users CASCADE',
       // Issue 25: an identity goes with its user.
       'auth.identities.user_id -> auth.users CASCADE',
+      // Developer credentials (issue 28): a device login and a personal access token go with their user.
+      'auth.device_authorizations.user_id -> auth.users CASCADE',
+      // Security events (issue 29): deliveries go with their event or subscription, a stream with its service
+      // client. security_events.user_id has no foreign key: events outlive nothing they name (users are anonymised, not deleted).
+      'auth.event_deliveries.event_id -> auth.security_events CASCADE',
+      'auth.event_deliveries.subscription_id -> auth.event_subscriptions CASCADE',
+      'auth.event_subscriptions.client_id -> auth.service_clients CASCADE',
+      // Second factors (issue 26) go with their user.
+      'auth.mfa_challenges.user_id -> auth.users CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
       'auth.oidc_clients.created_by -> auth.users SET NULL',
+      'auth.personal_access_tokens.user_id -> auth.users CASCADE',
+      'auth.recovery_codes.user_id -> auth.users CASCADE',
       // auth.refresh_tokens.parent_id has no foreign key since issue 9 H2 (test/db/foreign-key-indexes.test.ts).
       'auth.refresh_tokens.session_id -> auth.sessions CASCADE',
       'auth.sessions.user_id -> auth.users CASCADE',
+      'auth.totp_factors.user_id -> auth.users CASCADE',
+      'auth.webauthn_credentials.user_id -> auth.users CASCADE',
       'catalog.cats.developer_id -> auth.users NO ACTION',
       'catalog.permissions.cat_id -> catalog.cats CASCADE',
       'installation.installation_permissions.installation_id -> installation.installations CASCADE',
@@ -185,3 +215,10 @@ describe('the shared schema created by the initial migration', () => {
     expect(left).toEqual([]);
   });
 });
+
+/** YYYY_MM of the month `ahead` months after this one (UTC). */
+function monthOf(ahead: number): string {
+  const d = new Date();
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + ahead, 1));
+  return `${m.getUTCFullYear()}_${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+}

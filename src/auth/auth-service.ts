@@ -3,9 +3,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config/config';
 import type { Logger } from '../logging/logger';
-import type { User, UserRole } from '../db/entities/index';
+import { User as UserEntity, type User, type UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
-import { invalidToken, signAccessToken, verifyAccessToken } from './tokens/access-tokens';
+import { invalidToken, signAccessToken, verifyAccessToken, type SessionAuthentication } from './tokens/access-tokens';
+import type { AuthenticationMethod } from './oidc/authentication-context';
 import type { AuthKeys } from './tokens/auth-keys';
 import type { TokenSecrets } from './tokens/token-secret';
 import { VerifiedAccessTokens } from './tokens/verified-access-tokens';
@@ -52,6 +53,11 @@ export interface AuthServiceDeps {
    * user, see account-service.ts); `afterCommit` runs once it has committed.
    */
   onRegistered?: { inTransaction(manager: EntityManager, user: User): Promise<void>; afterCommit(): void };
+  /**
+   * Issue 26: after a correct password, the MFA challenge when the account has a second factor
+   * (src/auth/factors): login then throws mfa_required carrying it instead of issuing tokens.
+   */
+  secondFactor?: { challengeFor(userId: string, methods: AuthenticationMethod[]): Promise<Record<string, unknown> | undefined> };
   /** Refuses an address registration may not use (EMAIL_REFUSED_TLDS, accounts/email-policy.ts); throws AppError. */
   emailPolicy?: (normalizedEmail: string) => void;
   /** Bounds login_throttled events (audit/repeat-guard.ts); one over the login window is made when absent. */
@@ -79,12 +85,14 @@ export class AuthService {
   private readonly verifiedAccessTokens = new VerifiedAccessTokens();
   private readonly observer: AuthObserver;
   private readonly onRegistered: AuthServiceDeps['onRegistered'];
+  private readonly secondFactor: AuthServiceDeps['secondFactor'];
   private readonly emailPolicy: (normalizedEmail: string) => void;
   private readonly repeatGuard: RepeatGuard;
 
   constructor(deps: AuthServiceDeps) {
     this.observer = deps.observer ?? {};
     this.onRegistered = deps.onRegistered;
+    this.secondFactor = deps.secondFactor;
     this.emailPolicy = deps.emailPolicy ?? (() => {});
     this.repeatGuard =
       deps.repeatGuard ?? createRepeatGuard(deps.dataSource, { windowSeconds: deps.auth.loginThrottleWindowSeconds, ipv6PrefixLength: deps.auth.clientIpv6Prefix });
@@ -156,9 +164,45 @@ export class AuthService {
    */
   async login(email: string, password: string, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
     const user = await this.checkPassword(email, password, client);
+    const challenge = await this.secondFactor?.challengeFor(user.id, ['pwd']);
+    if (challenge) {
+      // Not a failure, but no tokens either: the stable code tells the client to ask for the second factor.
+      throw new AppError('mfa_required', 'The password is right; this account also needs its second factor: send the mfa_token with a code or passkey to POST mfa/verify.', {
+        fields: challenge,
+        headers: { 'cache-control': 'no-store' },
+      });
+    }
+    return this.startVerifiedSession(user, ['pwd'], client);
+  }
+
+  /** startVerifiedSession for a user named by a passkey or an MFA challenge: active accounts only. */
+  async startVerifiedSessionFor(
+    userId: string,
+    methods: AuthenticationMethod[],
+    client: ClientInfo & { ip: string },
+    inTransaction?: (manager: EntityManager) => Promise<void>,
+  ): Promise<GrantWithUser> {
+    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userId });
+    if (!user?.isActive || user.deletedAt) throw new AppError('account_disabled', 'This account has been deactivated.');
+    return this.startVerifiedSession(user, methods, client, inTransaction);
+  }
+
+  /**
+   * Starts the session of a user whose sign-in was verified by `methods` (a password, the second
+   * factor of an MFA challenge, a passkey), with its login_succeeded event in the same transaction.
+   * `inTransaction` runs first there (the MFA challenge is spent with the session it starts).
+   */
+  async startVerifiedSession(
+    user: User,
+    methods: AuthenticationMethod[],
+    client: ClientInfo & { ip: string },
+    inTransaction?: (manager: EntityManager) => Promise<void>,
+  ): Promise<GrantWithUser> {
     const issued = await this.dataSource.transaction(async (manager) => {
-      const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);
-      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client });
+      await inTransaction?.(manager);
+      const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets, methods);
+      const detail = methods.length === 1 && methods[0] === 'pwd' ? undefined : { amr: started.authentication.amr };
+      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client, detail });
       return started;
     });
     this.observer.loginOutcome?.('succeeded');
@@ -171,7 +215,7 @@ export class AuthService {
    * `via` (the OpenID provider's login page, which keeps its own browser session) the success is
    * recorded here as login_succeeded with that detail; login() records its own with the session.
    */
-  async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }, options: { via?: 'oidc' } = {}): Promise<User> {
+  async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }, options: { via?: 'oidc' | 'device' } = {}): Promise<User> {
     const normalized = normalizeEmail(email);
     const checked = await this.passwordChecks.run(async () => {
       try {
@@ -324,7 +368,10 @@ export class AuthService {
   }
 
   /** A new access token for a session that stays as it is (POST me/developer: the new role at once). */
-  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean }): { accessToken: string; expiresIn: number } {
+  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean; authentication?: SessionAuthentication | undefined }): {
+    accessToken: string;
+    expiresIn: number;
+  } {
     const accessToken = signAccessToken(
       this.keys.signingKeys,
       { issuer: this.auth.issuer, audience: this.auth.audience, ttlSeconds: this.auth.accessTokenTtlSeconds },
@@ -333,8 +380,13 @@ export class AuthService {
     return { accessToken, expiresIn: this.auth.accessTokenTtlSeconds };
   }
 
-  private grant(userId: string, role: UserRole, emailVerified: boolean, issued: { sessionId: string; refreshToken: string }): TokenGrant {
-    const { accessToken, expiresIn } = this.accessToken({ userId, sessionId: issued.sessionId, role, emailVerified });
+  private grant(
+    userId: string,
+    role: UserRole,
+    emailVerified: boolean,
+    issued: { sessionId: string; refreshToken: string; authentication: SessionAuthentication },
+  ): TokenGrant {
+    const { accessToken, expiresIn } = this.accessToken({ userId, sessionId: issued.sessionId, role, emailVerified, authentication: issued.authentication });
     return { accessToken, expiresIn, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
   }
 }

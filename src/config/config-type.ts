@@ -1,4 +1,5 @@
 import type { Env } from './env-schema';
+import type { EventsSettings } from './events-settings';
 
 /** The typed, frozen configuration every module receives instead of reading the environment. */
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
     readonly url: string | undefined;
     /** Direct endpoint used by migrations; undefined means "use the embedded server". */
     readonly migrationUrl: string | undefined;
+    /** A read replica for reads that may lag (src/db/read-replica.ts); undefined: every read on `url`. */
+    readonly readUrl?: string | undefined;
     readonly poolMax: number;
     readonly connectTimeoutMs: number;
     readonly idleTimeoutMs: number;
@@ -153,6 +156,55 @@ export interface Config {
     readonly jwksCooldownSeconds: number;
     readonly guests: { readonly maxPerIp: number; readonly windowSeconds: number; readonly lifetimeSeconds: number };
   };
+  /** Developer credentials (issue 28): device login (RFC 8628) and personal access tokens. */
+  readonly developerCredentials: {
+    readonly device: {
+      /** Public clients that may start a device login (the CLI's client_id). */
+      readonly clientIds: readonly string[];
+      readonly codeTtlSeconds: number;
+      /** The least time between two polls of one device code; slow_down adds 5 s (RFC 8628 §3.5). */
+      readonly pollIntervalSeconds: number;
+      /** Device authorization requests per client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+      readonly maxAuthorizationsPerIp: number;
+      /** Wrong or expired user codes entered per client address within LOGIN_THROTTLE_WINDOW_SECONDS. */
+      readonly maxUserCodeFailuresPerIp: number;
+      /** The page where the user enters the code: the public origin of OIDC_ISSUER + /device. */
+      readonly verificationUri: string;
+    };
+    readonly pats: {
+      /** A token's expiry is required and at most this many days ahead. */
+      readonly maxTtlDays: number;
+      /** Live (unexpired, unrevoked) tokens per user. */
+      readonly maxPerUser: number;
+      /** Lifetime of the access token a PAT is exchanged for (never past the PAT's expiry). */
+      readonly accessTokenTtlSeconds: number;
+      /** Creating a token needs a sign-in at most this old (the session's start). */
+      readonly createMaxAuthAgeSeconds: number;
+      /** Expired or revoked tokens (and expired device codes) are deleted this many days later. */
+      readonly retentionDays: number;
+    };
+  };
+  /** Security events, webhooks and the Shared Signals transmitter (issue 29). */
+  readonly events: EventsSettings;
+  /** Passkeys, second factors and step-up (issue 26). */
+  readonly factors: {
+    /** The WebAuthn relying party id: APP_URL's host unless WEBAUTHN_RP_ID says otherwise. */
+    readonly rpId: string;
+    /** rp.name of WebAuthn, and the issuer an authenticator app shows. */
+    readonly rpName: string;
+    /** Origins whose WebAuthn responses are accepted: web origins and android:apk-key-hash:... */
+    readonly origins: readonly string[];
+    /** iOS apps (TEAMID.bundle.id) named in /.well-known/apple-app-site-association (webcredentials). */
+    readonly appleAppIds: readonly string[];
+    /** Android apps named in /.well-known/assetlinks.json (get_login_creds). */
+    readonly androidApps: readonly { readonly packageName: string; readonly fingerprints: readonly string[] }[];
+    /** Roles that must have a second factor before any sensitive action. */
+    readonly requiredRoles: readonly UserRoleName[];
+    /** A second factor younger than this makes a sensitive action possible (step-up). */
+    readonly stepUpMaxAgeSeconds: number;
+    /** Lifetime of the MFA token a password login answers when the account has a second factor. */
+    readonly mfaTokenTtlSeconds: number;
+  };
   readonly migrations: {
     readonly lockTimeoutMs: number;
     readonly ddlLockTimeoutMs: number;
@@ -164,6 +216,9 @@ export interface Config {
     readonly create: boolean;
   };
 }
+
+/** The account roles (the same list as the users table's enum). */
+export type UserRoleName = 'player' | 'developer' | 'admin';
 
 /** The services that share the database, each with a role of its own. */
 export const SERVICE_NAMES = ['auth', 'catalog', 'installation', 'proxy'] as const;

@@ -98,6 +98,8 @@ export const envSchema = z.object({
 
   DATABASE_URL: optional(postgresUrl),
   MIGRATION_DATABASE_URL: optional(postgresUrl),
+  // Issue 31: a read replica for reads that may lag (admin search, event views).
+  DATABASE_READ_URL: optional(postgresUrl),
   DB_POOL_MAX: int(1, 1000).default(10),
   DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(0, 3_600_000).default(10_000),
@@ -139,7 +141,8 @@ export const envSchema = z.object({
   READY_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
 
   // Audit log and metrics (issue 11).
-  AUTH_EVENTS_RETENTION_DAYS: int(1, 36_500).default(90),
+  // At least 30: the database's retention function never drops a younger event (issue 22 M6).
+  AUTH_EVENTS_RETENTION_DAYS: int(30, 36_500).default(90),
   METRICS_TOKEN: optional(z.string().min(16, { message: 'expected at least 16 characters' })),
   // Service and installation tokens (issue 12).
   SERVICE_TOKEN_TTL_SECONDS: int(30, 3_600).default(300),
@@ -201,10 +204,49 @@ export const envSchema = z.object({
   GUEST_MAX_PER_IP: int(1, 1_000_000).default(5),
   GUEST_WINDOW_SECONDS: int(1, 86_400).default(3_600),
   GUEST_LIFETIME_SECONDS: int(3_600, 315_360_000).default(2_592_000),
+  // Developer credentials (issue 28): the device login of the CLI and personal access tokens.
+  DEVICE_CLIENT_IDS: csv
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, { message: 'expected client ids of letters, digits, . _ - (comma-separated)' })).min(1, { message: 'expected at least one client id' }))
+    .default(['cathouse-cli']),
+  DEVICE_CODE_TTL_SECONDS: int(60, 1_800).default(600),
+  DEVICE_POLL_INTERVAL_SECONDS: int(1, 60).default(5),
+  DEVICE_AUTHORIZATIONS_MAX_PER_IP: int(1, 1_000_000).default(30),
+  DEVICE_USER_CODE_MAX_FAILURES_PER_IP: int(1, 1_000).default(10),
+  PAT_MAX_TTL_DAYS: int(1, 3_650).default(366),
+  PAT_MAX_PER_USER: int(1, 1_000).default(50),
+  PAT_ACCESS_TOKEN_TTL_SECONDS: int(30, 3_600).default(900),
+  PAT_CREATE_MAX_AUTH_AGE_SECONDS: int(60, 86_400).default(900),
+  PAT_RETENTION_DAYS: int(0, 3_650).default(30),
+  // Security events: webhooks and the Shared Signals transmitter (issue 29; src/config/events-settings.ts).
+  EVENTS_POLL_INTERVAL_MS: int(50, 600_000).default(500),
+  EVENTS_SEND_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  EVENTS_MAX_ATTEMPTS: int(1, 100).default(15),
+  EVENTS_RETRY_BASE_MS: int(10, 3_600_000).default(1_000),
+  EVENTS_RETRY_MAX_MS: int(100, 86_400_000).default(3_600_000),
+  EVENTS_RETENTION_DAYS: int(1, 3_650).default(30),
+  EVENTS_ALLOWED_NETWORKS: optional(csv),
+  EVENTS_SECRET_ROTATION_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  SSF_ISSUER: optional(z.string().url({ message: 'expected the public https URL of this service, e.g. https://auth.cathouse.example' })),
+  SSF_POLL_MAX_WAIT_MS: int(0, 60_000).default(20_000),
+  // Passkeys, second factors and step-up (issue 26; factor-settings.ts checks how they fit together).
+  WEBAUTHN_RP_ID: optional(z.string().min(1)),
+  WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('Cat House'),
+  WEBAUTHN_ORIGINS: optional(csv),
+  APPLE_APP_IDS: optional(csv),
+  ANDROID_APPS: optional(csv),
+  MFA_REQUIRED_ROLES: optional(csv),
+  STEP_UP_MAX_AGE_SECONDS: int(30, 86_400).default(600),
+  MFA_TOKEN_TTL_SECONDS: int(60, 1_800).default(300),
 
   MIGRATION_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(60_000),
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
+
+  // `npm run migrate -- rehearse --neon`: a Neon branch of the migration database (docs/migrations.md).
+  NEON_API_KEY: optional(z.string().min(1)),
+  NEON_PROJECT_ID: optional(z.string().regex(/^[a-z0-9-]+$/, { message: 'expected a Neon project id like autumn-disk-484331' })),
+  NEON_PARENT_BRANCH_ID: optional(z.string().regex(/^br-[a-z0-9-]+$/, { message: 'expected a Neon branch id like br-wispy-dew-591433' })),
+  NEON_API_URL: z.string().url({ message: 'expected the Neon API base URL, e.g. https://console.neon.tech/api/v2' }).default('https://console.neon.tech/api/v2'),
 
   // Database roles, one per service: the privilege policy (src/db/privileges.ts) grants to these.
   DB_ROLE_AUTH: roleName.default('cathouse_auth'),

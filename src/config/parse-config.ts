@@ -2,8 +2,11 @@ import { ConfigError } from './config-error';
 import { SERVICE_NAMES, type Config } from './config-type';
 import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
+import { parseFactorSettings } from './factor-settings';
 import { prepareEnv } from './env-checks';
 import { parseFederationSettings } from './federation-settings';
+import { parseDeveloperCredentialsSettings } from './developer-credentials-settings';
+import { parseEventsSettings } from './events-settings';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
@@ -38,6 +41,9 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
   if (e.SERVICE_TOKEN_AUDIENCE === e.JWT_AUDIENCE || e.SERVICE_TOKEN_AUDIENCE.startsWith('cat:')) {
     // The audience is what keeps a service token from passing as a user's (or a cat's) token.
     throw new ConfigError('SERVICE_TOKEN_AUDIENCE', 'SERVICE_TOKEN_AUDIENCE: must differ from JWT_AUDIENCE and not start with "cat:" (audiences keep token kinds apart)');
+  }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL', 'DATABASE_READ_URL: set DATABASE_URL too (a replica of the embedded development database is not supported)');
   }
   // Production's https rule is checked after the variables above, so their errors come first.
   const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
@@ -84,6 +90,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     db: {
       url: e.DATABASE_URL,
       migrationUrl: e.MIGRATION_DATABASE_URL,
+      readUrl: e.DATABASE_READ_URL,
       poolMax: e.DB_POOL_MAX,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
@@ -161,6 +168,9 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     },
     oidc,
     federation: parseFederationSettings(e),
+    developerCredentials: parseDeveloperCredentialsSettings(e, oidc.issuer),
+    events: parseEventsSettings(e),
+    factors: parseFactorSettings(e),
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

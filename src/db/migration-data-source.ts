@@ -51,6 +51,9 @@ export class MigrationDataSource extends LockedMigrationDataSource {
         ...base,
         entities: options.loadEntities === false ? [] : base.entities,
         migrations: options.loadMigrations === false ? [] : [path.join(migrationsDir, '*.{ts,js}')],
+        // One transaction per migration for the plain TypeORM CLI too (its default is one for the
+        // whole run, which cannot hold a `transaction = false` migration such as AuditEventsPartitioned).
+        migrationsTransactionMode: 'each',
         extra: { connectionTimeoutMillis: config.db.connectTimeoutMs },
       },
       {

@@ -5,7 +5,7 @@ import { INSTALLATION_SCHEMA } from '@cathouse/installation/schema';
 import { definePrivilegePolicy, type PrivilegeSettings } from '@cathouse/migrator/read';
 import { PROXY_SCHEMA } from '@cathouse/proxy/schema';
 import type { MigrationConfig } from '../config/config';
-import { AUTH_SCHEMA } from './entities/schema';
+import { AUTH_AUDIT_SCHEMA, AUTH_SCHEMA } from './entities/schema';
 import { MIGRATIONS_SCHEMA } from './migration-paths';
 
 /**
@@ -24,12 +24,48 @@ import { MIGRATIONS_SCHEMA } from './migration-paths';
  * every grant of another service on an auth table is an allow-list (`columns`), never `except`,
  * which would hand a new column (a security stamp, a secret) to that service at the next `up`.
  */
+/** Every row privilege: the runtime's own tables. */
+const RW = ['select', 'insert', 'update', 'delete'] as const;
+
 export const privilegePolicy = definePrivilegePolicy({
-  schemas: [AUTH_SCHEMA, CATALOG_SCHEMA, INSTALLATION_SCHEMA, PROXY_SCHEMA, MIGRATIONS_SCHEMA],
+  schemas: [AUTH_SCHEMA, AUTH_AUDIT_SCHEMA, CATALOG_SCHEMA, INSTALLATION_SCHEMA, PROXY_SCHEMA, MIGRATIONS_SCHEMA],
   roles: {
     // The auth runtime: its own tables, rows only; the history for /ready.
     auth: {
-      [AUTH_SCHEMA]: { '*': ['select', 'insert', 'update', 'delete'] },
+      // Table by table (no '*'), because a '*' grant cannot leave one table out: the audit log is
+      // append-only for the role that writes it (issue 22 M6), SELECT and INSERT of everything but
+      // the id and time a trigger sets. A new auth table needs its line here (until then the
+      // runtime gets 42501 on it, loudly, in every test that touches it).
+      [AUTH_SCHEMA]: {
+        users: RW,
+        sessions: RW,
+        refresh_tokens: RW,
+        account_tokens: RW,
+        mail_outbox: RW,
+        rate_limits: RW,
+        service_clients: RW,
+        oidc_models: RW,
+        oidc_clients: RW,
+        connected_apps: RW,
+        // Developer credentials (issue 28).
+        device_authorizations: RW,
+        personal_access_tokens: RW,
+        // Security events, webhooks and Shared Signals streams (issue 29).
+        security_events: RW,
+        security_event_subjects: RW,
+        event_subscriptions: RW,
+        event_deliveries: RW,
+        // Second factors (issue 26).
+        totp_factors: RW,
+        recovery_codes: RW,
+        webauthn_credentials: RW,
+        webauthn_challenges: RW,
+        mfa_challenges: RW,
+        audit_events: { select: true, insert: { except: ['id', 'occurred_at'] } },
+      },
+      // USAGE only (an empty list grants no table): what lets auth call auth_audit.maintain(), the
+      // retention that drops whole months; the partitions are reached through auth.audit_events.
+      [AUTH_AUDIT_SCHEMA]: { '*': [] },
       // Token exchange (issue 12) reads an installation, its grants and its cat's status; the OpenID
       // provider's consent page (issue 27) also shows the cat's name and developer, what each
       // permission is for, and which installation the player grants from.

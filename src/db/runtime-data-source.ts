@@ -11,7 +11,7 @@ import { baseOptions } from './base-options';
  * client-side (`query_timeout`) for the same reason: PgBouncer rejects a `statement_timeout`
  * startup parameter.
  */
-export function createRuntimeDataSource(url: string, db: Config['db']): DataSource {
+export function createRuntimeDataSource(url: string, db: Config['db'], applicationName = 'cathouse-auth'): DataSource {
   const dataSource = new DataSource({
     ...baseOptions(url),
     poolSize: db.poolMax,
@@ -20,7 +20,7 @@ export function createRuntimeDataSource(url: string, db: Config['db']): DataSour
       connectionTimeoutMillis: db.connectTimeoutMs,
       idleTimeoutMillis: db.idleTimeoutMs,
       query_timeout: db.queryTimeoutMs,
-      application_name: 'cathouse-auth',
+      application_name: applicationName,
     },
   });
 

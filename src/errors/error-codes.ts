@@ -54,6 +54,20 @@ export const ERROR_CODES = {
   last_identity: { status: 409, title: 'Last way to sign in' },
   not_a_guest: { status: 409, title: 'Not a guest account' },
   guest_not_allowed: { status: 403, title: 'Not allowed for guests' },
+  // Developer credentials (issue 28): RFC 8628 §3.5 polling answers, and a sign-in too old for the action.
+  authorization_pending: { status: 400, title: 'Authorization pending' },
+  slow_down: { status: 400, title: 'Polling too fast' },
+  access_denied: { status: 400, title: 'Access denied' },
+  expired_token: { status: 400, title: 'Device code expired' },
+  reauthentication_required: { status: 403, title: 'Recent sign-in required' },
+  // Shared Signals (issue 29): RFC 6750 §3.1 for a token without the scope.
+  insufficient_scope: { status: 403, title: 'Insufficient scope' },
+  // Passkeys, second factors and step-up (issue 26).
+  mfa_required: { status: 403, title: 'Second factor required' },
+  insufficient_user_authentication: { status: 401, title: 'Step-up authentication required' },
+  mfa_enrollment_required: { status: 403, title: 'Second factor enrolment required' },
+  invalid_mfa_token: { status: 400, title: 'MFA token invalid or expired' },
+  factor_exists: { status: 409, title: 'Factor already set up' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,6 +11,7 @@ import { createRepeatGuard } from '../auth/audit/repeat-guard';
 import { outboxKey } from '../auth/mail/outbox';
 import { createPasswordHasher, type PasswordHasher } from '../auth/accounts/passwords';
 import type { Config } from '../config/config';
+import type { LagTolerantReads } from '../db/read-replica';
 import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { createLifecycle, type Lifecycle } from './drain';
@@ -32,10 +33,25 @@ import { oidcRoutes } from './routes/oidc';
 import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
+import type { SignInStep } from '../auth/oidc/sign-in/sign-in-method';
 import { sessionRoutes } from './routes/sessions';
 import { federationRoutes } from './routes/federation';
 import { guestRoutes } from './routes/guests';
 import { createFederation } from './federation-wiring';
+import { deviceAuthorizations } from '../auth/developer-credentials/device-authorizations';
+import { devicePageKeys } from '../auth/developer-credentials/page-state';
+import { deviceAuthorizationRoutes, developerGrants } from './routes/developer-grants';
+import { devicePageRoutes } from './routes/device-pages';
+import { personalAccessTokenRoutes } from './routes/personal-access-tokens';
+import { ssfRoutes } from './routes/ssf';
+import { webhookRoutes } from './routes/webhooks';
+import { sealingKeys } from '../auth/events/secrets';
+// Passkeys, second factors and step-up (issue 26).
+import { createFactors } from '../auth/factors/factors';
+import { mfaStep } from '../auth/oidc/sign-in/mfa-step';
+import { appAssociationRoutes } from './routes/app-associations';
+import { factorRoutes } from './routes/factors';
+import { stepUpGuard } from './middleware/step-up';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -53,6 +69,10 @@ export interface AppDeps {
   hasher?: PasswordHasher;
   /** Draining on SIGTERM (issue 21, drain.ts): /ready turns 503 and responses close their connections. */
   lifecycle?: Lifecycle;
+  /** The clock of authenticator-app codes (issue 26); tests check codes at fixed times. */
+  factorClock?: (() => number) | undefined;
+  /** Where reads that may lag go (issue 31: DATABASE_READ_URL); the primary when not given. */
+  reads?: LagTolerantReads;
 }
 
 /** Builds the Express app without listening, so tests drive it through supertest. */
@@ -65,6 +85,8 @@ export function createApp({
   mailQueued = () => {},
   hasher = createPasswordHasher(config.auth.bcryptCost),
   lifecycle = createLifecycle(),
+  factorClock,
+  reads,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -78,7 +100,12 @@ export function createApp({
   // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
   // Its sign-in methods close over `service`, made below (they run only on requests).
   const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], logger }));
+  // Steps after a sign-in method: issue 26's second factor. The OIDC login page asks them; the /device page
+  // refuses an account that needs one (it cannot ask them yet). `factors` is made below (used on requests only).
+  const signInSteps: SignInStep[] = [
+    mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) }),
+  ];
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], steps: signInSteps, logger }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -119,6 +146,18 @@ export function createApp({
     auditEmailHash: (email) => hashEmailForAudit(authKeys.tokenSecret, email),
     logger,
   });
+  // Issue 26: the factor rules use the service's throttle and sessions, and login asks them for the MFA challenge.
+  const factors = createFactors({
+    dataSource,
+    config,
+    secrets: { current: authKeys.tokenSecret, previous: authKeys.previousTokenSecrets },
+    outboxKey: outboxKey(authKeys.tokenSecret),
+    mailQueued,
+    logger,
+    throttle: () => service.throttle,
+    sessions: () => service,
+    now: factorClock,
+  });
   service = new AuthService({
     dataSource,
     keys: authKeys,
@@ -129,19 +168,39 @@ export function createApp({
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
     emailPolicy: (email) => account.assertEmailAllowed(email),
     repeatGuard,
+    secondFactor: factors.signIn,
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
   // passed on the way costs every request its routes' matching. Its 405 answers come after the
   // others, which serve more methods of /me and /users/{id}.
   const clientGrant = clientGrants({ dataSource, keys: authKeys, config, service, repeatGuard, logger });
-  app.use(API_PREFIX, authRoutes({ service, config, clientGrant }));
+  // Developer credentials (issue 28): the CLI's device login and personal access tokens.
+  const { device: deviceSettings, pats: patSettings } = config.developerCredentials;
+  const devices = deviceAuthorizations(dataSource, { ...deviceSettings, windowSeconds: config.auth.loginThrottleWindowSeconds });
+  const developerGrant = developerGrants(
+    {
+      dataSource,
+      clientIds: deviceSettings.clientIds,
+      tokenSecrets: { current: authKeys.tokenSecret, previous: authKeys.previousTokenSecrets },
+      sessionSettings: {
+        refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+        reuseIntervalSeconds: config.auth.refreshReuseIntervalSeconds,
+        maxLifetimeSeconds: config.auth.sessionMaxLifetimeSeconds,
+      },
+      accessToken: (subject) => service.accessToken(subject),
+    },
+    { dataSource, keys: authKeys.signingKeys, settings: { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: patSettings.accessTokenTtlSeconds } },
+  );
+  // Issue 26: sensitive actions need a recent second factor (the guard runs before their routes).
+  app.use(API_PREFIX, stepUpGuard(service, (principal, action, options) => factors.service.requireStepUp(principal, action, options)));
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant, developerGrant }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
-  const views = new AccountViews(dataSource);
+  const views = new AccountViews(dataSource, reads);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account }));
@@ -150,11 +209,23 @@ export function createApp({
   app.use(API_PREFIX, federationRoutes({ service, config, federation }));
   app.use(API_PREFIX, guestRoutes({ service, config, guests }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
+  app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
+  app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));
+  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) }, 'device')], steps: signInSteps }));
+  // Issue 29: webhooks (admin API) and the Shared Signals transmitter.
+  const sealing = sealingKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets);
+  app.use(API_PREFIX, webhookRoutes({ service, dataSource, webhooks: { policy: config.events, sealing }, rotationGraceSeconds: config.events.secretRotationGraceSeconds }));
+  const ssf = ssfRoutes({ dataSource, config, keys: authKeys, sealing, apiPrefix: API_PREFIX });
+  app.use(API_PREFIX, ssf.api);
+  app.use(ssf.wellKnown);
+  app.use(API_PREFIX, factorRoutes({ service, factors: factors.service, signIn: factors.signIn, config }));
+  app.use(appAssociationRoutes(config.factors));
   app.use(API_PREFIX, authMethodNotAllowed());
   app.use(jwksRoutes(authKeys.signingKeys));
   app.use(metricsRoutes(metrics, { token: config.metrics.token }));
   // RFC 6749 §5.2 errors at the token endpoint only; everything else stays problem+json.
   app.use(`${API_PREFIX}/token`, oauthTokenErrorHandler);
+  app.use(`${API_PREFIX}/device_authorization`, oauthTokenErrorHandler);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DataSource } from 'typeorm';
 import type { AuthObserver } from '../auth/observer';
 import { readOutboxBacklog, type OutboxBacklog } from '../auth/mail/outbox-backlog';
+import type { EventsObserver } from '../auth/events/sender';
+import { eventMetrics } from './event-metrics';
 import { routePattern } from './middleware/request-logging';
 
 /**
@@ -15,6 +17,8 @@ export interface ServiceMetrics {
   readonly registry: Registry;
   /** Counts the auth rules' outcomes (login reasons, reuse, throttle hits). */
   readonly observer: AuthObserver;
+  /** Counts security-event deliveries (issue 29): give it to the instance's event sender. */
+  readonly eventsObserver: EventsObserver;
   /** Per-route request count and latency; mount before the routes. */
   readonly requests: RequestHandler;
   /**
@@ -114,8 +118,11 @@ export function createMetrics(dataSource: DataSource, { apiPrefix }: MetricsOpti
     next();
   };
 
+  const eventsObserver = eventMetrics(registry, dataSource);
+
   return {
     registry,
+    eventsObserver,
     observer: {
       loginOutcome: (outcome) => logins.inc({ outcome }),
       refreshTokenReused: () => reuse.inc(),

@@ -46,6 +46,8 @@ export const oauthTokenErrorHandler: ErrorRequestHandler = (err, req, res, next)
   // Extension members a client may use (RFC 6749 §5.2 allows more than error and error_description).
   if (typeof problem.retry_after === 'number') body.retry_after = problem.retry_after;
   if (Array.isArray(problem.invalid_params)) body.invalid_params = problem.invalid_params;
+  // Issue 26: a password grant for an account with a second factor answers the MFA challenge.
+  if (code === 'mfa_required') Object.assign(body, { mfa_token: problem.mfa_token, expires_in: problem.expires_in, factors: problem.factors });
   const requestId = res.getHeader('x-request-id');
   if (typeof requestId === 'string') body.request_id = requestId;
   res

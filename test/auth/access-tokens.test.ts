@@ -45,7 +45,9 @@ describe('access tokens: ES256 JWTs, and every forgery refused', () => {
 
   it('carries typ at+jwt, kid (RFC 7638 thumbprint), ES256 and the claims of the contract', () => {
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: jwkThumbprint(t.authKeys.signingKeys.current.publicKey) });
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
+    // amr, acr and auth_time since issue 26: how and when the session's user authenticated.
+    expect(Object.keys(payload).sort()).toEqual(['acr', 'amr', 'aud', 'auth_time', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
+    expect(payload).toMatchObject({ amr: ['pwd'], acr: 'urn:cathouse:acr:password' });
     expect(payload).toMatchObject({ iss: 'cathouse-auth', aud: 'cathouse', sub: valid.user.id, role: 'player', email_verified: false });
     expect((payload.exp as number) - (payload.iat as number)).toBe(900);
   });

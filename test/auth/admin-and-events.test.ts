@@ -97,7 +97,7 @@ describe('security history (me/events, events) and the admin view of users', () 
     expect((await get('/events?user_id=nope', admin.access_token)).status).toBe(400);
   });
 
-  it('GET users (admin) filters by role, state and email prefix, in creation order, keyset-paged', async () => {
+  it('GET users (admin) filters by role, state and email prefix, in email order (these emails sort as they were made), keyset-paged', async () => {
     const tag = `zz${Date.now().toString(36)}`;
     const made: { id: string; email: string }[] = [];
     for (let i = 0; i < 5; i++) {

@@ -72,6 +72,49 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'DELETE /api/v1/auth/me/identities/{id}',
         'POST /api/v1/auth/guest',
         'POST /api/v1/auth/guest/upgrade',
+        'POST /api/v1/auth/device_authorization',
+        'GET /api/v1/auth/me/tokens',
+        'POST /api/v1/auth/me/tokens',
+        'DELETE /api/v1/auth/me/tokens',
+        'DELETE /api/v1/auth/me/tokens/{id}',
+        // Webhooks and the Shared Signals transmitter (issue 29).
+        'GET /api/v1/auth/admin/webhooks',
+        'POST /api/v1/auth/admin/webhooks',
+        'GET /api/v1/auth/admin/webhooks/{id}',
+        'PATCH /api/v1/auth/admin/webhooks/{id}',
+        'DELETE /api/v1/auth/admin/webhooks/{id}',
+        'POST /api/v1/auth/admin/webhooks/{id}/rotate-secret',
+        'POST /api/v1/auth/admin/webhooks/{id}/replay',
+        'GET /api/v1/auth/admin/webhooks/{id}/deliveries',
+        'GET /.well-known/ssf-configuration',
+        'POST /api/v1/auth/ssf/stream',
+        'GET /api/v1/auth/ssf/stream',
+        'PATCH /api/v1/auth/ssf/stream',
+        'PUT /api/v1/auth/ssf/stream',
+        'DELETE /api/v1/auth/ssf/stream',
+        'GET /api/v1/auth/ssf/status',
+        'POST /api/v1/auth/ssf/status',
+        'POST /api/v1/auth/ssf/subjects:add',
+        'POST /api/v1/auth/ssf/subjects:remove',
+        'POST /api/v1/auth/ssf/verify',
+        'POST /api/v1/auth/ssf/poll/{streamId}',
+        // Passkeys, second factors and step-up (issue 26).
+        'GET /api/v1/auth/me/factors',
+        'POST /api/v1/auth/me/totp',
+        'POST /api/v1/auth/me/totp/confirm',
+        'DELETE /api/v1/auth/me/totp',
+        'POST /api/v1/auth/me/recovery-codes',
+        'POST /api/v1/auth/me/passkeys/options',
+        'POST /api/v1/auth/me/passkeys',
+        'PATCH /api/v1/auth/me/passkeys/{id}',
+        'DELETE /api/v1/auth/me/passkeys/{id}',
+        'POST /api/v1/auth/mfa/passkey-options',
+        'POST /api/v1/auth/mfa/verify',
+        'POST /api/v1/auth/passkeys/sign-in/options',
+        'POST /api/v1/auth/passkeys/sign-in',
+        'POST /api/v1/auth/step-up/passkey-options',
+        'POST /api/v1/auth/step-up',
+        'POST /api/v1/auth/users/{id}/factors/reset',
       ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -85,7 +128,7 @@ describe('GET /api/v1/auth/openapi.json', () => {
     expect(doc.paths['/api/v1/auth/register']!.post!.requestBody!.content['application/json']!.schema.$ref).toBe(
       '#/components/schemas/RegisterRequest',
     );
-    expect(doc.components.schemas.TokenRequest!.oneOf).toHaveLength(4);
+    expect(doc.components.schemas.TokenRequest!.oneOf).toHaveLength(5);
     expect(Object.keys(doc.paths['/api/v1/auth/token']!.post!.requestBody!.content).sort()).toEqual([
       'application/json',
       'application/x-www-form-urlencoded',

@@ -2,11 +2,13 @@ import { userPageQuery } from '../../src/auth/accounts/admin-users';
 import { eventPageQuery } from '../../src/auth/audit/audit-events';
 import { LIVE_SESSIONS_QUERY, MAX_LISTED_SESSIONS } from '../../src/auth/sessions/devices';
 import { useTestApp } from '../support/app';
+import { insertPastEvents } from '../support/audit-history';
 
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'Actual Rows'?: number;
   Plans?: PlanNode[];
 }
 
@@ -16,8 +18,10 @@ function nodes(plan: PlanNode): PlanNode[] {
 
 /**
  * The paging queries' plans on a big account: 1,000 sessions and 100,000 events for one user,
- * among other users' rows. Plans, not timings: each page must come from an index (no sequential
- * scan of the table, and for the keyset pages no sort of the user's rows).
+ * spread over three monthly partitions of the audit log, among other users' rows. Plans, not
+ * timings: each page must come from an index (no sequential scan of the table, and for the
+ * keyset pages no sort of the user's rows); across partitions, from each partition's own index,
+ * merged in id order, each read no further than one page.
  */
 describe('the paging queries use their indexes for a user with 1,000 sessions and 100,000 events', () => {
   const t = useTestApp();
@@ -29,6 +33,8 @@ describe('the paging queries use their indexes for a user with 1,000 sessions an
     return nodes(root);
   };
   const scans = (all: PlanNode[], relation: string) => all.filter((n) => n['Relation Name'] === relation);
+  /** The scans of the audit log: one per monthly partition it reads (auth_audit.audit_events_YYYY_MM and _default). */
+  const eventScans = (all: PlanNode[]) => all.filter((n) => /^audit_events_(\d{4}_\d{2}|default)$/.test(n['Relation Name'] ?? ''));
   /** Every index the plan reads (Index Scan, Index Only Scan, Bitmap Index Scan). */
   const indexes = (all: PlanNode[]) => all.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []));
   const nodeTypes = (all: PlanNode[]) => all.map((n) => n['Node Type']);
@@ -51,9 +57,12 @@ describe('the paging queries use their indexes for a user with 1,000 sessions an
     await q(
       `INSERT INTO auth.sessions (user_id, expires_at) SELECT id, now() + interval '1 day' FROM auth.users WHERE email LIKE 'user%'`,
     );
-    await q(
-      `INSERT INTO auth.audit_events (type, user_id, detail)
-       SELECT (ARRAY['login_succeeded','login_failed','logout','session_ended'])[1 + g % 4], $1, '{}' FROM generate_series(1, 100000) g`,
+    // 100,000 events over the last 70 days (three months' partitions), in time order as ids are.
+    await insertPastEvents(
+      t.config.db.url!,
+      `SELECT now() - make_interval(secs => (100000 - g) * 60.0) AS occurred_at,
+              (ARRAY['login_succeeded','login_failed','logout','session_ended'])[1 + g % 4] AS type, $1::uuid AS user_id
+         FROM generate_series(1, 100000) g`,
       [userId],
     );
     await q(
@@ -68,26 +77,37 @@ describe('the paging queries use their indexes for a user with 1,000 sessions an
 
   // For the user who owns most of the table, walking the primary key backwards and keeping their
   // rows is as good as their own index (the planner may pick either); both read one page in id order.
-  it('me/events and events?user_id= read a page of the 100,000 in id order from an index, with no sort and no sequential scan', async () => {
+  it('me/events and events?user_id= read a page of the 100,000 in id order from each partition’s index, with no sort and no sequential scan', async () => {
     const [{ id: middle }] = await t.dataSource.query(`SELECT id FROM auth.audit_events WHERE user_id = $1 ORDER BY id OFFSET 50000 LIMIT 1`, [userId]);
     for (const query of [{ userId, limit: 50 }, { userId, before: String(middle), limit: 50 }]) {
       const all = await plan(eventPageQuery(query));
-      expect(scans(all, 'audit_events').map((n) => n['Node Type'])).toEqual(['Index Scan']);
-      expect(['idx_audit_events_user_id_id', 'pk_audit_events']).toContain(indexes(all)[0]);
+      const partitions = eventScans(all);
+      expect(partitions.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(partitions.map((n) => n['Node Type']))).toEqual(new Set(['Index Scan']));
+      for (const index of indexes(all)) expect(index).toMatch(/^audit_events_(\d{4}_\d{2}|default)_(user_id_id_idx|pkey)$/);
       expect(nodeTypes(all)).not.toContain('Sort');
+      expect(nodeTypes(all)).toContain('Merge Append');
+      // Run it: no partition's scan reads more than one page (limit + 1 rows) of its index.
+      const [row] = await t.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${eventPageQuery(query).text}`, eventPageQuery(query).params);
+      const ran = eventScans(nodes((row['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan));
+      for (const scan of ran) expect(scan['Actual Rows']).toBeLessThanOrEqual(51);
     }
-    // A user with a handful of events: their own index (the planner may sort those few rows).
+    // A user with a handful of events: their own index in each partition (the planner may sort those few rows).
     const light = await plan(eventPageQuery({ userId: lightUserId, limit: 50 }));
-    expect(indexes(light)).toEqual(['idx_audit_events_user_id_id']);
+    expect(indexes(light).length).toBeGreaterThan(0);
+    for (const index of indexes(light)) expect(index).toMatch(/_user_id_id_idx$/);
   });
 
-  it('events?type= reads a rare type from (type, id), and the unfiltered log from the primary key', async () => {
+  it('events?type= reads a rare type from (type, id), and the unfiltered log from the primary key, partition by partition', async () => {
     const rare = await plan(eventPageQuery({ type: 'role_changed', limit: 50 }));
-    expect(indexes(rare)).toEqual(['idx_audit_events_type_id']);
+    expect(indexes(rare).length).toBeGreaterThan(0);
+    for (const index of indexes(rare)) expect(index).toMatch(/_type_id_idx$/);
     const common = await plan(eventPageQuery({ type: 'logout', limit: 50 }));
-    expect(scans(common, 'audit_events').map((n) => n['Node Type'])).toEqual(['Index Scan']);
-    const everything = await plan(eventPageQuery({ limit: 50, before: '90000' }));
-    expect(indexes(everything)).toEqual(['pk_audit_events']);
+    expect(eventScans(common).map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    const [{ id: recent }] = await t.dataSource.query(`SELECT max(id) - 10000 AS id FROM auth.audit_events`);
+    const everything = await plan(eventPageQuery({ limit: 50, before: String(recent) }));
+    expect(indexes(everything).length).toBeGreaterThanOrEqual(3);
+    for (const index of indexes(everything)) expect(index).toMatch(/_pkey$/);
     // The rare type's few rows may be sorted; the 25,000 of a common type and the whole log never are.
     for (const all of [common, everything]) expect(nodeTypes(all)).not.toContain('Sort');
   });
@@ -98,18 +118,40 @@ describe('the paging queries use their indexes for a user with 1,000 sessions an
     expect(indexes(all)).toEqual(['idx_sessions_user_id']);
   });
 
-  it('users?role=&is_active= pages in creation order from (role, is_active, created_at, id); users?email= from the prefix index', async () => {
+  it('users?role=&is_active= pages in creation order from (role, is_active, created_at, id), either filter alone too; users?email= from the prefix index', async () => {
     const filtered = await plan(userPageQuery({ role: 'developer', isActive: true, limit: 50 }));
     expect(scans(filtered, 'users').map((n) => n['Index Name'])).toEqual(['idx_users_role_is_active_created_at_id']);
     expect(filtered.map((n) => n['Node Type'])).not.toContain('Sort');
 
+    // A role without a state, or a state without a role: one ordered scan of the composite index per
+    // (role, state) pair, merged, each reading at most a page (never all of a role's users sorted,
+    // nor the creation-order index walked past the others).
+    for (const [query, pairs] of [[{ role: 'developer' as const, limit: 50 }, 2], [{ isActive: false, limit: 50 }, 3]] as const) {
+      const merged = await plan(userPageQuery(query));
+      expect(new Set(indexes(merged))).toEqual(new Set(['idx_users_role_is_active_created_at_id']));
+      expect(indexes(merged)).toHaveLength(pairs);
+      expect(nodeTypes(merged)).not.toContain('Sort');
+      const q = userPageQuery(query);
+      const [row] = await t.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.text}`, q.params);
+      for (const scan of nodes((row['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan).filter((n) => n['Relation Name'] === 'users')) {
+        expect(scan['Actual Rows']).toBeLessThanOrEqual(51);
+      }
+    }
+
     const everyone = await plan(userPageQuery({ limit: 50 }));
     expect(scans(everyone, 'users').map((n) => n['Index Name'])).toEqual(['idx_users_created_at_id']);
 
-    // Under the C collation (this test server) the UNIQUE index serves LIKE 'abc%' itself; under any
-    // other collation only the varchar_pattern_ops index can.
-    const prefix = await plan(userPageQuery({ emailPrefix: 'user1234', limit: 50 }));
-    expect(scans(prefix, 'users').map((n) => n['Node Type'])).not.toContain('Seq Scan');
-    expect(['idx_users_email_pattern', 'uq_users_email']).toContain(indexes(prefix)[0]);
+    // A prefix that matches 11,111 of the 20,000 users: its pages come in email order straight from
+    // the pattern index (the order it keeps under any collation), a page read at a time; never
+    // all the matches sorted, nor the creation-order index walked past the users that do not match.
+    for (const after of [undefined, Buffer.from('@user15000@bulk.example').toString('base64url')]) {
+      const query = userPageQuery({ emailPrefix: 'user1', after, limit: 50 });
+      const prefix = await plan(query);
+      expect(indexes(prefix)).toEqual(['idx_users_email_pattern']);
+      expect(nodeTypes(prefix)).not.toContain('Sort');
+      const [row] = await t.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${query.text}`, query.params);
+      const ran = nodes((row['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan).filter((n) => n['Relation Name'] === 'users');
+      expect(ran.map((n) => n['Actual Rows'])).toEqual([51]);
+    }
   });
 });

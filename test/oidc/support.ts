@@ -16,11 +16,11 @@ export interface OidcStack {
   close(): Promise<void>;
 }
 
-export async function startOidcStack(databaseUrl: string, env: Record<string, string> = {}): Promise<OidcStack> {
+export async function startOidcStack(databaseUrl: string, env: Record<string, string> = {}, options: { factorClock?: () => number } = {}): Promise<OidcStack> {
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   const issuer = `${url}/oidc`;
-  const t = await startTestApp(databaseUrl, { OIDC_ISSUER: issuer, ...env });
+  const t = await startTestApp(databaseUrl, { OIDC_ISSUER: issuer, ...env }, options);
   const server: Server = t.app.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return {

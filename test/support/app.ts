@@ -4,10 +4,13 @@ import { loadAuthKeys, type AuthKeys } from '../../src/auth/tokens/auth-keys';
 import { startMailSender, type MailSender } from '../../src/auth/mail/sender';
 import { createMailTransport } from '../../src/auth/mail/transport';
 import { outboxKeys } from '../../src/auth/mail/outbox';
+import { startSecurityEvents, type SecurityEvents } from '../../src/auth/events/service';
 import { generateSigningKeyPem } from '../../src/auth/tokens/signing-keys';
 import type { Config } from '../../src/config/config';
+import { lagTolerantReads } from '../../src/db/read-replica';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
-import { createApp } from '../../src/http/app';
+import { API_PREFIX, createApp } from '../../src/http/app';
+import { createMetrics } from '../../src/http/metrics';
 import { createLogger, type Logger } from '../../src/logging/logger';
 import type { PasswordHasher } from '../../src/auth/accounts/passwords';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -20,6 +23,8 @@ export interface TestApp {
   readonly authKeys: AuthKeys;
   /** The instance's mail sender, when started with `{ mail: true }` (give SMTP_URL in env). */
   readonly mailSender: MailSender | undefined;
+  /** The instance's security-event sender, when started with `{ events: true }` (issue 29). */
+  readonly events: SecurityEvents | undefined;
   close(): Promise<void>;
 }
 
@@ -33,7 +38,7 @@ let processKey: string | undefined;
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string | undefined> = {},
-  { logger, mail = false, hasher }: { logger?: Logger; mail?: boolean; hasher?: PasswordHasher } = {},
+  { logger, mail = false, hasher, events = false, factorClock }: { logger?: Logger; mail?: boolean; hasher?: PasswordHasher; events?: boolean; factorClock?: () => number } = {},
 ): Promise<TestApp> {
   const keyConfigured = 'JWT_PRIVATE_KEY' in env || 'JWT_PRIVATE_KEY_FILE' in env;
   const config = testConfig({
@@ -48,15 +53,22 @@ export async function startTestApp(
   const mailSender = mail
     ? startMailSender({ dataSource, transport: createMailTransport(config.mail, config.embedded.dataDir, log), mail: config.mail, keys: outboxKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets), logger: log })
     : undefined;
-  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, ...(hasher ? { hasher } : {}) });
+  // The app's metrics also count the event sender's deliveries, as in src/server.ts.
+  const metrics = createMetrics(dataSource, { apiPrefix: API_PREFIX });
+  const reads = lagTolerantReads(dataSource, config.db, log);
+  const app = createApp({ config, dataSource, logger: log, authKeys, mailQueued: mailSender?.nudge, metrics, reads, ...(hasher ? { hasher } : {}), factorClock });
+  const securityEvents = events ? startSecurityEvents({ dataSource, config, authKeys, logger: log, observer: metrics.eventsObserver }) : undefined;
   return {
     app,
     config,
     dataSource,
     authKeys,
     mailSender,
+    events: securityEvents,
     close: async () => {
+      await securityEvents?.stop();
       await mailSender?.stop();
+      await reads.close();
       await dataSource.destroy();
     },
   };
@@ -67,7 +79,7 @@ export async function startTestApp(
  * beforeAll that starts them and the afterAll that closes the app and drops the database. The
  * returned TestApp is usable inside tests (its fields are read once beforeAll has run).
  */
-export function useTestApp(env: Record<string, string | undefined> = {}, options: { mail?: boolean } = {}): TestApp {
+export function useTestApp(env: Record<string, string | undefined> = {}, options: { mail?: boolean; events?: boolean } = {}): TestApp {
   let db: TestDatabase | undefined;
   let started: TestApp | undefined;
   beforeAll(async () => {
@@ -97,6 +109,9 @@ export function useTestApp(env: Record<string, string | undefined> = {}, options
     },
     get mailSender() {
       return current().mailSender;
+    },
+    get events() {
+      return current().events;
     },
     close: () => current().close(),
   };

@@ -1,6 +1,6 @@
 import type { AuthApi } from './auth-api.js';
 import type { SignOutReason } from './session-record.js';
-import type { Accepted, AuthUser, DeviceSession, EventPage, ProfileInput, TokenResponse } from './types.js';
+import type { Accepted, AuthUser, CreatedPersonalAccessToken, DeviceSession, EventPage, PersonalAccessToken, ProfileInput, TokenResponse } from './types.js';
 
 /** What the account calls need from the session manager; AuthClient provides it. */
 export interface AccountHost {
@@ -95,6 +95,25 @@ export class Account {
     const current = this.host.sessionId();
     await this.host.authorized((token) => this.host.api.call('DELETE', `/me/sessions/${enc(id)}`, { token }));
     if (id === current) await this.host.endLocally('logout');
+  }
+
+  /** The user's personal access tokens (for CI and the `cathouse` CLI), with their last use. */
+  async listTokens(): Promise<PersonalAccessToken[]> {
+    const { tokens } = await this.host.authorized((token) => this.host.api.call<{ tokens: PersonalAccessToken[] }>('GET', '/me/tokens', { token }));
+    return tokens;
+  }
+
+  /**
+   * A personal access token; `token` is in this answer only. Needs a recent sign-in
+   * (`reauthentication_required`), scopes the role holds and an expiry (`expires_at`, ISO 8601).
+   */
+  createToken(input: { name: string; scopes: string[]; expires_at: string }): Promise<CreatedPersonalAccessToken> {
+    return this.host.authorized((token) => this.host.api.call('POST', '/me/tokens', { token, body: input }));
+  }
+
+  /** Revokes one token (with an id) or every token (without); it is refused at its next exchange. */
+  revokeTokens(id?: string): Promise<{ revoked: number } | undefined> {
+    return this.host.authorized((token) => this.host.api.call('DELETE', id ? `/me/tokens/${enc(id)}` : '/me/tokens', { token }));
   }
 
   /** The user's security history, newest first; pass `next_before` as `before` for the next page. */

@@ -71,7 +71,7 @@ export class AuthApi {
     const problem = parsed as { error?: unknown; detail?: unknown; title?: unknown } | undefined;
     if (problem && typeof problem.error === 'string') {
       const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
-      throw new AuthError(problem.error, detail ?? String(problem.title ?? problem.error), res.status, detail);
+      throw new AuthError(problem.error, detail ?? String(problem.title ?? problem.error), res.status, detail, problem);
     }
     throw new AuthError('server_error', `The auth service answered ${res.status} without a problem document.`, res.status);
   }

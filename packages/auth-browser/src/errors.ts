@@ -26,6 +26,8 @@ export class AuthError extends Error {
     readonly status?: number,
     /** The problem document's `detail` when the API answered one. */
     readonly detail?: string,
+    /** The whole problem document: its extension members (`mfa_token` and `factors` of `mfa_required`, `factors` of a step-up). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -11,5 +11,20 @@ export { withRegistration } from './sign-in/registration.js';
 export { withIdToken } from './sign-in/id-token.js';
 export { asGuest, withGuestUpgrade } from './sign-in/guest.js';
 export type { SignInMethod } from './sign-in/sign-in-method.js';
+export { withMfa, type SecondFactor } from './sign-in/mfa.js';
+export { browserPasskeys, withPasskey, type PasskeyAdapter } from './sign-in/passkey.js';
+export { confirmTotp, enrolTotp, registerPasskey, stepUp } from './sign-in/factors.js';
 export { localStorageAdapter, memoryStorage, secureStoreAdapter, type SecureStoreLike, type SessionStorage } from './storage.js';
-export type { Accepted, AuthMode, AuthUser, DeviceSession, EventPage, ProfileInput, RegisterInput, SecurityEvent, TokenResponse } from './types.js';
+export type {
+  Accepted,
+  AuthMode,
+  AuthUser,
+  CreatedPersonalAccessToken,
+  DeviceSession,
+  EventPage,
+  PersonalAccessToken,
+  ProfileInput,
+  RegisterInput,
+  SecurityEvent,
+  TokenResponse,
+} from './types.js';

@@ -82,3 +82,23 @@ export interface Accepted {
   status: 'accepted';
   detail: string;
 }
+
+/** A personal access token as listed (`auth.account.listTokens`); never the token itself. */
+export interface PersonalAccessToken {
+  id: string;
+  name: string;
+  /** The token's first 8 characters (`chp_…`), to recognise it. */
+  token_prefix: string;
+  scopes: string[];
+  status: 'active' | 'expired' | 'revoked';
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  revoked_at: string | null;
+}
+
+/** What `auth.account.createToken` answers: the listing plus `token`, shown this once. */
+export interface CreatedPersonalAccessToken extends PersonalAccessToken {
+  token: string;
+}

@@ -12,12 +12,16 @@
  * Three kinds of token, each with its own verifier (its own audience) and guard; a token of one
  * kind never passes another's guard:
  *   users:         createVerifier            + requireRole(...)
+ *                  (with personalAccessTokens: true, also tokens made from a PAT: + requireUserScope('cats:publish'))
  *   services:      createServiceVerifier     + requireScope('users:read')
  *   installations: createInstallationVerifier({ catId }) + requireInstallation({ permission: 'storage' })
+ *
+ * Revocation before expiry (issue 29): a deny-list fed by the auth service's Shared Signals stream,
+ * pushed (setPushHandler) or polled (startSetPoller), given to the verifiers as `revocations`.
  */
 export { AuthClientError, type AuthClientErrorCode } from './errors';
 export { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
-export { requireAuth, requireInstallation, requireRole, requireScope } from './middleware';
+export { requireAuth, requireInstallation, requireRole, requireScope, requireUserScope } from './middleware';
 export {
   createInstallationVerifier,
   createServiceVerifier,
@@ -26,6 +30,8 @@ export {
   type AccessTokenClaims,
   type InstallationTokenClaims,
   type InstallationVerifierOptions,
+  type PersonalAccessTokenClaims,
+  type UserTokenClaims,
   type Role,
   type ServiceTokenClaims,
   type ServiceVerifierOptions,
@@ -34,3 +40,15 @@ export {
   type Verifier,
   type VerifierOptions,
 } from './verify';
+export { createRevocationList, type RevocationList, type RevocationListOptions } from './revocation/deny-list';
+export {
+  applySecurityEvent,
+  createSetVerifier,
+  SetError,
+  VERIFICATION_EVENT,
+  type SecurityEventToken,
+  type SetErrorCode,
+  type SetVerifier,
+  type SetVerifierOptions,
+} from './revocation/security-events';
+export { setPushHandler, startSetPoller, type Poller, type PollerOptions, type ReceiverOptions } from './revocation/receivers';

@@ -82,9 +82,37 @@ function guard<K extends VerifiedToken['kind']>(
   };
 }
 
-/** After requireAuth: a user's token whose role is one of `roles` (403 forbidden otherwise, and for service or installation tokens). */
+/** Requests whose PAT-derived token has passed requireUserScope: requireRole lets those through. */
+const scopeChecked = new WeakSet<Request>();
+
+/**
+ * After requireAuth: a user's token whose role is one of `roles` (403 forbidden otherwise, and for
+ * service or installation tokens). A token made from a personal access token passes only after
+ * requireUserScope() on the same route: a route that names no scope is for sessions only.
+ */
 export function requireRole(...roles: Role[]): RequestHandler {
-  return guard('user', `the role ${roles.join(' or ')}`, (claims) => roles.includes(claims.role));
+  const byRole = guard('user', `the role ${roles.join(' or ')}`, (claims) => roles.includes(claims.role));
+  return (req, res, next) => {
+    if (req.auth?.kind === 'user' && req.auth.pat_id !== undefined && !scopeChecked.has(req)) {
+      sendProblem(res, new AuthClientError('forbidden', 'This route does not accept personal access tokens (it names no scope for them).'));
+      return;
+    }
+    byRole(req, res, next);
+  };
+}
+
+/**
+ * After requireAuth: a user's token allowed `scopes`. A session's token holds every scope its role
+ * has (the service's own role checks still apply: put requireRole after this); a token made from a
+ * personal access token must carry each of them in `scope` (403 forbidden otherwise).
+ */
+export function requireUserScope(...scopes: string[]): RequestHandler {
+  const check = guard('user', `the scope ${scopes.join(' and ')}`, (claims) => claims.pat_id === undefined || scopes.every((s) => claims.scopes.includes(s)));
+  return (req, res, next) =>
+    check(req, res, () => {
+      scopeChecked.add(req);
+      next();
+    });
 }
 
 /** After requireAuth: a service token holding every scope in `scopes` (403 otherwise, and for user or installation tokens). */

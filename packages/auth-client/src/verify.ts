@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { AuthClientError } from './errors';
 import { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
+import type { RevocationList } from './revocation/deny-list';
 
 export const ROLES = ['player', 'developer', 'admin'] as const;
 /** A guest player's role (issue 25): its tokens carry `is_anonymous: true`, and verifiers refuse them unless `allowGuests`. */
@@ -18,6 +19,8 @@ export interface AccessTokenClaims {
   sub: string;
   /** The session id. */
   sid: string;
+  /** Only tokens made from personal access tokens have one (PersonalAccessTokenClaims). */
+  pat_id?: undefined;
   role: Role;
   /** Only in a guest player's token (issue 25), and then true. */
   is_anonymous?: true;
@@ -62,7 +65,34 @@ export interface InstallationTokenClaims {
   jti: string;
 }
 
-export type VerifiedToken = AccessTokenClaims | ServiceTokenClaims | InstallationTokenClaims;
+/**
+ * A user's token made from a personal access token (the auth service's token exchange, issue 28):
+ * the same audience and `role` as a session's token, but no session: `pat_id` names the PAT and
+ * `scopes` (the `scope` claim, split) bounds what it may do. Accepted only by a verifier created
+ * with `personalAccessTokens: true`; guard such routes with requireUserScope().
+ */
+export interface PersonalAccessTokenClaims {
+  kind: 'user';
+  iss: string;
+  aud: string;
+  /** The user id. */
+  sub: string;
+  /** No session: a PAT-derived token. */
+  sid?: undefined;
+  pat_id: string;
+  role: Role;
+  email_verified?: boolean;
+  /** The `scope` claim, space-separated. */
+  scope: string;
+  scopes: string[];
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export type UserTokenClaims = AccessTokenClaims | PersonalAccessTokenClaims;
+
+export type VerifiedToken = AccessTokenClaims | PersonalAccessTokenClaims | ServiceTokenClaims | InstallationTokenClaims;
 
 interface CommonOptions extends JwksOptions {
   /** Expected `iss` (the auth service's JWT_ISSUER). */
@@ -71,6 +101,12 @@ interface CommonOptions extends JwksOptions {
   clockToleranceSeconds?: number;
   /** A JWKS client to share between verifiers of several kinds (one cache, one fetch). */
   jwks?: JwksClient;
+  /**
+   * The deny-list fed by the auth service's Shared Signals stream (setPushHandler or
+   * startSetPoller): a token of a revoked session, or of a user or client revoked after it was
+   * issued, is refused before it expires.
+   */
+  revocations?: RevocationList;
 }
 
 export interface VerifierOptions extends CommonOptions {
@@ -81,6 +117,12 @@ export interface VerifierOptions extends CommonOptions {
    * service that has not decided what a guest may do refuses them as invalid_token.
    */
   allowGuests?: boolean;
+  /**
+   * Also accept tokens made from personal access tokens (no `sid`; `pat_id` and `scope`). Off by
+   * default, so a service that has not thought about scopes never sees one; with it on, guard every
+   * route such a token may reach with requireUserScope() (requireRole() alone refuses them).
+   */
+  personalAccessTokens?: boolean;
 }
 
 export interface ServiceVerifierOptions extends CommonOptions {
@@ -148,6 +190,9 @@ function baseVerifier<C extends VerifiedToken>(
       }
       const claims = claimsOf(payload);
       if (!claims) throw new AuthClientError('invalid_token', `The access token is not a ${kind} token.`);
+      if (options.revocations?.isRevoked({ sub: claims.sub, sid: claims.kind === 'user' ? claims.sid : undefined, iat: claims.iat })) {
+        throw new AuthClientError('invalid_token', 'The access token has been revoked.');
+      }
       return claims;
     },
   };
@@ -172,17 +217,22 @@ function decodeHeader(token: string): { alg?: unknown; typ?: unknown; kid?: unkn
 const hasNone = (p: Payload, ...names: string[]) => names.every((n) => p[n] === undefined);
 
 /**
- * Verifies users' access tokens (the default kind). It does not know about logout: a revoked
- * session's token stays valid here until it expires (15 minutes by default).
+ * Verifies users' access tokens (the default kind). On its own it does not know about logout: a
+ * revoked session's token stays valid until it expires (15 minutes by default); with `revocations`
+ * fed by the Shared Signals stream it is refused as soon as the revocation arrives.
  */
-export function createVerifier(options: VerifierOptions): Verifier<AccessTokenClaims> {
-  return baseVerifier('user', options.audience, options, (p) =>
-    isString(p.sid) &&
-    (ROLES.includes(p.role as (typeof ROLES)[number]) || (options.allowGuests === true && p.role === 'guest' && p.is_anonymous === true)) &&
-    hasNone(p, 'client_id', 'installation_id', 'act', 'scope')
-      ? ({ ...p, kind: 'user' } as AccessTokenClaims)
-      : undefined,
-  );
+export function createVerifier(options: VerifierOptions & { personalAccessTokens: true }): Verifier<UserTokenClaims>;
+export function createVerifier(options: VerifierOptions): Verifier<AccessTokenClaims>;
+export function createVerifier(options: VerifierOptions): Verifier<UserTokenClaims> {
+  return baseVerifier<UserTokenClaims>('user', options.audience, options, (p) => {
+    const guest = options.allowGuests === true && p.role === 'guest' && p.is_anonymous === true;
+    if (!(ROLES.includes(p.role as (typeof ROLES)[number]) || guest) || !hasNone(p, 'client_id', 'installation_id', 'act')) return undefined;
+    if (isString(p.sid) && hasNone(p, 'scope', 'pat_id')) return { ...p, kind: 'user' } as AccessTokenClaims;
+    if (options.personalAccessTokens && isString(p.pat_id) && isString(p.scope) && hasNone(p, 'sid')) {
+      return { ...p, kind: 'user', scopes: p.scope.split(' ').filter(Boolean) } as PersonalAccessTokenClaims;
+    }
+    return undefined;
+  });
 }
 
 /** Verifies service tokens (client credentials). Guard routes with requireScope(). */

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { primaryReads, type LagTolerantReads } from '../../db/read-replica';
 import { AppError } from '../../errors/app-error';
 import { findPublicUser, listUsers, type UserPage, type UserQuery } from './admin-users';
 import { listEvents, recordEvent, type EventPage, type PublicAuditEvent } from '../audit/audit-events';
@@ -31,9 +32,16 @@ function forbiddenUnlessAdmin(principal: Principal): void {
  * What a signed-in user may see and do about their own sessions and history, and the admin's
  * view of users (issue 11). Callers pass the Principal from AuthService.authenticate; every
  * method throws AppError (forbidden, not_found, invalid_request) and returns plain data.
+ *
+ * The user search and the event views read through `reads` (a read replica when configured: they
+ * tolerate its lag); the sessions, the user view and every write use the primary, since a caller
+ * who just ended a session or changed a role must see it.
  */
 export class AccountViews {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reads: LagTolerantReads = primaryReads(dataSource),
+  ) {}
 
   /** GET me/sessions: live sessions, most recently used first, the caller's marked. */
   async mySessions(principal: Principal): Promise<MySession[]> {
@@ -64,19 +72,19 @@ export class AccountViews {
 
   /** GET me/events: the caller's own events, newest first. */
   myEvents(principal: Principal, page: { before?: string | undefined; limit: number }): Promise<EventPage> {
-    return listEvents(this.dataSource, { userId: principal.userId, before: page.before, limit: page.limit });
+    return this.reads.run((db) => listEvents(db, { userId: principal.userId, before: page.before, limit: page.limit }));
   }
 
   /** GET events (admin): anyone's events, by user and type. */
   events(principal: Principal, query: { userId?: string | undefined; type?: string | undefined; before?: string | undefined; limit: number }): Promise<EventPage> {
     forbiddenUnlessAdmin(principal);
-    return listEvents(this.dataSource, query);
+    return this.reads.run((db) => listEvents(db, query));
   }
 
   /** GET users (admin). */
   users(principal: Principal, query: UserQuery): Promise<UserPage> {
     forbiddenUnlessAdmin(principal);
-    return listUsers(this.dataSource, query);
+    return this.reads.run((db) => listUsers(db, query));
   }
 
   /** GET users/{id} (admin): the user, their live sessions and their latest events. */

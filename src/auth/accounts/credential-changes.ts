@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/app-error';
 import { recordEvent } from '../audit/audit-events';
 import { enqueueMail } from '../mail/outbox';
+import { recordSecurityEvent } from '../events/record';
 import type { Principal } from '../principal';
 import { revokeOtherSessions } from '../sessions/revocation';
 import { sql } from '../sql';
@@ -43,6 +44,7 @@ export async function changePassword(
     const ended = await revokeOtherSessions(manager, principal.userId, principal.sessionId, 'password_changed');
     await recordEvent(manager, { type: 'password_changed', userId: principal.userId, sessionId: principal.sessionId, client, detail: { sessions_ended: ended } });
     await enqueueMail(manager, deps.outboxKey, { template: 'password_changed', to: checked.email, userId: principal.userId });
+    await recordSecurityEvent(manager, { type: 'user.password_changed', subject: { user: principal.userId } });
   });
   deps.mailQueued();
 }

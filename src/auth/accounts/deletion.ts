@@ -2,6 +2,7 @@ import { AppError } from '../../errors/app-error';
 import { recordEvent } from '../audit/audit-events';
 import type { Principal } from '../principal';
 import { revokeUserSessions } from '../sessions/revocation';
+import { recordSecurityEvent } from '../events/record';
 import { sql } from '../sql';
 import type { AccountClient, AccountServiceDeps } from './account-deps';
 import { checkPassword, lockCheckedAccount } from './password-check';
@@ -37,6 +38,9 @@ export async function deleteAccount(deps: AccountServiceDeps, principal: Princip
     const ended = await revokeUserSessions(manager, principal.userId, 'account_deleted');
     await recordEvent(manager, { type: 'account_deleted', userId: principal.userId, sessionId: principal.sessionId, client, detail: { sessions_ended: ended } });
     await sql(manager, `DELETE FROM auth.account_tokens WHERE user_id = $1`, [principal.userId]);
+    // Developer credentials (issue 28): the account's personal access tokens (names it chose) and device logins go too.
+    await sql(manager, `DELETE FROM auth.personal_access_tokens WHERE user_id = $1`, [principal.userId]);
+    await sql(manager, `DELETE FROM auth.device_authorizations WHERE user_id = $1`, [principal.userId]);
     await sql(
       manager,
       `UPDATE auth.mail_outbox SET recipient = NULL, params = '{}', secret = NULL,
@@ -45,5 +49,6 @@ export async function deleteAccount(deps: AccountServiceDeps, principal: Princip
         WHERE user_id = $1`,
       [principal.userId],
     );
+    await recordSecurityEvent(manager, { type: 'user.deleted', subject: { user: principal.userId } });
   });
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { AppError } from '../../errors/app-error';
 import { recordEvent } from '../audit/audit-events';
 import { enqueueMail } from '../mail/outbox';
+import { recordSecurityEvent } from '../events/record';
 import type { Principal } from '../principal';
 import { sql } from '../sql';
 import { isUniqueViolation, minutes, type AccountClient, type AccountServiceDeps } from './account-deps';
@@ -59,6 +60,7 @@ export async function verifyEmail(deps: AccountServiceDeps, token: string, clien
       await recordEvent(manager, { type: 'email_changed', userId: spent.userId, client, detail: { verified: true } });
       await grantDeveloperRole(manager, spent.userId, 'email_verified', { client, requestedOnly: true });
       await enqueueMail(manager, deps.outboxKey, { template: 'email_changed', to: oldEmail, userId: spent.userId, params: { new_email: newEmail } });
+      await recordSecurityEvent(manager, { type: 'user.email_changed', subject: { user: spent.userId } });
       return { email: newEmail, email_verified: true as const, mailed: true };
     }),
   );

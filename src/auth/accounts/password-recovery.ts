@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { recordEvent } from '../audit/audit-events';
 import { enqueueMail, sealToken } from '../mail/outbox';
+import { recordSecurityEvent } from '../events/record';
 import { revokeUserSessions } from '../sessions/revocation';
 import { sql } from '../sql';
 import { minutes, type AccountClient, type AccountServiceDeps } from './account-deps';
@@ -88,6 +89,7 @@ export async function resetPassword(deps: AccountServiceDeps, token: string, pas
       await recordEvent(manager, { type: 'password_reset_completed', userId: spent.userId, client, detail: { sessions_ended: ended } });
       await grantDeveloperRole(manager, spent.userId, 'email_verified', { client, requestedOnly: true });
       await enqueueMail(manager, deps.outboxKey, { template: 'password_reset_done', to: users[0]!.email, userId: spent.userId });
+      await recordSecurityEvent(manager, { type: 'user.password_reset', subject: { user: spent.userId } });
     });
   });
   deps.mailQueued();

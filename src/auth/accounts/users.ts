@@ -4,6 +4,7 @@ import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { isUuid } from '../ids';
 import { revokeUserSessions } from '../sessions/revocation';
+import { recordSecurityEvent } from '../events/record';
 import { publicUser, type PublicUser } from './public-user';
 import { bumpSecurityStamp } from './security-stamp';
 
@@ -118,6 +119,14 @@ export async function updateUser(dataSource: DataSource, id: string, changes: Us
     if (before.isActive !== saved.isActive) {
       const detail = { from: before.isActive, to: saved.isActive, ...(saved.isActive ? {} : { sessions_ended: ended }), ...via };
       await recordEvent(manager, { ...event, type: 'active_changed', detail });
+    }
+    // Issue 29: the other services hear of it (receivers refuse the user's older tokens); last, as recordSecurityEvent asks.
+    const initiatedBy = actor.actorId === id ? 'user' : 'admin';
+    if (before.role !== saved.role) {
+      await recordSecurityEvent(manager, { type: 'user.role_changed', subject: { user: id }, initiatedBy, data: { from: before.role, to: saved.role } });
+    }
+    if (before.isActive !== saved.isActive) {
+      await recordSecurityEvent(manager, { type: saved.isActive ? 'user.reactivated' : 'user.deactivated', subject: { user: id }, initiatedBy });
     }
     return saved;
   });

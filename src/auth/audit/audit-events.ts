@@ -48,6 +48,23 @@ export const AUDIT_EVENT_TYPES = [
   'identity_takeover_defence',
   'guest_created',
   'guest_upgraded',
+  // Issue 28: developer credentials (the CLI's device login, personal access tokens).
+  'device_login_approved',
+  'device_login_denied',
+  'device_login_redeemed',
+  'pat_created',
+  'pat_used',
+  'pat_refused',
+  'pat_revoked',
+  // Issue 26: second factors and step-up (src/auth/factors).
+  'factor_added',
+  'factor_removed',
+  'recovery_codes_generated',
+  'recovery_code_used',
+  'second_factor_failed',
+  'step_up',
+  'factors_reset',
+  'passkey_clone_suspected',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

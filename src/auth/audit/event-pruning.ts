@@ -4,56 +4,47 @@ import { sql } from '../sql';
 import { repeatWithJitter } from '../periodic-task';
 
 export interface EventPruneSettings {
-  /** AUTH_EVENTS_RETENTION_DAYS: events older than this are deleted. */
+  /** AUTH_EVENTS_RETENTION_DAYS: months wholly older than this are dropped (the database keeps at least 30 days). */
   retentionDays: number;
-  /** Rows deleted per statement, so one run never holds many row locks or a long transaction. */
-  batchSize: number;
+}
+
+export interface EventMaintenance {
+  /** Monthly partitions created (this month and the next three, when missing). */
+  created: number;
+  /** Monthly partitions dropped, each wholly older than the retention. */
+  dropped: number;
+  /** Rows past the retention deleted from the DEFAULT partition (which holds only strays). */
+  deleted: number;
+  /** Partitions left for the next run because auth.audit_events was busy (lock_timeout). */
+  skipped: number;
 }
 
 /**
- * Deletes audit events older than the retention, in batches, like pruneEndedSessions. The table
- * has no index on occurred_at (one less index to write on every login): ids increase in write
- * order, so the run first finds the oldest event still young enough to keep, walking the primary
- * key from its old end (it reads only rows it is about to delete), and then deletes every lower
- * id in batches. Every row below that id is older than the retention by construction. Safe to
- * run from every instance at once and through a pooler. Returns how many rows it deleted.
+ * Keeps the partitioned audit log (auth.audit_events, one partition a month): creates the coming
+ * months and drops the months older than the retention, through auth_audit.maintain(), which runs
+ * as the migration role: the runtime role may not delete an event itself (issue 22 M6). Dropping a
+ * month is one catalog change, whatever its size, so a run takes milliseconds at any scale and
+ * leaves no dead rows to vacuum. An event is kept at least the retention and at most a month
+ * more. Safe from every instance at once (one runs, the others return) and through a pooler.
  */
-export async function pruneAuditEvents(dataSource: DataSource, settings: EventPruneSettings): Promise<number> {
-  const { rows } = await sql<{ id: string }>(
-    dataSource,
-    `SELECT id FROM auth.audit_events WHERE occurred_at >= statement_timestamp() - make_interval(days => $1) ORDER BY id LIMIT 1`,
-    [settings.retentionDays],
-  );
-  const keepFrom = rows[0]?.id;
-  let deleted = 0;
-  for (;;) {
-    const { count } = await sql(
-      dataSource,
-      keepFrom === undefined
-        ? `DELETE FROM auth.audit_events WHERE id IN (
-             SELECT id FROM auth.audit_events WHERE occurred_at < statement_timestamp() - make_interval(days => $1)
-              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`
-        : `DELETE FROM auth.audit_events WHERE id IN (
-             SELECT id FROM auth.audit_events WHERE id < $1::bigint ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [keepFrom ?? settings.retentionDays, settings.batchSize],
-    );
-    deleted += count;
-    if (count < settings.batchSize) break;
-  }
-  return deleted;
+export async function pruneAuditEvents(dataSource: DataSource, settings: EventPruneSettings): Promise<EventMaintenance> {
+  const { rows } = await sql<EventMaintenance>(dataSource, `SELECT created, dropped, deleted, skipped FROM auth_audit.maintain($1)`, [settings.retentionDays]);
+  const r = rows[0]!;
+  return { created: Number(r.created), dropped: Number(r.dropped), deleted: Number(r.deleted), skipped: Number(r.skipped) };
 }
 
 /**
- * Runs pruneAuditEvents every `intervalMs` (with jitter, so instances spread out) until the
- * returned function is called. Failures are logged and retried at the next tick.
+ * Runs pruneAuditEvents every `intervalMs` (with jitter, so instances spread
+ * out) until the returned function is called. Failures are logged and retried at the next tick.
  */
 export function scheduleEventPruning(dataSource: DataSource, logger: Logger, settings: EventPruneSettings, intervalMs = 10 * 60_000): () => void {
   return repeatWithJitter(async () => {
     try {
-      const deleted = await pruneAuditEvents(dataSource, settings);
-      if (deleted) logger.info({ audit_events: deleted, retention_days: settings.retentionDays }, 'pruned old audit events');
+      const done = await pruneAuditEvents(dataSource, settings);
+      if (done.created || done.dropped || done.deleted) logger.info({ audit_partitions: done, retention_days: settings.retentionDays }, 'audit log partitions maintained');
+      if (done.skipped) logger.warn({ audit_partitions: done }, 'audit log maintenance skipped a partition that was busy; will retry');
     } catch (err) {
-      logger.warn({ err }, 'pruning audit events failed; will retry');
+      logger.warn({ err }, 'audit log maintenance failed; will retry');
     }
   }, intervalMs);
 }

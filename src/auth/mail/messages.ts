@@ -1,4 +1,5 @@
 import type { Config } from '../../config/config';
+import { FACTOR_MAIL_TEMPLATES, factorMail, isFactorTemplate, type FactorMailParams } from './factor-messages';
 
 /**
  * The mails of the account lifecycle: their subject, text and HTML, and the frontend links they
@@ -14,13 +15,15 @@ export const MAIL_TEMPLATES = [
   'password_reset_done',
   'password_changed',
   'email_changed',
+  // Second factors (issue 26): factor-messages.ts.
+  ...FACTOR_MAIL_TEMPLATES,
 ] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 /** Templates whose link carries a token (sealed in the outbox row, see outbox.ts). */
 export const TEMPLATES_WITH_TOKEN: ReadonlySet<MailTemplate> = new Set(['verify_email', 'confirm_email_change', 'reset_password']);
 
-export interface MailParams {
+export interface MailParams extends FactorMailParams {
   /** For confirm_email_change, email_change_requested and email_changed: the address being switched to. */
   new_email?: string;
   /** Minutes a link stays valid, for the text. */
@@ -57,6 +60,10 @@ function layout(paragraphs: string[], link?: { href: string; label: string }): {
 
 /** Renders one outbox row; `token` is the unsealed token of templates that carry one. */
 export function renderMail(mail: Config['mail'], template: MailTemplate, to: string, params: MailParams, token: string | undefined): RenderedMail {
+  if (isFactorTemplate(template)) {
+    const { subject, paragraphs } = factorMail(template, params);
+    return { to, subject, ...layout(paragraphs) };
+  }
   const minutes = params.valid_minutes ?? 0;
   const need = () => {
     if (!token) throw new Error(`mail template ${template} needs a token`);

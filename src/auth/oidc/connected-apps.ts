@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
+import { recordSecurityEvent } from '../events/record';
 import { isUuid } from '../ids';
 import { sql } from '../sql';
 import { isUsable, readInstallationAccess, type InstallationAccess } from '../tokens/installation-access';
@@ -182,6 +183,12 @@ export async function revokeConnectedApp(
       actorId: actorId ?? null,
       client,
       detail: { connected_app_id: appId, client_id: app.client_id, reason, rows_deleted: tokens },
+    });
+    await recordSecurityEvent(manager, {
+      type: 'connected_app.revoked',
+      subject: { user: userId },
+      initiatedBy: reason === 'admin' ? 'admin' : 'user',
+      data: { connected_app_id: appId, client_id: app.client_id },
     });
   });
 }

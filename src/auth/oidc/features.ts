@@ -5,8 +5,10 @@ import { grantAccess } from './connected-apps';
 import { errors, type Oidc } from './library';
 
 /**
- * Which protocol features the provider offers: the one place to switch one on or off. Issue 28
- * (a CLI signing in) turns on `deviceFlow` here and adds its user-code pages beside the login page.
+ * Which protocol features the provider offers: the one place to switch one on or off. `deviceFlow`
+ * stays off: the CLI's device login (issue 28) is built on /api/v1/auth/token, since a developer's CLI
+ * needs a first-party session and the JWTs the other services verify, not a cat's opaque tokens
+ * (docs/developer-credentials.md).
  *
  * Off, and why: devInteractions (our own pages), clientCredentials (service tokens come from
  * POST /api/v1/auth/token), resourceIndicators (a cat's access token is opaque and for Cat House

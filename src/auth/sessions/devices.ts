@@ -56,6 +56,8 @@ export const LIVE_SESSIONS_QUERY = `SELECT id, ${iso('created_at')}, ${iso('last
 
 /** Checked in order: the first match names the browser (Edge and Opera also say "Chrome"; Chrome also says "Safari"). */
 const BROWSERS: [RegExp, string][] = [
+  // The reference CLI's device login (issue 28): its sessions read "Cat House CLI on Linux".
+  [/\bcathouse-cli\//, 'Cat House CLI'],
   [/\bEdg(e|A|iOS)?\//, 'Edge'],
   [/\b(OPR|Opera)\//, 'Opera'],
   [/\bSamsungBrowser\//, 'Samsung Internet'],

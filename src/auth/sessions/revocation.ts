@@ -1,17 +1,56 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { recordSecurityEvent, inTransaction } from '../events/record';
+import type { InitiatingEntity } from '../events/catalogue';
 import { isUuid } from '../ids';
 import type { SessionEndReason } from './sessions';
 import { sql } from '../sql';
 
-/** Ending sessions: one, one of a user's, all but one, or all of a user's. Each is an UPDATE of revoked_at. */
+/**
+ * Ending sessions: one, one of a user's, all but one, or all of a user's. Each is an UPDATE of
+ * revoked_at and, in the same transaction, the security event that tells the other services
+ * (issue 29: session.revoked per session, user.sessions_revoked when all end at once), so every
+ * caller that ends a session announces it, and only when something ended.
+ */
 
-export async function revokeSessionWith(manager: EntityManager | DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
-  const { count } = await sql(
-    manager,
-    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
-    [sessionId, reason],
-  );
-  return count > 0;
+/** Who ends a session for each reason (CAEP initiating_entity). */
+const INITIATED_BY: Record<SessionEndReason, InitiatingEntity> = {
+  logout: 'user',
+  logout_global: 'user',
+  logout_others: 'user',
+  refresh_token_reused: 'policy',
+  user_deactivated: 'admin',
+  ended_by_user: 'user',
+  ended_by_admin: 'admin',
+  password_changed: 'user',
+  password_reset: 'user',
+  account_deleted: 'user',
+  // Issue 26: an admin resets the factors of a user who lost them all.
+  factors_reset: 'admin',
+  // Issue 25: a provider proved the address of an account whose password never did.
+  identity_takeover_defence: 'policy',
+};
+
+async function announceSessions(manager: EntityManager, rows: { id: string; user_id: string }[], reason: SessionEndReason): Promise<void> {
+  for (const row of rows) {
+    await recordSecurityEvent(manager, {
+      type: 'session.revoked',
+      subject: { user: row.user_id, session: row.id },
+      initiatedBy: INITIATED_BY[reason],
+      data: { reason },
+    });
+  }
+}
+
+export async function revokeSessionWith(executor: EntityManager | DataSource, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+  return inTransaction(executor, async (manager) => {
+    const { rows } = await sql<{ id: string; user_id: string }>(
+      manager,
+      `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id, user_id`,
+      [sessionId, reason],
+    );
+    await announceSessions(manager, rows, reason);
+    return rows.length > 0;
+  });
 }
 
 /** Ends one session, in the caller's transaction when given one; true if it was live. Idempotent. */
@@ -31,13 +70,17 @@ export async function revokeOwnSession(
   reason: SessionEndReason,
 ): Promise<boolean> {
   if (!isUuid(sessionId)) return false;
-  const { count } = await sql(
-    executor,
-    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
-      WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
-    [sessionId, userId, reason],
-  );
-  return count > 0;
+  return inTransaction(executor, async (manager) => {
+    const { rows } = await sql<{ id: string; user_id: string }>(
+      manager,
+      `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()
+        RETURNING id, user_id`,
+      [sessionId, userId, reason],
+    );
+    await announceSessions(manager, rows, reason);
+    return rows.length > 0;
+  });
 }
 
 /** Ends every live session of a user but one (logout scope `others`); returns how many. */
@@ -47,25 +90,44 @@ export async function revokeOtherSessions(
   keepSessionId: string,
   reason: SessionEndReason,
 ): Promise<number> {
-  const { count } = await sql(
-    executor,
-    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
-      WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()`,
-    [userId, keepSessionId, reason],
-  );
-  return count;
+  return inTransaction(executor, async (manager) => {
+    const { rows } = await sql<{ id: string; user_id: string }>(
+      manager,
+      `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $3
+        WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL AND expires_at > statement_timestamp()
+        RETURNING id, user_id`,
+      [userId, keepSessionId, reason],
+    );
+    // One event per session: the one kept must stay valid at the receivers.
+    await announceSessions(manager, rows, reason);
+    return rows.length;
+  });
 }
 
-/** Ends every live session of a user, in the caller's transaction when given one; returns how many. */
+/**
+ * Ends every live session of a user, in the caller's transaction when given one; returns how
+ * many. One user.sessions_revoked event stands for all of them: receivers refuse every token of
+ * the user issued until then, however many sessions there were.
+ */
 export async function revokeUserSessions(
   executor: DataSource | EntityManager,
   userId: string,
   reason: SessionEndReason,
 ): Promise<number> {
-  const { count } = await sql(
-    executor,
-    `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
-    [userId, reason],
-  );
-  return count;
+  return inTransaction(executor, async (manager) => {
+    const { count } = await sql(
+      manager,
+      `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+      [userId, reason],
+    );
+    if (count > 0) {
+      await recordSecurityEvent(manager, {
+        type: 'user.sessions_revoked',
+        subject: { user: userId },
+        initiatedBy: INITIATED_BY[reason],
+        data: { reason, sessions_ended: count },
+      });
+    }
+    return count;
+  });
 }

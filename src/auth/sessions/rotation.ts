@@ -10,7 +10,7 @@ import {
 } from './refresh-tokens';
 import { revokeSessionWith } from './revocation';
 import { currentChildOf, lockSession, type ReuseRecorder, type RotationOutcome } from './session-lock';
-import type { RotatedRefreshToken, SessionSettings } from './sessions';
+import { sessionAuthentication, type RotatedRefreshToken, type SessionSettings } from './sessions';
 import { rotateStoredToken } from './stored-token-rotation';
 import { sql } from '../sql';
 import type { TokenSecrets } from '../tokens/token-secret';
@@ -44,16 +44,23 @@ async function rotateCurrentToken(
   //    WHERE s.id = <session> AND s.refresh_generation = <generation> AND s.refresh_token_hash = <presented>
   //      AND s.revoked_at IS NULL AND s.expires_at > now AND s.created_at > now - max lifetime
   //      AND u.id = s.user_id AND u.is_active
-  //   RETURNING s.user_id, u.role, u.email_verified_at IS NOT NULL
+  //   RETURNING s.user_id, u.role, u.email_verified_at IS NOT NULL, s.amr, COALESCE(s.auth_time, s.created_at)
   // It works through a transaction pooler: no named statement, nothing kept on the session.
-  const { rows } = await sql<{ user_id: string | null; role: UserRole | null; email_verified: boolean | null }>(
+  const { rows } = await sql<{ user_id: string | null; role: UserRole | null; email_verified: boolean | null; amr: string[] | null; auth_time: Date | null }>(
     executor,
-    `SELECT user_id, role, email_verified FROM auth.rotate_refresh_token($1, $2, $3, $4, $5, $6)`,
+    `SELECT user_id, role, email_verified, amr, auth_time FROM auth.rotate_refresh_token($1, $2, $3, $4, $5, $6)`,
     [token.sessionId, token.generation, presentedHash, hashRefreshToken(child), settings.refreshTokenTtlSeconds, settings.maxLifetimeSeconds],
   );
   const row = rows[0];
   return row?.user_id
-    ? { sessionId: token.sessionId, userId: row.user_id, role: row.role!, emailVerified: row.email_verified === true, refreshToken: child }
+    ? {
+        sessionId: token.sessionId,
+        userId: row.user_id,
+        role: row.role!,
+        emailVerified: row.email_verified === true,
+        authentication: sessionAuthentication(row.amr ?? ['pwd'], row.auth_time!),
+        refreshToken: child,
+      }
     : undefined;
 }
 
@@ -119,7 +126,13 @@ async function decide(
   // A session whose token is kept in refresh_tokens (the migration's `down` put it there): the
   // stored-token rules apply, by the token's hash, as for a token of the previous format.
   if (session.current_hash === null) return rotateStoredToken(manager, secrets, presented, token.generation, settings, recordReuse);
-  const base = { sessionId: token.sessionId, userId: session.user_id, role: session.role, emailVerified: session.email_verified };
+  const base = {
+    sessionId: token.sessionId,
+    userId: session.user_id,
+    role: session.role,
+    emailVerified: session.email_verified,
+    authentication: sessionAuthentication(session.amr, session.auth_time),
+  };
 
   if (token.generation === session.generation) {
     // The current generation: rotate it now (the statement above found the row changed under it

@@ -16,6 +16,8 @@ export interface LockedSession {
   role: UserRole;
   is_active: boolean;
   email_verified: boolean;
+  amr: string[];
+  auth_time: Date;
 }
 
 /** Runs in the transaction that revokes the session on reuse (the audit event), so both commit together. */
@@ -33,7 +35,7 @@ export async function lockSession(manager: EntityManager, sessionId: string, set
             s.refresh_rotated_at >= statement_timestamp() - make_interval(secs => $2) AS rotated_in_interval,
             s.revoked_at IS NOT NULL AS revoked,
             (s.expires_at <= statement_timestamp() OR s.created_at <= statement_timestamp() - make_interval(secs => $3)) AS expired,
-            u.role, u.is_active, u.email_verified_at IS NOT NULL AS email_verified
+            u.role, u.is_active, u.email_verified_at IS NOT NULL AS email_verified, s.amr, COALESCE(s.auth_time, s.created_at) AS auth_time
        FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
       WHERE s.id = $1
         FOR UPDATE OF s`,

@@ -6,6 +6,8 @@ import { isUuid } from '../ids';
 import { firstRefreshToken, hashRefreshToken, looksLikeLegacyRefreshToken, parseRefreshToken } from './refresh-tokens';
 import { sql } from '../sql';
 import type { TokenSecrets } from '../tokens/token-secret';
+import type { SessionAuthentication } from '../tokens/access-tokens';
+import { asMethods, authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
 
 /**
  * Sessions and their refresh-token families (RFC 9700 §4.14.2).
@@ -44,6 +46,14 @@ export interface RotatedRefreshToken extends IssuedRefreshToken {
   role: UserRole;
   /** For the access token's email_verified claim. */
   emailVerified: boolean;
+  /** The session's amr and auth_time, for the access token (issue 26). */
+  authentication: SessionAuthentication;
+}
+
+/** A session's stored amr and auth time as the access token carries them (acr derived from the methods). */
+export function sessionAuthentication(amr: readonly string[], authTime: Date): SessionAuthentication {
+  const context = authenticationContext(asMethods(amr));
+  return { amr: context.amr, acr: context.acr, authTime };
 }
 
 export type SessionEndReason =
@@ -58,23 +68,29 @@ export type SessionEndReason =
   | 'password_reset'
   | 'account_deleted'
   // Issue 25: a provider proved the address of an account registered with an unverified password.
-  | 'identity_takeover_defence';
+  | 'identity_takeover_defence'
+  | 'factors_reset';
 
-/** Starts a session (a login) and issues the first refresh token of its family: one INSERT. */
+/**
+ * Starts a session (a login) and issues the first refresh token of its family: one INSERT. `methods`
+ * are how the user proved who they are (RFC 8176), remembered with the time for the access tokens.
+ */
 export async function startSession(
   manager: EntityManager,
   userId: string,
   client: ClientInfo,
   settings: SessionSettings,
   secrets: TokenSecrets,
-): Promise<IssuedRefreshToken> {
+  methods: readonly AuthenticationMethod[] = ['pwd'],
+): Promise<IssuedRefreshToken & { authentication: SessionAuthentication }> {
   // The id is made here because the token names it: the row and its first token in one statement.
   const sessionId = randomUUID();
   const refreshToken = firstRefreshToken(secrets, sessionId);
-  await sql(
+  const { rows } = await sql<{ auth_time: Date }>(
     manager,
-    `INSERT INTO auth.sessions (id, user_id, expires_at, user_agent, ip, refresh_generation, refresh_token_hash)
-     VALUES ($1, $2, statement_timestamp() + make_interval(secs => LEAST($3::int, $7::int)), $4, $5, 0, $6)`,
+    `INSERT INTO auth.sessions (id, user_id, expires_at, user_agent, ip, refresh_generation, refresh_token_hash, amr, auth_time)
+     VALUES ($1, $2, statement_timestamp() + make_interval(secs => LEAST($3::int, $7::int)), $4, $5, 0, $6, $8, statement_timestamp())
+     RETURNING auth_time`,
     [
       sessionId,
       userId,
@@ -83,9 +99,10 @@ export async function startSession(
       normalizeIp(client.ip),
       hashRefreshToken(refreshToken),
       settings.maxLifetimeSeconds,
+      authenticationContext(methods).amr,
     ],
   );
-  return { sessionId, refreshToken };
+  return { sessionId, refreshToken, authentication: sessionAuthentication(authenticationContext(methods).amr, rows[0]!.auth_time) };
 }
 /**
  * The session and user a refresh token belongs to, whatever its state, for logout; `current` says

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { allSecrets, childRefreshToken, hashRefreshToken, legacyChildRefreshToken } from './refresh-tokens';
 import { revokeSessionWith } from './revocation';
 import { currentChildOf, lockSession, type ReuseRecorder, type RotationOutcome } from './session-lock';
-import type { SessionSettings } from './sessions';
+import { sessionAuthentication, type SessionSettings } from './sessions';
 import { sql } from '../sql';
 import type { TokenSecrets } from '../tokens/token-secret';
 
@@ -40,7 +40,13 @@ export async function rotateStoredToken(
   if (!legacy || legacy.token_expired) return { kind: 'invalid' };
   const session = await lockSession(manager, legacy.session_id, settings);
   if (!session || session.revoked || session.expired || !session.is_active) return { kind: 'invalid' };
-  const base = { sessionId: legacy.session_id, userId: session.user_id, role: session.role, emailVerified: session.email_verified };
+  const base = {
+    sessionId: legacy.session_id,
+    userId: session.user_id,
+    role: session.role,
+    emailVerified: session.email_verified,
+    authentication: sessionAuthentication(session.amr, session.auth_time),
+  };
 
   if (!legacy.used) {
     // An unused row with a session already in the current format cannot be issued by this code.

@@ -17,6 +17,12 @@ export interface AccessTokenClaims {
   email_verified?: boolean;
   /** Issue 25: present, and true, only in a guest player's tokens (role guest); other tokens stay as they were. */
   is_anonymous?: true;
+  /** RFC 8176 methods of the session's authentication (issue 26; absent in older tokens). */
+  amr?: string[];
+  /** The acr of that authentication (src/auth/oidc/authentication-context.ts). */
+  acr?: string;
+  /** When the user last authenticated in the session, sign-in or step-up (OIDC Core §2), seconds since the epoch. */
+  auth_time?: number;
   iat: number;
   exp: number;
   jti: string;
@@ -33,6 +39,15 @@ export interface AccessTokenSubject {
   sessionId: string;
   role: UserRole;
   emailVerified: boolean;
+  /** How and when the session was authenticated (issue 26); every session has them, older callers may not pass them. */
+  authentication?: SessionAuthentication | undefined;
+}
+
+/** How and when a session's user authenticated: its RFC 8176 methods and the time (sign-in or step-up). */
+export interface SessionAuthentication {
+  amr: readonly string[];
+  acr: string;
+  authTime: Date;
 }
 
 /** The encoded JOSE header of a key's tokens: the same for every token, so encoded once per key. */
@@ -58,6 +73,11 @@ export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings
     role: subject.role,
     email_verified: subject.emailVerified,
     ...(subject.role === 'guest' ? { is_anonymous: true as const } : {}),
+    ...(subject.authentication && {
+      amr: [...subject.authentication.amr],
+      acr: subject.authentication.acr,
+      auth_time: Math.floor(subject.authentication.authTime.getTime() / 1000),
+    }),
     iat,
     exp: iat + settings.ttlSeconds,
     aud: settings.audience,

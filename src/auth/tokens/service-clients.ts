@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppError } from '../../errors/app-error';
+import { recordSecurityEvent } from '../events/record';
 import { sql } from '../sql';
 
 /**
@@ -114,17 +115,25 @@ export async function rotateServiceClientSecret(db: DataSource, clientId: string
   return { clientId, clientSecret: secret, scopes: rows[0].scopes, previousSecretValidUntil: rows[0].previous_secret_expires_at };
 }
 
-/** Deactivates a client: its secrets stop working at once (its tokens expire within SERVICE_TOKEN_TTL_SECONDS). */
+/**
+ * Deactivates a client: its secrets stop working at once, and a service_client.revoked event tells
+ * the other services in the same transaction (issue 29), so receivers can refuse the tokens it
+ * still holds instead of waiting SERVICE_TOKEN_TTL_SECONDS. Revoking a revoked client records nothing.
+ */
 export async function revokeServiceClient(db: DataSource, clientId: string): Promise<ServiceClientInfo> {
-  const { rows } = await sql<ClientRow>(
-    db,
-    `UPDATE auth.service_clients SET is_active = false, previous_secret_hash = NULL, previous_secret_expires_at = NULL
-      WHERE client_id = $1
-      RETURNING client_id, scopes, is_active, created_at, last_used_at, previous_secret_expires_at`,
-    [clientId],
-  );
-  if (!rows[0]) throw new AppError('not_found', `No client named "${clientId}" (npm run admin -- clients list).`);
-  return toInfo(rows[0]);
+  return db.transaction(async (manager) => {
+    const { rows } = await sql<ClientRow & { was_active: boolean }>(
+      manager,
+      `UPDATE auth.service_clients c SET is_active = false, previous_secret_hash = NULL, previous_secret_expires_at = NULL
+         FROM (SELECT client_id, is_active FROM auth.service_clients WHERE client_id = $1 FOR UPDATE) before
+        WHERE c.client_id = before.client_id
+        RETURNING c.client_id, c.scopes, c.is_active, c.created_at, c.last_used_at, c.previous_secret_expires_at, before.is_active AS was_active`,
+      [clientId],
+    );
+    if (!rows[0]) throw new AppError('not_found', `No client named "${clientId}" (npm run admin -- clients list).`);
+    if (rows[0].was_active) await recordSecurityEvent(manager, { type: 'service_client.revoked', subject: { client: clientId }, initiatedBy: 'admin' });
+    return toInfo(rows[0]);
+  });
 }
 
 /** Every client, by id; never a secret or a hash. */

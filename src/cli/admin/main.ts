@@ -8,16 +8,17 @@
 import { parseArgs } from 'node:util';
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { ConfigError, loadMigrationConfig } from '../../config/config';
+import { ConfigError, loadMigrationConfig, parseConfig } from '../../config/config';
 import { createRuntimeDataSource } from '../../db/runtime-data-source';
 import { startEmbeddedForMigrations } from '../../db/migration-connection';
 import { isAppError } from '../../errors/app-error';
 import { clientsGroup } from './clients';
 import { oidcGroup } from './oidc';
 import { demoteGroup, promoteGroup } from './roles';
+import { webhooksGroup } from './webhooks';
 import { EXIT, UsageError, type CommandContext, type CommandGroup, type Io } from './command';
 
-const GROUPS: CommandGroup[] = [clientsGroup, promoteGroup, demoteGroup, oidcGroup];
+const GROUPS: CommandGroup[] = [clientsGroup, promoteGroup, demoteGroup, oidcGroup, webhooksGroup];
 
 const USAGE = `usage: npm run admin -- <group> <command> [options]
 
@@ -64,6 +65,7 @@ export async function main(argv: string[], io: Io = stdio, env: NodeJS.ProcessEn
       args,
       options: values as CommandContext['options'],
       config,
+      runtimeConfig: () => parseConfig(env),
       async db() {
         if (dataSource) return dataSource;
         // The migration job's connection; DATABASE_URL where only that is set (a development set-up).

@@ -1,10 +1,13 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { AUTH_SCHEMA } from './schema';
 
 /**
- * One security event (src/auth/audit/audit-events.ts). Append-only: the service inserts rows and the
- * retention pruning deletes old ones; nothing updates them. The id is an identity: its order is
- * the order rows were written, which the keyset paging (`before`) and pruning rely on.
+ * One security event (src/auth/audit/audit-events.ts). Append-only: the service inserts rows and
+ * retention drops whole months; nothing updates them. The table is partitioned by month on
+ * occurred_at (migration 1796662452310; the partitions live in the schema auth_audit), so the
+ * primary key includes occurred_at. id and occurred_at are set by the database (a trigger draws
+ * the id from auth_audit.audit_event_id_seq): the id's order is the order rows were written,
+ * which the keyset paging (`before`) relies on.
  *
  * user_id, actor_id and session_id carry no foreign keys on purpose (as Supabase's
  * audit_log_entries): the history must outlive the sessions (pruned a day after they end) and a
@@ -14,10 +17,10 @@ import { AUTH_SCHEMA } from './schema';
 @Index(['userId', 'id'])
 @Index(['type', 'id'])
 export class AuditEvent {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  @PrimaryColumn({ type: 'bigint' })
   id!: string;
 
-  @Column({ type: 'timestamptz', default: () => 'now()' })
+  @PrimaryColumn({ type: 'timestamptz', default: () => 'now()' })
   occurredAt!: Date;
 
   @Column({ type: 'varchar', length: 50 })

@@ -54,4 +54,15 @@ export class Session {
   /** When the current token replaced its parent: the reuse interval runs from here. */
   @Column({ type: 'timestamptz', nullable: true })
   refreshRotatedAt!: Date | null;
+
+  /**
+   * How the user proved who they are (issue 26): RFC 8176 values (pwd, otp, hwk, swk, mfa), the
+   * access token's `amr`. Sessions from before the column were password logins.
+   */
+  @Column({ type: 'text', array: true, default: () => "'{pwd}'" })
+  amr!: string[];
+
+  /** When the user last authenticated in this session (sign-in or step-up): `auth_time`. null: created_at. */
+  @Column({ type: 'timestamptz', nullable: true })
+  authTime!: Date | null;
 }

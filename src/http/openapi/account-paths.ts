@@ -63,7 +63,8 @@ export function registerSessionAndAdminPaths(registry: OpenAPIRegistry, { path: 
     method: 'get',
     path: p('/users'),
     summary: 'Find users (admin only)',
-    description: 'Filtered by role, state and email prefix, in creation order, keyset-paged: pass `next_after` as `after` (any other value is 400 `invalid_request`). A deleted user\'s email is null.',
+    description:
+      'Filtered by role, state and email prefix; in email order when `email` is given, else in creation order; keyset-paged: pass `next_after` as `after` (any other value is 400 `invalid_request`). A deleted user\'s email is null.',
     security: authenticated,
     request: { query: UsersQuery },
     responses: { 200: { description: 'One page of users.', ...json(UserPage) }, ...problems('invalid_token', 'invalid_request', 'forbidden') },

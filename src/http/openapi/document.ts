@@ -4,6 +4,10 @@ import { registerSessionAndAdminPaths } from './account-paths';
 import { registerAccountPaths } from './account-lifecycle-paths';
 import { registerOidcPaths } from './oidc-paths';
 import { registerFederationPaths } from './federation-paths';
+import { registerDeveloperCredentialsPaths } from './developer-credentials-paths';
+import { PatExchangeResponse } from './developer-credentials-schemas';
+import { registerEventPaths } from './events-paths';
+import { registerFactorPaths } from './factor-paths';
 import { BODY_ERRORS, json, problems } from './responses';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import {
@@ -87,7 +91,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     method: 'post',
     path: p('/token'),
     summary: 'OAuth 2.0 token endpoint',
-    description: `grant_type \`refresh_token\` (RFC 6749 §6), \`password\` (§4.3, with \`username\` or \`email\`), \`client_credentials\` (§4.4: a service token, no refresh token) or \`${TOKEN_EXCHANGE_GRANT}\` (RFC 8693: an installation token for the proxy), as JSON or application/x-www-form-urlencoded. The client grants authenticate the client with HTTP Basic (\`client_secret_basic\`) or \`client_id\` + \`client_secret\` in the body (\`client_secret_post\`); wrong secrets are throttled (429). Errors here are RFC 6749 §5.2 JSON (\`application/json\`, \`error\`, \`error_description\`, \`Cache-Control: no-store\`), not problem+json: a wrong password is 400 \`invalid_grant\`; failed client authentication is 401 \`invalid_client\` with \`WWW-Authenticate: Basic\`.${cookieNote} The cookie-mode CSRF check applies to the password and refresh grants only.`,
+    description: `grant_type \`refresh_token\` (RFC 6749 §6), \`password\` (§4.3, with \`username\` or \`email\`), \`client_credentials\` (§4.4: a service token, no refresh token) or \`${TOKEN_EXCHANGE_GRANT}\` (RFC 8693: an installation token for the proxy; or, with \`subject_token_type=urn:cathouse:params:oauth:token-type:personal_access_token\` and no client authentication, a personal access token exchanged for a short-lived access token with its \`scope\`), \`urn:ietf:params:oauth:grant-type:device_code\` (RFC 8628: the CLI's device login; \`authorization_pending\`, \`slow_down\`, \`access_denied\`, \`expired_token\`), as JSON or application/x-www-form-urlencoded. The client grants authenticate the client with HTTP Basic (\`client_secret_basic\`) or \`client_id\` + \`client_secret\` in the body (\`client_secret_post\`); wrong secrets are throttled (429). Errors here are RFC 6749 §5.2 JSON (\`application/json\`, \`error\`, \`error_description\`, \`Cache-Control: no-store\`), not problem+json: a wrong password is 400 \`invalid_grant\`; failed client authentication is 401 \`invalid_client\` with \`WWW-Authenticate: Basic\`.${cookieNote} The cookie-mode CSRF check applies to the password and refresh grants only.`,
     security: [{}, { [clientBasic.name]: [] }],
     request: {
       body: {
@@ -100,11 +104,11 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     },
     responses: {
       200: {
-        description: 'Token response: TokenResponse (password, refresh_token), ServiceTokenResponse (client_credentials) or TokenExchangeResponse (token exchange).',
+        description: 'Token response: TokenResponse (password, refresh_token, device_code), ServiceTokenResponse (client_credentials), TokenExchangeResponse (token exchange) or PatExchangeResponse (a personal access token exchanged).',
         headers: tokenHeaders,
-        content: { 'application/json': { schema: z.union([TokenResponse, ServiceTokenResponse, TokenExchangeResponse]) } },
+        content: { 'application/json': { schema: z.union([TokenResponse, ServiceTokenResponse, TokenExchangeResponse, PatExchangeResponse]) } },
       },
-      400: { description: 'invalid_request, invalid_grant (wrong password too), unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target.', headers: { 'Cache-Control': tokenHeaders['Cache-Control'] }, ...json(OAuthError) },
+      400: { description: 'invalid_request, invalid_grant (wrong password too), unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target; for the device code grant authorization_pending, slow_down, access_denied, expired_token (RFC 8628 §3.5).', headers: { 'Cache-Control': tokenHeaders['Cache-Control'] }, ...json(OAuthError) },
       401: { description: 'invalid_client, with `WWW-Authenticate: Basic realm="cathouse"`.', headers: { 'WWW-Authenticate': { description: 'Basic realm="cathouse", charset="UTF-8", error="invalid_client"', schema: { type: 'string' as const } } }, ...json(OAuthError) },
       403: { description: 'csrf_failed (cookie mode, user grants only).', ...json(OAuthError) },
       413: { description: 'invalid_request: body too large.', ...json(OAuthError) },
@@ -176,6 +180,11 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   registerOidcPaths(registry, { path: p, authenticated, problems, json });
   // Sign-in with Apple/Google, identities and guests (issue 25).
   registerFederationPaths(registry, { path: p, authenticated, problems, json });
+  // Developer credentials (issue 28).
+  registerDeveloperCredentialsPaths(registry, { path: p, authenticated, problems, json });
+  // Webhooks and the Shared Signals transmitter (issue 29).
+  registerEventPaths(registry, { path: p, authenticated, problems, json });
+  registerFactorPaths(registry, { path: p, authenticated, problems, json });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

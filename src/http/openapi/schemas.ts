@@ -6,6 +6,9 @@ import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
+import { DEVICE_CODE_GRANT } from '../../auth/developer-credentials/device-token';
+import { PAT_TOKEN_TYPE } from '../../auth/developer-credentials/pat-exchange';
+import { DeviceCodeGrant } from './developer-credentials-schemas';
 
 /**
  * The request and response schemas of the auth API. Requests are validated with exactly these
@@ -59,9 +62,9 @@ const oauthExtras = {
   client_id: z.string().max(200).optional().openapi({ description: 'Accepted and ignored (public clients).' }),
 };
 
-export const GRANT_TYPES = ['refresh_token', 'password', 'client_credentials', TOKEN_EXCHANGE_GRANT] as const;
-/** Grants a service client asks for (client authentication, no cookie, no CSRF guard). */
-export const CLIENT_GRANT_TYPES: readonly string[] = ['client_credentials', TOKEN_EXCHANGE_GRANT];
+export const GRANT_TYPES = ['refresh_token', 'password', 'client_credentials', TOKEN_EXCHANGE_GRANT, DEVICE_CODE_GRANT] as const;
+/** Grants that never touch the refresh cookie (service clients, and issue 28's device code), so no cookie-mode CSRF guard. */
+export const CLIENT_GRANT_TYPES: readonly string[] = ['client_credentials', TOKEN_EXCHANGE_GRANT, DEVICE_CODE_GRANT];
 
 export const RefreshTokenGrant = z
   .strictObject({ grant_type: z.literal('refresh_token'), refresh_token: refreshToken.optional(), ...oauthExtras })
@@ -97,8 +100,9 @@ export const ClientCredentialsGrant = z
 export const TokenExchangeGrant = z
   .strictObject({
     grant_type: z.literal(TOKEN_EXCHANGE_GRANT),
-    subject_token: z.string().min(1).max(4096).openapi({ description: "The user's access token." }),
-    subject_token_type: z.string().max(200).openapi({ example: ACCESS_TOKEN_TYPE_URN }),
+    subject_token: z.string().min(1).max(4096).openapi({ description: "The user's access token, or (issue 28) a personal access token." }),
+    subject_token_type: z.string().max(200).openapi({ example: ACCESS_TOKEN_TYPE_URN, description: `${ACCESS_TOKEN_TYPE_URN} (installation tokens, client authentication required) or ${PAT_TOKEN_TYPE} (a personal access token: no client authentication).` }),
+    scope: z.string().max(1000).optional().openapi({ description: 'Personal access tokens only: a subset of the token\'s scopes (all of them when absent).' }),
     requested_token_type: z.string().max(200).optional().openapi({ description: `Only ${ACCESS_TOKEN_TYPE_URN}.` }),
     installation_id: z.string().max(100).optional().openapi({ format: 'uuid', description: 'The installation (or use `resource`).' }),
     resource: z.string().max(200).optional().openapi({ example: `${INSTALLATION_RESOURCE_PREFIX}3f0c…`, description: 'RFC 8707: the installation as a URN.' }),
@@ -110,7 +114,7 @@ export const TokenExchangeGrant = z
   });
 
 export const TokenRequest = z
-  .discriminatedUnion('grant_type', [RefreshTokenGrant, PasswordGrant, ClientCredentialsGrant, TokenExchangeGrant])
+  .discriminatedUnion('grant_type', [RefreshTokenGrant, PasswordGrant, ClientCredentialsGrant, TokenExchangeGrant, DeviceCodeGrant])
   .openapi('TokenRequest');
 
 export const LogoutRequest = z

@@ -1,7 +1,6 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthService } from '../../auth/auth-service';
-import type { ClientInfo } from '../../auth/sessions/sessions';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { bearerToken, requireBearerToken } from '../middleware/bearer';
@@ -10,7 +9,10 @@ import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { csrfGuard } from '../middleware/csrf';
 import { parseWith } from '../middleware/validate';
 import { TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
+import { DEVICE_CODE_GRANT } from '../../auth/developer-credentials/device-token';
 import { clientGrants } from './client-grants';
+import { clientInfo } from './client-info';
+import { isDeveloperGrant, type developerGrants } from './developer-grants';
 import {
   CLIENT_GRANT_TYPES,
   GRANT_TYPES,
@@ -34,18 +36,18 @@ export interface AuthRoutesDeps {
   config: Config;
   /** client_credentials and token exchange at /token (client-grants.ts). */
   clientGrant: ReturnType<typeof clientGrants>;
+  /** Issue 28: the device code grant and personal access token exchange at /token (developer-grants.ts). */
+  developerGrant: ReturnType<typeof developerGrants>;
 }
 
-/** The caller's address (after TRUST_PROXY) and user agent, for sessions and audit events. */
-export function clientInfo(req: Request): ClientInfo & { ip: string } {
-  return { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') };
-}
+// In its own file so routes that auth.ts itself imports (developer-grants.ts) can use it without a cycle.
+export { clientInfo };
 
 /**
  * The auth endpoints under /api/v1/auth (DESIGN.md §4). Each handler validates with the schema
  * the OpenAPI document is generated from, calls AuthService, and shapes the answer.
  */
-export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Router {
+export function authRoutes({ service, config, clientGrant, developerGrant }: AuthRoutesDeps): Router {
   const router = Router();
   const transport: RefreshTransport = {
     cookieMode: config.auth.refreshTokenCookie,
@@ -104,6 +106,14 @@ export function authRoutes({ service, config, clientGrant }: AuthRoutesDeps): Ro
       throw new AppError('unsupported_grant_type', `The grant type must be one of ${GRANT_TYPES.join(', ')}.`);
     }
     const input = parseWith(TokenRequest, body);
+    // The device code grant, and a token exchange whose subject is a personal access token (issue 28).
+    if (input.grant_type === DEVICE_CODE_GRANT || isDeveloperGrant(input)) {
+      await developerGrant(req, res, input);
+      return;
+    }
+    if (input.grant_type === TOKEN_EXCHANGE_GRANT && input.scope !== undefined) {
+      throw new AppError('invalid_request', 'scope is for personal access token exchange only; an installation token carries what the installation grants.');
+    }
     if (input.grant_type === 'client_credentials' || input.grant_type === TOKEN_EXCHANGE_GRANT) {
       await clientGrant(req, res, input, clientInfo(req).ip);
       return;

@@ -9,6 +9,7 @@ import { consentPage } from '../../auth/oidc/pages/consent-page';
 import { errorPage } from '../../auth/oidc/pages/error-page';
 import { PAGE_CSP } from '../../auth/oidc/pages/layout';
 import { loginPage } from '../../auth/oidc/pages/login-page';
+import { stepPage } from '../../auth/oidc/pages/step-page';
 import type { SignInMethod, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { CAT_ID_METADATA } from '../../auth/oidc/adapter';
 import { sql } from '../../auth/sql';
@@ -22,7 +23,7 @@ export interface InteractionRoutesDeps {
   dataSource: DataSource;
   formKeys: readonly Buffer[];
   methods: readonly SignInMethod[];
-  /** Steps between a method's success and the finished login (issue 26's MFA challenge); none today. */
+  /** Steps between a method's success and the finished login (issue 26's MFA challenge). */
   steps?: readonly SignInStep[];
   logger?: Logger;
 }
@@ -82,6 +83,11 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     }));
   };
 
+  const renderStep = (res: Response, uid: string, step: SignInStep, challenge: string, status = 200, error?: PageError) => {
+    const csrf = { step: formToken(formKeys, uid, `step:${step.id}`), abort: formToken(formKeys, uid, 'abort') };
+    send(res, status, stepPage({ uid, mountPath, step, challenge, csrf, error }));
+  };
+
   /** The library's errors (expired interaction, missing cookie) and unexpected ones, as the error page. */
   const fail = (res: Response, err: unknown) => {
     const e = err as { error?: string; error_description?: string; status?: number };
@@ -126,9 +132,40 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       for (const step of steps) {
         const needed = await step.required(result);
         if (needed) {
-          res.redirect(303, `${mountPath}/interaction/${details.uid}/${step.id}`);
+          // The step's page at once: its challenge (single use, short-lived) travels in the form.
+          renderStep(res, details.uid, step, needed.challenge);
           return;
         }
+      }
+      const { amr, acr } = authenticationContext(result.methods);
+      await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.post('/:uid/step/:step', async (req: Request<{ uid: string; step: string }>, res) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      const step = steps.find((s) => s.id === req.params.step);
+      const form = (req.body ?? {}) as Record<string, string | undefined>;
+      if (!step || details.uid !== req.params.uid || details.prompt.name !== 'login' || !form.challenge) {
+        throw Object.assign(new Error('no such step'), { error: 'invalid_request', status: 400 });
+      }
+      if (!formTokenValid(formKeys, details.uid, `step:${step.id}`, form.csrf)) {
+        renderStep(res, details.uid, step, form.challenge, 403, csrfFailed);
+        return;
+      }
+      let result;
+      try {
+        result = await step.complete(form.challenge, form, clientInfo(req));
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
+        // A dead challenge (expired, spent, too many wrong answers): back to the sign-in.
+        if (err.code === 'invalid_mfa_token') await renderLogin(res, details, err.status, { code: err.code, message: err.detail });
+        else renderStep(res, details.uid, step, form.challenge, err.status, { code: err.code, message: err.detail });
+        return;
       }
       const { amr, acr } = authenticationContext(result.methods);
       await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import type { OidcProvider } from '../../auth/oidc/provider';
-import type { SignInMethod } from '../../auth/oidc/sign-in/sign-in-method';
+import type { SignInMethod, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import type { Logger } from '../../logging/logger';
 import { interactionRoutes } from './oidc-interactions';
 
@@ -10,6 +10,8 @@ export interface OidcRoutesDeps {
   dataSource: DataSource;
   formKeys: readonly Buffer[];
   methods: readonly SignInMethod[];
+  /** Steps after a method's success (issue 26: the second factor). */
+  steps?: readonly SignInStep[];
   logger?: Logger;
 }
 
@@ -23,7 +25,7 @@ export interface OidcRoutesDeps {
  * `/.well-known/oauth-authorization-server/<path>` on the host; that request is handed to the
  * library's own metadata route.
  */
-export function oidcRoutes({ oidc, dataSource, formKeys, methods, logger }: OidcRoutesDeps): Router {
+export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], logger }: OidcRoutesDeps): Router {
   const { provider, mountPath } = oidc;
   const router = Router();
   const rfc8414Path = `/.well-known/oauth-authorization-server${mountPath}`;
@@ -35,7 +37,7 @@ export function oidcRoutes({ oidc, dataSource, formKeys, methods, logger }: Oidc
     }
     next();
   });
-  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, logger }));
+  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, steps, logger }));
   router.use(mountPath, provider.callback());
   return router;
 }

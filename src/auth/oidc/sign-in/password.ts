@@ -5,9 +5,10 @@ import type { SignInMethod } from './sign-in-method';
 /**
  * Email and password, through the service's own password check (AuthService.checkPassword): the
  * same throttles, the same bcrypt work for unknown emails, the same audit events and error codes
- * as POST /login.
+ * as POST /login. `via` names the page in login_succeeded (the provider's login page, or the device
+ * page of issue 28).
  */
-export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>): SignInMethod {
+export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>, via: 'oidc' | 'device' = 'oidc'): SignInMethod {
   return {
     id: 'password',
     label: 'Sign in',
@@ -19,7 +20,7 @@ export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>): Sig
       const email = form.email?.trim();
       const password = form.password;
       if (!email || !password) throw new AppError('invalid_request', 'Enter your email and your password.');
-      const user = await service.checkPassword(email, password, client, { via: 'oidc' });
+      const user = await service.checkPassword(email, password, client, { via });
       return { userId: user.id, methods: ['pwd'] };
     },
   };

@@ -23,6 +23,8 @@ export interface SignInField {
   name: string;
   label: string;
   type: 'email' | 'password' | 'text';
+  /** For one-time codes: the mobile keyboard to show. */
+  inputmode?: 'numeric' | 'text';
   autocomplete: string;
 }
 
@@ -38,6 +40,14 @@ export interface SignInResult {
  */
 export interface SignInStep {
   readonly id: string;
+  /** The step page's heading, explanation and button. */
+  readonly title: string;
+  readonly explanation: string;
+  readonly label: string;
+  /** The fields the step's page renders (the challenge travels in a hidden field). */
+  readonly fields: readonly SignInField[];
   /** undefined: nothing to ask; otherwise the step needs the player before the login completes. */
   required(result: SignInResult): Promise<{ challenge: string } | undefined>;
+  /** Checks the step's posted form for `challenge`; the sign-in's result with the methods added. Throws AppError on refusal. */
+  complete(challenge: string, form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<SignInResult>;
 }

@@ -1,0 +1,195 @@
+import cookieParser from 'cookie-parser';
+import express, { Router, type Request, type Response } from 'express';
+import type { DataSource } from 'typeorm';
+import type { DeviceAuthorizations, PendingDevice, UserCodeProblem } from '../../auth/developer-credentials/device-authorizations';
+import { devicePage, type DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
+import {
+  decodePageState,
+  DEVICE_COOKIE,
+  DEVICE_SIGN_IN_MAX_AGE_SECONDS,
+  encodePageState,
+  newPageState,
+  signedInUser,
+  type DevicePageState,
+} from '../../auth/developer-credentials/page-state';
+import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
+import { PAGE_CSP } from '../../auth/oidc/pages/layout';
+import type { SignInMethod, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { sql } from '../../auth/sql';
+import { isAppError } from '../../errors/app-error';
+import { clientInfo } from './client-info';
+
+export interface DevicePageRoutesDeps {
+  devices: DeviceAuthorizations;
+  dataSource: DataSource;
+  /** Keys of the page's cookie and CSRF tokens (page-state.ts devicePageKeys). */
+  keys: readonly Buffer[];
+  methods: readonly SignInMethod[];
+  /**
+   * The login page's steps after a method (issue 26's MFA challenge). This page cannot ask them
+   * yet, so an account that needs one is refused here rather than let in on one factor.
+   */
+  steps?: readonly SignInStep[];
+}
+
+type PageError = { code: string; message: string };
+
+const PROBLEM_WORDS: Record<UserCodeProblem, string> = {
+  invalid_user_code: 'No device is waiting for this code. Check it against your terminal.',
+  expired_token: 'This code has expired. Start again on your device (cathouse login).',
+  user_code_used: 'This code has already been used. Start again on your device if you still need to sign it in.',
+};
+const CSRF_FAILED: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
+const STEP_REQUIRED: PageError = {
+  code: 'second_factor_required',
+  message: 'Your account asks for a second factor, which this page cannot ask for yet. Give the CLI a personal access token instead (CATHOUSE_TOKEN).',
+};
+
+/**
+ * The device verification page at /device (RFC 8628 §3.3): enter the code, sign in with any of the
+ * login page's methods, see which device asks, approve or deny. Each POST checks its form's CSRF
+ * token (an HMAC over the nonce in the page's signed cookie), so a form posted from another site or
+ * another browser is refused; a wrong code counts against the address (device-authorizations.ts).
+ */
+export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [] }: DevicePageRoutesDeps): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), cookieParser());
+
+  const stateOf = (req: Request): DevicePageState | undefined => decodePageState(keys, (req.cookies as Record<string, string | undefined>)[DEVICE_COOKIE]);
+  const saveState = (req: Request, res: Response, state: DevicePageState) => {
+    res.cookie(DEVICE_COOKIE, encodePageState(keys, state), {
+      httpOnly: true,
+      secure: req.secure,
+      sameSite: 'lax',
+      path: '/device',
+      maxAge: DEVICE_SIGN_IN_MAX_AGE_SECONDS * 1000,
+    });
+  };
+  const send = (res: Response, status: number, model: DevicePageModel, error?: PageError) => {
+    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).send(devicePage(model, error));
+  };
+  const token = (state: DevicePageState, form: string) => formToken(keys, state.n, form);
+
+  const codeStep = (state: DevicePageState, userCode?: string): DevicePageModel => ({ step: 'code', userCode, csrf: { code: token(state, 'code') } });
+  const signInStep = (state: DevicePageState, device: PendingDevice, email?: string): DevicePageModel => {
+    const csrf: Record<string, string> = {};
+    for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
+    return { step: 'sign-in', device, methods, csrf, email };
+  };
+  const confirmStep = async (state: DevicePageState, device: PendingDevice, userId: string): Promise<DevicePageModel | undefined> => {
+    const { rows } = await sql<{ email: string }>(dataSource, `SELECT email FROM auth.users WHERE id = $1 AND is_active`, [userId]);
+    if (!rows[0]) return undefined;
+    return { step: 'confirm', device, who: rows[0].email, csrf: { decision: token(state, 'decision'), signOut: token(state, 'sign-out') } };
+  };
+
+  /** The pending device of the posted code, or the code page again with the problem in words. */
+  const pendingOr = async (req: Request, res: Response, state: DevicePageState, typed: unknown): Promise<PendingDevice | undefined> => {
+    const found = await devices.findPending(typeof typed === 'string' ? typed : '', clientInfo(req).ip);
+    if ('device' in found) return found.device;
+    send(res, 400, codeStep(state, typeof typed === 'string' ? typed : undefined), { code: found.problem, message: PROBLEM_WORDS[found.problem] });
+    return undefined;
+  };
+
+  /** The next step for a found device: confirm when signed in on this page recently, else sign in. */
+  const nextStep = async (res: Response, state: DevicePageState, device: PendingDevice, status = 200, error?: PageError) => {
+    const userId = signedInUser(state);
+    const confirm = userId ? await confirmStep(state, device, userId) : undefined;
+    send(res, status, confirm ?? signInStep(state, device), error);
+  };
+
+  /** Rate limits and other AppErrors of a step show on the code page with their code. */
+  const guarded = (handler: (req: Request, res: Response, state: DevicePageState) => Promise<void>) => async (req: Request, res: Response) => {
+    let state = stateOf(req);
+    if (!state) {
+      state = newPageState();
+      saveState(req, res, state);
+    }
+    try {
+      await handler(req, res, state);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
+      send(res, err.status, codeStep(state), { code: err.code, message: err.detail });
+    }
+  };
+
+  /** A POST whose form token does not match this browser's nonce: the code page again (a new nonce if it had none). */
+  const csrfOk = (req: Request, res: Response, state: DevicePageState, form: string): boolean => {
+    if (formTokenValid(keys, state.n, form, (req.body as Record<string, unknown> | undefined)?.csrf)) return true;
+    send(res, 403, codeStep(state), CSRF_FAILED);
+    return false;
+  };
+
+  router.get('/', guarded(async (req, res, state) => {
+    const typed = typeof req.query.user_code === 'string' ? req.query.user_code.slice(0, 20) : undefined;
+    send(res, 200, codeStep(state, typed));
+  }));
+
+  router.post('/', guarded(async (req, res, state) => {
+    if (!csrfOk(req, res, state, 'code')) return;
+    const device = await pendingOr(req, res, state, (req.body as Record<string, unknown>).user_code);
+    if (device) await nextStep(res, state, device);
+  }));
+
+  router.post('/sign-in/:method', guarded(async (req, res, state) => {
+    const method = methods.find((m) => m.id === req.params.method);
+    if (!method || !csrfOk(req, res, state, `sign-in:${method.id}`)) {
+      if (!method) send(res, 404, codeStep(state), { code: 'not_found', message: 'There is no such way to sign in.' });
+      return;
+    }
+    const form = req.body as Record<string, string | undefined>;
+    const device = await pendingOr(req, res, state, form.user_code);
+    if (!device) return;
+    let result: SignInResult;
+    try {
+      result = await method.signIn(form, clientInfo(req));
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
+      send(res, err.status, signInStep(state, device, form.email), { code: err.code, message: err.detail });
+      return;
+    }
+    for (const step of steps) {
+      if (await step.required(result)) {
+        send(res, 403, signInStep(state, device, form.email), STEP_REQUIRED);
+        return;
+      }
+    }
+    const { userId } = result;
+    const signedIn: DevicePageState = { n: state.n, u: userId, t: Math.floor(Date.now() / 1000) };
+    saveState(req, res, signedIn);
+    await nextStep(res, signedIn, device);
+  }));
+
+  router.post('/decision', guarded(async (req, res, state) => {
+    if (!csrfOk(req, res, state, 'decision')) return;
+    const form = req.body as Record<string, string | undefined>;
+    const device = await pendingOr(req, res, state, form.user_code);
+    if (!device) return;
+    const userId = signedInUser(state);
+    if (!userId) {
+      send(res, 401, signInStep(state, device), { code: 'reauthentication_required', message: 'Sign in again to decide for this device.' });
+      return;
+    }
+    const decision = form.decision === 'approve' ? 'approve' : form.decision === 'deny' ? 'deny' : undefined;
+    if (!decision) {
+      await nextStep(res, state, device, 400, { code: 'invalid_request', message: 'Choose Allow or Deny.' });
+      return;
+    }
+    if (!(await devices.decide(device.id, userId, decision, clientInfo(req)))) {
+      send(res, 400, codeStep(state), { code: 'user_code_used', message: PROBLEM_WORDS.user_code_used });
+      return;
+    }
+    send(res, 200, { step: 'done', decision });
+  }));
+
+  router.post('/sign-out', guarded(async (req, res, state) => {
+    if (!csrfOk(req, res, state, 'sign-out')) return;
+    const fresh: DevicePageState = { n: state.n };
+    saveState(req, res, fresh);
+    const device = await pendingOr(req, res, fresh, (req.body as Record<string, unknown>).user_code);
+    if (device) send(res, 200, signInStep(fresh, device));
+  }));
+
+  return router;
+}
