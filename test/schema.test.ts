@@ -42,12 +42,12 @@ describe('the shared schema created by the initial migration', () => {
       'auth.account_tokens',
       'auth.audit_events',
       'auth.connected_apps',
-      // Issue 25: identities of other providers (Apple, Google).
-      'auth.identities',
       'auth.device_authorizations',
       // Security events (issue 29): the events, their deliveries, webhooks and SSF streams, per-subject sequences.
       'auth.event_deliveries',
       'auth.event_subscriptions',
+      // Issue 25: identities of other providers (Apple, Google).
+      'auth.identities',
       'auth.mail_outbox',
       'auth.mfa_challenges',
       'auth.oidc_clients',
@@ -116,8 +116,6 @@ describe('the shared schema created by the initial migration', () => {
       'auth.connected_apps.client_id -> auth.oidc_clients CASCADE',
       'auth.connected_apps.installation_id -> installation.installations CASCADE',
       'auth.connected_apps.user_id -> auth.users CASCADE',
-      // Issue 25: an identity goes with its user.
-      'auth.identities.user_id -> auth.users CASCADE',
       // Developer credentials (issue 28): a device login and a personal access token go with their user.
       'auth.device_authorizations.user_id -> auth.users CASCADE',
       // Security events (issue 29): deliveries go with their event or subscription, a stream with its service
@@ -125,6 +123,8 @@ describe('the shared schema created by the initial migration', () => {
       'auth.event_deliveries.event_id -> auth.security_events CASCADE',
       'auth.event_deliveries.subscription_id -> auth.event_subscriptions CASCADE',
       'auth.event_subscriptions.client_id -> auth.service_clients CASCADE',
+      // Issue 25: an identity goes with its user.
+      'auth.identities.user_id -> auth.users CASCADE',
       // Second factors (issue 26) go with their user.
       'auth.mfa_challenges.user_id -> auth.users CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',
