@@ -148,6 +148,17 @@ export interface Config {
     /** The provider's own browser session (its cookie), after which the login page asks again. */
     readonly sessionTtlSeconds: number;
   };
+  /** Sign-in with other providers' ID tokens and guest players (issue 25, federation-settings.ts). */
+  readonly federation: {
+    readonly providers: readonly { readonly name: 'apple' | 'google'; readonly issuer: string; readonly jwksUri: string; readonly clientIds: readonly string[] }[];
+    readonly clockToleranceSeconds: number;
+    /** ID tokens issued longer ago than this are refused, whatever their exp. */
+    readonly maxTokenAgeSeconds: number;
+    readonly jwksCacheSeconds: number;
+    /** After a fetch, how long an unknown kid waits before the JWKS is fetched again. */
+    readonly jwksCooldownSeconds: number;
+    readonly guests: { readonly maxPerIp: number; readonly windowSeconds: number; readonly lifetimeSeconds: number };
+  };
   /** Developer credentials (issue 28): device login (RFC 8628) and personal access tokens. */
   readonly developerCredentials: {
     readonly device: {

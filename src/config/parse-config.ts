@@ -4,6 +4,7 @@ import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { parseFactorSettings } from './factor-settings';
 import { prepareEnv } from './env-checks';
+import { parseFederationSettings } from './federation-settings';
 import { parseDeveloperCredentialsSettings } from './developer-credentials-settings';
 import { parseEventsSettings } from './events-settings';
 import { parseAbuseSettings } from './abuse-settings';
@@ -169,6 +170,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       pruneIntervalMs: e.ACCOUNT_PRUNE_INTERVAL_MS,
     },
     oidc,
+    federation: parseFederationSettings(e),
     developerCredentials: parseDeveloperCredentialsSettings(e, oidc.issuer),
     events: parseEventsSettings(e),
     factors: parseFactorSettings(e),

@@ -35,6 +35,9 @@ import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import type { SignInStep } from '../auth/oidc/sign-in/sign-in-method';
 import { sessionRoutes } from './routes/sessions';
+import { federationRoutes } from './routes/federation';
+import { guestRoutes } from './routes/guests';
+import { createFederation } from './federation-wiring';
 import { deviceAuthorizations } from '../auth/developer-credentials/device-authorizations';
 import { devicePageKeys } from '../auth/developer-credentials/page-state';
 import { deviceAuthorizationRoutes, developerGrants } from './routes/developer-grants';
@@ -214,6 +217,10 @@ export function createApp({
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha, dataSource }));
+  // Sign-in with Apple/Google ID tokens, identities and guests (issue 25).
+  const { federation, guests } = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued });
+  app.use(API_PREFIX, federationRoutes({ service, config, federation }));
+  app.use(API_PREFIX, guestRoutes({ service, config, guests }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
   app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));

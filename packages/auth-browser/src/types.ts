@@ -5,8 +5,11 @@ export type AuthMode = 'bearer' | 'cookie';
 
 export interface AuthUser {
   id: string;
-  email: string;
-  role: 'player' | 'developer' | 'admin' | (string & {});
+  /** null for a guest player. */
+  email: string | null;
+  role: 'player' | 'developer' | 'admin' | 'guest' | (string & {});
+  /** True for a guest player (`asGuest`) until `withGuestUpgrade`. */
+  is_anonymous?: boolean;
   /** The service's name for what the Cat House frontend calls `name`. */
   display_name: string | null;
   /** Whether the address was proven by a link from a mail (`verifyEmail`). */

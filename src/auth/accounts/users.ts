@@ -25,7 +25,8 @@ export function emailTaken(): AppError {
 
 export interface NewUser {
   email: string;
-  passwordHash: string;
+  /** null: an account of another provider (issue 25) or a guest, with no password yet. */
+  passwordHash: string | null;
   displayName: string | null;
   role: UserRole;
   /** Registration asked for the developer role (granted once the email is verified, developer-role.ts). */

@@ -10,7 +10,9 @@ import {
 } from 'typeorm';
 import { AUTH_SCHEMA } from './schema';
 
-export const USER_ROLES = ['player', 'developer', 'admin'] as const;
+/** The roles an account can be given; `guest` (issue 25) is only ever a guest sign-in's, until it upgrades to player. */
+export const ASSIGNABLE_ROLES = ['player', 'developer', 'admin'] as const;
+export const USER_ROLES = [...ASSIGNABLE_ROLES, 'guest'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 /**

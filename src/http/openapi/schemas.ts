@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { USER_ROLES } from '../../db/entities/index';
+import { ASSIGNABLE_ROLES, USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
 import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
@@ -39,7 +39,7 @@ const refreshToken = z.string().min(1).max(512).openapi({
   description: 'The opaque refresh token of the last token response. In cookie mode leave it out: the `__Host-refresh_token` cookie is used.',
 });
 
-export const Role = z.enum(USER_ROLES).openapi('Role', { description: 'player (default), developer or admin.' });
+export const Role = z.enum(ASSIGNABLE_ROLES).openapi('Role', { description: 'player (default), developer or admin.' });
 
 export const RegisterRequest = z
   .strictObject({
@@ -145,8 +145,9 @@ export const UserIdParams = z.strictObject({ id: z.string().openapi({ format: 'u
 export const User = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),
-    email: z.string().nullable().openapi({ format: 'email', description: 'null for a deleted account (the address is erased).' }),
-    role: Role,
+    email: z.string().nullable().openapi({ format: 'email', description: 'null for a deleted account (the address is erased) and for a guest player.' }),
+    role: z.enum(USER_ROLES).openapi({ description: 'player, developer or admin; guest for a guest player (issue 25).' }),
+    is_anonymous: z.boolean().openapi({ description: 'True for a guest player (no email, no password) until it upgrades.' }),
     display_name: z.string().nullable(),
     email_verified: z.boolean().openapi({ description: 'Whether the address was proven by a link from a mail.' }),
     is_active: z.boolean(),
