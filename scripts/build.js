@@ -74,6 +74,10 @@ function build() {
     fs.writeFileSync(target, `${rewritten}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
     if (map) fs.writeFileSync(`${target}.map`, map);
   }
+  // Issue 30: mail templates and error texts are JSON files a translator edits; copied as they are.
+  for (const dir of ['src/auth/mail/locales', 'src/errors/locales']) {
+    if (fs.existsSync(path.join(ROOT, dir))) fs.cpSync(path.join(ROOT, dir), path.join(OUT, dir), { recursive: true });
+  }
   process.stdout.write(`built ${files.length} files into ${path.relative(process.cwd(), OUT) || OUT} in ${Date.now() - started} ms\n`);
 }
 

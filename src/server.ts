@@ -11,6 +11,7 @@ import { schedulePruning } from './auth/sessions/session-pruning';
 import { pruneAccountTokens, schedulePrune } from './auth/accounts/token-pruning';
 import { pruneMailOutbox } from './auth/mail/outbox-pruning';
 import { scheduleOidcPruning } from './auth/oidc/pruning';
+import { scheduleGuestPruning } from './auth/guests/guest-pruning';
 import { scheduleDeveloperCredentialsPruning } from './auth/developer-credentials/pruning';
 import { libraryWarnings } from './auth/oidc/library';
 import type { Config } from './config/config';
@@ -103,6 +104,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const stopTokenPruning = schedulePrune(() => pruneAccountTokens(dataSource, { retentionSeconds: tokenRetentionSeconds, batchSize: pruneBatchSize }), logger, 'account_tokens', pruneIntervalMs);
   const stopOutboxPruning = schedulePrune(() => pruneMailOutbox(dataSource, { retentionDays: mailRetentionDays, batchSize: pruneBatchSize }), logger, 'mail_outbox', pruneIntervalMs);
   const stopOidcPruning = scheduleOidcPruning(dataSource, logger);
+  const stopGuestPruning = scheduleGuestPruning(dataSource, logger, config.federation.guests.lifetimeSeconds);
   const stopDeveloperCredentialsPruning = scheduleDeveloperCredentialsPruning(dataSource, logger, config.developerCredentials.pats.retentionDays);
   for (const warning of libraryWarnings) logger.warn({ library: 'oidc-provider' }, warning);
   const server = app.listen(config.http.port, config.http.host);
@@ -126,6 +128,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopTokenPruning();
       stopOutboxPruning();
       stopOidcPruning();
+      stopGuestPruning();
       stopDeveloperCredentialsPruning();
       await events.stop();
       await mailSender.stop();

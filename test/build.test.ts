@@ -57,6 +57,15 @@ describe('the production build', () => {
     expect(readFileSync(path.join(ROOT, 'dist/src/db/base-options.js'), 'utf8')).not.toContain('require("@cathouse/');
   });
 
+  it('carries the locale files a translator edits (issue 30): mail and error texts render from dist/', async () => {
+    const script = `const { renderMail } = require('./dist/src/auth/mail/messages.js');
+      const { loadDetailCatalogs } = require('./dist/src/errors/localized-details.js');
+      const mail = { appUrl: 'https://a.example', verifyEmailPath: '/v', resetPasswordPath: '/r', linkTokenIn: 'fragment', defaultLocale: 'en' };
+      process.stdout.write(renderMail(mail, 'password_changed', 'x@y.example', {}, undefined, 'es').subject + '|' + loadDetailCatalogs().languages.join(','));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: ROOT });
+    expect(stdout).toBe('Tu contraseña ha cambiado|en,es');
+  });
+
   it('runs as a production service (ready, login, refresh) with no TypeScript tooling loaded', async () => {
     const { modules, mapped } = await runAndList(['dist/src/main.js']);
     expect(modules.filter((m) => TYPESCRIPT_TOOLING.test(m))).toEqual([]);

@@ -46,6 +46,8 @@ describe('the shared schema created by the initial migration', () => {
       // Security events (issue 29): the events, their deliveries, webhooks and SSF streams, per-subject sequences.
       'auth.event_deliveries',
       'auth.event_subscriptions',
+      // Issue 25: identities of other providers (Apple, Google).
+      'auth.identities',
       'auth.mail_outbox',
       'auth.mfa_challenges',
       'auth.oidc_clients',
@@ -93,7 +95,8 @@ describe('the shared schema created by the initial migration', () => {
          FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY 1 ORDER BY 1`,
     );
     expect(enums).toEqual([
-      { typname: 'auth.user_role', labels: ['player', 'developer', 'admin'] },
+      // Issue 25 appended guest (guest players).
+      { typname: 'auth.user_role', labels: ['player', 'developer', 'admin', 'guest'] },
       { typname: 'catalog.cat_status', labels: ['draft', 'published', 'suspended'] },
       { typname: 'catalog.permission_type', labels: ['storage', 'notification', 'external_api'] },
       { typname: 'installation.installation_status', labels: ['active', 'paused', 'uninstalled'] },
@@ -120,6 +123,8 @@ describe('the shared schema created by the initial migration', () => {
       'auth.event_deliveries.event_id -> auth.security_events CASCADE',
       'auth.event_deliveries.subscription_id -> auth.event_subscriptions CASCADE',
       'auth.event_subscriptions.client_id -> auth.service_clients CASCADE',
+      // Issue 25: an identity goes with its user.
+      'auth.identities.user_id -> auth.users CASCADE',
       // Second factors (issue 26) go with their user.
       'auth.mfa_challenges.user_id -> auth.users CASCADE',
       'auth.oidc_clients.cat_id -> catalog.cats CASCADE',

@@ -33,6 +33,7 @@ export interface Registration {
   password: string;
   display_name?: string | undefined;
   role?: UserRole | undefined;
+  locale?: string | null | undefined; // issue 30: the language of the user's mail, chosen by the route (body or Accept-Language)
 }
 
 /** Roles anyone may choose at registration; `admin` is only ever granted by an admin. */
@@ -62,6 +63,9 @@ export interface AuthServiceDeps {
   emailPolicy?: (normalizedEmail: string) => void;
   /** Bounds login_throttled events (audit/repeat-guard.ts); one over the login window is made when absent. */
   repeatGuard?: RepeatGuard;
+  /** Issue 30 (src/auth/abuse): the breached-password check at registration; the new-device notice, in each sign-in's transaction (its mail waits for the sender's next poll). */
+  breachedPasswords?: (password: string, flow: 'registration') => Promise<void>;
+  onSignedIn?: (manager: EntityManager, user: User, sessionId: string, client: ClientInfo) => Promise<unknown>;
 }
 
 /**
@@ -89,7 +93,7 @@ export class AuthService {
   private readonly emailPolicy: (normalizedEmail: string) => void;
   private readonly repeatGuard: RepeatGuard;
 
-  constructor(deps: AuthServiceDeps) {
+  constructor(private readonly deps: AuthServiceDeps) {
     this.observer = deps.observer ?? {};
     this.onRegistered = deps.onRegistered;
     this.secondFactor = deps.secondFactor;
@@ -139,6 +143,7 @@ export class AuthService {
     }
     // The UNIQUE constraint still decides a race (insertUser); this only spares the hash.
     if (await findUserByEmail(this.dataSource, input.email)) throw emailTaken();
+    await this.deps.breachedPasswords?.(input.password, 'registration');
     const passwordHash = await this.registrationHashes.run(() => this.hasher.hash(input.password));
     const { user, issued } = await this.dataSource.transaction(async (manager) => {
       const user = await insertUser(manager, {
@@ -147,6 +152,7 @@ export class AuthService {
         displayName: input.display_name ?? null,
         role: 'player',
         developerRequested: role === 'developer',
+        locale: input.locale ?? null,
       });
       await this.onRegistered?.inTransaction(manager, user);
       const issued = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets);
@@ -203,6 +209,7 @@ export class AuthService {
       const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets, methods);
       const detail = methods.length === 1 && methods[0] === 'pwd' ? undefined : { amr: started.authentication.amr };
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client, detail });
+      await this.deps.onSignedIn?.(manager, user, started.sessionId, client);
       return started;
     });
     this.observer.loginOutcome?.('succeeded');

@@ -1,3 +1,4 @@
+import type { AbuseSettings } from './abuse-settings';
 import type { Env } from './env-schema';
 import type { EventsSettings } from './events-settings';
 
@@ -119,6 +120,8 @@ export interface Config {
     readonly maxPerAddressTotal: number;
     /** At most one mail to an address per this many seconds. */
     readonly addressDebounceSeconds: number;
+    /** Issue 30: the language of mail for users without one, and the end of every fallback chain before en. */
+    readonly defaultLocale: string;
   };
   /** Issue 22: the account flows' own limits and the retention of their data. */
   readonly accounts: {
@@ -144,6 +147,17 @@ export interface Config {
     readonly grantTtlSeconds: number;
     /** The provider's own browser session (its cookie), after which the login page asks again. */
     readonly sessionTtlSeconds: number;
+  };
+  /** Sign-in with other providers' ID tokens and guest players (issue 25, federation-settings.ts). */
+  readonly federation: {
+    readonly providers: readonly { readonly name: 'apple' | 'google'; readonly issuer: string; readonly jwksUri: string; readonly clientIds: readonly string[] }[];
+    readonly clockToleranceSeconds: number;
+    /** ID tokens issued longer ago than this are refused, whatever their exp. */
+    readonly maxTokenAgeSeconds: number;
+    readonly jwksCacheSeconds: number;
+    /** After a fetch, how long an unknown kid waits before the JWKS is fetched again. */
+    readonly jwksCooldownSeconds: number;
+    readonly guests: { readonly maxPerIp: number; readonly windowSeconds: number; readonly lifetimeSeconds: number };
   };
   /** Developer credentials (issue 28): device login (RFC 8628) and personal access tokens. */
   readonly developerCredentials: {
@@ -199,6 +213,8 @@ export interface Config {
     readonly ddlLockTimeoutMs: number;
     readonly statementTimeoutMs: number;
   };
+  /** Breached-password check, CAPTCHA and mail locales (issue 30, abuse-settings.ts). */
+  readonly abuse: AbuseSettings;
   /** The login role of each service, and whether `migrate up` may create missing ones. */
   readonly roles: {
     readonly services: Readonly<Record<ServiceName, { readonly name: string; readonly password: string | undefined }>>;

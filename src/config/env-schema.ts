@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { abuseEnvShape } from './abuse-settings';
 
 // What the environment may hold: every variable the service reads, its type, bounds and default.
 
@@ -190,6 +191,20 @@ export const envSchema = z.object({
   OIDC_GRANT_TTL_SECONDS: int(60, 315_360_000).default(31_536_000),
   OIDC_SESSION_TTL_SECONDS: int(60, 31_536_000).default(1_209_600),
 
+  // Sign-in with Apple and Google ID tokens, and guest players (issue 25; src/config/federation-settings.ts).
+  APPLE_CLIENT_IDS: optional(csv.pipe(z.array(z.string().min(1)).min(1, { message: 'expected client ids (bundle ids, services id) separated by commas' }))),
+  APPLE_ISSUER: z.string().url({ message: 'expected the issuer URL, e.g. https://appleid.apple.com' }).default('https://appleid.apple.com'),
+  APPLE_JWKS_URI: z.string().url({ message: 'expected the JWKS URL, e.g. https://appleid.apple.com/auth/keys' }).default('https://appleid.apple.com/auth/keys'),
+  GOOGLE_CLIENT_IDS: optional(csv.pipe(z.array(z.string().min(1)).min(1, { message: 'expected OAuth client ids (web, iOS, Android) separated by commas' }))),
+  GOOGLE_ISSUER: z.string().url({ message: 'expected the issuer URL, e.g. https://accounts.google.com' }).default('https://accounts.google.com'),
+  GOOGLE_JWKS_URI: z.string().url({ message: 'expected the JWKS URL, e.g. https://www.googleapis.com/oauth2/v3/certs' }).default('https://www.googleapis.com/oauth2/v3/certs'),
+  ID_TOKEN_CLOCK_TOLERANCE_SECONDS: int(0, 300).default(60),
+  ID_TOKEN_MAX_AGE_SECONDS: int(60, 86_400).default(3_600),
+  PROVIDER_JWKS_CACHE_SECONDS: int(0, 86_400).default(600),
+  PROVIDER_JWKS_COOLDOWN_SECONDS: int(0, 3_600).default(30),
+  GUEST_MAX_PER_IP: int(1, 1_000_000).default(5),
+  GUEST_WINDOW_SECONDS: int(1, 86_400).default(3_600),
+  GUEST_LIFETIME_SECONDS: int(3_600, 315_360_000).default(2_592_000),
   // Developer credentials (issue 28): the device login of the CLI and personal access tokens.
   DEVICE_CLIENT_IDS: csv
     .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, { message: 'expected client ids of letters, digits, . _ - (comma-separated)' })).min(1, { message: 'expected at least one client id' }))
@@ -244,6 +259,9 @@ export const envSchema = z.object({
   DB_ROLE_INSTALLATION_PASSWORD: optional(z.string().min(1)),
   DB_ROLE_PROXY_PASSWORD: optional(z.string().min(1)),
   MIGRATION_CREATE_ROLES: bool.default(false),
+
+  // Abuse defences and mail locales (issue 30): abuse-settings.ts.
+  ...abuseEnvShape,
 });
 
 

@@ -4,8 +4,10 @@ import { envSchema } from './env-schema';
 import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { parseFactorSettings } from './factor-settings';
 import { prepareEnv } from './env-checks';
+import { parseFederationSettings } from './federation-settings';
 import { parseDeveloperCredentialsSettings } from './developer-credentials-settings';
 import { parseEventsSettings } from './events-settings';
+import { parseAbuseSettings } from './abuse-settings';
 
 /**
  * Parses and validates an environment (normally `process.env`) into a frozen Config.
@@ -46,6 +48,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
   }
   // Production's https rule is checked after the variables above, so their errors come first.
   const oidc = parseOidcSettings(e, e.PORT, { checkProduction: false });
+  const abuse = parseAbuseSettings(e);
   if (e.NODE_ENV === 'production') {
     if (!e.JWT_PRIVATE_KEY && !e.JWT_PRIVATE_KEY_FILE) {
       throw new ConfigError(
@@ -155,6 +158,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       limitWindowSeconds: e.MAIL_LIMIT_WINDOW_SECONDS,
       maxPerAddressTotal: e.MAIL_MAX_PER_ADDRESS_TOTAL,
       addressDebounceSeconds: e.MAIL_ADDRESS_DEBOUNCE_SECONDS,
+      defaultLocale: e.MAIL_DEFAULT_LOCALE,
     },
     accounts: {
       passwordChangeMaxPerAccount: e.PASSWORD_CHANGE_MAX_PER_ACCOUNT,
@@ -166,9 +170,11 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
       pruneIntervalMs: e.ACCOUNT_PRUNE_INTERVAL_MS,
     },
     oidc,
+    federation: parseFederationSettings(e),
     developerCredentials: parseDeveloperCredentialsSettings(e, oidc.issuer),
     events: parseEventsSettings(e),
     factors: parseFactorSettings(e),
+    abuse,
     migrations: {
       lockTimeoutMs: e.MIGRATION_LOCK_TIMEOUT_MS,
       ddlLockTimeoutMs: e.MIGRATION_DDL_LOCK_TIMEOUT_MS,

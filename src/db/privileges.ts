@@ -61,6 +61,8 @@ export const privilegePolicy = definePrivilegePolicy({
         webauthn_credentials: RW,
         webauthn_challenges: RW,
         mfa_challenges: RW,
+        // Linked provider identities (issue 25).
+        identities: RW,
         audit_events: { select: true, insert: { except: ['id', 'occurred_at'] } },
       },
       // USAGE only (an empty list grants no table): what lets auth call auth_audit.maintain(), the

@@ -40,6 +40,20 @@ export const ERROR_CODES = {
   // OpenID provider client registration (issue 27): RFC 7591 §3.2.2.
   invalid_client_metadata: { status: 400, title: 'Invalid client metadata' },
   invalid_redirect_uri: { status: 400, title: 'Invalid redirect URI' },
+  // Sign-in with other providers' ID tokens, identities and guests (issue 25): one code per refusal.
+  unknown_provider: { status: 400, title: 'Unknown identity provider' },
+  id_token_invalid: { status: 401, title: 'Invalid ID token' },
+  id_token_wrong_issuer: { status: 401, title: 'ID token from another issuer' },
+  id_token_wrong_audience: { status: 401, title: 'ID token for another client' },
+  id_token_expired: { status: 401, title: 'ID token expired' },
+  id_token_not_yet_valid: { status: 401, title: 'ID token not yet valid' },
+  id_token_nonce_mismatch: { status: 401, title: 'Nonce mismatch' },
+  provider_email_unverified: { status: 403, title: 'Email not verified by the provider' },
+  provider_unavailable: { status: 503, title: 'Identity provider unavailable' },
+  identity_in_use: { status: 409, title: 'Identity linked to another account' },
+  last_identity: { status: 409, title: 'Last way to sign in' },
+  not_a_guest: { status: 409, title: 'Not a guest account' },
+  guest_not_allowed: { status: 403, title: 'Not allowed for guests' },
   // Developer credentials (issue 28): RFC 8628 §3.5 polling answers, and a sign-in too old for the action.
   authorization_pending: { status: 400, title: 'Authorization pending' },
   slow_down: { status: 400, title: 'Polling too fast' },
@@ -54,6 +68,12 @@ export const ERROR_CODES = {
   mfa_enrollment_required: { status: 403, title: 'Second factor enrolment required' },
   invalid_mfa_token: { status: 400, title: 'MFA token invalid or expired' },
   factor_exists: { status: 409, title: 'Factor already set up' },
+  // Abuse defences (issue 30): src/auth/abuse.
+  password_breached: { status: 400, title: 'Password found in data breaches' },
+  breach_check_unavailable: { status: 503, title: 'Breached-password check unavailable' },
+  captcha_required: { status: 400, title: 'CAPTCHA required' },
+  captcha_failed: { status: 400, title: 'CAPTCHA failed' },
+  captcha_unavailable: { status: 503, title: 'CAPTCHA verification unavailable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -35,6 +35,9 @@ import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import type { SignInStep } from '../auth/oidc/sign-in/sign-in-method';
 import { sessionRoutes } from './routes/sessions';
+import { federationRoutes } from './routes/federation';
+import { guestRoutes } from './routes/guests';
+import { createFederation } from './federation-wiring';
 import { deviceAuthorizations } from '../auth/developer-credentials/device-authorizations';
 import { devicePageKeys } from '../auth/developer-credentials/page-state';
 import { deviceAuthorizationRoutes, developerGrants } from './routes/developer-grants';
@@ -49,6 +52,8 @@ import { mfaStep } from '../auth/oidc/sign-in/mfa-step';
 import { appAssociationRoutes } from './routes/app-associations';
 import { factorRoutes } from './routes/factors';
 import { stepUpGuard } from './middleware/step-up';
+import { createAbuseDefences } from '../auth/abuse/defences';
+import { createAbuseMetrics } from './abuse-metrics';
 
 export const API_PREFIX = '/api/v1/auth';
 
@@ -108,6 +113,14 @@ export function createApp({
 
   // Issue 22: refusals a client can repeat without limit are audited once per subject and address per window.
   const repeatGuard = createRepeatGuard(dataSource, { windowSeconds: config.audit.repeatWindowSeconds, ipv6PrefixLength: config.auth.clientIpv6Prefix });
+  // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle.
+  const abuse = createAbuseDefences(config.abuse, {
+    observer: createAbuseMetrics(metrics.registry),
+    logger,
+    loginThrottle: () => service.throttle,
+    outboxKey: outboxKey(authKeys.tokenSecret),
+    resetTtlSeconds: config.mail.passwordResetTtlSeconds,
+  });
   // The account flows need the auth service's work gate and token signing, and registration
   // needs the account flows' verification mail: the callbacks close over `service`, set just below.
   // eslint-disable-next-line prefer-const
@@ -142,6 +155,7 @@ export function createApp({
     accessToken: (subject) => service.accessToken(subject),
     auditEmailHash: (email) => hashEmailForAudit(authKeys.tokenSecret, email),
     logger,
+    breachedPasswords: abuse.breachedPasswords,
   });
   // Issue 26: the factor rules use the service's throttle and sessions, and login asks them for the MFA challenge.
   const factors = createFactors({
@@ -166,6 +180,8 @@ export function createApp({
     emailPolicy: (email) => account.assertEmailAllowed(email),
     repeatGuard,
     secondFactor: factors.signIn,
+    breachedPasswords: abuse.breachedPasswords,
+    onSignedIn: abuse.newDeviceNotice,
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
@@ -191,7 +207,7 @@ export function createApp({
   );
   // Issue 26: sensitive actions need a recent second factor (the guard runs before their routes).
   app.use(API_PREFIX, stepUpGuard(service, (principal, action, options) => factors.service.requireStepUp(principal, action, options)));
-  app.use(API_PREFIX, authRoutes({ service, config, clientGrant, developerGrant }));
+  app.use(API_PREFIX, authRoutes({ service, config, clientGrant, developerGrant, abuse }));
   app.use(API_PREFIX, healthRoutes(dataSource, { readyToken: config.http.readyToken, lifecycle, metrics }));
   app.get(`${API_PREFIX}/openapi.json`, (_req, res) => {
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
@@ -200,7 +216,11 @@ export function createApp({
   const views = new AccountViews(dataSource, reads);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
-  app.use(API_PREFIX, accountRoutes({ service, account }));
+  app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha, dataSource }));
+  // Sign-in with Apple/Google ID tokens, identities and guests (issue 25).
+  const { federation, guests } = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued });
+  app.use(API_PREFIX, federationRoutes({ service, config, federation }));
+  app.use(API_PREFIX, guestRoutes({ service, config, guests }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
   app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));

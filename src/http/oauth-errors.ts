@@ -22,6 +22,8 @@ const OAUTH_CODE: Partial<Record<ErrorCode, string>> = {
   server_busy: 'temporarily_unavailable',
   database_unavailable: 'temporarily_unavailable',
   not_ready: 'temporarily_unavailable',
+  // Issue 30: the CAPTCHA provider is down (fail-closed); captcha_required/_failed keep ours, like rate_limited.
+  captcha_unavailable: 'temporarily_unavailable',
   internal_error: 'server_error',
 };
 
@@ -48,6 +50,7 @@ export const oauthTokenErrorHandler: ErrorRequestHandler = (err, req, res, next)
   if (Array.isArray(problem.invalid_params)) body.invalid_params = problem.invalid_params;
   // Issue 26: a password grant for an account with a second factor answers the MFA challenge.
   if (code === 'mfa_required') Object.assign(body, { mfa_token: problem.mfa_token, expires_in: problem.expires_in, factors: problem.factors });
+  if (typeof problem.captcha_action === 'string') body.captcha_action = problem.captcha_action;
   const requestId = res.getHeader('x-request-id');
   if (typeof requestId === 'string') body.request_id = requestId;
   res

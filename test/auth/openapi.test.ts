@@ -65,6 +65,13 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'GET /api/v1/auth/oidc/clients',
         'DELETE /api/v1/auth/oidc/clients/{clientId}',
         'POST /api/v1/auth/oidc/initial-access-tokens',
+        // Sign-in with Apple/Google, identities and guest players (issue 25).
+        'POST /api/v1/auth/id-token',
+        'GET /api/v1/auth/me/identities',
+        'POST /api/v1/auth/me/identities',
+        'DELETE /api/v1/auth/me/identities/{id}',
+        'POST /api/v1/auth/guest',
+        'POST /api/v1/auth/guest/upgrade',
         'POST /api/v1/auth/device_authorization',
         'GET /api/v1/auth/me/tokens',
         'POST /api/v1/auth/me/tokens',

@@ -30,8 +30,8 @@ export class Account {
   constructor(private readonly host: AccountHost) {}
 
   /** "Forgot password": mails a reset link if an account uses the address. The same answer for every address. */
-  requestPasswordReset(email: string): Promise<Accepted> {
-    return this.host.api.call('POST', '/password/forgot', { body: { email } });
+  requestPasswordReset(email: string, captchaToken?: string): Promise<Accepted> {
+    return this.host.api.call('POST', '/password/forgot', { body: captchaToken ? { email, captcha_token: captchaToken } : { email } });
   }
 
   /** The reset page: the token from the mailed link and the new password. Ends every session of that user (sign in again). */
@@ -64,8 +64,8 @@ export class Account {
   }
 
   /** Sets (or with null clears) the display name; `name` is accepted for the frontend's field. */
-  async updateProfile({ name, display_name = name }: ProfileInput): Promise<AuthUser> {
-    const user = await this.host.authorized((token) => this.host.api.call<AuthUser>('PATCH', '/me', { token, body: { display_name } }));
+  async updateProfile({ name, display_name = name, locale }: ProfileInput): Promise<AuthUser> {
+    const user = await this.host.authorized((token) => this.host.api.call<AuthUser>('PATCH', '/me', { token, body: { display_name, locale } }));
     await this.host.updateSession(user);
     return user;
   }

@@ -109,8 +109,8 @@ export class AuthClient implements AccountHost {
   }
 
   /** Signs in (in every tab). Rejects with AuthError (`invalid_credentials`, `rate_limited`, `account_disabled`, ...). */
-  login(email: string, password: string): Promise<AuthUser> {
-    return this.signIn(withPassword(email, password));
+  login(email: string, password: string, captchaToken?: string): Promise<AuthUser> {
+    return this.signIn(withPassword(email, password, captchaToken));
   }
 
   /**

@@ -8,6 +8,8 @@ export type { AuthEvents, SessionSnapshot } from './session-events.js';
 export type { SignOutReason } from './session-record.js';
 export { withPassword } from './sign-in/password.js';
 export { withRegistration } from './sign-in/registration.js';
+export { withIdToken } from './sign-in/id-token.js';
+export { asGuest, withGuestUpgrade } from './sign-in/guest.js';
 export type { SignInMethod } from './sign-in/sign-in-method.js';
 export { withMfa, type SecondFactor } from './sign-in/mfa.js';
 export { browserPasskeys, withPasskey, type PasskeyAdapter } from './sign-in/passkey.js';

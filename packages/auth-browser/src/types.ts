@@ -5,8 +5,11 @@ export type AuthMode = 'bearer' | 'cookie';
 
 export interface AuthUser {
   id: string;
-  email: string;
-  role: 'player' | 'developer' | 'admin' | (string & {});
+  /** null for a guest player. */
+  email: string | null;
+  role: 'player' | 'developer' | 'admin' | 'guest' | (string & {});
+  /** True for a guest player (`asGuest`) until `withGuestUpgrade`. */
+  is_anonymous?: boolean;
   /** The service's name for what the Cat House frontend calls `name`. */
   display_name: string | null;
   /** Whether the address was proven by a link from a mail (`verifyEmail`). */
@@ -32,6 +35,10 @@ export interface RegisterInput {
   name?: string;
   /** `developer` is asked for, not given: the user is a player until the email is verified (the verification link grants it). */
   role?: 'player' | 'developer';
+  /** The solved CAPTCHA widget's token, when the service asks for one (`captcha_required`). */
+  captcha_token?: string;
+  /** The language of the user's mail (`es`); the browser's Accept-Language decides when absent. */
+  locale?: string;
 }
 
 export interface ProfileInput {
@@ -39,6 +46,8 @@ export interface ProfileInput {
   display_name?: string | null;
   /** The Cat House frontend's field, sent as `display_name`. */
   name?: string | null;
+  /** The language of the user's mail (`es`); `null` clears it. */
+  locale?: string | null;
 }
 
 /** One of the user's live sessions (devices), `GET me/sessions`. */

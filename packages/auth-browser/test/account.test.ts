@@ -120,6 +120,16 @@ describe('auth.account: every account endpoint is one call', () => {
     await expect(auth.account.updateProfile({ display_name: '' })).rejects.toBeInstanceOf(AuthError);
   });
 
+  it('register({ locale }) and updateProfile({ locale }) choose the language of the mail (issue 30)', async () => {
+    const auth = device();
+    const email = newEmail();
+    await auth.register({ email, password: PASSWORD, locale: 'es' });
+    await smtp.waitFor(email, /Confirma tu dirección de correo/);
+    await expect(auth.account.updateProfile({ locale: 'en' })).resolves.toMatchObject({ locale: 'en' });
+    await auth.account.requestPasswordReset(email);
+    await smtp.waitFor(email, /Reset your password/);
+  });
+
   it('reload() shows a change made on another device', async () => {
     const { auth, email } = await signedUp();
     const laptop = device();

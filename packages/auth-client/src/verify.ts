@@ -4,7 +4,8 @@ import { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
 import type { RevocationList } from './revocation/deny-list';
 
 export const ROLES = ['player', 'developer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** A guest player's role (issue 25): its tokens carry `is_anonymous: true`, and verifiers refuse them unless `allowGuests`. */
+export type Role = (typeof ROLES)[number] | 'guest';
 
 /** The three kinds of Cat House access token; each has its own audience and its own verifier. */
 export type TokenKind = 'user' | 'service' | 'installation';
@@ -21,6 +22,8 @@ export interface AccessTokenClaims {
   /** Only tokens made from personal access tokens have one (PersonalAccessTokenClaims). */
   pat_id?: undefined;
   role: Role;
+  /** Only in a guest player's token (issue 25), and then true. */
+  is_anonymous?: true;
   iat: number;
   exp: number;
   jti: string;
@@ -109,6 +112,11 @@ interface CommonOptions extends JwksOptions {
 export interface VerifierOptions extends CommonOptions {
   /** Expected `aud` (the auth service's JWT_AUDIENCE). */
   audience: string;
+  /**
+   * Accept guest players' tokens (role `guest`, `is_anonymous: true`, issue 25). Default false: a
+   * service that has not decided what a guest may do refuses them as invalid_token.
+   */
+  allowGuests?: boolean;
   /**
    * Also accept tokens made from personal access tokens (no `sid`; `pat_id` and `scope`). Off by
    * default, so a service that has not thought about scopes never sees one; with it on, guard every
@@ -217,7 +225,8 @@ export function createVerifier(options: VerifierOptions & { personalAccessTokens
 export function createVerifier(options: VerifierOptions): Verifier<AccessTokenClaims>;
 export function createVerifier(options: VerifierOptions): Verifier<UserTokenClaims> {
   return baseVerifier<UserTokenClaims>('user', options.audience, options, (p) => {
-    if (!ROLES.includes(p.role as Role) || !hasNone(p, 'client_id', 'installation_id', 'act')) return undefined;
+    const guest = options.allowGuests === true && p.role === 'guest' && p.is_anonymous === true;
+    if (!(ROLES.includes(p.role as (typeof ROLES)[number]) || guest) || !hasNone(p, 'client_id', 'installation_id', 'act')) return undefined;
     if (isString(p.sid) && hasNone(p, 'scope', 'pat_id')) return { ...p, kind: 'user' } as AccessTokenClaims;
     if (options.personalAccessTokens && isString(p.pat_id) && isString(p.scope) && hasNone(p, 'sid')) {
       return { ...p, kind: 'user', scopes: p.scope.split(' ').filter(Boolean) } as PersonalAccessTokenClaims;

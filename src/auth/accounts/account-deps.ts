@@ -9,6 +9,7 @@ import type { MailThrottle } from '../throttling/mail-throttle';
 import type { PasswordChangeThrottle } from '../throttling/password-change-throttle';
 import type { PasswordCheckGate } from '../throttling/password-check-gate';
 import type { PasswordHasher } from './passwords';
+import type { BreachedPasswordCheck } from '../abuse/breached-passwords';
 
 /** What the account flows share: the database, mail settings and outbox key, the hasher and the throttles. */
 export interface AccountServiceDeps {
@@ -38,6 +39,8 @@ export interface AccountServiceDeps {
   /** hashEmailForAudit(TOKEN_SECRET, email): how an address that may not be an account is stored in the audit log. */
   auditEmailHash: (normalizedEmail: string) => string;
   logger?: Logger;
+  /** Refuses a new password found in data breaches (abuse/breached-passwords.ts, issue 30). */
+  breachedPasswords?: BreachedPasswordCheck;
 }
 
 /** The client of a request, for the throttle (ip) and the audit log. */

@@ -3,7 +3,7 @@ import { USER_ROLES, type UserRole } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { isUuid } from '../ids';
 import { sql } from '../sql';
-import type { PublicUser } from './public-user';
+import { anonymity, type PublicUser } from './public-user';
 
 /**
  * The admin's search over users: filters by role, state and email prefix, keyset-paged (never
@@ -132,7 +132,7 @@ interface UserRow {
 function toPublic(row: UserRow): PublicUser {
   return {
     id: row.id,
-    email: row.email,
+    ...anonymity(row.role, row.email),
     role: row.role,
     display_name: row.display_name,
     is_active: row.is_active,

@@ -30,6 +30,7 @@ export async function changePassword(
 ): Promise<void> {
   assertPasswordPolicy(newPassword);
   const checked = await checkPassword(deps, principal, currentPassword, client, 'password_change');
+  await deps.breachedPasswords?.(newPassword, 'change');
   await deps.passwordChanges.attempt(principal.userId);
   const passwordHash = await deps.passwordChecks.run(() => deps.hasher.hash(newPassword), client);
   await deps.dataSource.transaction(async (manager) => {

@@ -74,7 +74,9 @@ export async function verifyEmail(deps: AccountServiceDeps, token: string, clien
  */
 export async function resendVerification(deps: AccountServiceDeps, principal: Principal, client: AccountClient): Promise<void> {
   if (principal.user.email_verified) throw new AppError('already_verified', 'This email address is already verified.');
+  const email = principal.user.email;
+  if (email === null) throw new AppError('guest_not_allowed', 'A guest has no address to verify: upgrade first (POST guest/upgrade).');
   await deps.throttle.attemptAsOwner(principal.userId, client.ip);
-  await deps.dataSource.transaction((manager) => queueVerification(deps, manager, principal.userId, principal.user.email));
+  await deps.dataSource.transaction((manager) => queueVerification(deps, manager, principal.userId, email));
   deps.mailQueued();
 }

@@ -75,6 +75,7 @@ export async function resetPassword(deps: AccountServiceDeps, token: string, pas
       [hashAccountToken(token)],
     );
     if (!rows[0]?.live) throw new RefusedLink(rows[0]?.user_id ?? null);
+    await deps.breachedPasswords?.(password, 'reset');
     const passwordHash = await deps.passwordChecks.run(() => deps.hasher.hash(password));
     await deps.dataSource.transaction(async (manager) => {
       const spent = await spendAccountToken(manager, token, ['reset_password']);

@@ -25,11 +25,14 @@ export function emailTaken(): AppError {
 
 export interface NewUser {
   email: string;
-  passwordHash: string;
+  /** null: an account of another provider (issue 25) or a guest, with no password yet. */
+  passwordHash: string | null;
   displayName: string | null;
   role: UserRole;
   /** Registration asked for the developer role (granted once the email is verified, developer-role.ts). */
   developerRequested?: boolean;
+  /** The language of the user's mail (issue 30); null: MAIL_DEFAULT_LOCALE. */
+  locale?: string | null;
 }
 
 /**

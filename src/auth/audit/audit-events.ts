@@ -42,6 +42,12 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_token_refused',
   'oidc_client_registered',
   'oidc_client_deleted',
+  // Issue 25: identities of other providers and guest players.
+  'identity_linked',
+  'identity_unlinked',
+  'identity_takeover_defence',
+  'guest_created',
+  'guest_upgraded',
   // Issue 28: developer credentials (the CLI's device login, personal access tokens).
   'device_login_approved',
   'device_login_denied',
@@ -59,6 +65,8 @@ export const AUDIT_EVENT_TYPES = [
   'step_up',
   'factors_reset',
   'passkey_clone_suspected',
+  // Issue 30: a login from a device family and network the account had not used (abuse/new-device.ts).
+  'new_device_notified',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -53,7 +53,7 @@ export class FactorService {
   async passkeyRegistrationOptions(principal: Principal): Promise<PublicKeyCredentialCreationOptionsJSON> {
     await this.stepUp(principal, 'add_factor');
     const u = principal.user;
-    return registrationOptions(this.deps, { id: u.id, email: u.email, displayName: u.display_name });
+    return registrationOptions(this.deps, { id: u.id, email: u.email ?? u.id, displayName: u.display_name });
   }
 
   async registerPasskey(principal: Principal, response: RegistrationResponseJSON, name: string | undefined, client: FactorClient): Promise<{ passkey: PublicPasskey; recovery_codes?: string[] }> {
@@ -83,7 +83,7 @@ export class FactorService {
 
   async beginTotp(principal: Principal): Promise<TotpEnrolment> {
     await this.stepUp(principal, 'add_factor');
-    return beginTotp(this.deps, { id: principal.userId, email: principal.user.email });
+    return beginTotp(this.deps, { id: principal.userId, email: principal.user.email ?? principal.userId });
   }
 
   /** The first code of a pending authenticator app confirms it; the recovery codes come with a first factor. */

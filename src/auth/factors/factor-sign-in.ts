@@ -124,7 +124,8 @@ export class FactorSignIn {
     let methods: AuthenticationMethod[];
     if ('password' in proof) {
       if (hasFactor(summary)) throw new AppError('invalid_request', `This account has second factors: step up with one of them (${availableFactors(summary).join(', ')}).`);
-      await this.sessions.checkPassword(principal.user.email, proof.password, client);
+      // A guest (issue 25) has no address and no password: '' matches no account.
+      await this.sessions.checkPassword(principal.user.email ?? '', proof.password, client);
       methods = ['pwd'];
     } else {
       const verified = await verifySecondFactor(

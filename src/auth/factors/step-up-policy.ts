@@ -85,7 +85,7 @@ export async function requireStepUp(deps: StepUpPolicyDeps, principal: Principal
     throw stepUpRequired(action, maxAge, factors);
   }
   const judged = role ?? principal.role;
-  if (deps.settings.requiredRoles.includes(judged) && action !== 'add_factor') {
+  if (deps.settings.requiredRoles.includes(judged as (typeof deps.settings.requiredRoles)[number]) && action !== 'add_factor') {
     throw new AppError('mfa_enrollment_required', `${capitalize(STEP_UP_ACTIONS[action].words)} needs a second factor for the ${judged} role: set up a passkey or an authenticator app first (me/passkeys, me/totp).`, {
       fields: { action, role: judged },
     });

@@ -78,6 +78,8 @@ export interface ClaimedMail {
   recipient: string;
   params: MailParams;
   secret: Buffer | null;
+  /** The recipient's language (auth.users.locale at the time of sending; null: none, or no account). */
+  locale: string | null;
   /** This try's number, counting this one. */
   attempts: number;
 }
@@ -97,7 +99,8 @@ export async function claimDueMail(dataSource: DataSource, limit: number, leaseS
       WHERE o.id IN (SELECT id FROM auth.mail_outbox
                       WHERE status = 'pending' AND next_attempt_at <= statement_timestamp() AND recipient IS NOT NULL
                       ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING o.id, o.template, o.recipient, o.params, o.secret, o.attempts`,
+     RETURNING o.id, o.template, o.recipient, o.params, o.secret, o.attempts,
+               (SELECT u.locale FROM auth.users u WHERE u.id = o.user_id) AS locale`,
     [limit, leaseSeconds],
   );
   return rows;

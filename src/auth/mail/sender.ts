@@ -54,7 +54,7 @@ export function startMailSender({ dataSource, transport, mail, keys, logger }: M
     }
     try {
       const token = row.secret ? openTokenWithAny(keys, row.secret) : undefined;
-      await transport.send(renderMail(mail, row.template as MailTemplate, row.recipient, row.params, token));
+      await transport.send(renderMail(mail, row.template as MailTemplate, row.recipient, row.params, token, row.locale));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (row.attempts >= mail.maxAttempts) {

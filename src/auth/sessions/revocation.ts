@@ -26,6 +26,8 @@ const INITIATED_BY: Record<SessionEndReason, InitiatingEntity> = {
   account_deleted: 'user',
   // Issue 26: an admin resets the factors of a user who lost them all.
   factors_reset: 'admin',
+  // Issue 25: a provider proved the address of an account whose password never did.
+  identity_takeover_defence: 'policy',
 };
 
 async function announceSessions(manager: EntityManager, rows: { id: string; user_id: string }[], reason: SessionEndReason): Promise<void> {

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { UserRole } from '../../db/entities/index';
-import type { LiveUser } from '../accounts/public-user';
+import { anonymity, type LiveUser } from '../accounts/public-user';
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '../ids';
 import { firstRefreshToken, hashRefreshToken, looksLikeLegacyRefreshToken, parseRefreshToken } from './refresh-tokens';
@@ -67,6 +67,8 @@ export type SessionEndReason =
   | 'password_changed'
   | 'password_reset'
   | 'account_deleted'
+  // Issue 25: a provider proved the address of an account registered with an unverified password.
+  | 'identity_takeover_defence'
   | 'factors_reset';
 
 /**
@@ -166,7 +168,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
   if (!row?.email) return undefined;
   const user: LiveUser = {
     id: userId,
-    email: row.email,
+    ...anonymity(row.role, row.email),
     role: row.role,
     display_name: row.display_name,
     email_verified: row.email_verified,

@@ -30,6 +30,12 @@ export interface LoginThrottle {
   attempt(email: string, ip: string): Promise<void>;
   /** A correct password: this client's failures on the account are forgotten and the attempt is not held against it. */
   succeeded(email: string, ip: string): Promise<void>;
+  /**
+   * Counts nothing: how suspicious the next attempt looks, for a CAPTCHA (issue 30): this client's
+   * failures on the account in the window, and whether the account is under the spread attack
+   * that paces its failing clients (more than `accountBackoffAfter` failures from anywhere).
+   */
+  suspicion(email: string, ip: string): Promise<{ clientFailures: number; accountUnderAttack: boolean }>;
 }
 
 /** Large enough never to be reached: the account-wide counter only counts, it never refuses by itself. */
@@ -86,6 +92,11 @@ export function createLoginThrottle(dataSource: DataSource, settings: LoginThrot
     async succeeded(email, ip) {
       const k = keys(email, ip);
       await Promise.all([perAccountAndIp.delete(k.pair), perIp.reward(ip), perAccount.reward(k.account, 1)]);
+    },
+    async suspicion(email, ip) {
+      const k = keys(email, ip);
+      const [pair, account] = await Promise.all([perAccountAndIp.get(k.pair), perAccount.get(k.account)]);
+      return { clientFailures: pair?.consumedPoints ?? 0, accountUnderAttack: (account?.consumedPoints ?? 0) > settings.accountBackoffAfter };
     },
   };
 }

@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   role: UserRole;
   /** Whether the user's email was verified when the token was signed (absent in tokens from before issue 10). */
   email_verified?: boolean;
+  /** Issue 25: present, and true, only in a guest player's tokens (role guest); other tokens stay as they were. */
+  is_anonymous?: true;
   /** RFC 8176 methods of the session's authentication (issue 26; absent in older tokens). */
   amr?: string[];
   /** The acr of that authentication (src/auth/oidc/authentication-context.ts). */
@@ -70,6 +72,7 @@ export function signAccessToken(keys: SigningKeys, settings: AccessTokenSettings
     sid: subject.sessionId,
     role: subject.role,
     email_verified: subject.emailVerified,
+    ...(subject.role === 'guest' ? { is_anonymous: true as const } : {}),
     ...(subject.authentication && {
       amr: [...subject.authentication.amr],
       acr: subject.authentication.acr,

@@ -11,6 +11,7 @@ import { RefreshToken } from './refresh-token.entity';
 import { ServiceClient } from './service-client.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
+import { Identity } from './identity.entity';
 import { EventDelivery } from './event-delivery.entity';
 import { EventSubscription } from './event-subscription.entity';
 import { SecurityEvent, SecurityEventSubject } from './security-event.entity';
@@ -23,6 +24,8 @@ import { WebauthnCredential } from './webauthn-credential.entity';
 export { AccountToken, AuditEvent, MailOutbox, RateLimit, RefreshToken, ServiceClient, Session, User };
 // The OpenID provider (issue 27).
 export { ConnectedApp, OidcClient, OidcModel };
+// Identities of other providers (issue 25).
+export { Identity };
 // Developer credentials (issue 28).
 export { DeviceAuthorization, PersonalAccessToken };
 export { DEVICE_AUTHORIZATION_STATUSES, type DeviceAuthorizationStatus } from './device-authorization.entity';
@@ -35,9 +38,9 @@ export { MfaChallenge, RecoveryCode, TotpFactor, WebauthnChallenge, WebauthnCred
 export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.entity';
 export { MAIL_STATUSES, type MailStatus } from './mail-outbox.entity';
 export { AUTH_SCHEMA } from './schema';
-export { USER_ROLES, type UserRole } from './user.entity';
+export { ASSIGNABLE_ROLES, USER_ROLES, type UserRole } from './user.entity';
 
 /** The entities the auth service owns. */
 export const authEntities = [User, Session, RefreshToken, RateLimit, AuditEvent, AccountToken, MailOutbox, ServiceClient, OidcModel, OidcClient, ConnectedApp,
   DeviceAuthorization, PersonalAccessToken, SecurityEvent, SecurityEventSubject, EventSubscription, EventDelivery,
-  WebauthnCredential, TotpFactor, RecoveryCode, MfaChallenge, WebauthnChallenge];
+  WebauthnCredential, TotpFactor, RecoveryCode, MfaChallenge, WebauthnChallenge, Identity];

@@ -10,7 +10,9 @@ import {
 } from 'typeorm';
 import { AUTH_SCHEMA } from './schema';
 
-export const USER_ROLES = ['player', 'developer', 'admin'] as const;
+/** The roles an account can be given; `guest` (issue 25) is only ever a guest sign-in's, until it upgrades to player. */
+export const ASSIGNABLE_ROLES = ['player', 'developer', 'admin'] as const;
+export const USER_ROLES = [...ASSIGNABLE_ROLES, 'guest'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 /**
@@ -65,6 +67,9 @@ export class User {
   /** An admin took the developer role away: the user may not take it back until an admin lifts this. */
   @Column({ type: 'timestamptz', nullable: true })
   developerBlockedAt!: Date | null;
+  /** The language of the user's mail (issue 30): a BCP 47 tag; null means MAIL_DEFAULT_LOCALE. */
+  @Column({ type: 'varchar', length: 35, nullable: true })
+  locale!: string | null;
 
   /** Set when the account was deleted: the row stays (history), anonymised, and never logs in again. */
   @Column({ type: 'timestamptz', nullable: true })

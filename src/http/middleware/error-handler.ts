@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { isAppError } from '../../errors/app-error';
 import { isDatabaseUnavailable } from '../../db/database-errors';
 import { problemFor, sendProblem, type Problem } from '../problem';
+import { localizeProblem } from './localize-problem';
 
 /** Errors raised by express's body parsers carry a `type`; each gets its own stable code. */
 const BODY_PARSER_ERRORS: Record<string, () => ReturnType<typeof problemFor>> = {
@@ -47,7 +48,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     return;
   }
   const { problem, headers } = problemForError(err, req);
-  sendProblem(res, problem, headers);
+  sendProblem(res, localizeProblem(problem, req, res), headers);
 };
 
 /** The SQLSTATE or socket code and the first line of the message: enough to tell an outage's kind. */

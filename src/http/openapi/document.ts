@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { registerSessionAndAdminPaths } from './account-paths';
 import { registerAccountPaths } from './account-lifecycle-paths';
 import { registerOidcPaths } from './oidc-paths';
+import { registerFederationPaths } from './federation-paths';
 import { registerDeveloperCredentialsPaths } from './developer-credentials-paths';
 import { PatExchangeResponse } from './developer-credentials-schemas';
 import { registerEventPaths } from './events-paths';
@@ -177,6 +178,8 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   registerAccountPaths(registry, p, authenticated);
   // The OpenID provider's JSON endpoints (issue 27).
   registerOidcPaths(registry, { path: p, authenticated, problems, json });
+  // Sign-in with Apple/Google, identities and guests (issue 25).
+  registerFederationPaths(registry, { path: p, authenticated, problems, json });
   // Developer credentials (issue 28).
   registerDeveloperCredentialsPaths(registry, { path: p, authenticated, problems, json });
   // Webhooks and the Shared Signals transmitter (issue 29).

@@ -1,10 +1,11 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { USER_ROLES } from '../../db/entities/index';
+import { ASSIGNABLE_ROLES, USER_ROLES } from '../../db/entities/index';
 import { ERROR_CODES } from '../../errors/error-codes';
 import { displayName } from './display-name';
 import { PASSWORD_MAX_CHARACTERS, PASSWORD_MIN_CHARACTERS } from '../../auth/accounts/passwords';
 import { TOKEN_EXCHANGE_SCOPE } from '../../auth/tokens/service-clients';
+import { captchaToken, localeField } from './request-fields';
 import { ACCESS_TOKEN_TYPE_URN, INSTALLATION_RESOURCE_PREFIX, TOKEN_EXCHANGE_GRANT } from '../../auth/tokens/token-exchange';
 import { DEVICE_CODE_GRANT } from '../../auth/developer-credentials/device-token';
 import { PAT_TOKEN_TYPE } from '../../auth/developer-credentials/pat-exchange';
@@ -38,7 +39,7 @@ const refreshToken = z.string().min(1).max(512).openapi({
   description: 'The opaque refresh token of the last token response. In cookie mode leave it out: the `__Host-refresh_token` cookie is used.',
 });
 
-export const Role = z.enum(USER_ROLES).openapi('Role', { description: 'player (default), developer or admin.' });
+export const Role = z.enum(ASSIGNABLE_ROLES).openapi('Role', { description: 'player (default), developer or admin.' });
 
 export const RegisterRequest = z
   .strictObject({
@@ -49,10 +50,12 @@ export const RegisterRequest = z
       description:
         'player (default) or developer. The account starts as a player either way; developer is granted when the email is verified (POST verify-email). Asking for admin is refused with 403 `role_not_allowed`.',
     }),
+    captcha_token: captchaToken,
+    locale: localeField.optional(),
   })
   .openapi('RegisterRequest');
 
-export const LoginRequest = z.strictObject({ email, password }).openapi('LoginRequest');
+export const LoginRequest = z.strictObject({ email, password, captcha_token: captchaToken }).openapi('LoginRequest');
 
 export const RefreshRequest = z.strictObject({ refresh_token: refreshToken.optional() }).openapi('RefreshRequest');
 
@@ -76,6 +79,7 @@ export const PasswordGrant = z
     username: email.optional().openapi({ description: 'The email (OAuth 2.0 name); give `username` or `email`.' }),
     email: email.optional(),
     password,
+    captcha_token: captchaToken,
     ...oauthExtras,
   })
   .openapi('PasswordGrant');
@@ -141,8 +145,9 @@ export const UserIdParams = z.strictObject({ id: z.string().openapi({ format: 'u
 export const User = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),
-    email: z.string().nullable().openapi({ format: 'email', description: 'null for a deleted account (the address is erased).' }),
-    role: Role,
+    email: z.string().nullable().openapi({ format: 'email', description: 'null for a deleted account (the address is erased) and for a guest player.' }),
+    role: z.enum(USER_ROLES).openapi({ description: 'player, developer or admin; guest for a guest player (issue 25).' }),
+    is_anonymous: z.boolean().openapi({ description: 'True for a guest player (no email, no password) until it upgrades.' }),
     display_name: z.string().nullable(),
     email_verified: z.boolean().openapi({ description: 'Whether the address was proven by a link from a mail.' }),
     is_active: z.boolean(),
@@ -234,12 +239,12 @@ export const VerifyEmailRequest = z.strictObject({ token: linkToken }).openapi('
 export const VerifyEmailResponse = z
   .object({ email: z.string().openapi({ format: 'email' }), email_verified: z.literal(true) })
   .openapi('VerifyEmailResponse');
-export const ForgotPasswordRequest = z.strictObject({ email }).openapi('ForgotPasswordRequest');
+export const ForgotPasswordRequest = z.strictObject({ email, captcha_token: captchaToken }).openapi('ForgotPasswordRequest');
 export const ResetPasswordRequest = z.strictObject({ token: linkToken, password: newPassword }).openapi('ResetPasswordRequest');
 export const ChangePasswordRequest = z.strictObject({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
 export const ChangeEmailRequest = z.strictObject({ new_email: email, password }).openapi('ChangeEmailRequest');
 export const UpdateMeRequest = z
-  .strictObject({ display_name: displayName.nullable().openapi({ description: 'null clears it.' }) })
+  .strictObject({ display_name: displayName.nullable().optional().openapi({ description: 'null clears it.' }), locale: localeField.nullable().optional() })
   .openapi('UpdateMeRequest');
 export const DeleteMeRequest = z.strictObject({ password }).openapi('DeleteMeRequest');
 export const Accepted = z

@@ -1,6 +1,9 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { AccountClient, AccountService } from '../../auth/accounts/account-service';
 import type { AuthService } from '../../auth/auth-service';
+import type { CaptchaVerifier } from '../../auth/abuse/captcha';
+import { setUserLocale } from '../../auth/accounts/user-locale';
+import type { DataSource } from 'typeorm';
 import { requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
@@ -18,6 +21,10 @@ import {
 export interface AccountRoutesDeps {
   service: AuthService;
   account: AccountService;
+  /** Forgot-password's CAPTCHA when configured (issue 30). */
+  captcha: CaptchaVerifier;
+  /** For the user's locale (issue 30, accounts/user-locale.ts). */
+  dataSource: DataSource;
 }
 
 const client = (req: Request): AccountClient => ({ ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', userAgent: req.get('user-agent') });
@@ -33,7 +40,7 @@ export const FORGOT_PASSWORD_ACCEPTED = {
  * and change, email change, profile, the developer role and deletion. Mounted before authRoutes,
  * which answers GET /me and the 405s of its own paths.
  */
-export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
+export function accountRoutes({ service, account, captcha, dataSource }: AccountRoutesDeps): Router {
   const router = Router();
   const json = requireBodyType('application/json', 'application/*+json');
   const noStore: RequestHandler = (_req, res, next) => {
@@ -53,7 +60,8 @@ export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
   });
 
   router.post('/password/forgot', noStore, json, async (req, res) => {
-    const { email } = parseWith(ForgotPasswordRequest, req.body);
+    const { email, captcha_token: captchaToken } = parseWith(ForgotPasswordRequest, req.body);
+    await captcha.verify(captchaToken, 'forgot_password', client(req).ip);
     await account.forgotPassword(email, client(req));
     res.status(202).json(FORGOT_PASSWORD_ACCEPTED);
   });
@@ -80,8 +88,9 @@ export function accountRoutes({ service, account }: AccountRoutesDeps): Router {
 
   router.patch('/me', noStore, json, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
-    const input = parseWith(UpdateMeRequest, req.body);
-    res.json(await account.updateProfile(principal, input));
+    const { locale, ...profile } = parseWith(UpdateMeRequest, req.body);
+    const user = await account.updateProfile(principal, profile);
+    res.json({ ...user, locale: await setUserLocale(dataSource, principal.userId, locale) });
   });
 
   router.delete('/me', noStore, json, async (req, res) => {

@@ -1,6 +1,8 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthService } from '../../auth/auth-service';
+import type { AbuseDefences } from '../../auth/abuse/defences';
+import { acceptedMailLocale } from '../middleware/accept-language';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { bearerToken, requireBearerToken } from '../middleware/bearer';
@@ -38,6 +40,8 @@ export interface AuthRoutesDeps {
   clientGrant: ReturnType<typeof clientGrants>;
   /** Issue 28: the device code grant and personal access token exchange at /token (developer-grants.ts). */
   developerGrant: ReturnType<typeof developerGrants>;
+  /** CAPTCHA at registration and suspicious logins (issue 30). */
+  abuse: Pick<AbuseDefences, 'captcha' | 'loginCaptcha'>;
 }
 
 // In its own file so routes that auth.ts itself imports (developer-grants.ts) can use it without a cycle.
@@ -47,7 +51,7 @@ export { clientInfo };
  * The auth endpoints under /api/v1/auth (DESIGN.md §4). Each handler validates with the schema
  * the OpenAPI document is generated from, calls AuthService, and shapes the answer.
  */
-export function authRoutes({ service, config, clientGrant, developerGrant }: AuthRoutesDeps): Router {
+export function authRoutes({ service, config, clientGrant, developerGrant, abuse }: AuthRoutesDeps): Router {
   const router = Router();
   const transport: RefreshTransport = {
     cookieMode: config.auth.refreshTokenCookie,
@@ -84,13 +88,15 @@ export function authRoutes({ service, config, clientGrant, developerGrant }: Aut
   });
 
   router.post('/register', ...cookieEndpoint, json, async (req, res) => {
-    const input = parseWith(RegisterRequest, req.body);
-    const grant = await service.register(input, clientInfo(req));
+    const { captcha_token: captchaToken, ...input } = parseWith(RegisterRequest, req.body);
+    await abuse.captcha.verify(captchaToken, 'register', clientInfo(req).ip);
+    const grant = await service.register({ ...input, locale: input.locale ?? acceptedMailLocale(req) }, clientInfo(req));
     sendTokenResponse(res, 201, grant, transport, { user: grant.user });
   });
 
   router.post('/login', ...cookieEndpoint, json, async (req, res) => {
     const input = parseWith(LoginRequest, req.body);
+    await abuse.loginCaptcha(input.email, clientInfo(req).ip, input.captcha_token);
     const grant = await service.login(input.email, input.password, clientInfo(req));
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
@@ -128,6 +134,7 @@ export function authRoutes({ service, config, clientGrant, developerGrant }: Aut
         fields: { invalid_params: [{ name: 'username', reason: 'required (or email)' }] },
       });
     }
+    await abuse.loginCaptcha(email, clientInfo(req).ip, input.captcha_token);
     sendTokenResponse(res, 200, await service.login(email, input.password, clientInfo(req)), transport);
   });
 
