@@ -68,11 +68,17 @@ describe('factor changes record factor.added / factor.removed', () => {
   it("an admin's reset removes each factor, initiated by the admin", async () => {
     const { reg } = await userWithTotp(f, 'ev-reset');
     const totpId = await totpIdOf(reg.user.id);
+    // A passkey as registration stores it (the ceremony itself is test/factors/passkeys.test.ts's).
+    const [passkey] = await f.t.dataSource.query(
+      `INSERT INTO auth.webauthn_credentials (user_id, credential_id, public_key, device_type, name) VALUES ($1, $2, '\\x00', 'singleDevice', 'Key') RETURNING id`,
+      [reg.user.id, `cred-${reg.user.id}`],
+    );
     const admin = await register(f.t.app, uniqueEmail('ev-admin'), PASSWORD);
     await f.t.dataSource.query(`UPDATE auth.users SET role = 'admin' WHERE id = $1`, [admin.user.id]);
     await request(f.t.app).post(api(`/users/${reg.user.id}/factors/reset`)).set(bearer(admin.access_token)).expect(200);
     expect((await events(reg.user.id)).slice(2)).toEqual([
       { type: 'factor.removed', data: { factor_id: totpId, factor_type: 'totp', initiated_by: 'admin' } },
+      { type: 'factor.removed', data: { factor_id: passkey.id, factor_type: 'passkey', initiated_by: 'admin' } },
       { type: 'factor.removed', data: { factor_id: 'recovery_codes', factor_type: 'recovery_codes', initiated_by: 'admin' } },
     ]);
     expect(await events(admin.user.id)).toEqual([]);
