@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions,revocation] [--quick]`
+ * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions,revocation,alembic] [--quick]`
  * `npm run bench -- --scale[=F] [--quick]`: the data-scale suite instead (bench/scale: seeds a
  * million users, F times that, and writes bench/results-scale.md).
  *
@@ -11,6 +11,7 @@
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ALEMBIC_SETTINGS, benchAlembic } from './alembic';
 import { benchCliStartup, CLI_SETTINGS } from './cli-startup';
 import { BENCH_SERVICE_ENV, createBenchContext, POSTGRES_SETTINGS, type BenchContext } from './lib/context';
 import { machine, markdownReport, markdownTable, type BenchReport, type Figure } from './lib/results';
@@ -34,6 +35,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<Figure[]>> = {
   'me-sessions': benchMeSessions,
   exchange: benchTokenExchange,
   revocation: benchRevocation,
+  alembic: benchAlembic,
 };
 
 async function main(): Promise<void> {
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
       me_sessions: ME_SESSIONS_SETTINGS,
       exchange: EXCHANGE_SETTINGS,
       revocation: REVOCATION_SETTINGS,
+      alembic: ALEMBIC_SETTINGS,
     },
     results: [],
     skipped: [],

@@ -228,6 +228,12 @@ export const envSchema = z.object({
   MIGRATION_DDL_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(5_000),
   MIGRATION_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(0),
 
+  // `npm run migrate -- rehearse --neon`: a Neon branch of the migration database (docs/migrations.md).
+  NEON_API_KEY: optional(z.string().min(1)),
+  NEON_PROJECT_ID: optional(z.string().regex(/^[a-z0-9-]+$/, { message: 'expected a Neon project id like autumn-disk-484331' })),
+  NEON_PARENT_BRANCH_ID: optional(z.string().regex(/^br-[a-z0-9-]+$/, { message: 'expected a Neon branch id like br-wispy-dew-591433' })),
+  NEON_API_URL: z.string().url({ message: 'expected the Neon API base URL, e.g. https://console.neon.tech/api/v2' }).default('https://console.neon.tech/api/v2'),
+
   // Database roles, one per service: the privilege policy (src/db/privileges.ts) grants to these.
   DB_ROLE_AUTH: roleName.default('cathouse_auth'),
   DB_ROLE_CATALOG: roleName.default('cathouse_catalog'),

@@ -18,6 +18,8 @@ export interface MigrationConfig {
   readonly roles: Config['roles'];
   /** `admin clients rotate`'s default grace. */
   readonly tokens: Pick<Config['tokens'], 'clientSecretRotationGraceSeconds'>;
+  /** `rehearse --neon`: the Neon project and API key (both unset: the option is refused, naming them). */
+  readonly neon?: { readonly apiKey?: string; readonly projectId?: string; readonly parentBranchId?: string; readonly apiUrl: string };
   /** `admin oidc ...` registers the OpenID provider's clients and prints its endpoints (issue 27). */
   readonly oidc: Config['oidc'];
 }
@@ -47,6 +49,10 @@ export const MIGRATION_VARIABLES = [
   'DB_ROLE_PROXY_PASSWORD',
   'MIGRATION_CREATE_ROLES',
   'CLIENT_SECRET_ROTATION_GRACE_SECONDS',
+  'NEON_API_KEY',
+  'NEON_PROJECT_ID',
+  'NEON_PARENT_BRANCH_ID',
+  'NEON_API_URL',
   ...OIDC_VARIABLES,
 ] as const;
 
@@ -90,6 +96,7 @@ export function parseMigrationConfig(raw: NodeJS.ProcessEnv): MigrationConfig {
       create: e.MIGRATION_CREATE_ROLES,
     },
     tokens: { clientSecretRotationGraceSeconds: e.CLIENT_SECRET_ROTATION_GRACE_SECONDS },
+    neon: { apiKey: e.NEON_API_KEY, projectId: e.NEON_PROJECT_ID, parentBranchId: e.NEON_PARENT_BRANCH_ID, apiUrl: e.NEON_API_URL },
     // Only `admin oidc` needs the issuer to be right: it checks production's rule itself, so the
     // other commands run without OIDC_ISSUER. PORT is not the job's: the default names port 3000.
     oidc: parseOidcSettings(e, 3000, { checkProduction: false }),
@@ -97,5 +104,5 @@ export function parseMigrationConfig(raw: NodeJS.ProcessEnv): MigrationConfig {
   if (new Set(SERVICE_NAMES.map((s) => config.roles.services[s].name)).size !== SERVICE_NAMES.length) {
     throw new ConfigError('DB_ROLE_AUTH', 'DB_ROLE_AUTH, DB_ROLE_CATALOG, DB_ROLE_INSTALLATION, DB_ROLE_PROXY: each service needs a role of its own (two have the same name)');
   }
-  return Object.freeze({ ...config, db: Object.freeze(config.db), embedded: Object.freeze(config.embedded), migrations: Object.freeze(config.migrations), tokens: Object.freeze(config.tokens) });
+  return Object.freeze({ ...config, db: Object.freeze(config.db), embedded: Object.freeze(config.embedded), migrations: Object.freeze(config.migrations), tokens: Object.freeze(config.tokens), neon: Object.freeze(config.neon) });
 }

@@ -19,6 +19,7 @@ export const FILE_SECRETS = [
   'DB_ROLE_CATALOG_PASSWORD',
   'DB_ROLE_INSTALLATION_PASSWORD',
   'DB_ROLE_PROXY_PASSWORD',
+  'NEON_API_KEY',
 ] as const;
 
 /** The `_FILE` variables, for the documentation checks (.env.example, README). */

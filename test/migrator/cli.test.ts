@@ -92,14 +92,14 @@ describe('npm run migrate', () => {
     expect(await applied()).toHaveLength(3);
   });
 
-  it("accepts Alembic's words: upgrade, downgrade, current and heads do what up, down and status do", async () => {
-    const status = await run('status');
-    for (const word of ['current', 'heads']) expect(await run(word)).toMatchObject({ code: 0, stdout: status.stdout });
+  it("accepts Alembic's words: upgrade and downgrade are up and down; current and heads print one line each, as Alembic's do", async () => {
+    expect(await run('current')).toMatchObject({ code: 0, stdout: '(base: nothing applied)\n' });
+    expect(await run('heads')).toMatchObject({ code: 0, stdout: 'CreateToys1700000000003 (head)\n' });
     expect((await run('upgrade', '+2')).code).toBe(0);
     expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002']);
     expect((await run('downgrade', '-1')).code).toBe(0);
     expect(await applied()).toEqual(['CreateKittens1700000000001']);
-    expect((await run('current')).stdout).toContain('current: CreateKittens1700000000001');
+    expect((await run('current')).stdout).toBe('CreateKittens1700000000001\n');
   });
 
   it('prints the same SQL for the range form FROM:TO --sql as for the target form, and refuses a range without --sql', async () => {
@@ -151,8 +151,8 @@ describe('npm run migrate', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'checksum_mismatch' } });
   });
 
-  it.each(['status', 'history'])(
-    '%s loads neither TypeORM, nor the TypeScript compiler, nor any migration file, so it starts fast whatever src/migrations holds',
+  it.each(['status', 'history', 'current', 'up'])(
+    '%s loads neither TypeORM, nor the TypeScript compiler, nor any migration file, so it starts fast whatever src/migrations holds (up: with nothing to do)',
     async (command) => {
       await run('up');
       const probe = [
@@ -172,7 +172,7 @@ describe('npm run migrate', () => {
     [['up', 'Create'], /target "Create" matches 2 migrations: CreateKittens1700000000001, CreateToys1700000000003/],
     [['up', 'nope'], /no migration matches "nope"; known: /],
     [['sideways'], /unknown command "sideways"/],
-    [['status', '--sql'], /--sql applies to up and down, not status/],
+    [['status', '--sql'], /--sql applies to up, down and stamp, not status/],
     [['down', '-1', 'base'], /either -N or a TARGET, not both/],
     [['up', '-1'], /-1 applies to down; up takes \+N/],
   ])('exits 2 with one line for bad usage: %j', async (args, message) => {
@@ -226,7 +226,7 @@ describe('the plain TypeORM CLI keeps the same guarantees', () => {
     } finally {
       await db.drop();
     }
-  }, 60_000);
+  }, 150_000); // two TypeORM CLI processes (TypeScript loaded by swc): over 60 s at a load average of 20
 });
 
 describe('on the embedded default (no MIGRATION_DATABASE_URL)', () => {

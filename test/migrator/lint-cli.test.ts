@@ -1,9 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import { RULES, lintMigrations, readLintConfig } from '@cathouse/migrator';
 import { MIGRATION_LINT_CONFIG } from '../../src/db/migration-paths';
+import { createTestDatabase } from '../support/database';
 import { ROOT, migrate } from './support/cli';
-import { FIXTURES } from './support/fixtures';
+import { FIXTURES, migrationsDir } from './support/fixtures';
 
 describe('lint on Cat House', () => {
   it('has one configuration that sets every rule, and the docs list every rule with why and the safe alternative', () => {
@@ -34,5 +36,49 @@ describe('lint on Cat House', () => {
     const json = await migrate(['lint', '--json', path.join(FIXTURES, 'lint/1700000100010-RenameTable.ts')], {}).done;
     expect(JSON.parse(json.stdout)).toMatchObject({ errors: 1, findings: [{ rule: 'renaming-table' }] });
     // Three CLI starts: on a loaded two-core machine each can take several seconds.
+  }, 90_000);
+
+  it('`up` refuses an unacknowledged error-level finding in a migration it would apply to a database with migrations applied; an acknowledgement or --allow-lint-errors lets it through (issue 24 item 1)', async () => {
+    const db = await createTestDatabase({ migrated: false });
+    const dir = migrationsDir('basic');
+    try {
+      const drop = (ack: string) =>
+        writeFileSync(
+          path.join(dir.dir, '1700000000004-DropKittenColor.ts'),
+          `export class DropKittenColor1700000000004 {\n  async up(q: any) {\n${ack}    await q.query(\`ALTER TABLE "kittens" DROP COLUMN "color"\`);\n  }\n  async down(q: any) {\n    await q.query(\`ALTER TABLE "kittens" ADD "color" character varying(20)\`);\n  }\n}\n`,
+        );
+      drop('');
+      const run = (...args: string[]) => migrate([...args, '--dir', dir.dir], { MIGRATION_DATABASE_URL: db.url }).done;
+      const applied = async () => {
+        const client = new Client({ connectionString: db.url });
+        await client.connect();
+        try {
+          if ((await client.query(`SELECT to_regclass('migrator.migrations') AS t`)).rows[0].t === null) return [];
+          return (await client.query('SELECT name FROM migrator.migrations ORDER BY id')).rows.map((r: { name: string }) => r.name);
+        } finally {
+          await client.end();
+        }
+      };
+      // Only what this run applies is linted: the three clean migrations go through.
+      expect((await run('up', 'CreateToys')).code).toBe(0);
+      const refused = await run('up');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/^error: refusing to apply: 1 unacknowledged error-level lint finding\(s\) in DropKittenColor1700000000004, first ban-drop-column: .*up --allow-lint-errors$/);
+      expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002', 'CreateToys1700000000003']);
+      drop('    // migration-lint-ack: ban-drop-column kittens.color -- nothing reads the colour since the toy release\n');
+      expect((await run('up', '--sql')).code).toBe(0);
+      expect((await run('up')).code).toBe(0);
+      expect(await applied()).toEqual(['CreateKittens1700000000001', 'AddKittenColor1700000000002', 'CreateToys1700000000003', 'DropKittenColor1700000000004']);
+      expect((await run('down')).code).toBe(0);
+      drop('');
+      expect((await run('up', '--allow-lint-errors')).code).toBe(0);
+      // A database with nothing applied has nothing to lose or block: the whole history applies.
+      expect((await run('down', 'base')).code).toBe(0);
+      expect((await run('up')).code).toBe(0);
+      expect(await applied()).toHaveLength(4);
+    } finally {
+      await db.drop();
+      dir.remove();
+    }
   }, 90_000);
 });

@@ -96,7 +96,8 @@ describe('generate, check, create and rehearse against the entities of all four 
     expect(first.stdout).toContain("left out TypeORM's unchanged drop-and-re-create of idx_cats_developer_id_status, fk_installations_cat_id");
     expect(source).not.toContain('idx_cats_developer_id_status');
     expect(source).not.toContain('fk_installations_cat_id');
-    const up = await migrate(['up', '--dir', dir.dir], env()).done;
+    // up refuses the unacknowledged lint error generate reported (lint-cli.test.ts); applied anyway here.
+    const up = await migrate(['up', '--allow-lint-errors', '--dir', dir.dir], env()).done;
     expect(up.code).toBe(0);
     const second = await migrate(['generate', 'again', '--dir', dir.dir], env()).done;
     expect(second.code).toBe(1);

@@ -26,7 +26,15 @@ export function className(name: string): string {
 export function createMigration(
   dir: string,
   name: string,
-  body: { up?: readonly string[]; down?: readonly string[]; header?: string } = {},
+  body: {
+    up?: readonly string[];
+    down?: readonly string[];
+    header?: string;
+    /** Class members after `name` (a merge migration's `static merges = [...]`). */
+    members?: string;
+    /** What an up() or down() without statements says instead of `// TODO`. */
+    emptyBody?: string;
+  } = {},
 ): CreatedMigration {
   const base = className(name);
   const newest = newestTimestamp(dir);
@@ -35,14 +43,14 @@ export function createMigration(
   const file = path.join(dir, `${timestamp}-${base}.ts`);
   if (existsSync(file)) throw new MigratorError('usage', `${file} already exists; choose another NAME`);
   const statements = (sqls: readonly string[] | undefined) =>
-    sqls?.length ? sqls.map((s) => `        await queryRunner.query(\`${escapeTemplate(s)}\`);`).join('\n') : '        // TODO';
+    sqls?.length ? sqls.map((s) => `        await queryRunner.query(\`${escapeTemplate(s)}\`);`).join('\n') : `        // ${body.emptyBody ?? 'TODO'}`;
   writeFileSync(
     file,
     `import { MigrationInterface, QueryRunner } from "typeorm";
 ${body.header ? `\n${body.header}\n` : ''}
 export class ${cls} implements MigrationInterface {
     name = '${cls}'
-
+${body.members ? `${body.members}\n` : ''}
     public async up(queryRunner: QueryRunner): Promise<void> {
 ${statements(body.up)}
     }

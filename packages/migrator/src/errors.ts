@@ -11,6 +11,7 @@ export const MIGRATOR_ERRORS = {
   invalid_config: 'usage',
   pooled_endpoint: 'usage',
   database_unreachable: 'usage',
+  neon_failed: 'usage',
   unknown_target: 'usage',
   ambiguous_target: 'usage',
   invalid_migration_file: 'usage',
@@ -23,6 +24,7 @@ export const MIGRATOR_ERRORS = {
   migration_failed: 'problem',
   preview_unavailable: 'problem',
   nothing_to_generate: 'problem',
+  not_up_to_date: 'problem',
   lint_failed: 'problem',
   drift: 'problem',
   rehearsal_failed: 'problem',
@@ -63,4 +65,13 @@ export class MigratorError extends Error {
 
 export function isMigratorError(err: unknown): err is MigratorError {
   return err instanceof MigratorError;
+}
+
+/**
+ * A connection failure where no server answered (no route, refused, timed out; pooler.ts sets
+ * details.serverAnswered): history, heads, show and a --sql range go on from the files alone. A
+ * server that answered and refused (password, TLS, unknown database) is a setting to fix: exit 2.
+ */
+export function nothingAnswered(err: unknown): err is MigratorError {
+  return err instanceof MigratorError && err.code === 'database_unreachable' && err.details.serverAnswered === false;
 }

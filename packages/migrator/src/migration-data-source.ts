@@ -1,5 +1,5 @@
 import { DataSource, Migration, type DataSourceOptions } from 'typeorm';
-import { DEFAULT_APPLICATION_NAME, DEFAULT_URL_NAME, connectionError, sessionStartupOptions } from './connection';
+import { DEFAULT_APPLICATION_NAME, DEFAULT_URL_NAME, connectionError, quietSslMode, sessionStartupOptions } from './connection';
 import { MigratorError } from './errors';
 import type { HistoryLocation } from './history';
 import type { SessionTimeouts } from './migration-lock';
@@ -41,6 +41,8 @@ export class MigrationDataSource extends DataSource {
   constructor(options: PostgresOptions, settings: MigrationSettings) {
     super({
       ...options,
+      // node-postgres's nine-line sslmode warning, for the mode it applies anyway (connection.ts).
+      ...(options.url ? { url: quietSslMode(options.url) } : {}),
       extra: {
         max: 2,
         application_name: settings.applicationName ?? DEFAULT_APPLICATION_NAME,

@@ -2,7 +2,7 @@ import { MigratorError } from './errors';
 import type { MigrationFile } from './migration-files';
 import type { TransactionMode } from './migration-run';
 import type { MigrationState, Problem } from './migration-state';
-import { resolveTarget } from './targets';
+import { assertRangeOrder, resolveTarget } from './targets';
 
 // Which migrations a run of `up` or `down` takes, from the options, the files and the history.
 
@@ -40,6 +40,7 @@ export interface DownOptions {
 /** The pending migrations `up` applies: all, up to a target, N steps, exactly `only`, or a range's files (--sql). */
 export function planUp(opts: UpOptions, state: MigrationState, files: MigrationFile[]): MigrationFile[] {
   if (opts.from !== undefined) {
+    assertRangeOrder('up', opts.from, opts.target ?? 'head', files);
     const lower = revisionTimestamp(opts.from, files);
     const upper = revisionTimestamp(opts.target ?? 'head', files);
     return files.filter((f) => f.timestamp > lower && f.timestamp <= upper);
@@ -60,6 +61,7 @@ export function planUp(opts: UpOptions, state: MigrationState, files: MigrationF
 /** The applied migrations `down` reverts, newest first: the last one, N, everything after a target, or all (base). */
 export function planDown(opts: DownOptions, state: MigrationState, files: MigrationFile[]): MigrationFile[] {
   if (opts.from !== undefined) {
+    assertRangeOrder('down', opts.from, opts.target ?? 'base', files);
     const upper = revisionTimestamp(opts.from, files);
     const lower = revisionTimestamp(opts.target ?? 'base', files);
     return files.filter((f) => f.timestamp <= upper && f.timestamp > lower).reverse();

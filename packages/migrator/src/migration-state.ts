@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readHistory, type AppliedMigration, type HistoryLocation, type Queryable } from './history';
+import { mergedNames } from './merge';
 import { listMigrations, type MigrationFile, type MigrationSource } from './migration-files';
 
 export type ProblemCode = 'checksum_mismatch' | 'out_of_order' | 'missing_migration_file';
@@ -56,12 +57,14 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
   const applied = new Map(history.map((h) => [h.name, h]));
   const fileNames = new Set(files.map((f) => f.name));
   const newestApplied = history.reduce<AppliedMigration | null>((a, h) => (!a || h.timestamp > a.timestamp ? h : a), null);
+  // A merge migration names the migrations of a merged branch: they may run out of order (merge.ts).
+  const merged = mergedNames(files);
   const problems: Problem[] = [];
   const entries: MigrationEntry[] = [];
 
   for (const f of files) {
     const h = applied.get(f.name);
-    const outOfOrder = !h && newestApplied !== null && f.timestamp < newestApplied.timestamp;
+    const outOfOrder = !h && newestApplied !== null && f.timestamp < newestApplied.timestamp && !merged.has(f.name);
     const recorded = h?.checksum?.trim() ?? null;
     const checksum = !h ? 'none' : recorded === null ? 'unrecorded' : recorded === f.checksum ? 'ok' : recorded === f.legacyChecksum ? 'legacy' : 'mismatch';
     entries.push({
@@ -96,7 +99,8 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
         file: f.file,
         message:
           `${f.name} is pending but older than the applied ${newestApplied!.name} (two branches each added a migration: multiple heads): ` +
-          `re-date it (rename the file and class to a new timestamp, e.g. with migrator create, and move its body) or apply it anyway with up --allow-out-of-order`,
+          `merge them (migrator merge: every migration keeps its name, right on every database), or apply it as it is with up --allow-out-of-order; ` +
+          `rebase ${f.name} (a new timestamp) only if no database has applied it yet`,
       });
     }
   }

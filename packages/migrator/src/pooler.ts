@@ -1,6 +1,7 @@
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { MigratorError } from './errors';
+import { quietSslMode } from './ssl-mode';
 
 /**
  * Migrations need one real server session (advisory lock, SET, DDL across statements), which a
@@ -15,7 +16,7 @@ export interface Endpoint {
 }
 
 export function endpointOf(url: string): Endpoint {
-  const c = parseConnectionString(url);
+  const c = parseConnectionString(quietSslMode(url));
   return { host: c.host ?? 'localhost', port: String(c.port ?? 5432) };
 }
 
@@ -31,7 +32,8 @@ function fix(at: Endpoint, urlName: string): string {
 export function assertDirectEndpoint(url: string, urlName: string): void {
   let at: Endpoint;
   try {
-    new URL(url);
+    // pg-connection-string reads what pg will use, including Unix sockets (postgres://u:p@/db?host=/run/postgresql).
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('not a postgres URL');
     at = endpointOf(url);
   } catch {
     throw new MigratorError('invalid_config', `${urlName} is not a URL: expected postgres://user:password@host:5432/database`);
@@ -97,20 +99,71 @@ export async function assertOwnSession(dataSource: DataSource, runner: QueryRunn
   );
 }
 
-/** Network-level failures become one line naming the variable, without the password. */
-export function unreachable(err: unknown, url: string, variable: string): MigratorError | undefined {
+/** Certificate and TLS failures of Node's tls module, by code. */
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_|CERT_|EPROTO)/;
+
+/** What to check for one cause of a failed connection. */
+function hintFor(err: unknown, url: string): string {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = String(e?.message ?? err);
-  const network = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', '28P01', '28000', '3D000'].includes(code) ||
-    /timeout expired|Connection terminated/i.test(message);
-  if (!network) return undefined;
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return new MigratorError(
-    'database_unreachable',
-    `cannot connect to ${variable} (${parsed.toString()}): ${message}; check the host, port, credentials and database name`,
-    {},
-    { cause: err },
-  );
+  if (/client password must be a string|password authentication failed|no password supplied/i.test(message) || code === '28P01') {
+    return /must be a string|no password supplied/i.test(message)
+      ? 'the server asks for a password and the URL gives none: write it in the URL (postgres://user:PASSWORD@host:5432/database)'
+      : 'check the user name and password in the URL';
+  }
+  if (TLS_CODES.test(code) || /ssl|tls|certificate/i.test(message)) {
+    const mode = new URLSearchParams(url.split('?')[1] ?? '').get('sslmode');
+    const meaning =
+      mode && ['require', 'prefer', 'verify-ca'].includes(mode)
+        ? `; node-postgres checks sslmode=${mode} like verify-full (certificate and host name): give the CA with sslrootcert=FILE, or add uselibpqcompat=true for libpq's meaning (encrypted, not verified)`
+        : '';
+    return `TLS failed: check the server's TLS setup and the URL's sslmode${meaning}`;
+  }
+  if (code === '3D000') return 'the database does not exist: check its name in the URL';
+  if (code === '28000') return 'the server refuses this user or address (pg_hba.conf): check the user name, or ask for access';
+  return 'check the host, port, credentials and database name';
+}
+
+/**
+ * Whether an error is the database connection failing (not, say, TypeORM refusing an entity):
+ * a server error (it has a severity), a system or TLS error code, or pg's own connect messages.
+ */
+export function isConnectFailure(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown };
+  if (typeof e?.severity === 'string' || (typeof e?.code === 'string' && /^([A-Z0-9]{5}|E[A-Z]+|ERR_TLS_|ERR_SSL_|[A-Z_]*CERT)/.test(e.code))) return true;
+  return /SASL|client password|ssl|tls|certificate|Connection terminated|timeout expired|connect ECONN/i.test(String(e?.message ?? ''));
+}
+
+/**
+ * Any failure to connect becomes one line naming the URL's setting (without the password), the
+ * cause and what to check: unreachable hosts, wrong or missing passwords, TLS, unknown databases.
+ * A connection that could not be made is "could not run" (exit 2), never a stack trace.
+ */
+export function unreachable(err: unknown, url: string, variable: string): MigratorError {
+  const message = String((err as { message?: unknown })?.message ?? err).split('\n')[0]!;
+  return new MigratorError('database_unreachable', `cannot connect to ${variable} (${redact(url)}): ${message}; ${hintFor(err, url)}`, { serverAnswered: serverAnswered(err) }, { cause: err });
+}
+
+/**
+ * Whether the server was there and refused (a server error, a password it asked for, TLS it
+ * turned down): a setting to fix, never a reason to go on from the files alone as when nothing
+ * answers (no route, refused, timed out).
+ */
+function serverAnswered(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown };
+  if (typeof e?.severity === 'string') return true;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return TLS_CODES.test(code) || /SASL|client password|no password supplied|ssl|tls|certificate/i.test(String(e?.message ?? ''));
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  }
 }

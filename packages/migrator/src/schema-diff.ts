@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { withInPlaceColumnChanges } from './column-change';
 import type { DiffQuery } from './diff-query';
 import { restoreEnumDefaultsInDown } from './enum-defaults';
 import { removeNoOpRecreations } from './schema-noise';
@@ -42,19 +43,24 @@ export type EntityGroups = Readonly<Record<string, readonly unknown[]>>;
 
 /**
  * The SQL that would bring the database to the entities, from TypeORM's schema builder, without
- * the index and foreign key re-creations that change nothing (schema-noise.ts). The other false
+ * the index and foreign key re-creations that change nothing (schema-noise.ts), and with a changed
+ * column type made in place (column-change.ts) instead of TypeORM's drop and re-add. The other false
  * diffs reported against TypeORM (#3076 defaults such as gen_random_uuid() or jsonb, #2959 and
  * #10418 enums, #3991 timestamp precision) do not occur on this project's schema with TypeORM
  * 1.x: the service's test/migrator/schema-workflow.test.ts proves generate-after-apply and
  * generate-twice give nothing.
  */
 export async function diffSchema(dataSource: DataSource, entityGroups: EntityGroups = {}): Promise<SchemaDiff> {
-  await loadSqlParser();
-  const sql = await dataSource.driver.createSchemaBuilder().log();
+  // A changed type or length is written as ALTER COLUMN ... TYPE, never as TypeORM's drop and re-add.
+  const builder = dataSource.driver.createSchemaBuilder();
+  const sql = await withInPlaceColumnChanges(dataSource, () => builder.log());
   const raw = {
     up: sql.upQueries.map((q) => ({ query: q.query, parameters: q.parameters })),
     down: [...sql.downQueries].reverse().map((q) => ({ query: q.query, parameters: q.parameters })),
   };
+  // The parser (a WASM module) is loaded only when there is something to clean: a diff with nothing
+  // in it, generate's everyday case, does not pay for it.
+  if (raw.up.length) await loadSqlParser();
   const { up, down: noiseless, removed } = removeNoOpRecreations(raw.up, raw.down);
   const down = await restoreEnumDefaultsInDown(noiseless, async (table, column) => {
     const rows: { def: string | null }[] = await dataSource.query(

@@ -63,7 +63,7 @@ describe('the migrator library on a real database', () => {
     });
     await expect(ds.migrator().up({ target: 'Nope' })).rejects.toMatchObject({
       code: 'unknown_target',
-      message: expect.stringContaining('known: CreateKittens1700000000001'),
+      message: expect.stringContaining('known: CreateToys1700000000003, AddKittenColor1700000000002, CreateKittens1700000000001 (or use head'),
     });
     expect(await tables()).toEqual(['migration_checksums', 'migrations']);
   });

@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { rehearse, type MigrationDataSource } from '../src';
+import { formatRehearsal } from '../src/cli/format/rehearsal';
+import { parseLintConfig } from '../src/lint/config';
 import { admin, createDatabase, type TestDatabase } from './support/database';
 import { closeFixtureDatabase, openFixtureDatabase } from './support/fixture-database';
 import { fixtureDataSource, migrationsDir, type MigrationsDir } from './support/fixtures';
@@ -90,7 +92,7 @@ describe('rehearse --with-data: what a migration does to real rows', () => {
       { table: 'public.toys', rows: 3, copied: 3, sampled: false },
     ]);
     const [up, down, again] = report.steps;
-    expect(up!.destroyed).toEqual({ tables: {}, columns: { 'public.cats.legacy': 4 }, changed: {}, total: 4 });
+    expect(up!.destroyed).toEqual({ tables: {}, columns: { 'public.cats.legacy': 4 }, changed: {}, nulled: {}, rows: {}, notRestored: {}, total: 4 });
     expect(up!.exclusiveLocks).toEqual([expect.objectContaining({ relation: 'public.cats', statement: 'ALTER TABLE "cats" DROP COLUMN "legacy"' })]);
     expect(up!.exclusiveLocks[0]!.heldMs).toBeGreaterThanOrEqual(0);
     expect(down!.destroyed.total).toBe(0);
@@ -111,6 +113,59 @@ describe('rehearse --with-data: what a migration does to real rows', () => {
   it('counts the values a type change alters (4.50 -> 5), not those it keeps (4.00 -> 4)', async () => {
     const report = await rehearseWith('data-type-change');
     expect(report.steps[0]!.destroyed).toMatchObject({ changed: { 'public.cats.weight': 3 }, total: 3 });
+  });
+
+  it('counts the values a column dropped and added back under the same name lost (TypeORM\'s type change)', async () => {
+    const report = await rehearseWith('data-drop-add');
+    const [up, down] = report.steps;
+    expect(up!.destroyed).toMatchObject({ columns: {}, nulled: { 'public.cats.nickname': 3 }, total: 3 });
+    expect(down!.destroyed.total).toBe(0); // the column came back empty: nothing left to lose
+    expect(report.destroyedTotal).toBe(3);
+  });
+
+  it('counts rows a DELETE removes and values an UPDATE sets to NULL, and flags an empty down()', async () => {
+    const report = await rehearseWith('data-delete');
+    const [up, down] = report.steps;
+    expect(up!.destroyed).toMatchObject({ rows: { 'public.toys': 2 }, nulled: { 'public.cats.legacy': 2 }, total: 4 });
+    expect(down).toMatchObject({ ok: true, emptyDown: true });
+    expect(up!.emptyDown).toBeUndefined();
+    expect(report.warnings).toEqual(['ForgetTomsToys1700000600010: down() is empty, so nothing reverts what up() did']);
+    expect(report.destroyedTotal).toBe(4); // up again finds the rows already gone: down() left them so
+  });
+
+  it('counts values an UPDATE overwrote that down() does not give back', async () => {
+    const report = await rehearseWith('data-update');
+    const [up, down] = report.steps;
+    expect(up!.destroyed.total).toBe(0);
+    expect(up!.overwritten).toEqual({ 'public.cats.name': 5 });
+    expect(down!.destroyed).toMatchObject({ notRestored: { 'public.cats.name': 5 }, total: 5 });
+    expect(report).toMatchObject({ destroyedTotal: 5, overwrittenTotal: 5 });
+  });
+
+  it('does not count values an UPDATE overwrote when down() gives each back', async () => {
+    const report = await rehearseWith('data-update-restored');
+    expect(report.steps[0]!.overwritten).toEqual({ 'public.cats.name': 5 });
+    expect(report.steps[1]!.destroyed.total).toBe(0);
+    expect(report).toMatchObject({ ok: true, destroyedTotal: 0, overwrittenTotal: 5 });
+  });
+
+  it('reports how long each step and its slowest statements took on the copy', async () => {
+    const report = await rehearseWith('data-update');
+    expect(report.steps[0]!.statements).toEqual({ count: 1, slowest: [{ sql: 'UPDATE "cats" SET "name" = upper("name")', durationMs: expect.any(Number) }] });
+    expect(report.steps[0]!.transaction).toBe(true);
+  });
+
+  it('names a statement on a table the database says is large with its time on the copy (issue 31 item 3), and only then', async () => {
+    await client.query('ANALYZE cats');
+    const report = await rehearseWith('data-update', { lintConfig: parseLintConfig({ largeTable: { rows: 5 } }) });
+    expect(report.sizeHints).toEqual([
+      expect.objectContaining({ rule: 'large-table-in-transaction', migration: 'ShoutNames1700000600011', objects: ['cats'], detail: expect.stringMatching(/^cats holds about 5 rows/) }),
+    ]);
+    const text = formatRehearsal(report);
+    expect(text).toMatch(/^large table: ShoutNames1700000600011 line \d+: cats holds about 5 rows, .*; the step took \d+(\.\d+)? ms on the copy$/m);
+    expect(text).toContain('transaction = false');
+    // Below the threshold (the default: a million rows or 1 GB) there is no hint.
+    expect((await rehearseWith('data-update-restored')).sizeHints).toEqual([]);
   });
 
   it('counts what a down() destroys that up() filled', async () => {
@@ -167,6 +222,29 @@ describe('rehearse --with-data: what a migration does to real rows', () => {
   });
 });
 
+describe('rehearse on a scratch database', () => {
+  it("creates the real database's extensions (and their schemas) first, so a history that uses them replays", async () => {
+    const db = await createDatabase();
+    const dir = migrationsDir('data-base');
+    const ds = fixtureDataSource(db.url, { migrationsDir: dir.dir });
+    try {
+      await ds.initialize();
+      await ds.query(`CREATE SCHEMA extensions`);
+      await ds.query(`CREATE EXTENSION "uuid-ossp" WITH SCHEMA extensions`);
+      await ds.migrator().up();
+      dir.add('uses-extension');
+      const report = await rehearse(ds.migrator());
+      expect(report.extensions).toEqual([{ name: 'uuid-ossp', schema: 'extensions', version: expect.any(String) }]);
+      expect(report.steps.map((s) => [s.step, s.ok])).toEqual([['up', true], ['down', true], ['up again', true]]);
+      expect(report.ok).toBe(true);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+      dir.remove();
+    }
+  });
+});
+
 describe('rehearse on', () => {
   it('refuses the migration database itself', async () => {
     const db = await createDatabase();
@@ -176,7 +254,7 @@ describe('rehearse on', () => {
     try {
       await ds.initialize();
       await same.initialize();
-      await expect(rehearse(ds.migrator(), { on: same })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('--on names the migration database itself') });
+      await expect(rehearse(ds.migrator(), { on: same })).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining('--on reaches the migration database itself') });
       expect((await ds.query(`SELECT to_regclass('migrations') AS t`))[0].t).toBeNull();
     } finally {
       await same.destroy();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CliHost, HostSession, OpenOptions, OpenedSource, OptionValues } from '@cathouse/migrator/cli';
-import type { LintConfig } from '@cathouse/migrator';
+import type { LintConfig, NeonTarget } from '@cathouse/migrator';
 import { ConfigError, loadMigrationConfig, type MigrationConfig } from '../../config/config';
 import { openMigrationReadConnection } from '../../db/migration-connection';
 import type { MigrationDataSource } from '../../db/migration-data-source';
@@ -21,7 +21,7 @@ export const catHouseHost: CliHost = {
   session: (values) => catHouseSession(loadMigrationConfig(), values),
   usageError: (err) => (err instanceof ConfigError ? { code: err.code, message: err.message } : undefined),
   // The library and the generic CLI name their own commands (`migrator up`); here they are npm scripts.
-  words: (text) => text.replace(/\bmigrator (?=(status|history|up|down|stamp|rebase|generate|create|lint|check|rehearse)\b)/g, 'npm run migrate -- '),
+  words: (text) => text.replace(/\bmigrator (?=(status|current|history|heads|show|branches|up|down|stamp|merge|rebase|generate|revision|create|lint|check|rehearse)\b)/g, 'npm run migrate -- '),
 };
 
 function catHouseSession(config: MigrationConfig, values: OptionValues): HostSession {
@@ -31,6 +31,7 @@ function catHouseSession(config: MigrationConfig, values: OptionValues): HostSes
   return {
     migrations: migrationsDir,
     migrationsDir,
+    history: MIGRATION_HISTORY,
     get lintConfig() {
       return (lintConfig ??= lazy.migrator().readLintConfig(MIGRATION_LINT_CONFIG));
     },
@@ -49,9 +50,26 @@ function catHouseSession(config: MigrationConfig, values: OptionValues): HostSes
       return { dataSource: ds, migrator: ds.migrator('migrate', onEvent) };
     },
     entityGroups: () => lazy.entities().entitiesByService,
+    neon: () => neonTarget(config),
     async close() {
       for (const ds of opened.splice(0)) await ds.destroy();
     },
+  };
+}
+
+/** rehearse --neon: NEON_API_KEY and NEON_PROJECT_ID, and MIGRATION_DATABASE_URL's database, role and host. */
+function neonTarget(config: MigrationConfig): NeonTarget {
+  const neon = config.neon;
+  const missing = [!neon?.apiKey && 'NEON_API_KEY', !neon?.projectId && 'NEON_PROJECT_ID', !config.db.migrationUrl && 'MIGRATION_DATABASE_URL'].filter(Boolean);
+  if (missing.length || !neon) {
+    throw new ConfigError(String(missing[0]), `rehearse --neon needs ${missing.join(', ')}: the Neon project's API key and id, and the URL of the database to branch (see .env.example)`);
+  }
+  const url = new URL(config.db.migrationUrl!);
+  return {
+    settings: { apiKey: neon.apiKey!, projectId: neon.projectId!, parentBranchId: neon.parentBranchId, apiUrl: neon.apiUrl },
+    databaseName: decodeURIComponent(url.pathname.slice(1)),
+    roleName: decodeURIComponent(url.username),
+    host: url.hostname,
   };
 }
 

@@ -6,6 +6,7 @@ import type { MigrationSource } from '../migration-files';
 import type { Migrator } from '../migrator';
 import type { MigratorEvent } from '../migrator-options';
 import type { PrivilegeSettings } from '../privileges/policy';
+import type { NeonTarget } from '../rehearsal/neon-rehearsal';
 import type { EntityGroups } from '../schema-diff';
 
 /**
@@ -63,6 +64,13 @@ export interface HostSession {
   readonly migrationsDir: string;
   /** Each lint rule's severity, if the host configures them. */
   readonly lintConfig?: LintConfig;
+  /** Where the history is, for SQL written without a database (a --sql range offline, stamp --sql). */
+  readonly history?: HistoryLocation;
+  /**
+   * The Neon project and the migration database's name, role and host, for `rehearse --neon`,
+   * read without connecting; throws a usage error naming what is not configured.
+   */
+  neon?(): NeonTarget;
   openRead(): Promise<ReadSession>;
   /** Opens (and remembers, for close) a DataSource with its Migrator. */
   open(options: OpenOptions): Promise<OpenedSource>;

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { connectionError } from '../connection';
+import { resolveHistory } from '../history-location';
 import { sourceFolder, type MigrationSource } from '../migration-files';
 import type { SessionTimeouts } from '../migration-lock';
 import type { Migrator } from '../migrator';
 import { UsageError, stringOption, type CliHost, type HostSession, type OpenOptions, type OpenedSource, type OptionValues } from './command';
 import { loadDataSourceFile } from './data-source-file';
+import { neonFromEnvironment } from './neon-environment';
 
 /**
  * The host of the `migrator` bin: everything comes from the user's own TypeORM DataSource file
@@ -52,6 +54,8 @@ async function dataSourceSession(values: OptionValues): Promise<HostSession> {
   return {
     migrations,
     migrationsDir,
+    history: resolveHistory(dataSource),
+    neon: () => neonFromEnvironment(dataSource),
     async openRead() {
       const { migrator } = await open({ entities: false, onEvent: () => undefined });
       const runner = migrator.dataSource.createQueryRunner();

@@ -13,6 +13,10 @@ export function exitWith(code: number): void {
   process.once('exit', () => {
     process.exitCode = code;
   });
+  // The command is done and has closed what it opened; a failed connection can still hold a socket
+  // (node-postgres leaves it open when the client itself gives up, e.g. SCRAM without a password,
+  // until the server's authentication_timeout: a minute). End once the output is written.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
 // TypeORM's schema builder sends several catalog queries at once on one client, which pg 8

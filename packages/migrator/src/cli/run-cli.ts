@@ -3,6 +3,7 @@ import { isMigratorError } from '../errors';
 import type { MigratorEvent } from '../migrator-options';
 import { EXIT, UsageError, type CliCommand, type CliHost, type CommandContext, type HostSession, type Io, type OptionSpec } from './command';
 import { COMMANDS } from './commands';
+import { unknownCommand } from './unknown-command';
 import { usageText } from './usage';
 
 /**
@@ -28,7 +29,7 @@ export async function runCli(argv: readonly string[], host: CliHost, io: Io, com
       return values.help ? EXIT.ok : EXIT.usage;
     }
     const command = commands.find((c) => c.name === given || c.aliases?.includes(given));
-    if (!command) throw new UsageError(`unknown command "${given}"`);
+    if (!command) throw new UsageError(unknownCommand(given, commands));
     refuseForeignOptions(command, values, commands);
     if (steps !== undefined && !command.takesSteps) {
       throw new UsageError(`-${steps} applies to ${list(commands.filter((c) => c.takesSteps).map((c) => c.name))}; up takes +N`);

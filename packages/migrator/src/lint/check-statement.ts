@@ -1,6 +1,6 @@
 import { checkAlterTable } from './alter-table';
 import { columnTypeFindings } from './column-checks';
-import { isFalse, nameList, rel, type Node } from './parse-tree';
+import { isFalse, nameList, qrel, rel, str, type Node } from './parse-tree';
 import type { RawFinding, StatementContext } from './statement-context';
 
 // The rules of rules.ts applied to one statement of PostgreSQL's parse tree; ALTER TABLE has its own file.
@@ -27,6 +27,10 @@ export function checkStatement(stmt: Node, ctx: StatementContext): RawFinding[] 
       ctx.newTables.add(table);
       if (!ctx.inTransaction && !node.if_not_exists) out.push({ rule: 'prefer-robust-stmts', detail: `CREATE TABLE ${table} without IF NOT EXISTS` });
       for (const el of (node.tableElts as Node[]) ?? []) if (el.ColumnDef) out.push(...columnTypeFindings(table, el.ColumnDef as Node));
+      break;
+    }
+    case 'CreateEnumStmt': {
+      ctx.createdEnums.set(nameList(node.typeName).split('.').pop()!, ((node.vals as unknown[]) ?? []).map(str));
       break;
     }
     case 'ReindexStmt': {
@@ -60,7 +64,9 @@ export function checkStatement(stmt: Node, ctx: StatementContext): RawFinding[] 
         out.push({ rule: 'ban-concurrent-index-creation-in-transaction', detail: `CREATE INDEX CONCURRENTLY ${node.idxname ?? ''} in a migration that runs in a transaction` });
       }
       if (!concurrent && !ctx.newTables.has(table)) {
-        out.push({ rule: 'require-concurrent-index-creation', detail: `CREATE ${node.unique ? 'UNIQUE ' : ''}INDEX ${node.idxname ?? ''} on existing table ${table}` });
+        const schema = (node.relation as { schemaname?: string }).schemaname;
+        const objects = [qrel(node.relation), ...(node.idxname ? [[schema, String(node.idxname)].filter(Boolean).join('.').toLowerCase()] : [])];
+        out.push({ rule: 'require-concurrent-index-creation', detail: `CREATE ${node.unique ? 'UNIQUE ' : ''}INDEX ${node.idxname ?? ''} on existing table ${table}`, objects });
       }
       if (!ctx.inTransaction && !node.if_not_exists) out.push({ rule: 'prefer-robust-stmts', detail: `CREATE INDEX ${node.idxname ?? ''} without IF NOT EXISTS` });
       break;
@@ -74,20 +80,21 @@ export function checkStatement(stmt: Node, ctx: StatementContext): RawFinding[] 
       if (type === 'OBJECT_TABLE') {
         for (const t of objects) {
           const table = t.split('.').pop()!.toLowerCase();
-          if (!ctx.newTables.has(table)) out.push({ rule: 'ban-drop-table', detail: `DROP TABLE ${t}` });
+          if (!ctx.newTables.has(table)) out.push({ rule: 'ban-drop-table', detail: `DROP TABLE ${t}`, objects: [t.toLowerCase()] });
         }
       } else if (type === 'OBJECT_INDEX') {
         if (node.concurrent && ctx.inTransaction) {
           out.push({ rule: 'ban-concurrent-index-creation-in-transaction', detail: `DROP INDEX CONCURRENTLY ${objects.join(', ')} in a migration that runs in a transaction` });
         }
-        if (!node.concurrent) out.push({ rule: 'require-concurrent-index-deletion', detail: `DROP INDEX ${objects.join(', ')}` });
+        if (!node.concurrent) out.push({ rule: 'require-concurrent-index-deletion', detail: `DROP INDEX ${objects.join(', ')}`, objects: objects.map((o) => o.toLowerCase()) });
         if (!ctx.inTransaction && !node.missing_ok) out.push({ rule: 'prefer-robust-stmts', detail: `DROP INDEX ${objects.join(', ')} without IF EXISTS` });
       } else if (type === 'OBJECT_TYPE') {
         for (const t of objects) {
           const renamedFrom = [...ctx.renamedTypes.entries()].find(([, to]) => to === t.split('.').pop());
           if (renamedFrom) {
-            out.push({ rule: 'ban-enum-value-removal', detail: `enum type ${renamedFrom[0]} is recreated (renamed to ${renamedFrom[1]}, replaced, dropped)` });
-          } else out.push({ rule: 'ban-drop-type', detail: `DROP TYPE ${t}` });
+            const removal = enumValuesRemoved(renamedFrom[0], renamedFrom[1], ctx);
+            if (removal) out.push({ rule: 'ban-enum-value-removal', detail: `enum type ${renamedFrom[0]} is recreated (renamed to ${renamedFrom[1]}, replaced, dropped)${removal}`, objects: [t.toLowerCase()] });
+          } else out.push({ rule: 'ban-drop-type', detail: `DROP TYPE ${t}`, objects: [t.toLowerCase()] });
         }
       }
       break;
@@ -95,9 +102,9 @@ export function checkStatement(stmt: Node, ctx: StatementContext): RawFinding[] 
     case 'RenameStmt': {
       const type = node.renameType;
       if (type === 'OBJECT_COLUMN' && !ctx.newTables.has(rel(node.relation))) {
-        out.push({ rule: 'renaming-column', detail: `${rel(node.relation)}.${String(node.subname)} renamed to ${String(node.newname)}` });
+        out.push({ rule: 'renaming-column', detail: `${rel(node.relation)}.${String(node.subname)} renamed to ${String(node.newname)}`, objects: [`${qrel(node.relation)}.${String(node.subname).toLowerCase()}`] });
       } else if (type === 'OBJECT_TABLE' && !ctx.newTables.has(rel(node.relation))) {
-        out.push({ rule: 'renaming-table', detail: `${rel(node.relation)} renamed to ${String(node.newname)}` });
+        out.push({ rule: 'renaming-table', detail: `${rel(node.relation)} renamed to ${String(node.newname)}`, objects: [qrel(node.relation)] });
       } else if (type === 'OBJECT_TYPE') {
         const from = nameList((node.object as { List?: { items?: unknown[] } })?.List?.items ?? []).split('.').pop()!;
         ctx.renamedTypes.set(from, String(node.newname));
@@ -110,4 +117,17 @@ export function checkStatement(stmt: Node, ctx: StatementContext): RawFinding[] 
     }
   }
   return out;
+}
+
+/**
+ * For an enum type recreated under its name: null when no value is removed, else what the
+ * finding adds to say which values go (or that the values before are not known offline). The values
+ * before come from down(), which puts the old type back (TypeORM writes it so).
+ */
+function enumValuesRemoved(name: string, renamedTo: string, ctx: StatementContext): string | null {
+  const now = ctx.createdEnums.get(name);
+  const before = ctx.before.enums.get(renamedTo) ?? ctx.before.enums.get(name);
+  if (!now || !before) return ' (the values before are not known: down() does not recreate the type)';
+  const removed = before.filter((v) => !now.includes(v));
+  return removed.length ? `: removes ${removed.map((v) => `'${v}'`).join(', ')}` : null;
 }

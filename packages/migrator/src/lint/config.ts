@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MigratorError } from '../errors';
 import { RULES, type RuleId, type Severity } from './rules';
+import type { LargeTable } from './size-hint';
 
 export type SeveritySetting = Severity | 'off';
 
@@ -16,6 +17,11 @@ export interface LintConfig {
    * migration name → rule → reason, the same as a `// migration-lint-ack: rule -- reason` line.
    */
   readonly acknowledge?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * From which size (the database's estimate, read when the lint has a database) a table counts
+   * as large for large-table-in-transaction: `{ "rows": 1000000, "bytes": 1073741824 }`.
+   */
+  readonly largeTable?: Partial<LargeTable>;
 }
 
 const SETTINGS: readonly SeveritySetting[] = ['error', 'warning', 'off'];
@@ -25,11 +31,12 @@ export function parseLintConfig(value: unknown, where = 'lint configuration'): L
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MigratorError('invalid_config', `${where}: expected an object like { "rules": { "prefer-text-field": "off" } }`);
   }
-  const { rules, acknowledge, ...rest } = value as { rules?: unknown; acknowledge?: unknown };
+  const { rules, acknowledge, largeTable: large, ...rest } = value as { rules?: unknown; acknowledge?: unknown; largeTable?: unknown };
   const unknownKeys = Object.keys(rest).filter((k) => k !== '$comment');
-  if (unknownKeys.length) throw new MigratorError('invalid_config', `${where}: unknown key(s) ${unknownKeys.join(', ')}; "rules" and "acknowledge" are read`);
+  if (unknownKeys.length) throw new MigratorError('invalid_config', `${where}: unknown key(s) ${unknownKeys.join(', ')}; "rules", "acknowledge" and "largeTable" are read`);
   const acks = parseAcknowledgements(acknowledge, where);
-  if (rules === undefined) return { acknowledge: acks };
+  const largeTable = parseLargeTable(large, where);
+  if (rules === undefined) return { acknowledge: acks, largeTable };
   if (typeof rules !== 'object' || rules === null || Array.isArray(rules)) {
     throw new MigratorError('invalid_config', `${where}: "rules" must map rule names to "error", "warning" or "off"`);
   }
@@ -41,7 +48,17 @@ export function parseLintConfig(value: unknown, where = 'lint configuration'): L
       throw new MigratorError('invalid_config', `${where}: rule "${rule}" is set to ${JSON.stringify(setting)}; use "error", "warning" or "off"`);
     }
   }
-  return { rules: rules as LintConfig['rules'], acknowledge: acks };
+  return { rules: rules as LintConfig['rules'], acknowledge: acks, largeTable };
+}
+
+function parseLargeTable(value: unknown, where: string): LintConfig['largeTable'] {
+  if (value === undefined) return undefined;
+  const shape = `"largeTable" is { "rows": N, "bytes": N } (positive integers; either may be left out)`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MigratorError('invalid_config', `${where}: ${shape}`);
+  for (const [key, n] of Object.entries(value)) {
+    if ((key !== 'rows' && key !== 'bytes') || !Number.isSafeInteger(n) || (n as number) <= 0) throw new MigratorError('invalid_config', `${where}: ${shape}; got ${key}: ${JSON.stringify(n)}`);
+  }
+  return value as LintConfig['largeTable'];
 }
 
 function parseAcknowledgements(value: unknown, where: string): LintConfig['acknowledge'] {
@@ -50,10 +67,14 @@ function parseAcknowledgements(value: unknown, where: string): LintConfig['ackno
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MigratorError('invalid_config', `${where}: ${shape}`);
   for (const [migration, acks] of Object.entries(value)) {
     if (typeof acks !== 'object' || acks === null || Array.isArray(acks)) throw new MigratorError('invalid_config', `${where}: ${shape} (see ${migration})`);
-    for (const [rule, reason] of Object.entries(acks)) {
-      if (!(rule in RULES)) throw new MigratorError('invalid_config', `${where}: acknowledge.${migration}: unknown rule "${rule}"`);
+    for (const [key, reason] of Object.entries(acks)) {
+      // "rule" (the whole migration) or "rule object" (only that object's findings).
+      const [rule, , ...more] = key.trim().split(/\s+/);
+      if (!(rule! in RULES) || more.length) {
+        throw new MigratorError('invalid_config', `${where}: acknowledge.${migration}: "${key}" is not "rule" or "rule object" with a known rule (e.g. "ban-drop-column auth.users.legacy")`);
+      }
       if (typeof reason !== 'string' || !reason.trim()) {
-        throw new MigratorError('invalid_config', `${where}: acknowledge.${migration}.${rule} needs a reason a reviewer can read`);
+        throw new MigratorError('invalid_config', `${where}: acknowledge.${migration}.${key} needs a reason a reviewer can read`);
       }
     }
   }

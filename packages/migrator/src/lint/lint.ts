@@ -5,14 +5,18 @@ import { listMigrations, loadMigration, readMigrationFile, sortAndCheck, type Mi
 import type { Migrator } from '../migrator';
 import { captureQueries } from '../sql-capture';
 import { loadSqlParser, parseStatements } from '../sql-parser';
+import type { Queryable } from '../history';
+import { acknowledgementsIn, configAcknowledgements, coveringAck } from './acks';
 import { severityOf, type LintConfig } from './config';
 import { checkStatement } from './check-statement';
+import { downFacts } from './down-facts';
 import { MAX_IDENTIFIER_BYTES, longIdentifiers } from './identifiers';
 import { RULES, type RuleId, type Severity } from './rules';
+import { DEFAULT_LARGE_TABLE, largeTableFindings, readTableSizes, type TableSizes } from './size-hint';
 import type { RawFinding, StatementContext } from './statement-context';
 
 export interface LintFinding {
-  readonly rule: RuleId | 'unparseable-sql' | 'cannot-lint' | 'ack-without-reason';
+  readonly rule: RuleId | 'unparseable-sql' | 'cannot-lint' | 'cannot-load' | 'ack-without-reason';
   readonly severity: Severity;
   readonly migration: string;
   readonly file: string;
@@ -22,7 +26,9 @@ export interface LintFinding {
   readonly detail: string;
   readonly why: string;
   readonly fix: string;
-  /** The acknowledgement's reason when the migration carries `// migration-lint-ack: <rule> -- <reason>`. */
+  /** What it is about (`auth.users.legacy`, `catalog.cats`, an index): what an acknowledgement may name. */
+  readonly objects: readonly string[];
+  /** The reason of the acknowledgement that covers it (`// migration-lint-ack: <rule> [<object>] -- <reason>`), or null. */
   readonly acknowledged: string | null;
 }
 
@@ -34,18 +40,6 @@ export interface LintReport {
   /** Unacknowledged error-level findings: `lint` fails when this is not 0. */
   readonly errors: number;
   readonly warnings: number;
-}
-
-/**
- * The greppable acknowledgement of an error-level finding: a line comment in the migration,
- * `// migration-lint-ack: ban-drop-column -- the column was unused since release 41`.
- */
-const ACK = /\/\/\s*migration-lint-ack:\s*([a-z-]+)\s*(?:--\s*(.*))?$/gm;
-
-function acknowledgements(source: string): Map<string, string> {
-  const acks = new Map<string, string>();
-  for (const m of source.matchAll(ACK)) acks.set(m[1]!, (m[2] ?? '').trim());
-  return acks;
 }
 
 // A DataSource that never connects: its QueryRunner only builds SQL, which captureQueries records.
@@ -61,13 +55,30 @@ function lineOf(source: string, sql: string): number | null {
   return at < 0 ? null : source.slice(0, at).split('\n').length;
 }
 
-/** Lints one migration: runs its up() against a capturing QueryRunner and checks each statement. */
-export async function lintMigration(migration: MigrationFile, config?: LintConfig): Promise<LintFinding[]> {
+/** What linting one migration may use beyond its file: the configuration, and the database's table sizes. */
+export interface LintContext {
+  readonly config?: LintConfig;
+  /** Table sizes from the database (readTableSizes): large-table-in-transaction needs them. */
+  readonly sizes?: TableSizes;
+}
+
+/**
+ * Lints one migration: runs its up() (and, for what the schema was before, its down()) against
+ * a capturing QueryRunner and checks each statement. A file that cannot be loaded is a finding
+ * (cannot-load), like SQL that does not parse: the lint found a broken migration.
+ */
+export async function lintMigration(migration: MigrationFile, { config, sizes }: LintContext = {}): Promise<LintFinding[]> {
   await loadSqlParser();
-  const instance = await loadMigration(migration);
-  const acks = acknowledgements(migration.source);
-  for (const [rule, reason] of Object.entries(config?.acknowledge?.[migration.name] ?? {})) acks.set(rule, reason);
-  const base = { migration: migration.name, file: migration.file };
+  const base = { migration: migration.name, file: migration.file, objects: [] as string[] };
+  let instance: Awaited<ReturnType<typeof loadMigration>>;
+  try {
+    instance = await loadMigration(migration);
+  } catch (err) {
+    const detail = err instanceof MigratorError ? err.message : String(err);
+    return [{ ...base, rule: 'cannot-load', severity: 'error', line: null, statement: '', detail, why: 'a migration that cannot be loaded fails when it is run', fix: 'fix the file (npx tsc --noEmit lists every error)', acknowledged: null }];
+  }
+  const acks = [...acknowledgementsIn(migration.source), ...configAcknowledgements(config, migration.name)];
+  const raw: { finding: RawFinding; line: number | null; statement: string }[] = [];
   const findings: LintFinding[] = [];
   const { runner, statements } = captureQueries(offlineRunner());
   try {
@@ -93,7 +104,11 @@ export async function lintMigration(migration: MigrationFile, config?: LintConfi
     notNullChecks: new Map(),
     validated: new Map(),
     renamedTypes: new Map(),
+    createdEnums: new Map(),
+    droppedColumns: new Set(),
+    before: await downFacts(instance, offlineRunner()),
   };
+  const large = { ...DEFAULT_LARGE_TABLE, ...config?.largeTable };
   // Every statement of every query() string: one call may hold several ("SELECT 1; DROP ...").
   for (const s of statements) {
     const parsed = parseStatements(s.sql);
@@ -105,31 +120,42 @@ export async function lintMigration(migration: MigrationFile, config?: LintConfi
     const textual: RawFinding[] = longIdentifiers(s.sql).map((name) => ({
       rule: 'identifier-too-long',
       detail: `"${name}" is ${Buffer.byteLength(name)} bytes; PostgreSQL keeps the first ${MAX_IDENTIFIER_BYTES}`,
+      objects: [name.toLowerCase()],
     }));
-    for (const raw of [textual, ...parsed.map((stmt) => checkStatement(stmt, ctx))]) {
-      for (const f of raw) {
-        const rule = RULES[f.rule];
-        const severity = severityOf(f.rule, config);
-        if (severity === 'off') continue;
-        const reason = acks.get(f.rule);
-        findings.push({ ...base, rule: f.rule, severity, line, statement: s.sql.trim(), detail: f.detail, why: rule.why, fix: rule.fix, acknowledged: reason || null });
+    // The size hint first: checkStatement updates the context (a table created here is new).
+    const checked = parsed.flatMap((stmt) => [...largeTableFindings(stmt, ctx, sizes, large), ...checkStatement(stmt, ctx)]);
+    for (const finding of [...textual, ...checked]) {
+      // A drop that is half of a type change is reported once, as the type change.
+      if (finding.supersedes) {
+        const i = raw.findIndex((r) => r.finding.rule === finding.supersedes && r.finding.objects?.some((o) => finding.objects?.includes(o)));
+        if (i >= 0) raw.splice(i, 1);
       }
+      raw.push({ finding, line, statement: s.sql.trim() });
     }
   }
-  for (const [rule, reason] of acks) {
-    if (!reason) {
-      findings.push({
-        ...base,
-        rule: 'ack-without-reason',
-        severity: 'error',
-        line: null,
-        statement: '',
-        detail: `migration-lint-ack: ${rule} has no reason`,
-        why: 'an acknowledgement is a decision a reviewer must be able to read',
-        fix: `write it as // migration-lint-ack: ${rule} -- <why this is safe here>`,
-        acknowledged: null,
-      });
-    }
+  const statementLines = statements.map((s) => lineOf(migration.source, s.sql)).filter((l): l is number => l !== null);
+  for (const { finding: f, line, statement } of raw) {
+    const rule = RULES[f.rule];
+    const configured = severityOf(f.rule, config);
+    if (configured === 'off') continue;
+    const severity: Severity = f.atMost === 'warning' ? 'warning' : configured;
+    const objects = f.objects ?? [];
+    const ack = coveringAck({ rule: f.rule, line, objects }, acks, statementLines);
+    findings.push({ ...base, rule: f.rule, severity, line, statement, detail: f.detail, why: rule.why, fix: f.fix ?? rule.fix, objects, acknowledged: ack?.reason || null });
+  }
+  for (const ack of acks) {
+    if (ack.reason) continue;
+    findings.push({
+      ...base,
+      rule: 'ack-without-reason',
+      severity: 'error',
+      line: ack.line,
+      statement: '',
+      detail: `migration-lint-ack: ${ack.rule}${ack.object ? ` ${ack.object}` : ''} has no reason`,
+      why: 'an acknowledgement is a decision a reviewer must be able to read',
+      fix: `write it as // migration-lint-ack: ${ack.rule}${ack.object ? ` ${ack.object}` : ''} -- <why this is safe here>`,
+      acknowledged: null,
+    });
   }
   return findings;
 }
@@ -142,6 +168,11 @@ export interface LintOptions {
   readonly migrator?: Migrator;
   /** Each rule's severity (readLintConfig); defaults to RULES[rule].severity. */
   readonly config?: LintConfig;
+  /**
+   * A database to read table sizes from (large-table-in-transaction); by default that of
+   * `migrator`, if one is given. Without either the lint runs from the files alone.
+   */
+  readonly database?: Queryable;
 }
 
 export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
@@ -155,8 +186,10 @@ export async function lintMigrations(opts: LintOptions): Promise<LintReport> {
   } else {
     targets = await listMigrations(opts.migrationsDir);
   }
+  const database = opts.database ?? opts.migrator?.dataSource;
+  const sizes = database ? await readTableSizes(database) : undefined;
   const findings: LintFinding[] = [];
-  for (const t of targets) findings.push(...(await lintMigration(t, opts.config)));
+  for (const t of targets) findings.push(...(await lintMigration(t, { config: opts.config, sizes })));
   const open = findings.filter((f) => !f.acknowledged);
   return {
     files: [...new Set(targets.map((t) => t.file))],

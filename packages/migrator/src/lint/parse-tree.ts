@@ -4,6 +4,11 @@ export type Node = Record<string, unknown>;
 export const str = (n: unknown): string => ((n as { String?: { sval?: string } })?.String?.sval ?? '') as string;
 export const nameList = (l: unknown): string => ((l as unknown[]) ?? []).map(str).join('.');
 export const rel = (r: unknown): string => String((r as { relname?: string })?.relname ?? '').toLowerCase();
+/** A relation with its schema when the statement names one (`auth.users`), lower-case: what acknowledgements name. */
+export const qrel = (r: unknown): string => {
+  const v = r as { schemaname?: string; relname?: string } | undefined;
+  return [v?.schemaname, v?.relname].filter(Boolean).join('.').toLowerCase();
+};
 
 /** Type names as the parser gives them (pg_catalog.int4, serial...), without the schema. */
 export const typeOf = (def: Node): string => nameList((def.typeName as Node)?.names).replace(/^pg_catalog\./, '').toLowerCase();

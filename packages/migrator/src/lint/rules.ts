@@ -156,6 +156,11 @@ export const RULES = {
     why: 'PostgreSQL truncates names longer than 63 bytes without an error: the object gets another name than the one written, and TypeORM then sees a difference for ever',
     fix: 'shorten the name to at most 63 bytes (give TypeORM an explicit name for long index and constraint names)',
   },
+  'large-table-in-transaction': {
+    severity: 'warning',
+    why: 'on a table the database says is large, an UPDATE, DELETE, index build or rewrite inside the migration\'s transaction holds its locks until the whole migration commits, and blocks or bloats for as long as it runs',
+    fix: 'move it to a migration with transaction = false: CREATE INDEX CONCURRENTLY for an index; for an UPDATE or DELETE a loop of batches (e.g. 10,000 rows by key per statement), each committed on its own (docs/migrations.md, "Large tables: the size hint")',
+  },
   'ban-truncate-cascade': {
     severity: 'error',
     why: 'TRUNCATE ... CASCADE also empties every table that references this one, recursively, including other services\' tables',

@@ -47,6 +47,18 @@ export interface DestroyedValues {
   readonly columns: Readonly<Record<string, number>>;
   /** Columns whose type changed, and the values the change altered (not given back by casting back). */
   readonly changed: Readonly<Record<string, number>>;
+  /**
+   * Columns still there whose non-null values became NULL: an UPDATE ... SET col = NULL, or a
+   * column dropped and added back under the same name (TypeORM's way to change a type).
+   */
+  readonly nulled: Readonly<Record<string, number>>;
+  /** Tables still there that lost rows (a DELETE), and how many. */
+  readonly rows: Readonly<Record<string, number>>;
+  /**
+   * For `down`: values the migration's `up` overwrote in place (an UPDATE) that `down` did not
+   * give back, by column.
+   */
+  readonly notRestored: Readonly<Record<string, number>>;
   /** All of the above, summed. */
   readonly total: number;
 }
@@ -115,14 +127,29 @@ export async function watchTypeChanges(
 }
 
 /** What a step destroyed: compare the census before and after, and the watched type changes. */
-export async function destroyedBy(runner: QueryRunner, before: Census, after: Census, watches: readonly TypeChangeWatch[]): Promise<DestroyedValues> {
+export async function destroyedBy(
+  runner: QueryRunner,
+  before: Census,
+  after: Census,
+  watches: readonly TypeChangeWatch[],
+  notRestored: Readonly<Record<string, number>> = {},
+): Promise<DestroyedValues> {
   const tables: Record<string, number> = {};
   const columns: Record<string, number> = {};
   const changed: Record<string, number> = {};
-  for (const [table, rows] of before.tables) if (!after.tables.has(table) && rows > 0) tables[table] = rows;
+  const nulled: Record<string, number> = {};
+  const rows: Record<string, number> = {};
+  for (const [table, n] of before.tables) {
+    if (!after.tables.has(table) && n > 0) tables[table] = n;
+    else if (after.tables.has(table) && after.tables.get(table)! < n) rows[table] = n - after.tables.get(table)!;
+  }
   for (const [column, { nonNull }] of before.columns) {
     const table = column.split('.').slice(0, 2).join('.');
-    if (!after.columns.has(column) && after.tables.has(table) && nonNull > 0) columns[column] = nonNull;
+    const now = after.columns.get(column);
+    if (!now && after.tables.has(table) && nonNull > 0) columns[column] = nonNull;
+    // Rows a DELETE removed took their values with them: only the surviving rows' NULLs count here.
+    const lost = now ? nonNull - now.nonNull - (rows[table] ?? 0) : 0;
+    if (lost > 0) nulled[column] = lost;
   }
   for (const w of watches) {
     const now = after.columns.get(w.column);
@@ -136,6 +163,6 @@ export async function destroyedBy(runner: QueryRunner, before: Census, after: Ce
     for (const r of rows) if (w.before.has(r.k) && w.before.get(r.k) !== r.v) n++;
     if (n) changed[w.column] = n;
   }
-  const total = [tables, columns, changed].flatMap((o) => Object.values(o)).reduce((a, b) => a + b, 0);
-  return { tables, columns, changed, total };
+  const total = [tables, columns, changed, nulled, rows, notRestored].flatMap((o) => Object.values(o)).reduce((a, b) => a + b, 0);
+  return { tables, columns, changed, nulled, rows, notRestored: { ...notRestored }, total };
 }

@@ -2,52 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MigratorError } from '../errors';
 import type { Migrator } from '../migrator';
-import { diffSchema, type EntityGroups } from '../schema-diff';
 import { copyData, type CopiedTable } from './copy-data';
-import { runSteps, type RehearsalStep, type StepsRun } from './steps';
+import { createExtensions, extensionsToPrepare } from './extensions';
+import { sameDatabase } from './same-database';
+import { sizeHints } from './size-hints';
+import { finish, type RehearsalOptions, type RehearsalReport } from './report';
+import { runSteps } from './steps';
 
-export interface RehearsalReport {
-  readonly ok: boolean;
-  /** `scratch`: the history replayed on an empty scratch database; `data`: a copy of the data too; `on`: a database the user gave. */
-  readonly mode: 'scratch' | 'data' | 'on';
-  /** The database the steps ran on (the scratch copy, or the one given with `on`). */
-  readonly scratchDatabase: string;
-  /** Tables copied with --with-data: rows in the real table and rows copied (fewer when sampled). */
-  readonly copied: readonly CopiedTable[];
-  /** True when --max-rows-per-table left rows out: then values destroyed are counted on the sample. */
-  readonly sampled: boolean;
-  /** Migrations replayed to reach the real database's current state. */
-  readonly replayed: readonly string[];
-  readonly steps: readonly RehearsalStep[];
-  /** Per migration: schema differences left by down() (it should restore the schema exactly). */
-  readonly downLeftovers: Readonly<Record<string, readonly string[]>>;
-  /** Statements still needed to reach the entities after all pending migrations. */
-  readonly drift: readonly string[];
-  readonly compared: string;
-  readonly dropped: boolean;
-  readonly durationMs: number;
-}
-
-export interface RehearsalOptions {
-  readonly onProgress?: (line: string) => void;
-  /**
-   * Aborting (Ctrl-C in the CLI) drops the scratch database at once, which ends the step in
-   * flight; the rehearsal then reports it as failed. Nothing is left on the server.
-   */
-  readonly signal?: AbortSignal;
-  /** For the description of what the entities were compared with. */
-  readonly entityGroups?: EntityGroups;
-  /** Copy the real database's data (a consistent snapshot) into the scratch database before the steps. */
-  readonly withData?: boolean;
-  /** With withData: copy at most this many rows of each table (the report says which were sampled). */
-  readonly maxRowsPerTable?: number;
-  /**
-   * Rehearse on this database instead of a scratch copy: one the user made for it (a Neon
-   * branch, a restored backup), initialized, at the real database's state. It is not dropped: the
-   * pending migrations stay applied on it.
-   */
-  readonly on?: DataSource;
-}
+export type { RehearsalOptions, RehearsalReport } from './report';
 
 /**
  * The options of a DataSource like `options` but on another database of the same server. A URL
@@ -79,10 +41,13 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
   const historySchema = migrator.history.schema ?? 'public';
   const ignore = [`${historySchema}.${migrator.history.table}`, `${historySchema}.${migrator.history.checksumsTable}`];
   if (opts.on) {
-    const where = `SELECT current_database() || '@' || coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0) AS at`;
-    const [[{ at: realAt }], [{ at: onAt }]] = (await Promise.all([migrator.dataSource.query(where), opts.on.query(where)])) as { at: string }[][];
-    if (realAt === onAt) {
-      throw new MigratorError('usage', `--on names the migration database itself (${onAt}): give a database made for the rehearsal (a branch or a restored copy), which keeps the pending migrations afterwards`);
+    // The database itself, not the route to it: a Unix socket or another host name reaches the same one.
+    if (await sameDatabase(migrator.dataSource, opts.on)) {
+      const [{ name: onName }] = (await opts.on.query(`SELECT current_database() AS name`)) as { name: string }[];
+      throw new MigratorError(
+        'usage',
+        `--on reaches the migration database itself (${onName}, the same database on the same server): give a database made for the rehearsal (a branch or a restored copy), which keeps the pending migrations afterwards`,
+      );
     }
     const target = migrator.with({ dataSource: opts.on, via: 'rehearse --on', onEvent: () => undefined });
     const state = await target.status();
@@ -92,7 +57,8 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     const [{ name }] = (await opts.on.query(`SELECT current_database() AS name`)) as { name: string }[];
     say(`rehearsing on database ${name} (given with --on; it is not dropped)`);
     const run = await runSteps(target, opts.on, state.pending, ignore, opts.signal, say);
-    return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false }, opts.on, opts, started);
+    const hints = await sizeHints(migrator, opts.on, state.pending, opts.lintConfig);
+    return finish(run, { mode: 'on', scratchDatabase: name, copied: [], replayed: [], dropped: false, extensions: [], sizeHints: hints }, opts.on, opts, started);
   }
 
   const real = migrator.dataSource;
@@ -129,6 +95,15 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     try {
       // Schema only: roles belong to the whole server, so the rehearsal neither creates nor grants to them.
       const scratchMigrator = migrator.with({ dataSource: ds, via: 'rehearse', onEvent: () => undefined, privileges: undefined });
+      const extensions = await extensionsToPrepare(real, await migrator.migrations());
+      if (extensions.length) {
+        say(`creating the real database's extension(s) ${extensions.map((e) => `${e.name} (schema ${e.schema})`).join(', ')}`);
+        try {
+          await createExtensions(ds, extensions);
+        } catch (err) {
+          throw new MigratorError('rehearsal_failed', `creating the real database's extensions in the scratch database failed: ${(err as Error).message}`, {}, { cause: err });
+        }
+      }
       const applied = state.migrations.filter((m) => m.applied).sort((a, b) => (a.appliedOrder ?? 0) - (b.appliedOrder ?? 0));
       say(`replaying ${applied.length} applied migration(s)`);
       const replay = await scratchMigrator.up({ only: applied.map((m) => m.name), allowOutOfOrder: true });
@@ -150,7 +125,15 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
       }
       return await finish(
         run,
-        { mode: opts.withData ? 'data' : 'scratch', scratchDatabase: scratch, copied, replayed: applied.map((m) => m.name), dropped: true },
+        {
+          mode: opts.withData ? 'data' : 'scratch',
+          scratchDatabase: scratch,
+          copied,
+          replayed: applied.map((m) => m.name),
+          dropped: true,
+          extensions,
+          sizeHints: await sizeHints(migrator, real, state.pending, opts.lintConfig),
+        },
         ds,
         opts,
         started,
@@ -164,27 +147,6 @@ export async function rehearse(migrator: Migrator, opts: RehearsalOptions = {}):
     await dropScratch();
     say(`dropped scratch database ${scratch}`);
   }
-}
-
-async function finish(
-  run: StepsRun,
-  base: Pick<RehearsalReport, 'mode' | 'scratchDatabase' | 'copied' | 'replayed' | 'dropped'>,
-  ds: DataSource,
-  opts: RehearsalOptions,
-  started: number,
-): Promise<RehearsalReport> {
-  const diff = await diffSchema(ds, opts.entityGroups);
-  const drift = run.failed ? [] : diff.up.map((q) => q.query);
-  return {
-    ...base,
-    ok: !run.failed && drift.length === 0,
-    sampled: base.copied.some((c) => c.sampled),
-    steps: run.steps,
-    downLeftovers: run.downLeftovers,
-    drift,
-    compared: diff.compared,
-    durationMs: performance.now() - started,
-  };
 }
 
 /** The longest prefix of `s` that fits in `max` UTF-8 bytes (PostgreSQL limits names in bytes). */

@@ -13,7 +13,10 @@ export function formatLint(report: LintReport): string {
     if (f.acknowledged) continue;
     lines.push(`    why: ${f.why}`);
     lines.push(`    fix: ${f.fix}`);
-    if (f.severity === 'error') lines.push(`    or, if it is safe here, add to the migration: // migration-lint-ack: ${f.rule} -- <reason>`);
+    if (f.severity === 'error') {
+      const object = f.objects[0] ? ` ${f.objects[0]}` : '';
+      lines.push(`    or, if it is safe here, add above that statement: // migration-lint-ack: ${f.rule} -- <reason> (or name the object anywhere in the file: // migration-lint-ack: ${f.rule}${object} -- <reason>)`);
+    }
   }
   for (const n of report.notes) lines.push(`note: ${n}`);
   lines.push(
