@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger';
 import { User as UserEntity, type User, type UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type SessionAuthentication } from './tokens/access-tokens';
-import type { AuthenticationMethod } from './oidc/authentication-context';
+import { authenticationContext, type AuthenticationMethod } from './oidc/authentication-context';
 import type { AuthKeys } from './tokens/auth-keys';
 import type { TokenSecrets } from './tokens/token-secret';
 import { VerifiedAccessTokens } from './tokens/verified-access-tokens';
@@ -218,11 +218,11 @@ export class AuthService {
 
   /**
    * The password check of login, without starting a session: throttled, the same bcrypt work for
-   * unknown emails, login_failed events, account_disabled only to who knows the password. With
-   * `via` (the OpenID provider's login page, which keeps its own browser session) the success is
-   * recorded here as login_succeeded with that detail; login() records its own with the session.
+   * unknown emails, login_failed events, account_disabled only to who knows the password. The
+   * success is recorded by who finishes the sign-in: login() with its session, a page with
+   * recordPageSignIn once its second factor (if any) is answered too.
    */
-  async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }, options: { via?: 'oidc' | 'device' } = {}): Promise<User> {
+  async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }): Promise<User> {
     const normalized = normalizeEmail(email);
     const checked = await this.passwordChecks.run(async () => {
       try {
@@ -257,11 +257,17 @@ export class AuthService {
       await this.recordLoginFailure('account_disabled', user.id, normalized, client);
       throw new AppError('account_disabled', 'This account has been deactivated.');
     }
-    if (options.via) {
-      await recordEvent(this.dataSource, { type: 'login_succeeded', userId: user.id, client, detail: { via: options.via } });
-      this.observer.loginOutcome?.('succeeded');
-    }
     return user;
+  }
+
+  /**
+   * A sign-in finished on a page that keeps its own browser session (the OpenID provider's login
+   * page, the /device page): login_succeeded with the page and, past a password alone, the amr.
+   */
+  async recordPageSignIn(userId: string, methods: AuthenticationMethod[], client: ClientInfo, via: 'oidc' | 'device'): Promise<void> {
+    const detail = methods.length === 1 && methods[0] === 'pwd' ? { via } : { via, amr: authenticationContext(methods).amr };
+    await recordEvent(this.dataSource, { type: 'login_succeeded', userId, client, detail });
+    this.observer.loginOutcome?.('succeeded');
   }
 
   /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */

@@ -33,7 +33,7 @@ import { oidcRoutes } from './routes/oidc';
 import { createOidcProvider } from '../auth/oidc/provider';
 import { formKeys } from '../auth/oidc/keys';
 import { passwordSignIn } from '../auth/oidc/sign-in/password';
-import type { SignInStep } from '../auth/oidc/sign-in/sign-in-method';
+import type { SignInRecorder, SignInStep } from '../auth/oidc/sign-in/sign-in-method';
 import { sessionRoutes } from './routes/sessions';
 import { federationRoutes } from './routes/federation';
 import { guestRoutes } from './routes/guests';
@@ -107,7 +107,10 @@ export function createApp({
   const signInSteps: SignInStep[] = [
     mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) }),
   ];
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })], steps: signInSteps, logger }));
+  // A page's sign-in is recorded (login_succeeded) once its steps are done too, not after the password alone.
+  const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via);
+  const pageMethods = [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })];
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('oidc'), logger }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -224,7 +227,7 @@ export function createApp({
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
   app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));
-  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) }, 'device')], steps: signInSteps }));
+  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('device') }));
   // Issue 29: webhooks (admin API) and the Shared Signals transmitter.
   const sealing = sealingKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets);
   app.use(API_PREFIX, webhookRoutes({ service, dataSource, webhooks: { policy: config.events, sealing }, rotationGraceSeconds: config.events.secretRotationGraceSeconds }));

@@ -25,6 +25,8 @@ let stack: Listening;
 let page: Server;
 let pageUrl: string;
 const needsSecondFactor = new Set<string>();
+/** The accounts whose sign-in the page recorded as finished (login_succeeded in the service). */
+const recorded: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -55,7 +57,7 @@ beforeAll(async () => {
     },
   };
   const devices = deviceAuthorizations(dataSource, { ...config.developerCredentials.device, windowSeconds: config.auth.loginThrottleWindowSeconds });
-  const app = express().use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [byEmail], steps: [mfa] }));
+  const app = express().use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: [byEmail], steps: [mfa], signedIn: async (result) => void recorded.push(result.userId) }));
   const port = await findFreePort();
   pageUrl = `http://127.0.0.1:${port}`;
   page = app.listen(port, '127.0.0.1');
@@ -89,6 +91,8 @@ it('refuses an account that needs a second factor, and the page stays signed out
   await agent.submit('/device/sign-in/password', { user_code: userCode, email: dev.email, password: PASSWORD });
   expect([agent.status, agent.errorCode()]).toEqual([403, 'second_factor_required']);
   expect(agent.page).not.toContain('id="decision-form"');
+  // A password without its second factor is no finished sign-in: nothing recorded as one.
+  expect(recorded).not.toContain(dev.id);
 
   // Typing the code again shows the sign-in, not Allow: the refused sign-in left nothing behind.
   await agent.get('/device');
@@ -106,4 +110,5 @@ it('lets an account that needs no second factor allow the device', async () => {
   await agent.decide(userCode, dev.email, 'approve');
   const [row] = await stack.t.dataSource.query(`SELECT status, user_id FROM auth.device_authorizations WHERE user_code = $1`, [userCode.replace('-', '')]);
   expect(row).toEqual({ status: 'approved', user_id: dev.id });
+  expect(recorded).toContain(dev.id);
 });

@@ -179,6 +179,17 @@ describe('passkeys in Chromium', () => {
       expect(stepped.status).toBe(200);
       expect(claims(stepped.body.access_token).amr).toEqual(['pwd', 'hwk', 'mfa']);
       expect((await request(f.t.app).delete(api(`/me/passkeys/${id}`)).set(bearer(stepped.body.access_token))).status).toBe(204);
+      // Issue 29's security events: the passkey (and the recovery codes of a first factor) came and went.
+      const events: { type: string; data: Record<string, unknown> }[] = await f.t.dataSource.query(
+        `SELECT type, data FROM auth.security_events WHERE subject_key = $1 AND type LIKE 'factor.%' ORDER BY id`,
+        [`user:${reg.user.id}`],
+      );
+      expect(events.map((e) => [e.type, e.data.factor_type, e.data.factor_id])).toEqual([
+        ['factor.added', 'passkey', id],
+        ['factor.added', 'recovery_codes', 'recovery_codes'],
+        ['factor.removed', 'passkey', id],
+        ['factor.removed', 'recovery_codes', 'recovery_codes'],
+      ]);
       expect((await request(f.t.app).patch(api('/me/passkeys/not-a-uuid')).set(bearer(reg.access_token)).send({ name: 'x' })).status).toBe(400);
     } finally {
       await context.close();

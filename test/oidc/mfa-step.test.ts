@@ -69,6 +69,9 @@ it('asks for the authenticator app after the password; a wrong code shows the pa
   const afterPassword = await agent.signIn(f.player.email);
   expect(afterPassword.callback).toBeUndefined();
   expect(afterPassword.page).toContain('Second factor');
+  // The password alone is no finished sign-in: login_succeeded comes with the second factor.
+  const succeeded = () => fixtures.query(`SELECT detail FROM auth.audit_events WHERE user_id = $1 AND type = 'login_succeeded' AND detail->>'via' = 'oidc' ORDER BY id`, [f.player.id]);
+  expect(await succeeded()).toEqual([]);
 
   const form = agent.form('mfa-form');
   const wrong = await agent.follow(form.action, { form: { ...form.fields, code: totpCode(secret, clock.now + 20 * 30_000) } });
@@ -78,6 +81,7 @@ it('asks for the authenticator app after the password; a wrong code shows the pa
   const retry = agent.form('mfa-form');
   const consent = await agent.follow(retry.action, { form: { ...retry.fields, code: totpCode(secret, clock.now) } });
   expect(consent.page).toContain('wants to use your Cat House account');
+  expect(await succeeded()).toEqual([{ detail: { via: 'oidc', amr: ['pwd', 'otp', 'mfa'] } }]);
   const done = await agent.consent({ allow: true });
   const tokens = await oidc.authorizationCodeGrant(config, new URL(done.callback!), { pkceCodeVerifier: verifier, expectedState: state });
   const claims = tokens.claims()!;

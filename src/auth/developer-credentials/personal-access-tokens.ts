@@ -1,8 +1,9 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { UserRole } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { bumpSecurityStamp } from '../accounts/security-stamp';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
+import { recordSecurityEvent } from '../events/record';
 import { sql } from '../sql';
 import { generatePat, hashPat, patDisplayPrefix } from './pat-format';
 import { assertRecentSignIn } from './recent-sign-in';
@@ -12,6 +13,7 @@ import { assertScopesAllowed, parseScopes, type PatScope } from './scopes';
  * Personal access tokens as their owner manages them: create (shown once), list, revoke one or all.
  * The exchange of a token for an access token is pat-exchange.ts. A token made or revoked is a
  * change of credential: it moves the security stamp (issue 22), so mailed links asked before it die.
+ * A revocation also records `pat.revoked` per token (issue 29), last in its transaction.
  */
 
 export interface PatSettings {
@@ -164,6 +166,7 @@ export async function revokePat(dataSource: DataSource, owner: PatOwner, patId: 
     if (rows[0].revoked) {
       await bumpSecurityStamp(manager, owner.userId);
       await recordEvent(manager, { type: 'pat_revoked', userId: owner.userId, sessionId: owner.sessionId, client, detail: { pat_id: patId } });
+      await patRevokedEvents(manager, owner.userId, [patId]);
     }
   });
 }
@@ -180,7 +183,15 @@ export async function revokeAllPats(dataSource: DataSource, owner: PatOwner, cli
     if (rows.length > 0) {
       await bumpSecurityStamp(manager, owner.userId);
       await recordEvent(manager, { type: 'pat_revoked', userId: owner.userId, sessionId: owner.sessionId, client, detail: { all: true, count: rows.length } });
+      await patRevokedEvents(manager, owner.userId, rows.map((r) => r.id));
     }
     return rows.length;
   });
+}
+
+/** One `pat.revoked` per token the owner revoked; after the change's other writes (the subject's lock comes last). */
+async function patRevokedEvents(manager: EntityManager, userId: string, tokenIds: readonly string[]): Promise<void> {
+  for (const tokenId of tokenIds) {
+    await recordSecurityEvent(manager, { type: 'pat.revoked', subject: { user: userId }, initiatedBy: 'user', data: { token_id: tokenId } });
+  }
 }

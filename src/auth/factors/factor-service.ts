@@ -4,7 +4,7 @@ import { AppError } from '../../errors/app-error';
 import type { Principal } from '../principal';
 import { revokeUserSessions } from '../sessions/revocation';
 import { sql } from '../sql';
-import { recordFactorChange } from './factor-changes';
+import { factorAdded, factorRemoved, recordFactorChange, recordFactorEvents, RECOVERY_CODES_FACTOR_ID, type FactorSecurityEvent } from './factor-changes';
 import type { FactorClient, FactorDeps } from './factor-deps';
 import { availableFactors, factorSummary, hasFactor, type FactorKind } from './factor-list';
 import { deletePasskey, listPasskeys, registerPasskey, registrationOptions, renamePasskey, type PublicPasskey } from './passkeys';
@@ -12,6 +12,9 @@ import { deleteRecoveryCodes, replaceRecoveryCodes } from './recovery-codes';
 import { requireStepUp, type StepUpAction } from './step-up-policy';
 import type { UserRole } from '../../db/entities/index';
 import { acceptTotpCode, beginTotp, deleteTotp, type TotpEnrolment } from './totp';
+
+const RECOVERY_CODES_ADDED = factorAdded('recovery_codes', RECOVERY_CODES_FACTOR_ID);
+const RECOVERY_CODES_REMOVED = factorRemoved('recovery_codes', RECOVERY_CODES_FACTOR_ID);
 
 /** GET me/factors. */
 export interface FactorOverview {
@@ -26,7 +29,8 @@ export interface FactorOverview {
  * and an admin's reset. The first factor a user sets up comes with a set of recovery codes (shown
  * once, in that answer); removing the last one removes them too. Adding a factor to an account
  * that has one, and every removal, needs a step-up (step-up-policy.ts); so does the first factor
- * when the session's sign-in is not recent. Every change is audited and mailed (factor-changes.ts).
+ * when the session's sign-in is not recent. Every change is audited and mailed (factor-changes.ts),
+ * and ends its transaction with its security events (factor.added / factor.removed, issue 29).
  */
 export class FactorService {
   constructor(private readonly deps: FactorDeps) {}
@@ -62,7 +66,9 @@ export class FactorService {
       const first = !hasFactor(await factorSummary(manager, principal.userId));
       const passkey = await registerPasskey(this.deps, manager, principal.userId, response, name);
       await this.added(manager, principal, client, 'passkey', `a passkey (${passkey.name})`, { passkey_id: passkey.id, device_type: passkey.device_type });
-      return { passkey, ...(first && { recovery_codes: await this.newRecoveryCodes(manager, principal, client) }) };
+      const recoveryCodes = first ? await this.newRecoveryCodes(manager, principal, client) : undefined;
+      await recordFactorEvents(manager, principal.userId, [factorAdded('passkey', passkey.id), ...(recoveryCodes ? [RECOVERY_CODES_ADDED] : [])]);
+      return { passkey, ...(recoveryCodes && { recovery_codes: recoveryCodes }) };
     });
     this.deps.mailQueued();
     return result;
@@ -76,7 +82,8 @@ export class FactorService {
     await this.stepUp(principal, 'remove_factor');
     await this.deps.dataSource.transaction(async (manager) => {
       const name = await deletePasskey(manager, principal.userId, id);
-      await this.removed(manager, principal, client, 'passkey', `a passkey (${name})`, { passkey_id: id });
+      const events = await this.removed(manager, principal, client, 'passkey', `a passkey (${name})`, { passkey_id: id });
+      await recordFactorEvents(manager, principal.userId, [factorRemoved('passkey', id), ...events]);
     });
     this.deps.mailQueued();
   }
@@ -93,9 +100,12 @@ export class FactorService {
     await this.deps.throttle.attempt(throttleKey, client.ip);
     const result = await this.deps.dataSource.transaction(async (manager) => {
       const first = !hasFactor(await factorSummary(manager, principal.userId));
-      if (!(await acceptTotpCode(this.deps, manager, principal.userId, code, { pending: true }))) return undefined;
+      const totpId = await acceptTotpCode(this.deps, manager, principal.userId, code, { pending: true });
+      if (!totpId) return undefined;
       await this.added(manager, principal, client, 'totp', 'an authenticator app');
-      return first ? { recovery_codes: await this.newRecoveryCodes(manager, principal, client) } : {};
+      const recoveryCodes = first ? await this.newRecoveryCodes(manager, principal, client) : undefined;
+      await recordFactorEvents(manager, principal.userId, [factorAdded('totp', totpId), ...(recoveryCodes ? [RECOVERY_CODES_ADDED] : [])]);
+      return recoveryCodes ? { recovery_codes: recoveryCodes } : {};
     });
     if (!result) throw new AppError('invalid_credentials', 'The code is wrong or expired (or no enrolment is pending: POST me/totp first).');
     await this.deps.throttle.succeeded(throttleKey, client.ip);
@@ -106,8 +116,10 @@ export class FactorService {
   async deleteTotp(principal: Principal, client: FactorClient): Promise<void> {
     await this.stepUp(principal, 'remove_factor');
     await this.deps.dataSource.transaction(async (manager) => {
-      if (!(await deleteTotp(manager, principal.userId))) throw new AppError('not_found', 'No authenticator app is set up.');
-      await this.removed(manager, principal, client, 'totp', 'an authenticator app');
+      const totpId = await deleteTotp(manager, principal.userId);
+      if (!totpId) throw new AppError('not_found', 'No authenticator app is set up.');
+      const events = await this.removed(manager, principal, client, 'totp', 'an authenticator app');
+      await recordFactorEvents(manager, principal.userId, [factorRemoved('totp', totpId), ...events]);
     });
     this.deps.mailQueued();
   }
@@ -119,14 +131,17 @@ export class FactorService {
       if (!hasFactor(await factorSummary(manager, principal.userId))) {
         throw new AppError('invalid_request', 'Recovery codes come with a second factor: set up a passkey or an authenticator app first.');
       }
-      return { recovery_codes: await this.newRecoveryCodes(manager, principal, client) };
+      const recoveryCodes = await this.newRecoveryCodes(manager, principal, client);
+      // The new set replaces the old whole: one factor.added (the set's id does not change).
+      await recordFactorEvents(manager, principal.userId, [RECOVERY_CODES_ADDED]);
+      return { recovery_codes: recoveryCodes };
     });
   }
 
   /**
    * An admin removes every factor of a user who lost them all (and their recovery codes): audited
-   * with the admin as actor, mailed to the user, and every session of the user ends. The admin
-   * needs a step-up themselves.
+   * with the admin as actor, mailed to the user, and every session of the user ends; a
+   * factor.removed initiated by the admin for each factor removed. The admin needs a step-up themselves.
    */
   async resetFactors(admin: Principal, userId: string, client: FactorClient): Promise<{ sessions_ended: number }> {
     if (admin.role !== 'admin') throw new AppError('forbidden', 'Only an admin may do this.');
@@ -135,9 +150,9 @@ export class FactorService {
       const { rows } = await sql(manager, `SELECT 1 FROM auth.users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, [userId]);
       if (!rows[0]) throw new AppError('not_found', 'No user has this id.');
       const summary = await factorSummary(manager, userId);
-      await deleteTotp(manager, userId);
-      await sql(manager, `DELETE FROM auth.webauthn_credentials WHERE user_id = $1`, [userId]);
-      await deleteRecoveryCodes(manager, userId);
+      const totpId = await deleteTotp(manager, userId);
+      const { rows: passkeys } = await sql<{ id: string }>(manager, `DELETE FROM auth.webauthn_credentials WHERE user_id = $1 RETURNING id`, [userId]);
+      const recoveryCodes = await deleteRecoveryCodes(manager, userId);
       const sessionsEnded = await revokeUserSessions(manager, userId, 'factors_reset');
       await recordFactorChange(this.deps, manager, {
         event: 'factors_reset',
@@ -149,6 +164,12 @@ export class FactorService {
         detail: { totp: summary.totp, passkeys: summary.passkeys, recovery_codes: summary.recoveryCodes, sessions_ended: sessionsEnded },
         mail: 'factors_reset',
       });
+      await recordFactorEvents(
+        manager,
+        userId,
+        [...(totpId ? [factorRemoved('totp', totpId)] : []), ...passkeys.map((p) => factorRemoved('passkey', p.id)), ...(recoveryCodes > 0 ? [RECOVERY_CODES_REMOVED] : [])],
+        'admin',
+      );
       return sessionsEnded;
     });
     this.deps.mailQueued();
@@ -159,10 +180,13 @@ export class FactorService {
     await recordFactorChange(this.deps, manager, { event: 'factor_added', userId: principal.userId, sessionId: principal.sessionId, client, factor, words, detail, mail: 'factor_added' });
   }
 
-  /** A factor went: with the last one go the recovery codes (they would be a factor of their own). */
-  private async removed(manager: EntityManager, principal: Principal, client: FactorClient, factor: FactorKind, words: string, detail: Record<string, unknown> = {}): Promise<void> {
+  /**
+   * A factor went: with the last one go the recovery codes (they would be a factor of their own);
+   * the security event of that removal, for the caller to record last.
+   */
+  private async removed(manager: EntityManager, principal: Principal, client: FactorClient, factor: FactorKind, words: string, detail: Record<string, unknown> = {}): Promise<FactorSecurityEvent[]> {
     const left = hasFactor(await factorSummary(manager, principal.userId));
-    if (!left) await deleteRecoveryCodes(manager, principal.userId);
+    const codesRemoved = left ? 0 : await deleteRecoveryCodes(manager, principal.userId);
     await recordFactorChange(this.deps, manager, {
       event: 'factor_removed',
       userId: principal.userId,
@@ -173,6 +197,7 @@ export class FactorService {
       detail: { ...detail, factors_left: left },
       mail: 'factor_removed',
     });
+    return codesRemoved > 0 ? [RECOVERY_CODES_REMOVED] : [];
   }
 
   private async newRecoveryCodes(manager: EntityManager, principal: Principal, client: FactorClient): Promise<string[]> {

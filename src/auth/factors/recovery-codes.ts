@@ -58,7 +58,8 @@ export async function spendRecoveryCode(executor: DataSource | EntityManager, us
   return rows[0] ? Number(rows[0].remaining) : undefined;
 }
 
-/** Removes every code of the user (the last factor went, or an admin reset). */
-export async function deleteRecoveryCodes(manager: EntityManager, userId: string): Promise<void> {
-  await sql(manager, `DELETE FROM auth.recovery_codes WHERE user_id = $1`, [userId]);
+/** Removes every code of the user (the last factor went, or an admin reset); how many there were. */
+export async function deleteRecoveryCodes(manager: EntityManager, userId: string): Promise<number> {
+  const { count } = await sql(manager, `DELETE FROM auth.recovery_codes WHERE user_id = $1`, [userId]);
+  return count;
 }

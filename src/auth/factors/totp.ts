@@ -49,27 +49,27 @@ export async function beginTotp(deps: FactorDeps, user: { id: string; email: str
 /**
  * Checks `code` against the user's authenticator app (the pending one when `pending`) and, when
  * it is good and of a later step than any accepted before, records its step (and confirms a
- * pending enrolment) in the caller's transaction. False for a wrong, stale or repeated code.
+ * pending enrolment) in the caller's transaction; the app's id. Undefined for a wrong, stale or repeated code.
  */
-export async function acceptTotpCode(deps: FactorDeps, manager: EntityManager, userId: string, code: string, { pending = false } = {}): Promise<boolean> {
-  if (!/^\d{6}$/.test(code)) return false;
+export async function acceptTotpCode(deps: FactorDeps, manager: EntityManager, userId: string, code: string, { pending = false } = {}): Promise<string | undefined> {
+  if (!/^\d{6}$/.test(code)) return undefined;
   const { rows } = await sql<{ id: string; secret: Buffer; last_used_step: string | null }>(
     manager,
     `SELECT id, secret, last_used_step FROM auth.totp_factors WHERE user_id = $1 AND (confirmed_at IS NULL) = $2 FOR UPDATE`,
     [userId, pending],
   );
   const row = rows[0];
-  if (!row) return false;
+  if (!row) return undefined;
   const opened = openSecret(deps.secrets, row.id, row.secret);
   if (!opened) {
     deps.logger?.error({ event: 'totp_secret_unreadable', user_id: userId }, 'a TOTP secret was sealed under a TOKEN_SECRET no longer accepted');
-    return false;
+    return undefined;
   }
   const now = deps.now();
   const delta = TOTP.validate({ token: code, secret: new Secret({ buffer: new Uint8Array(opened.plain).buffer }), algorithm: 'SHA1', digits: DIGITS, period: PERIOD, timestamp: now, window: WINDOW });
-  if (delta === null) return false;
+  if (delta === null) return undefined;
   const step = Math.floor(now / 1000 / PERIOD) + delta;
-  if (row.last_used_step !== null && step <= Number(row.last_used_step)) return false;
+  if (row.last_used_step !== null && step <= Number(row.last_used_step)) return undefined;
   // Sealed under a previous TOKEN_SECRET: sealed again under the current one (secret-seal.ts).
   const resealed = opened.current ? row.secret : sealSecret(deps.secrets, row.id, opened.plain);
   await sql(
@@ -77,11 +77,11 @@ export async function acceptTotpCode(deps: FactorDeps, manager: EntityManager, u
     `UPDATE auth.totp_factors SET last_used_step = $2, secret = $3, confirmed_at = COALESCE(confirmed_at, statement_timestamp()) WHERE id = $1`,
     [row.id, step, resealed],
   );
-  return true;
+  return row.id;
 }
 
-/** Removes the user's authenticator app (pending or confirmed); whether a confirmed one was removed. */
-export async function deleteTotp(manager: EntityManager, userId: string): Promise<boolean> {
-  const { rows } = await sql<{ confirmed: boolean }>(manager, `DELETE FROM auth.totp_factors WHERE user_id = $1 RETURNING confirmed_at IS NOT NULL AS confirmed`, [userId]);
-  return rows.some((r) => r.confirmed);
+/** Removes the user's authenticator app (pending or confirmed); the id of the confirmed one removed, if any. */
+export async function deleteTotp(manager: EntityManager, userId: string): Promise<string | undefined> {
+  const { rows } = await sql<{ id: string; confirmed: boolean }>(manager, `DELETE FROM auth.totp_factors WHERE user_id = $1 RETURNING id, confirmed_at IS NOT NULL AS confirmed`, [userId]);
+  return rows.find((r) => r.confirmed)?.id;
 }

@@ -14,7 +14,7 @@ import {
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import { PAGE_CSP } from '../../auth/oidc/pages/layout';
-import type { SignInMethod, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
@@ -30,6 +30,8 @@ export interface DevicePageRoutesDeps {
    * yet, so an account that needs one is refused here rather than let in on one factor.
    */
   steps?: readonly SignInStep[];
+  /** Records a finished sign-in (login_succeeded): not for an account refused for want of its second factor. */
+  signedIn: SignInRecorder;
 }
 
 type PageError = { code: string; message: string };
@@ -51,7 +53,7 @@ const STEP_REQUIRED: PageError = {
  * token (an HMAC over the nonce in the page's signed cookie), so a form posted from another site or
  * another browser is refused; a wrong code counts against the address (device-authorizations.ts).
  */
-export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [] }: DevicePageRoutesDeps): Router {
+export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [], signedIn }: DevicePageRoutesDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), cookieParser());
 
@@ -155,10 +157,10 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
         return;
       }
     }
-    const { userId } = result;
-    const signedIn: DevicePageState = { n: state.n, u: userId, t: Math.floor(Date.now() / 1000) };
-    saveState(req, res, signedIn);
-    await nextStep(res, signedIn, device);
+    await signedIn(result, clientInfo(req));
+    const pageState: DevicePageState = { n: state.n, u: result.userId, t: Math.floor(Date.now() / 1000) };
+    saveState(req, res, pageState);
+    await nextStep(res, pageState, device);
   }));
 
   router.post('/decision', guarded(async (req, res, state) => {

@@ -10,7 +10,7 @@ import { errorPage } from '../../auth/oidc/pages/error-page';
 import { PAGE_CSP } from '../../auth/oidc/pages/layout';
 import { loginPage } from '../../auth/oidc/pages/login-page';
 import { stepPage } from '../../auth/oidc/pages/step-page';
-import type { SignInMethod, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { CAT_ID_METADATA } from '../../auth/oidc/adapter';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
@@ -25,6 +25,8 @@ export interface InteractionRoutesDeps {
   methods: readonly SignInMethod[];
   /** Steps between a method's success and the finished login (issue 26's MFA challenge). */
   steps?: readonly SignInStep[];
+  /** Records the finished sign-in (login_succeeded): after the method and its steps, not before. */
+  signedIn: SignInRecorder;
   logger?: Logger;
 }
 
@@ -38,7 +40,7 @@ type PageError = { code: string; message: string };
  * page again with their code; an expired or unknown interaction shows the error page.
  */
 export function interactionRoutes(deps: InteractionRoutesDeps): Router {
-  const { provider, mountPath, dataSource, formKeys, methods, steps = [] } = deps;
+  const { provider, mountPath, dataSource, formKeys, methods, steps = [], signedIn } = deps;
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 50 }));
 
@@ -95,6 +97,12 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     send(res, e.status && e.status < 500 ? e.status : e.error ? 400 : 500, errorPage({ error: e.error ?? 'server_error', error_description: e.error_description }));
   };
 
+  /** The sign-in is complete (method and steps): recorded, then handed to the provider with its amr and acr. */
+  const finishLogin = async (req: Request, res: Response, result: SignInResult) => {
+    await signedIn(result, clientInfo(req));
+    const { amr, acr } = authenticationContext(result.methods);
+    await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
+  };
   const csrfFailed: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
 
   router.get('/:uid', async (req, res) => {
@@ -137,8 +145,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
           return;
         }
       }
-      const { amr, acr } = authenticationContext(result.methods);
-      await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
+      await finishLogin(req, res, result);
     } catch (err) {
       fail(res, err);
     }
@@ -167,8 +174,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         else renderStep(res, details.uid, step, form.challenge, err.status, { code: err.code, message: err.detail });
         return;
       }
-      const { amr, acr } = authenticationContext(result.methods);
-      await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
+      await finishLogin(req, res, result);
     } catch (err) {
       fail(res, err);
     }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import type { OidcProvider } from '../../auth/oidc/provider';
-import type { SignInMethod, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import type { SignInMethod, SignInRecorder, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import type { Logger } from '../../logging/logger';
 import { interactionRoutes } from './oidc-interactions';
 
@@ -12,6 +12,8 @@ export interface OidcRoutesDeps {
   methods: readonly SignInMethod[];
   /** Steps after a method's success (issue 26: the second factor). */
   steps?: readonly SignInStep[];
+  /** Records a finished sign-in (login_succeeded), after its steps. */
+  signedIn: SignInRecorder;
   logger?: Logger;
 }
 
@@ -25,7 +27,7 @@ export interface OidcRoutesDeps {
  * `/.well-known/oauth-authorization-server/<path>` on the host; that request is handed to the
  * library's own metadata route.
  */
-export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], logger }: OidcRoutesDeps): Router {
+export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], signedIn, logger }: OidcRoutesDeps): Router {
   const { provider, mountPath } = oidc;
   const router = Router();
   const rfc8414Path = `/.well-known/oauth-authorization-server${mountPath}`;
@@ -37,7 +39,7 @@ export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], lo
     }
     next();
   });
-  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, steps, logger }));
+  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, steps, signedIn, logger }));
   router.use(mountPath, provider.callback());
   return router;
 }

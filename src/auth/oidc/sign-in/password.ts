@@ -5,10 +5,10 @@ import type { SignInMethod } from './sign-in-method';
 /**
  * Email and password, through the service's own password check (AuthService.checkPassword): the
  * same throttles, the same bcrypt work for unknown emails, the same audit events and error codes
- * as POST /login. `via` names the page in login_succeeded (the provider's login page, or the device
- * page of issue 28).
+ * as POST /login. The page records login_succeeded once the whole sign-in is done (SignInRecorder):
+ * a correct password may still need a second factor.
  */
-export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>, via: 'oidc' | 'device' = 'oidc'): SignInMethod {
+export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>): SignInMethod {
   return {
     id: 'password',
     label: 'Sign in',
@@ -20,7 +20,7 @@ export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>, via:
       const email = form.email?.trim();
       const password = form.password;
       if (!email || !password) throw new AppError('invalid_request', 'Enter your email and your password.');
-      const user = await service.checkPassword(email, password, client, { via });
+      const user = await service.checkPassword(email, password, client);
       return { userId: user.id, methods: ['pwd'] };
     },
   };

@@ -34,6 +34,12 @@ export interface SignInResult {
 }
 
 /**
+ * Records a page's finished sign-in (login_succeeded): called once, after the method and every
+ * step it needed, never after the password alone when a second factor is still to come.
+ */
+export type SignInRecorder = (result: SignInResult, client: AuditClient & { ip: string }) => Promise<void>;
+
+/**
  * A step that may stand between a method's success and the finished login: issue 26's MFA
  * challenge is one (it answers `{ challenge }` with the page to show when the account has a
  * second factor, and the page's post completes the login with the added method).
