@@ -6,13 +6,14 @@ import type { Logger } from '../logging/logger';
 import { User as UserEntity, type User, type UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type SessionAuthentication } from './tokens/access-tokens';
-import { authenticationContext, type AuthenticationMethod } from './oidc/authentication-context';
+import type { AuthenticationMethod } from './oidc/authentication-context';
 import type { AuthKeys } from './tokens/auth-keys';
 import type { TokenSecrets } from './tokens/token-secret';
 import { VerifiedAccessTokens } from './tokens/verified-access-tokens';
 import type { LoginThrottle } from './throttling/login-throttle';
 import { createAuthThrottles } from './throttling/auth-throttles';
 import { hashEmailForAudit, recordEvent, recordThrottledLogin, type LoginFailureReason } from './audit/audit-events';
+import { recordLoginFailure, recordPageSignIn, type SignInRecorder } from './audit/sign-in-events';
 import { createRepeatGuard, type RepeatGuard } from './audit/repeat-guard';
 import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './accounts/passwords';
 import type { RegistrationThrottle } from './throttling/registration-throttle';
@@ -260,25 +261,17 @@ export class AuthService {
     return user;
   }
 
-  /**
-   * A sign-in finished on a page that keeps its own browser session (the OpenID provider's login
-   * page, the /device page): login_succeeded with the page and, past a password alone, the amr.
-   */
+  /** login_succeeded for a sign-in finished on the OpenID provider's login page or the /device page. */
   async recordPageSignIn(userId: string, methods: AuthenticationMethod[], client: ClientInfo, via: 'oidc' | 'device'): Promise<void> {
-    const detail = methods.length === 1 && methods[0] === 'pwd' ? { via } : { via, amr: authenticationContext(methods).amr };
-    await recordEvent(this.dataSource, { type: 'login_succeeded', userId, client, detail });
-    this.observer.loginOutcome?.('succeeded');
+    await recordPageSignIn(this.signInRecorder(), { userId, methods, client, via });
   }
 
-  /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */
-  private async recordLoginFailure(reason: LoginFailureReason, userId: string | undefined, email: string, client: ClientInfo): Promise<void> {
-    this.observer.loginOutcome?.(reason);
-    await recordEvent(this.dataSource, {
-      type: 'login_failed',
-      userId: userId ?? null,
-      client,
-      detail: userId ? { reason } : { reason, email_hash: this.emailHash(email) },
-    });
+  private recordLoginFailure(reason: LoginFailureReason, userId: string | undefined, email: string, client: ClientInfo): Promise<void> {
+    return recordLoginFailure(this.signInRecorder(), { reason, userId, email, client });
+  }
+
+  private signInRecorder(): SignInRecorder {
+    return { dataSource: this.dataSource, observer: this.observer, tokenSecret: this.keys.tokenSecret };
   }
 
   private emailHash(normalizedEmail: string): string {
