@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auth, tokensOf } from './support/auth-http';
 import { createSigningKey, productionEnv, startServiceProcess, type ServiceProcess, type SigningKey } from './support/service-process';
 import { report } from './support/traffic';
+import { nasty } from './support/fuzz-strings';
 
 /*
  * Property-based fuzzing of the whole HTTP surface with fast-check: malformed and hostile bodies,
@@ -53,26 +54,6 @@ afterAll(async () => {
 
 // ---- generators --------------------------------------------------------------------------------
 
-const nasty = fc.constantFrom(
-  '',
-  ' ',
-  'null',
-  '__proto__',
-  'constructor',
-  '\u0000',
-  '\uFEFF',
-  '\uD800',
-  "' OR 1=1 --",
-  '%00',
-  '../../etc/passwd',
-  '<script>alert(1)</script>',
-  'a'.repeat(73),
-  'é'.repeat(40),
-  'x'.repeat(5000),
-  'ＡＢＣ１２３ｆｉ',
-  'FUZZ-OWNER@EXAMPLE.COM',
-  '  fuzz-owner@example.com  ',
-);
 const text = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 40 }), nasty);
 const email = fc.oneof(fc.emailAddress(), text, fc.constant(real.email));
 const password = fc.oneof(text, fc.constant(real.password), fc.constant(real.password.toUpperCase()), fc.constant(`${real.password} `));
