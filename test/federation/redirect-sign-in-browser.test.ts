@@ -29,7 +29,8 @@ async function signInThroughProvider(page: Page, bed: RedirectTestbed, login: st
     await page.waitForURL((url) => !url.pathname.includes('/interaction/') || url.href.startsWith(bed.frontend), { timeout: 10_000 }).catch(() => undefined);
   }
   await page.waitForSelector('body[data-done=true]', { state: 'attached' });
-  return page.evaluate(() => ({ ...document.body.dataset }));
+  // The test's tsconfig has no DOM types: the page's globalThis is read as what it is there.
+  return page.evaluate(() => ({ ...(globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset }));
 }
 
 describe('bearer mode', () => {
