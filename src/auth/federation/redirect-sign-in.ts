@@ -130,6 +130,8 @@ export class RedirectSignIn {
     await this.deps.dataSource.transaction(async (manager) => {
       const { user } = await resolveAccount(manager, identity, identity.name, client);
       if (!user.isActive) throw new RedirectSignInError('account_disabled', 'This account has been deactivated.', returnTo);
+      // Codes never spent (the frontend closed) go here: the table only ever holds a few minutes of sign-ins.
+      await sql(manager, `DELETE FROM auth.redirect_handoffs WHERE expires_at < now() - interval '1 hour'`);
       await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [hash(code), user.id, provider.name, HANDOFF_TTL_SECONDS]);
     });
     return { returnTo, code };
