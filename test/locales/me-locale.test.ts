@@ -10,6 +10,7 @@ describe('GET /me shows the user\'s locale (issue 30), read through auth.live_se
     const email = uniqueEmail('me-locale');
     const reg = await request(m.t.app).post(api('/register')).set('Accept-Language', 'es-ES,es;q=0.9').send({ email, password: PASSWORD }).expect(201);
     const token = reg.body.access_token as string;
+    expect(reg.body.user.locale).toBe('es');
     expect(await me(token)).toMatchObject({ email, locale: 'es' });
     await request(m.t.app).patch(api('/me')).set(bearer(token)).send({ locale: 'en-GB' }).expect(200);
     expect((await me(token)).locale).toBe('en-GB');
