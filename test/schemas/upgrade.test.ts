@@ -152,12 +152,13 @@ describe('upgrading a database of the previous version, with data, to service sc
 
   it('npm run migrate -- up moves the history to its schema and every table into its service schema, rows and all', async () => {
     // Up to the move itself: later migrations add tables of their own. The privilege policy names
-    // some of those (auth's tables are listed one by one), so this partial up grants what exists
-    // and says which tables it could not grant on yet (exit 1); the next test's up to head is clean.
+    // some of those (auth's tables are listed one by one); short of head they are not there yet, so
+    // this partial up grants what exists and succeeds (at head a table the policy names and the
+    // schema lacks is still an error).
     const up = await migrate(['up', 'ServiceSchemas'], { MIGRATION_DATABASE_URL: db.url }).done;
     expect(up.stderr).toBe('moved the migration history (migrations, migration_checksums) from schema public to migrator\n');
-    expect(up.stdout).toContain('the policy grants auth privileges on auth.audit_events, which does not exist');
-    expect(up.code).toBe(1);
+    expect(up.stdout).not.toContain('which does not exist');
+    expect(up.code).toBe(0);
     expect(up.stdout).toContain('applied  ServiceSchemas');
 
     const where = await withClient(db.url, (c) =>
