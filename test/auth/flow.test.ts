@@ -18,7 +18,7 @@ describe('the auth flow as a frontend uses it', () => {
 
     const me = await request(t.app).get('/api/v1/auth/me').set(bearer(login.body.access_token));
     expect(me.status).toBe(200);
-    expect(Object.keys(me.body).sort()).toEqual(['created_at', 'display_name', 'email', 'email_verified', 'id', 'is_active', 'is_anonymous', 'role']);
+    expect(Object.keys(me.body).sort()).toEqual(['created_at', 'display_name', 'email', 'email_verified', 'id', 'is_active', 'is_anonymous', 'locale', 'role']);
 
     const refreshed = await request(t.app).post('/api/v1/auth/refresh').send({ refresh_token: login.body.refresh_token });
     expect(refreshed.status).toBe(200);

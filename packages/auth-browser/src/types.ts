@@ -16,6 +16,8 @@ export interface AuthUser {
   email_verified: boolean;
   is_active: boolean;
   created_at: string;
+  /** The language of the user's mail (`"es"`), null for the service default; set at registration or with updateMe. */
+  locale?: string | null;
 }
 
 /** RFC 6749 §5.1, as the service answers it; `refresh_token` is absent in cookie mode and from `me/developer`. */

@@ -92,7 +92,7 @@ export function userPageQuery(query: UserQuery): { text: string; params: unknown
     const { createdAt, id } = decodeCursor(query.after);
     where.push(`(created_at, id) > ($${params.push(createdAt)}::timestamptz, $${params.push(id)}::uuid)`);
   }
-  const select = `SELECT id, email, role, display_name, is_active, created_at, email_verified_at IS NOT NULL AS email_verified,
+  const select = `SELECT id, email, role, display_name, is_active, created_at, email_verified_at IS NOT NULL AS email_verified, locale,
           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
      FROM auth.users`;
   const limit = `$${params.push(query.limit + 1)}`;
@@ -127,6 +127,7 @@ interface UserRow {
   is_active: boolean;
   created_at: Date;
   email_verified: boolean;
+  locale: string | null;
 }
 
 function toPublic(row: UserRow): PublicUser {
@@ -138,6 +139,7 @@ function toPublic(row: UserRow): PublicUser {
     is_active: row.is_active,
     created_at: row.created_at.toISOString(),
     email_verified: row.email_verified,
+    locale: row.locale,
   };
 }
 
@@ -156,6 +158,6 @@ export async function listUsers(executor: DataSource | EntityManager, query: Use
 /** The user with this id, or undefined (also for a malformed id). */
 export async function findPublicUser(executor: DataSource | EntityManager, id: string): Promise<PublicUser | undefined> {
   if (!isUuid(id)) return undefined;
-  const { rows } = await sql<UserRow>(executor, `SELECT id, email, role, display_name, is_active, created_at, email_verified_at IS NOT NULL AS email_verified FROM auth.users WHERE id = $1`, [id]);
+  const { rows } = await sql<UserRow>(executor, `SELECT id, email, role, display_name, is_active, created_at, email_verified_at IS NOT NULL AS email_verified, locale FROM auth.users WHERE id = $1`, [id]);
   return rows[0] && toPublic(rows[0]);
 }

@@ -12,6 +12,8 @@ export interface PublicUser {
   email_verified: boolean;
   is_active: boolean;
   created_at: string;
+  /** The language of the user's mail (issue 30); null means MAIL_DEFAULT_LOCALE. */
+  locale: string | null;
 }
 
 /** A user behind a live session: never a deleted account; a guest's address is null (issue 25), anyone else's is there. */
@@ -26,6 +28,7 @@ export function publicUser(user: User): PublicUser {
     email_verified: user.emailVerifiedAt !== null,
     is_active: user.isActive,
     created_at: user.createdAt.toISOString(),
+    locale: user.locale,
   };
 }
 

@@ -4,7 +4,7 @@ import { recordEvent, type AuditClient } from '../audit/audit-events';
 import type { InitiatingEntity } from '../events/catalogue';
 import { recordSecurityEvent } from '../events/record';
 import { enqueueMail } from '../mail/outbox';
-import type { FactorMailTemplate } from '../mail/factor-messages';
+import type { FactorMailTemplate, MailedFactorKind } from '../mail/factor-messages';
 import { sql } from '../sql';
 import type { FactorDeps } from './factor-deps';
 import type { FactorKind } from './factor-list';
@@ -24,8 +24,8 @@ export interface FactorChange {
   client: AuditClient;
   event: 'factor_added' | 'factor_removed' | 'recovery_codes_generated' | 'recovery_code_used' | 'factors_reset';
   factor?: FactorKind | 'all';
-  /** Words for the mail: "a passkey (MacBook)". */
-  words?: string;
+  /** The factor the mail names, in the recipient's language (issue 30), and a passkey's name. */
+  mailed?: { kind: MailedFactorKind; name?: string };
   detail?: Record<string, unknown>;
   mail?: FactorMailTemplate;
   remaining?: number;
@@ -48,7 +48,7 @@ export async function recordFactorChange(deps: Pick<FactorDeps, 'outboxKey'>, ma
     template: change.mail,
     to: rows[0].email,
     userId: change.userId,
-    params: { ...(change.words && { factor: change.words }), ...(change.remaining !== undefined && { remaining: change.remaining }) },
+    params: { ...(change.mailed && { factor_kind: change.mailed.kind, ...(change.mailed.name !== undefined && { factor_name: change.mailed.name }) }), ...(change.remaining !== undefined && { remaining: change.remaining }) },
   });
 }
 

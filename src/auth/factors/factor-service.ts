@@ -12,6 +12,7 @@ import { deleteRecoveryCodes, replaceRecoveryCodes } from './recovery-codes';
 import { requireStepUp, type StepUpAction } from './step-up-policy';
 import type { UserRole } from '../../db/entities/index';
 import { acceptTotpCode, beginTotp, deleteTotp, type TotpEnrolment } from './totp';
+import type { MailedFactorKind } from '../mail/factor-messages';
 
 const RECOVERY_CODES_ADDED = factorAdded('recovery_codes', RECOVERY_CODES_FACTOR_ID);
 const RECOVERY_CODES_REMOVED = factorRemoved('recovery_codes', RECOVERY_CODES_FACTOR_ID);
@@ -65,7 +66,7 @@ export class FactorService {
     const result = await this.deps.dataSource.transaction(async (manager) => {
       const first = !hasFactor(await factorSummary(manager, principal.userId));
       const passkey = await registerPasskey(this.deps, manager, principal.userId, response, name);
-      await this.added(manager, principal, client, 'passkey', `a passkey (${passkey.name})`, { passkey_id: passkey.id, device_type: passkey.device_type });
+      await this.added(manager, principal, client, { kind: 'passkey', name: passkey.name }, { passkey_id: passkey.id, device_type: passkey.device_type });
       const recoveryCodes = first ? await this.newRecoveryCodes(manager, principal, client) : undefined;
       await recordFactorEvents(manager, principal.userId, [factorAdded('passkey', passkey.id), ...(recoveryCodes ? [RECOVERY_CODES_ADDED] : [])]);
       return { passkey, ...(recoveryCodes && { recovery_codes: recoveryCodes }) };
@@ -82,7 +83,7 @@ export class FactorService {
     await this.stepUp(principal, 'remove_factor');
     await this.deps.dataSource.transaction(async (manager) => {
       const name = await deletePasskey(manager, principal.userId, id);
-      const events = await this.removed(manager, principal, client, 'passkey', `a passkey (${name})`, { passkey_id: id });
+      const events = await this.removed(manager, principal, client, { kind: 'passkey', name }, { passkey_id: id });
       await recordFactorEvents(manager, principal.userId, [factorRemoved('passkey', id), ...events]);
     });
     this.deps.mailQueued();
@@ -102,7 +103,7 @@ export class FactorService {
       const first = !hasFactor(await factorSummary(manager, principal.userId));
       const totpId = await acceptTotpCode(this.deps, manager, principal.userId, code, { pending: true });
       if (!totpId) return undefined;
-      await this.added(manager, principal, client, 'totp', 'an authenticator app');
+      await this.added(manager, principal, client, { kind: 'totp' });
       const recoveryCodes = first ? await this.newRecoveryCodes(manager, principal, client) : undefined;
       await recordFactorEvents(manager, principal.userId, [factorAdded('totp', totpId), ...(recoveryCodes ? [RECOVERY_CODES_ADDED] : [])]);
       return recoveryCodes ? { recovery_codes: recoveryCodes } : {};
@@ -118,7 +119,7 @@ export class FactorService {
     await this.deps.dataSource.transaction(async (manager) => {
       const totpId = await deleteTotp(manager, principal.userId);
       if (!totpId) throw new AppError('not_found', 'No authenticator app is set up.');
-      const events = await this.removed(manager, principal, client, 'totp', 'an authenticator app');
+      const events = await this.removed(manager, principal, client, { kind: 'totp' });
       await recordFactorEvents(manager, principal.userId, [factorRemoved('totp', totpId), ...events]);
     });
     this.deps.mailQueued();
@@ -176,15 +177,15 @@ export class FactorService {
     return { sessions_ended: ended };
   }
 
-  private async added(manager: EntityManager, principal: Principal, client: FactorClient, factor: FactorKind, words: string, detail: Record<string, unknown> = {}): Promise<void> {
-    await recordFactorChange(this.deps, manager, { event: 'factor_added', userId: principal.userId, sessionId: principal.sessionId, client, factor, words, detail, mail: 'factor_added' });
+  private async added(manager: EntityManager, principal: Principal, client: FactorClient, mailed: { kind: MailedFactorKind; name?: string }, detail: Record<string, unknown> = {}): Promise<void> {
+    await recordFactorChange(this.deps, manager, { event: 'factor_added', userId: principal.userId, sessionId: principal.sessionId, client, factor: mailed.kind, mailed, detail, mail: 'factor_added' });
   }
 
   /**
    * A factor went: with the last one go the recovery codes (they would be a factor of their own);
    * the security event of that removal, for the caller to record last.
    */
-  private async removed(manager: EntityManager, principal: Principal, client: FactorClient, factor: FactorKind, words: string, detail: Record<string, unknown> = {}): Promise<FactorSecurityEvent[]> {
+  private async removed(manager: EntityManager, principal: Principal, client: FactorClient, mailed: { kind: MailedFactorKind; name?: string }, detail: Record<string, unknown> = {}): Promise<FactorSecurityEvent[]> {
     const left = hasFactor(await factorSummary(manager, principal.userId));
     const codesRemoved = left ? 0 : await deleteRecoveryCodes(manager, principal.userId);
     await recordFactorChange(this.deps, manager, {
@@ -192,8 +193,8 @@ export class FactorService {
       userId: principal.userId,
       sessionId: principal.sessionId,
       client,
-      factor,
-      words,
+      factor: mailed.kind,
+      mailed,
       detail: { ...detail, factors_left: left },
       mail: 'factor_removed',
     });

@@ -13,6 +13,8 @@ export interface MailCatalog {
   locale: string;
   signature: string;
   another_address: string;
+  /** How the factor mails name a factor (passkey, totp, other), with `{name}` for a passkey's name. */
+  factor_words?: Record<string, string | undefined>;
   templates: Record<string, TemplateText | undefined>;
 }
 
@@ -47,10 +49,14 @@ export function loadMailCatalogs(dir: string = LOCALES_DIR): ReadonlyMap<string,
     if (typeof raw.signature !== 'string' || typeof raw.another_address !== 'string' || typeof templates !== 'object' || templates === null) {
       throw new Error(`mail locale ${where}: expected "signature", "another_address" and "templates" (see en.json)`);
     }
+    const factorWords = raw.factor_words as Record<string, unknown> | undefined;
+    if (factorWords !== undefined && (typeof factorWords !== 'object' || factorWords === null || !Object.values(factorWords).every((w) => typeof w === 'string'))) {
+      throw new Error(`mail locale ${where}: "factor_words" must map factor kinds to strings, as in en.json`);
+    }
     for (const [name, text] of Object.entries(templates)) {
       if (!isTemplateText(text)) throw new Error(`mail locale ${where}: template ${name} needs "subject" and "paragraphs" (strings), as in en.json`);
     }
-    catalogs.set(locale.toLowerCase(), { locale, signature: raw.signature, another_address: raw.another_address, templates: templates as MailCatalog['templates'] });
+    catalogs.set(locale.toLowerCase(), { locale, signature: raw.signature, another_address: raw.another_address, ...(factorWords && { factor_words: factorWords as Record<string, string> }), templates: templates as MailCatalog['templates'] });
   }
   if (!catalogs.has(BASE_LOCALE)) throw new Error(`mail locale: ${path.join(dir, `${BASE_LOCALE}.json`)} is missing; every fallback chain ends with it`);
   return catalogs;

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/config';
 import { BASE_LOCALE, fallbackChain, loadMailCatalogs, type MailCatalog } from './mail-locales';
-import { FACTOR_MAIL_TEMPLATES, factorMail, isFactorTemplate, type FactorMailParams } from './factor-messages';
+import { FACTOR_MAIL_TEMPLATES, factorWords, type FactorMailParams } from './factor-messages';
 
 /**
  * The mails of the account lifecycle (their words are in locales/<language>.json, issue 30), their
@@ -74,17 +74,20 @@ const fill = (text: string, values: Record<string, string>) => text.replace(/\{(
  * template. `token` is the unsealed token of templates that carry one.
  */
 export function renderMail(mail: Config['mail'], template: MailTemplate, to: string, params: MailParams, token: string | undefined, locale: string | null = null): RenderedMail {
-  if (isFactorTemplate(template)) {
-    // Issue 26's factor mails keep their English words in factor-messages.ts (not yet in the locale files).
-    const { subject, paragraphs } = factorMail(template, params);
-    return { to, subject, ...layout(BASE_LOCALE, '— Cat House', paragraphs) };
-  }
   catalogs ??= loadMailCatalogs();
   const chain = fallbackChain(catalogs, locale, mail.defaultLocale);
   const catalog = chain.find((c) => c.templates[template]) ?? chain.at(-1)!;
   const words = catalog.templates[template];
   if (!words) throw new Error(`mail template ${template} is in no locale file (not even ${BASE_LOCALE}.json)`);
-  const values = { to, valid_minutes: String(params.valid_minutes ?? 0), new_email: params.new_email ?? catalog.another_address, device: params.device ?? '?', ip: params.ip ?? '?' };
+  const values = {
+    to,
+    valid_minutes: String(params.valid_minutes ?? 0),
+    new_email: params.new_email ?? catalog.another_address,
+    device: params.device ?? '?',
+    ip: params.ip ?? '?',
+    factor: factorWords([catalog, ...chain], params),
+    remaining: String(params.remaining ?? 0),
+  };
   const paragraphs = words.paragraphs.map((p) => fill(p, values));
   let link: string | undefined;
   if (TEMPLATES_WITH_TOKEN.has(template)) {

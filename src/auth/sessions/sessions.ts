@@ -153,15 +153,15 @@ export interface LiveSession {
  */
 export async function findLiveSession(executor: DataSource | EntityManager, sessionId: string, userId: string): Promise<LiveSession | undefined> {
   if (!isUuid(sessionId) || !isUuid(userId)) return undefined;
-  // auth.live_session_user (migration 1795602888948) is this query in PL/pgSQL, planned once per
-  // server connection rather than on every request (the reason is rotate_refresh_token's):
-  //   SELECT u.email, u.role, u.display_name, u.created_at, u.email_verified_at IS NOT NULL
+  // auth.live_session_user (migrations 1795602888948, 1796671533784 for locale) is this query in
+  // PL/pgSQL, planned once per server connection rather than on every request (the reason is rotate_refresh_token's):
+  //   SELECT u.email, u.role, u.display_name, u.created_at, u.email_verified_at IS NOT NULL, u.locale
   //     FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id
   //    WHERE s.id = <session> AND s.user_id = <user> AND s.revoked_at IS NULL AND s.expires_at > now AND u.is_active
   // It answers one row, of NULLs when the session is not live.
-  const { rows } = await sql<{ email: string | null; role: UserRole; display_name: string | null; created_at: Date; email_verified: boolean }>(
+  const { rows } = await sql<{ email: string | null; role: UserRole; display_name: string | null; created_at: Date; email_verified: boolean; locale: string | null }>(
     executor,
-    `SELECT email, role, display_name, created_at, email_verified FROM auth.live_session_user($1, $2)`,
+    `SELECT email, role, display_name, created_at, email_verified, locale FROM auth.live_session_user($1, $2)`,
     [sessionId, userId],
   );
   const row = rows[0];
@@ -174,6 +174,7 @@ export async function findLiveSession(executor: DataSource | EntityManager, sess
     email_verified: row.email_verified,
     is_active: true,
     created_at: row.created_at.toISOString(),
+    locale: row.locale,
   };
   return { sessionId, userId, role: row.role, user };
 }

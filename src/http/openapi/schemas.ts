@@ -152,6 +152,7 @@ export const User = z
     email_verified: z.boolean().openapi({ description: 'Whether the address was proven by a link from a mail.' }),
     is_active: z.boolean(),
     created_at: z.string().openapi({ format: 'date-time' }),
+    locale: z.string().nullable().openapi({ description: 'The language of the user\'s mail (issue 30), e.g. `es`; null: the service default (MAIL_DEFAULT_LOCALE).', example: 'es' }),
   })
   .openapi('User');
 
