@@ -55,6 +55,7 @@ describe('the shared schema created by the initial migration', () => {
       'auth.personal_access_tokens',
       'auth.rate_limits',
       'auth.recovery_codes',
+      'auth.redirect_handoffs',
       'auth.refresh_tokens',
       'auth.security_event_subjects',
       'auth.security_events',
@@ -131,6 +132,7 @@ describe('the shared schema created by the initial migration', () => {
       'auth.oidc_clients.created_by -> auth.users SET NULL',
       'auth.personal_access_tokens.user_id -> auth.users CASCADE',
       'auth.recovery_codes.user_id -> auth.users CASCADE',
+      'auth.redirect_handoffs.user_id -> auth.users CASCADE',
       // auth.refresh_tokens.parent_id has no foreign key since issue 9 H2 (test/db/foreign-key-indexes.test.ts).
       'auth.refresh_tokens.session_id -> auth.sessions CASCADE',
       'auth.sessions.user_id -> auth.users CASCADE',

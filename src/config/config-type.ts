@@ -159,6 +159,16 @@ export interface Config {
     readonly jwksCooldownSeconds: number;
     readonly guests: { readonly maxPerIp: number; readonly windowSeconds: number; readonly lifetimeSeconds: number };
   };
+  /** Web redirect sign-in with any OpenID provider (issue 25 item 2, web-sign-in-settings.ts). */
+  readonly webSignIn: {
+    readonly providers: readonly { readonly name: string; readonly issuer: string; readonly clientId: string; readonly clientSecret: string | undefined }[];
+    /** Our callback (registered at each provider); empty when no provider is configured. */
+    readonly callbackUrl: string;
+    /** The only frontend URLs a redirect sign-in returns to (exact match). */
+    readonly returnUrls: readonly string[];
+    /** How long a started sign-in may take (the signed state cookie's lifetime). */
+    readonly stateTtlSeconds: number;
+  };
   /** Developer credentials (issue 28): device login (RFC 8628) and personal access tokens. */
   readonly developerCredentials: {
     readonly device: {

@@ -205,6 +205,11 @@ export const envSchema = z.object({
   GUEST_MAX_PER_IP: int(1, 1_000_000).default(5),
   GUEST_WINDOW_SECONDS: int(1, 86_400).default(3_600),
   GUEST_LIFETIME_SECONDS: int(3_600, 315_360_000).default(2_592_000),
+  // Web redirect sign-in with any OpenID provider (issue 25 item 2; src/config/web-sign-in-settings.ts).
+  WEB_SIGN_IN_PROVIDERS: optional(z.string()),
+  WEB_SIGN_IN_CALLBACK_URL: optional(z.string()),
+  WEB_SIGN_IN_RETURN_URLS: optional(csv),
+  WEB_SIGN_IN_STATE_TTL_SECONDS: int(60, 3_600).default(600),
   // Developer credentials (issue 28): the device login of the CLI and personal access tokens.
   DEVICE_CLIENT_IDS: csv
     .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, { message: 'expected client ids of letters, digits, . _ - (comma-separated)' })).min(1, { message: 'expected at least one client id' }))

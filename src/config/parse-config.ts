@@ -5,6 +5,7 @@ import { assertProductionIssuer, parseOidcSettings } from './oidc-settings';
 import { parseFactorSettings } from './factor-settings';
 import { prepareEnv } from './env-checks';
 import { parseFederationSettings } from './federation-settings';
+import { parseWebSignInSettings } from './web-sign-in-settings';
 import { parseDeveloperCredentialsSettings } from './developer-credentials-settings';
 import { parseEventsSettings } from './events-settings';
 import { parseAbuseSettings } from './abuse-settings';
@@ -171,6 +172,7 @@ export function parseConfig(raw: NodeJS.ProcessEnv): Config {
     },
     oidc,
     federation: parseFederationSettings(e),
+    webSignIn: parseWebSignInSettings(e),
     developerCredentials: parseDeveloperCredentialsSettings(e, oidc.issuer),
     events: parseEventsSettings(e),
     factors: parseFactorSettings(e),

@@ -63,6 +63,8 @@ export const privilegePolicy = definePrivilegePolicy({
         mfa_challenges: RW,
         // Linked provider identities (issue 25).
         identities: RW,
+        // One-time codes of the web redirect sign-in (issue 25 item 2).
+        redirect_handoffs: RW,
         audit_events: { select: true, insert: { except: ['id', 'occurred_at'] } },
       },
       // USAGE only (an empty list grants no table): what lets auth call auth_audit.maintain(), the

@@ -36,6 +36,7 @@ import { passwordSignIn } from '../auth/oidc/sign-in/password';
 import type { SignInRecorder, SignInStep } from '../auth/oidc/sign-in/sign-in-method';
 import { sessionRoutes } from './routes/sessions';
 import { federationRoutes } from './routes/federation';
+import { federationRedirectRoutes } from './routes/federation-redirect';
 import { guestRoutes } from './routes/guests';
 import { createFederation } from './federation-wiring';
 import { deviceAuthorizations } from '../auth/developer-credentials/device-authorizations';
@@ -221,8 +222,9 @@ export function createApp({
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha, dataSource }));
   // Sign-in with Apple/Google ID tokens, identities and guests (issue 25).
-  const { federation, guests } = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued });
+  const { federation, guests, redirects } = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued });
   app.use(API_PREFIX, federationRoutes({ service, config, federation }));
+  app.use(API_PREFIX, federationRedirectRoutes({ redirects, config }));
   app.use(API_PREFIX, guestRoutes({ service, config, guests }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));

@@ -3,6 +3,7 @@ import type { AuthService } from '../auth/auth-service';
 import type { PasswordHasher } from '../auth/accounts/passwords';
 import { FederationService } from '../auth/federation/federation-service';
 import { IdTokenVerifier } from '../auth/federation/id-token-verifier';
+import { RedirectSignIn } from '../auth/federation/redirect-sign-in';
 import { sessionGrants } from '../auth/federation/session-grant';
 import { GuestService } from '../auth/guests/guest-service';
 import type { AuthKeys } from '../auth/tokens/auth-keys';
@@ -25,7 +26,8 @@ export interface FederationWiringDeps {
 
 /** The services of issue 25 built from configuration, kept out of app.ts (a shared file). */
 export function createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered, mailQueued }: FederationWiringDeps) {
-  const observer = federationMetrics(metrics.registry, config.federation.providers.map((p) => p.name));
+  const providerNames = [...new Set([...config.federation.providers, ...config.webSignIn.providers].map((p) => p.name))];
+  const observer = federationMetrics(metrics.registry, providerNames);
   const grant = sessionGrants(config.auth, authKeys, (subject) => service.accessToken(subject));
   const federation = new FederationService({ dataSource, verifier: new IdTokenVerifier(config.federation), grant, observer });
   const guests = new GuestService({
@@ -40,5 +42,7 @@ export function createFederation({ config, dataSource, authKeys, metrics, servic
     afterCommit: mailQueued,
     observer,
   });
-  return { federation, guests };
+  // Issue 25 item 2: the state cookie is signed with TOKEN_SECRET (and still opens with the previous ones during a rotation).
+  const redirects = new RedirectSignIn({ dataSource, settings: config.webSignIn, stateKeys: [authKeys.tokenSecret, ...authKeys.previousTokenSecrets], grant, observer });
+  return { federation, guests, redirects };
 }

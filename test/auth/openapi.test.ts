@@ -56,6 +56,10 @@ describe('GET /api/v1/auth/openapi.json', () => {
         'PATCH /api/v1/auth/me',
         'DELETE /api/v1/auth/me',
         'POST /api/v1/auth/me/developer',
+        // Web redirect sign-in with any OpenID provider (issue 25 item 2).
+        'GET /api/v1/auth/redirect/{provider}',
+        'GET /api/v1/auth/redirect/callback',
+        'POST /api/v1/auth/redirect/exchange',
         // The OpenID provider's JSON endpoints (issue 27).
         'GET /api/v1/auth/me/connected-apps',
         'DELETE /api/v1/auth/me/connected-apps/{id}',

@@ -10,7 +10,8 @@ export type ProviderName = ProviderSettings['name'];
 
 /** Who the provider says signed in, once every rule below has passed. */
 export interface ProviderIdentity {
-  provider: ProviderName;
+  /** apple, google, or a web redirect provider's configured name (the same name links the same identities). */
+  provider: string;
   subject: string;
   /** Normalised; proven by the provider (email_verified). */
   email: string;

@@ -4,6 +4,7 @@ import { registerSessionAndAdminPaths } from './account-paths';
 import { registerAccountPaths } from './account-lifecycle-paths';
 import { registerOidcPaths } from './oidc-paths';
 import { registerFederationPaths } from './federation-paths';
+import { registerFederationRedirectPaths } from './federation-redirect-paths';
 import { registerDeveloperCredentialsPaths } from './developer-credentials-paths';
 import { PatExchangeResponse } from './developer-credentials-schemas';
 import { registerEventPaths } from './events-paths';
@@ -180,6 +181,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
   registerOidcPaths(registry, { path: p, authenticated, problems, json });
   // Sign-in with Apple/Google, identities and guests (issue 25).
   registerFederationPaths(registry, { path: p, authenticated, problems, json });
+  registerFederationRedirectPaths(registry, { path: p, authenticated, problems, json });
   // Developer credentials (issue 28).
   registerDeveloperCredentialsPaths(registry, { path: p, authenticated, problems, json });
   // Webhooks and the Shared Signals transmitter (issue 29).

@@ -1,0 +1,209 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../../config/config';
+import { AppError } from '../../errors/app-error';
+import { normalizeEmail } from '../accounts/users';
+import { recordEvent } from '../audit/audit-events';
+import type { GrantWithUser } from '../principal';
+import type { ClientInfo } from '../sessions/sessions';
+import { sql } from '../sql';
+import { resolveAccount } from './account-linking';
+import type { ProviderIdentity } from './id-token-verifier';
+import { lockUser } from './identities';
+import type { FederationObserver } from './observer';
+import { openIdClient, type OpenIdClient } from './openid-client-library';
+import { openState, sealState, type RedirectState } from './redirect-state';
+import type { SessionGrant } from './session-grant';
+
+type Discovered = Awaited<ReturnType<OpenIdClient['discovery']>>;
+
+/** A refusal on the callback, sent to the frontend as ?error=...&error_description=... (RFC 6749 §4.1.2.1). */
+export class RedirectSignInError extends Error {
+  constructor(
+    readonly error: 'invalid_request' | 'access_denied' | 'server_error' | 'temporarily_unavailable' | 'account_disabled',
+    readonly description: string,
+    readonly returnTo: string,
+  ) {
+    super(description);
+  }
+}
+
+export interface RedirectSignInDeps {
+  dataSource: DataSource;
+  settings: Config['webSignIn'];
+  /** The HMAC keys of the state cookie: the current one first (TOKEN_SECRET and its predecessors). */
+  stateKeys: readonly Buffer[];
+  grant: SessionGrant;
+  observer?: FederationObserver | undefined;
+}
+
+/** A spent handoff code lives this long: the frontend exchanges it right after the redirect. */
+const HANDOFF_TTL_SECONDS = 120;
+
+const hash = (code: string) => createHash('sha256').update(code, 'utf8').digest();
+
+/**
+ * Web redirect sign-in with any OpenID provider (issue 25 item 2), the protocol done by
+ * openid-client: discovery from the issuer URL, authorization code with PKCE (S256), state and
+ * nonce, the code exchange and the ID token's validation. The proven identity then takes the same
+ * path as a native ID token (resolveAccount: linking and the pre-account-takeover defence), and the
+ * frontend gets a one-time code to exchange for our token response, never tokens in the URL.
+ */
+export class RedirectSignIn {
+  private readonly configurations = new Map<string, Promise<Discovered>>();
+
+  constructor(private readonly deps: RedirectSignInDeps) {}
+
+  get enabled(): boolean {
+    return this.deps.settings.providers.length > 0;
+  }
+
+  /** An allow-listed frontend URL (exact match), or 400 return_to_not_allowed. */
+  returnUrl(value: unknown): string {
+    const { returnUrls } = this.deps.settings;
+    if (typeof value === 'string' && returnUrls.includes(value)) return value;
+    if (value === undefined && returnUrls.length === 1) return returnUrls[0]!;
+    throw new AppError('return_to_not_allowed', 'return_to must be one of the frontend URLs configured in WEB_SIGN_IN_RETURN_URLS.');
+  }
+
+  /** Where the browser goes, and the sealed state cookie it carries back to the callback. */
+  async start(providerName: string, returnTo: string): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
+    const provider = this.provider(providerName);
+    const config = await this.configuration(provider);
+    const codeVerifier = openIdClient.randomPKCECodeVerifier();
+    const state: RedirectState = {
+      provider: provider.name,
+      state: openIdClient.randomState(),
+      nonce: openIdClient.randomNonce(),
+      codeVerifier,
+      returnTo,
+      expiresAt: Math.floor(Date.now() / 1000) + this.deps.settings.stateTtlSeconds,
+    };
+    const location = openIdClient.buildAuthorizationUrl(config, {
+      redirect_uri: this.deps.settings.callbackUrl,
+      scope: 'openid email profile',
+      code_challenge: await openIdClient.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state: state.state,
+      nonce: state.nonce,
+    });
+    return { location: location.href, cookie: sealState(this.deps.stateKeys[0]!, state), maxAgeSeconds: this.deps.settings.stateTtlSeconds };
+  }
+
+  /**
+   * The callback: checks the state against the cookie, lets openid-client exchange the code and
+   * validate the ID token, signs the identity in (or up, or links it) and answers the frontend URL
+   * with a one-time code. Every refusal is a RedirectSignInError (to the frontend URL, never a 500).
+   */
+  async finish(callbackUrl: URL, cookie: unknown, client: ClientInfo): Promise<{ returnTo: string; code: string }> {
+    const fallback = this.deps.settings.returnUrls[0]!;
+    const pending = openState(this.deps.stateKeys, cookie);
+    if (!pending) throw new RedirectSignInError('invalid_request', 'The sign-in was not started in this browser, or it took too long: start again.', fallback);
+    const { returnTo } = pending;
+    const error = callbackUrl.searchParams.get('error');
+    if (callbackUrl.searchParams.get('state') !== pending.state) {
+      throw new RedirectSignInError('invalid_request', 'The state does not match the sign-in this browser started.', returnTo);
+    }
+    if (error) {
+      const description = callbackUrl.searchParams.get('error_description') ?? '';
+      throw new RedirectSignInError('access_denied', `The provider refused the sign-in (${error.slice(0, 40)}${description ? `: ${description.slice(0, 120)}` : ''}).`, returnTo);
+    }
+    const provider = this.settingsOf(pending.provider, returnTo);
+    let claims: Record<string, unknown>;
+    try {
+      const config = await this.configuration(provider);
+      const currentUrl = new URL(this.deps.settings.callbackUrl);
+      currentUrl.search = callbackUrl.search;
+      const tokens = await openIdClient.authorizationCodeGrant(config, currentUrl, {
+        pkceCodeVerifier: pending.codeVerifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+      claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+    } catch (err) {
+      const unreachable = (err as Error | undefined)?.name === 'TypeError';
+      throw new RedirectSignInError(unreachable ? 'temporarily_unavailable' : 'access_denied', unreachable ? 'The provider could not be reached; try again shortly.' : 'The provider\'s answer could not be verified.', returnTo);
+    }
+    const identity = identityOf(provider.name, claims, returnTo);
+    const code = randomBytes(32).toString('base64url');
+    await this.deps.dataSource.transaction(async (manager) => {
+      const { user } = await resolveAccount(manager, identity, identity.name, client);
+      if (!user.isActive) throw new RedirectSignInError('account_disabled', 'This account has been deactivated.', returnTo);
+      // Codes never spent (the frontend closed) go here: the table only ever holds a few minutes of sign-ins.
+      await sql(manager, `DELETE FROM auth.redirect_handoffs WHERE expires_at < now() - interval '1 hour'`);
+      await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [hash(code), user.id, provider.name, HANDOFF_TTL_SECONDS]);
+    });
+    return { returnTo, code };
+  }
+
+  /** POST redirect/exchange: spends a handoff code (once) for a new session; 400 invalid_grant otherwise. */
+  async exchange(code: string, client: ClientInfo): Promise<GrantWithUser> {
+    const grant = await this.deps.dataSource.transaction(async (manager) => {
+      const { rows } = await sql<{ user_id: string; provider: string; live: boolean }>(
+        manager,
+        `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live`,
+        [hash(code)],
+      );
+      const row = rows.find((r) => r.live);
+      if (!row) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
+      const user = await lockUser(manager, { id: row.user_id });
+      if (!user?.isActive) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
+      const issued = await this.deps.grant(manager, user, client);
+      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: issued.sessionId, client, detail: { method: 'redirect', provider: row.provider } });
+      return { ...issued, provider: row.provider };
+    });
+    this.deps.observer?.signIn?.('redirect', grant.provider);
+    return grant;
+  }
+
+  private provider(name: string): Config['webSignIn']['providers'][number] {
+    const found = this.deps.settings.providers.find((p) => p.name === name);
+    if (!found) {
+      const names = this.deps.settings.providers.map((p) => p.name).join(', ') || 'none configured';
+      throw new AppError('unknown_provider', `No redirect sign-in provider named ${JSON.stringify(name).slice(0, 40)} is configured (${names}).`);
+    }
+    return found;
+  }
+
+  private settingsOf(name: string, returnTo: string): Config['webSignIn']['providers'][number] {
+    try {
+      return this.provider(name);
+    } catch {
+      throw new RedirectSignInError('invalid_request', 'The provider of this sign-in is no longer configured.', returnTo);
+    }
+  }
+
+  /** Discovery once per provider; a failed discovery is forgotten so the next sign-in tries again. */
+  private configuration(provider: Config['webSignIn']['providers'][number]): Promise<Discovered> {
+    let found = this.configurations.get(provider.name);
+    if (!found) {
+      const issuer = new URL(provider.issuer);
+      const insecure = issuer.protocol === 'http:';
+      found = openIdClient
+        .discovery(issuer, provider.clientId, provider.clientSecret, undefined, insecure ? { execute: [openIdClient.allowInsecureRequests] } : undefined)
+        .catch((err: unknown) => {
+          this.configurations.delete(provider.name);
+          throw new AppError('provider_unavailable', `The provider's discovery document could not be fetched (${(err as Error).name}); try again shortly.`);
+        });
+      this.configurations.set(provider.name, found);
+    }
+    return found;
+  }
+}
+
+/** The identity the validated ID token proves; an address the provider did not verify links nothing. */
+function identityOf(provider: string, claims: Record<string, unknown>, returnTo: string): ProviderIdentity {
+  const verified = claims.email_verified === true || claims.email_verified === 'true';
+  if (typeof claims.email !== 'string' || claims.email === '' || !verified) {
+    throw new RedirectSignInError('access_denied', 'The provider did not prove an email address (email_verified).', returnTo);
+  }
+  const name = typeof claims.name === 'string' && claims.name.trim() !== '' ? claims.name.trim().slice(0, 100) : null;
+  return {
+    provider,
+    subject: String(claims.sub),
+    email: normalizeEmail(claims.email),
+    isPrivateEmail: claims.is_private_email === true || claims.is_private_email === 'true',
+    name,
+  };
+}

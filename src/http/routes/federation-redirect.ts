@@ -1,0 +1,76 @@
+import { Router, type RequestHandler, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import { RedirectSignInError, type RedirectSignIn } from '../../auth/federation/redirect-sign-in';
+import type { Config } from '../../config/config';
+import { requireBodyType } from '../middleware/content-type';
+import { csrfGuard } from '../middleware/csrf';
+import { parseWith } from '../middleware/validate';
+import { RedirectExchangeRequest, RedirectStartQuery } from '../openapi/federation-redirect-schemas';
+import { clientInfo } from './client-info';
+import { sendTokenResponse, type RefreshTransport } from './token-response';
+
+/**
+ * `__Host-`: Secure, this host only, Path=/. SameSite=Lax, not Strict: the provider sends the browser
+ * back with a cross-site top-level GET, which must carry it.
+ */
+export const REDIRECT_STATE_COOKIE = '__Host-redirect_state';
+
+export interface FederationRedirectDeps {
+  redirects: RedirectSignIn;
+  config: Config;
+}
+
+function sendToFrontend(res: Response, returnTo: string, params: Record<string, string>): void {
+  const url = new URL(returnTo);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  // 303: the frontend page is fetched with GET whatever method reached us; the code is one-time and short-lived.
+  res.set('cache-control', 'no-store').set('referrer-policy', 'no-referrer').redirect(303, url.href);
+}
+
+/**
+ * Web redirect sign-in with any OpenID provider (issue 25 item 2), under /api/v1/auth:
+ * GET redirect/{provider} starts it, GET redirect/callback is the provider's redirect_uri and
+ * returns to the allow-listed frontend URL with ?code= (or ?error=), POST redirect/exchange spends
+ * that code for the token response of the configured browser mode.
+ */
+export function federationRedirectRoutes({ redirects, config }: FederationRedirectDeps): Router {
+  const router = Router();
+  if (!redirects.enabled) return router;
+  const transport: RefreshTransport = { cookieMode: config.auth.refreshTokenCookie, refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds };
+  const cookieEndpoint: RequestHandler[] = transport.cookieMode ? [csrfGuard(config.auth.corsOrigins), cookieParser()] : [];
+  const cookie = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
+
+  router.get('/redirect/callback', cookieParser(), async (req, res) => {
+    res.clearCookie(REDIRECT_STATE_COOKIE, cookie);
+    const callbackUrl = new URL(req.originalUrl, 'http://callback.invalid');
+    const cookies = req.cookies as Record<string, unknown> | undefined;
+    try {
+      const { returnTo, code } = await redirects.finish(callbackUrl, cookies?.[REDIRECT_STATE_COOKIE], clientInfo(req));
+      sendToFrontend(res, returnTo, { code });
+    } catch (err) {
+      // Never a 500 on the callback: the browser always lands on the frontend with an OAuth-style error.
+      const refusal = err instanceof RedirectSignInError ? err : undefined;
+      if (!refusal) req.log?.error({ err }, 'redirect sign-in callback failed');
+      sendToFrontend(res, refusal?.returnTo ?? config.webSignIn.returnUrls[0]!, {
+        error: refusal?.error ?? 'server_error',
+        error_description: refusal?.description ?? 'The sign-in could not be completed; try again.',
+      });
+    }
+  });
+
+  router.get('/redirect/:provider', async (req, res) => {
+    const { return_to } = parseWith(RedirectStartQuery, req.query);
+    const returnTo = redirects.returnUrl(return_to);
+    const started = await redirects.start(String(req.params.provider), returnTo);
+    res.cookie(REDIRECT_STATE_COOKIE, started.cookie, { ...cookie, maxAge: started.maxAgeSeconds * 1000 });
+    res.set('cache-control', 'no-store').redirect(302, started.location);
+  });
+
+  router.post('/redirect/exchange', ...cookieEndpoint, requireBodyType('application/json', 'application/*+json'), async (req, res) => {
+    const { code } = parseWith(RedirectExchangeRequest, req.body);
+    const grant = await redirects.exchange(code, clientInfo(req));
+    sendTokenResponse(res, 200, grant, transport, { user: grant.user });
+  });
+
+  return router;
+}

@@ -1,0 +1,45 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Provider } from '../../src/auth/oidc/library';
+
+export const REDIRECT_CLIENT_ID = 'cathouse-web';
+export const REDIRECT_CLIENT_SECRET = 'a-long-enough-client-secret-for-the-loopback-provider';
+
+/**
+ * A real OpenID provider on loopback (oidc-provider, OpenID-certified) in place of any provider a
+ * deployment configures by issuer URL: discovery, authorization code with PKCE, signed ID tokens.
+ * Its development login form takes any login name; the account's address is `<login>@players.example`,
+ * verified. `refuse` makes the next authorization answer error=access_denied (a user who cancels).
+ */
+export class RedirectProvider {
+  private constructor(
+    private readonly server: Server,
+    readonly issuer: string,
+  ) {}
+
+  static async start(redirectUri: string): Promise<RedirectProvider> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const provider = new Provider(issuer, {
+      clients: [{ client_id: REDIRECT_CLIENT_ID, client_secret: REDIRECT_CLIENT_SECRET, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+      // The claims of the scopes in the ID token itself, as Google and most providers send them.
+      conformIdTokenClaims: false,
+      pkce: { required: () => true },
+      findAccount: (_ctx, id) => ({
+        accountId: id,
+        claims: () => ({ sub: id, email: `${id}@players.example`, email_verified: true, name: `Player ${id}` }),
+      }),
+      cookies: { keys: ['loopback-provider-cookie-key'] },
+      ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    });
+    server.on('request', provider.callback());
+    return new RedirectProvider(server, issuer);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

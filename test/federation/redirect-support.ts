@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { startTestApp, type TestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { REDIRECT_CLIENT_ID, REDIRECT_CLIENT_SECRET, RedirectProvider } from './redirect-provider';
+
+/**
+ * The frontend page a redirect sign-in returns to, served from the service's origin: it spends the
+ * one-time code as a frontend does (POST redirect/exchange) and shows the answer in data attributes.
+ */
+const FRONTEND_PAGE = `<!doctype html><html><body><script>
+(async () => {
+  const params = new URLSearchParams(location.search);
+  if (params.get('error')) { document.body.dataset.error = params.get('error'); document.body.dataset.done = 'true'; return; }
+  const headers = { 'content-type': 'application/json', 'x-requested-with': 'fetch' };
+  const answer = await fetch('/api/v1/auth/redirect/exchange', { method: 'POST', headers, body: JSON.stringify({ code: params.get('code') }) });
+  const body = await answer.json();
+  document.body.dataset.status = String(answer.status);
+  document.body.dataset.result = JSON.stringify(body);
+  if (body.access_token) {
+    const me = await fetch('/api/v1/auth/me', { headers: { authorization: 'Bearer ' + body.access_token } });
+    document.body.dataset.me = JSON.stringify(await me.json());
+  }
+  document.body.dataset.done = 'true';
+})();
+</script></body></html>`;
+
+export interface RedirectTestbed {
+  provider: RedirectProvider;
+  app: TestApp;
+  /** http://127.0.0.1:port of the service (and of the frontend page). */
+  origin: string;
+  /** The allow-listed frontend URL. */
+  frontend: string;
+}
+
+/** The service listening on loopback with one redirect provider ("acme") on loopback, in the given browser mode. */
+export function useRedirectTestbed(env: Record<string, string> = {}): RedirectTestbed {
+  let db: TestDatabase | undefined;
+  let server: Server | undefined;
+  const bed: Partial<RedirectTestbed> = {};
+  beforeAll(async () => {
+    const outer = express();
+    server = createServer(outer);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const callback = `${origin}/api/v1/auth/redirect/callback`;
+    bed.origin = origin;
+    bed.frontend = `${origin}/frontend/done`;
+    bed.provider = await RedirectProvider.start(callback);
+    db = await createTestDatabase();
+    bed.app = await startTestApp(db.url, {
+      WEB_SIGN_IN_PROVIDERS: JSON.stringify([{ name: 'acme', issuer: bed.provider.issuer, client_id: REDIRECT_CLIENT_ID, client_secret: REDIRECT_CLIENT_SECRET }]),
+      WEB_SIGN_IN_CALLBACK_URL: callback,
+      WEB_SIGN_IN_RETURN_URLS: `${bed.frontend},${origin}/frontend/other`,
+      CORS_ORIGINS: origin,
+      ...env,
+    });
+    outer.get(['/frontend/done', '/frontend/other'], (_req, res) => void res.type('html').send(FRONTEND_PAGE));
+    outer.use(bed.app.app);
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await bed.app?.close();
+    await db?.drop();
+    await bed.provider?.close();
+  });
+  return bed as RedirectTestbed;
+}
