@@ -62,6 +62,8 @@ function instanceEnv(): Record<string, string | undefined> {
       MAIL_POLL_INTERVAL_MS: '200',
       MAIL_RETRY_BASE_SECONDS: '1',
       MAIL_MAX_PER_ADDRESS: '1000000',
+      // The per-address ceiling over all networks (issue 22 M4) too: the load mails the same few addresses.
+      MAIL_MAX_PER_ADDRESS_TOTAL: '1000000',
       MAIL_MAX_PER_IP: '1000000',
       LOGIN_MAX_FAILURES_PER_IP: '100000',
       // Long enough for the balancer (probing every 100 ms) to take the instance out of rotation.

@@ -171,6 +171,12 @@ export function productionEnv(opts: {
     DRAIN_DELAY_MS: '0',
     // Production requires the OpenID provider's public (https) issuer; nothing here fetches it.
     OIDC_ISSUER: 'https://auth.cathouse.example/oidc',
+    // Load generators sign up at the reserved .example TLD (RFC 2606), which the service refuses by default
+    // since issue 22 M8 (the refusal is tested with the default list in test/account/erasure.test.ts).
+    EMAIL_REFUSED_TLDS: 'invalid,localhost,test',
+    // The load asks for a reset mail to the same few addresses again and again; the per-address debounce (issue 22 M4)
+    // would answer 429, which these tests would count as deploy failures (it has its own test: test/account/mail-limits.test.ts).
+    MAIL_ADDRESS_DEBOUNCE_SECONDS: '0',
     ...opts.extra,
   };
 }
