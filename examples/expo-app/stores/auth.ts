@@ -5,7 +5,8 @@ import { removeLegacyAuthStorage } from './legacy-auth-storage';
 
 export interface User {
   id: string;
-  email: string;
+  /** null for a guest player (signed in with `asGuest`, not yet upgraded). */
+  email: string | null;
   /** The service's `display_name`. */
   name?: string;
   role: string;
