@@ -1,3 +1,4 @@
+import { startOutboxLoop } from '../outbox-loop';
 import type { DataSource } from 'typeorm';
 import type { EventsSettings } from '../../config/events-settings';
 import type { Logger } from '../../logging/logger';
@@ -58,9 +59,6 @@ export function retryDelayMs(base: number, max: number, failedTries: number): nu
 export function startEventSender(deps: EventSenderDeps): EventSender {
   const { dataSource, settings, logger, observer = {} } = deps;
   const leaseSeconds = Math.ceil((2 * settings.sendTimeoutMs) / 1000);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let stopped = false;
 
   async function request(row: ClaimedDelivery): Promise<{ headers: Record<string, string>; body: string }> {
     if (row.kind === 'webhook') {
@@ -117,54 +115,24 @@ export function startEventSender(deps: EventSenderDeps): EventSender {
     else logger.warn({ ...log, event: 'security_event_retry', status, error, retry_in_ms: retryIn }, 'security event not delivered; will retry');
   }
 
-  /** One pass: claims a batch and delivers it; resolves to how many were claimed. */
-  async function pass(): Promise<number> {
-    try {
-      const rows = await claimDueDeliveries(dataSource, BATCH, leaseSeconds);
-      await Promise.all(rows.map((row) => deliver(row).catch((err: unknown) => logger.warn({ err, delivery_id: row.id }, 'security event delivery update failed'))));
-      return rows.length;
-    } catch (err) {
-      logger.warn({ err }, 'security event outbox poll failed');
-      return 0;
-    }
-  }
-
-  function runPass(): Promise<number> {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  function schedule(delayMs: number) {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      // A nudge during a pass still gets a pass of its own: its events may have committed after
-      // that pass claimed. A pass that sent something looks again at once: the next event of each
-      // subject became eligible when the one before it was delivered.
-      void Promise.resolve(running)
-        .then(runPass)
-        .then((claimed) => schedule(claimed > 0 ? 0 : settings.pollIntervalMs));
-    }, delayMs);
-    timer.unref();
-  }
-  const stopWatching = onEventsCommitted(dataSource, () => schedule(0));
-  schedule(0);
+  const loop = startOutboxLoop({
+    claim: () => claimDueDeliveries(dataSource, BATCH, leaseSeconds),
+    deliver,
+    // A pass that sent something looks again at once: the next event of each subject became
+    // eligible when the one before it was delivered.
+    again: (claimed) => claimed > 0,
+    pollIntervalMs: settings.pollIntervalMs,
+    onDeliveryError: (err, row) => logger.warn({ err, delivery_id: row.id }, 'security event delivery update failed'),
+    onPollError: (err) => logger.warn({ err }, 'security event outbox poll failed'),
+  });
+  const stopWatching = onEventsCommitted(dataSource, loop.nudge);
 
   return {
-    nudge: () => schedule(0),
-    async drain() {
-      await running;
-      while ((await runPass()) > 0) {
-        /* keep going while deliveries are due */
-      }
-    },
+    nudge: loop.nudge,
+    drain: loop.drain,
     async stop() {
-      stopped = true;
       stopWatching();
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { startOutboxLoop } from '../outbox-loop';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';
 import type { Logger } from '../../logging/logger';
@@ -40,9 +41,6 @@ export function retryDelaySeconds(base: number, failedTries: number): number {
  */
 export function startMailSender({ dataSource, transport, mail, keys, logger }: MailSenderDeps): MailSender {
   const leaseSeconds = Math.ceil((2 * mail.sendTimeoutMs) / 1000);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  let stopped = false;
 
   async function deliver(row: ClaimedMail): Promise<void> {
     const log = { mail_id: row.id, template: row.template, attempt: row.attempts };
@@ -71,51 +69,21 @@ export function startMailSender({ dataSource, transport, mail, keys, logger }: M
     logger.info({ ...log, event: 'mail_sent' }, 'mail sent');
   }
 
-  /** One pass: claims a batch and delivers it; resolves to how many were claimed. */
-  async function pass(): Promise<number> {
-    try {
-      const rows = await claimDueMail(dataSource, BATCH, leaseSeconds);
-      await Promise.all(rows.map((row) => deliver(row).catch((err: unknown) => logger.warn({ err, mail_id: row.id }, 'mail outbox update failed'))));
-      return rows.length;
-    } catch (err) {
-      logger.warn({ err }, 'mail outbox poll failed');
-      return 0;
-    }
-  }
-
-  function runPass(): Promise<number> {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  function schedule(delayMs: number) {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      // A nudge during a pass must still get a pass of its own: the mail it announces may have
-      // committed after that pass claimed.
-      void Promise.resolve(running)
-        .then(runPass)
-        .then((claimed) => schedule(claimed === BATCH ? 0 : mail.pollIntervalMs));
-    }, delayMs);
-    timer.unref();
-  }
-  schedule(0);
+  const loop = startOutboxLoop({
+    claim: () => claimDueMail(dataSource, BATCH, leaseSeconds),
+    deliver,
+    // A full batch: more mail may be due.
+    again: (claimed) => claimed === BATCH,
+    pollIntervalMs: mail.pollIntervalMs,
+    onDeliveryError: (err, row) => logger.warn({ err, mail_id: row.id }, 'mail outbox update failed'),
+    onPollError: (err) => logger.warn({ err }, 'mail outbox poll failed'),
+  });
 
   return {
-    nudge: () => schedule(0),
-    async drain() {
-      await running;
-      while ((await runPass()) > 0) {
-        /* keep going while mail is due */
-      }
-    },
+    nudge: loop.nudge,
+    drain: loop.drain,
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
       transport.close();
     },
   };
