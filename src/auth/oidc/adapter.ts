@@ -60,32 +60,25 @@ class ModelAdapter implements OidcAdapter {
     );
   }
 
-  async find(id: string): Promise<AdapterPayload | undefined> {
-    const { rows } = await sql<ModelRow>(
-      this.dataSource,
-      `SELECT payload, consumed_at FROM auth.oidc_models
-        WHERE model = $1 AND id = $2 AND (expires_at IS NULL OR expires_at > now())`,
-      [this.model, id],
-    );
-    return withConsumed(rows[0]);
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('id', id);
   }
 
-  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const { rows } = await sql<ModelRow>(
-      this.dataSource,
-      `SELECT payload, consumed_at FROM auth.oidc_models
-        WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now())`,
-      [this.model, uid],
-    );
-    return withConsumed(rows[0]);
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('uid', uid);
   }
 
-  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('user_code', userCode);
+  }
+
+  /** A live (unexpired) row of this model by one of its lookup columns (a fixed name, never input). */
+  private async findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
     const { rows } = await sql<ModelRow>(
       this.dataSource,
       `SELECT payload, consumed_at FROM auth.oidc_models
-        WHERE model = $1 AND user_code = $2 AND (expires_at IS NULL OR expires_at > now())`,
-      [this.model, userCode],
+        WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now())`,
+      [this.model, value],
     );
     return withConsumed(rows[0]);
   }
