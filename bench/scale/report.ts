@@ -18,6 +18,8 @@ export interface ScaleReport {
   pruning: PruningTask[];
   /** Sessions ended per second at the peak login rate of the scale. */
   insert_rate_per_s: number;
+  /** Where the run's details are: bench/results-scale.json, or -paths.json for a run of a few paths. */
+  details_file: string;
 }
 
 /** The goal of issue 31: every hot path within 1.3× of its empty-database p99. */
@@ -35,7 +37,7 @@ export function scaleReport(r: ScaleReport): string {
       `${r.shape.events.toLocaleString('en')} audit events over ${r.shape.eventDays} days (scale ${r.shape.factor}). ` +
       `Every path ran against the seeded database and an empty one on the same PostgreSQL server, in alternating runs ` +
       `(empty, seeded, seeded, empty) at concurrency ${String(r.settings.concurrency)} for ${String(r.settings.duration_s)} s each; ` +
-      `figures are the means of the runs. Details in \`bench/results-scale.json\`.`,
+      `figures are the means of the runs. Details in \`${r.details_file}\`.`,
     '',
     '## Hot paths: seeded against empty',
     '',

@@ -14,7 +14,7 @@ import { checkPlans } from './plans';
 import { measurePruning } from './pruning';
 import { scaleReport, type ScaleReport } from './report';
 import { seedScaleDatabase } from './seed';
-import { scaleShape, SEEDED_PASSWORD, type ScaleShape } from './shape';
+import { NAMES, scaleShape, SEEDED_PASSWORD, type ScaleShape } from './shape';
 import { tableSizes } from './sizes';
 
 const log = (line: string) => process.stderr.write(`bench --scale: ${line}\n`);
@@ -61,7 +61,9 @@ async function emptyTarget(ctx: BenchContext, url: string): Promise<Target> {
       const [perm] = await sql(url, `INSERT INTO catalog.permissions (cat_id, permission_type) VALUES ($1, $2) RETURNING id`, [cat!.id, type]);
       await sql(url, `INSERT INTO installation.installation_permissions (installation_id, permission_id, granted) VALUES ($1, $2, $3)`, [inst!.id, perm!.id, granted]);
     }
-    return { name: 'empty', url, players, admin, installation: { id: String(inst!.id), email: players[0]! } };
+    // Every prefix of 'player.' matches the 64 players: a full page, as each name does on the seeded database.
+    const searchPrefixes = Array.from({ length: 'player.'.length }, (_, i) => 'player.'.slice(0, i + 1));
+    return { name: 'empty', url, players, admin, installation: { id: String(inst!.id), email: players[0]! }, searchPrefixes };
   } finally {
     await service.stop();
   }
@@ -93,7 +95,7 @@ export async function runScale(factor: number, quick: boolean, only?: readonly P
 
     const targets: Target[] = [
       await emptyTarget(ctx, emptyUrl),
-      { name: 'seeded', url: seededUrl, players: seeded.players, admin: seeded.admins[0]!, installation: seeded.installation },
+      { name: 'seeded', url: seededUrl, players: seeded.players, admin: seeded.admins[0]!, installation: seeded.installation, searchPrefixes: NAMES },
     ];
     const secrets = await Promise.all(targets.map((t) => prepareTarget(t)));
     const results: Record<string, Partial<Record<PathName, PathResult>>> = { empty: {}, seeded: {} };
@@ -119,6 +121,7 @@ export async function runScale(factor: number, quick: boolean, only?: readonly P
 
     const pruning = only ? { tasks: [], insert_rate_per_s: NaN } : await pruneSeeded(ctx, seededUrl, shape, seeded.players, durationS);
 
+    const name = only ? 'results-scale-paths' : 'results-scale';
     const report: ScaleReport = {
       generated_at: new Date().toISOString(),
       machine: machine(),
@@ -131,9 +134,9 @@ export async function runScale(factor: number, quick: boolean, only?: readonly P
       paths: paths.map((p) => ({ path: p, empty: results.empty![p]!, seeded: results.seeded![p]! })),
       pruning: pruning.tasks,
       insert_rate_per_s: pruning.insert_rate_per_s,
+      details_file: `bench/${name}.json`,
     };
     const dir = path.join(__dirname, '..');
-    const name = only ? 'results-scale-paths' : 'results-scale';
     await writeFile(path.join(dir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
     const md = scaleReport(report);
     await writeFile(path.join(dir, `${name}.md`), md);
