@@ -1,3 +1,4 @@
+import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { SignInMethod } from '../sign-in/sign-in-method';
 import { errorBox, escape, page } from './layout';
 
@@ -17,6 +18,19 @@ export interface LoginPageModel {
   /** What the player typed, to fill in again after an error (never the password). */
   email?: string | undefined;
   error?: { code: string; message: string } | undefined;
+  /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
+  widgets?: Record<string, CaptchaWidget> | undefined;
+}
+
+/**
+ * The provider's widget inside the form: its script fills the element and adds the token field
+ * (cf-turnstile-response, h-captcha-response) that the form then posts. It needs JavaScript; the
+ * note says so to a browser without it.
+ */
+function widgetMarkup(w: CaptchaWidget): string {
+  const action = w.provider === 'turnstile' ? ` data-action="${escape(w.action)}"` : '';
+  return `<div class="${escape(w.className)}" id="captcha" data-sitekey="${escape(w.siteKey)}"${action}></div>
+<noscript><p class="note">This check needs JavaScript: turn it on for this page, or sign in again later.</p></noscript>`;
 }
 
 export function loginPage(m: LoginPageModel): string {
@@ -30,14 +44,16 @@ export function loginPage(m: LoginPageModel): string {
 <input id="${escape(id)}" name="${escape(f.name)}" type="${f.type}" autocomplete="${escape(f.autocomplete)}" required${value}>`;
         })
         .join('\n');
+      const widget = m.widgets?.[method.id];
       return `<form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/login/${method.id}`)}" id="${escape(method.id)}-form">
 <input type="hidden" name="csrf" value="${escape(m.csrf[method.id])}">
-${fields}
+${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
 <button class="primary" type="submit">${escape(method.label)}</button>
 </form>`;
     })
     .join('\n<hr>\n');
   const to = m.catName ? `${m.clientName} (${m.catName})` : m.clientName;
+  const scripts = [...new Set(Object.values(m.widgets ?? {}).map((w) => w.scriptSrc))];
   return page(
     'Sign in',
     `<h1>Sign in with Cat House</h1>
@@ -48,5 +64,6 @@ ${forms}
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
 <button type="submit">Cancel and return to the app</button>
 </form>`,
+    scripts.map((src) => `\n<script src="${escape(src)}" async defer></script>`).join(''),
   );
 }
