@@ -21,6 +21,7 @@ button.primary{background:#2d4f8b;color:#fff;border-color:#2d4f8b}
 .error{background:#fde8e8;border:1px solid #c33;padding:.5rem 1rem;border-radius:.4rem}
 .note{color:#555;font-size:.9rem}
 code{font-size:.85rem}
+#captcha{margin-top:1rem}
 `;
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
