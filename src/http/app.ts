@@ -16,6 +16,7 @@ import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { createLifecycle, type Lifecycle } from './drain';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { methodNotAllowed } from './middleware/method-not-allowed';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
 import { securityHeaders } from './middleware/security-headers';
@@ -219,6 +220,7 @@ export function createApp({
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
+  app.all(`${API_PREFIX}/openapi.json`, methodNotAllowed('GET'));
   const views = new AccountViews(dataSource, reads);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
