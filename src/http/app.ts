@@ -104,8 +104,8 @@ export function createApp({
   // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
   // Its sign-in methods close over `service`, made below (they run only on requests).
   const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
-  // Steps after a sign-in method: issue 26's second factor. The OIDC login page asks them; the /device page
-  // refuses an account that needs one (it cannot ask them yet). `factors` is made below (used on requests only).
+  // Steps after a sign-in method: issue 26's second factor. The OIDC login page and the /device page ask them.
+  // `factors` is made below (used on requests only).
   const signInSteps: SignInStep[] = [
     mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) }),
   ];

@@ -13,10 +13,10 @@ export interface Listening {
 }
 
 /** The service on a free port, its public origin (OIDC_ISSUER) on that port, so verification_uri points at it. */
-export async function listen(databaseUrl: string, env: Record<string, string> = {}): Promise<Listening> {
+export async function listen(databaseUrl: string, env: Record<string, string> = {}, options: { factorClock?: () => number } = {}): Promise<Listening> {
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await startTestApp(databaseUrl, { OIDC_ISSUER: `${url}/oidc`, ...env });
+  const t = await startTestApp(databaseUrl, { OIDC_ISSUER: `${url}/oidc`, ...env }, options);
   const server: Server = t.app.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return {
@@ -35,7 +35,8 @@ export async function listen(databaseUrl: string, env: Record<string, string> = 
  * browser would); test/browser/cli-device-login.test.ts drives the same page in Chromium.
  */
 export class DevicePageAgent {
-  private cookie = '';
+  /** The page's cookie as the browser sends it (`cathouse_device=...`): tests steal and forge it. */
+  cookie = '';
   page = '';
   status = 0;
 
