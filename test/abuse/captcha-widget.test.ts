@@ -1,4 +1,6 @@
+import { createCaptchaVerifier } from '../../src/auth/abuse/captcha';
 import { captchaWidget } from '../../src/auth/abuse/captcha-widget';
+import { createLoginCaptcha } from '../../src/auth/abuse/login-captcha';
 import { loginPage } from '../../src/auth/oidc/pages/login-page';
 import { PAGE_CSP, pageCsp } from '../../src/auth/oidc/pages/layout';
 import { passwordSignIn } from '../../src/auth/oidc/sign-in/password';
@@ -33,5 +35,19 @@ describe('the CAPTCHA widget on a server-rendered sign-in page', () => {
     expect(captchaWidget(testConfig().abuse.captcha, 'login')).toBeUndefined();
     expect(PAGE_CSP).not.toContain('script-src');
     expect(PAGE_CSP).not.toContain('frame-src');
+  });
+
+  it('with CAPTCHA_LOGIN_AFTER_FAILURES=0 a fresh login page already shows it; otherwise only once what was typed looks suspicious', async () => {
+    const captcha = settings('turnstile');
+    const verifier = createCaptchaVerifier({ settings: captcha });
+    const suspicion = { clientFailures: 0, accountUnderAttack: false };
+    const throttle = () => ({ suspicion: async () => suspicion });
+    const always = passwordSignIn({ checkSignInPassword: () => Promise.reject(new Error('not called')) }, createLoginCaptcha(verifier, throttle, 0, captchaWidget(captcha, 'login')));
+    expect(await always.humanCheck!({}, { ip: '192.0.2.1' })).toMatchObject({ className: 'cf-turnstile', action: 'login' });
+    const afterTwo = passwordSignIn({ checkSignInPassword: () => Promise.reject(new Error('not called')) }, createLoginCaptcha(verifier, throttle, 2, captchaWidget(captcha, 'login')));
+    expect(await afterTwo.humanCheck!({}, { ip: '192.0.2.1' })).toBeUndefined();
+    expect(await afterTwo.humanCheck!({ email: 'pat@cathouse.example' }, { ip: '192.0.2.1' })).toBeUndefined();
+    suspicion.accountUnderAttack = true;
+    expect(await afterTwo.humanCheck!({ email: 'pat@cathouse.example' }, { ip: '192.0.2.1' })).toMatchObject({ className: 'cf-turnstile' });
   });
 });

@@ -5,7 +5,7 @@ import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { uniqueEmail } from '../auth/helpers';
 import { DevicePageAgent } from '../developer-credentials/support';
 import { catWithPlayer, PASSWORD, PlayerAgent, registerClient, startOidcStack, type OidcStack } from '../oidc/support';
-import { startSiteverifyServer, type LocalServer } from '../support/abuse-servers';
+import { startSiteverifyServer, startStallingServer, type LocalServer } from '../support/abuse-servers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
 
@@ -50,10 +50,10 @@ afterAll(async () => {
 });
 
 /** A player of a cat with a client, and a browser on the provider's login page for that client. */
-async function onLoginPage() {
-  const f = await catWithPlayer(stack, fixtures);
-  const registered = await registerClient(stack, f.developer.token, { cat_id: f.catId, client_name: 'Purr Web', redirect_uris: [REDIRECT] });
-  const config = await oidc.discovery(new URL(stack.issuer), registered.client_id, registered.client_secret, oidc.ClientSecretBasic(registered.client_secret!), {
+async function onLoginPage(on: OidcStack = stack) {
+  const f = await catWithPlayer(on, fixtures);
+  const registered = await registerClient(on, f.developer.token, { cat_id: f.catId, client_name: 'Purr Web', redirect_uris: [REDIRECT] });
+  const config = await oidc.discovery(new URL(on.issuer), registered.client_id, registered.client_secret, oidc.ClientSecretBasic(registered.client_secret!), {
     execute: [oidc.allowInsecureRequests],
   });
   const url = oidc.buildAuthorizationUrl(config, {
@@ -63,7 +63,7 @@ async function onLoginPage() {
     code_challenge_method: 'S256',
     state: oidc.randomState(),
   });
-  const agent = new PlayerAgent(stack.url);
+  const agent = new PlayerAgent(on.url);
   await agent.follow(url.href);
   return { f, agent };
 }
@@ -158,5 +158,35 @@ describe('the /device page (the same password method)', () => {
     await signIn(PASSWORD, { 'cf-turnstile-response': siteverify.issue({ hostname: HOST, action: 'login' }) });
     expect(agent.status).toBe(200);
     expect(agent.page).toContain('id="decision-form"');
+  });
+});
+
+describe('the login page when siteverify does not answer (fail-closed)', () => {
+  let stalling: LocalServer;
+  let stalled: OidcStack;
+  beforeAll(async () => {
+    stalling = await startStallingServer();
+    stalled = await startOidcStack(db.url, {
+      CAPTCHA_PROVIDER: 'hcaptcha',
+      CAPTCHA_SECRET: SECRET,
+      CAPTCHA_SITE_KEY: '10000000-ffff-ffff-ffff-000000000001',
+      CAPTCHA_VERIFY_URL: stalling.url,
+      CAPTCHA_REQUIRED_FOR: 'login',
+      CAPTCHA_LOGIN_AFTER_FAILURES: '0',
+      CAPTCHA_TIMEOUT_MS: '300',
+    });
+  });
+  afterAll(async () => {
+    await stalled?.close();
+    await stalling?.close();
+  });
+
+  it('shows hCaptcha on a fresh page (every sign-in asks) and answers 503 captcha_unavailable on the page, not a server error', async () => {
+    const { f, agent } = await onLoginPage(stalled);
+    expect(agent.lastPage).toContain('<div class="h-captcha" id="captcha" data-sitekey="10000000-ffff-ffff-ffff-000000000001"></div>');
+    const res = await postPassword(agent, f.player.email, PASSWORD, { 'h-captcha-response': 'P1_token' });
+    expect(res.status).toBe(503);
+    expect(res.code).toBe('captcha_unavailable');
+    expect(res.csp).toContain('frame-src https://hcaptcha.com https://*.hcaptcha.com');
   });
 });

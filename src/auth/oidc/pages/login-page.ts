@@ -1,5 +1,6 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { SignInMethod } from '../sign-in/sign-in-method';
+import { widgetMarkup, widgetScripts } from './captcha-markup';
 import { errorBox, escape, page } from './layout';
 
 /**
@@ -22,17 +23,6 @@ export interface LoginPageModel {
   widgets?: Record<string, CaptchaWidget> | undefined;
 }
 
-/**
- * The provider's widget inside the form: its script fills the element and adds the token field
- * (cf-turnstile-response, h-captcha-response) that the form then posts. It needs JavaScript; the
- * note says so to a browser without it.
- */
-function widgetMarkup(w: CaptchaWidget): string {
-  const action = w.provider === 'turnstile' ? ` data-action="${escape(w.action)}"` : '';
-  return `<div class="${escape(w.className)}" id="captcha" data-sitekey="${escape(w.siteKey)}"${action}></div>
-<noscript><p class="note">This check needs JavaScript: turn it on for this page, or sign in again later.</p></noscript>`;
-}
-
 export function loginPage(m: LoginPageModel): string {
   const forms = m.methods
     .map((method) => {
@@ -53,7 +43,6 @@ ${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
     })
     .join('\n<hr>\n');
   const to = m.catName ? `${m.clientName} (${m.catName})` : m.clientName;
-  const scripts = [...new Set(Object.values(m.widgets ?? {}).map((w) => w.scriptSrc))];
   return page(
     'Sign in',
     `<h1>Sign in with Cat House</h1>
@@ -64,6 +53,6 @@ ${forms}
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
 <button type="submit">Cancel and return to the app</button>
 </form>`,
-    scripts.map((src) => `\n<script src="${escape(src)}" async defer></script>`).join(''),
+    widgetScripts(Object.values(m.widgets ?? {})),
   );
 }
