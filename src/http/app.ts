@@ -111,14 +111,8 @@ export function createApp({
   ];
   // A page's sign-in is recorded (login_succeeded) once its steps are done too, not after the password alone.
   const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via);
-  const pageMethods = [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })];
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('oidc'), logger }));
-  app.use(corsForAllowList(config.auth.corsOrigins));
-  app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
-
-  // Issue 22: refusals a client can repeat without limit are audited once per subject and address per window.
-  const repeatGuard = createRepeatGuard(dataSource, { windowSeconds: config.audit.repeatWindowSeconds, ipv6PrefixLength: config.auth.clientIpv6Prefix });
-  // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle.
+  // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle
+  // and guards every password sign-in (AuthService.checkSignInPassword), the pages' too, which show its widget.
   const abuse = createAbuseDefences(config.abuse, {
     observer: createAbuseMetrics(metrics.registry),
     logger,
@@ -126,6 +120,13 @@ export function createApp({
     outboxKey: outboxKey(authKeys.tokenSecret),
     resetTtlSeconds: config.mail.passwordResetTtlSeconds,
   });
+  const pageMethods = [passwordSignIn({ checkSignInPassword: (...a) => service.checkSignInPassword(...a) }, abuse.loginCaptcha)];
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('oidc'), logger }));
+  app.use(corsForAllowList(config.auth.corsOrigins));
+  app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
+
+  // Issue 22: refusals a client can repeat without limit are audited once per subject and address per window.
+  const repeatGuard = createRepeatGuard(dataSource, { windowSeconds: config.audit.repeatWindowSeconds, ipv6PrefixLength: config.auth.clientIpv6Prefix });
   // The account flows need the auth service's work gate and token signing, and registration
   // needs the account flows' verification mail: the callbacks close over `service`, set just below.
   // eslint-disable-next-line prefer-const
@@ -187,6 +188,7 @@ export function createApp({
     secondFactor: factors.signIn,
     breachedPasswords: abuse.breachedPasswords,
     onSignedIn: abuse.newDeviceNotice,
+    loginCaptcha: (...a) => abuse.loginCaptcha.check(...a),
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
