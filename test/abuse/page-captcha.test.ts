@@ -144,13 +144,24 @@ describe('the /device page (the same password method)', () => {
     await agent.get(`/device?user_code=${encodeURIComponent(userCode)}`);
     await agent.submit('/device', { user_code: userCode });
     const signIn = (password: string, extra: Record<string, string> = {}) => agent.submit('/device/sign-in/password', { user_code: userCode, email, password, ...extra });
+    expect(agent.page).toContain('id="password-form"');
+    expect(agent.page).not.toContain('<script');
+    expect(agent.csp).not.toContain('challenges.cloudflare.com');
     await signIn('wrong password 1');
+    expect(agent.page).not.toContain('cf-turnstile');
     await signIn('wrong password 2');
     expect(agent.errorCode()).toBe('invalid_credentials');
+    // The next try will need the widget: the page shows it, and only this page's CSP lets Turnstile in.
+    const widget = `<div class="cf-turnstile" id="captcha" data-sitekey="${SITE_KEY}" data-action="login"></div>`;
+    expect(agent.page).toContain(widget);
+    expect(agent.page).toContain('<script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer></script>');
+    expect(agent.csp).toContain('script-src https://challenges.cloudflare.com');
+    expect(agent.csp).toContain('frame-src https://challenges.cloudflare.com');
 
     await signIn(PASSWORD);
     expect(agent.status).toBe(400);
     expect(agent.errorCode()).toBe('captcha_required');
+    expect(agent.page).toContain(widget);
     await signIn(PASSWORD, { 'cf-turnstile-response': siteverify.issue({ hostname: HOST, action: 'forgot_password' }) });
     expect(agent.errorCode()).toBe('captcha_failed');
     expect(agent.page).not.toContain('id="decision-form"');

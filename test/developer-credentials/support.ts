@@ -39,6 +39,8 @@ export class DevicePageAgent {
   cookie = '';
   page = '';
   status = 0;
+  /** The last answer's Content-Security-Policy. */
+  csp = '';
 
   constructor(private readonly base: string) {}
 
@@ -72,6 +74,7 @@ export class DevicePageAgent {
     });
     for (const line of res.headers.getSetCookie()) this.cookie = line.split(';')[0]!;
     this.status = res.status;
+    this.csp = res.headers.get('content-security-policy') ?? '';
     this.page = await res.text();
     return this.page;
   }

@@ -16,7 +16,8 @@ import {
   type DevicePageState,
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
-import { PAGE_CSP } from '../../auth/oidc/pages/layout';
+import { pageCsp } from '../../auth/oidc/pages/layout';
+import type { CaptchaWidget } from '../../auth/abuse/captcha-widget';
 import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
@@ -67,15 +68,23 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     });
   };
   const send = (res: Response, status: number, model: DevicePageModel, error?: PageError) => {
-    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).send(devicePage(model, error));
+    // A sign-in page that shows a CAPTCHA widget lets that provider's origins in; every other page allows no script.
+    const csp = pageCsp(...(model.step === 'sign-in' ? Object.values(model.widgets ?? {}).map((w) => w.csp) : []));
+    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(devicePage(model, error));
   };
   const token = (state: DevicePageState, form: string) => formToken(keys, state.n, form);
 
   const codeStep = (state: DevicePageState, userCode?: string): DevicePageModel => ({ step: 'code', userCode, csrf: { code: token(state, 'code') } });
-  const signInStep = (state: DevicePageState, device: PendingDevice, email?: string): DevicePageModel => {
+  /** The sign-in forms; a method that needs a CAPTCHA for this client now (humanCheck, issue 30) carries its widget. */
+  const signInStep = async (req: Request, state: DevicePageState, device: PendingDevice, email?: string): Promise<DevicePageModel> => {
     const csrf: Record<string, string> = {};
-    for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
-    return { step: 'sign-in', device, methods, csrf, email };
+    const widgets: Record<string, CaptchaWidget> = {};
+    for (const m of methods) {
+      csrf[m.id] = token(state, `sign-in:${m.id}`);
+      const widget = await m.humanCheck?.({ email }, clientInfo(req));
+      if (widget) widgets[m.id] = widget;
+    }
+    return { step: 'sign-in', device, methods, csrf, email, widgets };
   };
   const secondFactorStep = (state: DevicePageState, device: PendingDevice, step: SignInStep): DevicePageModel => ({
     step: 'second-factor',
@@ -98,10 +107,10 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   };
 
   /** The next step for a found device: confirm when signed in on this page recently, else sign in. */
-  const nextStep = async (res: Response, state: DevicePageState, device: PendingDevice, status = 200, error?: PageError) => {
+  const nextStep = async (req: Request, res: Response, state: DevicePageState, device: PendingDevice, status = 200, error?: PageError) => {
     const who = currentSignIn(state);
     const confirm = who ? await confirmStep(state, device, who.userId) : undefined;
-    send(res, status, confirm ?? signInStep(state, device), error);
+    send(res, status, confirm ?? (await signInStep(req, state, device)), error);
   };
 
   /** A finished sign-in (the method and every step it needed): recorded, remembered with its methods, then Allow or Deny. */
@@ -109,7 +118,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     await signedIn(result, clientInfo(req));
     const next = signedInState(state, result.userId, result.methods);
     saveState(req, res, next);
-    await nextStep(res, next, device);
+    await nextStep(req, res, next, device);
   };
 
   /** Rate limits and other AppErrors of a step show on the code page with their code. */
@@ -143,7 +152,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   router.post('/', guarded(async (req, res, state) => {
     if (!csrfOk(req, res, state, 'code')) return;
     const device = await pendingOr(req, res, state, (req.body as Record<string, unknown>).user_code);
-    if (device) await nextStep(res, state, device);
+    if (device) await nextStep(req, res, state, device);
   }));
 
   router.post('/sign-in/:method', guarded(async (req, res, state) => {
@@ -161,7 +170,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     } catch (err) {
       if (!isAppError(err)) throw err;
       for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
-      send(res, err.status, signInStep(state, device, form.email), { code: err.code, message: err.detail });
+      send(res, err.status, await signInStep(req, state, device, form.email), { code: err.code, message: err.detail });
       return;
     }
     for (const step of steps) {
@@ -191,7 +200,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     const signedOut: DevicePageState = { n: state.n };
     if (!challenge) {
       saveState(req, res, signedOut);
-      send(res, 400, signInStep(signedOut, device), SIGN_IN_AGAIN);
+      send(res, 400, await signInStep(req, signedOut, device), SIGN_IN_AGAIN);
       return;
     }
     let result: SignInResult;
@@ -203,7 +212,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
       // A dead challenge (expired, spent, too many wrong answers): back to the sign-in, as the login page does.
       if (err.code === 'invalid_mfa_token') {
         saveState(req, res, signedOut);
-        send(res, err.status, signInStep(signedOut, device), { code: err.code, message: err.detail });
+        send(res, err.status, await signInStep(req, signedOut, device), { code: err.code, message: err.detail });
       } else {
         send(res, err.status, secondFactorStep(state, device, step), { code: err.code, message: err.detail });
       }
@@ -219,12 +228,12 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     if (!device) return;
     const who = currentSignIn(state);
     if (!who) {
-      send(res, 401, signInStep(state, device), { code: 'reauthentication_required', message: 'Sign in again to decide for this device.' });
+      send(res, 401, await signInStep(req, state, device), { code: 'reauthentication_required', message: 'Sign in again to decide for this device.' });
       return;
     }
     const decision = form.decision === 'approve' ? 'approve' : form.decision === 'deny' ? 'deny' : undefined;
     if (!decision) {
-      await nextStep(res, state, device, 400, { code: 'invalid_request', message: 'Choose Allow or Deny.' });
+      await nextStep(req, res, state, device, 400, { code: 'invalid_request', message: 'Choose Allow or Deny.' });
       return;
     }
     if (!(await devices.decide(device.id, who.userId, decision, { methods: who.methods, at: who.at }, clientInfo(req)))) {
@@ -239,7 +248,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     const fresh: DevicePageState = { n: state.n };
     saveState(req, res, fresh);
     const device = await pendingOr(req, res, fresh, (req.body as Record<string, unknown>).user_code);
-    if (device) send(res, 200, signInStep(fresh, device));
+    if (device) send(res, 200, await signInStep(req, fresh, device));
   }));
 
   return router;

@@ -1,3 +1,5 @@
+import type { CaptchaWidget } from '../../abuse/captcha-widget';
+import { widgetMarkup, widgetScripts } from '../../oidc/pages/captcha-markup';
 import { errorBox, escape, page } from '../../oidc/pages/layout';
 import type { SignInMethod, SignInStep } from '../../oidc/sign-in/sign-in-method';
 import type { PendingDevice } from '../device-authorizations';
@@ -7,11 +9,19 @@ import type { PendingDevice } from '../device-authorizations';
  * terminal shows; sign in (every sign-in method of the OpenID provider's login page, each its own
  * form); the second factor when the account has one (the login page's step, issue 26); see which
  * device asks and approve or deny; done. Plain forms, labels on every field, one CSRF token per
- * form, no script: it works without JavaScript.
+ * form, no script but a CAPTCHA provider's when a sign-in must show its widget (issue 30): otherwise it works without JavaScript.
  */
 export type DevicePageModel =
   | { step: 'code'; userCode?: string | undefined; csrf: { code: string } }
-  | { step: 'sign-in'; device: PendingDevice; methods: readonly SignInMethod[]; csrf: Record<string, string>; email?: string | undefined }
+  | {
+      step: 'sign-in';
+      device: PendingDevice;
+      methods: readonly SignInMethod[];
+      csrf: Record<string, string>;
+      email?: string | undefined;
+      /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
+      widgets?: Record<string, CaptchaWidget> | undefined;
+    }
   | { step: 'second-factor'; device: PendingDevice; signInStep: SignInStep; csrf: { step: string; signOut: string } }
   | { step: 'confirm'; device: PendingDevice; who: string; csrf: { decision: string; signOut: string } }
   | { step: 'done'; decision: 'approve' | 'deny' };
@@ -49,6 +59,7 @@ ${hidden('csrf', m.csrf.code)}
     case 'sign-in': {
       const forms = m.methods
         .map((method) => {
+          const widget = m.widgets?.[method.id];
           const fields = method.fields
             .map((f) => {
               const id = `${method.id}-${f.name}`;
@@ -60,7 +71,7 @@ ${hidden('csrf', m.csrf.code)}
           return `<form method="post" action="${escape(`${PATH}/sign-in/${method.id}`)}" id="${escape(method.id)}-form">
 ${hidden('csrf', m.csrf[method.id] ?? '')}
 ${hidden('user_code', m.device.userCode)}
-${fields}
+${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
 <button class="primary" type="submit">${escape(method.label)}</button>
 </form>`;
         })
@@ -71,6 +82,7 @@ ${fields}
 ${deviceFacts(m.device)}
 ${errorBox(error)}
 ${forms}`,
+        widgetScripts(Object.values(m.widgets ?? {})),
       );
     }
     case 'second-factor': {
