@@ -123,7 +123,7 @@ it('refuses a wrong code (401 invalid_credentials), counted against the MFA toke
   const [throttled] = await q(`SELECT points FROM auth.rate_limits WHERE key = $1`, [`login_account:${accountKey}`]);
   expect(throttled.points).toBe(1);
   const failed = await q(`SELECT detail FROM auth.audit_events WHERE user_id = $1 AND type = 'second_factor_failed'`, [dev.id]);
-  expect(failed).toEqual([{ detail: expect.objectContaining({ factor: 'totp' }) }]);
+  expect(failed).toEqual([{ detail: expect.objectContaining({ factor: 'totp', context: 'device' }) }]);
   expect(await loginSucceeded(dev.id)).toEqual([]);
 
   await agent.submit('/device/step/mfa', { user_code: codes.user_code, code: totpCode(dev.secret, clock.now) });

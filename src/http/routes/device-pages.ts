@@ -205,7 +205,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     }
     let result: SignInResult;
     try {
-      result = await step.complete(challenge, form, clientInfo(req));
+      result = await step.complete(challenge, form, clientInfo(req), 'device');
     } catch (err) {
       if (!isAppError(err)) throw err;
       for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);

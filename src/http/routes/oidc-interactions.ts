@@ -173,7 +173,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       }
       let result;
       try {
-        result = await step.complete(form.challenge, form, clientInfo(req));
+        result = await step.complete(form.challenge, form, clientInfo(req), 'oidc');
       } catch (err) {
         if (!isAppError(err)) throw err;
         for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);

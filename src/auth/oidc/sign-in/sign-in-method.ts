@@ -62,5 +62,5 @@ export interface SignInStep {
   /** undefined: nothing to ask; otherwise the step needs the player before the login completes. */
   required(result: SignInResult): Promise<{ challenge: string } | undefined>;
   /** Checks the step's posted form for `challenge`; the sign-in's result with the methods added. Throws AppError on refusal. */
-  complete(challenge: string, form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<SignInResult>;
+  complete(challenge: string, form: Record<string, string | undefined>, client: AuditClient & { ip: string }, page: 'oidc' | 'device'): Promise<SignInResult>;
 }
