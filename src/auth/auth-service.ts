@@ -64,9 +64,10 @@ export interface AuthServiceDeps {
   emailPolicy?: (normalizedEmail: string) => void;
   /** Bounds login_throttled events (audit/repeat-guard.ts); one over the login window is made when absent. */
   repeatGuard?: RepeatGuard;
-  /** Issue 30 (src/auth/abuse): the breached-password check at registration; the new-device notice, in each sign-in's transaction (its mail waits for the sender's next poll). */
+  /** Issue 30 (src/auth/abuse): the breached-password check at registration; the new-device notice, in each sign-in's transaction (its mail waits for the sender's next poll); the CAPTCHA of a suspicious password sign-in. */
   breachedPasswords?: (password: string, flow: 'registration') => Promise<void>;
-  onSignedIn?: (manager: EntityManager, user: User, sessionId: string, client: ClientInfo) => Promise<unknown>;
+  onSignedIn?: SignInRecorder['onSignedIn'];
+  loginCaptcha?: (email: string, ip: string, token: string | undefined) => Promise<void>;
 }
 
 /**
@@ -169,8 +170,8 @@ export class AuthService {
    * Password login. The throttle counts the attempt first; an unknown email costs the same
    * bcrypt work as a wrong password, and both answer invalid_credentials.
    */
-  async login(email: string, password: string, client: ClientInfo & { ip: string }): Promise<GrantWithUser> {
-    const user = await this.checkPassword(email, password, client);
+  async login(email: string, password: string, client: ClientInfo & { ip: string }, captchaToken?: string): Promise<GrantWithUser> {
+    const user = await this.checkSignInPassword(email, password, client, captchaToken);
     const challenge = await this.secondFactor?.challengeFor(user.id, ['pwd']);
     if (challenge) {
       // Not a failure, but no tokens either: the stable code tells the client to ask for the second factor.
@@ -217,12 +218,13 @@ export class AuthService {
     return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
-  /**
-   * The password check of login, without starting a session: throttled, the same bcrypt work for
-   * unknown emails, login_failed events, account_disabled only to who knows the password. The
-   * success is recorded by who finishes the sign-in: login() with its session, a page with
-   * recordPageSignIn once its second factor (if any) is answered too.
-   */
+  /** Every sign-in's password check (login(), the provider's pages): the CAPTCHA a suspicious one needs, then checkPassword. Success is recorded by who finishes the sign-in. */
+  async checkSignInPassword(email: string, password: string, client: ClientInfo & { ip: string }, captchaToken: string | undefined): Promise<User> {
+    await this.deps.loginCaptcha?.(email, client.ip, captchaToken);
+    return this.checkPassword(email, password, client);
+  }
+
+  /** The password check without a session or a CAPTCHA (a session's holder proving it again; sign-ins use checkSignInPassword): throttled, bcrypt work for unknown emails too, login_failed events, account_disabled only to who knows the password. */
   async checkPassword(email: string, password: string, client: ClientInfo & { ip: string }): Promise<User> {
     const normalized = normalizeEmail(email);
     const checked = await this.passwordChecks.run(async () => {
@@ -271,7 +273,7 @@ export class AuthService {
   }
 
   private signInRecorder(): SignInRecorder {
-    return { dataSource: this.dataSource, observer: this.observer, tokenSecret: this.keys.tokenSecret };
+    return { dataSource: this.dataSource, observer: this.observer, tokenSecret: this.keys.tokenSecret, onSignedIn: this.deps.onSignedIn };
   }
 
   private emailHash(normalizedEmail: string): string {

@@ -36,6 +36,7 @@ export const abuseEnvShape = {
   BREACHED_PASSWORD_MIN_COUNT: int(1, 1_000_000_000).default(1),
   CAPTCHA_PROVIDER: z.enum(['none', 'turnstile', 'hcaptcha'], { message: 'expected none, turnstile or hcaptcha' }).default('none'),
   CAPTCHA_SECRET: optional(z.string().min(1)),
+  CAPTCHA_SITE_KEY: optional(z.string().regex(/^[\w-]{1,100}$/, { message: 'expected the widget\'s site key (letters, digits, _ and -)' })),
   CAPTCHA_VERIFY_URL: optional(httpUrl),
   CAPTCHA_HOSTNAMES: optional(list),
   CAPTCHA_REQUIRED_FOR: list.pipe(z.array(z.enum(CAPTCHA_ACTIONS, { message: `expected a comma-separated list of ${CAPTCHA_ACTIONS.join(', ')}` }))).default([...CAPTCHA_ACTIONS]),
@@ -63,6 +64,8 @@ export interface AbuseSettings {
   readonly captcha: {
     readonly provider: 'none' | 'turnstile' | 'hcaptcha';
     readonly secret: string | undefined;
+    /** The widget's public site key, for the sign-in pages that render it themselves (the OpenID provider's login page). */
+    readonly siteKey: string | undefined;
     readonly verifyUrl: string;
     /** Hostnames a solved challenge may come from; empty: any (the provider's own site-key check only). */
     readonly hostnames: readonly string[];
@@ -87,6 +90,10 @@ export function parseAbuseSettings(e: AbuseEnv): AbuseSettings {
   if (provider !== 'none' && !e.CAPTCHA_SECRET) {
     throw new ConfigError('CAPTCHA_SECRET', `CAPTCHA_SECRET: required when CAPTCHA_PROVIDER=${provider} (the secret key of the widget; or set CAPTCHA_SECRET_FILE)`);
   }
+  // The service's own sign-in pages must be able to show the widget they demand, or a player refused there could never pass.
+  if (provider !== 'none' && e.CAPTCHA_REQUIRED_FOR.includes('login') && !e.CAPTCHA_SITE_KEY) {
+    throw new ConfigError('CAPTCHA_SITE_KEY', `CAPTCHA_SITE_KEY: required when CAPTCHA_PROVIDER=${provider} and CAPTCHA_REQUIRED_FOR includes login (the sign-in pages render the widget with it)`);
+  }
   return {
     breachedPasswords: {
       enabled: e.BREACHED_PASSWORD_CHECK === 'on',
@@ -100,6 +107,7 @@ export function parseAbuseSettings(e: AbuseEnv): AbuseSettings {
     captcha: {
       provider,
       secret: e.CAPTCHA_SECRET,
+      siteKey: provider === 'none' ? undefined : e.CAPTCHA_SITE_KEY,
       verifyUrl: e.CAPTCHA_VERIFY_URL ?? (provider === 'none' ? '' : VERIFY_URLS[provider]),
       hostnames: e.CAPTCHA_HOSTNAMES ?? [],
       requiredFor: e.CAPTCHA_REQUIRED_FOR,

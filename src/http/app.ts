@@ -16,6 +16,7 @@ import type { Logger } from '../logging/logger';
 import { corsForAllowList } from './middleware/cors';
 import { createLifecycle, type Lifecycle } from './drain';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { methodNotAllowed } from './middleware/method-not-allowed';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { requestLogging } from './middleware/request-logging';
 import { securityHeaders } from './middleware/security-headers';
@@ -103,21 +104,15 @@ export function createApp({
   // The OpenID provider for cats (issue 27) reads its own bodies and answers CORS per client: before both.
   // Its sign-in methods close over `service`, made below (they run only on requests).
   const oidc = createOidcProvider({ config, dataSource, keys: authKeys, logger, jwksUri: new URL(JWKS_PATH, config.oidc.issuer).href });
-  // Steps after a sign-in method: issue 26's second factor. The OIDC login page asks them; the /device page
-  // refuses an account that needs one (it cannot ask them yet). `factors` is made below (used on requests only).
+  // Steps after a sign-in method: issue 26's second factor. The OIDC login page and the /device page ask them.
+  // `factors` is made below (used on requests only).
   const signInSteps: SignInStep[] = [
     mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) }),
   ];
   // A page's sign-in is recorded (login_succeeded) once its steps are done too, not after the password alone.
   const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via);
-  const pageMethods = [passwordSignIn({ checkPassword: (...a) => service.checkPassword(...a) })];
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('oidc'), logger }));
-  app.use(corsForAllowList(config.auth.corsOrigins));
-  app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
-
-  // Issue 22: refusals a client can repeat without limit are audited once per subject and address per window.
-  const repeatGuard = createRepeatGuard(dataSource, { windowSeconds: config.audit.repeatWindowSeconds, ipv6PrefixLength: config.auth.clientIpv6Prefix });
-  // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle.
+  // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle
+  // and guards every password sign-in (AuthService.checkSignInPassword), the pages' too, which show its widget.
   const abuse = createAbuseDefences(config.abuse, {
     observer: createAbuseMetrics(metrics.registry),
     logger,
@@ -125,6 +120,13 @@ export function createApp({
     outboxKey: outboxKey(authKeys.tokenSecret),
     resetTtlSeconds: config.mail.passwordResetTtlSeconds,
   });
+  const pageMethods = [passwordSignIn({ checkSignInPassword: (...a) => service.checkSignInPassword(...a) }, abuse.loginCaptcha)];
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('oidc'), logger }));
+  app.use(corsForAllowList(config.auth.corsOrigins));
+  app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
+
+  // Issue 22: refusals a client can repeat without limit are audited once per subject and address per window.
+  const repeatGuard = createRepeatGuard(dataSource, { windowSeconds: config.audit.repeatWindowSeconds, ipv6PrefixLength: config.auth.clientIpv6Prefix });
   // The account flows need the auth service's work gate and token signing, and registration
   // needs the account flows' verification mail: the callbacks close over `service`, set just below.
   // eslint-disable-next-line prefer-const
@@ -186,6 +188,7 @@ export function createApp({
     secondFactor: factors.signIn,
     breachedPasswords: abuse.breachedPasswords,
     onSignedIn: abuse.newDeviceNotice,
+    loginCaptcha: (...a) => abuse.loginCaptcha.check(...a),
   });
   let openApi: unknown;
   // The auth router first: it serves the hot paths (GET /me, POST /refresh), and each router
@@ -217,6 +220,7 @@ export function createApp({
     openApi ??= buildOpenApiDocument({ apiPrefix: API_PREFIX, jwksPath: JWKS_PATH });
     res.json(openApi);
   });
+  app.all(`${API_PREFIX}/openapi.json`, methodNotAllowed('GET'));
   const views = new AccountViews(dataSource, reads);
   app.use(API_PREFIX, sessionRoutes({ service, accounts: views }));
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));

@@ -20,12 +20,19 @@ describe('configuration of the abuse defences', () => {
   });
 
   it('a provider picks its siteverify URL unless one is given', () => {
-    expect(testConfig({ CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET: 's' }).abuse.captcha.verifyUrl).toBe('https://challenges.cloudflare.com/turnstile/v0/siteverify');
-    expect(testConfig({ CAPTCHA_PROVIDER: 'hcaptcha', CAPTCHA_SECRET: 's' }).abuse.captcha.verifyUrl).toBe('https://api.hcaptcha.com/siteverify');
+    expect(testConfig({ CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET: 's', CAPTCHA_SITE_KEY: 'k' }).abuse.captcha.verifyUrl).toBe('https://challenges.cloudflare.com/turnstile/v0/siteverify');
+    expect(testConfig({ CAPTCHA_PROVIDER: 'hcaptcha', CAPTCHA_SECRET: 's', CAPTCHA_SITE_KEY: 'k' }).abuse.captcha.verifyUrl).toBe('https://api.hcaptcha.com/siteverify');
+  });
+
+  it('the site key is needed only where the sign-in pages must show the widget (login asks)', () => {
+    expect(testConfig({ CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET: 's', CAPTCHA_REQUIRED_FOR: 'register' }).abuse.captcha.siteKey).toBeUndefined();
+    expect(testConfig({ CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET: 's', CAPTCHA_SITE_KEY: '0x4AAAAAAAsite' }).abuse.captcha.siteKey).toBe('0x4AAAAAAAsite');
   });
 
   it.each([
     [{ CAPTCHA_PROVIDER: 'turnstile' }, 'CAPTCHA_SECRET: required when CAPTCHA_PROVIDER=turnstile'],
+    [{ CAPTCHA_PROVIDER: 'hcaptcha', CAPTCHA_SECRET: 's' }, 'CAPTCHA_SITE_KEY: required when CAPTCHA_PROVIDER=hcaptcha and CAPTCHA_REQUIRED_FOR includes login'],
+    [{ CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET: 's', CAPTCHA_SITE_KEY: '<script>' }, "CAPTCHA_SITE_KEY: expected the widget's site key"],
     [{ CAPTCHA_PROVIDER: 'recaptcha' }, 'CAPTCHA_PROVIDER: expected none, turnstile or hcaptcha'],
     [{ CAPTCHA_REQUIRED_FOR: 'register,signup' }, 'CAPTCHA_REQUIRED_FOR: expected a comma-separated list of register, forgot_password, login'],
     [{ BREACHED_PASSWORD_ON_ERROR: 'open' }, 'BREACHED_PASSWORD_ON_ERROR: expected fail-open or fail-closed'],

@@ -25,6 +25,7 @@ describe('CAPTCHA (Turnstile) against a server speaking siteverify', () => {
     t = await startTestApp(db.url, {
       CAPTCHA_PROVIDER: 'turnstile',
       CAPTCHA_SECRET: SECRET,
+      CAPTCHA_SITE_KEY: '0x4AAAAAAAtestsitekey',
       CAPTCHA_VERIFY_URL: siteverify.url,
       CAPTCHA_HOSTNAMES: HOST,
       CAPTCHA_LOGIN_AFTER_FAILURES: '2',
@@ -115,7 +116,7 @@ describe('CAPTCHA when siteverify stalls', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     stalling = await startStallingServer();
-    const env = { CAPTCHA_PROVIDER: 'hcaptcha', CAPTCHA_SECRET: SECRET, CAPTCHA_VERIFY_URL: stalling.url, CAPTCHA_TIMEOUT_MS: '300' };
+    const env = { CAPTCHA_PROVIDER: 'hcaptcha', CAPTCHA_SECRET: SECRET, CAPTCHA_SITE_KEY: '10000000-ffff-ffff-ffff-000000000001', CAPTCHA_VERIFY_URL: stalling.url, CAPTCHA_TIMEOUT_MS: '300' };
     closed = await startTestApp(db.url, env);
     open = await startTestApp(db.url, { ...env, CAPTCHA_ON_ERROR: 'fail-open' });
   });

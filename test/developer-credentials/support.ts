@@ -13,10 +13,10 @@ export interface Listening {
 }
 
 /** The service on a free port, its public origin (OIDC_ISSUER) on that port, so verification_uri points at it. */
-export async function listen(databaseUrl: string, env: Record<string, string> = {}): Promise<Listening> {
+export async function listen(databaseUrl: string, env: Record<string, string> = {}, options: { factorClock?: () => number } = {}): Promise<Listening> {
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await startTestApp(databaseUrl, { OIDC_ISSUER: `${url}/oidc`, ...env });
+  const t = await startTestApp(databaseUrl, { OIDC_ISSUER: `${url}/oidc`, ...env }, options);
   const server: Server = t.app.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return {
@@ -35,9 +35,12 @@ export async function listen(databaseUrl: string, env: Record<string, string> = 
  * browser would); test/browser/cli-device-login.test.ts drives the same page in Chromium.
  */
 export class DevicePageAgent {
-  private cookie = '';
+  /** The page's cookie as the browser sends it (`cathouse_device=...`): tests steal and forge it. */
+  cookie = '';
   page = '';
   status = 0;
+  /** The last answer's Content-Security-Policy. */
+  csp = '';
 
   constructor(private readonly base: string) {}
 
@@ -71,6 +74,7 @@ export class DevicePageAgent {
     });
     for (const line of res.headers.getSetCookie()) this.cookie = line.split(';')[0]!;
     this.status = res.status;
+    this.csp = res.headers.get('content-security-policy') ?? '';
     this.page = await res.text();
     return this.page;
   }

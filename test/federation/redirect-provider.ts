@@ -9,7 +9,7 @@ export const REDIRECT_CLIENT_SECRET = 'a-long-enough-client-secret-for-the-loopb
  * A real OpenID provider on loopback (oidc-provider, OpenID-certified) in place of any provider a
  * deployment configures by issuer URL: discovery, authorization code with PKCE, signed ID tokens.
  * Its development login form takes any login name; the account's address is `<login>@players.example`,
- * verified. `refuse` makes the next authorization answer error=access_denied (a user who cancels).
+ * verified. A user who cancels is its development form's abort (error=access_denied on the callback).
  */
 export class RedirectProvider {
   private constructor(

@@ -20,7 +20,8 @@ export interface CallOptions {
  */
 export class AuthApi {
   constructor(
-    private readonly baseUrl: string,
+    /** The auth API's URL without a trailing slash, e.g. `https://auth.cathouse.example/api/v1/auth`. */
+    readonly baseUrl: string,
     readonly mode: AuthMode,
     private readonly fetchFn: FetchLike,
   ) {}

@@ -34,6 +34,8 @@ export interface BrowserGlobals {
   indexedDB?: IdbFactoryLike;
   addEventListener?: EventTargetLike['addEventListener'];
   removeEventListener?: EventTargetLike['removeEventListener'];
+  location?: { href: string; assign(url: string): void };
+  history?: { state: unknown; replaceState(state: unknown, unused: string, url: string): void };
 }
 
 export interface IdbRequestLike<T> {

@@ -2,6 +2,7 @@ import type { AbuseSettings } from '../../config/abuse-settings';
 import type { AbuseObserver } from './abuse-observer';
 import { createBreachedPasswordCheck, type BreachCheckLog, type BreachedPasswordCheck } from './breached-passwords';
 import { createCaptchaVerifier, type CaptchaVerifier } from './captcha';
+import { captchaWidget } from './captcha-widget';
 import { createLoginCaptcha, type LoginCaptcha } from './login-captcha';
 import { createNewDeviceNotice, type NewDeviceNotice } from './new-device';
 import type { LoginThrottle } from '../throttling/login-throttle';
@@ -28,7 +29,7 @@ export function createAbuseDefences(
   return {
     breachedPasswords: createBreachedPasswordCheck({ settings: settings.breachedPasswords, observer, logger }),
     captcha,
-    loginCaptcha: createLoginCaptcha(captcha, loginThrottle, settings.captcha.loginAfterFailures),
+    loginCaptcha: createLoginCaptcha(captcha, loginThrottle, settings.captcha.loginAfterFailures, captchaWidget(settings.captcha, 'login')),
     newDeviceNotice: createNewDeviceNotice({ enabled: settings.newDeviceNotice, outboxKey, resetTtlSeconds }),
   };
 }

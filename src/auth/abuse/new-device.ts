@@ -13,23 +13,31 @@ export interface NewDeviceNoticeDeps {
   resetTtlSeconds: number;
 }
 
-/** How many of the user's earlier sessions are compared: enough for any real player, bounded for a bot. */
+/** How many of the user's earlier sessions, and of their page sign-ins, are compared: enough for any real player, bounded for a bot. */
 const SESSIONS_COMPARED = 200;
 
 /**
- * The new-device notice (issue 30), run in the transaction of a login after its session started:
- * when none of the user's earlier sessions (live or ended, as long as they are kept) came from the
- * same browser family and OS *and* the same network (/24, /48), a mail tells the user where the
- * sign-in came from, with a password-reset link for "this was not me" (a reset ends every session),
- * and the audit log records new_device_notified. A user with no earlier session gets nothing.
- * Resolves to whether mail was queued (the sender finds it at its next poll).
+ * The new-device notice (issue 30), run in the transaction of a sign-in: when none of the user's
+ * earlier sign-ins came from the same browser family and OS *and* the same network (/24, /48), a
+ * mail tells the user where the sign-in came from, with a password-reset link for "this was not
+ * me" (a reset ends every session), and the audit log records new_device_notified. Earlier
+ * sign-ins are the user's sessions (live or ended, as long as they are kept) and the sign-ins
+ * finished on the service's own pages (login_succeeded with `via`: the OpenID provider's login
+ * page, /device), which start no session of ours. A user with no earlier sign-in gets nothing.
+ * `sessionId` is the sign-in's own session (null for a page's: call this before its
+ * login_succeeded is written). Resolves to whether mail was queued (the sender finds it at its
+ * next poll).
  */
 export function createNewDeviceNotice(deps: NewDeviceNoticeDeps) {
-  return async (manager: EntityManager, user: { id: string; email: string | null }, sessionId: string, client: AuditClient): Promise<boolean> => {
+  return async (manager: EntityManager, user: { id: string; email: string | null }, sessionId: string | null, client: AuditClient): Promise<boolean> => {
     if (!deps.enabled || !user.email) return false;
     const { rows } = await sql<{ ip: string | null; user_agent: string | null }>(
       manager,
-      `SELECT host(ip) AS ip, user_agent FROM auth.sessions WHERE user_id = $1 AND id <> $2 ORDER BY created_at DESC LIMIT $3`,
+      `(SELECT host(ip) AS ip, user_agent FROM auth.sessions
+         WHERE user_id = $1 AND id IS DISTINCT FROM $2 ORDER BY created_at DESC LIMIT $3)
+       UNION ALL
+       (SELECT host(ip) AS ip, user_agent FROM auth.audit_events
+         WHERE user_id = $1 AND type = 'login_succeeded' AND detail->>'via' IS NOT NULL ORDER BY id DESC LIMIT $3)`,
       [user.id, sessionId, SESSIONS_COMPARED],
     );
     if (rows.length === 0) return false;

@@ -1,7 +1,8 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { AuthObserver } from '../observer';
 import { authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
 import type { ClientInfo } from '../sessions/sessions';
+import { sql } from '../sql';
 import { hashEmailForAudit, recordEvent, type LoginFailureReason } from './audit-events';
 
 /** Where a sign-in's outcome goes: the audit log and the login counter. */
@@ -9,18 +10,28 @@ export interface SignInRecorder {
   readonly dataSource: DataSource;
   readonly observer: AuthObserver;
   readonly tokenSecret: Buffer;
+  /** Issue 30's new-device notice, in the sign-in's transaction (AuthServiceDeps.onSignedIn). */
+  readonly onSignedIn?: ((manager: EntityManager, user: { id: string; email: string | null }, sessionId: string | null, client: ClientInfo) => Promise<unknown>) | undefined;
 }
 
 /**
  * A sign-in finished on a page that keeps its own browser session (the OpenID provider's login
  * page, the /device page): login_succeeded with the page and, past a password alone, the amr.
+ * The new-device notice runs first in the same transaction, as it does for a login's session:
+ * it compares with the earlier sign-ins, and this one's event must not count among them.
  */
 export async function recordPageSignIn(
   to: SignInRecorder,
   { userId, methods, client, via }: { userId: string; methods: AuthenticationMethod[]; client: ClientInfo; via: 'oidc' | 'device' },
 ): Promise<void> {
   const detail = methods.length === 1 && methods[0] === 'pwd' ? { via } : { via, amr: authenticationContext(methods).amr };
-  await recordEvent(to.dataSource, { type: 'login_succeeded', userId, client, detail });
+  await to.dataSource.transaction(async (manager) => {
+    if (to.onSignedIn) {
+      const { rows } = await sql<{ id: string; email: string | null }>(manager, `SELECT id, email FROM auth.users WHERE id = $1`, [userId]);
+      if (rows[0]) await to.onSignedIn(manager, rows[0], null, client);
+    }
+    await recordEvent(manager, { type: 'login_succeeded', userId, client, detail });
+  });
   to.observer.loginOutcome?.('succeeded');
 }
 

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { DeviceAuthorizationStatus } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
+import { authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
 import { deviceLabel } from '../sessions/devices';
 import { sql } from '../sql';
 import { consumeAll, rateLimited, rateLimiterFactory } from '../throttling/rate-limits';
@@ -178,15 +179,22 @@ export function deviceAuthorizations(dataSource: DataSource, settings: DeviceSet
     /**
      * Records the signed-in user's decision on a pending, unexpired device login; false when it is
      * no longer pending (decided in another tab, expired). One conditional UPDATE: two decisions
-     * at once cannot both win.
+     * at once cannot both win. `signIn` is how and when the person signed in on the page: the
+     * redeemed session's amr and auth_time (device-token.ts).
      */
-    async decide(id: string, userId: string, decision: 'approve' | 'deny', client: AuditClient): Promise<boolean> {
+    async decide(
+      id: string,
+      userId: string,
+      decision: 'approve' | 'deny',
+      signIn: { methods: readonly AuthenticationMethod[]; at: Date },
+      client: AuditClient,
+    ): Promise<boolean> {
       return dataSource.transaction(async (manager) => {
         const { rows } = await sql<{ client_id: string }>(
           manager,
-          `UPDATE auth.device_authorizations SET status = $3, user_id = $2, decided_at = statement_timestamp()
+          `UPDATE auth.device_authorizations SET status = $3, user_id = $2, decided_at = statement_timestamp(), amr = $4, auth_time = $5
             WHERE id = $1 AND status = 'pending' AND expires_at > statement_timestamp() RETURNING client_id`,
-          [id, userId, decision === 'approve' ? 'approved' : 'denied'],
+          [id, userId, decision === 'approve' ? 'approved' : 'denied', authenticationContext(signIn.methods).amr, signIn.at],
         );
         if (!rows[0]) return false;
         await recordEvent(manager, {

@@ -2,8 +2,10 @@ import type { DataSource } from 'typeorm';
 import type { UserRole } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
+import { asMethods } from '../oidc/authentication-context';
 import type { TokenGrant } from '../principal';
 import { startSession, type SessionSettings } from '../sessions/sessions';
+import type { SessionAuthentication } from '../tokens/access-tokens';
 import { sql } from '../sql';
 import type { TokenSecrets } from '../tokens/token-secret';
 import { hashDeviceCode } from './device-codes';
@@ -35,7 +37,7 @@ export interface DeviceTokenDeps {
   tokenSecrets: TokenSecrets;
   clientIds: readonly string[];
   /** Signs the session's first access token (AuthService.accessToken). */
-  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean }): { accessToken: string; expiresIn: number };
+  accessToken(subject: { userId: string; sessionId: string; role: UserRole; emailVerified: boolean; authentication: SessionAuthentication }): { accessToken: string; expiresIn: number };
 }
 
 interface PollRow {
@@ -45,6 +47,8 @@ interface PollRow {
   user_id: string | null;
   user_agent: string | null;
   ip: string | null;
+  amr: string[] | null;
+  auth_time: Date | null;
   expired: boolean;
   too_fast: boolean;
 }
@@ -63,7 +67,7 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
   const outcome = await deps.dataSource.transaction(async (manager): Promise<TokenGrant | AppError> => {
     const { rows } = await sql<PollRow>(
       manager,
-      `SELECT id, client_id, status, user_id, user_agent, host(ip) AS ip,
+      `SELECT id, client_id, status, user_id, user_agent, host(ip) AS ip, amr, auth_time,
               expires_at <= statement_timestamp() AS expired,
               COALESCE(statement_timestamp() < last_polled_at + make_interval(secs => interval_seconds * ${POLL_TOLERANCE}), false) AS too_fast
          FROM auth.device_authorizations WHERE device_code_hash = $1 FOR UPDATE`,
@@ -83,7 +87,9 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
       await sql(manager, `UPDATE auth.device_authorizations SET last_polled_at = statement_timestamp() WHERE id = $1`, [row.id]);
       return oauth('authorization_pending', 'The user has not decided yet.');
     }
-    // Approved: the user must still be active; the session is the device's (its user agent and address).
+    // Approved: the user must still be active; the session is the device's (its user agent and address),
+    // proven as the approver signed in on the page (both factors when it asked a second one, and when).
+    // An approval from before the amr column: a password sign-in now, as then.
     const { rows: users } = await sql<{ role: UserRole; email_verified: boolean }>(
       manager,
       `SELECT role, email_verified_at IS NOT NULL AS email_verified FROM auth.users WHERE id = $1 AND is_active`,
@@ -91,7 +97,15 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
     );
     const user = users[0];
     if (!user) throw oauth('access_denied', 'The account that approved this login is deactivated.');
-    const issued = await startSession(manager, row.user_id!, { userAgent: row.user_agent ?? undefined, ip: row.ip ?? undefined }, deps.sessionSettings, deps.tokenSecrets);
+    const issued = await startSession(
+      manager,
+      row.user_id!,
+      { userAgent: row.user_agent ?? undefined, ip: row.ip ?? undefined },
+      deps.sessionSettings,
+      deps.tokenSecrets,
+      row.amr ? asMethods(row.amr) : ['pwd'],
+      row.auth_time ?? undefined,
+    );
     await sql(
       manager,
       `UPDATE auth.device_authorizations SET status = 'redeemed', session_id = $2, last_polled_at = statement_timestamp() WHERE id = $1`,
@@ -104,7 +118,13 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
       client,
       detail: { device_login_id: row.id, client_id: row.client_id },
     });
-    const { accessToken, expiresIn } = deps.accessToken({ userId: row.user_id!, sessionId: issued.sessionId, role: user.role, emailVerified: user.email_verified });
+    const { accessToken, expiresIn } = deps.accessToken({
+      userId: row.user_id!,
+      sessionId: issued.sessionId,
+      role: user.role,
+      emailVerified: user.email_verified,
+      authentication: issued.authentication,
+    });
     return { accessToken, expiresIn, refreshToken: issued.refreshToken, sessionId: issued.sessionId };
   });
   if (outcome instanceof AppError) throw outcome;

@@ -1,15 +1,22 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { asMethods, type AuthenticationMethod } from '../oidc/authentication-context';
 import type { AuthKeys } from '../tokens/auth-keys';
 
 /**
  * The /device page's state in the browser: one signed cookie holding a random nonce (the forms'
  * CSRF tokens are HMACs over it, oidc/form-tokens.ts) and, once the person has signed in on the
- * page, who they are and when. Stateless, so every instance reads it; signed with keys derived
- * from TOKEN_SECRET (current first, previous ones still accepted), never with the secret itself.
+ * page, who they are, how and when; between a correct password and the second factor, the sign-in
+ * step it waits for (the MFA token, which only this browser holds: it never travels in a form).
+ * Stateless, so every instance reads it; signed with keys derived from TOKEN_SECRET (current first,
+ * previous ones still accepted), never with the secret itself. httpOnly, so no script reads the
+ * MFA token; the token alone proves nothing without the second factor, and dies after five wrong
+ * answers or MFA_TOKEN_TTL_SECONDS.
  */
 export const DEVICE_COOKIE = 'cathouse_device';
 /** How long a sign-in on the page counts for approving a device; the cookie lives as long. */
 export const DEVICE_SIGN_IN_MAX_AGE_SECONDS = 600;
+/** How long a sign-in may wait on the page for its step (the MFA token's own TTL may end it sooner). */
+export const DEVICE_STEP_MAX_AGE_SECONDS = 300;
 
 export interface DevicePageState {
   /** The nonce the forms' CSRF tokens are bound to. */
@@ -17,6 +24,17 @@ export interface DevicePageState {
   /** The signed-in user, and when (seconds since the epoch). */
   u?: string;
   t?: number;
+  /** How the user signed in (RFC 8176 methods); absent in cookies from before: pwd. */
+  m?: string[];
+  /** A sign-in waiting for its step: the step's id, its challenge, and when the password was right. */
+  p?: { s: string; c: string; t: number };
+}
+
+/** A finished sign-in on the page: who, with which methods, and when. */
+export interface PageSignIn {
+  userId: string;
+  methods: AuthenticationMethod[];
+  at: Date;
 }
 
 export function devicePageKeys(keys: AuthKeys): Buffer[] {
@@ -56,8 +74,27 @@ export function decodePageState(keys: readonly Buffer[], cookie: string | undefi
   }
 }
 
-/** The signed-in user, if the sign-in on the page is recent enough to approve a device. */
-export function signedInUser(state: DevicePageState, now = Date.now()): string | undefined {
+/** The sign-in on the page, if recent enough to approve a device. */
+export function currentSignIn(state: DevicePageState, now = Date.now()): PageSignIn | undefined {
   if (!state.u || typeof state.t !== 'number') return undefined;
-  return now / 1000 - state.t <= DEVICE_SIGN_IN_MAX_AGE_SECONDS ? state.u : undefined;
+  if (now / 1000 - state.t > DEVICE_SIGN_IN_MAX_AGE_SECONDS) return undefined;
+  const methods = Array.isArray(state.m) ? asMethods(state.m) : [];
+  return { userId: state.u, methods: methods.length > 0 ? methods : ['pwd'], at: new Date(state.t * 1000) };
+}
+
+/** The state of a finished sign-in: any step it waited for is gone. */
+export function signedInState(state: DevicePageState, userId: string, methods: readonly AuthenticationMethod[], now = Date.now()): DevicePageState {
+  return { n: state.n, u: userId, t: Math.floor(now / 1000), m: [...methods] };
+}
+
+/** The state of a correct password waiting for `stepId`: signed out until the step is done. */
+export function waitingState(state: DevicePageState, stepId: string, challenge: string, now = Date.now()): DevicePageState {
+  return { n: state.n, p: { s: stepId, c: challenge, t: Math.floor(now / 1000) } };
+}
+
+/** The challenge of the sign-in waiting for `stepId` in this browser, if it has not waited too long. */
+export function waitingChallenge(state: DevicePageState, stepId: string, now = Date.now()): string | undefined {
+  const p = state.p;
+  if (!p || p.s !== stepId || typeof p.c !== 'string' || typeof p.t !== 'number') return undefined;
+  return now / 1000 - p.t <= DEVICE_STEP_MAX_AGE_SECONDS ? p.c : undefined;
 }

@@ -56,18 +56,19 @@ export class FactorSignIn {
   }
 
   /**
-   * Completes the MFA challenge without starting a session of ours: the OpenID provider's login
-   * page (its own browser session) gets the account and every method proven.
+   * Completes the MFA challenge without starting a session of ours: a sign-in page (the OpenID
+   * provider's login page, the CLI's /device: `page`, audited as the context) gets the account and
+   * every method proven.
    */
-  async verifyMfaChallenge(mfaToken: string, proof: SecondFactorProof, client: FactorClient): Promise<{ userId: string; methods: AuthenticationMethod[] }> {
+  async verifyMfaChallenge(mfaToken: string, proof: SecondFactorProof, client: FactorClient, page: 'oidc' | 'device'): Promise<{ userId: string; methods: AuthenticationMethod[] }> {
     const challenge = await findMfaChallenge(this.deps.dataSource, mfaToken);
-    const methods = await this.answer(challenge, proof, client, 'oidc');
+    const methods = await this.answer(challenge, proof, client, page);
     await this.deps.dataSource.transaction((manager) => spendMfaChallenge(manager, challenge.id));
     return { userId: challenge.userId, methods };
   }
 
   /** The challenge's methods plus the second factor's; a wrong answer counts towards the challenge's death. */
-  private async answer(challenge: LiveMfaChallenge, proof: SecondFactorProof, client: FactorClient, context: 'mfa' | 'oidc'): Promise<AuthenticationMethod[]> {
+  private async answer(challenge: LiveMfaChallenge, proof: SecondFactorProof, client: FactorClient, context: 'mfa' | 'oidc' | 'device'): Promise<AuthenticationMethod[]> {
     try {
       const verified = await verifySecondFactor(this.deps, proof, { userId: challenge.userId, context, ceremony: { purpose: 'second_factor', subject: challenge.id } }, client);
       return [...challenge.methods, ...verified.methods];

@@ -31,7 +31,7 @@ export interface VerifiedFactor {
 export interface FactorContext {
   userId: string;
   /** Why it is asked, for the audit log. */
-  context: 'mfa' | 'step_up' | 'oidc';
+  context: 'mfa' | 'step_up' | 'oidc' | 'device';
   /** The passkey ceremony (its challenge's purpose and subject). */
   ceremony: Ceremony;
   sessionId?: string | undefined;

@@ -73,7 +73,8 @@ export type SessionEndReason =
 
 /**
  * Starts a session (a login) and issues the first refresh token of its family: one INSERT. `methods`
- * are how the user proved who they are (RFC 8176), remembered with the time for the access tokens.
+ * are how the user proved who they are (RFC 8176), remembered with the time for the access tokens:
+ * now, or `authTime` when the sign-in happened before the session (a device approved on /device).
  */
 export async function startSession(
   manager: EntityManager,
@@ -82,6 +83,7 @@ export async function startSession(
   settings: SessionSettings,
   secrets: TokenSecrets,
   methods: readonly AuthenticationMethod[] = ['pwd'],
+  authTime?: Date,
 ): Promise<IssuedRefreshToken & { authentication: SessionAuthentication }> {
   // The id is made here because the token names it: the row and its first token in one statement.
   const sessionId = randomUUID();
@@ -89,7 +91,7 @@ export async function startSession(
   const { rows } = await sql<{ auth_time: Date }>(
     manager,
     `INSERT INTO auth.sessions (id, user_id, expires_at, user_agent, ip, refresh_generation, refresh_token_hash, amr, auth_time)
-     VALUES ($1, $2, statement_timestamp() + make_interval(secs => LEAST($3::int, $7::int)), $4, $5, 0, $6, $8, statement_timestamp())
+     VALUES ($1, $2, statement_timestamp() + make_interval(secs => LEAST($3::int, $7::int)), $4, $5, 0, $6, $8, COALESCE($9::timestamptz, statement_timestamp()))
      RETURNING auth_time`,
     [
       sessionId,
@@ -100,6 +102,7 @@ export async function startSession(
       hashRefreshToken(refreshToken),
       settings.maxLifetimeSeconds,
       authenticationContext(methods).amr,
+      authTime ?? null,
     ],
   );
   return { sessionId, refreshToken, authentication: sessionAuthentication(authenticationContext(methods).amr, rows[0]!.auth_time) };

@@ -67,6 +67,14 @@ export class DeviceAuthorization {
   @Column({ type: 'timestamptz', nullable: true })
   decidedAt!: Date | null;
 
+  /** How the approver proved who they are on the page (RFC 8176), for the session's amr; null: pwd. */
+  @Column({ type: 'text', array: true, nullable: true })
+  amr!: string[] | null;
+
+  /** When the approver signed in on the page: the session's auth_time; null: the redemption. */
+  @Column({ type: 'timestamptz', nullable: true })
+  authTime!: Date | null;
+
   /** The session the redemption started (listed in GET me/sessions as the CLI). */
   @Column({ type: 'uuid', nullable: true })
   sessionId!: string | null;

@@ -40,8 +40,8 @@ export interface AuthRoutesDeps {
   clientGrant: ReturnType<typeof clientGrants>;
   /** Issue 28: the device code grant and personal access token exchange at /token (developer-grants.ts). */
   developerGrant: ReturnType<typeof developerGrants>;
-  /** CAPTCHA at registration and suspicious logins (issue 30). */
-  abuse: Pick<AbuseDefences, 'captcha' | 'loginCaptcha'>;
+  /** CAPTCHA at registration (issue 30); a suspicious login's is AuthService's (checkSignInPassword), shared with the sign-in pages. */
+  abuse: Pick<AbuseDefences, 'captcha'>;
 }
 
 // In its own file so routes that auth.ts itself imports (developer-grants.ts) can use it without a cycle.
@@ -96,8 +96,7 @@ export function authRoutes({ service, config, clientGrant, developerGrant, abuse
 
   router.post('/login', ...cookieEndpoint, json, async (req, res) => {
     const input = parseWith(LoginRequest, req.body);
-    await abuse.loginCaptcha(input.email, clientInfo(req).ip, input.captcha_token);
-    const grant = await service.login(input.email, input.password, clientInfo(req));
+    const grant = await service.login(input.email, input.password, clientInfo(req), input.captcha_token);
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
 
@@ -134,8 +133,7 @@ export function authRoutes({ service, config, clientGrant, developerGrant, abuse
         fields: { invalid_params: [{ name: 'username', reason: 'required (or email)' }] },
       });
     }
-    await abuse.loginCaptcha(email, clientInfo(req).ip, input.captcha_token);
-    sendTokenResponse(res, 200, await service.login(email, input.password, clientInfo(req)), transport);
+    sendTokenResponse(res, 200, await service.login(email, input.password, clientInfo(req), input.captcha_token), transport);
   });
 
   router.post('/logout', ...cookieEndpoint, json, async (req, res) => {

@@ -4,16 +4,20 @@ import type { DataSource } from 'typeorm';
 import type { DeviceAuthorizations, PendingDevice, UserCodeProblem } from '../../auth/developer-credentials/device-authorizations';
 import { devicePage, type DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
 import {
+  currentSignIn,
   decodePageState,
   DEVICE_COOKIE,
   DEVICE_SIGN_IN_MAX_AGE_SECONDS,
   encodePageState,
   newPageState,
-  signedInUser,
+  signedInState,
+  waitingChallenge,
+  waitingState,
   type DevicePageState,
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
-import { PAGE_CSP } from '../../auth/oidc/pages/layout';
+import { pageCsp } from '../../auth/oidc/pages/layout';
+import type { CaptchaWidget } from '../../auth/abuse/captcha-widget';
 import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
@@ -25,12 +29,9 @@ export interface DevicePageRoutesDeps {
   /** Keys of the page's cookie and CSRF tokens (page-state.ts devicePageKeys). */
   keys: readonly Buffer[];
   methods: readonly SignInMethod[];
-  /**
-   * The login page's steps after a method (issue 26's MFA challenge). This page cannot ask them
-   * yet, so an account that needs one is refused here rather than let in on one factor.
-   */
+  /** The login page's steps after a method (issue 26's MFA challenge): asked here the same way. */
   steps?: readonly SignInStep[];
-  /** Records a finished sign-in (login_succeeded): not for an account refused for want of its second factor. */
+  /** Records a finished sign-in (login_succeeded): after the method and its steps, never after the password alone. */
   signedIn: SignInRecorder;
 }
 
@@ -42,16 +43,15 @@ const PROBLEM_WORDS: Record<UserCodeProblem, string> = {
   user_code_used: 'This code has already been used. Start again on your device if you still need to sign it in.',
 };
 const CSRF_FAILED: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
-const STEP_REQUIRED: PageError = {
-  code: 'second_factor_required',
-  message: 'Your account asks for a second factor, which this page cannot ask for yet. Give the CLI a personal access token instead (CATHOUSE_TOKEN).',
-};
+const SIGN_IN_AGAIN: PageError = { code: 'invalid_mfa_token', message: 'This sign-in has expired or was not started in this browser: sign in again.' };
 
 /**
  * The device verification page at /device (RFC 8628 §3.3): enter the code, sign in with any of the
- * login page's methods, see which device asks, approve or deny. Each POST checks its form's CSRF
- * token (an HMAC over the nonce in the page's signed cookie), so a form posted from another site or
- * another browser is refused; a wrong code counts against the address (device-authorizations.ts).
+ * login page's methods, answer its steps (the second factor of an account that has one), see which
+ * device asks, approve or deny. Each POST checks its form's CSRF token (an HMAC over the nonce in
+ * the page's signed cookie), so a form posted from another site or another browser is refused; a
+ * wrong code counts against the address (device-authorizations.ts), a wrong second factor against
+ * its MFA token and the account (the factor throttles, as on the login page).
  */
 export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [], signedIn }: DevicePageRoutesDeps): Router {
   const router = Router();
@@ -68,16 +68,30 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     });
   };
   const send = (res: Response, status: number, model: DevicePageModel, error?: PageError) => {
-    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).send(devicePage(model, error));
+    // A sign-in page that shows a CAPTCHA widget lets that provider's origins in; every other page allows no script.
+    const csp = pageCsp(...(model.step === 'sign-in' ? Object.values(model.widgets ?? {}).map((w) => w.csp) : []));
+    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(devicePage(model, error));
   };
   const token = (state: DevicePageState, form: string) => formToken(keys, state.n, form);
 
   const codeStep = (state: DevicePageState, userCode?: string): DevicePageModel => ({ step: 'code', userCode, csrf: { code: token(state, 'code') } });
-  const signInStep = (state: DevicePageState, device: PendingDevice, email?: string): DevicePageModel => {
+  /** The sign-in forms; a method that needs a CAPTCHA for this client now (humanCheck, issue 30) carries its widget. */
+  const signInStep = async (req: Request, state: DevicePageState, device: PendingDevice, email?: string): Promise<DevicePageModel> => {
     const csrf: Record<string, string> = {};
-    for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
-    return { step: 'sign-in', device, methods, csrf, email };
+    const widgets: Record<string, CaptchaWidget> = {};
+    for (const m of methods) {
+      csrf[m.id] = token(state, `sign-in:${m.id}`);
+      const widget = await m.humanCheck?.({ email }, clientInfo(req));
+      if (widget) widgets[m.id] = widget;
+    }
+    return { step: 'sign-in', device, methods, csrf, email, widgets };
   };
+  const secondFactorStep = (state: DevicePageState, device: PendingDevice, step: SignInStep): DevicePageModel => ({
+    step: 'second-factor',
+    device,
+    signInStep: step,
+    csrf: { step: token(state, `step:${step.id}`), signOut: token(state, 'sign-out') },
+  });
   const confirmStep = async (state: DevicePageState, device: PendingDevice, userId: string): Promise<DevicePageModel | undefined> => {
     const { rows } = await sql<{ email: string }>(dataSource, `SELECT email FROM auth.users WHERE id = $1 AND is_active`, [userId]);
     if (!rows[0]) return undefined;
@@ -93,10 +107,18 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   };
 
   /** The next step for a found device: confirm when signed in on this page recently, else sign in. */
-  const nextStep = async (res: Response, state: DevicePageState, device: PendingDevice, status = 200, error?: PageError) => {
-    const userId = signedInUser(state);
-    const confirm = userId ? await confirmStep(state, device, userId) : undefined;
-    send(res, status, confirm ?? signInStep(state, device), error);
+  const nextStep = async (req: Request, res: Response, state: DevicePageState, device: PendingDevice, status = 200, error?: PageError) => {
+    const who = currentSignIn(state);
+    const confirm = who ? await confirmStep(state, device, who.userId) : undefined;
+    send(res, status, confirm ?? (await signInStep(req, state, device)), error);
+  };
+
+  /** A finished sign-in (the method and every step it needed): recorded, remembered with its methods, then Allow or Deny. */
+  const finishSignIn = async (req: Request, res: Response, state: DevicePageState, device: PendingDevice, result: SignInResult) => {
+    await signedIn(result, clientInfo(req));
+    const next = signedInState(state, result.userId, result.methods);
+    saveState(req, res, next);
+    await nextStep(req, res, next, device);
   };
 
   /** Rate limits and other AppErrors of a step show on the code page with their code. */
@@ -130,7 +152,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   router.post('/', guarded(async (req, res, state) => {
     if (!csrfOk(req, res, state, 'code')) return;
     const device = await pendingOr(req, res, state, (req.body as Record<string, unknown>).user_code);
-    if (device) await nextStep(res, state, device);
+    if (device) await nextStep(req, res, state, device);
   }));
 
   router.post('/sign-in/:method', guarded(async (req, res, state) => {
@@ -148,19 +170,55 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     } catch (err) {
       if (!isAppError(err)) throw err;
       for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
-      send(res, err.status, signInStep(state, device, form.email), { code: err.code, message: err.detail });
+      send(res, err.status, await signInStep(req, state, device, form.email), { code: err.code, message: err.detail });
       return;
     }
     for (const step of steps) {
-      if (await step.required(result)) {
-        send(res, 403, signInStep(state, device, form.email), STEP_REQUIRED);
+      const needed = await step.required(result);
+      if (needed) {
+        // The method's part is done but nobody is signed in yet: the step's challenge waits in this
+        // browser's signed cookie (never in a form, so it cannot be posted from another browser).
+        const waiting = waitingState(state, step.id, needed.challenge);
+        saveState(req, res, waiting);
+        send(res, 200, secondFactorStep(waiting, device, step));
         return;
       }
     }
-    await signedIn(result, clientInfo(req));
-    const pageState: DevicePageState = { n: state.n, u: result.userId, t: Math.floor(Date.now() / 1000) };
-    saveState(req, res, pageState);
-    await nextStep(res, pageState, device);
+    await finishSignIn(req, res, state, device, result);
+  }));
+
+  router.post('/step/:step', guarded(async (req, res, state) => {
+    const step = steps.find((s) => s.id === req.params.step);
+    if (!step || !csrfOk(req, res, state, `step:${step.id}`)) {
+      if (!step) send(res, 404, codeStep(state), { code: 'not_found', message: 'There is no such sign-in step.' });
+      return;
+    }
+    const form = req.body as Record<string, string | undefined>;
+    const device = await pendingOr(req, res, state, form.user_code);
+    if (!device) return;
+    const challenge = waitingChallenge(state, step.id);
+    const signedOut: DevicePageState = { n: state.n };
+    if (!challenge) {
+      saveState(req, res, signedOut);
+      send(res, 400, await signInStep(req, signedOut, device), SIGN_IN_AGAIN);
+      return;
+    }
+    let result: SignInResult;
+    try {
+      result = await step.complete(challenge, form, clientInfo(req), 'device');
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
+      // A dead challenge (expired, spent, too many wrong answers): back to the sign-in, as the login page does.
+      if (err.code === 'invalid_mfa_token') {
+        saveState(req, res, signedOut);
+        send(res, err.status, await signInStep(req, signedOut, device), { code: err.code, message: err.detail });
+      } else {
+        send(res, err.status, secondFactorStep(state, device, step), { code: err.code, message: err.detail });
+      }
+      return;
+    }
+    await finishSignIn(req, res, state, device, result);
   }));
 
   router.post('/decision', guarded(async (req, res, state) => {
@@ -168,17 +226,17 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     const form = req.body as Record<string, string | undefined>;
     const device = await pendingOr(req, res, state, form.user_code);
     if (!device) return;
-    const userId = signedInUser(state);
-    if (!userId) {
-      send(res, 401, signInStep(state, device), { code: 'reauthentication_required', message: 'Sign in again to decide for this device.' });
+    const who = currentSignIn(state);
+    if (!who) {
+      send(res, 401, await signInStep(req, state, device), { code: 'reauthentication_required', message: 'Sign in again to decide for this device.' });
       return;
     }
     const decision = form.decision === 'approve' ? 'approve' : form.decision === 'deny' ? 'deny' : undefined;
     if (!decision) {
-      await nextStep(res, state, device, 400, { code: 'invalid_request', message: 'Choose Allow or Deny.' });
+      await nextStep(req, res, state, device, 400, { code: 'invalid_request', message: 'Choose Allow or Deny.' });
       return;
     }
-    if (!(await devices.decide(device.id, userId, decision, clientInfo(req)))) {
+    if (!(await devices.decide(device.id, who.userId, decision, { methods: who.methods, at: who.at }, clientInfo(req)))) {
       send(res, 400, codeStep(state), { code: 'user_code_used', message: PROBLEM_WORDS.user_code_used });
       return;
     }
@@ -190,7 +248,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     const fresh: DevicePageState = { n: state.n };
     saveState(req, res, fresh);
     const device = await pendingOr(req, res, fresh, (req.body as Record<string, unknown>).user_code);
-    if (device) send(res, 200, signInStep(fresh, device));
+    if (device) send(res, 200, await signInStep(req, fresh, device));
   }));
 
   return router;

@@ -8,6 +8,7 @@ import type { Config } from '../../config/config';
 import { requireBearerToken } from '../middleware/bearer';
 import { csrfGuard } from '../middleware/csrf';
 import { requireBodyType } from '../middleware/content-type';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import {
   ConfirmTotpRequest,
@@ -137,5 +138,21 @@ export function factorRoutes({ service, factors, signIn, config }: FactorRoutesD
     res.json(await factors.resetFactors(principal, id, clientInfo(req)));
   });
 
+  answerOtherMethods(router, [
+    ['/me/factors', 'GET'],
+    ['/me/totp', 'POST, DELETE'],
+    ['/me/totp/confirm', 'POST'],
+    ['/me/recovery-codes', 'POST'],
+    ['/me/passkeys', 'POST'],
+    ['/me/passkeys/options', 'POST'],
+    ['/me/passkeys/:id', 'PATCH, DELETE'],
+    ['/passkeys/sign-in', 'POST'],
+    ['/passkeys/sign-in/options', 'POST'],
+    ['/mfa/verify', 'POST'],
+    ['/mfa/passkey-options', 'POST'],
+    ['/step-up', 'POST'],
+    ['/step-up/passkey-options', 'POST'],
+    ['/users/:id/factors/reset', 'POST'],
+  ]);
   return router;
 }

@@ -4,6 +4,7 @@ import { RedirectSignInError, type RedirectSignIn } from '../../auth/federation/
 import type { Config } from '../../config/config';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import { RedirectExchangeRequest, RedirectStartQuery } from '../openapi/federation-redirect-schemas';
 import { clientInfo } from './client-info';
@@ -72,5 +73,10 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
 
+  answerOtherMethods(router, [
+    ['/redirect/callback', 'GET'],
+    ['/redirect/exchange', 'POST'],
+    ['/redirect/:provider', 'GET'],
+  ]);
   return router;
 }

@@ -6,6 +6,7 @@ import type { Config } from '../../config/config';
 import { requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import { IdTokenRequest, IdentityIdParams, LinkIdentityRequest } from '../openapi/federation-schemas';
 import { clientInfo } from './auth';
@@ -49,5 +50,10 @@ export function federationRoutes({ service, federation, config }: FederationRout
     res.status(204).end();
   });
 
+  answerOtherMethods(router, [
+    ['/id-token', 'POST'],
+    ['/me/identities', 'GET, POST'],
+    ['/me/identities/:id', 'DELETE'],
+  ]);
   return router;
 }

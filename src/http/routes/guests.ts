@@ -6,6 +6,7 @@ import type { Config } from '../../config/config';
 import { requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import { GuestUpgradeRequest } from '../openapi/federation-schemas';
 import { clientInfo } from './auth';
@@ -34,5 +35,9 @@ export function guestRoutes({ service, guests, config }: { service: AuthService;
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
 
+  answerOtherMethods(router, [
+    ['/guest', 'POST'],
+    ['/guest/upgrade', 'POST'],
+  ]);
   return router;
 }

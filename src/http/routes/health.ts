@@ -5,6 +5,7 @@ import { readSchemaState, type SchemaState } from '../../db/schema-state';
 import { isDatabaseUnavailable } from '../../db/database-errors';
 import type { Lifecycle } from '../drain';
 import type { ServiceMetrics } from '../metrics';
+import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { problemFor, sendProblem } from '../problem';
 
 export interface HealthOptions {
@@ -107,5 +108,9 @@ export function healthRoutes(dataSource: DataSource, { readyToken, lifecycle, me
     res.json({ status: 'ready', ...(detail ? { detail } : {}), checks: { database: 'ok', schema } });
   });
 
+  answerOtherMethods(router, [
+    ['/health', 'GET'],
+    ['/ready', 'GET'],
+  ]);
   return router;
 }

@@ -4,10 +4,11 @@ import { recordEvent } from '../../auth/audit/audit-events';
 import { authenticationContext } from '../../auth/oidc/authentication-context';
 import { consentView, giveConsent } from '../../auth/oidc/consent';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
+import type { CaptchaWidget } from '../../auth/abuse/captcha-widget';
 import type { Oidc } from '../../auth/oidc/library';
 import { consentPage } from '../../auth/oidc/pages/consent-page';
 import { errorPage } from '../../auth/oidc/pages/error-page';
-import { PAGE_CSP } from '../../auth/oidc/pages/layout';
+import { PAGE_CSP, pageCsp } from '../../auth/oidc/pages/layout';
 import { loginPage } from '../../auth/oidc/pages/login-page';
 import { stepPage } from '../../auth/oidc/pages/step-page';
 import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
@@ -44,8 +45,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 50 }));
 
-  const send = (res: Response, status: number, html: string) => {
-    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' }).send(html);
+  const send = (res: Response, status: number, html: string, csp = PAGE_CSP) => {
+    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(html);
   };
 
   const catName = async (client: Oidc.Client): Promise<string | null> => {
@@ -55,10 +56,16 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     return rows[0]?.name ?? null;
   };
 
-  const renderLogin = async (res: Response, details: Oidc.Interaction, status = 200, error?: PageError, email?: string) => {
+  /** The login page; a method that needs a CAPTCHA for what was typed (humanCheck) gets its widget, and the page's CSP its origins. */
+  const renderLogin = async (req: Request, res: Response, details: Oidc.Interaction, status = 200, error?: PageError, email?: string) => {
     const client = await provider.Client.find(String(details.params.client_id));
     const csrf: Record<string, string> = { abort: formToken(formKeys, details.uid, 'abort') };
     for (const m of methods) csrf[m.id] = formToken(formKeys, details.uid, `login:${m.id}`);
+    const widgets: Record<string, CaptchaWidget> = {};
+    for (const m of methods) {
+      const widget = await m.humanCheck?.({ email }, clientInfo(req));
+      if (widget) widgets[m.id] = widget;
+    }
     send(res, status, loginPage({
       uid: details.uid,
       mountPath,
@@ -68,7 +75,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       csrf,
       email,
       error,
-    }));
+      widgets,
+    }), pageCsp(...Object.values(widgets).map((w) => w.csp)));
   };
 
   const renderConsent = async (res: Response, details: Oidc.Interaction, status = 200, error?: PageError) => {
@@ -109,7 +117,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     try {
       const details = await provider.interactionDetails(req, res);
       if (details.uid !== req.params.uid) throw Object.assign(new Error('uid mismatch'), { error: 'invalid_request', status: 400 });
-      if (details.prompt.name === 'login') await renderLogin(res, details);
+      if (details.prompt.name === 'login') await renderLogin(req, res, details);
       else await renderConsent(res, details);
     } catch (err) {
       fail(res, err);
@@ -125,7 +133,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         throw Object.assign(new Error('no such step'), { error: 'invalid_request', status: 400 });
       }
       if (!formTokenValid(formKeys, details.uid, `login:${method.id}`, form.csrf)) {
-        await renderLogin(res, details, 403, csrfFailed, form.email);
+        await renderLogin(req, res, details, 403, csrfFailed, form.email);
         return;
       }
       let result;
@@ -134,7 +142,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       } catch (err) {
         if (!isAppError(err)) throw err;
         for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
-        await renderLogin(res, details, err.status, { code: err.code, message: err.detail }, form.email);
+        await renderLogin(req, res, details, err.status, { code: err.code, message: err.detail }, form.email);
         return;
       }
       for (const step of steps) {
@@ -165,12 +173,12 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       }
       let result;
       try {
-        result = await step.complete(form.challenge, form, clientInfo(req));
+        result = await step.complete(form.challenge, form, clientInfo(req), 'oidc');
       } catch (err) {
         if (!isAppError(err)) throw err;
         for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
         // A dead challenge (expired, spent, too many wrong answers): back to the sign-in.
-        if (err.code === 'invalid_mfa_token') await renderLogin(res, details, err.status, { code: err.code, message: err.detail });
+        if (err.code === 'invalid_mfa_token') await renderLogin(req, res, details, err.status, { code: err.code, message: err.detail });
         else renderStep(res, details.uid, step, form.challenge, err.status, { code: err.code, message: err.detail });
         return;
       }
@@ -220,7 +228,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       const form = (req.body ?? {}) as Record<string, string | undefined>;
       if (details.uid !== req.params.uid) throw Object.assign(new Error('uid mismatch'), { error: 'invalid_request', status: 400 });
       if (!formTokenValid(formKeys, details.uid, 'abort', form.csrf)) {
-        if (details.prompt.name === 'login') await renderLogin(res, details, 403, csrfFailed);
+        if (details.prompt.name === 'login') await renderLogin(req, res, details, 403, csrfFailed);
         else await renderConsent(res, details, 403, csrfFailed);
         return;
       }

@@ -10,7 +10,7 @@ import { authenticateServiceToken } from '../../auth/tokens/service-tokens';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { requireBearerToken } from '../middleware/bearer';
-import { answerOtherMethods } from '../middleware/method-not-allowed';
+import { answerOtherMethods, methodNotAllowed } from '../middleware/method-not-allowed';
 import { JWKS_PATH } from './jwks';
 
 export interface SsfRoutesDeps {
@@ -129,6 +129,11 @@ export function ssfRoutes({ dataSource, config, keys, sealing, apiPrefix }: SsfR
     const input = body(req);
     await changeSubject(deps, clientId, input, operation === 'subjects:add');
     res.status(operation === 'subjects:add' ? 200 : 204).set('cache-control', 'no-store').end();
+  });
+  api.all('/ssf/:operation', (req, _res, next) => {
+    const operation = req.params.operation;
+    if (operation === 'subjects:add' || operation === 'subjects:remove') return methodNotAllowed('POST')(req, _res, next);
+    next();
   });
   answerOtherMethods(api, [
     ['/ssf/stream', 'GET, POST, PATCH, PUT, DELETE'],

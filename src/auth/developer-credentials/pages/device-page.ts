@@ -1,16 +1,28 @@
+import type { CaptchaWidget } from '../../abuse/captcha-widget';
+import { widgetMarkup, widgetScripts } from '../../oidc/pages/captcha-markup';
 import { errorBox, escape, page } from '../../oidc/pages/layout';
-import type { SignInMethod } from '../../oidc/sign-in/sign-in-method';
+import type { SignInMethod, SignInStep } from '../../oidc/sign-in/sign-in-method';
 import type { PendingDevice } from '../device-authorizations';
 
 /**
- * The device verification page (RFC 8628 §3.3), one template for its four steps: enter the code
- * the terminal shows; sign in (every sign-in method of the OpenID provider's login page, each its
- * own form); see which device asks and approve or deny; done. Plain forms, labels on every field,
- * one CSRF token per form, no script: it works without JavaScript.
+ * The device verification page (RFC 8628 §3.3), one template for its steps: enter the code the
+ * terminal shows; sign in (every sign-in method of the OpenID provider's login page, each its own
+ * form); the second factor when the account has one (the login page's step, issue 26); see which
+ * device asks and approve or deny; done. Plain forms, labels on every field, one CSRF token per
+ * form, no script but a CAPTCHA provider's when a sign-in must show its widget (issue 30): otherwise it works without JavaScript.
  */
 export type DevicePageModel =
   | { step: 'code'; userCode?: string | undefined; csrf: { code: string } }
-  | { step: 'sign-in'; device: PendingDevice; methods: readonly SignInMethod[]; csrf: Record<string, string>; email?: string | undefined }
+  | {
+      step: 'sign-in';
+      device: PendingDevice;
+      methods: readonly SignInMethod[];
+      csrf: Record<string, string>;
+      email?: string | undefined;
+      /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
+      widgets?: Record<string, CaptchaWidget> | undefined;
+    }
+  | { step: 'second-factor'; device: PendingDevice; signInStep: SignInStep; csrf: { step: string; signOut: string } }
   | { step: 'confirm'; device: PendingDevice; who: string; csrf: { decision: string; signOut: string } }
   | { step: 'done'; decision: 'approve' | 'deny' };
 
@@ -47,6 +59,7 @@ ${hidden('csrf', m.csrf.code)}
     case 'sign-in': {
       const forms = m.methods
         .map((method) => {
+          const widget = m.widgets?.[method.id];
           const fields = method.fields
             .map((f) => {
               const id = `${method.id}-${f.name}`;
@@ -58,7 +71,7 @@ ${hidden('csrf', m.csrf.code)}
           return `<form method="post" action="${escape(`${PATH}/sign-in/${method.id}`)}" id="${escape(method.id)}-form">
 ${hidden('csrf', m.csrf[method.id] ?? '')}
 ${hidden('user_code', m.device.userCode)}
-${fields}
+${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
 <button class="primary" type="submit">${escape(method.label)}</button>
 </form>`;
         })
@@ -69,6 +82,36 @@ ${fields}
 ${deviceFacts(m.device)}
 ${errorBox(error)}
 ${forms}`,
+        widgetScripts(Object.values(m.widgets ?? {})),
+      );
+    }
+    case 'second-factor': {
+      const s = m.signInStep;
+      const fields = s.fields
+        .map((f) => {
+          const id = `${s.id}-${f.name}`;
+          const mode = f.inputmode ? ` inputmode="${f.inputmode}"` : '';
+          return `<label for="${escape(id)}">${escape(f.label)}</label>
+<input id="${escape(id)}" name="${escape(f.name)}" type="${f.type}" autocomplete="${escape(f.autocomplete)}"${mode} required autofocus>`;
+        })
+        .join('\n');
+      return page(
+        s.title,
+        `<h1>${escape(s.title)}</h1>
+${deviceFacts(m.device)}
+<p>${escape(s.explanation)}</p>
+${errorBox(error)}
+<form method="post" action="${escape(`${PATH}/step/${s.id}`)}" id="${escape(s.id)}-form">
+${hidden('csrf', m.csrf.step)}
+${hidden('user_code', m.device.userCode)}
+${fields}
+<button class="primary" type="submit">${escape(s.label)}</button>
+</form>
+<form method="post" action="${PATH}/sign-out">
+${hidden('csrf', m.csrf.signOut)}
+${hidden('user_code', m.device.userCode)}
+<button type="submit" id="sign-out">Start the sign-in again</button>
+</form>`,
       );
     }
     case 'confirm':

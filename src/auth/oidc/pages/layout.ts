@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The shell every provider page shares: plain HTML, one small stylesheet, no script, no framework.
+ * The shell every provider page shares: plain HTML, one small stylesheet, no script (but a CAPTCHA
+ * provider's, on a sign-in page that must show its widget), no framework.
  * Every value that reaches a page goes through `escape` (or `html` for the page's own markup).
  */
 
@@ -20,15 +21,36 @@ button.primary{background:#2d4f8b;color:#fff;border-color:#2d4f8b}
 .error{background:#fde8e8;border:1px solid #c33;padding:.5rem 1rem;border-radius:.4rem}
 .note{color:#555;font-size:.9rem}
 code{font-size:.85rem}
+#captcha{margin-top:1rem}
 `;
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
+/** Origins a page lets in besides its own stylesheet, per directive: a CAPTCHA widget's (abuse/captcha-widget.ts). */
+export interface PageOrigins {
+  readonly script: readonly string[];
+  readonly frame: readonly string[];
+  readonly style: readonly string[];
+  readonly connect: readonly string[];
+}
+
 /**
  * The pages' policy: nothing but this stylesheet; no framing. No form-action: after the consent
  * form, the browser follows redirects to the client's redirect_uri, which form-action would block.
+ * A page showing a CAPTCHA widget also lets in that provider's script, frame (and for hCaptcha
+ * style and connect) origins, and only that page.
  */
-export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`;
+export function pageCsp(...extras: PageOrigins[]): string {
+  const add = (pick: (o: PageOrigins) => readonly string[]) => [...new Set(extras.flatMap(pick))].map((origin) => ` ${origin}`).join('');
+  const directives = [`default-src 'none'`, `style-src 'sha256-${STYLE_HASH}'${add((o) => o.style)}`, `img-src 'self' data:`];
+  for (const [name, pick] of [['script-src', (o: PageOrigins) => o.script], ['frame-src', (o: PageOrigins) => o.frame], ['connect-src', (o: PageOrigins) => o.connect]] as const) {
+    const origins = add(pick);
+    if (origins) directives.push(`${name}${origins}`);
+  }
+  return [...directives, `base-uri 'none'`, `frame-ancestors 'none'`].join('; ');
+}
+
+export const PAGE_CSP = pageCsp();
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -37,15 +59,15 @@ export function escape(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-/** A whole page around `body` (already escaped markup). */
-export function page(title: string, body: string): string {
+/** A whole page around `body` (already escaped markup); `head`: markup for the head (a widget's script tag). */
+export function page(title: string, body: string, head = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)} · Cat House</title>
-<style>${STYLE}</style>
+<style>${STYLE}</style>${head}
 </head>
 <body>
 <main>

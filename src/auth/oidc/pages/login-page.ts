@@ -1,4 +1,6 @@
+import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { SignInMethod } from '../sign-in/sign-in-method';
+import { widgetMarkup, widgetScripts } from './captcha-markup';
 import { errorBox, escape, page } from './layout';
 
 /**
@@ -17,6 +19,8 @@ export interface LoginPageModel {
   /** What the player typed, to fill in again after an error (never the password). */
   email?: string | undefined;
   error?: { code: string; message: string } | undefined;
+  /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
+  widgets?: Record<string, CaptchaWidget> | undefined;
 }
 
 export function loginPage(m: LoginPageModel): string {
@@ -30,9 +34,10 @@ export function loginPage(m: LoginPageModel): string {
 <input id="${escape(id)}" name="${escape(f.name)}" type="${f.type}" autocomplete="${escape(f.autocomplete)}" required${value}>`;
         })
         .join('\n');
+      const widget = m.widgets?.[method.id];
       return `<form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/login/${method.id}`)}" id="${escape(method.id)}-form">
 <input type="hidden" name="csrf" value="${escape(m.csrf[method.id])}">
-${fields}
+${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
 <button class="primary" type="submit">${escape(method.label)}</button>
 </form>`;
     })
@@ -48,5 +53,6 @@ ${forms}
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
 <button type="submit">Cancel and return to the app</button>
 </form>`,
+    widgetScripts(Object.values(m.widgets ?? {})),
   );
 }

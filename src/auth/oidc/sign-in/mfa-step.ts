@@ -10,6 +10,7 @@ export interface MfaChallenges {
     mfaToken: string,
     proof: { totp_code: string } | { recovery_code: string },
     client: AuditClient & { ip: string },
+    page: 'oidc' | 'device',
   ): Promise<{ userId: string; methods: AuthenticationMethod[] }>;
 }
 
@@ -32,11 +33,11 @@ export function mfaStep(challenges: MfaChallenges): SignInStep {
       const answer = await challenges.challengeFor(result.userId, result.methods);
       return answer && { challenge: answer.mfa_token };
     },
-    async complete(challenge, form, client) {
+    async complete(challenge, form, client, page) {
       const code = form.code?.trim().replace(/\s/g, '');
       if (!code) throw new AppError('invalid_request', 'Enter the code of your authenticator app or a recovery code.');
       const proof = /^\d{6}$/.test(code) ? { totp_code: code } : { recovery_code: code };
-      return challenges.verifyMfaChallenge(challenge, proof, client);
+      return challenges.verifyMfaChallenge(challenge, proof, client, page);
     },
   };
 }

@@ -1,14 +1,27 @@
-import { AppError } from '../../../errors/app-error';
+import { AppError, isAppError } from '../../../errors/app-error';
+import type { LoginCaptcha } from '../../abuse/login-captcha';
 import type { AuthService } from '../../auth-service';
 import type { SignInMethod } from './sign-in-method';
 
+/** The CAPTCHA refusals in a page's words: the API's detail names a JSON field a person never sees. */
+const PAGE_WORDS: Partial<Record<string, string>> = {
+  captcha_required: 'Too many failed sign-ins: complete the check to show you are a person, then sign in again.',
+  captcha_failed: 'The check was not accepted (each one works once): complete it again, then sign in.',
+};
+
 /**
- * Email and password, through the service's own password check (AuthService.checkPassword): the
- * same throttles, the same bcrypt work for unknown emails, the same audit events and error codes
- * as POST /login. The page records login_succeeded once the whole sign-in is done (SignInRecorder):
- * a correct password may still need a second factor.
+ * Email and password, through the service's password check of every sign-in
+ * (AuthService.checkSignInPassword): the same throttles, the same bcrypt work for unknown emails,
+ * the same audit events and error codes as POST /login, and the same CAPTCHA after suspicious
+ * failures, whose token comes in the field the provider's widget posts (cf-turnstile-response,
+ * h-captcha-response). The page records login_succeeded once the whole sign-in is done
+ * (SignInRecorder): a correct password may still need a second factor.
  */
-export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>): SignInMethod {
+export function passwordSignIn(
+  service: Pick<AuthService, 'checkSignInPassword'>,
+  captcha?: Pick<LoginCaptcha, 'required' | 'widget'>,
+): SignInMethod {
+  const widget = captcha?.widget;
   return {
     id: 'password',
     label: 'Sign in',
@@ -20,8 +33,19 @@ export function passwordSignIn(service: Pick<AuthService, 'checkPassword'>): Sig
       const email = form.email?.trim();
       const password = form.password;
       if (!email || !password) throw new AppError('invalid_request', 'Enter your email and your password.');
-      const user = await service.checkPassword(email, password, client);
-      return { userId: user.id, methods: ['pwd'] };
+      const token = widget ? form[widget.responseField] || undefined : undefined;
+      try {
+        const user = await service.checkSignInPassword(email, password, client, token);
+        return { userId: user.id, methods: ['pwd'] };
+      } catch (err) {
+        const words = isAppError(err) ? PAGE_WORDS[err.code] : undefined;
+        if (isAppError(err) && words) throw new AppError(err.code, words, err.extra);
+        throw err;
+      }
+    },
+    async humanCheck(form, client) {
+      if (!captcha || !widget) return undefined;
+      return (await captcha.required(form.email?.trim(), client.ip)) ? widget : undefined;
     },
   };
 }

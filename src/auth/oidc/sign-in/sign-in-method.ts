@@ -1,3 +1,4 @@
+import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { AuditClient } from '../../audit/audit-events';
 import type { AuthenticationMethod } from '../authentication-context';
 
@@ -15,8 +16,14 @@ export interface SignInMethod {
   readonly label: string;
   /** The fields the login page renders for this method, in order. */
   readonly fields: readonly SignInField[];
-  /** Checks the posted form; throws AppError (invalid_credentials, rate_limited, account_disabled...) on refusal. */
+  /** Checks the posted form; throws AppError (invalid_credentials, rate_limited, account_disabled, captcha_required...) on refusal. */
   signIn(form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<SignInResult>;
+  /**
+   * The CAPTCHA widget the form must carry for its next post (issue 30: the password after
+   * suspicious failures), judged from what was typed (`form`, empty on a fresh page); undefined
+   * when none is needed. A page that shows it posts the widget's token with the method's fields.
+   */
+  humanCheck?(form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<CaptchaWidget | undefined>;
 }
 
 export interface SignInField {
@@ -55,5 +62,5 @@ export interface SignInStep {
   /** undefined: nothing to ask; otherwise the step needs the player before the login completes. */
   required(result: SignInResult): Promise<{ challenge: string } | undefined>;
   /** Checks the step's posted form for `challenge`; the sign-in's result with the methods added. Throws AppError on refusal. */
-  complete(challenge: string, form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<SignInResult>;
+  complete(challenge: string, form: Record<string, string | undefined>, client: AuditClient & { ip: string }, page: 'oidc' | 'device'): Promise<SignInResult>;
 }

@@ -1,0 +1,19 @@
+import type { CaptchaWidget } from '../../abuse/captcha-widget';
+import { escape } from './layout';
+
+/**
+ * A CAPTCHA widget inside a sign-in form (issue 30): the provider's script fills the element and
+ * adds the token field (cf-turnstile-response, h-captcha-response) that the form then posts. It
+ * needs JavaScript; the note says so to a browser without it. For any page that renders
+ * SignInMethod.humanCheck's widget (the login page; /device can use it the same way).
+ */
+export function widgetMarkup(w: CaptchaWidget): string {
+  const action = w.provider === 'turnstile' ? ` data-action="${escape(w.action)}"` : '';
+  return `<div class="${escape(w.className)}" id="captcha" data-sitekey="${escape(w.siteKey)}"${action}></div>
+<noscript><p class="note">This check needs JavaScript: turn it on for this page, or sign in again later.</p></noscript>`;
+}
+
+/** The script tags of the widgets shown, once each, for `page()`'s head; the page's CSP must then be pageCsp(...widgets' csp). */
+export function widgetScripts(widgets: readonly CaptchaWidget[]): string {
+  return [...new Set(widgets.map((w) => w.scriptSrc))].map((src) => `\n<script src="${escape(src)}" async defer></script>`).join('');
+}
