@@ -1,5 +1,5 @@
 /**
- * `npm run bench:profile -- [me|refresh|select1|sessions] [--seconds=N] [--compare] [--sessions=N]`
+ * `npm run bench:profile -- [me|refresh|floor|select1|sessions] [--seconds=N] [--compare[=floor]] [--sessions=N]`
  *
  * Where the service's CPU goes for one endpoint: starts PostgreSQL and the bench service with
  * V8's CPU profiler, loads the endpoint at c=32 the way `npm run bench` does, and prints the
@@ -7,6 +7,8 @@
  * DevTools. Not a benchmark: profiling slows the process down; use it to find what to cut.
  * `--compare` runs without the profiler and prints the endpoint's rate beside the SELECT 1
  * handler's, alternating three rounds: a quick check of one change (`npm run bench` decides).
+ * `--compare=floor` compares with the refresh's floor handler (POST /bench/refresh-floor) instead,
+ * and `floor` profiles that handler: what a refresh spends beyond its floor, function by function.
  * `--sessions=N` gives the user N more live sessions (inserted directly) before the load: for
  * `sessions`, the 1,000-session row of `npm run bench`.
  */
@@ -16,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createBenchContext, inBatches, postJson } from './lib/context';
 import { seedSessions } from './me-sessions';
-import { refreshRequest } from './refresh';
+import { floorRequest, refreshRequest, sessionOf } from './refresh';
 import { load, type LoadRequest, type LoadResult } from './lib/load';
 import { startDatabaseCost } from './lib/probes';
 
@@ -27,7 +29,7 @@ interface ProfileNode {
   children?: number[];
 }
 
-const ENDPOINTS = ['me', 'refresh', 'select1', 'sessions'] as const;
+const ENDPOINTS = ['me', 'refresh', 'floor', 'select1', 'sessions'] as const;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 8);
-  const compare = args.includes('--compare');
+  const compare = args.some((a) => a === '--compare' || a.startsWith('--compare='));
+  const baseline = args.includes('--compare=floor') ? 'floor' : 'select1';
   const extraSessions = Number(args.find((a) => a.startsWith('--sessions='))?.slice(11) ?? 0);
   let requestCount: number | undefined;
   const dir = await mkdtemp(path.join(tmpdir(), 'cathouse-profile-'));
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
       // Refresh tokens of requests in flight when a run stops are lost (rotated, never heard):
       // enough sessions for every run, from a few users (logins per account are limited).
       const password = 'correct horse battery staple';
-      const users = endpoint === 'refresh' ? 5 : 1;
+      const users = endpoint === 'refresh' || endpoint === 'floor' ? 5 : 1;
       const sessions = (
         await inBatches(Array.from({ length: users }), 1, async (_, u) => {
           const email = `profile-${Date.now()}-${u}@example.com`;
@@ -60,7 +63,9 @@ async function main(): Promise<void> {
           );
         })
       ).flat();
-      const tokens = sessions.map((s) => s.refresh_token);
+      // Half the sessions rotate through POST /refresh, the other half through the floor handler, which keeps its own state per session.
+      const tokens = sessions.slice(0, sessions.length / 2).map((s) => s.refresh_token);
+      const floorSessions = sessions.slice(sessions.length / 2).map((s) => sessionOf(s.access_token));
       const { sub } = JSON.parse(Buffer.from(sessions[0]!.access_token.split('.')[1]!, 'base64url').toString()) as { sub: string };
       await seedSessions(ctx.serviceDbUrl, sub, extraSessions);
       const bearer = { authorization: `Bearer ${sessions[0]!.access_token}` };
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
         sessions: { method: 'GET', path: '/api/v1/auth/me/sessions', headers: bearer },
         select1: { method: 'GET', path: '/bench/select1' },
         refresh: refreshRequest(tokens),
+        floor: floorRequest(floorSessions),
       };
       if (compare) {
         const measure = () => startDatabaseCost(ctx.adminUrl, ctx.postgresDataDir, service.child.pid);
@@ -76,11 +82,12 @@ async function main(): Promise<void> {
         const cpu = (r: LoadResult) =>
           `service ${((r.measured?.service_cpu_ms ?? NaN) / r.ok).toFixed(3)} ms, PostgreSQL ${((r.measured?.postgres_cpu_ms ?? NaN) / r.ok).toFixed(3)} ms`;
         for (let round = 0; round < 3; round++) {
-          const base = await run(requests.select1, round ? 0 : 2);
+          const base = await run(requests[baseline], round ? 0 : 2);
           const it = await run(requests[endpoint], round ? 0 : 2);
+          const name = baseline === 'floor' ? 'the floor handler' : 'SELECT 1 handler';
           process.stdout.write(
-            `${endpoint} ${Math.round(it.rps)} req/s vs SELECT 1 handler ${Math.round(base.rps)}: ${(it.rps / base.rps).toFixed(2)} (non-2xx ${it.non2xx}); ` +
-              `CPU per request: ${cpu(it)} (SELECT 1: ${cpu(base)})\n`,
+            `${endpoint} ${Math.round(it.rps)} req/s vs ${name} ${Math.round(base.rps)}: ${(it.rps / base.rps).toFixed(2)} (non-2xx ${it.non2xx}); ` +
+              `CPU per request: ${cpu(it)} (${name}: ${cpu(base)})\n`,
           );
         }
         return;

@@ -243,12 +243,12 @@ export async function benchRefresh(ctx: BenchContext): Promise<Figure[]> {
 }
 
 /** The session id (`sid`) an access token names. */
-function sessionOf(accessToken: string): string {
+export function sessionOf(accessToken: string): string {
   return (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
 }
 
 /** Requests for the floor handler: each takes a session from the pool and gives it back when answered, so no two rotate one session at once. */
-function floorRequest(sessions: string[]): LoadRequest {
+export function floorRequest(sessions: string[]): LoadRequest {
   return {
     method: 'POST',
     path: '/bench/refresh-floor',

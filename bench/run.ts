@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --only=login,refresh,verify,cli,migrations,memory,exchange,me-sessions,revocation,alembic] [--quick]`
- * `npm run bench -- --scale[=F] [--quick]`: the data-scale suite instead (bench/scale: seeds a
- * million users, F times that, and writes bench/results-scale.md).
+ * `npm run bench -- --scale[=F] [--quick] [--paths=admin_search,refresh,...]`: the data-scale suite
+ * instead (bench/scale: seeds a million users, F times that, and writes bench/results-scale.md;
+ * with --paths only those hot paths, no pruning, into bench/results-scale-paths.md).
  *
  * Measures each figure of issue 5 beside a baseline from the same run, then writes
  * bench/results.md (the table) and bench/results.json (name, value, unit, baseline, ratio,
@@ -20,6 +21,7 @@ import { benchManyMigrations, MIGRATIONS_SETTINGS } from './many-migrations';
 import { benchMeSessions, ME_SESSIONS_SETTINGS } from './me-sessions';
 import { benchMemory, MEMORY_SETTINGS } from './memory';
 import { benchRefresh, REFRESH_SETTINGS } from './refresh';
+import { PATHS, type PathName } from './scale/hot-paths';
 import { runScale } from './scale/run-scale';
 import { benchVerify, VERIFY_SETTINGS } from './verify';
 import { benchTokenExchange, EXCHANGE_SETTINGS } from './token-exchange';
@@ -48,7 +50,13 @@ async function main(): Promise<void> {
       process.stderr.write(`--scale=${scale.slice('--scale='.length)}: expected a factor of the seeded shape, 0 < F <= 10 (e.g. --scale=0.01)\n`);
       process.exit(2);
     }
-    await runScale(factor, quick);
+    const paths = args.find((a) => a.startsWith('--paths='))?.slice('--paths='.length).split(',');
+    const unknownPaths = (paths ?? []).filter((p) => !(PATHS as readonly string[]).includes(p));
+    if (unknownPaths.length) {
+      process.stderr.write(`--paths: unknown hot path(s) ${unknownPaths.join(', ')}; choose from ${PATHS.join(', ')}\n`);
+      process.exit(2);
+    }
+    await runScale(factor, quick, paths as PathName[] | undefined);
     process.exit(0);
   }
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');

@@ -40,9 +40,17 @@ export const POSTGRES_SETTINGS = { max_connections: 200, shared_buffers: '128MB'
 /**
  * Settings of every benchmarked service beside the production defaults: the benchmarks set up
  * their users through POST /register from one address, faster than the registration limits
- * (issue 9 H1) let anyone do; nothing measured registers.
+ * (issue 9 H1) let anyone do; nothing measured registers. Their logins come from one address
+ * too, 16 at a time: the per-network share of password checks (issue 22, 8 by default) would
+ * answer part of them 503 server_busy (14% of the scale bench's logins), so it is lifted; the
+ * bound on all checks in flight stays.
  */
-export const BENCH_SERVICE_ENV = { REGISTER_MAX_PER_IP: '1000000', REGISTER_MAX_GLOBAL: '100000000', REGISTER_MAX_HASHES_IN_FLIGHT: '16' };
+export const BENCH_SERVICE_ENV = {
+  REGISTER_MAX_PER_IP: '1000000',
+  REGISTER_MAX_GLOBAL: '100000000',
+  REGISTER_MAX_HASHES_IN_FLIGHT: '16',
+  LOGIN_MAX_CHECKS_PER_PREFIX: '10000',
+};
 
 export async function createBenchContext(quick: boolean): Promise<BenchContext> {
   const root = await mkdtemp(path.join(tmpdir(), 'cathouse-bench-'));

@@ -5,7 +5,7 @@ import { inBatches, postJson, type BenchContext } from '../lib/context';
 import { load, type LoadRequest, type LoadResult } from '../lib/load';
 import { processMemory, startDatabaseCost } from '../lib/probes';
 import { refreshRequest } from '../refresh';
-import { NAMES, SEEDED_PASSWORD } from './shape';
+import { SEEDED_PASSWORD } from './shape';
 
 /** One database the hot paths run against: the seeded one, or the empty one beside it. */
 export interface Target {
@@ -16,6 +16,11 @@ export interface Target {
   readonly admin: string;
   /** An active installation and the email of its user. */
   readonly installation: { id: string; email: string };
+  /**
+   * What the admin search looks for: prefixes that each match more than a page (limit 50) on this
+   * database, so that seeded and empty serve the same page and differ only in the table's size.
+   */
+  readonly searchPrefixes: readonly string[];
 }
 
 export const HOT_PATH_SETTINGS = {
@@ -112,6 +117,14 @@ export async function pathRequest(path: PathName, target: Target, service: Servi
     case 'admin_search':
     case 'admin_events': {
       const { access_token } = await login(target.admin);
+      if (path === 'admin_search') {
+        // Both databases must serve the same page: a search that finds nothing is not the same work.
+        for (const prefix of target.searchPrefixes) {
+          const r = await fetch(`${service.url}/api/v1/auth/users?email=${prefix}&limit=50`, { headers: bearer(access_token), signal: AbortSignal.timeout(30_000) });
+          const page = (await r.json()) as { users?: unknown[]; next_after?: string | null };
+          if (page.users?.length !== 50 || !page.next_after) throw new Error(`admin search for ${prefix} on the ${target.name} database: ${page.users?.length} users, not a full page`);
+        }
+      }
       let n = 0;
       request = {
         method: 'GET',
@@ -119,7 +132,7 @@ export async function pathRequest(path: PathName, target: Target, service: Servi
         headers: bearer(access_token),
         setupRequest: (req) => ({
           ...req,
-          path: path === 'admin_search' ? `/api/v1/auth/users?email=${NAMES[n++ % NAMES.length]}&limit=50` : `/api/v1/auth/events?limit=50`,
+          path: path === 'admin_search' ? `/api/v1/auth/users?email=${target.searchPrefixes[n++ % target.searchPrefixes.length]}&limit=50` : `/api/v1/auth/events?limit=50`,
         }),
       };
       break;

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { userPageQuery } from '../../src/auth/accounts/admin-users';
 import { eventPageQuery } from '../../src/auth/audit/audit-events';
+import { NAMES } from './shape';
 
 interface PlanNode {
   'Node Type': string;
@@ -39,7 +40,7 @@ const sortedScans = (n: PlanNode, underSort = false): PlanNode[] => [
 /**
  * The paging queries' plans on the seeded database, run (EXPLAIN ANALYZE): the event pages of a
  * typical and of the heaviest user, the admin's unfiltered and by-type pages (first and deep), and
- * the admin's search by a prefix that matches a sixtieth of all users. Each must read at most a
+ * the admin's search by each of the prefixes the hot paths search for (each matches a sixtieth of all users). Each must read at most a
  * page per index it uses, whatever the size of the tables.
  */
 export async function checkPlans(url: string): Promise<PlanCheck[]> {
@@ -58,12 +59,11 @@ export async function checkPlans(url: string): Promise<PlanCheck[]> {
       ['GET events (admin), two months back', eventPageQuery({ before: deep.id, limit: 50 })],
       ['GET events?type=login_failed (admin)', eventPageQuery({ type: 'login_failed', limit: 50 })],
       ['GET events?type=role_changed (admin, rare)', eventPageQuery({ type: 'role_changed', limit: 50 })],
-      ['GET users?email=mia (admin search)', userPageQuery({ emailPrefix: 'mia', limit: 50 })],
       ['GET users?role=developer (admin)', userPageQuery({ role: 'developer', limit: 50 })],
       ['GET users?is_active=false (admin)', userPageQuery({ isActive: false, limit: 50 })],
     ];
     const checks: PlanCheck[] = [];
-    for (const [query, q] of queries) {
+    const check = async (query: string, q: { text: string; params: unknown[] }, sortAllowed = true): Promise<PlanCheck> => {
       const started = performance.now();
       const { rows } = await c.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.text}`, q.params);
       const ms = performance.now() - started;
@@ -73,7 +73,7 @@ export async function checkPlans(url: string): Promise<PlanCheck[]> {
       const scans = all.filter((n) => n['Relation Name']);
       const limit = 51; // every query asks for a page of 50 and one row more
       const rowsOf = (n: PlanNode) => (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1);
-      checks.push({
+      return {
         query,
         scans: scans.map((n) => `${n['Index Name'] ?? n['Node Type']} (${rowsOf(n)})`),
         rows_read: scans.reduce((a, n) => a + rowsOf(n), 0),
@@ -82,10 +82,24 @@ export async function checkPlans(url: string): Promise<PlanCheck[]> {
         bounded: scans.every((n) =>
           n['Node Type'] === 'Seq Scan'
             ? rowsOf(n) === 0 && (n['Shared Hit Blocks'] ?? 0) + (n['Shared Read Blocks'] ?? 0) === 0
-            : sorted.has(n) || rowsOf(n) <= limit,
+            : (sortAllowed && sorted.has(n)) || rowsOf(n) <= limit,
         ),
-      });
-    }
+      };
+    };
+    for (const [query, q] of queries) checks.push(await check(query, q));
+    // Every prefix the hot-path run searches for, not one: the planner judges each range from the
+    // histogram, and a plan that holds for one name may not for the next (issue 31: with LIKE, half
+    // of them were read whole from the UNIQUE index and sorted). A page of users is never sorted: its
+    // matches are not bounded by one user's history. The row shows the prefix that read most.
+    const prefixes: PlanCheck[] = [];
+    for (const name of NAMES) prefixes.push(await check(name, userPageQuery({ emailPrefix: name, limit: 50 }), false));
+    const worst = prefixes.reduce((a, b) => (b.rows_read > a.rows_read || (b.rows_read === a.rows_read && b.buffers > a.buffers) ? b : a));
+    const bounded = prefixes.filter((p) => p.bounded).length;
+    checks.push({
+      ...worst,
+      query: `GET users?email=${worst.query} (admin search; the prefix that read most of the ${NAMES.length}, ${bounded} of them at most a page)`,
+      bounded: bounded === prefixes.length,
+    });
     return checks;
   } finally {
     await c.end();

@@ -18,6 +18,8 @@ export interface ScaleReport {
   pruning: PruningTask[];
   /** Sessions ended per second at the peak login rate of the scale. */
   insert_rate_per_s: number;
+  /** Where the run's details are: bench/results-scale.json, or -paths.json for a run of a few paths. */
+  details_file: string;
 }
 
 /** The goal of issue 31: every hot path within 1.3× of its empty-database p99. */
@@ -35,7 +37,7 @@ export function scaleReport(r: ScaleReport): string {
       `${r.shape.events.toLocaleString('en')} audit events over ${r.shape.eventDays} days (scale ${r.shape.factor}). ` +
       `Every path ran against the seeded database and an empty one on the same PostgreSQL server, in alternating runs ` +
       `(empty, seeded, seeded, empty) at concurrency ${String(r.settings.concurrency)} for ${String(r.settings.duration_s)} s each; ` +
-      `figures are the means of the runs. Details in \`bench/results-scale.json\`.`,
+      `figures are the means of the runs. Details in \`${r.details_file}\`.`,
     '',
     '## Hot paths: seeded against empty',
     '',
@@ -56,13 +58,16 @@ export function scaleReport(r: ScaleReport): string {
   lines.push('', '## Paging plans on the seeded database (EXPLAIN ANALYZE)', '');
   lines.push('| query | scans (index, rows returned) | rows read | buffers | ms | at most a page per scan |', '| --- | --- | ---: | ---: | ---: | --- |');
   for (const p of r.plans) lines.push(`| ${p.query} | ${p.scans.join(', ')} | ${p.rows_read} | ${p.buffers} | ${f(p.ms)} | ${p.bounded ? 'yes' : '**no**'} |`);
-  lines.push('', '## Pruning on the seeded database, while logins run against it', '');
-  lines.push('| cycle | rows | seconds | rows/s | runs (slowest) | login p99 during / before |', '| --- | ---: | ---: | ---: | --- | ---: |');
-  for (const t of r.pruning) {
-    const runs = t.details?.runs ? `${String(t.details.runs)} (${String(t.details.slowest_run_s)} s)` : '1';
-    lines.push(`| ${t.label} | ${t.rows.toLocaleString('en')} | ${f(t.seconds)} | ${f(t.rows / t.seconds, 0)} | ${runs} | ${f(t.login_p99_ms)} / ${f(t.login_p99_before_ms)} ms |`);
+  if (r.pruning.length === 0) lines.push('', 'Pruning: not measured in this run (`--paths`).');
+  else lines.push('', '## Pruning on the seeded database, while logins run against it', '');
+  if (r.pruning.length > 0) {
+    lines.push('| cycle | rows | seconds | rows/s | runs (slowest) | login p99 during / before |', '| --- | ---: | ---: | ---: | --- | ---: |');
+    for (const t of r.pruning) {
+      const runs = t.details?.runs ? `${String(t.details.runs)} (${String(t.details.slowest_run_s)} s)` : '1';
+      lines.push(`| ${t.label} | ${t.rows.toLocaleString('en')} | ${f(t.seconds)} | ${f(t.rows / t.seconds, 0)} | ${runs} | ${f(t.login_p99_ms)} / ${f(t.login_p99_before_ms)} ms |`);
+    }
+    lines.push('', `Sessions end at about ${f(r.insert_rate_per_s)} per second at the peak login rate of this scale (0.02 logins per account a day, 3× at peak).`);
   }
-  lines.push('', `Sessions end at about ${f(r.insert_rate_per_s)} per second at the peak login rate of this scale (0.02 logins per account a day, 3× at peak).`);
   lines.push('', '## Seeding', '', `${r.seeding.seconds} s in all (COPY, then VACUUM ANALYZE); database ${r.seeding.database_mib.toLocaleString('en')} MiB.`, '');
   lines.push('| step | seconds |', '| --- | ---: |');
   for (const [step, s] of Object.entries(r.seeding.steps)) lines.push(`| ${step} | ${s} |`);

@@ -14,7 +14,7 @@ import { checkPlans } from './plans';
 import { measurePruning } from './pruning';
 import { scaleReport, type ScaleReport } from './report';
 import { seedScaleDatabase } from './seed';
-import { scaleShape, SEEDED_PASSWORD } from './shape';
+import { NAMES, scaleShape, SEEDED_PASSWORD, type ScaleShape } from './shape';
 import { tableSizes } from './sizes';
 
 const log = (line: string) => process.stderr.write(`bench --scale: ${line}\n`);
@@ -61,7 +61,9 @@ async function emptyTarget(ctx: BenchContext, url: string): Promise<Target> {
       const [perm] = await sql(url, `INSERT INTO catalog.permissions (cat_id, permission_type) VALUES ($1, $2) RETURNING id`, [cat!.id, type]);
       await sql(url, `INSERT INTO installation.installation_permissions (installation_id, permission_id, granted) VALUES ($1, $2, $3)`, [inst!.id, perm!.id, granted]);
     }
-    return { name: 'empty', url, players, admin, installation: { id: String(inst!.id), email: players[0]! } };
+    // Every prefix of 'player.' matches the 64 players: a full page, as each name does on the seeded database.
+    const searchPrefixes = Array.from({ length: 'player.'.length }, (_, i) => 'player.'.slice(0, i + 1));
+    return { name: 'empty', url, players, admin, installation: { id: String(inst!.id), email: players[0]! }, searchPrefixes };
   } finally {
     await service.stop();
   }
@@ -71,8 +73,11 @@ async function emptyTarget(ctx: BenchContext, url: string): Promise<Target> {
  * `npm run bench -- --scale[=F] [--quick]`: seeds a database of the issue's shape (F times it),
  * measures every hot path on it and on an empty database of the same server, path by path, then
  * one pruning cycle of each kind on the seeded one; writes bench/results-scale.md and .json.
+ * With `only` (--paths=), those hot paths alone and no pruning, written to
+ * bench/results-scale-paths.md and .json, so that a full run's results stay as they are.
  */
-export async function runScale(factor: number, quick: boolean): Promise<void> {
+export async function runScale(factor: number, quick: boolean, only?: readonly PathName[]): Promise<void> {
+  const paths = only ?? PATHS;
   const shape = scaleShape(factor);
   const durationS = quick ? 3 : HOT_PATH_SETTINGS.duration_s;
   const ctx = await createBenchContext(quick);
@@ -90,11 +95,11 @@ export async function runScale(factor: number, quick: boolean): Promise<void> {
 
     const targets: Target[] = [
       await emptyTarget(ctx, emptyUrl),
-      { name: 'seeded', url: seededUrl, players: seeded.players, admin: seeded.admins[0]!, installation: seeded.installation },
+      { name: 'seeded', url: seededUrl, players: seeded.players, admin: seeded.admins[0]!, installation: seeded.installation, searchPrefixes: NAMES },
     ];
     const secrets = await Promise.all(targets.map((t) => prepareTarget(t)));
     const results: Record<string, Partial<Record<PathName, PathResult>>> = { empty: {}, seeded: {} };
-    for (const p of PATHS) {
+    for (const p of paths) {
       // Both services started afresh for each path (no background pruning falls inside a
       // measurement), then alternating runs, so that load from elsewhere touches both alike.
       const services: ServiceProcess[] = [];
@@ -114,36 +119,42 @@ export async function runScale(factor: number, quick: boolean): Promise<void> {
       }
     }
 
-    const service = await startService(ctx, seededUrl);
-    const dataSource = createRuntimeDataSource(seededUrl, parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: seededUrl }).db);
-    await dataSource.initialize();
-    let pruning;
-    try {
-      pruning = await measurePruning({ url: seededUrl, serviceUrl: service.url, dataSource, shape, players: seeded.players, durationS });
-    } finally {
-      await dataSource.destroy();
-      await service.stop();
-    }
+    const pruning = only ? { tasks: [], insert_rate_per_s: NaN } : await pruneSeeded(ctx, seededUrl, shape, seeded.players, durationS);
 
+    const name = only ? 'results-scale-paths' : 'results-scale';
     const report: ScaleReport = {
       generated_at: new Date().toISOString(),
       machine: machine(),
-      command: `npm run bench -- --scale${factor === 1 ? '' : `=${factor}`}${quick ? ' --quick' : ''}`,
+      command: `npm run bench -- --scale${factor === 1 ? '' : `=${factor}`}${quick ? ' --quick' : ''}${only ? ` --paths=${only.join(',')}` : ''}`,
       shape,
       settings: { ...HOT_PATH_SETTINGS, duration_s: durationS },
       seeding: { seconds: Math.round(seedingS), steps: seeded.seconds, rows: seeded.rows, database_mib: Math.round(Number(dbBytes) / 2 ** 20) },
       sizes,
       plans,
-      paths: PATHS.map((p) => ({ path: p, empty: results.empty![p]!, seeded: results.seeded![p]! })),
+      paths: paths.map((p) => ({ path: p, empty: results.empty![p]!, seeded: results.seeded![p]! })),
       pruning: pruning.tasks,
       insert_rate_per_s: pruning.insert_rate_per_s,
+      details_file: `bench/${name}.json`,
     };
     const dir = path.join(__dirname, '..');
-    await writeFile(path.join(dir, 'results-scale.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(path.join(dir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
     const md = scaleReport(report);
-    await writeFile(path.join(dir, 'results-scale.md'), md);
-    process.stdout.write(`\n${md}\nwritten: bench/results-scale.md, bench/results-scale.json\n`);
+    await writeFile(path.join(dir, `${name}.md`), md);
+    process.stdout.write(`\n${md}\nwritten: bench/${name}.md, bench/${name}.json\n`);
   } finally {
     await ctx.close();
+  }
+}
+
+/** One pruning cycle of each kind on the seeded database, with a service of its own serving the logins measured beside it. */
+async function pruneSeeded(ctx: BenchContext, url: string, shape: ScaleShape, players: string[], durationS: number) {
+  const service = await startService(ctx, url);
+  const dataSource = createRuntimeDataSource(url, parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url }).db);
+  await dataSource.initialize();
+  try {
+    return await measurePruning({ url, serviceUrl: service.url, dataSource, shape, players, durationS });
+  } finally {
+    await dataSource.destroy();
+    await service.stop();
   }
 }

@@ -3,7 +3,7 @@ import { bytea, copyRows, NULL, random, ts, uuid } from './copy';
 import { DOMAINS, NAMES, type ScaleShape } from './shape';
 
 // The seeding of the scale bench: one function per table, in foreign-key order, each a COPY of
-// generated rows. Kept in one file (250 lines) so the shape of the data reads in one place.
+// generated rows. Kept in one file (251 lines) so the shape of the data reads in one place.
 
 const DAY = 86_400_000;
 
@@ -237,9 +237,10 @@ async function seedCatalog(client: Client, shape: ScaleShape, users: UserRow[], 
     const at = now - 180 * DAY * rnd();
     return [installations[i]!, ownerOf(i).id, cats[catOf(i)]!, `default-${i}`, rnd() < 0.9 ? 'active' : 'paused', ts(at), ts(at + DAY * rnd()), ts(at)];
   });
-  await copyRows(client, 'installation.installation_permissions', ['installation_id', 'permission_id', 'granted', 'granted_at'], installations.length * 3, (i) => {
+  // cat_id too: its trigger (migration InstallationGrantsOfOwnCat) does not fire under session_replication_role = replica.
+  await copyRows(client, 'installation.installation_permissions', ['installation_id', 'permission_id', 'cat_id', 'granted', 'granted_at'], installations.length * 3, (i) => {
     const inst = Math.floor(i / 3);
-    return [installations[inst]!, permissions[catOf(inst) * 3 + (i % 3)]!, i % 3 === 2 ? 'f' : 't', ts(now - DAY)];
+    return [installations[inst]!, permissions[catOf(inst) * 3 + (i % 3)]!, cats[catOf(inst)]!, i % 3 === 2 ? 'f' : 't', ts(now - DAY)];
   });
   rows.installations = installations.length;
   rows.installation_permissions = installations.length * 3;
