@@ -17,8 +17,7 @@ import {
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import { pageCsp } from '../../auth/oidc/pages/layout';
-import type { CaptchaWidget } from '../../auth/abuse/captcha-widget';
-import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
@@ -78,13 +77,8 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   /** The sign-in forms; a method that needs a CAPTCHA for this client now (humanCheck, issue 30) carries its widget. */
   const signInStep = async (req: Request, state: DevicePageState, device: PendingDevice, email?: string): Promise<DevicePageModel> => {
     const csrf: Record<string, string> = {};
-    const widgets: Record<string, CaptchaWidget> = {};
-    for (const m of methods) {
-      csrf[m.id] = token(state, `sign-in:${m.id}`);
-      const widget = await m.humanCheck?.({ email }, clientInfo(req));
-      if (widget) widgets[m.id] = widget;
-    }
-    return { step: 'sign-in', device, methods, csrf, email, widgets };
+    for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
+    return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)) };
   };
   const secondFactorStep = (state: DevicePageState, device: PendingDevice, step: SignInStep): DevicePageModel => ({
     step: 'second-factor',

@@ -4,14 +4,13 @@ import { recordEvent } from '../../auth/audit/audit-events';
 import { authenticationContext } from '../../auth/oidc/authentication-context';
 import { consentView, giveConsent } from '../../auth/oidc/consent';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
-import type { CaptchaWidget } from '../../auth/abuse/captcha-widget';
 import type { Oidc } from '../../auth/oidc/library';
 import { consentPage } from '../../auth/oidc/pages/consent-page';
 import { errorPage } from '../../auth/oidc/pages/error-page';
 import { PAGE_CSP, pageCsp } from '../../auth/oidc/pages/layout';
 import { loginPage } from '../../auth/oidc/pages/login-page';
 import { stepPage } from '../../auth/oidc/pages/step-page';
-import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { CAT_ID_METADATA } from '../../auth/oidc/adapter';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
@@ -61,11 +60,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const client = await provider.Client.find(String(details.params.client_id));
     const csrf: Record<string, string> = { abort: formToken(formKeys, details.uid, 'abort') };
     for (const m of methods) csrf[m.id] = formToken(formKeys, details.uid, `login:${m.id}`);
-    const widgets: Record<string, CaptchaWidget> = {};
-    for (const m of methods) {
-      const widget = await m.humanCheck?.({ email }, clientInfo(req));
-      if (widget) widgets[m.id] = widget;
-    }
+    const widgets = await widgetsFor(methods, { email }, clientInfo(req));
     send(res, status, loginPage({
       uid: details.uid,
       mountPath,

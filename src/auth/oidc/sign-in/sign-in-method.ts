@@ -26,6 +26,23 @@ export interface SignInMethod {
   humanCheck?(form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<CaptchaWidget | undefined>;
 }
 
+/**
+ * The CAPTCHA widget each method's form must carry now (humanCheck), by method id: what a sign-in
+ * page renders, and whose origins its Content-Security-Policy must let in (the login page, /device).
+ */
+export async function widgetsFor(
+  methods: readonly SignInMethod[],
+  form: Record<string, string | undefined>,
+  client: AuditClient & { ip: string },
+): Promise<Record<string, CaptchaWidget>> {
+  const widgets: Record<string, CaptchaWidget> = {};
+  for (const m of methods) {
+    const widget = await m.humanCheck?.(form, client);
+    if (widget) widgets[m.id] = widget;
+  }
+  return widgets;
+}
+
 export interface SignInField {
   name: string;
   label: string;
