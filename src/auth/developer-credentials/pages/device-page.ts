@@ -1,13 +1,14 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import { widgetMarkup, widgetScripts } from '../../oidc/pages/captcha-markup';
 import { errorBox, escape, page } from '../../oidc/pages/layout';
+import { providerButtons, type ProviderButtonsModel } from '../../oidc/pages/provider-buttons';
 import type { SignInMethod, SignInStep } from '../../oidc/sign-in/sign-in-method';
 import type { PendingDevice } from '../device-authorizations';
 
 /**
  * The device verification page (RFC 8628 §3.3), one template for its steps: enter the code the
  * terminal shows; sign in (every sign-in method of the OpenID provider's login page, each its own
- * form); the second factor when the account has one (the login page's step, issue 26); see which
+ * form, and its "Continue with <provider>" buttons); the second factor when the account has one (the login page's step, issue 26); see which
  * device asks and approve or deny; done. Plain forms, labels on every field, one CSRF token per
  * form, no script but a CAPTCHA provider's when a sign-in must show its widget (issue 30): otherwise it works without JavaScript.
  */
@@ -21,6 +22,8 @@ export type DevicePageModel =
       email?: string | undefined;
       /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
       widgets?: Record<string, CaptchaWidget> | undefined;
+      /** "Continue with <provider>" for each configured web redirect provider (issue 25). */
+      providers?: ProviderButtonsModel | undefined;
     }
   | { step: 'second-factor'; device: PendingDevice; signInStep: SignInStep; csrf: { step: string; signOut: string } }
   | { step: 'confirm'; device: PendingDevice; who: string; csrf: { decision: string; signOut: string } }
@@ -81,7 +84,8 @@ ${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
         `<h1>Sign in to connect a device</h1>
 ${deviceFacts(m.device)}
 ${errorBox(error)}
-${forms}`,
+${forms}
+${providerButtons(m.providers)}`,
         widgetScripts(Object.values(m.widgets ?? {})),
       );
     }

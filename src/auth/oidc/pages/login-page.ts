@@ -2,11 +2,13 @@ import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { SignInMethod } from '../sign-in/sign-in-method';
 import { widgetMarkup, widgetScripts } from './captcha-markup';
 import { errorBox, escape, page } from './layout';
+import { providerButtons, type ProviderButtonsModel } from './provider-buttons';
 
 /**
- * The provider's sign-in page: one form per sign-in method (today email and password; passkeys and
- * Apple/Google come as further methods), each posting to its own URL with its own CSRF token.
- * Works without JavaScript; every field has a label.
+ * The provider's sign-in page: one form per sign-in method (email and password), each posting to
+ * its own URL with its own CSRF token, then "Or continue with" one button per web redirect
+ * provider (Google, Apple... when configured: provider-buttons.ts). Works without JavaScript;
+ * every field has a label.
  */
 export interface LoginPageModel {
   uid: string;
@@ -21,6 +23,8 @@ export interface LoginPageModel {
   error?: { code: string; message: string } | undefined;
   /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
   widgets?: Record<string, CaptchaWidget> | undefined;
+  /** "Continue with <provider>" for each configured web redirect provider (issue 25). */
+  providers?: ProviderButtonsModel | undefined;
 }
 
 export function loginPage(m: LoginPageModel): string {
@@ -49,6 +53,7 @@ ${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
 <p>to continue to <strong>${escape(to)}</strong></p>
 ${errorBox(m.error)}
 ${forms}
+${providerButtons(m.providers)}
 <form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/abort`)}">
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
 <button type="submit">Cancel and return to the app</button>

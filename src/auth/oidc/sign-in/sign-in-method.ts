@@ -55,6 +55,8 @@ export interface SignInField {
 export interface SignInResult {
   userId: string;
   methods: AuthenticationMethod[];
+  /** The provider of a redirect sign-in on the page (issue 25), for the audit event; absent otherwise. */
+  provider?: string | undefined;
 }
 
 /**
