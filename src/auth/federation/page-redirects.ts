@@ -31,7 +31,7 @@ export function pageRedirects(
     providers,
     start(provider: string, page: SignInPage) {
       // The frontend URL stays the fallback of a refusal nobody can tie to a page (never used for a page's own flow).
-      return flow().redirects.start(provider, settings.returnUrls[0]!, page);
+      return flow().redirects.start(provider, settings.returnUrls[0]!, undefined, page);
     },
     async complete(code, page) {
       const spent = await spendPageHandoff(dataSource, code, page);

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import cookieParser from 'cookie-parser';
+import { codeChallengeFor } from '../../auth/federation/handoff-challenge';
 import { RedirectSignInError, type RedirectSignIn } from '../../auth/federation/redirect-sign-in';
 import type { Config } from '../../config/config';
 import { requireBodyType } from '../middleware/content-type';
@@ -72,14 +73,15 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
   });
 
   router.get('/redirect/:provider', async (req, res) => {
-    const { return_to } = parseWith(RedirectStartQuery, req.query);
+    const { return_to, code_challenge, code_challenge_method } = parseWith(RedirectStartQuery, req.query);
     const returnTo = redirects.returnUrl(return_to);
-    sendToProvider(res, await redirects.start(String(req.params.provider), returnTo));
+    const challenge = codeChallengeFor(returnTo, code_challenge, code_challenge_method);
+    sendToProvider(res, await redirects.start(String(req.params.provider), returnTo, challenge));
   });
 
   router.post('/redirect/exchange', ...cookieEndpoint, requireBodyType('application/json', 'application/*+json'), async (req, res) => {
-    const { code } = parseWith(RedirectExchangeRequest, req.body);
-    const grant = await redirects.exchange(code, clientInfo(req));
+    const { code, code_verifier } = parseWith(RedirectExchangeRequest, req.body);
+    const grant = await redirects.exchange(code, clientInfo(req), code_verifier);
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
 

@@ -5,9 +5,10 @@ import type { AuthenticationMethod } from '../authentication-context';
 /**
  * One way to sign in on the provider's login page. The page shows every registered method's form
  * (or button) and posts to `/interaction/:uid/login/:method`; the method checks what was posted and
- * answers with the account and the RFC 8176 methods it proved. Passkeys, Apple/Google (issue 25)
- * and the like are further implementations added to the list in provider wiring, without touching
- * the page or the interaction routes.
+ * answers with the account and the RFC 8176 methods it proved. Passkeys and the like are further
+ * implementations added to the list in provider wiring, without touching the page or the
+ * interaction routes. Apple/Google and other web redirect providers (issue 25) are not methods:
+ * their browser round trip has its own routes and buttons (provider-redirect.ts).
  */
 export interface SignInMethod {
   /** The path segment and form id: `password`, `passkey`, `google`... */
