@@ -50,7 +50,7 @@ const SIGN_IN_AGAIN: PageError = { code: 'invalid_mfa_token', message: 'This sig
 
 /**
  * The device verification page at /device (RFC 8628 §3.3): enter the code, sign in with any of the
- * login page's methods, answer its steps (the second factor of an account that has one), see which
+ * login page's methods or its "Continue with <provider>" (device-provider-sign-in.ts), answer its steps (the second factor of an account that has one), see which
  * device asks, approve or deny. Each POST checks its form's CSRF token (an HMAC over the nonce in
  * the page's signed cookie), so a form posted from another site or another browser is refused; a
  * wrong code counts against the address (device-authorizations.ts), a wrong second factor against

@@ -15,8 +15,8 @@ export interface MfaChallenges {
 }
 
 /**
- * Issue 26's MFA challenge on the provider's login page: after a correct password, an account with
- * a second factor is asked for its authenticator app's code or a recovery code (one field: six
+ * Issue 26's MFA challenge on the provider's login page: after a correct password (or a provider's
+ * sign-in, "Continue with <provider>"), an account with a second factor is asked for its authenticator app's code or a recovery code (one field: six
  * digits are a TOTP code, anything else a recovery code), with the same MFA token, throttle, audit
  * events and single use as POST mfa/verify. The ID token's amr then says pwd, otp, mfa and its acr
  * the multi-factor one. A passkey as the second factor needs the page's JavaScript: not offered
