@@ -115,8 +115,9 @@ export class RedirectSignIn {
     try {
       return { ...(await this.complete(callbackUrl, pending, client)), page: pending.page };
     } catch (err) {
-      // A page's flow goes back to its page, with the refusal, whatever went wrong.
+      // A page's flow goes back to its page with the refusal, whatever went wrong (the unexpected kept as the cause, to be logged).
       if (err instanceof RedirectSignInError) err.page = pending.page;
+      else if (pending.page) throw Object.assign(new RedirectSignInError('server_error', 'The sign-in could not be completed; try again.', pending.returnTo, pending.page), { cause: err });
       throw err;
     }
   }
@@ -178,7 +179,7 @@ export class RedirectSignIn {
       if (row.code_challenge !== null && !verifies(row.code_challenge, codeVerifier)) return undefined;
       const user = await lockUser(manager, { id: row.user_id });
       if (!user?.isActive) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
-      const issued = await this.deps.grant(manager, user, client);
+      const issued = await this.deps.grant(manager, user, client, ['fed']);
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: issued.sessionId, client, detail: { method: 'redirect', provider: row.provider } });
       return { ...issued, provider: row.provider };
     });

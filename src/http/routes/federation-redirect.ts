@@ -62,7 +62,7 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
       // Never a 500 on the callback: the browser always lands on the frontend (or the page that
       // started the flow) with an OAuth-style error.
       const refusal = err instanceof RedirectSignInError ? err : undefined;
-      if (!refusal) req.log?.error({ err }, 'redirect sign-in callback failed');
+      if (!refusal || refusal.cause) req.log?.error({ err: refusal?.cause ?? err }, 'redirect sign-in callback failed');
       if (refusal?.page === 'unknown') return sendUnknownPageFlow(res);
       if (refusal?.page) return sendToPage(res, config, refusal.page, { error: refusal.error });
       sendToFrontend(res, refusal?.returnTo ?? config.webSignIn.returnUrls[0]!, {
