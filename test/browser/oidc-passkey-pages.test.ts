@@ -114,7 +114,7 @@ it('an assertion for another challenge (the JSON API\'s) is refused on the page,
   // The page's options swapped for the JSON API's (a challenge bound to no interaction): the
   // browser signs it, the page's check refuses it.
   const foreign = await request(stack.t.app).post('/api/v1/auth/passkeys/sign-in/options');
-  await page.locator('.passkey').evaluate((box, options) => box.setAttribute('data-options', JSON.stringify(options)), foreign.body);
+  await page.locator('.passkey').evaluate((box, options) => (box as unknown as { setAttribute(n: string, v: string): void }).setAttribute('data-options', JSON.stringify(options)), foreign.body);
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await page.locator('#error[data-code=invalid_credentials]').waitFor();
   expect(await page.textContent('#error')).toContain('its challenge was not made for this sign-in');

@@ -6,9 +6,10 @@ import type { PageOrigins } from '../pages/layout';
 /**
  * One way to sign in on the provider's login page. The page shows every registered method's form
  * (or button) and posts to `/interaction/:uid/login/:method`; the method checks what was posted and
- * answers with the account and the RFC 8176 methods it proved. Passkeys, Apple/Google (issue 25)
- * and the like are further implementations added to the list in provider wiring, without touching
- * the page or the interaction routes.
+ * answers with the account and the RFC 8176 methods it proved. Email and password (password.ts)
+ * and a passkey (passkey.ts, a script-driven `ceremony`) are two; Apple/Google (issue 25) and the
+ * like are further implementations added to the list in provider wiring, without touching the
+ * page or the interaction routes.
  */
 export interface SignInMethod {
   /** The path segment and form id: `password`, `passkey`, `google`... */
