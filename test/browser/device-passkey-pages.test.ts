@@ -72,6 +72,8 @@ it('cathouse login, approved on /device by a developer signing in with the passk
   await page.goto(url);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Sign in to connect a device' }).waitFor();
+  // The button shows once its script has run (the screenshot would race it).
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
   await screenshot(page, 'device-sign-in-passkey');
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();
@@ -94,6 +96,8 @@ it('password, then the passkey as the second factor on /device: the device code\
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Second factor' }).waitFor();
+  // The button shows once its script has run (the screenshot would race it).
+  await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
   await screenshot(page, 'device-second-factor-passkey');
   await page.getByRole('button', { name: 'Use a passkey' }).click();
   await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();

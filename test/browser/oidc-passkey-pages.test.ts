@@ -81,6 +81,8 @@ const loginEvents = (userId: string) =>
 it('a player signs in with the passkey alone (no email typed); the ID token says hwk + mfa', async () => {
   const { f, page, config } = await playerWithPasskey();
   const { verifier, callback } = await startAuthorization(page, config);
+  // The button shows once its script has run (the screenshot would race it).
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
   await screenshot(page, 'oidc-login-passkey');
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await page.getByRole('button', { name: 'Allow' }).click();
@@ -100,6 +102,8 @@ it('after the password, the second-factor step takes the passkey; the ID token s
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Second factor' }).waitFor();
+  // The button shows once its script has run (the screenshot would race it).
+  await page.getByRole('button', { name: 'Use a passkey' }).waitFor();
   await screenshot(page, 'oidc-second-factor-passkey');
   await page.getByRole('button', { name: 'Use a passkey' }).click();
   await page.getByRole('button', { name: 'Allow' }).click();
