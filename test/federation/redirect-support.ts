@@ -26,6 +26,9 @@ const FRONTEND_PAGE = `<!doctype html><html><body><script>
 })();
 </script></body></html>`;
 
+/** A native app's return URL (RFC 8252 private-use scheme), allow-listed beside the web ones. */
+export const APP_RETURN_URL = 'com.cathouse.test:/signed-in';
+
 export interface RedirectTestbed {
   provider: RedirectProvider;
   app: TestApp;
@@ -53,7 +56,7 @@ export function useRedirectTestbed(env: Record<string, string> = {}): RedirectTe
     bed.app = await startTestApp(db.url, {
       WEB_SIGN_IN_PROVIDERS: JSON.stringify([{ name: 'acme', issuer: bed.provider.issuer, client_id: REDIRECT_CLIENT_ID, client_secret: REDIRECT_CLIENT_SECRET }]),
       WEB_SIGN_IN_CALLBACK_URL: callback,
-      WEB_SIGN_IN_RETURN_URLS: `${bed.frontend},${origin}/frontend/other`,
+      WEB_SIGN_IN_RETURN_URLS: `${bed.frontend},${origin}/frontend/other,${APP_RETURN_URL}`,
       CORS_ORIGINS: origin,
       ...env,
     });

@@ -42,6 +42,36 @@ const HANDOFF_TTL_SECONDS = 120;
 
 const hash = (code: string) => createHash('sha256').update(code, 'utf8').digest();
 
+/** A native app's return URL (a private-use scheme, not http/https): another app may claim its scheme. */
+export function isAppReturnUrl(url: string): boolean {
+  return !/^https?:/i.test(url);
+}
+
+/** RFC 7636 §4.1–4.2: a verifier is 43–128 unreserved characters; S256's challenge is 43 base64url characters. */
+const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/**
+ * The app's PKCE pair for our handoff code (RFC 7636, RFC 8252 §8.1): the code reaches whatever
+ * app answers the return URL's scheme, so only the app holding the verifier can spend it. S256
+ * only (`plain` would hand the secret to the same interceptor); required for a native app's
+ * return URL, optional on the web, where it still makes a leaked code (history, logs) useless.
+ */
+export function codeChallengeFor(returnTo: string, challenge: string | undefined, method: string | undefined): string | undefined {
+  if (challenge === undefined && method === undefined) {
+    if (isAppReturnUrl(returnTo)) throw new AppError('code_challenge_required', 'A native app\'s return URL needs code_challenge (S256 of a random code_verifier) and code_challenge_method=S256.');
+    return undefined;
+  }
+  if (method !== 'S256') throw new AppError('invalid_request', 'code_challenge_method must be S256 (plain is refused).');
+  if (!challenge || !CHALLENGE.test(challenge)) throw new AppError('invalid_request', 'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).');
+  return challenge;
+}
+
+/** Whether `verifier` is the one `challenge` was made from (S256). */
+function verifies(challenge: string, verifier: string | undefined): boolean {
+  return verifier !== undefined && VERIFIER.test(verifier) && createHash('sha256').update(verifier, 'ascii').digest('base64url') === challenge;
+}
+
 /**
  * Web redirect sign-in with any OpenID provider (issue 25 item 2), the protocol done by
  * openid-client: discovery from the issuer URL, authorization code with PKCE (S256), state and
@@ -67,7 +97,7 @@ export class RedirectSignIn {
   }
 
   /** Where the browser goes, and the sealed state cookie it carries back to the callback. */
-  async start(providerName: string, returnTo: string): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
+  async start(providerName: string, returnTo: string, codeChallenge?: string): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
     const provider = this.provider(providerName);
     const config = await this.configuration(provider);
     const codeVerifier = openIdClient.randomPKCECodeVerifier();
@@ -77,6 +107,7 @@ export class RedirectSignIn {
       nonce: openIdClient.randomNonce(),
       codeVerifier,
       returnTo,
+      codeChallenge,
       expiresAt: Math.floor(Date.now() / 1000) + this.deps.settings.stateTtlSeconds,
     };
     const location = openIdClient.buildAuthorizationUrl(config, {
@@ -132,27 +163,34 @@ export class RedirectSignIn {
       if (!user.isActive) throw new RedirectSignInError('account_disabled', 'This account has been deactivated.', returnTo);
       // Codes never spent (the frontend closed) go here: the table only ever holds a few minutes of sign-ins.
       await sql(manager, `DELETE FROM auth.redirect_handoffs WHERE expires_at < now() - interval '1 hour'`);
-      await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [hash(code), user.id, provider.name, HANDOFF_TTL_SECONDS]);
+      await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at, code_challenge) VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`, [hash(code), user.id, provider.name, HANDOFF_TTL_SECONDS, pending.codeChallenge ?? null]);
     });
     return { returnTo, code };
   }
 
-  /** POST redirect/exchange: spends a handoff code (once) for a new session; 400 invalid_grant otherwise. */
-  async exchange(code: string, client: ClientInfo): Promise<GrantWithUser> {
+  /**
+   * POST redirect/exchange: spends a handoff code (once) for a new session; 400 invalid_grant
+   * otherwise. A code bound to a PKCE challenge also needs its verifier; a wrong one spends the
+   * code all the same (RFC 6749 §4.1.2: single use), so an interceptor gets one try, never a session.
+   */
+  async exchange(code: string, client: ClientInfo, codeVerifier?: string): Promise<GrantWithUser> {
     const grant = await this.deps.dataSource.transaction(async (manager) => {
-      const { rows } = await sql<{ user_id: string; provider: string; live: boolean }>(
+      const { rows } = await sql<{ user_id: string; provider: string; live: boolean; code_challenge: string | null }>(
         manager,
-        `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live`,
+        `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live, code_challenge`,
         [hash(code)],
       );
       const row = rows.find((r) => r.live);
       if (!row) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
+      // Returned, not thrown: the transaction must commit the DELETE that spent the code.
+      if (row.code_challenge !== null && !verifies(row.code_challenge, codeVerifier)) return undefined;
       const user = await lockUser(manager, { id: row.user_id });
       if (!user?.isActive) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
       const issued = await this.deps.grant(manager, user, client);
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: issued.sessionId, client, detail: { method: 'redirect', provider: row.provider } });
       return { ...issued, provider: row.provider };
     });
+    if (!grant) throw new AppError('invalid_grant', 'The code_verifier does not match the code_challenge this sign-in started with: sign in again.');
     this.deps.observer?.signIn?.('redirect', grant.provider);
     return grant;
   }

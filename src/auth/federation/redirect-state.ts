@@ -15,6 +15,8 @@ export interface RedirectState {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
+  /** The app's PKCE challenge (S256) for our handoff code: required for a native app's return URL, optional on the web. */
+  codeChallenge?: string | undefined;
   /** Unix seconds after which the cookie is refused, whatever the browser kept. */
   expiresAt: number;
 }

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import cookieParser from 'cookie-parser';
-import { RedirectSignInError, type RedirectSignIn } from '../../auth/federation/redirect-sign-in';
+import { codeChallengeFor, RedirectSignInError, type RedirectSignIn } from '../../auth/federation/redirect-sign-in';
 import type { Config } from '../../config/config';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
@@ -60,16 +60,17 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
   });
 
   router.get('/redirect/:provider', async (req, res) => {
-    const { return_to } = parseWith(RedirectStartQuery, req.query);
+    const { return_to, code_challenge, code_challenge_method } = parseWith(RedirectStartQuery, req.query);
     const returnTo = redirects.returnUrl(return_to);
-    const started = await redirects.start(String(req.params.provider), returnTo);
+    const challenge = codeChallengeFor(returnTo, code_challenge, code_challenge_method);
+    const started = await redirects.start(String(req.params.provider), returnTo, challenge);
     res.cookie(REDIRECT_STATE_COOKIE, started.cookie, { ...cookie, maxAge: started.maxAgeSeconds * 1000 });
     res.set('cache-control', 'no-store').redirect(302, started.location);
   });
 
   router.post('/redirect/exchange', ...cookieEndpoint, requireBodyType('application/json', 'application/*+json'), async (req, res) => {
-    const { code } = parseWith(RedirectExchangeRequest, req.body);
-    const grant = await redirects.exchange(code, clientInfo(req));
+    const { code, code_verifier } = parseWith(RedirectExchangeRequest, req.body);
+    const grant = await redirects.exchange(code, clientInfo(req), code_verifier);
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
 
