@@ -128,9 +128,9 @@ it('an assertion replayed on the same page is refused with the error shown, and 
     (form as unknown as { submit(): void }).submit();
   }, assertion!);
   await page.locator('#error[data-code=invalid_credentials]').waitFor();
-  // The virtual authenticator keeps a signature counter, so the passkey code (the JSON API's) refuses the
-  // replay at the counter, before it would find the challenge spent; a counter-less passkey meets the latter.
-  expect(await page.textContent('#error')).toContain("the authenticator's signature counter went back");
+  // A replay, not a cloned authenticator: its counter is the one its first use stored, and its challenge is spent.
+  expect(await page.textContent('#error')).toContain('its challenge was already answered (a replayed response)');
+  expect(await stack.t.dataSource.query(`SELECT 1 FROM auth.audit_events WHERE user_id = $1 AND type = 'passkey_clone_suspected'`, [id])).toEqual([]);
   await screenshot(page, 'device-sign-in-passkey-replayed');
   expect(await page.getByRole('heading', { name: 'Sign in to connect a device' }).count()).toBe(1);
   expect(await page.locator('#decision-form').count()).toBe(0);
