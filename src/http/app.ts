@@ -52,6 +52,7 @@ import { sealingKeys } from '../auth/events/secrets';
 // Passkeys, second factors and step-up (issue 26).
 import { createFactors } from '../auth/factors/factors';
 import { mfaStep } from '../auth/oidc/sign-in/mfa-step';
+import { passkeySignIn } from '../auth/oidc/sign-in/passkey';
 import { appAssociationRoutes } from './routes/app-associations';
 import { factorRoutes } from './routes/factors';
 import { stepUpGuard } from './middleware/step-up';
@@ -108,7 +109,11 @@ export function createApp({
   // Steps after a sign-in method: issue 26's second factor. The OIDC login page and the /device page ask them.
   // `factors` is made below (used on requests only).
   const signInSteps: SignInStep[] = [
-    mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) }),
+    mfaStep({
+      challengeFor: (...a) => factors.signIn.challengeFor(...a),
+      verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a),
+      mfaPasskeyOptions: (...a) => factors.signIn.mfaPasskeyOptions(...a),
+    }),
   ];
   // A page's sign-in is recorded (login_succeeded) once its steps are done too, not after the password alone.
   const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via, result.provider);
@@ -121,7 +126,11 @@ export function createApp({
     outboxKey: outboxKey(authKeys.tokenSecret),
     resetTtlSeconds: config.mail.passwordResetTtlSeconds,
   });
-  const pageMethods = [passwordSignIn({ checkSignInPassword: (...a) => service.checkSignInPassword(...a) }, abuse.loginCaptcha)];
+  const pageMethods = [
+    passwordSignIn({ checkSignInPassword: (...a) => service.checkSignInPassword(...a) }, abuse.loginCaptcha),
+    // Issue 26: a passkey alone, checked by the JSON API's passkey sign-in.
+    passkeySignIn({ passkeySignInOptions: (...a) => factors.signIn.passkeySignInOptions(...a), verifyPasskeySignIn: (...a) => factors.signIn.verifyPasskeySignIn(...a) }),
+  ];
   // Issue 25: "Continue with <provider>" on the login page and /device, through the web redirect flow made below (createFederation).
   let federationWired: ReturnType<typeof createFederation>;
   const providerRedirects = pageRedirects(config.webSignIn, dataSource, () => federationWired);

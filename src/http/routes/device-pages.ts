@@ -2,7 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { DeviceAuthorizations, PendingDevice, UserCodeProblem } from '../../auth/developer-credentials/device-authorizations';
-import { devicePage, type DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
+import { devicePage, devicePageOrigins, type DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
 import {
   currentSignIn,
   decodePageState,
@@ -17,7 +17,7 @@ import {
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import { pageCsp } from '../../auth/oidc/pages/layout';
-import { widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
@@ -71,8 +71,8 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     });
   };
   const send = (res: Response, status: number, model: DevicePageModel, error?: PageError) => {
-    // A sign-in page that shows a CAPTCHA widget lets that provider's origins in; every other page allows no script.
-    const csp = pageCsp(...(model.step === 'sign-in' ? Object.values(model.widgets ?? {}).map((w) => w.csp) : []));
+    // A sign-in page that shows a CAPTCHA widget or a passkey's button lets their scripts in; every other page allows no script.
+    const csp = pageCsp(...devicePageOrigins(model));
     res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(devicePage(model, error));
   };
   const token = (state: DevicePageState, form: string) => formToken(keys, state.n, form);
@@ -82,14 +82,16 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   const signInStep = async (req: Request, state: DevicePageState, device: PendingDevice, email?: string): Promise<DevicePageModel> => {
     const csrf: Record<string, string> = {};
     for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
+    const ceremonies = await ceremoniesFor(methods, `device:${state.n}`);
     const providers = deviceProviderButtons(redirects, (form) => token(state, form), device.userCode);
-    return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)), providers };
+    return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)), ceremonies, providers };
   };
-  const secondFactorStep = (state: DevicePageState, device: PendingDevice, step: SignInStep): DevicePageModel => ({
+  const secondFactorStep = async (state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel> => ({
     step: 'second-factor',
     device,
     signInStep: step,
     csrf: { step: token(state, `step:${step.id}`), signOut: token(state, 'sign-out') },
+    ceremony: await step.ceremony?.(challenge),
   });
   const confirmStep = async (state: DevicePageState, device: PendingDevice, userId: string): Promise<DevicePageModel | undefined> => {
     const { rows } = await sql<{ email: string }>(dataSource, `SELECT email FROM auth.users WHERE id = $1 AND is_active`, [userId]);
@@ -165,7 +167,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     if (!device) return;
     let result: SignInResult;
     try {
-      result = await method.signIn(form, clientInfo(req));
+      result = await method.signIn(form, clientInfo(req), `device:${state.n}`);
     } catch (err) {
       if (!isAppError(err)) throw err;
       for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
@@ -179,7 +181,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
         // browser's signed cookie (never in a form, so it cannot be posted from another browser).
         const waiting = waitingState(state, step.id, needed.challenge);
         saveState(req, res, waiting);
-        send(res, 200, secondFactorStep(waiting, device, step));
+        send(res, 200, await secondFactorStep(waiting, device, step, needed.challenge));
         return;
       }
     }
@@ -213,7 +215,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
         saveState(req, res, signedOut);
         send(res, err.status, await signInStep(req, signedOut, device), { code: err.code, message: err.detail });
       } else {
-        send(res, err.status, secondFactorStep(state, device, step), { code: err.code, message: err.detail });
+        send(res, err.status, await secondFactorStep(state, device, step, challenge), { code: err.code, message: err.detail });
       }
       return;
     }

@@ -22,7 +22,7 @@ export interface DevicePageParts {
   codeStep(state: DevicePageState): DevicePageModel;
   signInStep(req: Request, state: DevicePageState, device: PendingDevice): Promise<DevicePageModel>;
   saveState(req: Request, res: Response, state: DevicePageState): void;
-  secondFactorStep(state: DevicePageState, device: PendingDevice, step: SignInStep): DevicePageModel;
+  secondFactorStep(state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel>;
   finishSignIn(req: Request, res: Response, state: DevicePageState, device: PendingDevice, result: SignInResult): Promise<void>;
 }
 
@@ -80,7 +80,7 @@ export function deviceProviderRoutes(router: Router, redirects: ProviderRedirect
         // As after a password: the challenge waits in this browser's signed cookie, never in a form.
         const waiting = waitingState(state, step.id, needed.challenge);
         parts.saveState(req, res, waiting);
-        parts.send(res, 200, parts.secondFactorStep(waiting, device, step));
+        parts.send(res, 200, await parts.secondFactorStep(waiting, device, step, needed.challenge));
         return;
       }
     }

@@ -16,7 +16,7 @@ export interface InteractionPageParts {
   formKeys: readonly Buffer[];
   steps: readonly SignInStep[];
   renderLogin(req: Request, res: Response, details: Oidc.Interaction, status?: number, error?: PageError): Promise<void>;
-  renderStep(res: Response, uid: string, step: SignInStep, challenge: string): void;
+  renderStep(res: Response, uid: string, step: SignInStep, challenge: string): Promise<void>;
   finishLogin(req: Request, res: Response, result: SignInResult): Promise<void>;
   fail(res: Response, err: unknown): void;
 }
@@ -100,7 +100,7 @@ export function interactionProviderRoutes(router: Router, redirects: ProviderRed
       for (const step of steps) {
         const needed = await step.required(result);
         if (needed) {
-          parts.renderStep(res, details.uid, step, needed.challenge);
+          await parts.renderStep(res, details.uid, step, needed.challenge);
           return;
         }
       }

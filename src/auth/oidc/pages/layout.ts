@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 /**
  * The shell every provider page shares: plain HTML, one small stylesheet, no script (but a CAPTCHA
- * provider's, on a sign-in page that must show its widget), no framework.
+ * provider's, on a sign-in page that must show its widget, and the passkey button's own inline
+ * script, passkey-markup.ts, allowed by its hash), no framework.
  * Every value that reaches a page goes through `escape` (or `html` for the page's own markup).
  */
 
