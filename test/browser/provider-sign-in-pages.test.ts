@@ -4,8 +4,9 @@
  * OpenID provider on loopback (oidc-provider, real signed ID tokens) stands in for Google. A
  * Google-only player signs in to a cat through the login page (the cat's RP library, openid-client,
  * gets the ID token), a Google-only developer approves `cathouse login` at /device, an account
- * with an authenticator app gets the second factor after the provider, and an altered or replayed
- * callback ends on a page that says so. Screenshots in test-artifacts/browser.
+ * with an authenticator app gets the second factor after the provider (on both pages), a player who
+ * cancels at the provider is back on /device with the refusal and can try again, and an altered or
+ * replayed callback ends on a page that says so. Screenshots in test-artifacts/browser.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -186,6 +187,30 @@ describe('cathouse login at /device', () => {
     expect(claims).toEqual(expect.objectContaining({ sub: userId, amr: ['fed'] }));
     const events = await bed.app.dataSource.query(`SELECT detail FROM auth.audit_events WHERE user_id = $1 AND type = 'login_succeeded'`, [userId]);
     expect(events).toEqual([{ detail: { via: 'device', amr: ['fed'], method: 'redirect', provider: 'google' } }]);
+  });
+
+  it('cancelling at the provider comes back to /device with the refusal; trying again signs up a new player, who allows the device', async () => {
+    const cli = cathouse(['login']);
+    await cli.waitForOutput(/shows the code [A-Z]{4}-[A-Z]{4}/, 30_000);
+    context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(/open (\S+)/.exec(cli.output())![1]!);
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.getByRole('button', { name: 'Continue with Google' }).click();
+    await page.waitForURL((url) => url.origin === bed.provider.issuer);
+    await page.click('a:has-text("Cancel")');
+    await page.waitForURL((url) => url.origin === bed.origin);
+    await page.locator('#error[data-code=access_denied]').waitFor();
+    await page.getByRole('heading', { name: 'Sign in to connect a device' }).waitFor();
+    await screenshot(page, 'device-provider-cancelled');
+    await page.getByRole('button', { name: 'Continue with Google' }).click();
+    await throughProvider(page, 'cara');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.locator('#done[data-decision=approve]').waitFor();
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain('as cara@players.example (player)');
+    const [created] = await bed.app.dataSource.query(`SELECT u.password_hash, i.provider FROM auth.users u JOIN auth.identities i ON i.user_id = u.id WHERE u.email = 'cara@players.example'`);
+    expect(created).toEqual({ password_hash: null, provider: 'google' });
   });
 
   it('a Google account with an authenticator app answers the second factor on /device after the provider', async () => {
