@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { normalizeEmail } from '../accounts/users';
 import { recordEvent } from '../audit/audit-events';
 import type { GrantWithUser } from '../principal';
+import type { SignInPage } from '../oidc/sign-in/provider-redirect';
 import type { ClientInfo } from '../sessions/sessions';
 import { sql } from '../sql';
 import { resolveAccount } from './account-linking';
@@ -12,6 +13,8 @@ import type { ProviderIdentity } from './id-token-verifier';
 import { lockUser } from './identities';
 import type { FederationObserver } from './observer';
 import { openIdClient, type OpenIdClient } from './openid-client-library';
+import { verifies } from './handoff-challenge';
+import { handoffHash, PAGE_STATE_PREFIX } from './page-handoffs';
 import { openState, sealState, type RedirectState } from './redirect-state';
 import type { SessionGrant } from './session-grant';
 
@@ -23,6 +26,8 @@ export class RedirectSignInError extends Error {
     readonly error: 'invalid_request' | 'access_denied' | 'server_error' | 'temporarily_unavailable' | 'account_disabled',
     readonly description: string,
     readonly returnTo: string,
+    /** A flow started on one of the service's sign-in pages (`unknown`: its state cookie is gone, so which one is not known). */
+    public page?: SignInPage | 'unknown',
   ) {
     super(description);
   }
@@ -39,38 +44,6 @@ export interface RedirectSignInDeps {
 
 /** A spent handoff code lives this long: the frontend exchanges it right after the redirect. */
 const HANDOFF_TTL_SECONDS = 120;
-
-const hash = (code: string) => createHash('sha256').update(code, 'utf8').digest();
-
-/** A native app's return URL (a private-use scheme, not http/https): another app may claim its scheme. */
-export function isAppReturnUrl(url: string): boolean {
-  return !/^https?:/i.test(url);
-}
-
-/** RFC 7636 §4.1–4.2: a verifier is 43–128 unreserved characters; S256's challenge is 43 base64url characters. */
-const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
-
-/**
- * The app's PKCE pair for our handoff code (RFC 7636, RFC 8252 §8.1): the code reaches whatever
- * app answers the return URL's scheme, so only the app holding the verifier can spend it. S256
- * only (`plain` would hand the secret to the same interceptor); required for a native app's
- * return URL, optional on the web, where it still makes a leaked code (history, logs) useless.
- */
-export function codeChallengeFor(returnTo: string, challenge: string | undefined, method: string | undefined): string | undefined {
-  if (challenge === undefined && method === undefined) {
-    if (isAppReturnUrl(returnTo)) throw new AppError('code_challenge_required', 'A native app\'s return URL needs code_challenge (S256 of a random code_verifier) and code_challenge_method=S256.');
-    return undefined;
-  }
-  if (method !== 'S256') throw new AppError('invalid_request', 'code_challenge_method must be S256 (plain is refused).');
-  if (!challenge || !CHALLENGE.test(challenge)) throw new AppError('invalid_request', 'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).');
-  return challenge;
-}
-
-/** Whether `verifier` is the one `challenge` was made from (S256). */
-function verifies(challenge: string, verifier: string | undefined): boolean {
-  return verifier !== undefined && VERIFIER.test(verifier) && createHash('sha256').update(verifier, 'ascii').digest('base64url') === challenge;
-}
 
 /**
  * Web redirect sign-in with any OpenID provider (issue 25 item 2), the protocol done by
@@ -96,18 +69,22 @@ export class RedirectSignIn {
     throw new AppError('return_to_not_allowed', 'return_to must be one of the frontend URLs configured in WEB_SIGN_IN_RETURN_URLS.');
   }
 
-  /** Where the browser goes, and the sealed state cookie it carries back to the callback. */
-  async start(providerName: string, returnTo: string, codeChallenge?: string): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
+  /**
+   * Where the browser goes, and the sealed state cookie it carries back to the callback. `page`:
+   * started on one of the service's sign-in pages, where the callback sends the browser back.
+   */
+  async start(providerName: string, returnTo: string, codeChallenge?: string, page?: SignInPage): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
     const provider = this.provider(providerName);
     const config = await this.configuration(provider);
     const codeVerifier = openIdClient.randomPKCECodeVerifier();
     const state: RedirectState = {
       provider: provider.name,
-      state: openIdClient.randomState(),
+      state: `${page ? PAGE_STATE_PREFIX : ''}${openIdClient.randomState()}`,
       nonce: openIdClient.randomNonce(),
       codeVerifier,
       returnTo,
       codeChallenge,
+      page,
       expiresAt: Math.floor(Date.now() / 1000) + this.deps.settings.stateTtlSeconds,
     };
     const location = openIdClient.buildAuthorizationUrl(config, {
@@ -124,12 +101,28 @@ export class RedirectSignIn {
   /**
    * The callback: checks the state against the cookie, lets openid-client exchange the code and
    * validate the ID token, signs the identity in (or up, or links it) and answers the frontend URL
-   * with a one-time code. Every refusal is a RedirectSignInError (to the frontend URL, never a 500).
+   * with a one-time code (or, for a flow started on one of the service's sign-in pages, that page
+   * with a code bound to it). Every refusal is a RedirectSignInError (to the frontend URL or the
+   * page, never a 500).
    */
-  async finish(callbackUrl: URL, cookie: unknown, client: ClientInfo): Promise<{ returnTo: string; code: string }> {
+  async finish(callbackUrl: URL, cookie: unknown, client: ClientInfo): Promise<{ returnTo: string; code: string; page?: SignInPage | undefined }> {
     const fallback = this.deps.settings.returnUrls[0]!;
     const pending = openState(this.deps.stateKeys, cookie);
-    if (!pending) throw new RedirectSignInError('invalid_request', 'The sign-in was not started in this browser, or it took too long: start again.', fallback);
+    if (!pending) {
+      const fromPage = callbackUrl.searchParams.get('state')?.startsWith(PAGE_STATE_PREFIX) ? 'unknown' : undefined;
+      throw new RedirectSignInError('invalid_request', 'The sign-in was not started in this browser, or it took too long: start again.', fallback, fromPage);
+    }
+    try {
+      return { ...(await this.complete(callbackUrl, pending, client)), page: pending.page };
+    } catch (err) {
+      // A page's flow goes back to its page with the refusal, whatever went wrong (the unexpected kept as the cause, to be logged).
+      if (err instanceof RedirectSignInError) err.page = pending.page;
+      else if (pending.page) throw Object.assign(new RedirectSignInError('server_error', 'The sign-in could not be completed; try again.', pending.returnTo, pending.page), { cause: err });
+      throw err;
+    }
+  }
+
+  private async complete(callbackUrl: URL, pending: RedirectState, client: ClientInfo): Promise<{ returnTo: string; code: string }> {
     const { returnTo } = pending;
     const error = callbackUrl.searchParams.get('error');
     if (callbackUrl.searchParams.get('state') !== pending.state) {
@@ -163,7 +156,7 @@ export class RedirectSignIn {
       if (!user.isActive) throw new RedirectSignInError('account_disabled', 'This account has been deactivated.', returnTo);
       // Codes never spent (the frontend closed) go here: the table only ever holds a few minutes of sign-ins.
       await sql(manager, `DELETE FROM auth.redirect_handoffs WHERE expires_at < now() - interval '1 hour'`);
-      await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at, code_challenge) VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`, [hash(code), user.id, provider.name, HANDOFF_TTL_SECONDS, pending.codeChallenge ?? null]);
+      await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at, code_challenge) VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`, [handoffHash(code, pending.page), user.id, provider.name, HANDOFF_TTL_SECONDS, pending.codeChallenge ?? null]);
     });
     return { returnTo, code };
   }
@@ -178,7 +171,7 @@ export class RedirectSignIn {
       const { rows } = await sql<{ user_id: string; provider: string; live: boolean; code_challenge: string | null }>(
         manager,
         `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live, code_challenge`,
-        [hash(code)],
+        [handoffHash(code)],
       );
       const row = rows.find((r) => r.live);
       if (!row) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
@@ -186,7 +179,7 @@ export class RedirectSignIn {
       if (row.code_challenge !== null && !verifies(row.code_challenge, codeVerifier)) return undefined;
       const user = await lockUser(manager, { id: row.user_id });
       if (!user?.isActive) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
-      const issued = await this.deps.grant(manager, user, client);
+      const issued = await this.deps.grant(manager, user, client, ['fed']);
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: issued.sessionId, client, detail: { method: 'redirect', provider: row.provider } });
       return { ...issued, provider: row.provider };
     });

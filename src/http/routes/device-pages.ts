@@ -21,6 +21,8 @@ import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
+import { deviceProviderButtons, deviceProviderRoutes } from './device-provider-sign-in';
+import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 
 export interface DevicePageRoutesDeps {
   devices: DeviceAuthorizations;
@@ -32,6 +34,8 @@ export interface DevicePageRoutesDeps {
   steps?: readonly SignInStep[];
   /** Records a finished sign-in (login_succeeded): after the method and its steps, never after the password alone. */
   signedIn: SignInRecorder;
+  /** "Continue with <provider>" (issue 25's web redirect sign-in), when providers are configured. */
+  redirects?: ProviderRedirects | undefined;
 }
 
 type PageError = { code: string; message: string };
@@ -46,13 +50,13 @@ const SIGN_IN_AGAIN: PageError = { code: 'invalid_mfa_token', message: 'This sig
 
 /**
  * The device verification page at /device (RFC 8628 §3.3): enter the code, sign in with any of the
- * login page's methods, answer its steps (the second factor of an account that has one), see which
+ * login page's methods or its "Continue with <provider>" (device-provider-sign-in.ts), answer its steps (the second factor of an account that has one), see which
  * device asks, approve or deny. Each POST checks its form's CSRF token (an HMAC over the nonce in
  * the page's signed cookie), so a form posted from another site or another browser is refused; a
  * wrong code counts against the address (device-authorizations.ts), a wrong second factor against
  * its MFA token and the account (the factor throttles, as on the login page).
  */
-export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [], signedIn }: DevicePageRoutesDeps): Router {
+export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [], signedIn, redirects }: DevicePageRoutesDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), cookieParser());
 
@@ -79,7 +83,8 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     const csrf: Record<string, string> = {};
     for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
     const ceremonies = await ceremoniesFor(methods, `device:${state.n}`);
-    return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)), ceremonies };
+    const providers = deviceProviderButtons(redirects, (form) => token(state, form), device.userCode);
+    return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)), ceremonies, providers };
   };
   const secondFactorStep = async (state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel> => ({
     step: 'second-factor',
@@ -216,6 +221,8 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     }
     await finishSignIn(req, res, state, device, result);
   }));
+
+  if (redirects) deviceProviderRoutes(router, redirects, { steps, guarded, csrfOk, pendingOr, send, codeStep, signInStep, saveState, secondFactorStep, finishSignIn });
 
   router.post('/decision', guarded(async (req, res, state) => {
     if (!csrfOk(req, res, state, 'decision')) return;

@@ -16,6 +16,8 @@ import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { clientInfo } from './auth';
+import { interactionProviderButtons, interactionProviderRoutes } from './oidc-provider-sign-in';
+import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 
 export interface InteractionRoutesDeps {
   provider: Oidc.Provider;
@@ -28,6 +30,8 @@ export interface InteractionRoutesDeps {
   /** Records the finished sign-in (login_succeeded): after the method and its steps, not before. */
   signedIn: SignInRecorder;
   logger?: Logger;
+  /** "Continue with <provider>" (issue 25's web redirect sign-in), when providers are configured. */
+  redirects?: ProviderRedirects | undefined;
 }
 
 type PageError = { code: string; message: string };
@@ -73,6 +77,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       error,
       widgets,
       ceremonies,
+      providers: interactionProviderButtons(deps.redirects, mountPath, formKeys, details.uid),
     }), pageCsp(...[...Object.values(widgets), ...Object.values(ceremonies)].map((w) => w.csp)));
   };
 
@@ -110,6 +115,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
   };
   const csrfFailed: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
+  if (deps.redirects) interactionProviderRoutes(router, deps.redirects, { provider, formKeys, steps, renderLogin, renderStep, finishLogin, fail });
 
   router.get('/:uid', async (req, res) => {
     try {

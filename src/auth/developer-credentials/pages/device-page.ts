@@ -2,13 +2,14 @@ import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import { widgetMarkup, widgetScripts } from '../../oidc/pages/captcha-markup';
 import { errorBox, escape, page } from '../../oidc/pages/layout';
 import type { PageOrigins } from '../../oidc/pages/layout';
+import { providerButtons, type ProviderButtonsModel } from '../../oidc/pages/provider-buttons';
 import type { PageCeremony, SignInMethod, SignInStep } from '../../oidc/sign-in/sign-in-method';
 import type { PendingDevice } from '../device-authorizations';
 
 /**
  * The device verification page (RFC 8628 §3.3), one template for its steps: enter the code the
  * terminal shows; sign in (every sign-in method of the OpenID provider's login page, each its own
- * form); the second factor when the account has one (the login page's step, issue 26); see which
+ * form, and its "Continue with <provider>" buttons); the second factor when the account has one (the login page's step, issue 26); see which
  * device asks and approve or deny; done. Plain forms, labels on every field, one CSRF token per
  * form, no script but a CAPTCHA provider's when a sign-in must show its widget (issue 30) and the
  * passkey's button (issue 26: its own inline script, by hash): otherwise it works without JavaScript.
@@ -25,6 +26,8 @@ export type DevicePageModel =
       widgets?: Record<string, CaptchaWidget> | undefined;
       /** The markup of a method a script drives (SignInMethod.ceremony: a passkey), by method id. */
       ceremonies?: Record<string, PageCeremony> | undefined;
+      /** "Continue with <provider>" for each configured web redirect provider (issue 25). */
+      providers?: ProviderButtonsModel | undefined;
     }
   | { step: 'second-factor'; device: PendingDevice; signInStep: SignInStep; csrf: { step: string; signOut: string }; ceremony?: PageCeremony | undefined }
   | { step: 'confirm'; device: PendingDevice; who: string; csrf: { decision: string; signOut: string } }
@@ -103,7 +106,8 @@ ${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
         `<h1>Sign in to connect a device</h1>
 ${deviceFacts(m.device)}
 ${errorBox(error)}
-${forms}`,
+${forms}
+${providerButtons(m.providers)}`,
         widgetScripts(Object.values(m.widgets ?? {})),
       );
     }

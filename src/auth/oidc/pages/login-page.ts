@@ -2,11 +2,13 @@ import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { PageCeremony, SignInMethod } from '../sign-in/sign-in-method';
 import { widgetMarkup, widgetScripts } from './captcha-markup';
 import { errorBox, escape, page } from './layout';
+import { providerButtons, type ProviderButtonsModel } from './provider-buttons';
 
 /**
  * The provider's sign-in page: one form per sign-in method (email and password; a passkey, whose
- * button its script drives; Apple/Google come as further methods), each posting to its own URL with
- * its own CSRF token. Works without JavaScript for the password; every field has a label.
+ * button its script drives), each posting to its own URL with its own CSRF token, then "Or continue
+ * with" one button per web redirect provider (Google, Apple... when configured: provider-buttons.ts).
+ * Works without JavaScript for the password and the providers; every field has a label.
  */
 export interface LoginPageModel {
   uid: string;
@@ -23,6 +25,8 @@ export interface LoginPageModel {
   widgets?: Record<string, CaptchaWidget> | undefined;
   /** The markup of a method a script drives (SignInMethod.ceremony: a passkey), by method id. */
   ceremonies?: Record<string, PageCeremony> | undefined;
+  /** "Continue with <provider>" for each configured web redirect provider (issue 25). */
+  providers?: ProviderButtonsModel | undefined;
 }
 
 export function loginPage(m: LoginPageModel): string {
@@ -54,6 +58,7 @@ ${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
 <p>to continue to <strong>${escape(to)}</strong></p>
 ${errorBox(m.error)}
 ${forms}
+${providerButtons(m.providers)}
 <form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/abort`)}">
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
 <button type="submit">Cancel and return to the app</button>

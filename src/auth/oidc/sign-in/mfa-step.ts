@@ -20,9 +20,10 @@ export interface MfaChallenges {
 }
 
 /**
- * Issue 26's MFA challenge on the provider's login page: after a correct password, an account with
- * a second factor is asked for its authenticator app's code or a recovery code (one field: six
- * digits are a TOTP code, anything else a recovery code), with the same MFA token, throttle, audit
+ * Issue 26's MFA challenge on the provider's login page: after a correct password (or a provider's
+ * sign-in, "Continue with <provider>"), an account with a second factor is asked for its
+ * authenticator app's code or a recovery code (one field: six digits are a TOTP code, anything
+ * else a recovery code), with the same MFA token, throttle, audit
  * events and single use as POST mfa/verify. The ID token's amr then says pwd, otp, mfa and its acr
  * the multi-factor one. An account with a passkey also gets a passkey button (it needs the page's
  * JavaScript; the code field works without): its assertion answers the same challenge as

@@ -7,9 +7,10 @@ import type { PageOrigins } from '../pages/layout';
  * One way to sign in on the provider's login page. The page shows every registered method's form
  * (or button) and posts to `/interaction/:uid/login/:method`; the method checks what was posted and
  * answers with the account and the RFC 8176 methods it proved. Email and password (password.ts)
- * and a passkey (passkey.ts, a script-driven `ceremony`) are two; Apple/Google (issue 25) and the
- * like are further implementations added to the list in provider wiring, without touching the
- * page or the interaction routes.
+ * and a passkey (passkey.ts, a script-driven `ceremony`) are two; others are further
+ * implementations added to the list in provider wiring, without touching the page or the
+ * interaction routes. Apple/Google and other web redirect providers (issue 25) are not methods:
+ * their browser round trip has its own routes and buttons (provider-redirect.ts).
  */
 export interface SignInMethod {
   /** The path segment and form id: `password`, `passkey`, `google`... */
@@ -85,6 +86,8 @@ export interface SignInField {
 export interface SignInResult {
   userId: string;
   methods: AuthenticationMethod[];
+  /** The provider of a redirect sign-in on the page (issue 25), for the audit event; absent otherwise. */
+  provider?: string | undefined;
 }
 
 /**
