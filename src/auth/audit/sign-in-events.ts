@@ -25,13 +25,17 @@ export async function recordPageSignIn(
   { userId, methods, client, via }: { userId: string; methods: AuthenticationMethod[]; client: ClientInfo; via: 'oidc' | 'device' },
 ): Promise<void> {
   const detail = methods.length === 1 && methods[0] === 'pwd' ? { via } : { via, amr: authenticationContext(methods).amr };
-  await to.dataSource.transaction(async (manager) => {
-    if (to.onSignedIn) {
+  const onSignedIn = to.onSignedIn;
+  if (!onSignedIn) {
+    // Nothing to compare with (NEW_DEVICE_NOTICE off): the event alone, one statement.
+    await recordEvent(to.dataSource, { type: 'login_succeeded', userId, client, detail });
+  } else {
+    await to.dataSource.transaction(async (manager) => {
       const { rows } = await sql<{ id: string; email: string | null }>(manager, `SELECT id, email FROM auth.users WHERE id = $1`, [userId]);
-      if (rows[0]) await to.onSignedIn(manager, rows[0], null, client);
-    }
-    await recordEvent(manager, { type: 'login_succeeded', userId, client, detail });
-  });
+      if (rows[0]) await onSignedIn(manager, rows[0], null, client);
+      await recordEvent(manager, { type: 'login_succeeded', userId, client, detail });
+    });
+  }
   to.observer.loginOutcome?.('succeeded');
 }
 
