@@ -5,6 +5,7 @@ import type { Principal } from '../../auth/principal';
 import type { UserRole } from '../../db/entities/index';
 import { isAppError } from '../../errors/app-error';
 import { bearerToken } from './bearer';
+import { rememberPrincipal } from './request-principal';
 
 /** The sensitive endpoints (issue 26 §5) and the step-up action each is judged as; `role`: the role the action gives. */
 const EXACT: ReadonlyMap<string, { action: StepUpAction; role?: UserRole }> = new Map([
@@ -49,6 +50,8 @@ export function stepUpGuard(service: Pick<AuthService, 'authenticate'>, check: S
         const token = bearerToken(req);
         if (token === undefined) return next();
         principal = await service.authenticate(token);
+        // The route authenticates through authenticateRequest, which takes this one: one session check, not two.
+        rememberPrincipal(req, token, principal);
       } catch (err) {
         if (isAppError(err)) return next();
         return next(err);
