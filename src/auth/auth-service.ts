@@ -264,8 +264,8 @@ export class AuthService {
   }
 
   /** login_succeeded for a sign-in finished on the OpenID provider's login page or the /device page. */
-  async recordPageSignIn(userId: string, methods: AuthenticationMethod[], client: ClientInfo, via: 'oidc' | 'device'): Promise<void> {
-    await recordPageSignIn(this.signInRecorder(), { userId, methods, client, via });
+  async recordPageSignIn(userId: string, methods: AuthenticationMethod[], client: ClientInfo, via: 'oidc' | 'device', provider?: string): Promise<void> {
+    await recordPageSignIn(this.signInRecorder(), { userId, methods, client, via, provider });
   }
 
   private recordLoginFailure(reason: LoginFailureReason, userId: string | undefined, email: string, client: ClientInfo): Promise<void> {

@@ -35,6 +35,32 @@ function absoluteUrl(variable: string, value: string, production: boolean): URL 
   return url;
 }
 
+/**
+ * Schemes a return URL must never use, whatever an operator types: script and local-content schemes
+ * (XSS, local files) and the web's own schemes, which have their https rule above. Any other scheme
+ * is taken as a native app's private-use URI scheme (RFC 8252 §7.1: `com.cathouse.app:/auth`, or
+ * Expo's `cathouse://auth`), the way an app opened with WebBrowser.openAuthSessionAsync gets the
+ * answer back. Another app can claim the same scheme (§8.1), so such a return URL only ever receives
+ * a code bound to the starting app's PKCE challenge (redirect-sign-in.ts).
+ */
+const NEVER_RETURN_TO = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:', 'ws:', 'wss:', 'ftp:', 'mailto:', 'tel:', 'sms:', 'intent:', 'chrome:', 'view-source:']);
+
+/** A frontend URL: https as absoluteUrl demands, or a native app's private-use scheme. */
+function returnUrl(value: string, production: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('WEB_SIGN_IN_RETURN_URLS', `WEB_SIGN_IN_RETURN_URLS: ${JSON.stringify(value).slice(0, 80)} is not an absolute URL`);
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return absoluteUrl('WEB_SIGN_IN_RETURN_URLS', value, production);
+  if (NEVER_RETURN_TO.has(url.protocol)) {
+    throw new ConfigError('WEB_SIGN_IN_RETURN_URLS', `WEB_SIGN_IN_RETURN_URLS: ${url.protocol} URLs cannot be return URLs (use https, or a native app's own scheme such as com.cathouse.app:/auth)`);
+  }
+  if (url.hash) throw new ConfigError('WEB_SIGN_IN_RETURN_URLS', `WEB_SIGN_IN_RETURN_URLS: ${url.href} must not have a #fragment`);
+  return url;
+}
+
 export function parseWebSignInSettings(e: WebSignInEnv): Config['webSignIn'] {
   const production = e.NODE_ENV === 'production';
   const providers: Config['webSignIn']['providers'][number][] = [];
@@ -71,7 +97,7 @@ export function parseWebSignInSettings(e: WebSignInEnv): Config['webSignIn'] {
   return {
     providers,
     callbackUrl: absoluteUrl('WEB_SIGN_IN_CALLBACK_URL', e.WEB_SIGN_IN_CALLBACK_URL, production).href,
-    returnUrls: Object.freeze(e.WEB_SIGN_IN_RETURN_URLS.map((u) => absoluteUrl('WEB_SIGN_IN_RETURN_URLS', u, production).href)),
+    returnUrls: Object.freeze(e.WEB_SIGN_IN_RETURN_URLS.map((u) => returnUrl(u, production).href)),
     stateTtlSeconds: e.WEB_SIGN_IN_STATE_TTL_SECONDS,
   };
 }

@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   guest_not_allowed: { status: 403, title: 'Not allowed for guests' },
   // Web redirect sign-in (issue 25 item 2): a frontend URL outside WEB_SIGN_IN_RETURN_URLS.
   return_to_not_allowed: { status: 400, title: 'Return URL not allowed' },
+  // ...and a native app's return URL (RFC 8252) started without its PKCE code_challenge.
+  code_challenge_required: { status: 400, title: 'PKCE code challenge required' },
   // Developer credentials (issue 28): RFC 8628 §3.5 polling answers, and a sign-in too old for the action.
   authorization_pending: { status: 400, title: 'Authorization pending' },
   slow_down: { status: 400, title: 'Polling too fast' },

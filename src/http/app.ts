@@ -40,6 +40,7 @@ import { federationRoutes } from './routes/federation';
 import { federationRedirectRoutes } from './routes/federation-redirect';
 import { guestRoutes } from './routes/guests';
 import { createFederation } from './federation-wiring';
+import { pageRedirects } from '../auth/federation/page-redirects';
 import { deviceAuthorizations } from '../auth/developer-credentials/device-authorizations';
 import { devicePageKeys } from '../auth/developer-credentials/page-state';
 import { deviceAuthorizationRoutes, developerGrants } from './routes/developer-grants';
@@ -51,6 +52,7 @@ import { sealingKeys } from '../auth/events/secrets';
 // Passkeys, second factors and step-up (issue 26).
 import { createFactors } from '../auth/factors/factors';
 import { mfaStep } from '../auth/oidc/sign-in/mfa-step';
+import { passkeySignIn } from '../auth/oidc/sign-in/passkey';
 import { appAssociationRoutes } from './routes/app-associations';
 import { factorRoutes } from './routes/factors';
 import { stepUpGuard } from './middleware/step-up';
@@ -107,10 +109,14 @@ export function createApp({
   // Steps after a sign-in method: issue 26's second factor. The OIDC login page and the /device page ask them.
   // `factors` is made below (used on requests only).
   const signInSteps: SignInStep[] = [
-    mfaStep({ challengeFor: (...a) => factors.signIn.challengeFor(...a), verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a) }),
+    mfaStep({
+      challengeFor: (...a) => factors.signIn.challengeFor(...a),
+      verifyMfaChallenge: (...a) => factors.signIn.verifyMfaChallenge(...a),
+      mfaPasskeyOptions: (...a) => factors.signIn.mfaPasskeyOptions(...a),
+    }),
   ];
   // A page's sign-in is recorded (login_succeeded) once its steps are done too, not after the password alone.
-  const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via);
+  const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via, result.provider);
   // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle
   // and guards every password sign-in (AuthService.checkSignInPassword), the pages' too, which show its widget.
   const abuse = createAbuseDefences(config.abuse, {
@@ -120,8 +126,15 @@ export function createApp({
     outboxKey: outboxKey(authKeys.tokenSecret),
     resetTtlSeconds: config.mail.passwordResetTtlSeconds,
   });
-  const pageMethods = [passwordSignIn({ checkSignInPassword: (...a) => service.checkSignInPassword(...a) }, abuse.loginCaptcha)];
-  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('oidc'), logger }));
+  const pageMethods = [
+    passwordSignIn({ checkSignInPassword: (...a) => service.checkSignInPassword(...a) }, abuse.loginCaptcha),
+    // Issue 26: a passkey alone, checked by the JSON API's passkey sign-in.
+    passkeySignIn({ passkeySignInOptions: (...a) => factors.signIn.passkeySignInOptions(...a), verifyPasskeySignIn: (...a) => factors.signIn.verifyPasskeySignIn(...a) }),
+  ];
+  // Issue 25: "Continue with <provider>" on the login page and /device, through the web redirect flow made below (createFederation).
+  let federationWired: ReturnType<typeof createFederation>;
+  const providerRedirects = pageRedirects(config.webSignIn, dataSource, () => federationWired);
+  app.use(oidcRoutes({ oidc, dataSource, formKeys: formKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('oidc'), logger, redirects: providerRedirects }));
   app.use(corsForAllowList(config.auth.corsOrigins));
   app.use(express.json({ limit: config.http.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
@@ -226,14 +239,14 @@ export function createApp({
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha, dataSource }));
   // Sign-in with Apple/Google ID tokens, identities and guests (issue 25).
-  const { federation, guests, redirects } = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued });
+  const { federation, guests, redirects } = (federationWired = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued }));
   app.use(API_PREFIX, federationRoutes({ service, config, federation }));
   app.use(API_PREFIX, federationRedirectRoutes({ redirects, config }));
   app.use(API_PREFIX, guestRoutes({ service, config, guests }));
   app.use(API_PREFIX, connectedAppRoutes({ service, dataSource, provider: oidc.provider }));
   app.use(API_PREFIX, personalAccessTokenRoutes({ service, dataSource, settings: patSettings }));
   app.use(API_PREFIX, deviceAuthorizationRoutes(devices, config));
-  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('device') }));
+  app.use('/device', devicePageRoutes({ devices, dataSource, keys: devicePageKeys(authKeys), methods: pageMethods, steps: signInSteps, signedIn: pageSignIn('device'), redirects: providerRedirects }));
   // Issue 29: webhooks (admin API) and the Shared Signals transmitter.
   const sealing = sealingKeys(authKeys.tokenSecret, authKeys.previousTokenSecrets);
   app.use(API_PREFIX, webhookRoutes({ service, dataSource, webhooks: { policy: config.events, sealing }, rotationGraceSeconds: config.events.secretRotationGraceSeconds }));

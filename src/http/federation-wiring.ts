@@ -44,5 +44,5 @@ export function createFederation({ config, dataSource, authKeys, metrics, servic
   });
   // Issue 25 item 2: the state cookie is signed with TOKEN_SECRET (and still opens with the previous ones during a rotation).
   const redirects = new RedirectSignIn({ dataSource, settings: config.webSignIn, stateKeys: [authKeys.tokenSecret, ...authKeys.previousTokenSecrets], grant, observer });
-  return { federation, guests, redirects };
+  return { federation, guests, redirects, observer };
 }

@@ -61,7 +61,7 @@ it('cathouse login with password and authenticator app in the browser; the CLI s
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   await page.getByRole('heading', { name: 'Second factor' }).waitFor();
   expect(await page.textContent('#device')).toContain('Cat House CLI on Linux');

@@ -81,11 +81,11 @@ it('cathouse login through the browser, whoami, a PAT for CI used, listed and re
   expect(await page.textContent('#device')).toContain('Cat House CLI on Linux');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('not the password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.locator('#error[data-code=invalid_credentials]').waitFor();
   await screenshot(page, 'device-sign-in-wrong-password');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
   await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();
   const facts = await page.textContent('#device');
@@ -162,7 +162,7 @@ it('a denial in the browser ends cathouse login with a one-line error and exit c
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Deny' }).click();
   await page.locator('#done[data-decision=deny]').waitFor();
   await screenshot(page, 'device-denied');

@@ -86,13 +86,13 @@ it('sign in (wrong password, then right), partial consent, and the cat gets only
 
   await page.getByLabel('Email').fill(f.player.email);
   await page.getByLabel('Password').fill('not the password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.locator('#error[data-code=invalid_credentials]').waitFor();
   expect(await page.getByLabel('Email').inputValue()).toBe(f.player.email);
   await screenshot(page, 'oidc-login-wrong-password');
 
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.locator('#consent-form').waitFor();
   const text = await page.textContent('main');
   expect(text).toContain('Purr Web wants to use your Cat House account');
@@ -116,7 +116,7 @@ it('refusal: Deny sends the player back to the cat with access_denied', async ()
   await startAuthorization(page);
   await page.getByLabel('Email').fill(f.player.email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.locator('#consent-form').waitFor();
   await page.getByRole('button', { name: 'Deny' }).click();
   await page.locator('#result').waitFor();
@@ -130,7 +130,7 @@ it('after the player disconnects the app, the next sign-in asks for consent agai
   await startAuthorization(page);
   await page.getByLabel('Email').fill(f.player.email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Allow' }).click();
   await page.locator('#result').waitFor();
 

@@ -89,7 +89,7 @@ it('after two wrong passwords the login page shows the widget, whose token signs
   for (const wrong of ['not the password', 'still not it']) {
     await page.getByLabel('Email').fill(f.player.email);
     await page.getByLabel('Password').fill(wrong);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('#error[data-code=invalid_credentials]').waitFor();
   }
   await page.getByText('Turnstile stand-in: solved for login').waitFor();
@@ -98,7 +98,7 @@ it('after two wrong passwords the login page shows the widget, whose token signs
   await screenshot(page, 'oidc-login-captcha');
 
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   // Signed in: the provider asks for consent next.
   await page.locator('#consent-form').waitFor();
   const signedIn = (await fixtures.query(`SELECT count(*)::int AS n FROM auth.audit_events WHERE user_id = $1 AND type = 'login_succeeded' AND detail->>'via' = 'oidc'`, [f.player.id])) as { n: number }[];

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { parseWebSignInSettings } from '../../src/config/web-sign-in-settings';
-import { useRedirectTestbed } from './redirect-support';
+import { APP_RETURN_URL, useRedirectTestbed } from './redirect-support';
 
 /**
  * Web redirect sign-in (issue 25 item 2) over real HTTP: every refusal on the callback lands on an
@@ -116,5 +117,56 @@ describe('configuration', () => {
     for (const message of [error({ WEB_SIGN_IN_RETURN_URLS: ['x'], WEB_SIGN_IN_PROVIDERS: providers, WEB_SIGN_IN_CALLBACK_URL: 'https://a.example/cb' })]) {
       expect(message).not.toContain('\n');
     }
+  });
+});
+
+describe("a native app's start (RFC 8252)", () => {
+  const challenge = createHash('sha256').update('v'.repeat(43)).digest('base64url');
+  const startApp = (query: string) => request(bed.origin).get(`/api/v1/auth/redirect/acme?return_to=${encodeURIComponent(APP_RETURN_URL)}${query}`);
+
+  it("refuses an app's return URL without a PKCE challenge (code_challenge_required, no state cookie)", async () => {
+    const res = await startApp('').expect(400);
+    expect(res.body.error).toBe('code_challenge_required');
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('refuses plain and malformed challenges with invalid_request, accepts S256', async () => {
+    expect((await startApp(`&code_challenge=${'v'.repeat(43)}&code_challenge_method=plain`).expect(400)).body.error).toBe('invalid_request');
+    expect((await startApp('&code_challenge=short&code_challenge_method=S256').expect(400)).body.error).toBe('invalid_request');
+    expect((await startApp(`&code_challenge=${challenge}`).expect(400)).body.error).toBe('invalid_request');
+    await startApp(`&code_challenge=${challenge}&code_challenge_method=S256`).expect(302);
+  });
+
+  it('a web return URL may carry a challenge too; without one it starts as before', async () => {
+    const web = (query: string) => request(bed.origin).get(`/api/v1/auth/redirect/acme?return_to=${encodeURIComponent(bed.frontend)}${query}`);
+    await web('').expect(302);
+    await web(`&code_challenge=${challenge}&code_challenge_method=S256`).expect(302);
+  });
+});
+
+describe('WEB_SIGN_IN_RETURN_URLS', () => {
+  const base = {
+    NODE_ENV: 'production',
+    WEB_SIGN_IN_PROVIDERS: JSON.stringify([{ name: 'acme', issuer: 'https://id.example', client_id: 'a', client_secret: 'b' }]),
+    WEB_SIGN_IN_CALLBACK_URL: 'https://auth.example/cb',
+    WEB_SIGN_IN_STATE_TTL_SECONDS: 600,
+  } as const;
+  const parse = (urls: string[]) => {
+    try {
+      return parseWebSignInSettings({ ...base, WEB_SIGN_IN_RETURN_URLS: urls }).returnUrls;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it("takes a native app's own scheme (RFC 8252) beside https", () => {
+    expect(parse(['https://play.example/done', 'com.cathouse.app:/auth', 'cathouse://auth'])).toEqual(['https://play.example/done', 'com.cathouse.app:/auth', 'cathouse://auth']);
+  });
+
+  it('refuses script, local and web-socket schemes and fragments in one line naming the fix', () => {
+    for (const url of ['javascript:alert(1)', 'data:text/html,hi', 'file:///etc/passwd', 'wss://x.example/']) {
+      expect(parse([url])).toMatch(/^WEB_SIGN_IN_RETURN_URLS: \w+: URLs cannot be return URLs \(use https, or a native app's own scheme/);
+    }
+    expect(parse(['cathouse://auth#x'])).toMatch(/^WEB_SIGN_IN_RETURN_URLS: .* must not have a #fragment$/);
   });
 });

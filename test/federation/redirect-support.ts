@@ -26,6 +26,9 @@ const FRONTEND_PAGE = `<!doctype html><html><body><script>
 })();
 </script></body></html>`;
 
+/** A native app's return URL (RFC 8252 private-use scheme), allow-listed beside the web ones. */
+export const APP_RETURN_URL = 'com.cathouse.test:/signed-in';
+
 export interface RedirectTestbed {
   provider: RedirectProvider;
   app: TestApp;
@@ -35,8 +38,15 @@ export interface RedirectTestbed {
   frontend: string;
 }
 
-/** The service listening on loopback with one redirect provider ("acme") on loopback, in the given browser mode. */
-export function useRedirectTestbed(env: Record<string, string> = {}): RedirectTestbed {
+/**
+ * The service listening on loopback with one redirect provider ("acme", or `providerName`) on
+ * loopback, in the given browser mode. `oidcIssuer`: the OpenID provider's issuer (and so /device's
+ * verification_uri) on the same origin, for the service's own sign-in pages.
+ */
+export function useRedirectTestbed(
+  env: Record<string, string> = {},
+  { providerName = 'acme', oidcIssuer = false, factorClock }: { providerName?: string; oidcIssuer?: boolean; factorClock?: () => number } = {},
+): RedirectTestbed {
   let db: TestDatabase | undefined;
   let server: Server | undefined;
   const bed: Partial<RedirectTestbed> = {};
@@ -51,12 +61,13 @@ export function useRedirectTestbed(env: Record<string, string> = {}): RedirectTe
     bed.provider = await RedirectProvider.start(callback);
     db = await createTestDatabase();
     bed.app = await startTestApp(db.url, {
-      WEB_SIGN_IN_PROVIDERS: JSON.stringify([{ name: 'acme', issuer: bed.provider.issuer, client_id: REDIRECT_CLIENT_ID, client_secret: REDIRECT_CLIENT_SECRET }]),
+      ...(oidcIssuer ? { OIDC_ISSUER: `${origin}/oidc` } : {}),
+      WEB_SIGN_IN_PROVIDERS: JSON.stringify([{ name: providerName, issuer: bed.provider.issuer, client_id: REDIRECT_CLIENT_ID, client_secret: REDIRECT_CLIENT_SECRET }]),
       WEB_SIGN_IN_CALLBACK_URL: callback,
-      WEB_SIGN_IN_RETURN_URLS: `${bed.frontend},${origin}/frontend/other`,
+      WEB_SIGN_IN_RETURN_URLS: `${bed.frontend},${origin}/frontend/other,${APP_RETURN_URL}`,
       CORS_ORIGINS: origin,
       ...env,
-    });
+    }, { factorClock });
     outer.get(['/frontend/done', '/frontend/other'], (_req, res) => void res.type('html').send(FRONTEND_PAGE));
     outer.use(bed.app.app);
   });

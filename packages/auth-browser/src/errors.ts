@@ -12,7 +12,9 @@ export type ClientErrorCode =
   /** Another tab refreshed the session but its tokens never reached this tab. This tab stops using the session. */
   | 'out_of_sync'
   /** Bearer mode against a service that keeps refresh tokens in a cookie (REFRESH_TOKEN_COOKIE=true). */
-  | 'mode_mismatch';
+  | 'mode_mismatch'
+  /** startAppRedirectSignIn on a runtime without Web Crypto (React Native) and no `crypto` option given. */
+  | 'no_crypto';
 
 /** The only error this package throws (or rejects with). Branch on `code`, never on `message`. */
 export class AuthError extends Error {

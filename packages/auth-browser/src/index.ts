@@ -10,7 +10,7 @@ export { withPassword } from './sign-in/password.js';
 export { withRegistration } from './sign-in/registration.js';
 export { withIdToken } from './sign-in/id-token.js';
 export { asGuest, withGuestUpgrade } from './sign-in/guest.js';
-export { completeRedirectSignIn, signInWithRedirect, withRedirectCode } from './sign-in/redirect.js';
+export { completeRedirectSignIn, signInWithRedirect, startAppRedirectSignIn, withRedirectCode, type PkceCrypto } from './sign-in/redirect.js';
 export type { SignInMethod } from './sign-in/sign-in-method.js';
 export { withMfa, type SecondFactor } from './sign-in/mfa.js';
 export { browserPasskeys, withPasskey, type PasskeyAdapter } from './sign-in/passkey.js';

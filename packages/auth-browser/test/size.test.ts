@@ -2,8 +2,9 @@
  * The package's size budgets, bundled and minified by esbuild as an app's bundler would: the core
  * every app carries (the client, axios, localStorage) under 6 kB gzipped, issue 32's goal; the whole
  * main entry (every export, also the optional sign-in methods an app imports only if it uses them)
- * under 6.4 kB. The whole entry was 5,962 B before the redirect sign-in (issue 25), which adds about
- * 270 B as tree-shakable functions and none to the core. The figures are printed on every run;
+ * under 6.6 kB. The whole entry was 5,962 B before the redirect sign-in (issue 25), which adds about
+ * 270 B as tree-shakable functions and none to the core, and 6,236 B before the native apps' PKCE
+ * redirect sign-in (startAppRedirectSignIn, about 290 B, again none to the core). The figures are printed on every run;
  * README.md quotes them.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const BUDGET = 6400;
+const BUDGET = 6600;
 const CORE_BUDGET = 6000;
 let dir: string;
 

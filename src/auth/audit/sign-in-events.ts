@@ -22,9 +22,14 @@ export interface SignInRecorder {
  */
 export async function recordPageSignIn(
   to: SignInRecorder,
-  { userId, methods, client, via }: { userId: string; methods: AuthenticationMethod[]; client: ClientInfo; via: 'oidc' | 'device' },
+  { userId, methods, client, via, provider }: { userId: string; methods: AuthenticationMethod[]; client: ClientInfo; via: 'oidc' | 'device'; provider?: string | undefined },
 ): Promise<void> {
-  const detail = methods.length === 1 && methods[0] === 'pwd' ? { via } : { via, amr: authenticationContext(methods).amr };
+  const detail = {
+    via,
+    ...(methods.length === 1 && methods[0] === 'pwd' ? {} : { amr: authenticationContext(methods).amr }),
+    // A redirect sign-in on the page (issue 25) names its provider, as POST redirect/exchange's event does.
+    ...(provider ? { method: 'redirect', provider } : {}),
+  };
   const onSignedIn = to.onSignedIn;
   if (!onSignedIn) {
     // Nothing to compare with (NEW_DEVICE_NOTICE off): the event alone, one statement.

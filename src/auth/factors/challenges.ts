@@ -52,6 +52,12 @@ export async function spendChallenge(executor: DataSource | EntityManager, chall
   return rows.length === 1;
 }
 
+/** Whether `challenge` was already answered (spendChallenge recorded it). */
+export async function challengeSpent(executor: DataSource | EntityManager, challenge: string): Promise<boolean> {
+  const { rows } = await sql(executor, `SELECT 1 AS spent FROM auth.webauthn_challenges WHERE challenge_hash = $1`, [createHash('sha256').update(challenge, 'utf8').digest()]);
+  return rows.length === 1;
+}
+
 /** The challenge's bytes, as SimpleWebAuthn's options take them (the browser signs their base64url: the challenge again). */
 export function challengeBytes(challenge: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(challenge, 'base64url'));

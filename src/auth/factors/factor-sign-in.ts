@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AppError } from '../../errors/app-error';
 import { recordEvent } from '../audit/audit-events';
 import type { AuthService } from '../auth-service';
-import { asMethods, authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
+import { ACR_MULTI_FACTOR, asMethods, authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
 import type { GrantWithUser, Principal } from '../principal';
 import { sessionAuthentication } from '../sessions/sessions';
 import { sql } from '../sql';
@@ -34,8 +34,14 @@ export class FactorSignIn {
     private readonly sessions: SessionStarter,
   ) {}
 
-  /** After a correct first factor: the MFA challenge, when the account has a second factor. */
+  /**
+   * After a correct first factor: the MFA challenge, when the account has a second factor. A
+   * first factor that already proved two (a passkey that verified its user: amr mfa) needs none,
+   * which is why POST passkeys/sign-in issues tokens at once; the sign-in pages ask here too, so
+   * they follow the same rule.
+   */
   async challengeFor(userId: string, methods: AuthenticationMethod[]): Promise<MfaChallengeAnswer | undefined> {
+    if (authenticationContext(methods).acr === ACR_MULTI_FACTOR) return undefined;
     const summary = await factorSummary(this.deps.dataSource, userId);
     if (!hasFactor(summary)) return undefined;
     const ttl = this.deps.settings.mfaTokenTtlSeconds;
@@ -78,9 +84,13 @@ export class FactorSignIn {
     }
   }
 
-  /** Options for signing in with a passkey alone (discoverable credentials: no email asked). */
-  passkeySignInOptions(): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    return assertionOptions(this.deps, { purpose: 'sign_in', subject: '' });
+  /**
+   * Options for signing in with a passkey alone (discoverable credentials: no email asked).
+   * `subject` binds the challenge to where it is answered: '' for the JSON API, the interaction or
+   * the /device page's browser for the sign-in pages (a challenge of one is refused by the others).
+   */
+  passkeySignInOptions(subject = ''): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    return assertionOptions(this.deps, { purpose: 'sign_in', subject });
   }
 
   /**
@@ -92,12 +102,12 @@ export class FactorSignIn {
     return this.sessions.startVerifiedSessionFor(userId.userId, userId.methods, client);
   }
 
-  /** The passkey sign-in's check alone (the OpenID provider's login page starts its own session). */
-  async verifyPasskeySignIn(response: AuthenticationResponseJSON, client: FactorClient): Promise<{ userId: string; methods: AuthenticationMethod[] }> {
+  /** The passkey sign-in's check alone, for a challenge made for `subject` (the sign-in pages start their own sessions). */
+  async verifyPasskeySignIn(response: AuthenticationResponseJSON, client: FactorClient, subject = ''): Promise<{ userId: string; methods: AuthenticationMethod[] }> {
     const key = `passkey:${typeof response.id === 'string' ? response.id.slice(0, 200) : ''}`;
     await this.deps.throttle.attempt(key, client.ip);
     try {
-      const passkey = await verifyPasskeyAssertion(this.deps, response, { purpose: 'sign_in', subject: '' }, client);
+      const passkey = await verifyPasskeyAssertion(this.deps, response, { purpose: 'sign_in', subject }, client);
       await this.deps.throttle.succeeded(key, client.ip);
       return { userId: passkey.userId, methods: passkey.methods };
     } catch (err) {

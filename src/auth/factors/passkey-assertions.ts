@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { recordEvent } from '../audit/audit-events';
 import type { AuthenticationMethod } from '../oidc/authentication-context';
 import { sql } from '../sql';
-import { CHALLENGE_TTL_SECONDS, challengeBytes, checkChallenge, makeChallenge, spendChallenge, type ChallengePurpose } from './challenges';
+import { CHALLENGE_TTL_SECONDS, challengeBytes, challengeSpent, checkChallenge, makeChallenge, spendChallenge, type ChallengePurpose } from './challenges';
 import type { FactorClient, FactorDeps } from './factor-deps';
 import { challengeOf, refused } from './passkeys';
 
@@ -92,6 +92,9 @@ export async function verifyPasskeyAssertion(deps: FactorDeps, response: Authent
   const info = verified.authenticationInfo;
   const stored = Number(credential.sign_count);
   if ((info.newCounter > 0 || stored > 0) && info.newCounter <= stored) {
+    // The same response sent again carries the counter its first use stored: a replay, refused as
+    // one, not a clone (which signs a fresh challenge with an old counter).
+    if (await challengeSpent(deps.dataSource, challenge)) throw refused('its challenge was already answered (a replayed response)');
     await recordEvent(deps.dataSource, {
       type: 'passkey_clone_suspected',
       userId: credential.user_id,

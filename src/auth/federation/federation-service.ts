@@ -54,7 +54,7 @@ export class FederationService {
     const result = await this.deps.dataSource.transaction(async (manager) => {
       const { user, resolution } = await resolveAccount(manager, identity, input.display_name?.trim() || identity.name, client);
       if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
-      const grant = await this.deps.grant(manager, user, client);
+      const grant = await this.deps.grant(manager, user, client, ['fed']);
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: grant.sessionId, client, detail: { method: 'id_token', provider: identity.provider } });
       return { ...grant, resolution };
     });

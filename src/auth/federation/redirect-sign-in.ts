@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { normalizeEmail } from '../accounts/users';
 import { recordEvent } from '../audit/audit-events';
 import type { GrantWithUser } from '../principal';
+import type { SignInPage } from '../oidc/sign-in/provider-redirect';
 import type { ClientInfo } from '../sessions/sessions';
 import { sql } from '../sql';
 import { resolveAccount } from './account-linking';
@@ -12,6 +13,8 @@ import type { ProviderIdentity } from './id-token-verifier';
 import { lockUser } from './identities';
 import type { FederationObserver } from './observer';
 import { openIdClient, type OpenIdClient } from './openid-client-library';
+import { verifies } from './handoff-challenge';
+import { handoffHash, PAGE_STATE_PREFIX } from './page-handoffs';
 import { openState, sealState, type RedirectState } from './redirect-state';
 import type { SessionGrant } from './session-grant';
 
@@ -23,6 +26,8 @@ export class RedirectSignInError extends Error {
     readonly error: 'invalid_request' | 'access_denied' | 'server_error' | 'temporarily_unavailable' | 'account_disabled',
     readonly description: string,
     readonly returnTo: string,
+    /** A flow started on one of the service's sign-in pages (`unknown`: its state cookie is gone, so which one is not known). */
+    public page?: SignInPage | 'unknown',
   ) {
     super(description);
   }
@@ -39,8 +44,6 @@ export interface RedirectSignInDeps {
 
 /** A spent handoff code lives this long: the frontend exchanges it right after the redirect. */
 const HANDOFF_TTL_SECONDS = 120;
-
-const hash = (code: string) => createHash('sha256').update(code, 'utf8').digest();
 
 /**
  * Web redirect sign-in with any OpenID provider (issue 25 item 2), the protocol done by
@@ -66,17 +69,22 @@ export class RedirectSignIn {
     throw new AppError('return_to_not_allowed', 'return_to must be one of the frontend URLs configured in WEB_SIGN_IN_RETURN_URLS.');
   }
 
-  /** Where the browser goes, and the sealed state cookie it carries back to the callback. */
-  async start(providerName: string, returnTo: string): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
+  /**
+   * Where the browser goes, and the sealed state cookie it carries back to the callback. `page`:
+   * started on one of the service's sign-in pages, where the callback sends the browser back.
+   */
+  async start(providerName: string, returnTo: string, codeChallenge?: string, page?: SignInPage): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
     const provider = this.provider(providerName);
     const config = await this.configuration(provider);
     const codeVerifier = openIdClient.randomPKCECodeVerifier();
     const state: RedirectState = {
       provider: provider.name,
-      state: openIdClient.randomState(),
+      state: `${page ? PAGE_STATE_PREFIX : ''}${openIdClient.randomState()}`,
       nonce: openIdClient.randomNonce(),
       codeVerifier,
       returnTo,
+      codeChallenge,
+      page,
       expiresAt: Math.floor(Date.now() / 1000) + this.deps.settings.stateTtlSeconds,
     };
     const location = openIdClient.buildAuthorizationUrl(config, {
@@ -93,12 +101,28 @@ export class RedirectSignIn {
   /**
    * The callback: checks the state against the cookie, lets openid-client exchange the code and
    * validate the ID token, signs the identity in (or up, or links it) and answers the frontend URL
-   * with a one-time code. Every refusal is a RedirectSignInError (to the frontend URL, never a 500).
+   * with a one-time code (or, for a flow started on one of the service's sign-in pages, that page
+   * with a code bound to it). Every refusal is a RedirectSignInError (to the frontend URL or the
+   * page, never a 500).
    */
-  async finish(callbackUrl: URL, cookie: unknown, client: ClientInfo): Promise<{ returnTo: string; code: string }> {
+  async finish(callbackUrl: URL, cookie: unknown, client: ClientInfo): Promise<{ returnTo: string; code: string; page?: SignInPage | undefined }> {
     const fallback = this.deps.settings.returnUrls[0]!;
     const pending = openState(this.deps.stateKeys, cookie);
-    if (!pending) throw new RedirectSignInError('invalid_request', 'The sign-in was not started in this browser, or it took too long: start again.', fallback);
+    if (!pending) {
+      const fromPage = callbackUrl.searchParams.get('state')?.startsWith(PAGE_STATE_PREFIX) ? 'unknown' : undefined;
+      throw new RedirectSignInError('invalid_request', 'The sign-in was not started in this browser, or it took too long: start again.', fallback, fromPage);
+    }
+    try {
+      return { ...(await this.complete(callbackUrl, pending, client)), page: pending.page };
+    } catch (err) {
+      // A page's flow goes back to its page with the refusal, whatever went wrong (the unexpected kept as the cause, to be logged).
+      if (err instanceof RedirectSignInError) err.page = pending.page;
+      else if (pending.page) throw Object.assign(new RedirectSignInError('server_error', 'The sign-in could not be completed; try again.', pending.returnTo, pending.page), { cause: err });
+      throw err;
+    }
+  }
+
+  private async complete(callbackUrl: URL, pending: RedirectState, client: ClientInfo): Promise<{ returnTo: string; code: string }> {
     const { returnTo } = pending;
     const error = callbackUrl.searchParams.get('error');
     if (callbackUrl.searchParams.get('state') !== pending.state) {
@@ -132,27 +156,34 @@ export class RedirectSignIn {
       if (!user.isActive) throw new RedirectSignInError('account_disabled', 'This account has been deactivated.', returnTo);
       // Codes never spent (the frontend closed) go here: the table only ever holds a few minutes of sign-ins.
       await sql(manager, `DELETE FROM auth.redirect_handoffs WHERE expires_at < now() - interval '1 hour'`);
-      await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [hash(code), user.id, provider.name, HANDOFF_TTL_SECONDS]);
+      await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at, code_challenge) VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`, [handoffHash(code, pending.page), user.id, provider.name, HANDOFF_TTL_SECONDS, pending.codeChallenge ?? null]);
     });
     return { returnTo, code };
   }
 
-  /** POST redirect/exchange: spends a handoff code (once) for a new session; 400 invalid_grant otherwise. */
-  async exchange(code: string, client: ClientInfo): Promise<GrantWithUser> {
+  /**
+   * POST redirect/exchange: spends a handoff code (once) for a new session; 400 invalid_grant
+   * otherwise. A code bound to a PKCE challenge also needs its verifier; a wrong one spends the
+   * code all the same (RFC 6749 §4.1.2: single use), so an interceptor gets one try, never a session.
+   */
+  async exchange(code: string, client: ClientInfo, codeVerifier?: string): Promise<GrantWithUser> {
     const grant = await this.deps.dataSource.transaction(async (manager) => {
-      const { rows } = await sql<{ user_id: string; provider: string; live: boolean }>(
+      const { rows } = await sql<{ user_id: string; provider: string; live: boolean; code_challenge: string | null }>(
         manager,
-        `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live`,
-        [hash(code)],
+        `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live, code_challenge`,
+        [handoffHash(code)],
       );
       const row = rows.find((r) => r.live);
       if (!row) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
+      // Returned, not thrown: the transaction must commit the DELETE that spent the code.
+      if (row.code_challenge !== null && !verifies(row.code_challenge, codeVerifier)) return undefined;
       const user = await lockUser(manager, { id: row.user_id });
       if (!user?.isActive) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
-      const issued = await this.deps.grant(manager, user, client);
+      const issued = await this.deps.grant(manager, user, client, ['fed']);
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: issued.sessionId, client, detail: { method: 'redirect', provider: row.provider } });
       return { ...issued, provider: row.provider };
     });
+    if (!grant) throw new AppError('invalid_grant', 'The code_verifier does not match the code_challenge this sign-in started with: sign in again.');
     this.deps.observer?.signIn?.('redirect', grant.provider);
     return grant;
   }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SignInPage } from '../oidc/sign-in/provider-redirect';
 
 /**
  * The in-flight state of a web redirect sign-in, kept in the browser in a signed, short-lived,
@@ -6,8 +7,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * sign-in, nothing has to be stored or pruned for sign-ins that are abandoned, and the state is
  * bound to the browser that started it (login CSRF: the `state` parameter must equal the cookie's).
  * The values are random and single-purpose (state, nonce, PKCE verifier); the HMAC keeps a browser
- * from choosing its own return URL or nonce. The callback clears the cookie, and the provider's
- * code is single-use, so a replayed callback fails.
+ * from choosing its own return URL, sign-in page or nonce. The callback clears the cookie, and the
+ * provider's code is single-use, so a replayed callback fails.
  */
 export interface RedirectState {
   provider: string;
@@ -15,6 +16,10 @@ export interface RedirectState {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
+  /** The app's PKCE challenge (S256) for our handoff code: required for a native app's return URL, optional on the web. */
+  codeChallenge?: string | undefined;
+  /** Started from one of the service's sign-in pages: the callback goes back to that page, not to returnTo. */
+  page?: SignInPage | undefined;
   /** Unix seconds after which the cookie is refused, whatever the browser kept. */
   expiresAt: number;
 }

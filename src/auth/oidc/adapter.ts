@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../sql';
 import { errors } from './library';
+import { withSealedSecret } from './client-secrets';
 
 /**
  * oidc-provider's storage adapter (its `Adapter` interface: upsert, find, findByUid,
@@ -135,7 +136,7 @@ class ClientAdapter implements OidcAdapter {
       this.dataSource,
       `INSERT INTO auth.oidc_clients (client_id, cat_id, metadata) VALUES ($1, $2, $3)
        ON CONFLICT (client_id) DO UPDATE SET metadata = EXCLUDED.metadata, updated_at = now()`,
-      [id, catId, JSON.stringify(payload)],
+      [id, catId, JSON.stringify(withSealedSecret(payload))],
     );
   }
 

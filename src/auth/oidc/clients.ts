@@ -8,6 +8,7 @@ import { sql } from '../sql';
 import { CAT_ID_METADATA } from './adapter';
 import type { Oidc } from './library';
 import { CAT_POLICY_PREFIX } from './registration-policy';
+import { withSealedSecret } from './client-secrets';
 
 /**
  * Registering OpenID clients: a cat's developer (API) or an admin (CLI) registers a client for a
@@ -88,7 +89,7 @@ async function store(
     const { rows } = await sql<{ created_at: Date }>(
       manager,
       `INSERT INTO auth.oidc_clients (client_id, cat_id, created_by, metadata) VALUES ($1, $2, $3, $4) RETURNING created_at`,
-      [clientId, catId, actor?.userId ?? null, JSON.stringify(stored)],
+      [clientId, catId, actor?.userId ?? null, JSON.stringify(withSealedSecret(stored))],
     );
     await recordEvent(manager, {
       type: 'oidc_client_registered',

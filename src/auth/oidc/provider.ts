@@ -14,6 +14,7 @@ import { errorPage } from './pages/error-page';
 import { PAGE_CSP } from './pages/layout';
 import { loggedOutPage, logoutPage } from './pages/logout-pages';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes';
+import { compareHashedClientSecrets } from './client-secrets';
 
 /**
  * The OpenID provider (issue 27): panva's oidc-provider (OpenID Certified), configured, not forked.
@@ -108,6 +109,7 @@ export function createOidcProvider({ config, dataSource, keys, logger, jwksUri }
   };
 
   const provider = new Provider(config.oidc.issuer, configuration);
+  compareHashedClientSecrets(provider);
   // Behind TRUST_PROXY the library builds its URLs from X-Forwarded-Proto/Host, as express does.
   provider.proxy = config.http.trustProxy !== undefined;
   provider.use(async (ctx, next) => {

@@ -10,6 +10,8 @@ const USAGE = `  oidc clients create --cat CAT_ID --name NAME --redirect-uri URI
                                         an OpenID client of a cat; prints its secret once (none with --public)
   oidc clients list [--cat CAT_ID]      the OpenID clients (of one cat)
   oidc clients delete CLIENT_ID         delete a client: its players' consents and every token it holds go too
+  oidc clients hash-secrets             hash the secrets of clients registered before they were stored hashed
+                                        (once, after every instance runs a release that compares hashes)
   oidc resource-server create NAME      a Cat House service that may introspect cats' tokens; prints its secret once
   oidc token --cat CAT_ID [--expires-in SECONDS]
                                         an initial access token for RFC 7591 registration of a client of the cat
@@ -56,6 +58,7 @@ export const oidcGroup: CommandGroup = {
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { pruneExpiredOidcState } = require('../../auth/oidc/adapter') as typeof import('../../auth/oidc/adapter');
     const { deleteClient, issueInitialAccessToken, listClients, registerCatClient, registerResourceServer } = require('../../auth/oidc/clients') as typeof import('../../auth/oidc/clients');
+    const { hashStoredClientSecrets } = require('../../auth/oidc/client-secrets') as typeof import('../../auth/oidc/client-secrets');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const [sub, ...rest] = [command, ...ctx.args];
     const option = (name: string) => ctx.options[name] as string | undefined;
@@ -86,6 +89,11 @@ export const oidcGroup: CommandGroup = {
       if (rest.length !== 2) throw new UsageError('oidc clients delete takes one CLIENT_ID');
       await deleteClient(dataSource, OPERATOR, rest[1]!);
       ctx.print({ deleted: rest[1] }, `deleted ${rest[1]}`);
+      return EXIT.ok;
+    }
+    if (sub === 'clients' && rest[0] === 'hash-secrets' && rest.length === 1) {
+      const hashed = await hashStoredClientSecrets(dataSource);
+      ctx.print({ hashed }, `hashed ${hashed} client secret(s) stored in clear`);
       return EXIT.ok;
     }
     if (sub === 'resource-server' && rest[0] === 'create') {

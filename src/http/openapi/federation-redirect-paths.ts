@@ -13,7 +13,7 @@ export function registerFederationRedirectPaths(registry: OpenAPIRegistry, { pat
     description:
       'Navigate the browser here (not fetch). Answers 302 to the provider (authorization code, PKCE S256, state, nonce; endpoints from the issuer\'s discovery document) and sets the signed, HttpOnly, SameSite=Lax `__Host-redirect_state` cookie that the callback needs (valid WEB_SIGN_IN_STATE_TTL_SECONDS).',
     request: { query: RedirectStartQuery },
-    responses: { 302: { description: 'To the provider.' }, ...problems('return_to_not_allowed', 'unknown_provider', 'provider_unavailable') },
+    responses: { 302: { description: 'To the provider.' }, ...problems('return_to_not_allowed', 'code_challenge_required', 'invalid_request', 'unknown_provider', 'provider_unavailable') },
   });
   registry.registerPath({
     method: 'get',

@@ -9,8 +9,21 @@ export const RedirectStartQuery = z.object({
     description: 'The frontend URL to come back to: exactly one of WEB_SIGN_IN_RETURN_URLS (optional when only one is configured).',
     example: 'https://play.cathouse.example/auth/done',
   }),
+  code_challenge: z.string().max(128).optional().openapi({
+    description:
+      "PKCE (RFC 7636) for the one-time code: base64url SHA-256 of a random `code_verifier` the app keeps and sends to POST redirect/exchange. Required when return_to is a native app's own scheme (RFC 8252); optional for https return URLs.",
+    example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+  }),
+  code_challenge_method: z.string().max(16).optional().openapi({ description: '`S256` (the only method; `plain` is refused).', example: 'S256' }),
 });
 
 export const RedirectExchangeRequest = z
-  .object({ code: z.string().min(16).max(256).openapi({ description: 'The one-time `code` the callback put in the frontend URL (valid about 2 minutes).' }) })
+  .object({
+    code: z.string().min(16).max(256).openapi({ description: 'The one-time `code` the callback put in the frontend URL (valid about 2 minutes).' }),
+    code_verifier: z
+      .string()
+      .max(256)
+      .optional()
+      .openapi({ description: 'The PKCE verifier whose S256 was the start\'s `code_challenge`: required when the sign-in started with one (a wrong or missing one is invalid_grant and spends the code).' }),
+  })
   .openapi('RedirectExchangeRequest');

@@ -2,7 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { DeviceAuthorizations, PendingDevice, UserCodeProblem } from '../../auth/developer-credentials/device-authorizations';
-import { devicePage, type DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
+import { devicePage, devicePageOrigins, type DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
 import {
   currentSignIn,
   decodePageState,
@@ -17,10 +17,12 @@ import {
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import { pageCsp } from '../../auth/oidc/pages/layout';
-import { widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
+import { deviceProviderButtons, deviceProviderRoutes } from './device-provider-sign-in';
+import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 
 export interface DevicePageRoutesDeps {
   devices: DeviceAuthorizations;
@@ -32,6 +34,8 @@ export interface DevicePageRoutesDeps {
   steps?: readonly SignInStep[];
   /** Records a finished sign-in (login_succeeded): after the method and its steps, never after the password alone. */
   signedIn: SignInRecorder;
+  /** "Continue with <provider>" (issue 25's web redirect sign-in), when providers are configured. */
+  redirects?: ProviderRedirects | undefined;
 }
 
 type PageError = { code: string; message: string };
@@ -46,13 +50,13 @@ const SIGN_IN_AGAIN: PageError = { code: 'invalid_mfa_token', message: 'This sig
 
 /**
  * The device verification page at /device (RFC 8628 §3.3): enter the code, sign in with any of the
- * login page's methods, answer its steps (the second factor of an account that has one), see which
+ * login page's methods or its "Continue with <provider>" (device-provider-sign-in.ts), answer its steps (the second factor of an account that has one), see which
  * device asks, approve or deny. Each POST checks its form's CSRF token (an HMAC over the nonce in
  * the page's signed cookie), so a form posted from another site or another browser is refused; a
  * wrong code counts against the address (device-authorizations.ts), a wrong second factor against
  * its MFA token and the account (the factor throttles, as on the login page).
  */
-export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [], signedIn }: DevicePageRoutesDeps): Router {
+export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [], signedIn, redirects }: DevicePageRoutesDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), cookieParser());
 
@@ -67,8 +71,8 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     });
   };
   const send = (res: Response, status: number, model: DevicePageModel, error?: PageError) => {
-    // A sign-in page that shows a CAPTCHA widget lets that provider's origins in; every other page allows no script.
-    const csp = pageCsp(...(model.step === 'sign-in' ? Object.values(model.widgets ?? {}).map((w) => w.csp) : []));
+    // A sign-in page that shows a CAPTCHA widget or a passkey's button lets their scripts in; every other page allows no script.
+    const csp = pageCsp(...devicePageOrigins(model));
     res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(devicePage(model, error));
   };
   const token = (state: DevicePageState, form: string) => formToken(keys, state.n, form);
@@ -78,13 +82,16 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   const signInStep = async (req: Request, state: DevicePageState, device: PendingDevice, email?: string): Promise<DevicePageModel> => {
     const csrf: Record<string, string> = {};
     for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
-    return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)) };
+    const ceremonies = await ceremoniesFor(methods, `device:${state.n}`);
+    const providers = deviceProviderButtons(redirects, (form) => token(state, form), device.userCode);
+    return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)), ceremonies, providers };
   };
-  const secondFactorStep = (state: DevicePageState, device: PendingDevice, step: SignInStep): DevicePageModel => ({
+  const secondFactorStep = async (state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel> => ({
     step: 'second-factor',
     device,
     signInStep: step,
     csrf: { step: token(state, `step:${step.id}`), signOut: token(state, 'sign-out') },
+    ceremony: await step.ceremony?.(challenge),
   });
   const confirmStep = async (state: DevicePageState, device: PendingDevice, userId: string): Promise<DevicePageModel | undefined> => {
     const { rows } = await sql<{ email: string }>(dataSource, `SELECT email FROM auth.users WHERE id = $1 AND is_active`, [userId]);
@@ -160,7 +167,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     if (!device) return;
     let result: SignInResult;
     try {
-      result = await method.signIn(form, clientInfo(req));
+      result = await method.signIn(form, clientInfo(req), `device:${state.n}`);
     } catch (err) {
       if (!isAppError(err)) throw err;
       for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
@@ -174,7 +181,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
         // browser's signed cookie (never in a form, so it cannot be posted from another browser).
         const waiting = waitingState(state, step.id, needed.challenge);
         saveState(req, res, waiting);
-        send(res, 200, secondFactorStep(waiting, device, step));
+        send(res, 200, await secondFactorStep(waiting, device, step, needed.challenge));
         return;
       }
     }
@@ -208,12 +215,14 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
         saveState(req, res, signedOut);
         send(res, err.status, await signInStep(req, signedOut, device), { code: err.code, message: err.detail });
       } else {
-        send(res, err.status, secondFactorStep(state, device, step), { code: err.code, message: err.detail });
+        send(res, err.status, await secondFactorStep(state, device, step, challenge), { code: err.code, message: err.detail });
       }
       return;
     }
     await finishSignIn(req, res, state, device, result);
   }));
+
+  if (redirects) deviceProviderRoutes(router, redirects, { steps, guarded, csrfOk, pendingOr, send, codeStep, signInStep, saveState, secondFactorStep, finishSignIn });
 
   router.post('/decision', guarded(async (req, res, state) => {
     if (!csrfOk(req, res, state, 'decision')) return;

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import cookieParser from 'cookie-parser';
+import { codeChallengeFor } from '../../auth/federation/handoff-challenge';
 import { RedirectSignInError, type RedirectSignIn } from '../../auth/federation/redirect-sign-in';
 import type { Config } from '../../config/config';
 import { requireBodyType } from '../middleware/content-type';
@@ -8,6 +9,7 @@ import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import { RedirectExchangeRequest, RedirectStartQuery } from '../openapi/federation-redirect-schemas';
 import { clientInfo } from './client-info';
+import { sendToPage, sendUnknownPageFlow } from './page-redirect-return';
 import { sendTokenResponse, type RefreshTransport } from './token-response';
 
 /**
@@ -15,6 +17,13 @@ import { sendTokenResponse, type RefreshTransport } from './token-response';
  * back with a cross-site top-level GET, which must carry it.
  */
 export const REDIRECT_STATE_COOKIE = '__Host-redirect_state';
+const STATE_COOKIE_OPTIONS = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
+
+/** Sends the browser to the provider with the flow's sealed state cookie (the start of every redirect sign-in, the pages' too). */
+export function sendToProvider(res: Response, started: { location: string; cookie: string; maxAgeSeconds: number }, status: 302 | 303 = 302): void {
+  res.cookie(REDIRECT_STATE_COOKIE, started.cookie, { ...STATE_COOKIE_OPTIONS, maxAge: started.maxAgeSeconds * 1000 });
+  res.set('cache-control', 'no-store').redirect(status, started.location);
+}
 
 export interface FederationRedirectDeps {
   redirects: RedirectSignIn;
@@ -39,19 +48,23 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
   if (!redirects.enabled) return router;
   const transport: RefreshTransport = { cookieMode: config.auth.refreshTokenCookie, refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds };
   const cookieEndpoint: RequestHandler[] = transport.cookieMode ? [csrfGuard(config.auth.corsOrigins), cookieParser()] : [];
-  const cookie = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
+  const cookie = STATE_COOKIE_OPTIONS;
 
   router.get('/redirect/callback', cookieParser(), async (req, res) => {
     res.clearCookie(REDIRECT_STATE_COOKIE, cookie);
     const callbackUrl = new URL(req.originalUrl, 'http://callback.invalid');
     const cookies = req.cookies as Record<string, unknown> | undefined;
     try {
-      const { returnTo, code } = await redirects.finish(callbackUrl, cookies?.[REDIRECT_STATE_COOKIE], clientInfo(req));
-      sendToFrontend(res, returnTo, { code });
+      const { returnTo, code, page } = await redirects.finish(callbackUrl, cookies?.[REDIRECT_STATE_COOKIE], clientInfo(req));
+      if (page) sendToPage(res, config, page, { code });
+      else sendToFrontend(res, returnTo, { code });
     } catch (err) {
-      // Never a 500 on the callback: the browser always lands on the frontend with an OAuth-style error.
+      // Never a 500 on the callback: the browser always lands on the frontend (or the page that
+      // started the flow) with an OAuth-style error.
       const refusal = err instanceof RedirectSignInError ? err : undefined;
-      if (!refusal) req.log?.error({ err }, 'redirect sign-in callback failed');
+      if (!refusal || refusal.cause) req.log?.error({ err: refusal?.cause ?? err }, 'redirect sign-in callback failed');
+      if (refusal?.page === 'unknown') return sendUnknownPageFlow(res);
+      if (refusal?.page) return sendToPage(res, config, refusal.page, { error: refusal.error });
       sendToFrontend(res, refusal?.returnTo ?? config.webSignIn.returnUrls[0]!, {
         error: refusal?.error ?? 'server_error',
         error_description: refusal?.description ?? 'The sign-in could not be completed; try again.',
@@ -60,16 +73,15 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
   });
 
   router.get('/redirect/:provider', async (req, res) => {
-    const { return_to } = parseWith(RedirectStartQuery, req.query);
+    const { return_to, code_challenge, code_challenge_method } = parseWith(RedirectStartQuery, req.query);
     const returnTo = redirects.returnUrl(return_to);
-    const started = await redirects.start(String(req.params.provider), returnTo);
-    res.cookie(REDIRECT_STATE_COOKIE, started.cookie, { ...cookie, maxAge: started.maxAgeSeconds * 1000 });
-    res.set('cache-control', 'no-store').redirect(302, started.location);
+    const challenge = codeChallengeFor(returnTo, code_challenge, code_challenge_method);
+    sendToProvider(res, await redirects.start(String(req.params.provider), returnTo, challenge));
   });
 
   router.post('/redirect/exchange', ...cookieEndpoint, requireBodyType('application/json', 'application/*+json'), async (req, res) => {
-    const { code } = parseWith(RedirectExchangeRequest, req.body);
-    const grant = await redirects.exchange(code, clientInfo(req));
+    const { code, code_verifier } = parseWith(RedirectExchangeRequest, req.body);
+    const grant = await redirects.exchange(code, clientInfo(req), code_verifier);
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
 

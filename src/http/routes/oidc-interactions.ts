@@ -10,12 +10,14 @@ import { errorPage } from '../../auth/oidc/pages/error-page';
 import { PAGE_CSP, pageCsp } from '../../auth/oidc/pages/layout';
 import { loginPage } from '../../auth/oidc/pages/login-page';
 import { stepPage } from '../../auth/oidc/pages/step-page';
-import { widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { CAT_ID_METADATA } from '../../auth/oidc/adapter';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { clientInfo } from './auth';
+import { interactionProviderButtons, interactionProviderRoutes } from './oidc-provider-sign-in';
+import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 
 export interface InteractionRoutesDeps {
   provider: Oidc.Provider;
@@ -28,6 +30,8 @@ export interface InteractionRoutesDeps {
   /** Records the finished sign-in (login_succeeded): after the method and its steps, not before. */
   signedIn: SignInRecorder;
   logger?: Logger;
+  /** "Continue with <provider>" (issue 25's web redirect sign-in), when providers are configured. */
+  redirects?: ProviderRedirects | undefined;
 }
 
 type PageError = { code: string; message: string };
@@ -61,6 +65,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const csrf: Record<string, string> = { abort: formToken(formKeys, details.uid, 'abort') };
     for (const m of methods) csrf[m.id] = formToken(formKeys, details.uid, `login:${m.id}`);
     const widgets = await widgetsFor(methods, { email }, clientInfo(req));
+    const ceremonies = await ceremoniesFor(methods, `oidc:${details.uid}`);
     send(res, status, loginPage({
       uid: details.uid,
       mountPath,
@@ -71,7 +76,9 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       email,
       error,
       widgets,
-    }), pageCsp(...Object.values(widgets).map((w) => w.csp)));
+      ceremonies,
+      providers: interactionProviderButtons(deps.redirects, mountPath, formKeys, details.uid),
+    }), pageCsp(...[...Object.values(widgets), ...Object.values(ceremonies)].map((w) => w.csp)));
   };
 
   const renderConsent = async (res: Response, details: Oidc.Interaction, status = 200, error?: PageError) => {
@@ -88,9 +95,10 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     }));
   };
 
-  const renderStep = (res: Response, uid: string, step: SignInStep, challenge: string, status = 200, error?: PageError) => {
+  const renderStep = async (res: Response, uid: string, step: SignInStep, challenge: string, status = 200, error?: PageError) => {
     const csrf = { step: formToken(formKeys, uid, `step:${step.id}`), abort: formToken(formKeys, uid, 'abort') };
-    send(res, status, stepPage({ uid, mountPath, step, challenge, csrf, error }));
+    const ceremony = await step.ceremony?.(challenge);
+    send(res, status, stepPage({ uid, mountPath, step, challenge, csrf, error, ceremony }), pageCsp(...(ceremony ? [ceremony.csp] : [])));
   };
 
   /** The library's errors (expired interaction, missing cookie) and unexpected ones, as the error page. */
@@ -107,6 +115,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
   };
   const csrfFailed: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
+  if (deps.redirects) interactionProviderRoutes(router, deps.redirects, { provider, formKeys, steps, renderLogin, renderStep, finishLogin, fail });
 
   router.get('/:uid', async (req, res) => {
     try {
@@ -133,7 +142,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
       }
       let result;
       try {
-        result = await method.signIn(form, clientInfo(req));
+        result = await method.signIn(form, clientInfo(req), `oidc:${details.uid}`);
       } catch (err) {
         if (!isAppError(err)) throw err;
         for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
@@ -144,7 +153,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         const needed = await step.required(result);
         if (needed) {
           // The step's page at once: its challenge (single use, short-lived) travels in the form.
-          renderStep(res, details.uid, step, needed.challenge);
+          await renderStep(res, details.uid, step, needed.challenge);
           return;
         }
       }
@@ -163,7 +172,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         throw Object.assign(new Error('no such step'), { error: 'invalid_request', status: 400 });
       }
       if (!formTokenValid(formKeys, details.uid, `step:${step.id}`, form.csrf)) {
-        renderStep(res, details.uid, step, form.challenge, 403, csrfFailed);
+        await renderStep(res, details.uid, step, form.challenge, 403, csrfFailed);
         return;
       }
       let result;
@@ -174,7 +183,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         for (const [name, value] of Object.entries(err.extra.headers ?? {})) res.set(name, value);
         // A dead challenge (expired, spent, too many wrong answers): back to the sign-in.
         if (err.code === 'invalid_mfa_token') await renderLogin(req, res, details, err.status, { code: err.code, message: err.detail });
-        else renderStep(res, details.uid, step, form.challenge, err.status, { code: err.code, message: err.detail });
+        else await renderStep(res, details.uid, step, form.challenge, err.status, { code: err.code, message: err.detail });
         return;
       }
       await finishLogin(req, res, result);

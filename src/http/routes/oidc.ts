@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import type { OidcProvider } from '../../auth/oidc/provider';
+import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 import type { SignInMethod, SignInRecorder, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import type { Logger } from '../../logging/logger';
 import { interactionRoutes } from './oidc-interactions';
@@ -15,6 +16,8 @@ export interface OidcRoutesDeps {
   /** Records a finished sign-in (login_succeeded), after its steps. */
   signedIn: SignInRecorder;
   logger?: Logger;
+  /** "Continue with <provider>" on the login page (issue 25), when web redirect providers are configured. */
+  redirects?: ProviderRedirects | undefined;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface OidcRoutesDeps {
  * Mounted at the root, it lets every other request by after one string comparison: the API's
  * requests never enter its router (issue 31: each router layer passed costs every request).
  */
-export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], signedIn, logger }: OidcRoutesDeps): RequestHandler {
+export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], signedIn, logger, redirects }: OidcRoutesDeps): RequestHandler {
   const { provider, mountPath } = oidc;
   const router = Router();
   const rfc8414Path = `/.well-known/oauth-authorization-server${mountPath}`;
@@ -42,7 +45,7 @@ export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], si
     }
     next();
   });
-  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, steps, signedIn, logger }));
+  router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, steps, signedIn, logger, redirects }));
   router.use(mountPath, provider.callback());
   // Express matches mount paths case-insensitively, up to a `/` or the end: the same test here.
   const mount = mountPath.toLowerCase();

@@ -21,7 +21,7 @@ const ANSWER = ['code', 'error', 'error_description'];
  * Starts a web redirect sign-in with `provider` (a name in the service's WEB_SIGN_IN_PROVIDERS): the browser goes
  * to the service, the provider, and back to `returnTo` (one of WEB_SIGN_IN_RETURN_URLS, exactly), where
  * `completeRedirectSignIn` finishes. Returns the start URL; navigates to it (`location.assign`) unless
- * `navigate: false` or there is no `location` (a native app opens the URL with `WebBrowser.openAuthSessionAsync`).
+ * `navigate: false` or there is no `location`. A native app uses `startAppRedirectSignIn` instead.
  * Never throws: a provider or return URL the service refuses is its 400 page (`unknown_provider`, `return_to_not_allowed`).
  */
 export function signInWithRedirect(auth: Client, provider: string, { returnTo, navigate = true }: { returnTo: string; navigate?: boolean }): string {
@@ -37,7 +37,7 @@ export function signInWithRedirect(auth: Client, provider: string, { returnTo, n
  * service's `?error=` (`access_denied`, `invalid_request`, `temporarily_unavailable`, `account_disabled`,
  * `server_error`; `detail` is its description) or the exchange's (`invalid_grant`: the code was spent or expired).
  */
-export async function completeRedirectSignIn(auth: Client, url?: string): Promise<AuthUser | null> {
+export async function completeRedirectSignIn(auth: Client, url?: string, codeVerifier?: string): Promise<AuthUser | null> {
   // The base makes "no URL" (no location, nothing passed) a URL without an answer rather than a TypeError.
   const parsed = new URL(url ?? browser.location?.href ?? '', 'a:/');
   const query = parsed.searchParams;
@@ -47,11 +47,41 @@ export async function completeRedirectSignIn(auth: Client, url?: string): Promis
     browser.history?.replaceState(browser.history.state, '', parsed.href);
   }
   if (error) throw new AuthError(error, description ?? error, undefined, description);
-  return code ? auth.signIn(withRedirectCode(code)) : null;
+  return code ? auth.signIn(withRedirectCode(code, codeVerifier)) : null;
 }
 
-/** Spends the one-time code of a redirect sign-in (`POST redirect/exchange`): `invalid_grant` when spent, expired or unknown. */
+/** Spends the one-time code of a redirect sign-in (`POST redirect/exchange`): `invalid_grant` when spent, expired, unknown or the verifier is wrong. */
 export const withRedirectCode =
-  (code: string): SignInMethod =>
+  (code: string, codeVerifier?: string): SignInMethod =>
   (api) =>
-    api.call('POST', '/redirect/exchange', { body: { code } });
+    api.call('POST', '/redirect/exchange', { body: codeVerifier === undefined ? { code } : { code, code_verifier: codeVerifier } });
+
+/** What a native app needs of Web Crypto; React Native has none built in (pass expo-crypto's, see startAppRedirectSignIn). */
+export interface PkceCrypto {
+  getRandomValues(bytes: Uint8Array): Uint8Array;
+  sha256(bytes: Uint8Array): Promise<ArrayBuffer | Uint8Array>;
+}
+
+const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+/**
+ * A redirect sign-in from a native app (RFC 8252): `returnTo` is the app's own scheme (`cathouse://auth`, one of
+ * WEB_SIGN_IN_RETURN_URLS), which another app could also claim, so the start carries a PKCE challenge and only this
+ * call's `complete` (which holds the verifier, in memory) can spend the code the service sends back. Open `url` with
+ * `WebBrowser.openAuthSessionAsync(url, returnTo)` and pass the URL it resolves with to `complete`. `crypto` defaults to
+ * `globalThis.crypto` (web, Node); on React Native pass `{ getRandomValues: Crypto.getRandomValues, sha256: (b) =>
+ * Crypto.digest(Crypto.CryptoDigestAlgorithm.SHA256, b) }` from expo-crypto.
+ */
+export async function startAppRedirectSignIn(
+  auth: Client,
+  provider: string,
+  { returnTo, crypto }: { returnTo: string; crypto?: PkceCrypto },
+): Promise<{ url: string; complete(resultUrl: string): Promise<AuthUser | null> }> {
+  const web = (globalThis as { crypto?: { getRandomValues(b: Uint8Array): Uint8Array; subtle: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> } } }).crypto;
+  const pkce = crypto ?? (web && { getRandomValues: (b: Uint8Array) => web.getRandomValues(b), sha256: (b: Uint8Array) => web.subtle.digest('SHA-256', b) });
+  if (!pkce) throw new AuthError('no_crypto', 'No Web Crypto here: pass `crypto` (expo-crypto on React Native).');
+  const verifier = base64url(pkce.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(new Uint8Array(await pkce.sha256(new TextEncoder().encode(verifier))));
+  const url = `${signInWithRedirect(auth, provider, { returnTo, navigate: false })}&code_challenge=${challenge}&code_challenge_method=S256`;
+  return { url, complete: (resultUrl) => completeRedirectSignIn(auth, resultUrl, verifier) };
+}

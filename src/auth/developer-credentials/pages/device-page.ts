@@ -1,15 +1,18 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import { widgetMarkup, widgetScripts } from '../../oidc/pages/captcha-markup';
 import { errorBox, escape, page } from '../../oidc/pages/layout';
-import type { SignInMethod, SignInStep } from '../../oidc/sign-in/sign-in-method';
+import type { PageOrigins } from '../../oidc/pages/layout';
+import { providerButtons, type ProviderButtonsModel } from '../../oidc/pages/provider-buttons';
+import type { PageCeremony, SignInMethod, SignInStep } from '../../oidc/sign-in/sign-in-method';
 import type { PendingDevice } from '../device-authorizations';
 
 /**
  * The device verification page (RFC 8628 §3.3), one template for its steps: enter the code the
  * terminal shows; sign in (every sign-in method of the OpenID provider's login page, each its own
- * form); the second factor when the account has one (the login page's step, issue 26); see which
+ * form, and its "Continue with <provider>" buttons); the second factor when the account has one (the login page's step, issue 26); see which
  * device asks and approve or deny; done. Plain forms, labels on every field, one CSRF token per
- * form, no script but a CAPTCHA provider's when a sign-in must show its widget (issue 30): otherwise it works without JavaScript.
+ * form, no script but a CAPTCHA provider's when a sign-in must show its widget (issue 30) and the
+ * passkey's button (issue 26: its own inline script, by hash): otherwise it works without JavaScript.
  */
 export type DevicePageModel =
   | { step: 'code'; userCode?: string | undefined; csrf: { code: string } }
@@ -21,8 +24,12 @@ export type DevicePageModel =
       email?: string | undefined;
       /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
       widgets?: Record<string, CaptchaWidget> | undefined;
+      /** The markup of a method a script drives (SignInMethod.ceremony: a passkey), by method id. */
+      ceremonies?: Record<string, PageCeremony> | undefined;
+      /** "Continue with <provider>" for each configured web redirect provider (issue 25). */
+      providers?: ProviderButtonsModel | undefined;
     }
-  | { step: 'second-factor'; device: PendingDevice; signInStep: SignInStep; csrf: { step: string; signOut: string } }
+  | { step: 'second-factor'; device: PendingDevice; signInStep: SignInStep; csrf: { step: string; signOut: string }; ceremony?: PageCeremony | undefined }
   | { step: 'confirm'; device: PendingDevice; who: string; csrf: { decision: string; signOut: string } }
   | { step: 'done'; decision: 'approve' | 'deny' };
 
@@ -39,6 +46,21 @@ function deviceFacts(d: PendingDevice): string {
 <dt>Asked from</dt><dd>${escape(d.ip ?? 'an unknown address')} at ${escape(d.createdAt.toISOString().slice(11, 16))} UTC</dd>
 ${d.userAgent ? `<dt>Identifies as</dt><dd><code>${escape(d.userAgent)}</code></dd>` : ''}
 </dl>`;
+}
+
+/** A script-driven method's form (a passkey): its CSRF token, the code, and its markup, which posts the form itself. */
+function scriptedForm(device: PendingDevice, method: SignInMethod, csrf: string, ceremony: PageCeremony): string {
+  return `<form method="post" action="${escape(`${PATH}/sign-in/${method.id}`)}" id="${escape(method.id)}-form">
+${hidden('csrf', csrf)}
+${hidden('user_code', device.userCode)}
+${ceremony.markup}
+</form>`;
+}
+
+/** What the page's Content-Security-Policy must let in: the CAPTCHA widgets' origins and the passkey script's hash, where shown. */
+export function devicePageOrigins(m: DevicePageModel): PageOrigins[] {
+  if (m.step === 'sign-in') return [...Object.values(m.widgets ?? {}), ...Object.values(m.ceremonies ?? {})].map((w) => w.csp);
+  return m.step === 'second-factor' && m.ceremony ? [m.ceremony.csp] : [];
 }
 
 export function devicePage(m: DevicePageModel, error?: { code: string; message: string }): string {
@@ -58,7 +80,10 @@ ${hidden('csrf', m.csrf.code)}
       );
     case 'sign-in': {
       const forms = m.methods
+        .filter((method) => !method.ceremony || m.ceremonies?.[method.id])
         .map((method) => {
+          const ceremony = m.ceremonies?.[method.id];
+          if (ceremony) return scriptedForm(m.device, method, m.csrf[method.id] ?? '', ceremony);
           const widget = m.widgets?.[method.id];
           const fields = method.fields
             .map((f) => {
@@ -81,7 +106,8 @@ ${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
         `<h1>Sign in to connect a device</h1>
 ${deviceFacts(m.device)}
 ${errorBox(error)}
-${forms}`,
+${forms}
+${providerButtons(m.providers)}`,
         widgetScripts(Object.values(m.widgets ?? {})),
       );
     }
@@ -105,7 +131,7 @@ ${errorBox(error)}
 ${hidden('csrf', m.csrf.step)}
 ${hidden('user_code', m.device.userCode)}
 ${fields}
-<button class="primary" type="submit">${escape(s.label)}</button>
+<button class="primary" type="submit">${escape(s.label)}</button>${m.ceremony ? `\n${m.ceremony.markup}` : ''}
 </form>
 <form method="post" action="${PATH}/sign-out">
 ${hidden('csrf', m.csrf.signOut)}

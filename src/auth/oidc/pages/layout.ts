@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 /**
  * The shell every provider page shares: plain HTML, one small stylesheet, no script (but a CAPTCHA
- * provider's, on a sign-in page that must show its widget), no framework.
+ * provider's, on a sign-in page that must show its widget, and the passkey button's own inline
+ * script, passkey-markup.ts, allowed by its hash), no framework.
  * Every value that reaches a page goes through `escape` (or `html` for the page's own markup).
  */
 
@@ -10,6 +11,7 @@ const STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f4f1;color:#222}
 main{max-width:28rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:.75rem;box-shadow:0 1px 4px #0002}
 h1{font-size:1.4rem;margin:0 0 1rem}
+h2{font-size:1rem;margin:1.5rem 0 0}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input[type=email],input[type=password],input[type=text],select{width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #888;border-radius:.4rem}
 fieldset{border:1px solid #ccc;border-radius:.4rem;margin:1rem 0;padding:.5rem 1rem}

@@ -1,12 +1,14 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
-import type { SignInMethod } from '../sign-in/sign-in-method';
+import type { PageCeremony, SignInMethod } from '../sign-in/sign-in-method';
 import { widgetMarkup, widgetScripts } from './captcha-markup';
 import { errorBox, escape, page } from './layout';
+import { providerButtons, type ProviderButtonsModel } from './provider-buttons';
 
 /**
- * The provider's sign-in page: one form per sign-in method (today email and password; passkeys and
- * Apple/Google come as further methods), each posting to its own URL with its own CSRF token.
- * Works without JavaScript; every field has a label.
+ * The provider's sign-in page: one form per sign-in method (email and password; a passkey, whose
+ * button its script drives), each posting to its own URL with its own CSRF token, then "Or continue
+ * with" one button per web redirect provider (Google, Apple... when configured: provider-buttons.ts).
+ * Works without JavaScript for the password and the providers; every field has a label.
  */
 export interface LoginPageModel {
   uid: string;
@@ -21,11 +23,18 @@ export interface LoginPageModel {
   error?: { code: string; message: string } | undefined;
   /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
   widgets?: Record<string, CaptchaWidget> | undefined;
+  /** The markup of a method a script drives (SignInMethod.ceremony: a passkey), by method id. */
+  ceremonies?: Record<string, PageCeremony> | undefined;
+  /** "Continue with <provider>" for each configured web redirect provider (issue 25). */
+  providers?: ProviderButtonsModel | undefined;
 }
 
 export function loginPage(m: LoginPageModel): string {
   const forms = m.methods
+    .filter((method) => !method.ceremony || m.ceremonies?.[method.id])
     .map((method) => {
+      const ceremony = m.ceremonies?.[method.id];
+      if (ceremony) return scriptedForm(m, method, ceremony);
       const fields = method.fields
         .map((f) => {
           const id = `${method.id}-${f.name}`;
@@ -49,10 +58,19 @@ ${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
 <p>to continue to <strong>${escape(to)}</strong></p>
 ${errorBox(m.error)}
 ${forms}
+${providerButtons(m.providers)}
 <form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/abort`)}">
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
 <button type="submit">Cancel and return to the app</button>
 </form>`,
     widgetScripts(Object.values(m.widgets ?? {})),
   );
+}
+
+/** A script-driven method's form (a passkey): its CSRF token and its markup, which posts the form itself. */
+function scriptedForm(m: LoginPageModel, method: SignInMethod, ceremony: PageCeremony): string {
+  return `<form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/login/${method.id}`)}" id="${escape(method.id)}-form">
+<input type="hidden" name="csrf" value="${escape(m.csrf[method.id])}">
+${ceremony.markup}
+</form>`;
 }

@@ -1,7 +1,7 @@
-import type { SignInStep } from '../sign-in/sign-in-method';
+import type { PageCeremony, SignInStep } from '../sign-in/sign-in-method';
 import { errorBox, escape, page } from './layout';
 
-/** The page of a sign-in step (issue 26's second factor): its fields, the step's challenge hidden, a CSRF token. Works without JavaScript. */
+/** The page of a sign-in step (issue 26's second factor): its fields, the step's challenge hidden, a CSRF token. Works without JavaScript (but for a passkey's button). */
 export interface StepPageModel {
   uid: string;
   mountPath: string;
@@ -9,6 +9,8 @@ export interface StepPageModel {
   challenge: string;
   csrf: { step: string; abort: string };
   error?: { code: string; message: string } | undefined;
+  /** What the step's form carries besides its fields (SignInStep.ceremony: a passkey's button). */
+  ceremony?: PageCeremony | undefined;
 }
 
 export function stepPage(m: StepPageModel): string {
@@ -29,7 +31,7 @@ ${errorBox(m.error)}
 <input type="hidden" name="csrf" value="${escape(m.csrf.step)}">
 <input type="hidden" name="challenge" value="${escape(m.challenge)}">
 ${fields}
-<button class="primary" type="submit">${escape(m.step.label)}</button>
+<button class="primary" type="submit">${escape(m.step.label)}</button>${m.ceremony ? `\n${m.ceremony.markup}` : ''}
 </form>
 <form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/abort`)}">
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">

@@ -1,6 +1,9 @@
-import { AppError } from '../../../errors/app-error';
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { AppError, isAppError } from '../../../errors/app-error';
 import type { AuditClient } from '../../audit/audit-events';
 import type { AuthenticationMethod } from '../authentication-context';
+import { passkeyCeremony } from '../pages/passkey-markup';
+import { ASSERTION_FIELD, readAssertion } from './passkey';
 import type { SignInStep } from './sign-in-method';
 
 /** What the step needs of the factor sign-in (src/auth/factors/factor-sign-in.ts), named here so the provider does not depend on it. */
@@ -8,19 +11,23 @@ export interface MfaChallenges {
   challengeFor(userId: string, methods: AuthenticationMethod[]): Promise<{ mfa_token: string } | undefined>;
   verifyMfaChallenge(
     mfaToken: string,
-    proof: { totp_code: string } | { recovery_code: string },
+    proof: { totp_code: string } | { recovery_code: string } | { passkey: AuthenticationResponseJSON },
     client: AuditClient & { ip: string },
     page: 'oidc' | 'device',
   ): Promise<{ userId: string; methods: AuthenticationMethod[] }>;
+  /** Options for a passkey answering the challenge (the account's passkeys only), as POST mfa/passkey-options. */
+  mfaPasskeyOptions(mfaToken: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
 }
 
 /**
- * Issue 26's MFA challenge on the provider's login page: after a correct password, an account with
- * a second factor is asked for its authenticator app's code or a recovery code (one field: six
- * digits are a TOTP code, anything else a recovery code), with the same MFA token, throttle, audit
+ * Issue 26's MFA challenge on the provider's login page: after a correct password (or a provider's
+ * sign-in, "Continue with <provider>"), an account with a second factor is asked for its
+ * authenticator app's code or a recovery code (one field: six digits are a TOTP code, anything
+ * else a recovery code), with the same MFA token, throttle, audit
  * events and single use as POST mfa/verify. The ID token's amr then says pwd, otp, mfa and its acr
- * the multi-factor one. A passkey as the second factor needs the page's JavaScript: not offered
- * here yet (the JSON API has it).
+ * the multi-factor one. An account with a passkey also gets a passkey button (it needs the page's
+ * JavaScript; the code field works without): its assertion answers the same challenge as
+ * mfa/verify's `passkey` does, for the challenge's own WebAuthn challenge, and adds hwk or swk.
  */
 export function mfaStep(challenges: MfaChallenges): SignInStep {
   return {
@@ -33,7 +40,22 @@ export function mfaStep(challenges: MfaChallenges): SignInStep {
       const answer = await challenges.challengeFor(result.userId, result.methods);
       return answer && { challenge: answer.mfa_token };
     },
+    async ceremony(challenge) {
+      let options;
+      try {
+        options = await challenges.mfaPasskeyOptions(challenge);
+      } catch (err) {
+        // A challenge that died meanwhile (spent, expired, too many wrong answers): the page shows
+        // the code field alone, whose post then says so.
+        if (isAppError(err)) return undefined;
+        throw err;
+      }
+      // No passkey of the account's to offer: an empty list would let the browser offer any passkey.
+      if (!options.allowCredentials?.length) return undefined;
+      return passkeyCeremony(options, 'Use a passkey');
+    },
     async complete(challenge, form, client, page) {
+      if (form[ASSERTION_FIELD]) return challenges.verifyMfaChallenge(challenge, { passkey: readAssertion(form[ASSERTION_FIELD]) }, client, page);
       const code = form.code?.trim().replace(/\s/g, '');
       if (!code) throw new AppError('invalid_request', 'Enter the code of your authenticator app or a recovery code.');
       const proof = /^\d{6}$/.test(code) ? { totp_code: code } : { recovery_code: code };

@@ -1,13 +1,16 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { AuditClient } from '../../audit/audit-events';
 import type { AuthenticationMethod } from '../authentication-context';
+import type { PageOrigins } from '../pages/layout';
 
 /**
  * One way to sign in on the provider's login page. The page shows every registered method's form
  * (or button) and posts to `/interaction/:uid/login/:method`; the method checks what was posted and
- * answers with the account and the RFC 8176 methods it proved. Passkeys, Apple/Google (issue 25)
- * and the like are further implementations added to the list in provider wiring, without touching
- * the page or the interaction routes.
+ * answers with the account and the RFC 8176 methods it proved. Email and password (password.ts)
+ * and a passkey (passkey.ts, a script-driven `ceremony`) are two; others are further
+ * implementations added to the list in provider wiring, without touching the page or the
+ * interaction routes. Apple/Google and other web redirect providers (issue 25) are not methods:
+ * their browser round trip has its own routes and buttons (provider-redirect.ts).
  */
 export interface SignInMethod {
   /** The path segment and form id: `password`, `passkey`, `google`... */
@@ -16,14 +19,42 @@ export interface SignInMethod {
   readonly label: string;
   /** The fields the login page renders for this method, in order. */
   readonly fields: readonly SignInField[];
-  /** Checks the posted form; throws AppError (invalid_credentials, rate_limited, account_disabled, captcha_required...) on refusal. */
-  signIn(form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<SignInResult>;
+  /**
+   * Checks the posted form; throws AppError (invalid_credentials, rate_limited, account_disabled, captcha_required...) on refusal.
+   * `binding` names the page the form came from (`oidc:<interaction>`, `device:<browser nonce>`), for a
+   * method whose proof must have been made for that page (a passkey's challenge).
+   */
+  signIn(form: Record<string, string | undefined>, client: AuditClient & { ip: string }, binding?: string): Promise<SignInResult>;
   /**
    * The CAPTCHA widget the form must carry for its next post (issue 30: the password after
    * suspicious failures), judged from what was typed (`form`, empty on a fresh page); undefined
    * when none is needed. A page that shows it posts the widget's token with the method's fields.
    */
   humanCheck?(form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<CaptchaWidget | undefined>;
+  /**
+   * For a method a script drives (a passkey): the markup its form carries instead of fields and a
+   * submit button, made for the page `binding` names; undefined to leave the method off the page.
+   */
+  ceremony?(binding: string): Promise<PageCeremony | undefined>;
+}
+
+/**
+ * What a script-driven method or step adds to a form: its markup (a button, a hidden field, the
+ * script) and what the page's Content-Security-Policy must let in for it (the script's hash).
+ */
+export interface PageCeremony {
+  readonly markup: string;
+  readonly csp: PageOrigins;
+}
+
+/** The ceremony each method shows on the page `binding` names, by method id (cf. widgetsFor). */
+export async function ceremoniesFor(methods: readonly SignInMethod[], binding: string): Promise<Record<string, PageCeremony>> {
+  const ceremonies: Record<string, PageCeremony> = {};
+  for (const m of methods) {
+    const ceremony = await m.ceremony?.(binding);
+    if (ceremony) ceremonies[m.id] = ceremony;
+  }
+  return ceremonies;
 }
 
 /**
@@ -55,6 +86,8 @@ export interface SignInField {
 export interface SignInResult {
   userId: string;
   methods: AuthenticationMethod[];
+  /** The provider of a redirect sign-in on the page (issue 25), for the audit event; absent otherwise. */
+  provider?: string | undefined;
 }
 
 /**
@@ -78,6 +111,8 @@ export interface SignInStep {
   readonly fields: readonly SignInField[];
   /** undefined: nothing to ask; otherwise the step needs the player before the login completes. */
   required(result: SignInResult): Promise<{ challenge: string } | undefined>;
+  /** What the step's form carries besides its fields for `challenge` (issue 26: a passkey's button), if the account can use it. */
+  ceremony?(challenge: string): Promise<PageCeremony | undefined>;
   /** Checks the step's posted form for `challenge`; the sign-in's result with the methods added. Throws AppError on refusal. */
   complete(challenge: string, form: Record<string, string | undefined>, client: AuditClient & { ip: string }, page: 'oidc' | 'device'): Promise<SignInResult>;
 }

@@ -1,0 +1,89 @@
+import type { Request, Response, Router } from 'express';
+import type { PendingDevice } from '../../auth/developer-credentials/device-authorizations';
+import { waitingState, type DevicePageState } from '../../auth/developer-credentials/page-state';
+import type { DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
+import type { ProviderButtonsModel } from '../../auth/oidc/pages/provider-buttons';
+import { providerRefusal, type ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
+import type { SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { isAppError } from '../../errors/app-error';
+import { clientInfo } from './client-info';
+import { sendToProvider } from './federation-redirect';
+
+type PageError = { code: string; message: string };
+type Handler = (req: Request, res: Response, state: DevicePageState) => Promise<void>;
+
+/** What the /device page's routes (device-pages.ts) lend these two routes. */
+export interface DevicePageParts {
+  steps: readonly SignInStep[];
+  guarded(handler: Handler): (req: Request, res: Response) => Promise<void>;
+  csrfOk(req: Request, res: Response, state: DevicePageState, form: string): boolean;
+  pendingOr(req: Request, res: Response, state: DevicePageState, typed: unknown): Promise<PendingDevice | undefined>;
+  send(res: Response, status: number, model: DevicePageModel, error?: PageError): void;
+  codeStep(state: DevicePageState): DevicePageModel;
+  signInStep(req: Request, state: DevicePageState, device: PendingDevice): Promise<DevicePageModel>;
+  saveState(req: Request, res: Response, state: DevicePageState): void;
+  secondFactorStep(state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel>;
+  finishSignIn(req: Request, res: Response, state: DevicePageState, device: PendingDevice, result: SignInResult): Promise<void>;
+}
+
+/** The sign-in step's "Continue with <provider>" forms; `token` makes a form's CSRF token for this browser. */
+export function deviceProviderButtons(redirects: ProviderRedirects | undefined, token: (form: string) => string, userCode: string): ProviderButtonsModel | undefined {
+  if (!redirects) return undefined;
+  const csrf: Record<string, string> = {};
+  for (const p of redirects.providers) csrf[p.id] = token(`federated:${p.id}`);
+  return { providers: redirects.providers, csrf, action: (id) => `/device/federated/${id}`, hidden: { user_code: userCode } };
+}
+
+/**
+ * Issue 25's web redirect sign-in on /device: POST `federated/:provider` starts the existing flow
+ * for this browser's page (its cookie nonce, and the code typed), the callback comes back to
+ * GET `federated` with a one-time code bound to that nonce, and the sign-in goes on as after a
+ * password: the second factor when the account has one, then Allow or Deny.
+ */
+export function deviceProviderRoutes(router: Router, redirects: ProviderRedirects, parts: DevicePageParts): void {
+  router.post('/federated/:provider', parts.guarded(async (req, res, state) => {
+    const id = String(req.params.provider);
+    if (!redirects.providers.some((p) => p.id === id)) {
+      parts.send(res, 404, parts.codeStep(state), { code: 'not_found', message: 'There is no such way to sign in.' });
+      return;
+    }
+    if (!parts.csrfOk(req, res, state, `federated:${id}`)) return;
+    const device = await parts.pendingOr(req, res, state, (req.body as Record<string, unknown>).user_code);
+    if (!device) return;
+    try {
+      sendToProvider(res, await redirects.start(id, { kind: 'device', nonce: state.n, userCode: device.userCode }), 303);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      parts.send(res, err.status, await parts.signInStep(req, state, device), { code: err.code, message: err.detail });
+    }
+  }));
+
+  router.get('/federated', parts.guarded(async (req, res, state) => {
+    const device = await parts.pendingOr(req, res, state, req.query.user_code);
+    if (!device) return;
+    const { code, error } = req.query;
+    if (typeof error === 'string' || typeof code !== 'string' || code === '') {
+      parts.send(res, 400, await parts.signInStep(req, state, device), providerRefusal(typeof error === 'string' ? error : 'invalid_request'));
+      return;
+    }
+    let result: SignInResult;
+    try {
+      result = await redirects.complete(code, { kind: 'device', nonce: state.n, userCode: device.userCode }, clientInfo(req));
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      parts.send(res, err.status, await parts.signInStep(req, state, device), { code: err.code, message: err.detail });
+      return;
+    }
+    for (const step of parts.steps) {
+      const needed = await step.required(result);
+      if (needed) {
+        // As after a password: the challenge waits in this browser's signed cookie, never in a form.
+        const waiting = waitingState(state, step.id, needed.challenge);
+        parts.saveState(req, res, waiting);
+        parts.send(res, 200, await parts.secondFactorStep(waiting, device, step, needed.challenge));
+        return;
+      }
+    }
+    await parts.finishSignIn(req, res, state, device, result);
+  }));
+}
