@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bearer, registerDeveloper, uniqueEmail } from '../auth/helpers';
+import { bearer, register, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { decodeClaims } from '../auth/installations';
 import { totpCode } from '../factors/support';
 import { appleClaims, googleClaims, rawNonce } from './stand-in-provider';
@@ -93,4 +93,17 @@ it('a developer with an authenticator app whose Google account links by verified
   const verified = await request(bed.app.app).post(api('/mfa/verify')).send({ mfa_token: asked.body.mfa_token, recovery_code: confirmed.body.recovery_codes[0] });
   expect(verified.status).toBe(200);
   expect(decodeClaims(verified.body.access_token)).toMatchObject({ sub: dev.user.id, role: 'developer', amr: ['fed', 'otp', 'mfa'] });
+});
+
+it("a squatter's authenticator app on an address they never proved asks the owner for nothing: the takeover defence drops it before the second-factor check", async () => {
+  const email = uniqueEmail('squatted');
+  const squatter = await register(bed.app.app, email);
+  await enrolTotp(squatter.access_token);
+
+  const nonce = rawNonce();
+  const claims = googleClaims(bed.google, GOOGLE_WEB_CLIENT, GOOGLE_ANDROID_CLIENT, nonce, { email });
+  const owner = await request(bed.app.app).post(api('/id-token')).send({ provider: 'google', id_token: await bed.google.sign(claims), nonce });
+  expect(owner.status).toBe(200);
+  expect(owner.body.user.id).toBe(squatter.user.id);
+  expect(decodeClaims(owner.body.access_token).amr).toEqual(['fed']);
 });
