@@ -41,8 +41,14 @@ export class DevicePageAgent {
   status = 0;
   /** The last answer's Content-Security-Policy. */
   csp = '';
+  /** The last answer's headers (Content-Language, Vary...). */
+  headers = new Headers();
 
-  constructor(private readonly base: string) {}
+  /** `headers`: sent with every request, as a browser's Accept-Language is. */
+  constructor(
+    private readonly base: string,
+    private readonly extraHeaders: Record<string, string> = {},
+  ) {}
 
   async get(path: string): Promise<string> {
     return this.send(path);
@@ -69,9 +75,10 @@ export class DevicePageAgent {
     const res = await fetch(new URL(path, this.base), {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
-      headers: { cookie: this.cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { ...this.extraHeaders, cookie: this.cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       body: form ? new URLSearchParams(form).toString() : undefined,
     });
+    this.headers = res.headers;
     for (const line of res.headers.getSetCookie()) this.cookie = line.split(';')[0]!;
     this.status = res.status;
     this.csp = res.headers.get('content-security-policy') ?? '';

@@ -78,8 +78,14 @@ export class PlayerAgent {
   /** The last HTML page seen, for assertions. */
   lastPage = '';
   lastStatus = 0;
+  /** The last page's headers (Content-Language, Vary...). */
+  lastHeaders = new Headers();
 
-  constructor(private readonly base: string) {}
+  /** `headers`: sent with every request, as a browser's Accept-Language is. */
+  constructor(
+    private readonly base: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -108,7 +114,7 @@ export class PlayerAgent {
     const res = await fetch(absolute, {
       method: init.method ?? (body ? 'POST' : 'GET'),
       redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { ...this.headers, cookie: this.cookieHeader(), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       body,
     });
     this.remember(res);
@@ -129,6 +135,7 @@ export class PlayerAgent {
         continue;
       }
       this.lastStatus = res.status;
+      this.lastHeaders = res.headers;
       this.lastPage = await res.text();
       return { page: this.lastPage };
     }

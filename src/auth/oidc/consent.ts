@@ -6,7 +6,8 @@ import { sql } from '../sql';
 import { CAT_ID_METADATA } from './adapter';
 import { recordConsent } from './connected-apps';
 import type { Oidc } from './library';
-import { permissionOfScope, SCOPE_WORDS } from './scopes';
+import { ENGLISH } from './pages/page-words';
+import { permissionOfScope } from './scopes';
 
 /**
  * The consent step: what the page shows (the client, its cat and developer, each requested scope in
@@ -79,9 +80,9 @@ export async function consentView(dataSource: DataSource, client: Oidc.Client, u
     if (permission) {
       const found = declared.find((d) => d.permission_type === permission);
       if (!found) unavailable.push(scope);
-      else scopes.push({ scope, words: SCOPE_WORDS[scope] ?? scope, detail: found.description, required: false });
+      else scopes.push({ scope, words: ENGLISH.or(`scope.${scope}`, scope), detail: found.description, required: false });
     } else {
-      scopes.push({ scope, words: SCOPE_WORDS[scope] ?? scope, detail: null, required: scope === 'openid' });
+      scopes.push({ scope, words: ENGLISH.or(`scope.${scope}`, scope), detail: null, required: scope === 'openid' });
     }
   }
   return {

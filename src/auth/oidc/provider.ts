@@ -13,6 +13,8 @@ import { interactionPolicy, Provider, type Oidc } from './library';
 import { errorPage } from './pages/error-page';
 import { PAGE_CSP } from './pages/layout';
 import { loggedOutPage, logoutPage } from './pages/logout-pages';
+import type { PageWords } from './pages/page-words';
+import { pageWordsFor, setPageLanguage } from '../../http/middleware/page-language';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes';
 import { compareHashedClientSecrets } from './client-secrets';
 
@@ -78,8 +80,8 @@ export function createOidcProvider({ config, dataSource, keys, logger, jwksUri }
       ...providerFeatures(dataSource),
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx, form) => sendPage(ctx, logoutPage(form)),
-        postLogoutSuccessSource: async (ctx) => sendPage(ctx, loggedOutPage(ctx.oidc.client?.clientName)),
+        logoutSource: async (ctx, form) => sendPage(ctx, (w) => logoutPage(form, w)),
+        postLogoutSuccessSource: async (ctx) => sendPage(ctx, (w) => loggedOutPage(ctx.oidc.client?.clientName, w)),
       },
     },
     jwks: providerJwks(keys) as Oidc.JWKS,
@@ -105,7 +107,7 @@ export function createOidcProvider({ config, dataSource, keys, logger, jwksUri }
     // Refresh tokens rotate on every use for every client: reuse of a rotated one revokes the grant.
     rotateRefreshToken: true,
     interactions: { policy, url: (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}` },
-    renderError: async (ctx, out) => sendPage(ctx, errorPage(out)),
+    renderError: async (ctx, out) => sendPage(ctx, (w) => errorPage(out, w)),
   };
 
   const provider = new Provider(config.oidc.issuer, configuration);
@@ -131,7 +133,11 @@ export function createOidcProvider({ config, dataSource, keys, logger, jwksUri }
 }
 
 /** A page the library asks us to render (error, logout), with the pages' content security policy. */
-function sendPage(ctx: Oidc.KoaContextWithOIDC, html: string): void {
+/** A page of the library's (error, logout) in the request's language (issue 30). */
+function sendPage(ctx: Oidc.KoaContextWithOIDC, render: (w: PageWords) => string): void {
+  const w = pageWordsFor(ctx);
+  const html = render(w);
+  setPageLanguage(ctx, w);
   ctx.set('content-security-policy', PAGE_CSP);
   ctx.set('cache-control', 'no-store');
   ctx.type = 'html';

@@ -42,13 +42,5 @@ export function permissionsOfScopes(scopes: Iterable<string>): PermissionType[] 
   return out.sort();
 }
 
-/** What the consent page says for each scope (the cat's own description of a permission comes after). */
-export const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Know who you are on Cat House (a stable identifier)',
-  profile: 'See your display name',
-  email: 'See your email address and whether it is verified',
-  offline_access: 'Stay connected when you are not using it (until you disconnect it)',
-  'cathouse:storage': 'Store data for your installation',
-  'cathouse:notification': 'Send you notifications',
-  'cathouse:external_api': 'Call outside services on your behalf',
-};
+// What the consent page says for each scope is in the pages' catalogue (pages/locales/<language>.json,
+// `scope.<scope>`), so a translator finds it with the page's other words.

@@ -17,9 +17,11 @@ import {
 } from '../../auth/developer-credentials/page-state';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import { pageCsp } from '../../auth/oidc/pages/layout';
+import { pageError, type PageError } from '../../auth/oidc/pages/page-words';
 import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
+import { pageWordsFor, setPageLanguage } from '../middleware/page-language';
 import { clientInfo } from './client-info';
 import { deviceProviderButtons, deviceProviderRoutes } from './device-provider-sign-in';
 import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
@@ -38,15 +40,9 @@ export interface DevicePageRoutesDeps {
   redirects?: ProviderRedirects | undefined;
 }
 
-type PageError = { code: string; message: string };
-
-const PROBLEM_WORDS: Record<UserCodeProblem, string> = {
-  invalid_user_code: 'No device is waiting for this code. Check it against your terminal.',
-  expired_token: 'This code has expired. Start again on your device (cathouse login).',
-  user_code_used: 'This code has already been used. Start again on your device if you still need to sign it in.',
-};
-const CSRF_FAILED: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
-const SIGN_IN_AGAIN: PageError = { code: 'invalid_mfa_token', message: 'This sign-in has expired or was not started in this browser: sign in again.' };
+const problem = (code: UserCodeProblem) => pageError(code, `error.${code}`);
+const CSRF_FAILED = pageError('csrf_failed', 'error.csrf_failed');
+const SIGN_IN_AGAIN = pageError('invalid_mfa_token', 'error.device_sign_in_again');
 
 /**
  * The device verification page at /device (RFC 8628 §3.3): enter the code, sign in with any of the
@@ -73,7 +69,9 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   const send = (res: Response, status: number, model: DevicePageModel, error?: PageError) => {
     // A sign-in page that shows a CAPTCHA widget or a passkey's button lets their scripts in; every other page allows no script.
     const csp = pageCsp(...devicePageOrigins(model));
-    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(devicePage(model, error));
+    const words = pageWordsFor(res.req);
+    setPageLanguage(res, words);
+    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(devicePage(model, error, words));
   };
   const token = (state: DevicePageState, form: string) => formToken(keys, state.n, form);
 
@@ -82,16 +80,16 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   const signInStep = async (req: Request, state: DevicePageState, device: PendingDevice, email?: string): Promise<DevicePageModel> => {
     const csrf: Record<string, string> = {};
     for (const m of methods) csrf[m.id] = token(state, `sign-in:${m.id}`);
-    const ceremonies = await ceremoniesFor(methods, `device:${state.n}`);
+    const ceremonies = await ceremoniesFor(methods, `device:${state.n}`, pageWordsFor(req));
     const providers = deviceProviderButtons(redirects, (form) => token(state, form), device.userCode);
     return { step: 'sign-in', device, methods, csrf, email, widgets: await widgetsFor(methods, { email }, clientInfo(req)), ceremonies, providers };
   };
-  const secondFactorStep = async (state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel> => ({
+  const secondFactorStep = async (req: Request, state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel> => ({
     step: 'second-factor',
     device,
     signInStep: step,
     csrf: { step: token(state, `step:${step.id}`), signOut: token(state, 'sign-out') },
-    ceremony: await step.ceremony?.(challenge),
+    ceremony: await step.ceremony?.(challenge, pageWordsFor(req)),
   });
   const confirmStep = async (state: DevicePageState, device: PendingDevice, userId: string): Promise<DevicePageModel | undefined> => {
     const { rows } = await sql<{ email: string }>(dataSource, `SELECT email FROM auth.users WHERE id = $1 AND is_active`, [userId]);
@@ -103,7 +101,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   const pendingOr = async (req: Request, res: Response, state: DevicePageState, typed: unknown): Promise<PendingDevice | undefined> => {
     const found = await devices.findPending(typeof typed === 'string' ? typed : '', clientInfo(req).ip);
     if ('device' in found) return found.device;
-    send(res, 400, codeStep(state, typeof typed === 'string' ? typed : undefined), { code: found.problem, message: PROBLEM_WORDS[found.problem] });
+    send(res, 400, codeStep(state, typeof typed === 'string' ? typed : undefined), problem(found.problem));
     return undefined;
   };
 
@@ -159,7 +157,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   router.post('/sign-in/:method', guarded(async (req, res, state) => {
     const method = methods.find((m) => m.id === req.params.method);
     if (!method || !csrfOk(req, res, state, `sign-in:${method.id}`)) {
-      if (!method) send(res, 404, codeStep(state), { code: 'not_found', message: 'There is no such way to sign in.' });
+      if (!method) send(res, 404, codeStep(state), pageError('not_found', 'error.no_such_method'));
       return;
     }
     const form = req.body as Record<string, string | undefined>;
@@ -181,7 +179,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
         // browser's signed cookie (never in a form, so it cannot be posted from another browser).
         const waiting = waitingState(state, step.id, needed.challenge);
         saveState(req, res, waiting);
-        send(res, 200, await secondFactorStep(waiting, device, step, needed.challenge));
+        send(res, 200, await secondFactorStep(req, waiting, device, step, needed.challenge));
         return;
       }
     }
@@ -191,7 +189,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
   router.post('/step/:step', guarded(async (req, res, state) => {
     const step = steps.find((s) => s.id === req.params.step);
     if (!step || !csrfOk(req, res, state, `step:${step.id}`)) {
-      if (!step) send(res, 404, codeStep(state), { code: 'not_found', message: 'There is no such sign-in step.' });
+      if (!step) send(res, 404, codeStep(state), pageError('not_found', 'error.no_such_step'));
       return;
     }
     const form = req.body as Record<string, string | undefined>;
@@ -215,7 +213,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
         saveState(req, res, signedOut);
         send(res, err.status, await signInStep(req, signedOut, device), { code: err.code, message: err.detail });
       } else {
-        send(res, err.status, await secondFactorStep(state, device, step, challenge), { code: err.code, message: err.detail });
+        send(res, err.status, await secondFactorStep(req, state, device, step, challenge), { code: err.code, message: err.detail });
       }
       return;
     }
@@ -231,16 +229,16 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     if (!device) return;
     const who = currentSignIn(state);
     if (!who) {
-      send(res, 401, await signInStep(req, state, device), { code: 'reauthentication_required', message: 'Sign in again to decide for this device.' });
+      send(res, 401, await signInStep(req, state, device), pageError('reauthentication_required', 'error.reauthentication_required'));
       return;
     }
     const decision = form.decision === 'approve' ? 'approve' : form.decision === 'deny' ? 'deny' : undefined;
     if (!decision) {
-      await nextStep(req, res, state, device, 400, { code: 'invalid_request', message: 'Choose Allow or Deny.' });
+      await nextStep(req, res, state, device, 400, pageError('invalid_request', 'error.choose_decision'));
       return;
     }
     if (!(await devices.decide(device.id, who.userId, decision, { methods: who.methods, at: who.at }, clientInfo(req)))) {
-      send(res, 400, codeStep(state), { code: 'user_code_used', message: PROBLEM_WORDS.user_code_used });
+      send(res, 400, codeStep(state), problem('user_code_used'));
       return;
     }
     send(res, 200, { step: 'done', decision });

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import type { PendingDevice } from '../../auth/developer-credentials/device-authorizations';
 import { waitingState, type DevicePageState } from '../../auth/developer-credentials/page-state';
 import type { DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
+import { pageError, type PageError } from '../../auth/oidc/pages/page-words';
 import type { ProviderButtonsModel } from '../../auth/oidc/pages/provider-buttons';
 import { providerRefusal, type ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 import type { SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
@@ -9,7 +10,6 @@ import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
 import { sendToProvider } from './federation-redirect';
 
-type PageError = { code: string; message: string };
 type Handler = (req: Request, res: Response, state: DevicePageState) => Promise<void>;
 
 /** What the /device page's routes (device-pages.ts) lend these two routes. */
@@ -22,7 +22,7 @@ export interface DevicePageParts {
   codeStep(state: DevicePageState): DevicePageModel;
   signInStep(req: Request, state: DevicePageState, device: PendingDevice): Promise<DevicePageModel>;
   saveState(req: Request, res: Response, state: DevicePageState): void;
-  secondFactorStep(state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel>;
+  secondFactorStep(req: Request, state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel>;
   finishSignIn(req: Request, res: Response, state: DevicePageState, device: PendingDevice, result: SignInResult): Promise<void>;
 }
 
@@ -44,7 +44,7 @@ export function deviceProviderRoutes(router: Router, redirects: ProviderRedirect
   router.post('/federated/:provider', parts.guarded(async (req, res, state) => {
     const id = String(req.params.provider);
     if (!redirects.providers.some((p) => p.id === id)) {
-      parts.send(res, 404, parts.codeStep(state), { code: 'not_found', message: 'There is no such way to sign in.' });
+      parts.send(res, 404, parts.codeStep(state), pageError('not_found', 'error.no_such_method'));
       return;
     }
     if (!parts.csrfOk(req, res, state, `federated:${id}`)) return;
@@ -80,7 +80,7 @@ export function deviceProviderRoutes(router: Router, redirects: ProviderRedirect
         // As after a password: the challenge waits in this browser's signed cookie, never in a form.
         const waiting = waitingState(state, step.id, needed.challenge);
         parts.saveState(req, res, waiting);
-        parts.send(res, 200, await parts.secondFactorStep(waiting, device, step, needed.challenge));
+        parts.send(res, 200, await parts.secondFactorStep(req, waiting, device, step, needed.challenge));
         return;
       }
     }

@@ -2,21 +2,16 @@ import express, { Router, type Request, type Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { recordEvent } from '../../auth/audit/audit-events';
 import { authenticationContext } from '../../auth/oidc/authentication-context';
-import { consentView, giveConsent } from '../../auth/oidc/consent';
-import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
+import { giveConsent } from '../../auth/oidc/consent';
+import { formTokenValid } from '../../auth/oidc/form-tokens';
 import type { Oidc } from '../../auth/oidc/library';
-import { consentPage } from '../../auth/oidc/pages/consent-page';
-import { errorPage } from '../../auth/oidc/pages/error-page';
-import { PAGE_CSP, pageCsp } from '../../auth/oidc/pages/layout';
-import { loginPage } from '../../auth/oidc/pages/login-page';
-import { stepPage } from '../../auth/oidc/pages/step-page';
-import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
-import { CAT_ID_METADATA } from '../../auth/oidc/adapter';
-import { sql } from '../../auth/sql';
+import { pageError } from '../../auth/oidc/pages/page-words';
+import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { isAppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { clientInfo } from './auth';
-import { interactionProviderButtons, interactionProviderRoutes } from './oidc-provider-sign-in';
+import { interactionPages } from './oidc-interaction-pages';
+import { interactionProviderRoutes } from './oidc-provider-sign-in';
 import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 
 export interface InteractionRoutesDeps {
@@ -34,8 +29,6 @@ export interface InteractionRoutesDeps {
   redirects?: ProviderRedirects | undefined;
 }
 
-type PageError = { code: string; message: string };
-
 /**
  * The provider's interaction pages, `{issuer}/interaction/:uid`: the login page when the library
  * needs a sign-in, the consent page when it needs consent. Each POST checks its form's CSRF token,
@@ -44,69 +37,11 @@ type PageError = { code: string; message: string };
  * page again with their code; an expired or unknown interaction shows the error page.
  */
 export function interactionRoutes(deps: InteractionRoutesDeps): Router {
-  const { provider, mountPath, dataSource, formKeys, methods, steps = [], signedIn } = deps;
+  const { provider, dataSource, formKeys, methods, steps = [], signedIn } = deps;
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 50 }));
 
-  const send = (res: Response, status: number, html: string, csp = PAGE_CSP) => {
-    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store' }).send(html);
-  };
-
-  const catName = async (client: Oidc.Client): Promise<string | null> => {
-    const catId = client[CAT_ID_METADATA] as string | undefined;
-    if (!catId) return null;
-    const { rows } = await sql<{ name: string }>(dataSource, `SELECT name FROM catalog.cats WHERE id = $1`, [catId]);
-    return rows[0]?.name ?? null;
-  };
-
-  /** The login page; a method that needs a CAPTCHA for what was typed (humanCheck) gets its widget, and the page's CSP its origins. */
-  const renderLogin = async (req: Request, res: Response, details: Oidc.Interaction, status = 200, error?: PageError, email?: string) => {
-    const client = await provider.Client.find(String(details.params.client_id));
-    const csrf: Record<string, string> = { abort: formToken(formKeys, details.uid, 'abort') };
-    for (const m of methods) csrf[m.id] = formToken(formKeys, details.uid, `login:${m.id}`);
-    const widgets = await widgetsFor(methods, { email }, clientInfo(req));
-    const ceremonies = await ceremoniesFor(methods, `oidc:${details.uid}`);
-    send(res, status, loginPage({
-      uid: details.uid,
-      mountPath,
-      clientName: (client?.clientName as string | undefined) ?? String(details.params.client_id),
-      catName: client ? await catName(client) : null,
-      methods,
-      csrf,
-      email,
-      error,
-      widgets,
-      ceremonies,
-      providers: interactionProviderButtons(deps.redirects, mountPath, formKeys, details.uid),
-    }), pageCsp(...[...Object.values(widgets), ...Object.values(ceremonies)].map((w) => w.csp)));
-  };
-
-  const renderConsent = async (res: Response, details: Oidc.Interaction, status = 200, error?: PageError) => {
-    const client = await provider.Client.find(String(details.params.client_id));
-    if (!client || !details.session?.accountId) throw Object.assign(new Error('interaction without client or session'), { error: 'invalid_request' });
-    const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
-    const view = await consentView(dataSource, client, details.session.accountId, requested);
-    send(res, status, consentPage({
-      uid: details.uid,
-      mountPath,
-      view,
-      csrf: { consent: formToken(formKeys, details.uid, 'consent'), abort: formToken(formKeys, details.uid, 'abort') },
-      error,
-    }));
-  };
-
-  const renderStep = async (res: Response, uid: string, step: SignInStep, challenge: string, status = 200, error?: PageError) => {
-    const csrf = { step: formToken(formKeys, uid, `step:${step.id}`), abort: formToken(formKeys, uid, 'abort') };
-    const ceremony = await step.ceremony?.(challenge);
-    send(res, status, stepPage({ uid, mountPath, step, challenge, csrf, error, ceremony }), pageCsp(...(ceremony ? [ceremony.csp] : [])));
-  };
-
-  /** The library's errors (expired interaction, missing cookie) and unexpected ones, as the error page. */
-  const fail = (res: Response, err: unknown) => {
-    const e = err as { error?: string; error_description?: string; status?: number };
-    if (!e.error) deps.logger?.error({ err }, 'oidc interaction failed');
-    send(res, e.status && e.status < 500 ? e.status : e.error ? 400 : 500, errorPage({ error: e.error ?? 'server_error', error_description: e.error_description }));
-  };
+  const { renderLogin, renderConsent, renderStep, fail } = interactionPages(deps);
 
   /** The sign-in is complete (method and steps): recorded, then handed to the provider with its amr and acr. */
   const finishLogin = async (req: Request, res: Response, result: SignInResult) => {
@@ -114,7 +49,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const { amr, acr } = authenticationContext(result.methods);
     await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
   };
-  const csrfFailed: PageError = { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' };
+  const csrfFailed = pageError('csrf_failed', 'error.csrf_failed');
   if (deps.redirects) interactionProviderRoutes(router, deps.redirects, { provider, formKeys, steps, renderLogin, renderStep, finishLogin, fail });
 
   router.get('/:uid', async (req, res) => {

@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import type { Oidc } from '../../auth/oidc/library';
+import { pageError, type PageError } from '../../auth/oidc/pages/page-words';
 import type { ProviderButtonsModel } from '../../auth/oidc/pages/provider-buttons';
 import { providerRefusal, type ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
 import type { SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
@@ -8,7 +9,6 @@ import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
 import { sendToProvider } from './federation-redirect';
 
-type PageError = { code: string; message: string };
 
 /** What the login page's routes (oidc-interactions.ts) lend these two routes. */
 export interface InteractionPageParts {
@@ -65,7 +65,7 @@ export function interactionProviderRoutes(router: Router, redirects: ProviderRed
       const id = req.params.provider;
       if (!redirects.providers.some((p) => p.id === id)) throw invalid('unknown provider');
       if (!formTokenValid(formKeys, details.uid, `federated:${id}`, (req.body as Record<string, unknown> | undefined)?.csrf)) {
-        await parts.renderLogin(req, res, details, 403, { code: 'csrf_failed', message: 'This form has expired or was not sent from this page. Try again.' });
+        await parts.renderLogin(req, res, details, 403, pageError('csrf_failed', 'error.csrf_failed'));
         return;
       }
       try {

@@ -3,6 +3,7 @@ import { errorPage } from '../../auth/oidc/pages/error-page';
 import { PAGE_CSP } from '../../auth/oidc/pages/layout';
 import type { SignInPage } from '../../auth/oidc/sign-in/provider-redirect';
 import type { Config } from '../../config/config';
+import { pageWordsFor, setPageLanguage } from '../middleware/page-language';
 
 /**
  * The end of a redirect sign-in started on one of the service's own pages (the login page's
@@ -30,13 +31,12 @@ export function sendToPage(res: Response, config: Config, page: SignInPage, para
  * browser): nobody can say which page it was, so it ends here, on a page that says what to do.
  */
 export function sendUnknownPageFlow(res: Response): void {
+  const w = pageWordsFor(res.req);
+  setPageLanguage(res, w);
   res
     .status(400)
     .set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' })
     .send(
-      errorPage({
-        error: 'invalid_request',
-        error_description: 'This sign-in with the provider was already used, took too long, or was not started in this browser. Go back to the app or to your terminal and sign in again.',
-      }),
+      errorPage({ error: 'invalid_request', error_description: w.t('error_page.unknown_page_flow') }, w),
     );
 }

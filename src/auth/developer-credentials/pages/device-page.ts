@@ -1,8 +1,10 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import { widgetMarkup, widgetScripts } from '../../oidc/pages/captcha-markup';
-import { errorBox, escape, page } from '../../oidc/pages/layout';
+import { errorBox, escape, page, words } from '../../oidc/pages/layout';
 import type { PageOrigins } from '../../oidc/pages/layout';
+import { ENGLISH, type PageError, type PageWords } from '../../oidc/pages/page-words';
 import { providerButtons, type ProviderButtonsModel } from '../../oidc/pages/provider-buttons';
+import { stepWords } from '../../oidc/pages/step-page';
 import type { PageCeremony, SignInMethod, SignInStep } from '../../oidc/sign-in/sign-in-method';
 import type { PendingDevice } from '../device-authorizations';
 
@@ -38,13 +40,14 @@ const PATH = '/device';
 const hidden = (name: string, value: string) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`;
 
 /** Who asks, in the words a person checks: the device, the app, from where and when. */
-function deviceFacts(d: PendingDevice): string {
+function deviceFacts(d: PendingDevice, w: PageWords): string {
+  const from = words(w, 'device.facts.asked_from_at', { ip: escape(d.ip ?? w.t('device.facts.unknown_address')), time: escape(d.createdAt.toISOString().slice(11, 16)) });
   return `<dl id="device">
-<dt>Device</dt><dd>${escape(d.device)}</dd>
-<dt>App</dt><dd><code>${escape(d.clientId)}</code></dd>
-<dt>Code</dt><dd><strong>${escape(d.userCode)}</strong></dd>
-<dt>Asked from</dt><dd>${escape(d.ip ?? 'an unknown address')} at ${escape(d.createdAt.toISOString().slice(11, 16))} UTC</dd>
-${d.userAgent ? `<dt>Identifies as</dt><dd><code>${escape(d.userAgent)}</code></dd>` : ''}
+<dt>${words(w, 'device.facts.device')}</dt><dd>${escape(d.device)}</dd>
+<dt>${words(w, 'device.facts.app')}</dt><dd><code>${escape(d.clientId)}</code></dd>
+<dt>${words(w, 'device.facts.code')}</dt><dd><strong>${escape(d.userCode)}</strong></dd>
+<dt>${words(w, 'device.facts.asked_from')}</dt><dd>${from}</dd>
+${d.userAgent ? `<dt>${words(w, 'device.facts.identifies_as')}</dt><dd><code>${escape(d.userAgent)}</code></dd>` : ''}
 </dl>`;
 }
 
@@ -63,20 +66,24 @@ export function devicePageOrigins(m: DevicePageModel): PageOrigins[] {
   return m.step === 'second-factor' && m.ceremony ? [m.ceremony.csp] : [];
 }
 
-export function devicePage(m: DevicePageModel, error?: { code: string; message: string }): string {
+/** The page of step `m` in the language of `w` (issue 30; English when absent), `error` in its box. */
+export function devicePage(m: DevicePageModel, error?: PageError, w: PageWords = ENGLISH): string {
+  const lang = w.language;
   switch (m.step) {
     case 'code':
       return page(
-        'Connect a device',
-        `<h1>Connect a device</h1>
-<p>Enter the code your terminal shows (for example after <code>cathouse login</code>).</p>
-${errorBox(error)}
+        w.t('device.code.title'),
+        `<h1>${words(w, 'device.code.title')}</h1>
+<p>${words(w, 'device.code.explanation', { command: '<code>cathouse login</code>' })}</p>
+${errorBox(error, w)}
 <form method="post" action="${PATH}" id="code-form">
 ${hidden('csrf', m.csrf.code)}
-<label for="user_code">Code</label>
+<label for="user_code">${words(w, 'device.code.label')}</label>
 <input id="user_code" name="user_code" type="text" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required maxlength="20" placeholder="XXXX-XXXX" value="${escape(m.userCode ?? '')}">
-<button class="primary" type="submit">Continue</button>
+<button class="primary" type="submit">${words(w, 'device.code.submit')}</button>
 </form>`,
+        '',
+        lang,
       );
     case 'sign-in': {
       const forms = m.methods
@@ -89,44 +96,45 @@ ${hidden('csrf', m.csrf.code)}
             .map((f) => {
               const id = `${method.id}-${f.name}`;
               const value = f.type === 'email' && m.email ? ` value="${escape(m.email)}"` : '';
-              return `<label for="${escape(id)}">${escape(f.label)}</label>
+              return `<label for="${escape(id)}">${escape(w.or(`field.${method.id}.${f.name}`, f.label))}</label>
 <input id="${escape(id)}" name="${escape(f.name)}" type="${f.type}" autocomplete="${escape(f.autocomplete)}" required${value}>`;
             })
             .join('\n');
           return `<form method="post" action="${escape(`${PATH}/sign-in/${method.id}`)}" id="${escape(method.id)}-form">
 ${hidden('csrf', m.csrf[method.id] ?? '')}
 ${hidden('user_code', m.device.userCode)}
-${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
-<button class="primary" type="submit">${escape(method.label)}</button>
+${fields}${widget ? `\n${widgetMarkup(widget, w)}` : ''}
+<button class="primary" type="submit">${escape(w.or(`method.${method.id}.label`, method.label))}</button>
 </form>`;
         })
         .join('\n<hr>\n');
       return page(
-        'Sign in to connect a device',
-        `<h1>Sign in to connect a device</h1>
-${deviceFacts(m.device)}
-${errorBox(error)}
+        w.t('device.sign_in.title'),
+        `<h1>${words(w, 'device.sign_in.title')}</h1>
+${deviceFacts(m.device, w)}
+${errorBox(error, w)}
 ${forms}
-${providerButtons(m.providers)}`,
+${providerButtons(m.providers, w)}`,
         widgetScripts(Object.values(m.widgets ?? {})),
+        lang,
       );
     }
     case 'second-factor': {
-      const s = m.signInStep;
+      const s = { ...m.signInStep, ...stepWords(m.signInStep, w) };
       const fields = s.fields
         .map((f) => {
           const id = `${s.id}-${f.name}`;
           const mode = f.inputmode ? ` inputmode="${f.inputmode}"` : '';
-          return `<label for="${escape(id)}">${escape(f.label)}</label>
+          return `<label for="${escape(id)}">${escape(w.or(`field.${s.id}.${f.name}`, f.label))}</label>
 <input id="${escape(id)}" name="${escape(f.name)}" type="${f.type}" autocomplete="${escape(f.autocomplete)}"${mode} required autofocus>`;
         })
         .join('\n');
       return page(
         s.title,
         `<h1>${escape(s.title)}</h1>
-${deviceFacts(m.device)}
+${deviceFacts(m.device, w)}
 <p>${escape(s.explanation)}</p>
-${errorBox(error)}
+${errorBox(error, w)}
 <form method="post" action="${escape(`${PATH}/step/${s.id}`)}" id="${escape(s.id)}-form">
 ${hidden('csrf', m.csrf.step)}
 ${hidden('user_code', m.device.userCode)}
@@ -136,33 +144,37 @@ ${fields}
 <form method="post" action="${PATH}/sign-out">
 ${hidden('csrf', m.csrf.signOut)}
 ${hidden('user_code', m.device.userCode)}
-<button type="submit" id="sign-out">Start the sign-in again</button>
+<button type="submit" id="sign-out">${words(w, 'device.second_factor.sign_out')}</button>
 </form>`,
+        '',
+        lang,
       );
     }
     case 'confirm':
       return page(
-        'Allow this device?',
-        `<h1>Allow this device?</h1>
-<p>Signed in as <strong id="who">${escape(m.who)}</strong>. This device asks to sign in to your Cat House account:</p>
-${deviceFacts(m.device)}
-<p class="note">Only allow it if you started this on your own device and the code matches. It will be listed among your sessions, where you can end it.</p>
-${errorBox(error)}
+        w.t('device.confirm.title'),
+        `<h1>${words(w, 'device.confirm.title')}</h1>
+<p>${words(w, 'device.confirm.signed_in_as', { who: `<strong id="who">${escape(m.who)}</strong>` })}</p>
+${deviceFacts(m.device, w)}
+<p class="note">${words(w, 'device.confirm.note')}</p>
+${errorBox(error, w)}
 <form method="post" action="${PATH}/decision" id="decision-form">
 ${hidden('csrf', m.csrf.decision)}
 ${hidden('user_code', m.device.userCode)}
-<button class="primary" type="submit" name="decision" value="approve" id="approve">Allow</button>
-<button type="submit" name="decision" value="deny" id="deny">Deny</button>
+<button class="primary" type="submit" name="decision" value="approve" id="approve">${words(w, 'device.confirm.allow')}</button>
+<button type="submit" name="decision" value="deny" id="deny">${words(w, 'device.confirm.deny')}</button>
 </form>
 <form method="post" action="${PATH}/sign-out">
 ${hidden('csrf', m.csrf.signOut)}
 ${hidden('user_code', m.device.userCode)}
-<button type="submit" id="sign-out">Not you? Use another account</button>
+<button type="submit" id="sign-out">${words(w, 'device.confirm.sign_out')}</button>
 </form>`,
+        '',
+        lang,
       );
-    case 'done':
-      return m.decision === 'approve'
-        ? page('Device connected', `<h1 id="done" data-decision="approve">Device connected</h1>\n<p>You can close this page and return to your terminal.</p>`)
-        : page('Device not connected', `<h1 id="done" data-decision="deny">Device not connected</h1>\n<p>The device was denied. If you did not start this, nothing more is needed.</p>`);
+    case 'done': {
+      const k = m.decision === 'approve' ? 'approve' : 'deny';
+      return page(w.t(`device.done.${k}_title`), `<h1 id="done" data-decision="${k}">${words(w, `device.done.${k}_title`)}</h1>\n<p>${words(w, `device.done.${k}_text`)}</p>`, '', lang);
+    }
   }
 }

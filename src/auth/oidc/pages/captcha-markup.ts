@@ -1,5 +1,6 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
-import { escape } from './layout';
+import { escape, words } from './layout';
+import { ENGLISH, type PageWords } from './page-words';
 
 /**
  * A CAPTCHA widget inside a sign-in form (issue 30): the provider's script fills the element and
@@ -7,10 +8,10 @@ import { escape } from './layout';
  * needs JavaScript; the note says so to a browser without it. For any page that renders
  * SignInMethod.humanCheck's widget (the login page; /device can use it the same way).
  */
-export function widgetMarkup(w: CaptchaWidget): string {
+export function widgetMarkup(w: CaptchaWidget, text: PageWords = ENGLISH): string {
   const action = w.provider === 'turnstile' ? ` data-action="${escape(w.action)}"` : '';
   return `<div class="${escape(w.className)}" id="captcha" data-sitekey="${escape(w.siteKey)}"${action}></div>
-<noscript><p class="note">This check needs JavaScript: turn it on for this page, or sign in again later.</p></noscript>`;
+<noscript><p class="note">${words(text, 'captcha.noscript')}</p></noscript>`;
 }
 
 /** The script tags of the widgets shown, once each, for `page()`'s head; the page's CSP must then be pageCsp(...widgets' csp). */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ENGLISH, type PageError, type PageWords } from './page-words';
 
 /**
  * The shell every provider page shares: plain HTML, one small stylesheet, no script (but a CAPTCHA
@@ -61,10 +62,15 @@ export function escape(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-/** A whole page around `body` (already escaped markup); `head`: markup for the head (a widget's script tag). */
-export function page(title: string, body: string, head = ''): string {
+/** The text of `key` escaped, its {placeholders} filled with `markup` (already escaped: a name in <strong>...). */
+export function words(w: PageWords, key: string, markup: Record<string, string> = {}): string {
+  return escape(w.t(key)).replace(/\{(\w+)\}/g, (all, name: string) => markup[name] ?? all);
+}
+
+/** A whole page around `body` (already escaped markup); `head`: markup for the head (a widget's script tag); `language`: its <html lang>. */
+export function page(title: string, body: string, head = '', language = 'en'): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${escape(language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -79,8 +85,8 @@ ${body}
 </html>`;
 }
 
-/** The error box of a page: the stable code in words, and the code itself for support. */
-export function errorBox(error: { code: string; message: string } | undefined): string {
+/** The error box of a page: the stable code in words (in the page's language where there is a translation), and the code itself for support. */
+export function errorBox(error: PageError | undefined, w: PageWords = ENGLISH): string {
   if (!error) return '';
-  return `<p class="error" role="alert" id="error" data-code="${escape(error.code)}">${escape(error.message)} <code>(${escape(error.code)})</code></p>`;
+  return `<p class="error" role="alert" id="error" data-code="${escape(error.code)}">${escape(w.error(error))} <code>(${escape(error.code)})</code></p>`;
 }

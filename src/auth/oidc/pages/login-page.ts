@@ -1,7 +1,8 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { PageCeremony, SignInMethod } from '../sign-in/sign-in-method';
 import { widgetMarkup, widgetScripts } from './captcha-markup';
-import { errorBox, escape, page } from './layout';
+import { errorBox, escape, page, words } from './layout';
+import { ENGLISH, type PageError, type PageWords } from './page-words';
 import { providerButtons, type ProviderButtonsModel } from './provider-buttons';
 
 /**
@@ -20,16 +21,19 @@ export interface LoginPageModel {
   csrf: Record<string, string>;
   /** What the player typed, to fill in again after an error (never the password). */
   email?: string | undefined;
-  error?: { code: string; message: string } | undefined;
+  error?: PageError | undefined;
   /** The CAPTCHA widget a method's form must carry now (SignInMethod.humanCheck), by method id. */
   widgets?: Record<string, CaptchaWidget> | undefined;
   /** The markup of a method a script drives (SignInMethod.ceremony: a passkey), by method id. */
   ceremonies?: Record<string, PageCeremony> | undefined;
   /** "Continue with <provider>" for each configured web redirect provider (issue 25). */
   providers?: ProviderButtonsModel | undefined;
+  /** The page's language (issue 30); English when absent. */
+  words?: PageWords | undefined;
 }
 
 export function loginPage(m: LoginPageModel): string {
+  const w = m.words ?? ENGLISH;
   const forms = m.methods
     .filter((method) => !method.ceremony || m.ceremonies?.[method.id])
     .map((method) => {
@@ -39,31 +43,32 @@ export function loginPage(m: LoginPageModel): string {
         .map((f) => {
           const id = `${method.id}-${f.name}`;
           const value = f.type === 'email' && m.email ? ` value="${escape(m.email)}"` : '';
-          return `<label for="${escape(id)}">${escape(f.label)}</label>
+          return `<label for="${escape(id)}">${escape(w.or(`field.${method.id}.${f.name}`, f.label))}</label>
 <input id="${escape(id)}" name="${escape(f.name)}" type="${f.type}" autocomplete="${escape(f.autocomplete)}" required${value}>`;
         })
         .join('\n');
       const widget = m.widgets?.[method.id];
       return `<form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/login/${method.id}`)}" id="${escape(method.id)}-form">
 <input type="hidden" name="csrf" value="${escape(m.csrf[method.id])}">
-${fields}${widget ? `\n${widgetMarkup(widget)}` : ''}
-<button class="primary" type="submit">${escape(method.label)}</button>
+${fields}${widget ? `\n${widgetMarkup(widget, w)}` : ''}
+<button class="primary" type="submit">${escape(w.or(`method.${method.id}.label`, method.label))}</button>
 </form>`;
     })
     .join('\n<hr>\n');
   const to = m.catName ? `${m.clientName} (${m.catName})` : m.clientName;
   return page(
-    'Sign in',
-    `<h1>Sign in with Cat House</h1>
-<p>to continue to <strong>${escape(to)}</strong></p>
-${errorBox(m.error)}
+    w.t('login.title'),
+    `<h1>${words(w, 'login.heading')}</h1>
+<p>${words(w, 'login.continue_to', { app: `<strong>${escape(to)}</strong>` })}</p>
+${errorBox(m.error, w)}
 ${forms}
-${providerButtons(m.providers)}
+${providerButtons(m.providers, w)}
 <form method="post" action="${escape(`${m.mountPath}/interaction/${m.uid}/abort`)}">
 <input type="hidden" name="csrf" value="${escape(m.csrf.abort)}">
-<button type="submit">Cancel and return to the app</button>
+<button type="submit">${words(w, 'login.cancel')}</button>
 </form>`,
     widgetScripts(Object.values(m.widgets ?? {})),
+    w.language,
   );
 }
 

@@ -1,26 +1,27 @@
-import { escape, page } from './layout';
+import { escape, page, words } from './layout';
+import { ENGLISH, type PageWords } from './page-words';
 
 /**
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the confirmation page, around the
  * form the library gives (its hidden `xsrf` field), and the page after it when the client named
  * no post_logout_redirect_uri. Two small templates of one flow.
  */
-export function logoutPage(libraryForm: string): string {
+export function logoutPage(libraryForm: string, w: PageWords = ENGLISH): string {
   // libraryForm is the library's own markup (a form with a CSRF field and no user data).
   const formId = /id="([^"]+)"/.exec(libraryForm)?.[1] ?? 'op.logoutForm';
   return page(
-    'Sign out',
-    `<h1>Sign out of Cat House?</h1>
+    w.t('logout.title'),
+    `<h1>${words(w, 'logout.heading')}</h1>
 ${libraryForm}
-<p>The app asked to sign you out of Cat House in this browser.</p>
-<button class="primary" type="submit" form="${escape(formId)}" name="logout" value="yes">Yes, sign me out</button>
-<button type="submit" form="${escape(formId)}">No, stay signed in</button>`,
+<p>${words(w, 'logout.explanation')}</p>
+<button class="primary" type="submit" form="${escape(formId)}" name="logout" value="yes">${words(w, 'logout.yes')}</button>
+<button type="submit" form="${escape(formId)}">${words(w, 'logout.no')}</button>`,
+    '',
+    w.language,
   );
 }
 
-export function loggedOutPage(clientName: string | undefined): string {
-  return page(
-    'Signed out',
-    `<h1>Signed out</h1><p>You are signed out of Cat House${clientName ? ` and ${escape(clientName)}` : ''} in this browser.</p>`,
-  );
+export function loggedOutPage(clientName: string | undefined, w: PageWords = ENGLISH): string {
+  const text = clientName ? words(w, 'logged_out.text_app', { app: escape(clientName) }) : words(w, 'logged_out.text');
+  return page(w.t('logged_out.title'), `<h1>${words(w, 'logged_out.title')}</h1><p>${text}</p>`, '', w.language);
 }

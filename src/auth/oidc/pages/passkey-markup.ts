@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { PageCeremony } from '../sign-in/sign-in-method';
-import { escape } from './layout';
+import { escape, words } from './layout';
+import { ENGLISH, type PageWords } from './page-words';
 
 /**
  * A passkey inside a sign-in form (issue 26 on the login page and /device): a button, hidden until
@@ -11,7 +12,8 @@ import { escape } from './layout';
  * .toJSON()'s shape, as the JSON API takes it) into the hidden `assertion` field and posts the form
  * as it is, CSRF token included. The server checks it with the JSON API's code.
  *
- * The script is the same text on every page (the options travel in a data attribute), so the page's
+ * The script is the same text on every page and in every language (the options and the words it
+ * may say travel in data attributes), so the page's
  * Content-Security-Policy lets it in by its hash, as it does the stylesheet: no per-response nonce.
  * It converts base64url by hand rather than with PublicKeyCredential.parseRequestOptionsFromJSON,
  * which not every browser with passkeys has yet.
@@ -37,7 +39,7 @@ const SCRIPT = `(function () {
   box.hidden = false;
   if (!window.PublicKeyCredential || !navigator.credentials) {
     button.disabled = true;
-    say('This browser cannot use passkeys.');
+    say(box.getAttribute('data-unsupported'));
     return;
   }
   button.addEventListener('click', function () {
@@ -57,22 +59,23 @@ const SCRIPT = `(function () {
       form.submit();
     }, function (e) {
       button.disabled = false;
-      say('No passkey was used (' + e.name + '). Try again, or use another way.');
+      say(box.getAttribute('data-not-used').replace('{reason}', e.name));
     });
   });
 })();`;
 
 const SCRIPT_HASH = `'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'`;
 
-/** The passkey's part of a form: `label` on its button, `options` from the server's passkey code for this page. */
-export function passkeyCeremony(options: PublicKeyCredentialRequestOptionsJSON, label: string): PageCeremony {
-  const markup = `<div class="passkey" hidden data-options="${escape(JSON.stringify(options))}">
+/** The passkey's part of a form: `label` on its button, `options` from the server's passkey code for this page, its notes in `w`'s language. */
+export function passkeyCeremony(options: PublicKeyCredentialRequestOptionsJSON, label: string, w: PageWords = ENGLISH): PageCeremony {
+  const said = `data-unsupported="${escape(w.t('passkey.unsupported'))}" data-not-used="${escape(w.t('passkey.not_used'))}"`;
+  const markup = `<div class="passkey" hidden data-options="${escape(JSON.stringify(options))}" ${said}>
 <input type="hidden" name="assertion" value="">
 <button class="primary" type="button" id="passkey-button">${escape(label)}</button>
 <p class="error passkey-problem" role="alert" hidden></p>
 <script>${SCRIPT}</script>
 </div>
-<noscript><p class="note">Signing in with a passkey needs JavaScript: turn it on for this page, or use another way.</p></noscript>`;
+<noscript><p class="note">${words(w, 'passkey.noscript')}</p></noscript>`;
   return { markup, csp: { script: [SCRIPT_HASH], frame: [], style: [], connect: [] } };
 }
 

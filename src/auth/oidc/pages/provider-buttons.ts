@@ -1,5 +1,6 @@
 import type { RedirectProviderButton } from '../sign-in/provider-redirect';
-import { escape } from './layout';
+import { escape, words } from './layout';
+import { ENGLISH, type PageWords } from './page-words';
 
 /** The "Or continue with" section of a sign-in page: what it posts to and the forms' hidden fields. */
 export interface ProviderButtonsModel {
@@ -17,7 +18,7 @@ export interface ProviderButtonsModel {
  * plain form per configured provider, posting with its CSRF token, so it works without JavaScript.
  * Empty when no provider is configured.
  */
-export function providerButtons(m: ProviderButtonsModel | undefined): string {
+export function providerButtons(m: ProviderButtonsModel | undefined, w: PageWords = ENGLISH): string {
   if (!m || m.providers.length === 0) return '';
   const hidden = Object.entries(m.hidden ?? {})
     .map(([name, value]) => `\n<input type="hidden" name="${escape(name)}" value="${escape(value)}">`)
@@ -26,12 +27,12 @@ export function providerButtons(m: ProviderButtonsModel | undefined): string {
     .map(
       (p) => `<form method="post" action="${escape(m.action(p.id))}" id="provider-${escape(p.id)}-form">
 <input type="hidden" name="csrf" value="${escape(m.csrf[p.id] ?? '')}">${hidden}
-<button type="submit">Continue with ${escape(p.label)}</button>
+<button type="submit">${words(w, 'providers.continue_with', { provider: escape(p.label) })}</button>
 </form>`,
     )
     .join('\n');
   return `<section id="providers" aria-labelledby="providers-heading">
-<h2 id="providers-heading">Or continue with</h2>
+<h2 id="providers-heading">${words(w, 'providers.heading')}</h2>
 ${forms}
 </section>`;
 }

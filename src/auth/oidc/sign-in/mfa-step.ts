@@ -2,6 +2,7 @@ import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON 
 import { AppError, isAppError } from '../../../errors/app-error';
 import type { AuditClient } from '../../audit/audit-events';
 import type { AuthenticationMethod } from '../authentication-context';
+import { ENGLISH } from '../pages/page-words';
 import { passkeyCeremony } from '../pages/passkey-markup';
 import { ASSERTION_FIELD, readAssertion } from './passkey';
 import type { SignInStep } from './sign-in-method';
@@ -40,7 +41,7 @@ export function mfaStep(challenges: MfaChallenges): SignInStep {
       const answer = await challenges.challengeFor(result.userId, result.methods);
       return answer && { challenge: answer.mfa_token };
     },
-    async ceremony(challenge) {
+    async ceremony(challenge, words = ENGLISH) {
       let options;
       try {
         options = await challenges.mfaPasskeyOptions(challenge);
@@ -52,7 +53,7 @@ export function mfaStep(challenges: MfaChallenges): SignInStep {
       }
       // No passkey of the account's to offer: an empty list would let the browser offer any passkey.
       if (!options.allowCredentials?.length) return undefined;
-      return passkeyCeremony(options, 'Use a passkey');
+      return passkeyCeremony(options, words.or('step.mfa.passkey', 'Use a passkey'), words);
     },
     async complete(challenge, form, client, page) {
       if (form[ASSERTION_FIELD]) return challenges.verifyMfaChallenge(challenge, { passkey: readAssertion(form[ASSERTION_FIELD]) }, client, page);

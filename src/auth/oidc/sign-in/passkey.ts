@@ -2,6 +2,7 @@ import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON 
 import { AppError } from '../../../errors/app-error';
 import type { AuditClient } from '../../audit/audit-events';
 import type { AuthenticationMethod } from '../authentication-context';
+import { ENGLISH } from '../pages/page-words';
 import { passkeyCeremony } from '../pages/passkey-markup';
 import type { SignInMethod } from './sign-in-method';
 
@@ -28,8 +29,8 @@ export function passkeySignIn(signIns: PasskeySignIns): SignInMethod {
     id: 'passkey',
     label: 'Sign in with a passkey',
     fields: [],
-    async ceremony(binding) {
-      return passkeyCeremony(await signIns.passkeySignInOptions(binding), 'Sign in with a passkey');
+    async ceremony(binding, words = ENGLISH) {
+      return passkeyCeremony(await signIns.passkeySignInOptions(binding), words.or('method.passkey.label', 'Sign in with a passkey'), words);
     },
     async signIn(form, client, binding) {
       // A page that does not say where the form came from cannot check the challenge's binding.

@@ -2,6 +2,7 @@ import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { AuditClient } from '../../audit/audit-events';
 import type { AuthenticationMethod } from '../authentication-context';
 import type { PageOrigins } from '../pages/layout';
+import type { PageWords } from '../pages/page-words';
 
 /**
  * One way to sign in on the provider's login page. The page shows every registered method's form
@@ -33,9 +34,10 @@ export interface SignInMethod {
   humanCheck?(form: Record<string, string | undefined>, client: AuditClient & { ip: string }): Promise<CaptchaWidget | undefined>;
   /**
    * For a method a script drives (a passkey): the markup its form carries instead of fields and a
-   * submit button, made for the page `binding` names; undefined to leave the method off the page.
+   * submit button, made for the page `binding` names, in the page's language (`words`, issue 30);
+   * undefined to leave the method off the page.
    */
-  ceremony?(binding: string): Promise<PageCeremony | undefined>;
+  ceremony?(binding: string, words?: PageWords): Promise<PageCeremony | undefined>;
 }
 
 /**
@@ -48,10 +50,10 @@ export interface PageCeremony {
 }
 
 /** The ceremony each method shows on the page `binding` names, by method id (cf. widgetsFor). */
-export async function ceremoniesFor(methods: readonly SignInMethod[], binding: string): Promise<Record<string, PageCeremony>> {
+export async function ceremoniesFor(methods: readonly SignInMethod[], binding: string, words?: PageWords): Promise<Record<string, PageCeremony>> {
   const ceremonies: Record<string, PageCeremony> = {};
   for (const m of methods) {
-    const ceremony = await m.ceremony?.(binding);
+    const ceremony = await m.ceremony?.(binding, words);
     if (ceremony) ceremonies[m.id] = ceremony;
   }
   return ceremonies;
@@ -112,7 +114,7 @@ export interface SignInStep {
   /** undefined: nothing to ask; otherwise the step needs the player before the login completes. */
   required(result: SignInResult): Promise<{ challenge: string } | undefined>;
   /** What the step's form carries besides its fields for `challenge` (issue 26: a passkey's button), if the account can use it. */
-  ceremony?(challenge: string): Promise<PageCeremony | undefined>;
+  ceremony?(challenge: string, words?: PageWords): Promise<PageCeremony | undefined>;
   /** Checks the step's posted form for `challenge`; the sign-in's result with the methods added. Throws AppError on refusal. */
   complete(challenge: string, form: Record<string, string | undefined>, client: AuditClient & { ip: string }, page: 'oidc' | 'device'): Promise<SignInResult>;
 }
