@@ -14,7 +14,7 @@ import { errorPage } from './pages/error-page';
 import { PAGE_CSP } from './pages/layout';
 import { loggedOutPage, logoutPage } from './pages/logout-pages';
 import type { PageWords } from './pages/page-words';
-import { pageWordsFor, setPageLanguage } from '../../http/middleware/page-language';
+import { pageWordsFor, setPageLanguage } from './pages/page-language';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './scopes';
 import { compareHashedClientSecrets } from './client-secrets';
 

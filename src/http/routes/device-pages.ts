@@ -21,7 +21,7 @@ import { pageError, type PageError } from '../../auth/oidc/pages/page-words';
 import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
-import { pageWordsFor, setPageLanguage } from '../middleware/page-language';
+import { pageWordsFor, setPageLanguage } from '../../auth/oidc/pages/page-language';
 import { clientInfo } from './client-info';
 import { deviceProviderButtons, deviceProviderRoutes } from './device-provider-sign-in';
 import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';

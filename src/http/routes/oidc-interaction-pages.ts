@@ -14,7 +14,7 @@ import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirec
 import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import type { Logger } from '../../logging/logger';
-import { pageWordsFor, setPageLanguage } from '../middleware/page-language';
+import { pageWordsFor, setPageLanguage } from '../../auth/oidc/pages/page-language';
 import { clientInfo } from './client-info';
 import { interactionProviderButtons } from './oidc-provider-sign-in';
 

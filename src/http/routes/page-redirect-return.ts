@@ -3,7 +3,7 @@ import { errorPage } from '../../auth/oidc/pages/error-page';
 import { PAGE_CSP } from '../../auth/oidc/pages/layout';
 import type { SignInPage } from '../../auth/oidc/sign-in/provider-redirect';
 import type { Config } from '../../config/config';
-import { pageWordsFor, setPageLanguage } from '../middleware/page-language';
+import { pageWordsFor, setPageLanguage } from '../../auth/oidc/pages/page-language';
 
 /**
  * The end of a redirect sign-in started on one of the service's own pages (the login page's

@@ -1,5 +1,5 @@
-import { pageLanguages, pageWords, type PageWords } from '../../auth/oidc/pages/page-words';
-import { acceptedLanguage, type LanguageRequest } from './accept-language';
+import { acceptedLanguage, type LanguageRequest } from '../../language-negotiation';
+import { pageLanguages, pageWords, type PageWords } from './page-words';
 
 /**
  * The words of the pages the service renders (issue 30) in the request's language: Accept-Language
