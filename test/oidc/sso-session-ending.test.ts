@@ -1,6 +1,7 @@
 import type * as OpenIdClient from 'openid-client' with { 'resolution-mode': 'import' };
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+import { postgresAdapter } from '../../src/auth/oidc/adapter';
 import { createRuntimeDataSource } from '../../src/db/runtime-data-source';
 import { bearer } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -83,7 +84,8 @@ async function silentAuthorization({ config, agent }: SignedIn): Promise<{ error
     state: 'st',
   });
   const step = await agent.follow(url.href);
-  const callback = new URL(step.callback!);
+  if (!step.callback) throw new Error(`no redirect: ${agent.lastStatus} ${agent.lastPage.replace(/<style>[\s\S]*<\/style>/, "").slice(0, 1500)}`);
+  const callback = new URL(step.callback);
   return { error: callback.searchParams.get('error'), code: callback.searchParams.get('code') };
 }
 
@@ -139,9 +141,11 @@ describe("the provider's browser session ends with the user's sessions", () => {
     expect(await sessionsRevokedEvents(s.f.player.id)).toEqual([
       { reason: 'password_reset', initiated_by: 'user', sessions_ended: 1, provider_sessions_ended: 1, app_grants_ended: 1 },
     ]);
-    // The consent stays on record: the player who signs in again is not asked again.
+    // The consent stays listed; the owner signs in with the new password, allows the app again, and it gets a code.
     const apps = await request(stack.t.app).get(`${API}/me/connected-apps`).set(bearer((await apiLogin(s.f.player.email, NEW_PASSWORD)).access_token));
     expect(apps.body.connected_apps).toHaveLength(1);
+    expect((await s.agent.signIn(s.f.player.email, NEW_PASSWORD)).page).toContain('Purr Web wants to use your Cat House account');
+    expect(new URL((await s.agent.consent({ allow: true })).callback!).searchParams.get('code')).toBeTruthy();
   });
 
   it('logout everywhere signs the provider browser out as well, even when no API session was live', async () => {
@@ -186,6 +190,29 @@ describe("the provider's browser session ends with the user's sessions", () => {
     const res = await request(stack.t.app).patch(`${API}/users/${s.f.player.id}`).set(bearer(adminToken)).send({ is_active: false });
     expect(res.status).toBe(200);
     expect(await providerSessions(s.f.player.id)).toBe(0);
+  });
+});
+
+describe('a request in flight at the sign-out cannot bring the session back', () => {
+  it('a save of the session as loaded before the sign-out writes nothing, and a row written back anyway signs in no one', async () => {
+    const s = await signInAtProvider();
+    const [loaded] = (await fixtures.query(`SELECT id, payload FROM auth.oidc_models WHERE model = 'Session' AND payload->>'accountId' = $1`, [s.f.player.id])) as {
+      id: string;
+      payload: Record<string, unknown>;
+    }[];
+    // The mark counts whole seconds: a sign-in in the second of the sign-out is the owner's own.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const ended = await request(stack.t.app).post(`${API}/logout`).set(bearer((await apiLogin(s.f.player.email)).access_token)).send({ scope: 'global' });
+    expect(ended.status).toBe(204);
+
+    // What oidc-provider does at the end of a request that loaded the session before the delete.
+    await postgresAdapter(stack.t.dataSource)('Session').upsert(loaded!.id, loaded!.payload, 3_600);
+    expect(await providerSessions(s.f.player.id)).toBe(0);
+
+    // A save that landed between the delete and its commit (the row is back, under the browser's cookie): the account lookup refuses it.
+    await fixtures.query(`INSERT INTO auth.oidc_models (model, id, payload, expires_at) VALUES ('Session', $1, $2, now() + interval '1 hour')`, [loaded!.id, JSON.stringify(loaded!.payload)]);
+    expect(await providerSessions(s.f.player.id)).toBe(1);
+    expect(await silentAuthorization(s)).toEqual({ error: 'login_required', code: null });
   });
 });
 

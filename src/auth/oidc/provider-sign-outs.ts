@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { recordEvent } from '../audit/audit-events';
 import type { SessionEndReason } from '../sessions/sessions';
 import { sql } from '../sql';
+import { SIGN_OUT_MODEL } from './adapter';
 
 /**
  * The provider's side of "every session of this user ends" (issues 27/22): oidc-provider keeps its
@@ -36,6 +37,16 @@ const ENDS_APP_TOKENS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>
   'account_deleted',
 ]);
 
+/**
+ * How long the sign-out mark lasts: longer than the longest OIDC_SESSION_TTL_SECONDS allowed (one
+ * year, config/env-schema.ts). A request that loaded a session before the delete saves it when it
+ * ends; if that save lands between the delete and the commit, the row comes back. While the mark
+ * lasts, the adapter (adapter.ts) reads any session signed in before its second as absent and never
+ * writes one again, so a row brought back dies unused within one session TTL.
+ * One row per user whose sessions were ended in the last year.
+ */
+const SIGN_OUT_MARK_SECONDS = 366 * 24 * 3_600;
+
 export interface ProviderSignOut {
   /** Provider browser sessions ended. */
   providerSessions: number;
@@ -49,6 +60,15 @@ export interface ProviderSignOut {
  * log when anything ended. Runs in the caller's transaction.
  */
 export async function endProviderSignIns(manager: EntityManager, userId: string, reason: SessionEndReason): Promise<ProviderSignOut> {
+  // Marked first, so that no request in flight can save a session of this user signed in until now
+  // (adapter.ts upsert): the library saves the session it loaded at the end of every request.
+  await sql(
+    manager,
+    `INSERT INTO auth.oidc_models (model, id, payload, expires_at)
+     VALUES ($1, $2, jsonb_build_object('at', floor(extract(epoch FROM statement_timestamp()))::bigint), statement_timestamp() + make_interval(secs => $3))
+     ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
+    [SIGN_OUT_MODEL, userId, SIGN_OUT_MARK_SECONDS],
+  );
   // model = 'Session' matches the partial index idx_oidc_models_session_account_id.
   const { count: providerSessions } = await sql(manager, `DELETE FROM auth.oidc_models WHERE model = 'Session' AND payload->>'accountId' = $1`, [userId]);
   let appGrants = 0;
