@@ -6,6 +6,7 @@ import { bearer } from '../auth/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testConfig } from '../support/env';
 import { catWithPlayer, PlayerAgent, registerClient, startOidcStack, type OidcStack } from './support';
+import { until } from '../support/ssf';
 
 // Over 250 lines on purpose: every flow of the provider against one database and one running service.
 /**
@@ -183,7 +184,10 @@ describe('consent bound to installations', () => {
     await expect(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce })).rejects.toMatchObject({
       error: 'invalid_grant',
     });
-    const refused = await fixtures.query(`SELECT detail FROM auth.audit_events WHERE type = 'oidc_token_refused' AND user_id = $1`, [f.player.id]);
+    // The provider reports the refusal through an event (provider.ts records it without holding the answer back): wait for the row.
+    const refusedRows = () => fixtures.query(`SELECT detail FROM auth.audit_events WHERE type = 'oidc_token_refused' AND user_id = $1`, [f.player.id]);
+    await until(async () => (await refusedRows()).length > 0, 5_000);
+    const refused = await refusedRows();
     expect(refused[0].detail).toMatchObject({ client_id: registered.client_id, grant_type: 'authorization_code', error: 'invalid_grant' });
   });
 

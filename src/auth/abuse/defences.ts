@@ -11,7 +11,8 @@ export interface AbuseDefences {
   breachedPasswords: BreachedPasswordCheck;
   captcha: CaptchaVerifier;
   loginCaptcha: LoginCaptcha;
-  newDeviceNotice: NewDeviceNotice;
+  /** Absent when NEW_DEVICE_NOTICE is off: a sign-in then reads nothing for it (no user row, no transaction of its own). */
+  newDeviceNotice: NewDeviceNotice | undefined;
 }
 
 /** The abuse defences of issue 30, built from their settings; each is a no-op when its setting is off. */
@@ -30,6 +31,6 @@ export function createAbuseDefences(
     breachedPasswords: createBreachedPasswordCheck({ settings: settings.breachedPasswords, observer, logger }),
     captcha,
     loginCaptcha: createLoginCaptcha(captcha, loginThrottle, settings.captcha.loginAfterFailures, captchaWidget(settings.captcha, 'login')),
-    newDeviceNotice: createNewDeviceNotice({ enabled: settings.newDeviceNotice, outboxKey, resetTtlSeconds }),
+    newDeviceNotice: settings.newDeviceNotice ? createNewDeviceNotice({ enabled: true, outboxKey, resetTtlSeconds }) : undefined,
   };
 }

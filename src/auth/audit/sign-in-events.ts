@@ -30,13 +30,17 @@ export async function recordPageSignIn(
     // A redirect sign-in on the page (issue 25) names its provider, as POST redirect/exchange's event does.
     ...(provider ? { method: 'redirect', provider } : {}),
   };
-  await to.dataSource.transaction(async (manager) => {
-    if (to.onSignedIn) {
+  const onSignedIn = to.onSignedIn;
+  if (!onSignedIn) {
+    // Nothing to compare with (NEW_DEVICE_NOTICE off): the event alone, one statement.
+    await recordEvent(to.dataSource, { type: 'login_succeeded', userId, client, detail });
+  } else {
+    await to.dataSource.transaction(async (manager) => {
       const { rows } = await sql<{ id: string; email: string | null }>(manager, `SELECT id, email FROM auth.users WHERE id = $1`, [userId]);
-      if (rows[0]) await to.onSignedIn(manager, rows[0], null, client);
-    }
-    await recordEvent(manager, { type: 'login_succeeded', userId, client, detail });
-  });
+      if (rows[0]) await onSignedIn(manager, rows[0], null, client);
+      await recordEvent(manager, { type: 'login_succeeded', userId, client, detail });
+    });
+  }
   to.observer.loginOutcome?.('succeeded');
 }
 

@@ -4,10 +4,10 @@ import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { insertUser } from '../accounts/users';
 import { bumpSecurityStamp } from '../accounts/security-stamp';
-import { revokeUserSessions } from '../sessions/revocation';
 import { sql } from '../sql';
 import type { ProviderIdentity } from './id-token-verifier';
 import { findIdentityForUpdate, insertIdentity, lockUser, touchIdentity } from './identities';
+import { dropUnprovenCredentials } from './takeover-defence';
 
 /** How a provider sign-in found its account: for the audit detail, the metric and `created` in the answer. */
 export type AccountResolution = 'identity' | 'linked_by_email' | 'created';
@@ -23,8 +23,9 @@ export interface ResolvedAccount {
  * 2. else the account with the same address, linked automatically only because both sides
  *    proved it: the provider (email_verified, checked by the verifier) and our account
  *    (email_verified_at). An account whose address was never proven may have been registered by
- *    someone else to wait for the owner (pre-account takeover): its password and every session
- *    are dropped, with its pending links, before the identity is linked, and that is audited;
+ *    someone else to wait for the owner (pre-account takeover): its password, sessions, pending
+ *    links, second factors, connected apps and access tokens are dropped before the identity is
+ *    linked (takeover-defence.ts), and that is audited;
  * 3. else a new account of the provider's address, proven, with no password.
  * All of it inside the caller's transaction, under row locks on the identity and the user.
  */
@@ -60,29 +61,6 @@ export async function resolveAccount(
   await insertIdentity(manager, user.id, identity);
   await recordEvent(manager, { type: 'user_registered', userId: user.id, client, detail: { role: 'player', method: 'id_token', provider: identity.provider } });
   return { user, resolution: 'created' };
-}
-
-/**
- * The pre-account-takeover defence: whoever registered this address with a password never proved
- * it, and the provider just did. Their password, every session and every pending mail link go
- * (the real owner can set a password through the reset flow); the address counts as proven.
- */
-async function dropUnprovenCredentials(manager: EntityManager, user: User, identity: ProviderIdentity, client: AuditClient): Promise<void> {
-  const hadCredential = user.passwordHash !== null;
-  await sql(manager, `UPDATE auth.users SET password_hash = NULL, email_verified_at = statement_timestamp(), updated_at = statement_timestamp() WHERE id = $1`, [user.id]);
-  const sessionsEnded = await revokeUserSessions(manager, user.id, 'identity_takeover_defence');
-  const { rows } = await sql<{ n: number }>(manager, `SELECT count(*)::int AS n FROM auth.account_tokens WHERE user_id = $1 AND used_at IS NULL`, [user.id]);
-  const linksDropped = rows[0]!.n;
-  // The stamp kills every pending link (a squatter's email change or reset included) and marks them used.
-  await bumpSecurityStamp(manager, user.id);
-  await recordEvent(manager, {
-    type: 'identity_takeover_defence',
-    userId: user.id,
-    client,
-    detail: { provider: identity.provider, credential_dropped: hadCredential, sessions_ended: sessionsEnded, links_dropped: linksDropped },
-  });
-  user.passwordHash = null;
-  user.emailVerifiedAt = new Date();
 }
 
 async function setDisplayName(manager: EntityManager, user: User, displayName: string): Promise<void> {

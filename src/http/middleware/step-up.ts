@@ -5,6 +5,7 @@ import type { Principal } from '../../auth/principal';
 import type { UserRole } from '../../db/entities/index';
 import { isAppError } from '../../errors/app-error';
 import { bearerToken } from './bearer';
+import { rememberPrincipal } from './request-principal';
 
 /** The sensitive endpoints (issue 26 §5) and the step-up action each is judged as; `role`: the role the action gives. */
 const EXACT: ReadonlyMap<string, { action: StepUpAction; role?: UserRole }> = new Map([
@@ -20,6 +21,9 @@ const PATTERNS: readonly { method: string; path: RegExp; action: StepUpAction }[
   { method: 'PATCH', path: /^\/users\/[^/]+$/, action: 'change_user' },
 ];
 
+/** The methods of the rules above: a request of any other (GET /me, the hot path) costs one Set lookup. */
+const GUARDED_METHODS: ReadonlySet<string> = new Set([...[...EXACT.keys()].map((k) => k.split(' ')[0]!), ...PATTERNS.map((p) => p.method)]);
+
 export type StepUpCheck = (principal: Principal, action: StepUpAction, options: { role?: UserRole }) => Promise<void>;
 
 /**
@@ -31,6 +35,10 @@ export type StepUpCheck = (principal: Principal, action: StepUpAction, options: 
  */
 export function stepUpGuard(service: Pick<AuthService, 'authenticate'>, check: StepUpCheck): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
+    if (!GUARDED_METHODS.has(req.method)) {
+      next();
+      return;
+    }
     const rule = EXACT.get(`${req.method} ${req.path}`) ?? PATTERNS.find((p) => p.method === req.method && p.path.test(req.path));
     if (!rule) {
       next();
@@ -42,6 +50,8 @@ export function stepUpGuard(service: Pick<AuthService, 'authenticate'>, check: S
         const token = bearerToken(req);
         if (token === undefined) return next();
         principal = await service.authenticate(token);
+        // The route authenticates through authenticateRequest, which takes this one: one session check, not two.
+        rememberPrincipal(req, token, principal);
       } catch (err) {
         if (isAppError(err)) return next();
         return next(err);

@@ -6,6 +6,7 @@ import { setUserLocale } from '../../auth/accounts/user-locale';
 import type { DataSource } from 'typeorm';
 import { requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
+import { authenticateRequest } from '../middleware/request-principal';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import {
@@ -73,14 +74,14 @@ export function accountRoutes({ service, account, captcha, dataSource }: Account
   });
 
   router.post('/password/change', noStore, json, async (req, res) => {
-    const principal = await service.authenticate(requireBearerToken(req));
+    const principal = await authenticateRequest(req, service);
     const input = parseWith(ChangePasswordRequest, req.body);
     await account.changePassword(principal, input.current_password, input.new_password, client(req));
     res.status(204).end();
   });
 
   router.post('/email/change', noStore, json, async (req, res) => {
-    const principal = await service.authenticate(requireBearerToken(req));
+    const principal = await authenticateRequest(req, service);
     const input = parseWith(ChangeEmailRequest, req.body);
     await account.requestEmailChange(principal, input.new_email, input.password, client(req));
     res.status(202).json({ status: 'accepted', detail: `A confirmation link is on its way to ${input.new_email}; the address changes when it is used.` });
@@ -94,14 +95,14 @@ export function accountRoutes({ service, account, captcha, dataSource }: Account
   });
 
   router.delete('/me', noStore, json, async (req, res) => {
-    const principal = await service.authenticate(requireBearerToken(req));
+    const principal = await authenticateRequest(req, service);
     const { password } = parseWith(DeleteMeRequest, req.body);
     await account.deleteAccount(principal, password, client(req));
     res.status(204).end();
   });
 
   router.post('/me/developer', noStore, async (req, res) => {
-    const principal = await service.authenticate(requireBearerToken(req));
+    const principal = await authenticateRequest(req, service);
     const token = await account.becomeDeveloper(principal, client(req));
     res.set('pragma', 'no-cache').json({ access_token: token.accessToken, token_type: 'Bearer', expires_in: token.expiresIn });
   });

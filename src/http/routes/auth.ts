@@ -7,6 +7,7 @@ import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { bearerToken, requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
+import { authenticateRequest } from '../middleware/request-principal';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { csrfGuard } from '../middleware/csrf';
 import { parseWith } from '../middleware/validate';
@@ -152,7 +153,7 @@ export function authRoutes({ service, config, clientGrant, developerGrant, abuse
   });
 
   router.patch('/users/:id', json, async (req, res) => {
-    const principal = await service.authenticate(requireBearerToken(req));
+    const principal = await authenticateRequest(req, service);
     service.assertAdmin(principal);
     const changes = parseWith(UpdateUserRequest, req.body);
     res.json(await service.changeUser(principal, String(req.params.id), changes, clientInfo(req)));

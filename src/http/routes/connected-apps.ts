@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { DataSource } from 'typeorm';
 import type { AuthService } from '../../auth/auth-service';
 import { deleteClient, issueInitialAccessToken, listClients, registerCatClient } from '../../auth/oidc/clients';
@@ -6,6 +6,7 @@ import { listConnectedApps, revokeConnectedApp } from '../../auth/oidc/connected
 import type { Oidc } from '../../auth/oidc/library';
 import { AppError } from '../../errors/app-error';
 import { requireBearerToken } from '../middleware/bearer';
+import { authenticateRequest } from '../middleware/request-principal';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
 import {
@@ -61,33 +62,34 @@ export function connectedAppRoutes({ service, dataSource, provider }: ConnectedA
     res.status(204).end();
   });
 
-  const developer = async (authorization: string) => {
-    const principal = await service.authenticate(authorization);
+  const developer = async (req: Request<Record<string, string>>) => {
+    // Behind the step-up guard for POST and DELETE: its principal is taken, not checked again.
+    const principal = await authenticateRequest(req, service);
     if (principal.role !== 'developer' && principal.role !== 'admin') throw new AppError('forbidden', 'Only developers (and admins) manage OpenID clients.');
     return { userId: principal.userId, role: principal.role };
   };
 
   router.post('/oidc/clients', async (req, res) => {
-    const actor = await developer(requireBearerToken(req));
+    const actor = await developer(req);
     const input = parseWith(ClientRequest, req.body);
     res.status(201).set('cache-control', 'no-store').json(await registerCatClient({ dataSource, provider }, actor, input, clientInfo(req)));
   });
 
   router.get('/oidc/clients', async (req, res) => {
-    const actor = await developer(requireBearerToken(req));
+    const actor = await developer(req);
     const { cat_id } = parseWith(ClientsQuery, { ...req.query }, 'query');
     res.set('cache-control', 'no-store').json({ clients: await listClients(dataSource, actor, cat_id) });
   });
 
   router.delete('/oidc/clients/:clientId', async (req, res) => {
-    const actor = await developer(requireBearerToken(req));
+    const actor = await developer(req);
     const { clientId } = parseWith(ClientIdParams, { clientId: req.params.clientId }, 'path');
     await deleteClient(dataSource, actor, clientId, clientInfo(req));
     res.status(204).end();
   });
 
   router.post('/oidc/initial-access-tokens', async (req, res) => {
-    const actor = await developer(requireBearerToken(req));
+    const actor = await developer(req);
     const input = parseWith(InitialAccessTokenRequest, req.body);
     const issued = await issueInitialAccessToken({ dataSource, provider }, actor, input.cat_id, input.expires_in ?? DEFAULT_INITIAL_ACCESS_TOKEN_TTL);
     res.status(201).set('cache-control', 'no-store').json(issued);

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import type { OidcProvider } from '../../auth/oidc/provider';
 import type { ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
@@ -29,8 +29,11 @@ export interface OidcRoutesDeps {
  * RFC 8414 §3: for an issuer with a path, the authorization server metadata is at
  * `/.well-known/oauth-authorization-server/<path>` on the host; that request is handed to the
  * library's own metadata route.
+ *
+ * Mounted at the root, it lets every other request by after one string comparison: the API's
+ * requests never enter its router (issue 31: each router layer passed costs every request).
  */
-export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], signedIn, logger, redirects }: OidcRoutesDeps): Router {
+export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], signedIn, logger, redirects }: OidcRoutesDeps): RequestHandler {
   const { provider, mountPath } = oidc;
   const router = Router();
   const rfc8414Path = `/.well-known/oauth-authorization-server${mountPath}`;
@@ -44,5 +47,11 @@ export function oidcRoutes({ oidc, dataSource, formKeys, methods, steps = [], si
   });
   router.use(`${mountPath}/interaction`, interactionRoutes({ provider, mountPath, dataSource, formKeys, methods, steps, signedIn, logger, redirects }));
   router.use(mountPath, provider.callback());
-  return router;
+  // Express matches mount paths case-insensitively, up to a `/` or the end: the same test here.
+  const mount = mountPath.toLowerCase();
+  return (req, res, next) => {
+    const p = req.path.toLowerCase();
+    if (p === mount || p.startsWith(`${mount}/`) || req.path === rfc8414Path) router(req, res, next);
+    else next();
+  };
 }
