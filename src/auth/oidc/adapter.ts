@@ -24,8 +24,9 @@ export type AdapterPayload = Record<string, unknown> & {
 
 /**
  * Not a library model: the row (id = user id, payload.at = epoch seconds) that says the user's
- * provider sessions were ended then (provider-sign-outs.ts); no Session signed in before that
- * second is written while it lasts (a login in the same second is the player's own, signing in again). The library never asks for it; pruning deletes it once expired.
+ * provider sessions were ended then (provider-sign-outs.ts). While it lasts, no Session signed in
+ * before that second is read or written (a sign-in in the same second counts as the player's own,
+ * signing in again). The library never asks for it; pruning deletes it once expired.
  */
 export const SIGN_OUT_MODEL = 'ProviderSignOut';
 

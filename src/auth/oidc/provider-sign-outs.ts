@@ -21,8 +21,8 @@ import { SIGN_OUT_MODEL } from './adapter';
  * Reasons that also end the cats' tokens (access and refresh tokens, codes) issued to the user.
  * They are the ones where someone other than the player may hold the account, or where the account
  * itself goes: recovery by reset, the takeover defence, an admin ending sessions, resetting factors,
- * deactivating, and deletion. Consents stay on record, so the player who signs in again reconnects
- * without the consent page; the intruder's tokens are gone. A player who is in control (password
+ * deactivating, and deletion. Consents stay listed (the takeover defence disconnects them itself):
+ * the player allows an app again at its next sign-in; the intruder's tokens are gone. A player who is in control (password
  * change, logging out everywhere or the other devices) keeps their connected apps working, as with
  * Google (a password change ends only refresh tokens with Gmail scopes) and GitHub (a password
  * change is not among the reasons it revokes OAuth tokens); they disconnect an app from the
