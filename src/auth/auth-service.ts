@@ -7,6 +7,7 @@ import { User as UserEntity, type User, type UserRole } from '../db/entities/ind
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type SessionAuthentication } from './tokens/access-tokens';
 import type { AuthenticationMethod } from './oidc/authentication-context';
+import { mfaRequired } from './factors/mfa-required';
 import type { AuthKeys } from './tokens/auth-keys';
 import type { TokenSecrets } from './tokens/token-secret';
 import { VerifiedAccessTokens } from './tokens/verified-access-tokens';
@@ -175,10 +176,7 @@ export class AuthService {
     const challenge = await this.secondFactor?.challengeFor(user.id, ['pwd']);
     if (challenge) {
       // Not a failure, but no tokens either: the stable code tells the client to ask for the second factor.
-      throw new AppError('mfa_required', 'The password is right; this account also needs its second factor: send the mfa_token with a code or passkey to POST mfa/verify.', {
-        fields: challenge,
-        headers: { 'cache-control': 'no-store' },
-      });
+      throw mfaRequired(challenge, 'The password is right');
     }
     return this.startVerifiedSession(user, ['pwd'], client);
   }

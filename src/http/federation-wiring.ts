@@ -5,6 +5,7 @@ import { FederationService } from '../auth/federation/federation-service';
 import { IdTokenVerifier } from '../auth/federation/id-token-verifier';
 import { RedirectSignIn } from '../auth/federation/redirect-sign-in';
 import { sessionGrants } from '../auth/federation/session-grant';
+import type { MfaChallenger } from '../auth/federation/provider-sessions';
 import { GuestService } from '../auth/guests/guest-service';
 import type { AuthKeys } from '../auth/tokens/auth-keys';
 import type { Config } from '../config/config';
@@ -22,14 +23,16 @@ export interface FederationWiringDeps {
   /** The account flows' verification mail for a guest that upgrades with a password. */
   onRegistered(manager: EntityManager, user: User): Promise<void>;
   mailQueued(): void;
+  /** Issue 26: provider sign-ins of an account with a second factor answer its MFA challenge (FactorSignIn). */
+  challenger?: MfaChallenger | undefined;
 }
 
 /** The services of issue 25 built from configuration, kept out of app.ts (a shared file). */
-export function createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered, mailQueued }: FederationWiringDeps) {
+export function createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered, mailQueued, challenger }: FederationWiringDeps) {
   const providerNames = [...new Set([...config.federation.providers, ...config.webSignIn.providers].map((p) => p.name))];
   const observer = federationMetrics(metrics.registry, providerNames);
   const grant = sessionGrants(config.auth, authKeys, (subject) => service.accessToken(subject));
-  const federation = new FederationService({ dataSource, verifier: new IdTokenVerifier(config.federation), grant, observer });
+  const federation = new FederationService({ dataSource, verifier: new IdTokenVerifier(config.federation), grant, observer, challenger });
   const guests = new GuestService({
     dataSource,
     settings: config.federation.guests,
@@ -43,6 +46,6 @@ export function createFederation({ config, dataSource, authKeys, metrics, servic
     observer,
   });
   // Issue 25 item 2: the state cookie is signed with TOKEN_SECRET (and still opens with the previous ones during a rotation).
-  const redirects = new RedirectSignIn({ dataSource, settings: config.webSignIn, stateKeys: [authKeys.tokenSecret, ...authKeys.previousTokenSecrets], grant, observer });
+  const redirects = new RedirectSignIn({ dataSource, settings: config.webSignIn, stateKeys: [authKeys.tokenSecret, ...authKeys.previousTokenSecrets], grant, observer, challenger });
   return { federation, guests, redirects, observer };
 }

@@ -232,9 +232,10 @@ describe('cathouse login at /device', () => {
     await page.locator('#done[data-decision=approve]').waitFor();
     expect(await cli.exited).toBe(0);
     const stored = JSON.parse(await readFile(path.join(configDir, 'credentials.json'), 'utf8')) as { access_token: string };
-    const claims = JSON.parse(Buffer.from(stored.access_token.split('.')[1]!, 'base64url').toString()) as { sub: string; amr: string[] };
+    const claims = JSON.parse(Buffer.from(stored.access_token.split('.')[1]!, 'base64url').toString()) as { sub: string; amr: string[]; acr: string };
     expect(claims.sub).toBe(userId);
-    expect(claims.amr).toEqual(expect.arrayContaining(['fed', 'otp']));
+    // The provider and the authenticator app are two factors, as a password and the app are (issue 26).
+    expect(claims).toMatchObject({ amr: ['fed', 'otp', 'mfa'], acr: 'urn:cathouse:acr:mfa' });
   });
 });
 
@@ -258,7 +259,7 @@ it('a Google account with an authenticator app gets the second factor after the 
   await page.getByRole('button', { name: 'Allow' }).click();
   const claims = (await catTokens(page, verifier)).claims()!;
   expect(claims.sub).toBe(userId);
-  expect(claims.amr).toEqual(expect.arrayContaining(['fed', 'otp']));
+  expect(claims).toMatchObject({ amr: ['fed', 'otp', 'mfa'], acr: 'urn:cathouse:acr:mfa' });
 });
 
 it('an altered state comes back to the login page with the refusal, a replayed callback ends on a clear page, and nobody is signed in', async () => {

@@ -17,7 +17,7 @@ export interface FederationTestbed {
  * The real app on a migrated database of its own, with Apple and Google pointed at stand-in
  * providers on loopback (real HTTP JWKS, real signed tokens). Read the fields inside tests.
  */
-export function useFederationTestbed(env: Record<string, string> = {}): FederationTestbed {
+export function useFederationTestbed(env: Record<string, string> = {}, { factorClock }: { factorClock?: () => number } = {}): FederationTestbed {
   let db: TestDatabase | undefined;
   const bed: Partial<FederationTestbed> = {};
   beforeAll(async () => {
@@ -32,7 +32,7 @@ export function useFederationTestbed(env: Record<string, string> = {}): Federati
       GOOGLE_ISSUER: bed.google.issuer,
       GOOGLE_JWKS_URI: bed.google.jwksUri,
       ...env,
-    });
+    }, { factorClock });
   });
   afterAll(async () => {
     await bed.app?.close();

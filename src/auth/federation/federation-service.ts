@@ -9,6 +9,7 @@ import type { IdTokenVerifier, ProviderIdentity } from './id-token-verifier';
 import { findIdentityForUpdate, identityInUse, insertIdentity, listIdentities, lockUser, type PublicIdentity } from './identities';
 import type { FederationObserver } from './observer';
 import type { SessionGrant } from './session-grant';
+import { providerSessions, type MfaChallenger, type ProviderSessions } from './provider-sessions';
 import { sql } from '../sql';
 import { bumpSecurityStamp } from '../accounts/security-stamp';
 
@@ -25,14 +26,18 @@ export interface FederationDeps {
   verifier: IdTokenVerifier;
   grant: SessionGrant;
   observer?: FederationObserver | undefined;
+  /** Issue 26: the MFA challenge for an account with a second factor (FactorSignIn). */
+  challenger?: MfaChallenger | undefined;
 }
 
 /** Sign-in with other providers' ID tokens, and the identities linked to an account (issue 25). */
 export class FederationService {
   private readonly observer: FederationObserver;
+  private readonly sessions: ProviderSessions;
 
   constructor(private readonly deps: FederationDeps) {
     this.observer = deps.observer ?? {};
+    this.sessions = providerSessions(deps);
   }
 
   /** Verifies the token, counting a refusal by its reason, and answers the provider's identity. */
@@ -48,19 +53,23 @@ export class FederationService {
     }
   }
 
-  /** POST id-token: signs in (or up) with a native ID token; `created` says the account is new. */
+  /**
+   * POST id-token: signs in (or up) with a native ID token; `created` says the account is new. An
+   * account with a second factor gets 403 mfa_required instead (provider-sessions.ts), after the
+   * account's resolution (a link, the takeover defence) has committed.
+   */
   async signIn(input: IdTokenSignIn, client: ClientInfo): Promise<GrantWithUser & { resolution: AccountResolution }> {
     const identity = await this.verify(input);
-    const result = await this.deps.dataSource.transaction(async (manager) => {
+    const via = { method: 'id_token', provider: identity.provider } as const;
+    const { user, resolution, grant } = await this.deps.dataSource.transaction(async (manager) => {
       const { user, resolution } = await resolveAccount(manager, identity, input.display_name?.trim() || identity.name, client);
       if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
-      const grant = await this.deps.grant(manager, user, client, ['fed']);
-      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: grant.sessionId, client, detail: { method: 'id_token', provider: identity.provider } });
-      return { ...grant, resolution };
+      return { user, resolution, grant: await this.sessions.inTransaction(manager, user, client, via) };
     });
+    if (resolution === 'linked_by_email') this.observer.identityChanged?.('linked');
+    const issued = grant ?? (await this.sessions.afterCommit(user, client, via));
     this.observer.signIn?.('id_token', identity.provider);
-    if (result.resolution === 'linked_by_email') this.observer.identityChanged?.('linked');
-    return result;
+    return { ...issued, resolution };
   }
 
   /** GET me/identities. */

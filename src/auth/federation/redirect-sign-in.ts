@@ -3,7 +3,6 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import { normalizeEmail } from '../accounts/users';
-import { recordEvent } from '../audit/audit-events';
 import type { GrantWithUser } from '../principal';
 import type { SignInPage } from '../oidc/sign-in/provider-redirect';
 import type { ClientInfo } from '../sessions/sessions';
@@ -17,6 +16,7 @@ import { verifies } from './handoff-challenge';
 import { handoffHash, PAGE_STATE_PREFIX } from './page-handoffs';
 import { openState, sealState, type RedirectState } from './redirect-state';
 import type { SessionGrant } from './session-grant';
+import { providerSessions, type MfaChallenger, type ProviderSessions } from './provider-sessions';
 
 type Discovered = Awaited<ReturnType<OpenIdClient['discovery']>>;
 
@@ -40,6 +40,8 @@ export interface RedirectSignInDeps {
   stateKeys: readonly Buffer[];
   grant: SessionGrant;
   observer?: FederationObserver | undefined;
+  /** Issue 26: the MFA challenge for an account with a second factor (FactorSignIn). */
+  challenger?: MfaChallenger | undefined;
 }
 
 /** A spent handoff code lives this long: the frontend exchanges it right after the redirect. */
@@ -54,8 +56,11 @@ const HANDOFF_TTL_SECONDS = 120;
  */
 export class RedirectSignIn {
   private readonly configurations = new Map<string, Promise<Discovered>>();
+  private readonly sessions: ProviderSessions;
 
-  constructor(private readonly deps: RedirectSignInDeps) {}
+  constructor(private readonly deps: RedirectSignInDeps) {
+    this.sessions = providerSessions(deps);
+  }
 
   get enabled(): boolean {
     return this.deps.settings.providers.length > 0;
@@ -165,9 +170,10 @@ export class RedirectSignIn {
    * POST redirect/exchange: spends a handoff code (once) for a new session; 400 invalid_grant
    * otherwise. A code bound to a PKCE challenge also needs its verifier; a wrong one spends the
    * code all the same (RFC 6749 §4.1.2: single use), so an interceptor gets one try, never a session.
+   * An account with a second factor gets 403 mfa_required for the code instead (provider-sessions.ts).
    */
   async exchange(code: string, client: ClientInfo, codeVerifier?: string): Promise<GrantWithUser> {
-    const grant = await this.deps.dataSource.transaction(async (manager) => {
+    const spent = await this.deps.dataSource.transaction(async (manager) => {
       const { rows } = await sql<{ user_id: string; provider: string; live: boolean; code_challenge: string | null }>(
         manager,
         `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live, code_challenge`,
@@ -175,16 +181,16 @@ export class RedirectSignIn {
       );
       const row = rows.find((r) => r.live);
       if (!row) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
-      // Returned, not thrown: the transaction must commit the DELETE that spent the code.
+      // Returned, not thrown: the transaction must commit the DELETE that spent the code (so must mfa_required's).
       if (row.code_challenge !== null && !verifies(row.code_challenge, codeVerifier)) return undefined;
       const user = await lockUser(manager, { id: row.user_id });
       if (!user?.isActive) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
-      const issued = await this.deps.grant(manager, user, client, ['fed']);
-      await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: issued.sessionId, client, detail: { method: 'redirect', provider: row.provider } });
-      return { ...issued, provider: row.provider };
+      const via = { method: 'redirect', provider: row.provider } as const;
+      return { user, via, grant: await this.sessions.inTransaction(manager, user, client, via) };
     });
-    if (!grant) throw new AppError('invalid_grant', 'The code_verifier does not match the code_challenge this sign-in started with: sign in again.');
-    this.deps.observer?.signIn?.('redirect', grant.provider);
+    if (!spent) throw new AppError('invalid_grant', 'The code_verifier does not match the code_challenge this sign-in started with: sign in again.');
+    const grant = spent.grant ?? (await this.sessions.afterCommit(spent.user, client, spent.via));
+    this.deps.observer?.signIn?.('redirect', spent.via.provider);
     return grant;
   }
 

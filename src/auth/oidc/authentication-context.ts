@@ -3,9 +3,14 @@
  * place where a sign-in's methods become claims, for the provider's ID tokens and for the service's
  * own access tokens alike (issue 26): `pwd` a password, `otp` an authenticator app's code or a
  * recovery code, `hwk` a device-bound passkey or security key, `swk` a synced passkey (its key
- * lives in software, copied between devices), and `mfa` when two kinds of factor were used, or
- * when a passkey verified its user (PIN or biometrics: a multi-factor authenticator, NIST SP
- * 800-63B §5.1.8).
+ * lives in software, copied between devices), `fed` another provider's sign-in (Apple, Google),
+ * and `mfa` when two kinds of factor were used, or when a passkey verified its user (PIN or
+ * biometrics: a multi-factor authenticator, NIST SP 800-63B §5.1.8).
+ *
+ * A provider's sign-in counts as the first factor, in the place of the password: with something
+ * the player has (`otp`, `hwk`, `swk`) it is multi-factor, as `pwd` + `otp` is. Whatever the
+ * provider itself asked for is not known here (its amr is not trusted), so `fed` alone is one
+ * factor.
  */
 
 /** RFC 8176 method references a Cat House sign-in may produce. */
@@ -33,7 +38,8 @@ export const SECOND_FACTOR_METHODS: readonly AuthenticationMethod[] = ['otp', 'h
 export function authenticationContext(methods: readonly AuthenticationMethod[]): { amr: AuthenticationMethod[]; acr: string } {
   const used = [...new Set(methods)].filter((m) => m !== 'mfa');
   const kinds = new Set(methods.map((m) => FACTOR_KINDS[m]));
-  const multiFactor = (kinds.has('know') && kinds.has('have')) || kinds.has('multi');
+  const firstFactor = kinds.has('know') || kinds.has('federated');
+  const multiFactor = (firstFactor && kinds.has('have')) || kinds.has('multi');
   return { amr: multiFactor ? [...used, 'mfa'] : used, acr: multiFactor ? ACR_MULTI_FACTOR : ACR_PASSWORD };
 }
 

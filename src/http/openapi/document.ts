@@ -74,7 +74,7 @@ export function buildOpenApiDocument({ apiPrefix, jwksPath }: DocumentOptions) {
     request: { body: { required: true, ...json(LoginRequest) } },
     responses: {
       200: { description: 'Logged in.', headers: tokenHeaders, ...json(AuthResponse) },
-      ...problems(...BODY_ERRORS, 'invalid_credentials', 'account_disabled', 'rate_limited', 'server_busy', 'csrf_failed'),
+      ...problems(...BODY_ERRORS, 'invalid_credentials', 'account_disabled', 'mfa_required', 'rate_limited', 'server_busy', 'csrf_failed'),
     },
   });
   registry.registerPath({

@@ -104,7 +104,7 @@ export function registerFactorPaths(registry: OpenAPIRegistry, { path: p, authen
     ok: { 200: { description: 'PublicKeyCredentialRequestOptionsJSON.', ...json(WebAuthnOptions) } },
     errors: ['invalid_request', 'invalid_mfa_token'],
   });
-  post('/mfa/verify', 'Complete an MFA challenge', 'After POST login (or the password grant of /token) answered 403 `mfa_required` with an `mfa_token`: exactly one of totp_code, recovery_code, passkey. Wrong answers are throttled per account and kill the token at five. The access token carries amr (pwd, otp/hwk/swk, mfa), acr and auth_time.', {
+  post('/mfa/verify', 'Complete an MFA challenge', 'After POST login (or the password grant of /token), POST id-token or POST redirect/exchange answered 403 `mfa_required` with an `mfa_token`: exactly one of totp_code, recovery_code, passkey. Wrong answers are throttled per account and kill the token at five. The access token carries amr (pwd or fed, otp/hwk/swk, mfa), acr and auth_time.', {
     body: MfaVerifyRequest,
     ok: { 200: { description: 'Signed in.', ...json(AuthResponse) } },
     errors: ['invalid_request', 'invalid_mfa_token', 'invalid_credentials', 'rate_limited', 'account_disabled', 'csrf_failed'],

@@ -15,12 +15,12 @@ export function registerFederationPaths(registry: OpenAPIRegistry, { path: p, au
     path: p('/id-token'),
     summary: 'Sign in with an Apple or Google ID token (native apps)',
     description:
-      "Post the ID token the native SDK returned and the raw nonce whose SHA-256 (hex) the app gave the provider. The token is verified against the provider's JWKS (cached; fetched again for an unknown kid): signature, iss, aud among the configured client ids (azp when there are several audiences), exp/iat/nbf with a small tolerance, the nonce and email_verified; each failure has its own code. The account is the one linked to the provider's sub; else the account of the same address when both sides proved it (an account whose address was never proven loses its password and sessions first: the pre-account-takeover defence); else a new one (201, `created: true`).",
+      "Post the ID token the native SDK returned and the raw nonce whose SHA-256 (hex) the app gave the provider. The token is verified against the provider's JWKS (cached; fetched again for an unknown kid): signature, iss, aud among the configured client ids (azp when there are several audiences), exp/iat/nbf with a small tolerance, the nonce and email_verified; each failure has its own code. The account is the one linked to the provider's sub; else the account of the same address when both sides proved it (an account whose address was never proven loses its password and sessions first: the pre-account-takeover defence); else a new one (201, `created: true`). An account with a second factor answers 403 `mfa_required` (the MfaRequired members: `mfa_token`, `expires_in`, `factors`) instead of tokens, as POST login does, after the account's link or defence has been kept; POST mfa/verify completes it (amr fed, otp/hwk/swk, mfa).",
     request: { body: json(IdTokenRequest) },
     responses: {
       200: { description: 'Signed in to an existing account (`created: false`).', ...tokenWithUser },
       201: { description: 'Signed up: a new account (`created: true`).', ...tokenWithUser },
-      ...problems(...BODY_ERRORS, 'unknown_provider', ...REFUSALS, 'provider_unavailable', 'account_disabled', 'csrf_failed'),
+      ...problems(...BODY_ERRORS, 'unknown_provider', ...REFUSALS, 'provider_unavailable', 'account_disabled', 'mfa_required', 'csrf_failed'),
     },
   });
   registry.registerPath({

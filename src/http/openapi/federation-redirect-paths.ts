@@ -27,8 +27,8 @@ export function registerFederationRedirectPaths(registry: OpenAPIRegistry, { pat
     method: 'post',
     path: p('/redirect/exchange'),
     summary: 'Spend the one-time code of a redirect sign-in for a session',
-    description: 'The token response of the configured browser mode, as POST login: in cookie mode the refresh token goes into the HttpOnly cookie (send `X-Requested-With`).',
+    description: 'The token response of the configured browser mode, as POST login: in cookie mode the refresh token goes into the HttpOnly cookie (send `X-Requested-With`). An account with a second factor answers 403 `mfa_required` (the MfaRequired members) instead, the code spent all the same; POST mfa/verify completes it with the same token response.',
     request: { body: json(RedirectExchangeRequest) },
-    responses: { 200: { description: 'Signed in.', ...json(TokenResponse.extend({ user: User })) }, ...problems(...BODY_ERRORS, 'invalid_grant', 'csrf_failed') },
+    responses: { 200: { description: 'Signed in.', ...json(TokenResponse.extend({ user: User })) }, ...problems(...BODY_ERRORS, 'invalid_grant', 'mfa_required', 'csrf_failed') },
   });
 }

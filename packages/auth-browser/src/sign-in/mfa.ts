@@ -15,7 +15,7 @@ export async function factorBody(factor: SecondFactor, options: () => Promise<Re
 }
 
 /**
- * Completes the MFA challenge a password sign-in rejected with: AuthError `mfa_required`, whose
+ * Completes the MFA challenge a sign-in (password, provider ID token, redirect) rejected with: AuthError `mfa_required`, whose
  * `data.mfa_token` is `mfaToken` and `data.factors` what may answer. Wrong answers reject with
  * `invalid_credentials`; a dead token (expired, used, 5 wrong answers) with `invalid_mfa_token`.
  */

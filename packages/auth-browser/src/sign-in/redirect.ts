@@ -35,7 +35,8 @@ export function signInWithRedirect(auth: Client, provider: string, { returnTo, n
  * the answer is removed first with history.replaceState, so neither a reload nor the back button sends it again) and
  * signs in every tab. Resolves to the user, or null when `url` carries no answer. Rejects with AuthError only: the
  * service's `?error=` (`access_denied`, `invalid_request`, `temporarily_unavailable`, `account_disabled`,
- * `server_error`; `detail` is its description) or the exchange's (`invalid_grant`: the code was spent or expired).
+ * `server_error`; `detail` is its description) or the exchange's (`invalid_grant`: the code was spent or expired;
+ * `mfa_required`: the account has a second factor, `data` holds the challenge for `withMfa`, the code is spent).
  */
 export async function completeRedirectSignIn(auth: Client, url?: string, codeVerifier?: string): Promise<AuthUser | null> {
   // The base makes "no URL" (no location, nothing passed) a URL without an answer rather than a TypeError.
