@@ -16,7 +16,7 @@ export interface OidcStack {
   close(): Promise<void>;
 }
 
-export async function startOidcStack(databaseUrl: string, env: Record<string, string> = {}, options: { factorClock?: () => number } = {}): Promise<OidcStack> {
+export async function startOidcStack(databaseUrl: string, env: Record<string, string> = {}, options: Parameters<typeof startTestApp>[2] = {}): Promise<OidcStack> {
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   const issuer = `${url}/oidc`;

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { asServiceRole, testConfig } from '../support/env';
 import { startPgBouncer, type PgBouncer } from '../support/pgbouncer';
 import { findFreePort } from '../support/ports';
-import { catWithPlayer, PlayerAgent, type OidcStack } from './support';
+import { catWithPlayer, PlayerAgent, registerClient, type OidcStack } from './support';
 
 /**
  * The provider's whole state through a real PgBouncer in transaction mode, as the auth service's
@@ -122,4 +122,29 @@ it('dynamic registration, the code flow, refresh, introspection, userinfo and re
   // Nothing the provider stored is left in a session: every row is readable from a fresh connection.
   const [{ n }] = await fixtures.query(`SELECT count(*)::int AS n FROM auth.oidc_models WHERE payload->>'accountId' = $1`, [f.player.id]);
   expect(n).toBeGreaterThan(0);
+});
+
+it("logging out everywhere at instance B signs the player's browser out of the provider at instance A, through PgBouncer", async () => {
+  const [a, b] = instances;
+  const stackA = { t: a!.t, url: a!.url, issuer: `${a!.url}/oidc` } as OidcStack;
+  const f = await catWithPlayer(stackA, fixtures, { asked: ['storage'], granted: ['storage'] });
+  const client = await registerClient(stackA, f.developer.token, { cat_id: f.catId, client_name: 'Purr Web', redirect_uris: [REDIRECT] });
+  const config = await oidc.discovery(new URL(stackA.issuer), client.client_id, client.client_secret, oidc.ClientSecretBasic(client.client_secret!), { execute: [oidc.allowInsecureRequests] });
+  const authorize = async (prompt?: string) =>
+    oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid cathouse:storage',
+      ...(prompt ? { prompt } : {}),
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: 'st',
+    }).href;
+  const agent = new PlayerAgent(a!.url);
+  await agent.follow(await authorize());
+  await agent.signIn(f.player.email);
+  expect((await agent.consent({ allow: true })).callback).toContain('code=');
+
+  expect((await request(b!.t.app).post('/api/v1/auth/logout').set(bearer(f.player.token)).send({ scope: 'global' })).status).toBe(204);
+  const silent = await agent.follow(await authorize('none'));
+  expect(new URL(silent.callback!).searchParams.get('error')).toBe('login_required');
 });

@@ -42,6 +42,8 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_token_refused',
   'oidc_client_registered',
   'oidc_client_deleted',
+  // The provider's browser sessions (and, after a reset or an admin's action, the cats' tokens) ended with the user's sessions.
+  'oidc_sessions_ended',
   // Issue 25: identities of other providers and guest players.
   'identity_linked',
   'identity_unlinked',

@@ -6,7 +6,7 @@
  */
 export const EVENT_TYPES = {
   'session.revoked': 'One session ended (logout, ended from the device list, refresh-token reuse, another session\'s password change). data: session_id, reason.',
-  'user.sessions_revoked': 'Every session of the user ended at once (global logout, password reset, deactivation, deletion, an admin). data: reason, sessions_ended.',
+  'user.sessions_revoked': 'Every session of the user ended at once (global logout, password reset, deactivation, deletion, an admin). data: reason, sessions_ended, provider_sessions_ended (OpenID provider browser sessions), app_grants_ended (connected apps whose tokens ended).',
   'user.password_changed': 'The user changed their password (other sessions end: session.revoked each).',
   'user.password_reset': 'The password was reset through a mailed link (every session ends: user.sessions_revoked).',
   'user.email_changed': 'The account\'s email address changed (the address itself is never in the event).',

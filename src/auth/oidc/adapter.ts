@@ -22,6 +22,14 @@ export type AdapterPayload = Record<string, unknown> & {
   consumed?: number;
 };
 
+/**
+ * Not a library model: the row (id = user id, payload.at = epoch seconds) that says the user's
+ * provider sessions were ended then (provider-sign-outs.ts). While it lasts, no Session signed in
+ * before that second is read or written (a sign-in in the same second counts as the player's own,
+ * signing in again). The library never asks for it; pruning deletes it once expired.
+ */
+export const SIGN_OUT_MODEL = 'ProviderSignOut';
+
 /** Client metadata keys that are ours, not RFC 7591's: kept in columns, never in the metadata. */
 export const CAT_ID_METADATA = 'cathouse_cat_id';
 
@@ -50,14 +58,31 @@ class ModelAdapter implements OidcAdapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const signedIn = this.model === 'Session' && typeof payload.accountId === 'string' && typeof payload.loginTs === 'number';
+    // A session signed in before the second of the user's last sign-out (provider-sign-outs.ts) is never
+    // written again: a request that loaded it before the sign-out deleted it saves it when it ends,
+    // which would otherwise keep it for another OIDC_SESSION_TTL_SECONDS (findBy reads it as absent too).
     await sql(
       this.dataSource,
       `INSERT INTO auth.oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int) END)
+       SELECT $1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + make_interval(secs => $7::int) END
+        WHERE $8::text IS NULL OR NOT EXISTS (
+          SELECT 1 FROM auth.oidc_models m
+           WHERE m.model = '${SIGN_OUT_MODEL}' AND m.id = $8::text AND m.expires_at > now() AND (m.payload->>'at')::bigint > $9::bigint)
        ON CONFLICT (model, id) DO UPDATE
          SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid,
              user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at`,
-      [this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, expiresIn ?? null],
+      [
+        this.model,
+        id,
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.uid ?? null,
+        payload.userCode ?? null,
+        expiresIn ?? null,
+        signedIn ? payload.accountId : null,
+        signedIn ? payload.loginTs : null,
+      ],
     );
   }
 
@@ -73,12 +98,23 @@ class ModelAdapter implements OidcAdapter {
     return this.findBy('user_code', userCode);
   }
 
-  /** A live (unexpired) row of this model by one of its lookup columns (a fixed name, never input). */
+  /**
+   * A live (unexpired) row of this model by one of its lookup columns (a fixed name, never input).
+   * A Session signed in before the second of its user's last sign-out reads as absent, even if a
+   * request in flight at the sign-out wrote it back: the library then starts an empty session and
+   * the player signs in again (prompt=none: login_required).
+   */
   private async findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+    const signedOut =
+      this.model === 'Session'
+        ? `AND NOT EXISTS (SELECT 1 FROM auth.oidc_models m
+             WHERE m.model = '${SIGN_OUT_MODEL}' AND m.id = o.payload->>'accountId' AND m.expires_at > now()
+               AND (m.payload->>'at')::bigint > (o.payload->>'loginTs')::bigint)`
+        : '';
     const { rows } = await sql<ModelRow>(
       this.dataSource,
-      `SELECT payload, consumed_at FROM auth.oidc_models
-        WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now())`,
+      `SELECT payload, consumed_at FROM auth.oidc_models o
+        WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now()) ${signedOut}`,
       [this.model, value],
     );
     return withConsumed(rows[0]);

@@ -4,12 +4,18 @@ import type { InitiatingEntity } from '../events/catalogue';
 import { isUuid } from '../ids';
 import type { SessionEndReason } from './sessions';
 import { sql } from '../sql';
+import { endProviderSignIns } from '../oidc/provider-sign-outs';
 
 /**
  * Ending sessions: one, one of a user's, all but one, or all of a user's. Each is an UPDATE of
  * revoked_at and, in the same transaction, the security event that tells the other services
  * (issue 29: session.revoked per session, user.sessions_revoked when all end at once), so every
  * caller that ends a session announces it, and only when something ended.
+ *
+ * Ending every session (revokeUserSessions) or all but the caller's (revokeOtherSessions) also ends
+ * the OpenID provider's browser sessions of the user, in the same transaction (oidc/provider-sign-outs.ts):
+ * none of them is the caller's, since a provider sign-in makes no session here. Ending one session
+ * leaves them alone: a logout on one device does not sign the player out of the provider on another.
  */
 
 /** Who ends a session for each reason (CAEP initiating_entity). */
@@ -100,6 +106,7 @@ export async function revokeOtherSessions(
     );
     // One event per session: the one kept must stay valid at the receivers.
     await announceSessions(manager, rows, reason);
+    await endProviderSignIns(manager, userId, reason);
     return rows.length;
   });
 }
@@ -120,12 +127,13 @@ export async function revokeUserSessions(
       `UPDATE auth.sessions SET revoked_at = statement_timestamp(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
       [userId, reason],
     );
-    if (count > 0) {
+    const provider = await endProviderSignIns(manager, userId, reason);
+    if (count > 0 || provider.providerSessions > 0 || provider.appGrants > 0) {
       await recordSecurityEvent(manager, {
         type: 'user.sessions_revoked',
         subject: { user: userId },
         initiatedBy: INITIATED_BY[reason],
-        data: { reason, sessions_ended: count },
+        data: { reason, sessions_ended: count, provider_sessions_ended: provider.providerSessions, app_grants_ended: provider.appGrants },
       });
     }
     return count;

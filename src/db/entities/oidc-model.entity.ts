@@ -13,6 +13,9 @@ import { AUTH_SCHEMA } from './schema';
 @Index(['uid'])
 @Index(['userCode'])
 @Index(['expiresAt'])
+// Ending a user's sessions deletes their provider Session rows by payload->>'accountId' (oidc/provider-sign-outs.ts):
+// a partial expression index TypeORM cannot describe, made by the migration (synchronize: false).
+@Index('idx_oidc_models_session_account_id', { synchronize: false })
 export class OidcModel {
   /** The oidc-provider model name (AccessToken, Grant, Session, ...). */
   @PrimaryColumn({ type: 'text' })
