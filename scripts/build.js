@@ -74,11 +74,22 @@ function build() {
     fs.writeFileSync(target, `${rewritten}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
     if (map) fs.writeFileSync(`${target}.map`, map);
   }
-  // Issue 30: mail templates and error texts are JSON files a translator edits; copied as they are.
-  for (const dir of ['src/auth/mail/locales', 'src/errors/locales']) {
-    if (fs.existsSync(path.join(ROOT, dir))) fs.cpSync(path.join(ROOT, dir), path.join(OUT, dir), { recursive: true });
+  // Issue 30: mail templates, error texts and the pages' words are JSON files a translator edits, each in a
+  // `locales` folder beside its code: every such folder under src is copied as it is (a new catalogue needs no edit here).
+  for (const dir of localeDirs(path.join(ROOT, 'src'))) {
+    const rel = path.relative(ROOT, dir);
+    fs.cpSync(dir, path.join(OUT, rel), { recursive: true });
   }
   process.stdout.write(`built ${files.length} files into ${path.relative(process.cwd(), OUT) || OUT} in ${Date.now() - started} ms\n`);
+}
+
+/** Every folder named `locales` under `dir`. */
+function localeDirs(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (!entry.isDirectory()) return [];
+    const full = path.join(dir, entry.name);
+    return entry.name === 'locales' ? [full] : localeDirs(full);
+  });
 }
 
 build();
