@@ -42,19 +42,22 @@ export function checkChallenge(secrets: TokenSecrets, challenge: string, purpose
   return expiresAt > nowMs ? new Date(expiresAt) : undefined;
 }
 
+/** How auth.webauthn_challenges keys an answered challenge. */
+const challengeHash = (challenge: string) => createHash('sha256').update(challenge, 'utf8').digest();
+
 /** Records `challenge` as answered; false when it already was (a replay). Commits with the caller's transaction when given one. */
 export async function spendChallenge(executor: DataSource | EntityManager, challenge: string, expiresAt: Date): Promise<boolean> {
   const { rows } = await sql(
     executor,
     `INSERT INTO auth.webauthn_challenges (challenge_hash, expires_at) VALUES ($1, $2) ON CONFLICT (challenge_hash) DO NOTHING RETURNING 1 AS spent`,
-    [createHash('sha256').update(challenge, 'utf8').digest(), expiresAt],
+    [challengeHash(challenge), expiresAt],
   );
   return rows.length === 1;
 }
 
 /** Whether `challenge` was already answered (spendChallenge recorded it). */
 export async function challengeSpent(executor: DataSource | EntityManager, challenge: string): Promise<boolean> {
-  const { rows } = await sql(executor, `SELECT 1 AS spent FROM auth.webauthn_challenges WHERE challenge_hash = $1`, [createHash('sha256').update(challenge, 'utf8').digest()]);
+  const { rows } = await sql(executor, `SELECT 1 AS spent FROM auth.webauthn_challenges WHERE challenge_hash = $1`, [challengeHash(challenge)]);
   return rows.length === 1;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { SignInPage } from '../oidc/sign-in/provider-redirect';
 import { sql } from '../sql';
 
@@ -28,13 +28,23 @@ export function handoffHash(code: string, page?: SignInPage): Buffer {
   return h.update(code, 'utf8').digest();
 }
 
-/** Spends a page's handoff code once: its user and provider, or undefined when unknown, spent, expired or another page's. */
-export async function spendPageHandoff(dataSource: DataSource, code: string, page: SignInPage): Promise<{ userId: string; provider: string } | undefined> {
-  const { rows } = await sql<{ user_id: string; provider: string; live: boolean }>(
-    dataSource,
-    `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live`,
+/** A spent handoff code's sign-in: the user, the provider, and the app's PKCE challenge when the start had one. */
+export interface SpentHandoff {
+  userId: string;
+  provider: string;
+  codeChallenge: string | null;
+}
+
+/**
+ * Spends a handoff code once (the frontend's, or with `page` a page's): its sign-in, or undefined
+ * when unknown, spent, expired or another page's. An expired code is deleted all the same.
+ */
+export async function spendHandoff(executor: DataSource | EntityManager, code: string, page?: SignInPage): Promise<SpentHandoff | undefined> {
+  const { rows } = await sql<{ user_id: string; provider: string; live: boolean; code_challenge: string | null }>(
+    executor,
+    `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live, code_challenge`,
     [handoffHash(code, page)],
   );
   const row = rows.find((r) => r.live);
-  return row && { userId: row.user_id, provider: row.provider };
+  return row && { userId: row.user_id, provider: row.provider, codeChallenge: row.code_challenge };
 }

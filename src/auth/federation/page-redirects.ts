@@ -4,7 +4,7 @@ import { AppError } from '../../errors/app-error';
 import type { ProviderRedirects, RedirectProviderButton, SignInPage } from '../oidc/sign-in/provider-redirect';
 import { sql } from '../sql';
 import type { FederationObserver } from './observer';
-import { spendPageHandoff } from './page-handoffs';
+import { spendHandoff } from './page-handoffs';
 import type { RedirectSignIn } from './redirect-sign-in';
 
 /** "google" → "Google": the button's words for a configured provider name. */
@@ -34,7 +34,7 @@ export function pageRedirects(
       return flow().redirects.start(provider, settings.returnUrls[0]!, undefined, page);
     },
     async complete(code, page) {
-      const spent = await spendPageHandoff(dataSource, code, page);
+      const spent = await spendHandoff(dataSource, code, page);
       if (!spent) throw new AppError('invalid_grant', 'This sign-in with the provider is unknown, spent or expired, or was started on another page: start it again.');
       const { rows } = await sql<{ is_active: boolean }>(dataSource, `SELECT is_active FROM auth.users WHERE id = $1`, [spent.userId]);
       if (!rows[0]?.is_active) throw new AppError('account_disabled', 'This account has been deactivated.');

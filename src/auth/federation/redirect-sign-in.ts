@@ -13,7 +13,7 @@ import { lockUser } from './identities';
 import type { FederationObserver } from './observer';
 import { openIdClient, type OpenIdClient } from './openid-client-library';
 import { verifies } from './handoff-challenge';
-import { handoffHash, PAGE_STATE_PREFIX } from './page-handoffs';
+import { handoffHash, PAGE_STATE_PREFIX, spendHandoff } from './page-handoffs';
 import { openState, sealState, type RedirectState } from './redirect-state';
 import type { SessionGrant } from './session-grant';
 import { providerSessions, type MfaChallenger, type ProviderSessions } from './provider-sessions';
@@ -174,16 +174,11 @@ export class RedirectSignIn {
    */
   async exchange(code: string, client: ClientInfo, codeVerifier?: string): Promise<GrantWithUser> {
     const spent = await this.deps.dataSource.transaction(async (manager) => {
-      const { rows } = await sql<{ user_id: string; provider: string; live: boolean; code_challenge: string | null }>(
-        manager,
-        `DELETE FROM auth.redirect_handoffs WHERE code_hash = $1 RETURNING user_id, provider, expires_at > now() AS live, code_challenge`,
-        [handoffHash(code)],
-      );
-      const row = rows.find((r) => r.live);
+      const row = await spendHandoff(manager, code);
       if (!row) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
       // Returned, not thrown: the transaction must commit the DELETE that spent the code (so must mfa_required's).
-      if (row.code_challenge !== null && !verifies(row.code_challenge, codeVerifier)) return undefined;
-      const user = await lockUser(manager, { id: row.user_id });
+      if (row.codeChallenge !== null && !verifies(row.codeChallenge, codeVerifier)) return undefined;
+      const user = await lockUser(manager, { id: row.userId });
       if (!user?.isActive) throw new AppError('invalid_grant', 'The sign-in code is unknown, spent or expired: sign in again.');
       const via = { method: 'redirect', provider: row.provider } as const;
       return { user, via, grant: await this.sessions.inTransaction(manager, user, client, via) };

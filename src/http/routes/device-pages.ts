@@ -18,7 +18,7 @@ import {
 import { formToken, formTokenValid } from '../../auth/oidc/form-tokens';
 import { pageCsp } from '../../auth/oidc/pages/layout';
 import { pageError, type PageError } from '../../auth/oidc/pages/page-words';
-import { ceremoniesFor, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { ceremoniesFor, pendingStep, widgetsFor, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { sql } from '../../auth/sql';
 import { isAppError } from '../../errors/app-error';
 import { pageWordsFor, setPageLanguage } from '../../auth/oidc/pages/page-language';
@@ -120,6 +120,19 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     await nextStep(req, res, next, device);
   };
 
+  /**
+   * After a method (password, passkey, provider): the step's page, or the finished sign-in. While a
+   * step waits nobody is signed in yet: its challenge waits in this browser's signed cookie (never in
+   * a form, so it cannot be posted from another browser).
+   */
+  const continueSignIn = async (req: Request, res: Response, state: DevicePageState, device: PendingDevice, result: SignInResult) => {
+    const next = await pendingStep(steps, result);
+    if (!next) return finishSignIn(req, res, state, device, result);
+    const waiting = waitingState(state, next.step.id, next.challenge);
+    saveState(req, res, waiting);
+    send(res, 200, await secondFactorStep(req, waiting, device, next.step, next.challenge));
+  };
+
   /** Rate limits and other AppErrors of a step show on the code page with their code. */
   const guarded = (handler: (req: Request, res: Response, state: DevicePageState) => Promise<void>) => async (req: Request, res: Response) => {
     let state = stateOf(req);
@@ -172,18 +185,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
       send(res, err.status, await signInStep(req, state, device, form.email), { code: err.code, message: err.detail });
       return;
     }
-    for (const step of steps) {
-      const needed = await step.required(result);
-      if (needed) {
-        // The method's part is done but nobody is signed in yet: the step's challenge waits in this
-        // browser's signed cookie (never in a form, so it cannot be posted from another browser).
-        const waiting = waitingState(state, step.id, needed.challenge);
-        saveState(req, res, waiting);
-        send(res, 200, await secondFactorStep(req, waiting, device, step, needed.challenge));
-        return;
-      }
-    }
-    await finishSignIn(req, res, state, device, result);
+    await continueSignIn(req, res, state, device, result);
   }));
 
   router.post('/step/:step', guarded(async (req, res, state) => {
@@ -220,7 +222,7 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
     await finishSignIn(req, res, state, device, result);
   }));
 
-  if (redirects) deviceProviderRoutes(router, redirects, { steps, guarded, csrfOk, pendingOr, send, codeStep, signInStep, saveState, secondFactorStep, finishSignIn });
+  if (redirects) deviceProviderRoutes(router, redirects, { guarded, csrfOk, pendingOr, send, codeStep, signInStep, continueSignIn });
 
   router.post('/decision', guarded(async (req, res, state) => {
     if (!csrfOk(req, res, state, 'decision')) return;

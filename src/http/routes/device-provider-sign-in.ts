@@ -1,11 +1,11 @@
 import type { Request, Response, Router } from 'express';
 import type { PendingDevice } from '../../auth/developer-credentials/device-authorizations';
-import { waitingState, type DevicePageState } from '../../auth/developer-credentials/page-state';
+import type { DevicePageState } from '../../auth/developer-credentials/page-state';
 import type { DevicePageModel } from '../../auth/developer-credentials/pages/device-page';
 import { pageError, type PageError } from '../../auth/oidc/pages/page-words';
 import type { ProviderButtonsModel } from '../../auth/oidc/pages/provider-buttons';
 import { providerRefusal, type ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
-import type { SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import type { SignInResult } from '../../auth/oidc/sign-in/sign-in-method';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
 import { sendToProvider } from './federation-redirect';
@@ -14,16 +14,14 @@ type Handler = (req: Request, res: Response, state: DevicePageState) => Promise<
 
 /** What the /device page's routes (device-pages.ts) lend these two routes. */
 export interface DevicePageParts {
-  steps: readonly SignInStep[];
   guarded(handler: Handler): (req: Request, res: Response) => Promise<void>;
   csrfOk(req: Request, res: Response, state: DevicePageState, form: string): boolean;
   pendingOr(req: Request, res: Response, state: DevicePageState, typed: unknown): Promise<PendingDevice | undefined>;
   send(res: Response, status: number, model: DevicePageModel, error?: PageError): void;
   codeStep(state: DevicePageState): DevicePageModel;
   signInStep(req: Request, state: DevicePageState, device: PendingDevice): Promise<DevicePageModel>;
-  saveState(req: Request, res: Response, state: DevicePageState): void;
-  secondFactorStep(req: Request, state: DevicePageState, device: PendingDevice, step: SignInStep, challenge: string): Promise<DevicePageModel>;
-  finishSignIn(req: Request, res: Response, state: DevicePageState, device: PendingDevice, result: SignInResult): Promise<void>;
+  /** After the sign-in: the next step's page (the second factor), or the finished sign-in. */
+  continueSignIn(req: Request, res: Response, state: DevicePageState, device: PendingDevice, result: SignInResult): Promise<void>;
 }
 
 /** The sign-in step's "Continue with <provider>" forms; `token` makes a form's CSRF token for this browser. */
@@ -74,16 +72,6 @@ export function deviceProviderRoutes(router: Router, redirects: ProviderRedirect
       parts.send(res, err.status, await parts.signInStep(req, state, device), { code: err.code, message: err.detail });
       return;
     }
-    for (const step of parts.steps) {
-      const needed = await step.required(result);
-      if (needed) {
-        // As after a password: the challenge waits in this browser's signed cookie, never in a form.
-        const waiting = waitingState(state, step.id, needed.challenge);
-        parts.saveState(req, res, waiting);
-        parts.send(res, 200, await parts.secondFactorStep(req, waiting, device, step, needed.challenge));
-        return;
-      }
-    }
-    await parts.finishSignIn(req, res, state, device, result);
+    await parts.continueSignIn(req, res, state, device, result);
   }));
 }

@@ -6,7 +6,7 @@ import { giveConsent } from '../../auth/oidc/consent';
 import { formTokenValid } from '../../auth/oidc/form-tokens';
 import type { Oidc } from '../../auth/oidc/library';
 import { pageError } from '../../auth/oidc/pages/page-words';
-import type { SignInMethod, SignInRecorder, SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import { pendingStep, type SignInMethod, type SignInRecorder, type SignInResult, type SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
 import { isAppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { clientInfo } from './auth';
@@ -49,8 +49,14 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const { amr, acr } = authenticationContext(result.methods);
     await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
   };
+  /** After a method (password, passkey, provider): the step's page at once (its challenge, single use and short-lived, travels in the form), or the finished login. */
+  const continueLogin = async (req: Request, res: Response, uid: string, result: SignInResult) => {
+    const next = await pendingStep(steps, result);
+    if (next) await renderStep(res, uid, next.step, next.challenge);
+    else await finishLogin(req, res, result);
+  };
   const csrfFailed = pageError('csrf_failed', 'error.csrf_failed');
-  if (deps.redirects) interactionProviderRoutes(router, deps.redirects, { provider, formKeys, steps, renderLogin, renderStep, finishLogin, fail });
+  if (deps.redirects) interactionProviderRoutes(router, deps.redirects, { provider, formKeys, renderLogin, continueLogin, fail });
 
   router.get('/:uid', async (req, res) => {
     try {
@@ -84,15 +90,7 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
         await renderLogin(req, res, details, err.status, { code: err.code, message: err.detail }, form.email);
         return;
       }
-      for (const step of steps) {
-        const needed = await step.required(result);
-        if (needed) {
-          // The step's page at once: its challenge (single use, short-lived) travels in the form.
-          await renderStep(res, details.uid, step, needed.challenge);
-          return;
-        }
-      }
-      await finishLogin(req, res, result);
+      await continueLogin(req, res, details.uid, result);
     } catch (err) {
       fail(res, err);
     }

@@ -4,20 +4,18 @@ import type { Oidc } from '../../auth/oidc/library';
 import { pageError, type PageError } from '../../auth/oidc/pages/page-words';
 import type { ProviderButtonsModel } from '../../auth/oidc/pages/provider-buttons';
 import { providerRefusal, type ProviderRedirects } from '../../auth/oidc/sign-in/provider-redirect';
-import type { SignInResult, SignInStep } from '../../auth/oidc/sign-in/sign-in-method';
+import type { SignInResult } from '../../auth/oidc/sign-in/sign-in-method';
 import { isAppError } from '../../errors/app-error';
 import { clientInfo } from './client-info';
 import { sendToProvider } from './federation-redirect';
-
 
 /** What the login page's routes (oidc-interactions.ts) lend these two routes. */
 export interface InteractionPageParts {
   provider: Oidc.Provider;
   formKeys: readonly Buffer[];
-  steps: readonly SignInStep[];
   renderLogin(req: Request, res: Response, details: Oidc.Interaction, status?: number, error?: PageError): Promise<void>;
-  renderStep(res: Response, uid: string, step: SignInStep, challenge: string): Promise<void>;
-  finishLogin(req: Request, res: Response, result: SignInResult): Promise<void>;
+  /** After the sign-in: the next step's page (the second factor), or the finished login. */
+  continueLogin(req: Request, res: Response, uid: string, result: SignInResult): Promise<void>;
   fail(res: Response, err: unknown): void;
 }
 
@@ -39,7 +37,7 @@ const invalid = (what: string) => Object.assign(new Error(what), { error: 'inval
  * An interaction that expired or already finished meanwhile gets the error page's clear words.
  */
 export function interactionProviderRoutes(router: Router, redirects: ProviderRedirects, parts: InteractionPageParts): void {
-  const { provider, formKeys, steps } = parts;
+  const { provider, formKeys } = parts;
   /** The interaction still waiting for a sign-in, or the "sign-in has expired" page. */
   const waitingInteraction = async (req: Request, res: Response): Promise<Oidc.Interaction | undefined> => {
     let details: Oidc.Interaction;
@@ -97,14 +95,7 @@ export function interactionProviderRoutes(router: Router, redirects: ProviderRed
         await parts.renderLogin(req, res, details, err.status, { code: err.code, message: err.detail });
         return;
       }
-      for (const step of steps) {
-        const needed = await step.required(result);
-        if (needed) {
-          await parts.renderStep(res, details.uid, step, needed.challenge);
-          return;
-        }
-      }
-      await parts.finishLogin(req, res, result);
+      await parts.continueLogin(req, res, details.uid, result);
     } catch (err) {
       parts.fail(res, err);
     }

@@ -98,6 +98,15 @@ export interface SignInResult {
  */
 export type SignInRecorder = (result: SignInResult, client: AuditClient & { ip: string }) => Promise<void>;
 
+/** The first of `steps` that `result` still needs, with its challenge; undefined when the sign-in is complete. */
+export async function pendingStep(steps: readonly SignInStep[], result: SignInResult): Promise<{ step: SignInStep; challenge: string } | undefined> {
+  for (const step of steps) {
+    const needed = await step.required(result);
+    if (needed) return { step, challenge: needed.challenge };
+  }
+  return undefined;
+}
+
 /**
  * A step that may stand between a method's success and the finished login: issue 26's MFA
  * challenge is one (it answers `{ challenge }` with the page to show when the account has a
