@@ -134,9 +134,11 @@ it('a Google-only player signs in to a cat with "Continue with Google" on the lo
   page.on('request', (r) => void seen.push(r.url()));
   const verifier = await startAuthorization(page);
   await screenshot(page, 'oidc-login-with-providers');
+  const signInsBefore = await googleSignIns();
   await page.getByRole('button', { name: 'Continue with Google' }).click();
   await throughProvider(page, 'gia');
   await page.locator('#consent-form').waitFor();
+  expect(await googleSignIns()).toBe(signInsBefore + 1);
   await page.getByRole('button', { name: 'Allow' }).click();
   const tokens = await catTokens(page, verifier);
   const claims = tokens.claims()!;
