@@ -95,6 +95,8 @@ async function throughProvider(page: Page, login: string): Promise<void> {
 
 /** Finished redirect sign-ins through the Google stand-in, as /metrics counts them. */
 const googleSignIns = () => metricValue(bed.app.app, 'auth_sign_ins_total{method="redirect",provider="google"}');
+/** Password logins that succeeded: a provider's sign-in is not one of them. */
+const passwordLogins = () => metricValue(bed.app.app, 'auth_login_attempts_total{outcome="succeeded"}');
 
 /** The detail of the user's last login_succeeded on `via` (the login page or /device). */
 async function lastPageSignIn(userId: string, via: 'oidc' | 'device'): Promise<unknown> {
@@ -135,10 +137,12 @@ it('a Google-only player signs in to a cat with "Continue with Google" on the lo
   const verifier = await startAuthorization(page);
   await screenshot(page, 'oidc-login-with-providers');
   const signInsBefore = await googleSignIns();
+  const passwordLoginsBefore = await passwordLogins();
   await page.getByRole('button', { name: 'Continue with Google' }).click();
   await throughProvider(page, 'gia');
   await page.locator('#consent-form').waitFor();
   expect(await googleSignIns()).toBe(signInsBefore + 1);
+  expect(await passwordLogins()).toBe(passwordLoginsBefore);
   await page.getByRole('button', { name: 'Allow' }).click();
   const tokens = await catTokens(page, verifier);
   const claims = tokens.claims()!;
@@ -237,6 +241,7 @@ describe('cathouse login at /device', () => {
     await page.goto(/open (\S+)/.exec(cli.output())![1]!);
     await page.getByRole('button', { name: 'Continue', exact: true }).click();
     const signInsBefore = await googleSignIns();
+    const passwordLoginsBefore = await passwordLogins();
     await page.getByRole('button', { name: 'Continue with Google' }).click();
     await throughProvider(page, 'vera');
     await page.getByRole('heading', { name: 'Second factor' }).waitFor();
@@ -248,6 +253,7 @@ describe('cathouse login at /device', () => {
     await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();
     // Finished: counted once, and audited with the provider as without a second factor.
     expect(await googleSignIns()).toBe(signInsBefore + 1);
+    expect(await passwordLogins()).toBe(passwordLoginsBefore);
     expect(await lastPageSignIn(userId, 'device')).toEqual({ via: 'device', amr: ['fed', 'otp', 'mfa'], method: 'redirect', provider: 'google' });
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.locator('#done[data-decision=approve]').waitFor();

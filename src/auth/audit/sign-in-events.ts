@@ -43,8 +43,10 @@ export async function recordPageSignIn(
       await recordEvent(manager, { type: 'login_succeeded', userId, client, detail });
     });
   }
-  to.observer.loginOutcome?.('succeeded');
+  // A provider's sign-in is counted by provider (auth_sign_ins_total), as POST id-token's is, and
+  // not also as a password login (auth_login_attempts_total).
   if (providerSignIn) to.observer.providerSignIn?.(providerSignIn);
+  else to.observer.loginOutcome?.('succeeded');
 }
 
 /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */
