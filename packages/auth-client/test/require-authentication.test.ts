@@ -15,6 +15,7 @@ import { signAccessToken } from '../../../src/auth/tokens/access-tokens';
 import { bearer, register, registerDeveloper, uniqueEmail } from '../../../test/auth/helpers';
 import { serviceClient } from '../../../test/auth/installations';
 import { ageSession, api, PASSWORD, totpCode, useFactorApp, userWithTotp } from '../../../test/factors/support';
+import { codeBlock, run } from '../../../test/support/verifying-tokens-doc';
 
 const claims = (token: string) => jwt.decode(token) as { sid: string; amr?: string[]; acr?: string; auth_time?: number };
 
@@ -164,6 +165,41 @@ describe('@cathouse/auth-client requireAuthentication against the running auth s
     const anonymous = await request(app).get('/recent');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error).toBe('invalid_token');
+  });
+
+  it('docs/verifying-tokens.md: the Python step_up_challenge (PyJWT) judges the same tokens alike', async () => {
+    const u = await userWithTotp(f, 'python');
+    const signedIn = await signInWithTotp(u.email, u.secret);
+    await ageSession(f, claims(signedIn.access_token).sid);
+    const stale = (await request(f.t.app).post('/api/v1/auth/token').type('form').send({ grant_type: 'refresh_token', refresh_token: signedIn.refresh_token })).body.access_token as string;
+    f.clock.step();
+    const stepped = (await request(f.t.app).post(api('/step-up')).set(bearer(stale)).send({ totp_code: totpCode(u.secret, f.clock.now) })).body.access_token as string;
+
+    const recentSecondFactor = { amr: ['otp', 'hwk', 'swk', 'mfa'], max_age: 600 };
+    const cases = [
+      { token: u.reg.access_token, amr: ['otp'] },
+      { token: signedIn.access_token, amr: ['otp'] },
+      { token: u.reg.access_token, acr: 'urn:cathouse:acr:mfa' },
+      { token: signedIn.access_token, acr: 'urn:cathouse:acr:mfa' },
+      { token: stale, ...recentSecondFactor },
+      { token: stepped, ...recentSecondFactor },
+    ];
+    const driver = `
+import json, sys
+print(json.dumps([step_up_challenge(verify_user(c["token"]), c.get("amr"), c.get("acr"), c.get("max_age")) for c in json.load(sys.stdin)]))
+`;
+    const env = { CATHOUSE_AUTH_URL: jwksUri.replace('/.well-known/jwks.json', ''), CATHOUSE_ISSUER: f.t.config.auth.issuer };
+    const { code, stdout, stderr } = await run('/usr/bin/python3', ['-c', (await codeBlock('python')) + driver], JSON.stringify(cases), env);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const answers = JSON.parse(stdout) as (string | null)[];
+    expect(answers.map((a) => (a === null ? 'passes' : challenge(a)))).toEqual([
+      { error: 'insufficient_user_authentication', error_description: expect.any(String) },
+      'passes',
+      { error: 'insufficient_user_authentication', error_description: expect.any(String), acr_values: 'urn:cathouse:acr:mfa' },
+      'passes',
+      { error: 'insufficient_user_authentication', error_description: expect.any(String), max_age: '600' },
+      'passes',
+    ]);
   });
 
   it('refuses to be set up without a requirement, with an empty amr list or a maxAgeSeconds that is not a positive whole number', () => {
