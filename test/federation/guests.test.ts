@@ -3,7 +3,7 @@ import { pruneUnusedGuests } from '../../src/auth/guests/guest-pruning';
 import { bearer, register, uniqueEmail } from '../auth/helpers';
 import { createCat, install } from '../auth/installations';
 import { appleClaims, rawNonce } from './stand-in-provider';
-import { APPLE_CLIENT, useFederationTestbed } from './support';
+import { APPLE_CLIENT, metricValue, useFederationTestbed } from './support';
 
 const bed = useFederationTestbed({ GUEST_MAX_PER_IP: '1000' });
 const api = (path: string) => `/api/v1/auth${path}`;
@@ -61,6 +61,22 @@ describe('guest players', () => {
     const nonce2 = rawNonce();
     const signIn = await request(bed.app.app).post(api('/id-token')).send({ provider: 'apple', nonce: nonce2, id_token: await bed.apple.sign(appleClaims(bed.apple, APPLE_CLIENT, nonce2, { sub: claims.sub, email: claims.email })) });
     expect(signIn.body.user.id).toBe(g.user.id);
+  });
+
+  it('counts guests created and upgraded (auth_guests_total), a refused upgrade not', async () => {
+    const counts = async () => ({
+      created: await metricValue(bed.app.app, 'auth_guests_total{event="created"}'),
+      upgraded: await metricValue(bed.app.app, 'auth_guests_total{event="upgraded"}'),
+    });
+    const before = await counts();
+    const g = await guest();
+    expect(await counts()).toEqual({ created: before.created + 1, upgraded: before.upgraded });
+    const refused = await request(bed.app.app).post(api('/guest/upgrade')).set(bearer(g.access_token)).send({ email: uniqueEmail('weak'), password: 'short' });
+    expect(refused.status).toBe(400);
+    expect(await counts()).toEqual({ created: before.created + 1, upgraded: before.upgraded });
+    const res = await request(bed.app.app).post(api('/guest/upgrade')).set(bearer(g.access_token)).send({ email: uniqueEmail('counted'), password: 'correct horse battery staple' });
+    expect(res.status).toBe(200);
+    expect(await counts()).toEqual({ created: before.created + 1, upgraded: before.upgraded + 1 });
   });
 
   it('refuses an upgrade to an address another account has (email_taken), leaving the guest a guest', async () => {
