@@ -115,3 +115,16 @@ describe('guest sign-in limits', () => {
     expect((await request(limited.app.app).post(api('/register')).send({ email: uniqueEmail('still'), password: 'correct horse battery staple' })).status).toBe(201);
   });
 });
+
+describe('a password upgrade under the registration throttle', () => {
+  const throttled = useFederationTestbed({ REGISTER_MAX_PER_IP: '2' });
+  it('counts as a registration of its address (REGISTER_MAX_PER_IP), so a guest cannot test addresses without limit', async () => {
+    const taken = uniqueEmail('taken-throttle');
+    await register(throttled.app.app, taken);
+    const g = (await request(throttled.app.app).post(api('/guest')).expect(201)).body as { access_token: string };
+    const upgrade = (email: string) => request(throttled.app.app).post(api('/guest/upgrade')).set(bearer(g.access_token)).send({ email, password: 'correct horse battery staple' });
+    expect((await upgrade(taken)).body.error).toBe('email_taken');
+    const third = await upgrade(uniqueEmail('free'));
+    expect({ status: third.status, error: third.body.error }).toEqual({ status: 429, error: 'rate_limited' });
+  });
+});
