@@ -7,7 +7,7 @@ import { figure, type Figure } from './lib/results';
 export const ME_SESSIONS_SETTINGS = { concurrency: 32, duration_s: 8, rounds: 2, warmup_s: 2, db_pool_max: 10, sessions: [10, 1000] };
 
 /**
- * GET me/sessions (the access-token check, then the user's live sessions sorted by last use, with
+ * GET me/sessions (the access-token check, then the user's live sessions sorted by last use, the default page of 20, with
  * a device label each) at concurrency 32 against the service's own `SELECT 1` handler on the same
  * pool, directly on PostgreSQL. Rounds alternate the baseline and the endpoint.
  */

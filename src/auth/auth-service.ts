@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger';
 import { User as UserEntity, type User, type UserRole } from '../db/entities/index';
 import { AppError } from '../errors/app-error';
 import { invalidToken, signAccessToken, verifyAccessToken, type SessionAuthentication } from './tokens/access-tokens';
-import type { AuthenticationMethod } from './oidc/authentication-context';
+import type { AuthenticationMethod, ProviderSignIn } from './oidc/authentication-context';
 import { mfaRequired } from './factors/mfa-required';
 import type { AuthKeys } from './tokens/auth-keys';
 import type { TokenSecrets } from './tokens/token-secret';
@@ -22,7 +22,7 @@ import { publicUser, type PublicUser } from './accounts/public-user';
 import { emailTaken, findUserByEmail, insertUser, normalizeEmail, updateUser, type UserChanges } from './accounts/users';
 import { revokeOtherSessions, revokeSession, revokeUserSessions } from './sessions/revocation';
 import { rotateRefreshToken } from './sessions/rotation';
-import { findLiveSession, findRefreshTokenOwner, startSession, type ClientInfo, type SessionSettings } from './sessions/sessions';
+import { findLiveSession, findRefreshTokenOwner, startSession, type ClientInfo, type SessionSettings, type VerifiedSignIn } from './sessions/sessions';
 import type { PasswordCheckGate } from './throttling/password-check-gate';
 import type { WorkGate } from './throttling/work-gate';
 import type { AuthObserver } from './observer';
@@ -186,33 +186,30 @@ export class AuthService {
     userId: string,
     methods: AuthenticationMethod[],
     client: ClientInfo & { ip: string },
-    inTransaction?: (manager: EntityManager) => Promise<void>,
+    completing?: VerifiedSignIn,
   ): Promise<GrantWithUser> {
     const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userId });
     if (!user?.isActive || user.deletedAt) throw new AppError('account_disabled', 'This account has been deactivated.');
-    return this.startVerifiedSession(user, methods, client, inTransaction);
+    return this.startVerifiedSession(user, methods, client, completing);
   }
 
   /**
    * Starts the session of a user whose sign-in was verified by `methods` (a password, the second
    * factor of an MFA challenge, a passkey), with its login_succeeded event in the same transaction.
-   * `inTransaction` runs first there (the MFA challenge is spent with the session it starts).
+   * An MFA challenge's completion (`completing`, see VerifiedSignIn) runs first there.
    */
-  async startVerifiedSession(
-    user: User,
-    methods: AuthenticationMethod[],
-    client: ClientInfo & { ip: string },
-    inTransaction?: (manager: EntityManager) => Promise<void>,
-  ): Promise<GrantWithUser> {
+  async startVerifiedSession(user: User, methods: AuthenticationMethod[], client: ClientInfo & { ip: string }, completing: VerifiedSignIn = {}): Promise<GrantWithUser> {
+    const { inTransaction, providerSignIn } = completing;
     const issued = await this.dataSource.transaction(async (manager) => {
       await inTransaction?.(manager);
       const started = await startSession(manager, user.id, client, this.sessionSettings, this.tokenSecrets, methods);
-      const detail = methods.length === 1 && methods[0] === 'pwd' ? undefined : { amr: started.authentication.amr };
+      const detail = methods.length === 1 && methods[0] === 'pwd' ? undefined : { amr: started.authentication.amr, ...(providerSignIn && { method: providerSignIn.method, provider: providerSignIn.provider }) };
       await recordEvent(manager, { type: 'login_succeeded', userId: user.id, sessionId: started.sessionId, client, detail });
       await this.deps.onSignedIn?.(manager, user, started.sessionId, client);
       return started;
     });
-    this.observer.loginOutcome?.('succeeded');
+    if (providerSignIn) this.observer.providerSignIn?.(providerSignIn);
+    else this.observer.loginOutcome?.('succeeded');
     return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
   }
 
@@ -262,8 +259,8 @@ export class AuthService {
   }
 
   /** login_succeeded for a sign-in finished on the OpenID provider's login page or the /device page. */
-  async recordPageSignIn(userId: string, methods: AuthenticationMethod[], client: ClientInfo, via: 'oidc' | 'device', provider?: string): Promise<void> {
-    await recordPageSignIn(this.signInRecorder(), { userId, methods, client, via, provider });
+  async recordPageSignIn(userId: string, methods: AuthenticationMethod[], client: ClientInfo, via: 'oidc' | 'device', providerSignIn?: ProviderSignIn): Promise<void> {
+    await recordPageSignIn(this.signInRecorder(), { userId, methods, client, via, providerSignIn });
   }
 
   private recordLoginFailure(reason: LoginFailureReason, userId: string | undefined, email: string, client: ClientInfo): Promise<void> {

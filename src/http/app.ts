@@ -116,7 +116,7 @@ export function createApp({
     }),
   ];
   // A page's sign-in is recorded (login_succeeded) once its steps are done too, not after the password alone.
-  const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via, result.provider);
+  const pageSignIn = (via: 'oidc' | 'device'): SignInRecorder => (result, client) => service.recordPageSignIn(result.userId, result.methods, client, via, result.providerSignIn);
   // Issue 30: breached-password check and CAPTCHA (src/auth/abuse); login's CAPTCHA reads the login throttle
   // and guards every password sign-in (AuthService.checkSignInPassword), the pages' too, which show its widget.
   const abuse = createAbuseDefences(config.abuse, {
@@ -194,7 +194,9 @@ export function createApp({
     auth: config.auth,
     hasher,
     logger,
-    observer: metrics.observer,
+    // A provider sign-in finished by its second factor (or on a page) is counted with the other
+    // provider sign-ins: federation's counters, made below (used on requests only).
+    observer: { ...metrics.observer, providerSignIn: (s) => federationWired.observer.signIn?.(s.method, s.provider) },
     onRegistered: { inTransaction: (manager, user) => account.onRegistered(manager, user), afterCommit: mailQueued },
     emailPolicy: (email) => account.assertEmailAllowed(email),
     repeatGuard,

@@ -8,7 +8,7 @@ import { REFUSAL_REASONS } from '../auth/federation/id-token-errors';
  * client cannot grow the label set.
  */
 export function federationMetrics(registry: Registry, providers: readonly string[]): FederationObserver {
-  const signIns = new Counter({ name: 'auth_sign_ins_total', help: 'Sign-ins other than password logins, by method (id_token, guest) and provider.', labelNames: ['method', 'provider'] as const, registers: [registry] });
+  const signIns = new Counter({ name: 'auth_sign_ins_total', help: 'Finished sign-ins other than password logins (after the second factor when one is asked), by method (id_token, redirect, guest) and provider.', labelNames: ['method', 'provider'] as const, registers: [registry] });
   const refused = new Counter({ name: 'auth_id_tokens_refused_total', help: 'Provider ID tokens refused, by provider and reason (the error code).', labelNames: ['provider', 'reason'] as const, registers: [registry] });
   const identities = new Counter({ name: 'auth_identity_changes_total', help: 'Identities linked, unlinked, and takeover defences (an unproven password dropped).', labelNames: ['action'] as const, registers: [registry] });
   const guests = new Counter({ name: 'auth_guests_total', help: 'Guest players created and upgraded.', labelNames: ['event'] as const, registers: [registry] });

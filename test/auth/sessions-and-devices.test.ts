@@ -95,18 +95,48 @@ describe('a user sees and ends their own sessions (me/sessions) and logs out the
     expect((await refresh(kept.body.refresh_token)).status).toBe(200);
   });
 
-  it('lists at most the 100 most recently used sessions of an account with more', async () => {
+  it('lists a page of the most recently used sessions: 20 unless `limit` says (at most 100), and `has_more`', async () => {
     const user = await register(t.app, uniqueEmail('script'));
     await t.dataSource.query(
       `INSERT INTO auth.sessions (user_id, expires_at, last_used_at) SELECT $1, now() + interval '1 day', now() - g * interval '1 minute' FROM generate_series(1, 150) g`,
       [user.user.id],
     );
-    const res = await request(t.app).get(`${API}/me/sessions`).set(bearer(user.access_token));
-    expect(res.body.sessions).toHaveLength(100);
-    // The caller's own session (used just now) is first; the oldest 51 are left out.
-    expect(res.body.sessions[0]).toMatchObject({ id: sid(user.access_token), current: true });
-    const times = res.body.sessions.map((s: { last_used_at: string }) => Date.parse(s.last_used_at));
+    const list = (query = '') => request(t.app).get(`${API}/me/sessions${query}`).set(bearer(user.access_token));
+    const page = await list();
+    expect(page.status).toBe(200);
+    expect(page.body.sessions).toHaveLength(20);
+    expect(page.body.has_more).toBe(true);
+    // The caller's own session (used just now) is first.
+    expect(page.body.sessions[0]).toMatchObject({ id: sid(user.access_token), current: true });
+
+    const most = await list('?limit=100');
+    expect(most.body.sessions).toHaveLength(100);
+    expect(most.body.has_more).toBe(true);
+    const times = most.body.sessions.map((s: { last_used_at: string }) => Date.parse(s.last_used_at));
     expect([...times].sort((x, y) => y - x)).toEqual(times);
+    // The default page is the start of the long one.
+    expect(page.body.sessions.map((s: { id: string }) => s.id)).toEqual(most.body.sessions.slice(0, 20).map((s: { id: string }) => s.id));
+
+    for (const bad of ['?limit=0', '?limit=101', '?limit=ten', '?before=1']) {
+      const res = await list(bad);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+    }
+  });
+
+  it('has_more is false when the page holds every live session, also at exactly `limit`', async () => {
+    const email = uniqueEmail('few');
+    const first = await register(t.app, email);
+    await loginFrom(email, FIREFOX_WINDOWS, '203.0.113.20');
+    const all = await request(t.app).get(`${API}/me/sessions`).set(bearer(first.access_token));
+    expect(all.body).toMatchObject({ has_more: false });
+    expect(all.body.sessions).toHaveLength(2);
+    const exact = await request(t.app).get(`${API}/me/sessions?limit=2`).set(bearer(first.access_token));
+    expect(exact.body.sessions).toHaveLength(2);
+    expect(exact.body.has_more).toBe(false);
+    const one = await request(t.app).get(`${API}/me/sessions?limit=1`).set(bearer(first.access_token));
+    expect(one.body.sessions).toHaveLength(1);
+    expect(one.body.has_more).toBe(true);
   });
 
   it('labels devices coarsely from the user agent', () => {

@@ -19,6 +19,7 @@ import { bearer, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createCat, install } from '../auth/installations';
 import { totpCode } from '../factors/support';
 import { useRedirectTestbed } from '../federation/redirect-support';
+import { metricValue } from '../federation/support';
 import { PASSWORD } from '../oidc/support';
 import { spawnInRepo, type Spawned } from '../support/processes';
 import { launchChromium, screenshot } from './support/chromium';
@@ -92,6 +93,20 @@ async function throughProvider(page: Page, login: string): Promise<void> {
   await page.waitForURL((url) => url.origin === bed.origin);
 }
 
+/** Finished redirect sign-ins through the Google stand-in, as /metrics counts them. */
+const googleSignIns = () => metricValue(bed.app.app, 'auth_sign_ins_total{method="redirect",provider="google"}');
+/** Password logins that succeeded: a provider's sign-in is not one of them. */
+const passwordLogins = () => metricValue(bed.app.app, 'auth_login_attempts_total{outcome="succeeded"}');
+
+/** The detail of the user's last login_succeeded on `via` (the login page or /device). */
+async function lastPageSignIn(userId: string, via: 'oidc' | 'device'): Promise<unknown> {
+  const rows: { detail: unknown }[] = await bed.app.dataSource.query(
+    `SELECT detail FROM auth.audit_events WHERE user_id = $1 AND type = 'login_succeeded' AND detail->>'via' = $2 ORDER BY id DESC LIMIT 1`,
+    [userId, via],
+  );
+  return rows[0]?.detail;
+}
+
 async function startAuthorization(page: Page): Promise<string> {
   const verifier = oidc.randomPKCECodeVerifier();
   const url = oidc.buildAuthorizationUrl(config, {
@@ -121,9 +136,13 @@ it('a Google-only player signs in to a cat with "Continue with Google" on the lo
   page.on('request', (r) => void seen.push(r.url()));
   const verifier = await startAuthorization(page);
   await screenshot(page, 'oidc-login-with-providers');
+  const signInsBefore = await googleSignIns();
+  const passwordLoginsBefore = await passwordLogins();
   await page.getByRole('button', { name: 'Continue with Google' }).click();
   await throughProvider(page, 'gia');
   await page.locator('#consent-form').waitFor();
+  expect(await googleSignIns()).toBe(signInsBefore + 1);
+  expect(await passwordLogins()).toBe(passwordLoginsBefore);
   await page.getByRole('button', { name: 'Allow' }).click();
   const tokens = await catTokens(page, verifier);
   const claims = tokens.claims()!;
@@ -221,13 +240,21 @@ describe('cathouse login at /device', () => {
     const page = await context.newPage();
     await page.goto(/open (\S+)/.exec(cli.output())![1]!);
     await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    const signInsBefore = await googleSignIns();
+    const passwordLoginsBefore = await passwordLogins();
     await page.getByRole('button', { name: 'Continue with Google' }).click();
     await throughProvider(page, 'vera');
     await page.getByRole('heading', { name: 'Second factor' }).waitFor();
     await screenshot(page, 'device-provider-then-second-factor');
+    // The provider alone did not sign this account in: nothing counted yet.
+    expect(await googleSignIns()).toBe(signInsBefore);
     await page.getByLabel('Code').fill(totpCode(secret, clock.now));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();
+    // Finished: counted once, and audited with the provider as without a second factor.
+    expect(await googleSignIns()).toBe(signInsBefore + 1);
+    expect(await passwordLogins()).toBe(passwordLoginsBefore);
+    expect(await lastPageSignIn(userId, 'device')).toEqual({ via: 'device', amr: ['fed', 'otp', 'mfa'], method: 'redirect', provider: 'google' });
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.locator('#done[data-decision=approve]').waitFor();
     expect(await cli.exited).toBe(0);
@@ -246,6 +273,7 @@ it('a Google account with an authenticator app gets the second factor after the 
   context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   const verifier = await startAuthorization(page);
+  const signInsBefore = await googleSignIns();
   await page.getByRole('button', { name: 'Continue with Google' }).click();
   await throughProvider(page, 'tess');
   await page.getByRole('heading', { name: 'Second factor' }).waitFor();
@@ -253,9 +281,13 @@ it('a Google account with an authenticator app gets the second factor after the 
   await page.getByLabel('Code').fill(totpCode(secret, clock.now + 20 * 30_000));
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.locator('#error[data-code=invalid_credentials]').waitFor();
+  // Neither the provider alone nor a wrong code signed this account in: nothing counted yet.
+  expect(await googleSignIns()).toBe(signInsBefore);
   await page.getByLabel('Code').fill(totpCode(secret, clock.now));
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.locator('#consent-form').waitFor();
+  expect(await googleSignIns()).toBe(signInsBefore + 1);
+  expect(await lastPageSignIn(userId, 'oidc')).toEqual({ via: 'oidc', amr: ['fed', 'otp', 'mfa'], method: 'redirect', provider: 'google' });
   await page.getByRole('button', { name: 'Allow' }).click();
   const claims = (await catTokens(page, verifier)).claims()!;
   expect(claims.sub).toBe(userId);

@@ -120,6 +120,48 @@ it('access_denied once the person denies, and the denial is final', async () => 
   expect(await poll(codes.device_code)).toBe('access_denied');
 });
 
+it('an approval dies with the sessions ended after its sign-in: the poll answers access_denied, for good', async () => {
+  const dev = await developer();
+  const codes = await startDeviceLogin();
+  await new DevicePageAgent(stack.url).decide(codes.user_code, dev.email, 'approve');
+  // A later second than the page's sign-in (a sign-out in the same second counts as before it).
+  await sleep(1_100);
+  await request(stack.t.app).post('/api/v1/auth/logout').set(bearer(dev.token)).send({ scope: 'global' }).expect(204);
+  await sleep(1_000);
+  expect(await poll(codes.device_code)).toBe('access_denied');
+  await sleep(1_000);
+  expect(await poll(codes.device_code)).toBe('access_denied');
+  const [row] = await q(`SELECT status, session_id FROM auth.device_authorizations WHERE user_code = $1`, [codes.user_code.replace('-', '')]);
+  expect(row).toEqual({ status: 'denied', session_id: null });
+});
+
+it('a sign-in on the /device page ends with the sessions: approving after them asks to sign in again, and then works', async () => {
+  const dev = await developer();
+  const codes = await startDeviceLogin();
+  const agent = new DevicePageAgent(stack.url);
+  await agent.get(`/device?user_code=${encodeURIComponent(codes.user_code)}`);
+  await agent.submit('/device', { user_code: codes.user_code });
+  await agent.submit('/device/sign-in/password', { user_code: codes.user_code, email: dev.email, password: PASSWORD });
+  expect(agent.page).toContain('id="decision-form"');
+  await sleep(1_100);
+  await request(stack.t.app).post('/api/v1/auth/logout').set(bearer(dev.token)).send({ scope: 'global' }).expect(204);
+
+  await agent.submit('/device/decision', { user_code: codes.user_code, decision: 'approve' });
+  expect(agent.status).toBe(401);
+  expect(agent.errorCode()).toBe('reauthentication_required');
+  expect(agent.page).toContain('id="password-form"');
+  expect(await poll(codes.device_code)).toBe('authorization_pending');
+
+  // Signed in again after the sign-out: the approval stands and the CLI gets its session.
+  await agent.submit('/device/sign-in/password', { user_code: codes.user_code, email: dev.email, password: PASSWORD });
+  await agent.submit('/device/decision', { user_code: codes.user_code, decision: 'approve' });
+  expect(agent.page).toContain('data-decision="approve"');
+  await sleep(1_000);
+  const tokens = await poll(codes.device_code);
+  if (typeof tokens === 'string') throw new Error(`expected tokens, got ${tokens}`);
+  expect((await request(stack.t.app).get('/api/v1/auth/me').set(bearer(tokens.access_token))).status).toBe(200);
+});
+
 it('expired_token once the codes have expired, even if they were approved', async () => {
   const dev = await developer();
   const codes = await startDeviceLogin();

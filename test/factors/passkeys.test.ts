@@ -10,6 +10,8 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import request from 'supertest';
 import { bearer, register, uniqueEmail } from '../auth/helpers';
 import { launchChromium } from '../browser/support/chromium';
+// navigator.credentials.get() with the service's options JSON, shared with the other passkey tests.
+import { passkeyAssertion as get } from '../browser/support/passkey-pages';
 import { api, auditTypes, PASSWORD, useFactorApp } from './support';
 
 const ORIGIN = 'http://localhost:3000';
@@ -39,8 +41,8 @@ async function pageWithAuthenticator(origin = ORIGIN): Promise<{ context: Browse
 
 /** The page's WebAuthn API, typed here (the tests compile without the DOM library). */
 interface PageWebAuthn {
-  navigator: { credentials: { create(o: unknown): Promise<{ toJSON(): Record<string, unknown> }>; get(o: unknown): Promise<{ toJSON(): Record<string, unknown> }> } };
-  PublicKeyCredential: { parseCreationOptionsFromJSON(o: unknown): unknown; parseRequestOptionsFromJSON(o: unknown): unknown };
+  navigator: { credentials: { create(o: unknown): Promise<{ toJSON(): Record<string, unknown> }> } };
+  PublicKeyCredential: { parseCreationOptionsFromJSON(o: unknown): unknown };
 }
 
 /** navigator.credentials.create() in the page with the service's options JSON; the credential's JSON. */
@@ -50,12 +52,6 @@ const create = (page: Page, options: unknown) =>
     return (await w.navigator.credentials.create({ publicKey: w.PublicKeyCredential.parseCreationOptionsFromJSON(o) })).toJSON();
   }, options);
 
-/** navigator.credentials.get() likewise. */
-const get = (page: Page, options: unknown) =>
-  page.evaluate(async (o) => {
-    const w = globalThis as unknown as PageWebAuthn;
-    return (await w.navigator.credentials.get({ publicKey: w.PublicKeyCredential.parseRequestOptionsFromJSON(o) })).toJSON();
-  }, options);
 
 describe('passkeys in Chromium', () => {
   const f = useFactorApp({ APP_URL: ORIGIN });

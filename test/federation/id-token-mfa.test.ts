@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { bearer, register, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { decodeClaims } from '../auth/installations';
-import { totpCode } from '../factors/support';
+import { PASSWORD, totpCode } from '../factors/support';
 import { appleClaims, googleClaims, rawNonce } from './stand-in-provider';
-import { APPLE_CLIENT, GOOGLE_ANDROID_CLIENT, GOOGLE_WEB_CLIENT, useFederationTestbed } from './support';
+import { APPLE_CLIENT, GOOGLE_ANDROID_CLIENT, GOOGLE_WEB_CLIENT, loginSucceededDetail, signInCounts, useFederationTestbed } from './support';
 
 /**
  * Issue 26 item 4 for native provider sign-in (POST id-token): an account with a second factor is
@@ -93,6 +93,40 @@ it('a developer with an authenticator app whose Google account links by verified
   const verified = await request(bed.app.app).post(api('/mfa/verify')).send({ mfa_token: asked.body.mfa_token, recovery_code: confirmed.body.recovery_codes[0] });
   expect(verified.status).toBe(200);
   expect(decodeClaims(verified.body.access_token)).toMatchObject({ sub: dev.user.id, role: 'developer', amr: ['fed', 'otp', 'mfa'] });
+});
+
+it('completing the second factor counts the sign-in as the provider\'s (auth_sign_ins_total, not a password login) and names the provider in login_succeeded', async () => {
+  const first = await appleSignIn();
+  const { id: userId, email } = first.body.user as { id: string; email: string };
+  const [identity] = await bed.app.dataSource.query(`SELECT subject FROM auth.identities WHERE user_id = $1`, [userId]);
+  const secret = await enrolTotp(first.body.access_token);
+  const before = await signInCounts(bed.app.app, 'id_token', 'apple');
+
+  const asked = await appleSignIn(identity.subject, email);
+  expect(asked.body.error).toBe('mfa_required');
+  // Not yet a sign-in: the provider alone is not enough for this account.
+  expect(await signInCounts(bed.app.app, 'id_token', 'apple')).toEqual(before);
+
+  const verified = await request(bed.app.app).post(api('/mfa/verify')).send({ mfa_token: asked.body.mfa_token, totp_code: totpCode(secret, clock.now) });
+  expect(verified.status).toBe(200);
+  expect(await signInCounts(bed.app.app, 'id_token', 'apple')).toEqual({ provider: before.provider + 1, password: before.password });
+  const sessionId = decodeClaims(verified.body.access_token).sid as string;
+  // What the same sign-in records without a second factor (method, provider), with the amr of both factors.
+  expect(await loginSucceededDetail(bed.app.dataSource, sessionId)).toEqual({ amr: ['fed', 'otp', 'mfa'], method: 'id_token', provider: 'apple' });
+});
+
+it('a password login through the second factor still counts as a password login, names no provider, and leaves the provider sign-ins alone', async () => {
+  const email = uniqueEmail('pwd-mfa');
+  const reg = await register(bed.app.app, email, PASSWORD);
+  const secret = await enrolTotp(reg.access_token);
+  const before = await signInCounts(bed.app.app, 'id_token', 'apple');
+
+  const asked = await request(bed.app.app).post(api('/login')).send({ email, password: PASSWORD });
+  expect(asked.body.error).toBe('mfa_required');
+  const verified = await request(bed.app.app).post(api('/mfa/verify')).send({ mfa_token: asked.body.mfa_token, totp_code: totpCode(secret, clock.now) });
+  expect(verified.status).toBe(200);
+  expect(await signInCounts(bed.app.app, 'id_token', 'apple')).toEqual({ provider: before.provider, password: before.password + 1 });
+  expect(await loginSucceededDetail(bed.app.dataSource, decodeClaims(verified.body.access_token).sid as string)).toEqual({ amr: ['pwd', 'otp', 'mfa'] });
 });
 
 it("a squatter's authenticator app on an address they never proved asks the owner for nothing: the takeover defence drops it before the second-factor check", async () => {

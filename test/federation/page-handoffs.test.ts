@@ -41,7 +41,7 @@ it('a code made for one interaction is refused on another and at POST redirect/e
   expect(exchanged.status).toBe(400);
   expect(exchanged.body.error).toBe('invalid_grant');
 
-  await expect(redirects().complete(code, mine, client)).resolves.toEqual({ userId, methods: ['fed'], provider: 'google' });
+  await expect(redirects().complete(code, mine, client)).resolves.toEqual({ userId, methods: ['fed'], providerSignIn: { method: 'redirect', provider: 'google' } });
   await expect(redirects().complete(code, mine, client)).rejects.toMatchObject({ code: 'invalid_grant' });
 });
 

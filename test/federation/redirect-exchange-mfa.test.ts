@@ -5,12 +5,14 @@ import { decodeClaims } from '../auth/installations';
 import { launchChromium } from '../browser/support/chromium';
 import { totpCode } from '../factors/support';
 import { useRedirectTestbed } from './redirect-support';
+import { loginSucceededDetail, signInCounts } from './support';
 
 /**
  * Issue 26 item 4 for web redirect sign-in: in real Chromium, through a real OpenID provider on
  * loopback, a player whose account has an authenticator app comes back to the frontend, whose
  * POST redirect/exchange answers 403 mfa_required (no session, the one-time code spent), and POST
- * mfa/verify then starts the session with amr fed, otp, mfa.
+ * mfa/verify then starts the session with amr fed, otp, mfa, counted and audited as the redirect
+ * sign-in it finishes.
  */
 const clock = { now: Date.UTC(2026, 0, 1) };
 const bed = useRedirectTestbed({}, { factorClock: () => clock.now });
@@ -70,12 +72,14 @@ it('an account with an authenticator app: the exchange answers mfa_required and 
   expect((await request(bed.app.app).post(api('/me/totp/confirm')).set(bearer(accessToken)).send({ code: totpCode(secret, clock.now) })).status).toBe(200);
   clock.now += 30_000;
   const sessionsBefore = await sessionCount(userId);
+  const countsBefore = await signInCounts(bed.app.app, 'redirect', 'acme');
 
   const asked = await redirectSignIn('whiskers');
   expect(asked.status).toBe(403);
   expect(asked.body).toMatchObject({ error: 'mfa_required', mfa_token: expect.any(String), expires_in: expect.any(Number), factors: ['totp', 'recovery_code'] });
   expect(asked.body.access_token).toBeUndefined();
   expect(await sessionCount(userId)).toBe(sessionsBefore);
+  expect(await signInCounts(bed.app.app, 'redirect', 'acme')).toEqual(countsBefore);
   // The one-time code stays single use: spent by the answer that asked for the second factor.
   const replay = await request(bed.app.app).post(api('/redirect/exchange')).send({ code: asked.code });
   expect(replay.status).toBe(400);
@@ -90,6 +94,10 @@ it('an account with an authenticator app: the exchange answers mfa_required and 
   expect(verified.status).toBe(200);
   expect(decodeClaims(verified.body.access_token)).toMatchObject({ sub: userId, amr: ['fed', 'otp', 'mfa'], acr: 'urn:cathouse:acr:mfa' });
   expect(await sessionCount(userId)).toBe(sessionsBefore + 1);
+  // Counted and audited as the redirect sign-in it finishes (as one without a second factor is), not as a password login.
+  expect(await signInCounts(bed.app.app, 'redirect', 'acme')).toEqual({ provider: countsBefore.provider + 1, password: countsBefore.password });
+  const sessionId = decodeClaims(verified.body.access_token).sid as string;
+  expect(await loginSucceededDetail(bed.app.dataSource, sessionId)).toEqual({ amr: ['fed', 'otp', 'mfa'], method: 'redirect', provider: 'acme' });
 });
 
 it('an account without a second factor still gets its tokens from the exchange at once', async () => {

@@ -84,9 +84,10 @@ export class Account {
     await this.host.endLocally('account_deleted');
   }
 
-  /** The user's live sessions (devices), most recently used first; `current` marks this one. */
-  async listSessions(): Promise<DeviceSession[]> {
-    const { sessions } = await this.host.authorized((token) => this.host.api.call<{ sessions: DeviceSession[] }>('GET', '/me/sessions', { token }));
+  /** The user's live sessions (devices), most recently used first (`limit`: 20 unless given, at most 100); `current` marks this one. */
+  async listSessions({ limit }: { limit?: number } = {}): Promise<DeviceSession[]> {
+    const path = `/me/sessions${limit ? `?limit=${limit}` : ''}`;
+    const { sessions } = await this.host.authorized((token) => this.host.api.call<{ sessions: DeviceSession[] }>('GET', path, { token }));
     return sessions;
   }
 

@@ -162,6 +162,8 @@ describe('auth.account: every account endpoint is one call', () => {
     const sessions = await auth.account.listSessions();
     expect(sessions).toHaveLength(2);
     expect(sessions.find((s) => s.current)?.id).toBe(auth.sessionId());
+    // The most recently used one only (the phone signed in last).
+    expect((await auth.account.listSessions({ limit: 1 })).map((s) => s.id)).toEqual([phone.sessionId()]);
     await auth.account.endSession(phone.sessionId()!);
     await expect(phone.getAccessToken({ rejectedToken: await phone.getAccessToken() })).rejects.toMatchObject({ code: 'signed_out' });
     const ended: Array<AuthEvents['signedOut']> = [];

@@ -14,6 +14,12 @@ export interface MySession extends DeviceSession {
   current: boolean;
 }
 
+export interface MySessionPage {
+  sessions: MySession[];
+  /** More live sessions than the page lists, used less recently. */
+  has_more: boolean;
+}
+
 export interface AdminUserView {
   user: PublicUser;
   sessions: DeviceSession[];
@@ -43,12 +49,17 @@ export class AccountViews {
     private readonly reads: LagTolerantReads = primaryReads(dataSource),
   ) {}
 
-  /** GET me/sessions: live sessions, most recently used first, the caller's marked. */
-  async mySessions(principal: Principal): Promise<MySession[]> {
-    // The rows are this call's own objects: marked in place rather than copied (up to 100 per page).
-    const sessions = (await listLiveSessions(this.dataSource, principal.userId)) as MySession[];
+  /**
+   * GET me/sessions: the `limit` most recently used live sessions, the caller's marked, and whether
+   * there are more (one row more is read to know).
+   */
+  async mySessions(principal: Principal, limit: number): Promise<MySessionPage> {
+    // The rows are this call's own objects: marked in place rather than copied.
+    const sessions = (await listLiveSessions(this.dataSource, principal.userId, limit + 1)) as MySession[];
+    const hasMore = sessions.length > limit;
+    if (hasMore) sessions.length = limit;
     for (const s of sessions) s.current = s.id === principal.sessionId;
-    return sessions;
+    return { sessions, has_more: hasMore };
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuthObserver } from '../observer';
-import { authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
+import { authenticationContext, type AuthenticationMethod, type ProviderSignIn } from '../oidc/authentication-context';
 import type { ClientInfo } from '../sessions/sessions';
 import { sql } from '../sql';
 import { hashEmailForAudit, recordEvent, type LoginFailureReason } from './audit-events';
@@ -18,17 +18,19 @@ export interface SignInRecorder {
  * A sign-in finished on a page that keeps its own browser session (the OpenID provider's login
  * page, the /device page): login_succeeded with the page and, past a password alone, the amr.
  * The new-device notice runs first in the same transaction, as it does for a login's session:
- * it compares with the earlier sign-ins, and this one's event must not count among them.
+ * it compares with the earlier sign-ins, and this one's event must not count among them. A
+ * provider's sign-in is counted here too, once finished (after its second factor when one was
+ * asked), never when the provider alone answered.
  */
 export async function recordPageSignIn(
   to: SignInRecorder,
-  { userId, methods, client, via, provider }: { userId: string; methods: AuthenticationMethod[]; client: ClientInfo; via: 'oidc' | 'device'; provider?: string | undefined },
+  { userId, methods, client, via, providerSignIn }: { userId: string; methods: AuthenticationMethod[]; client: ClientInfo; via: 'oidc' | 'device'; providerSignIn?: ProviderSignIn | undefined },
 ): Promise<void> {
   const detail = {
     via,
     ...(methods.length === 1 && methods[0] === 'pwd' ? {} : { amr: authenticationContext(methods).amr }),
     // A redirect sign-in on the page (issue 25) names its provider, as POST redirect/exchange's event does.
-    ...(provider ? { method: 'redirect', provider } : {}),
+    ...(providerSignIn ? { method: providerSignIn.method, provider: providerSignIn.provider } : {}),
   };
   const onSignedIn = to.onSignedIn;
   if (!onSignedIn) {
@@ -41,7 +43,10 @@ export async function recordPageSignIn(
       await recordEvent(manager, { type: 'login_succeeded', userId, client, detail });
     });
   }
-  to.observer.loginOutcome?.('succeeded');
+  // A provider's sign-in is counted by provider (auth_sign_ins_total), as POST id-token's is, and
+  // not also as a password login (auth_login_attempts_total).
+  if (providerSignIn) to.observer.providerSignIn?.(providerSignIn);
+  else to.observer.loginOutcome?.('succeeded');
 }
 
 /** login_failed with its reason; an unknown email is stored only as a keyed hash, never linked to anyone. */

@@ -3,6 +3,7 @@ import type { DeviceAuthorizationStatus } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
+import { sessionsEndedSince } from '../oidc/provider-sign-outs';
 import { deviceLabel } from '../sessions/devices';
 import { sql } from '../sql';
 import { consumeAll, rateLimited, rateLimiterFactory } from '../throttling/rate-limits';
@@ -177,9 +178,11 @@ export function deviceAuthorizations(dataSource: DataSource, settings: DeviceSet
     },
 
     /**
-     * Records the signed-in user's decision on a pending, unexpired device login; false when it is
-     * no longer pending (decided in another tab, expired). One conditional UPDATE: two decisions
-     * at once cannot both win. `signIn` is how and when the person signed in on the page: the
+     * Records the signed-in user's decision on a pending, unexpired device login: `not_pending`
+     * when it is no longer pending (decided in another tab, expired), `signed_out` when every
+     * session of the user ended after the page's sign-in (a password reset, logging out
+     * everywhere: the page's sign-in ends with them). One conditional UPDATE: two decisions at
+     * once cannot both win. `signIn` is how and when the person signed in on the page: the
      * redeemed session's amr and auth_time (device-token.ts).
      */
     async decide(
@@ -188,7 +191,8 @@ export function deviceAuthorizations(dataSource: DataSource, settings: DeviceSet
       decision: 'approve' | 'deny',
       signIn: { methods: readonly AuthenticationMethod[]; at: Date },
       client: AuditClient,
-    ): Promise<boolean> {
+    ): Promise<'decided' | 'not_pending' | 'signed_out'> {
+      if (await sessionsEndedSince(dataSource, userId, signIn.at)) return 'signed_out';
       return dataSource.transaction(async (manager) => {
         const { rows } = await sql<{ client_id: string }>(
           manager,
@@ -196,14 +200,14 @@ export function deviceAuthorizations(dataSource: DataSource, settings: DeviceSet
             WHERE id = $1 AND status = 'pending' AND expires_at > statement_timestamp() RETURNING client_id`,
           [id, userId, decision === 'approve' ? 'approved' : 'denied', authenticationContext(signIn.methods).amr, signIn.at],
         );
-        if (!rows[0]) return false;
+        if (!rows[0]) return 'not_pending';
         await recordEvent(manager, {
           type: decision === 'approve' ? 'device_login_approved' : 'device_login_denied',
           userId,
           client,
           detail: { device_login_id: id, client_id: rows[0].client_id },
         });
-        return true;
+        return 'decided';
       });
     },
   };

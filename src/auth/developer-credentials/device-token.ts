@@ -3,6 +3,7 @@ import type { UserRole } from '../../db/entities/index';
 import { AppError } from '../../errors/app-error';
 import { recordEvent, type AuditClient } from '../audit/audit-events';
 import { asMethods } from '../oidc/authentication-context';
+import { sessionsEndedSince } from '../oidc/provider-sign-outs';
 import type { TokenGrant } from '../principal';
 import { startSession, type SessionSettings } from '../sessions/sessions';
 import type { SessionAuthentication } from '../tokens/access-tokens';
@@ -49,6 +50,8 @@ interface PollRow {
   ip: string | null;
   amr: string[] | null;
   auth_time: Date | null;
+  /** Set with the approval (auth_time is, since the amr column; older approvals have only this). */
+  decided_at: Date;
   expired: boolean;
   too_fast: boolean;
 }
@@ -67,7 +70,7 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
   const outcome = await deps.dataSource.transaction(async (manager): Promise<TokenGrant | AppError> => {
     const { rows } = await sql<PollRow>(
       manager,
-      `SELECT id, client_id, status, user_id, user_agent, host(ip) AS ip, amr, auth_time,
+      `SELECT id, client_id, status, user_id, user_agent, host(ip) AS ip, amr, auth_time, decided_at,
               expires_at <= statement_timestamp() AS expired,
               COALESCE(statement_timestamp() < last_polled_at + make_interval(secs => interval_seconds * ${POLL_TOLERANCE}), false) AS too_fast
          FROM auth.device_authorizations WHERE device_code_hash = $1 FOR UPDATE`,
@@ -97,6 +100,13 @@ export async function pollDeviceCode(deps: DeviceTokenDeps, input: { deviceCode:
     );
     const user = users[0];
     if (!user) throw oauth('access_denied', 'The account that approved this login is deactivated.');
+    // Every session of the user ended after the approver signed in on the page (a password reset,
+    // logging out everywhere): the approval ended with them, as an unredeemed authorization code
+    // of the OpenID provider does. Final, so the person starts the login again, signed in anew.
+    if (await sessionsEndedSince(manager, row.user_id!, row.auth_time ?? row.decided_at)) {
+      await sql(manager, `UPDATE auth.device_authorizations SET status = 'denied', last_polled_at = statement_timestamp() WHERE id = $1`, [row.id]);
+      return oauth('access_denied', "The account's sessions were ended after this login was approved: start the login again.");
+    }
     const issued = await startSession(
       manager,
       row.user_id!,

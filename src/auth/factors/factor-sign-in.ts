@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AppError } from '../../errors/app-error';
 import { recordEvent } from '../audit/audit-events';
 import type { AuthService } from '../auth-service';
-import { ACR_MULTI_FACTOR, asMethods, authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
+import { ACR_MULTI_FACTOR, asMethods, authenticationContext, type AuthenticationMethod, type ProviderSignIn } from '../oidc/authentication-context';
 import type { GrantWithUser, Principal } from '../principal';
 import { sessionAuthentication } from '../sessions/sessions';
 import { sql } from '../sql';
@@ -38,14 +38,15 @@ export class FactorSignIn {
    * After a correct first factor: the MFA challenge, when the account has a second factor. A
    * first factor that already proved two (a passkey that verified its user: amr mfa) needs none,
    * which is why POST passkeys/sign-in issues tokens at once; the sign-in pages ask here too, so
-   * they follow the same rule.
+   * they follow the same rule. `providerSignIn`: the provider sign-in that proved `fed`, kept with
+   * the challenge so that its completion is counted and audited as that sign-in.
    */
-  async challengeFor(userId: string, methods: AuthenticationMethod[]): Promise<MfaChallengeAnswer | undefined> {
+  async challengeFor(userId: string, methods: AuthenticationMethod[], providerSignIn?: ProviderSignIn): Promise<MfaChallengeAnswer | undefined> {
     if (authenticationContext(methods).acr === ACR_MULTI_FACTOR) return undefined;
     const summary = await factorSummary(this.deps.dataSource, userId);
     if (!hasFactor(summary)) return undefined;
     const ttl = this.deps.settings.mfaTokenTtlSeconds;
-    return { mfa_token: await issueMfaChallenge(this.deps.dataSource, userId, methods, ttl), expires_in: ttl, factors: availableFactors(summary) };
+    return { mfa_token: await issueMfaChallenge(this.deps.dataSource, userId, methods, ttl, providerSignIn), expires_in: ttl, factors: availableFactors(summary) };
   }
 
   /** Options for a passkey answering the MFA challenge of `mfaToken` (the user's passkeys only). */
@@ -54,23 +55,34 @@ export class FactorSignIn {
     return assertionOptions(this.deps, { purpose: 'second_factor', subject: challenge.id, userId: challenge.userId });
   }
 
-  /** Completes the MFA challenge with a second factor: the session starts and the challenge is spent, together. */
+  /**
+   * Completes the MFA challenge with a second factor: the session starts and the challenge is spent,
+   * together; a provider's sign-in is recorded as that sign-in (its method and provider).
+   */
   async completeMfa(mfaToken: string, proof: SecondFactorProof, client: FactorClient): Promise<GrantWithUser> {
     const challenge = await findMfaChallenge(this.deps.dataSource, mfaToken);
     const methods = await this.answer(challenge, proof, client, 'mfa');
-    return this.sessions.startVerifiedSessionFor(challenge.userId, methods, client, (manager) => spendMfaChallenge(manager, challenge.id));
+    return this.sessions.startVerifiedSessionFor(challenge.userId, methods, client, {
+      inTransaction: (manager) => spendMfaChallenge(manager, challenge.id),
+      providerSignIn: challenge.providerSignIn,
+    });
   }
 
   /**
    * Completes the MFA challenge without starting a session of ours: a sign-in page (the OpenID
-   * provider's login page, the CLI's /device: `page`, audited as the context) gets the account and
-   * every method proven.
+   * provider's login page, the CLI's /device: `page`, audited as the context) gets the account,
+   * every method proven, and the provider sign-in that proved the first (for the page's record).
    */
-  async verifyMfaChallenge(mfaToken: string, proof: SecondFactorProof, client: FactorClient, page: 'oidc' | 'device'): Promise<{ userId: string; methods: AuthenticationMethod[] }> {
+  async verifyMfaChallenge(
+    mfaToken: string,
+    proof: SecondFactorProof,
+    client: FactorClient,
+    page: 'oidc' | 'device',
+  ): Promise<{ userId: string; methods: AuthenticationMethod[]; providerSignIn: ProviderSignIn | undefined }> {
     const challenge = await findMfaChallenge(this.deps.dataSource, mfaToken);
     const methods = await this.answer(challenge, proof, client, page);
     await this.deps.dataSource.transaction((manager) => spendMfaChallenge(manager, challenge.id));
-    return { userId: challenge.userId, methods };
+    return { userId: challenge.userId, methods, providerSignIn: challenge.providerSignIn };
   }
 
   /** The challenge's methods plus the second factor's; a wrong answer counts towards the challenge's death. */

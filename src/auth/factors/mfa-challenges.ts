@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../../errors/app-error';
-import { asMethods, type AuthenticationMethod } from '../oidc/authentication-context';
+import { asMethods, type AuthenticationMethod, type ProviderSignIn } from '../oidc/authentication-context';
 import { sql } from '../sql';
 
 /**
@@ -15,8 +15,10 @@ export const MAX_WRONG_ANSWERS = 5;
 export interface LiveMfaChallenge {
   id: string;
   userId: string;
-  /** The methods already proven (pwd). */
+  /** The methods already proven (pwd, fed). */
   methods: AuthenticationMethod[];
+  /** The provider sign-in that proved `fed`; undefined after a password (and for a challenge issued before it was kept). */
+  providerSignIn: ProviderSignIn | undefined;
 }
 
 const hash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
@@ -25,27 +27,39 @@ export function invalidMfaToken(): AppError {
   return new AppError('invalid_mfa_token', 'The MFA token is unknown, expired, already used, or had too many wrong answers: sign in again.');
 }
 
-export async function issueMfaChallenge(dataSource: DataSource, userId: string, methods: AuthenticationMethod[], ttlSeconds: number): Promise<string> {
+export async function issueMfaChallenge(
+  dataSource: DataSource,
+  userId: string,
+  methods: AuthenticationMethod[],
+  ttlSeconds: number,
+  providerSignIn?: ProviderSignIn,
+): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await sql(
     dataSource,
-    `INSERT INTO auth.mfa_challenges (user_id, token_hash, amr, expires_at) VALUES ($1, $2, $3, statement_timestamp() + make_interval(secs => $4))`,
-    [userId, hash(token), methods, ttlSeconds],
+    `INSERT INTO auth.mfa_challenges (user_id, token_hash, amr, expires_at, sign_in_method, sign_in_provider)
+     VALUES ($1, $2, $3, statement_timestamp() + make_interval(secs => $4), $5, $6)`,
+    [userId, hash(token), methods, ttlSeconds, providerSignIn?.method ?? null, providerSignIn?.provider ?? null],
   );
   return token;
 }
 
 /** The live challenge of `token`, or invalid_mfa_token. */
 export async function findMfaChallenge(dataSource: DataSource, token: string): Promise<LiveMfaChallenge> {
-  const { rows } = await sql<{ id: string; user_id: string; amr: string[] }>(
+  const { rows } = await sql<{ id: string; user_id: string; amr: string[]; sign_in_method: string | null; sign_in_provider: string | null }>(
     dataSource,
-    `SELECT id, user_id, amr FROM auth.mfa_challenges
+    `SELECT id, user_id, amr, sign_in_method, sign_in_provider FROM auth.mfa_challenges
       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > statement_timestamp() AND failed_attempts < $2`,
     [hash(token), MAX_WRONG_ANSWERS],
   );
   const row = rows[0];
   if (!row) throw invalidMfaToken();
-  return { id: row.id, userId: row.user_id, methods: asMethods(row.amr) };
+  return { id: row.id, userId: row.user_id, methods: asMethods(row.amr), providerSignIn: providerSignInOf(row.sign_in_method, row.sign_in_provider) };
+}
+
+function providerSignInOf(method: string | null, provider: string | null): ProviderSignIn | undefined {
+  if ((method === 'id_token' || method === 'redirect') && provider) return { method, provider };
+  return undefined;
 }
 
 /** Spends the challenge in the transaction that starts the session; invalid_mfa_token when another request spent it first. */

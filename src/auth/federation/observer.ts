@@ -5,7 +5,11 @@ import type { RefusalReason } from './id-token-errors';
  * them). Every method is optional and must not throw.
  */
 export interface FederationObserver {
-  /** A sign-in by method: `id_token` or `redirect` per provider, or `guest`. */
+  /**
+   * A finished sign-in by method: `id_token` or `redirect` per provider, or `guest`. An account with
+   * a second factor is counted when that is done (POST mfa/verify, the pages' step: AuthObserver's
+   * providerSignIn, wired to this), not when the provider alone answered mfa_required.
+   */
   signIn?(method: 'id_token' | 'redirect' | 'guest', provider: string): void;
   idTokenRefused?(provider: string, reason: RefusalReason | 'unknown_provider' | 'provider_unavailable'): void;
   identityChanged?(action: 'linked' | 'unlinked' | 'takeover_defence'): void;

@@ -3,7 +3,6 @@ import type { Config } from '../../config/config';
 import { AppError } from '../../errors/app-error';
 import type { ProviderRedirects, RedirectProviderButton, SignInPage } from '../oidc/sign-in/provider-redirect';
 import { sql } from '../sql';
-import type { FederationObserver } from './observer';
 import { spendHandoff } from './page-handoffs';
 import type { RedirectSignIn } from './redirect-sign-in';
 
@@ -22,8 +21,8 @@ function label(name: string): string {
 export function pageRedirects(
   settings: Config['webSignIn'],
   dataSource: DataSource,
-  /** The flow and its metrics, made later than the pages' routes (used on requests only). */
-  flow: () => { redirects: RedirectSignIn; observer?: FederationObserver | undefined },
+  /** The flow, made later than the pages' routes (used on requests only). */
+  flow: () => { redirects: RedirectSignIn },
 ): ProviderRedirects | undefined {
   if (settings.providers.length === 0) return undefined;
   const providers: RedirectProviderButton[] = settings.providers.map((p) => ({ id: p.name, label: label(p.name) }));
@@ -38,8 +37,8 @@ export function pageRedirects(
       if (!spent) throw new AppError('invalid_grant', 'This sign-in with the provider is unknown, spent or expired, or was started on another page: start it again.');
       const { rows } = await sql<{ is_active: boolean }>(dataSource, `SELECT is_active FROM auth.users WHERE id = $1`, [spent.userId]);
       if (!rows[0]?.is_active) throw new AppError('account_disabled', 'This account has been deactivated.');
-      flow().observer?.signIn?.('redirect', spent.provider);
-      return { userId: spent.userId, methods: ['fed'], provider: spent.provider };
+      // Counted when the page finishes the sign-in (sign-in-events.ts), after any second factor: not yet.
+      return { userId: spent.userId, methods: ['fed'], providerSignIn: { method: 'redirect', provider: spent.provider } };
     },
   };
 }

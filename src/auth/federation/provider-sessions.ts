@@ -3,20 +3,15 @@ import type { User } from '../../db/entities/index';
 import { recordEvent } from '../audit/audit-events';
 import { factorSummary, hasFactor } from '../factors/factor-list';
 import { mfaRequired } from '../factors/mfa-required';
-import type { AuthenticationMethod } from '../oidc/authentication-context';
+import type { AuthenticationMethod, ProviderSignIn } from '../oidc/authentication-context';
 import type { GrantWithUser } from '../principal';
 import type { ClientInfo } from '../sessions/sessions';
 import type { SessionGrant } from './session-grant';
 
 /** What a provider sign-in needs of the factor sign-in (src/auth/factors/factor-sign-in.ts), named here so federation does not depend on it. */
 export interface MfaChallenger {
-  challengeFor(userId: string, methods: AuthenticationMethod[]): Promise<Record<string, unknown> | undefined>;
-}
-
-/** How the provider's sign-in came in, for the login_succeeded event. */
-export interface ProviderSignIn {
-  method: 'id_token' | 'redirect';
-  provider: string;
+  /** `providerSignIn` is kept with the challenge: POST mfa/verify then records the sign-in as this one. */
+  challengeFor(userId: string, methods: AuthenticationMethod[], providerSignIn?: ProviderSignIn): Promise<Record<string, unknown> | undefined>;
 }
 
 /**
@@ -45,7 +40,7 @@ export function providerSessions(deps: { dataSource: DataSource; grant: SessionG
      * starts in a transaction of its own, as it would have in the first.
      */
     async afterCommit(user: User, client: ClientInfo, via: ProviderSignIn): Promise<GrantWithUser> {
-      const challenge = await deps.challenger?.challengeFor(user.id, ['fed']);
+      const challenge = await deps.challenger?.challengeFor(user.id, ['fed'], via);
       if (challenge) throw mfaRequired(challenge, `The ${via.provider} sign-in is right`);
       return deps.dataSource.transaction((manager) => start(manager, user, client, via));
     },

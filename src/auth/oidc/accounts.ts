@@ -23,8 +23,11 @@ interface UserRow {
 
 type TokenLike = { kind?: string; grantId?: string } | undefined;
 
-export function accountFinder(dataSource: DataSource): (ctx: unknown, sub: string, token?: TokenLike) => Promise<Oidc.Account | undefined> {
-  return async (_ctx, sub, token) => {
+/** The part of the library's request context this file reads: the browser's provider session, at the authorization endpoint. */
+type FinderContext = { oidc?: { session?: { destroy(): Promise<void> } } } | undefined;
+
+export function accountFinder(dataSource: DataSource): (ctx: FinderContext, sub: string, token?: TokenLike) => Promise<Oidc.Account | undefined> {
+  return async (ctx, sub, token) => {
     if (!isUuid(sub)) return undefined;
     const { rows } = await sql<UserRow>(
       dataSource,
@@ -33,7 +36,20 @@ export function accountFinder(dataSource: DataSource): (ctx: unknown, sub: strin
     );
     const user = rows[0];
     // A deactivated or deleted account has no OpenID account: no login, no token, no userinfo.
-    if (!user) return undefined;
+    // With a token (token endpoint, userinfo) the library answers invalid_grant / invalid_token.
+    if (!user && token) return undefined;
+    if (!user) {
+      // Without one, the library is loading the account of the browser's session at the
+      // authorization endpoint; given undefined it goes on to its consent checks, which read a grant
+      // it never loaded and fail with a 500 (TypeError on getOIDCScopeEncountered). Deactivation and
+      // deletion delete the account's sessions (provider-sign-outs.ts), but a sign-in checked just
+      // before them is finished by the browser's next request, which makes a session for the account
+      // that is gone. That session is dead: destroyed (its cookie then finds nothing, and the next
+      // request shows the login page), and the request ends with login_required, an OAuth error the
+      // cat's redirect_uri receives (or the error page, when there is none to trust).
+      await ctx?.oidc?.session?.destroy();
+      throw new errors.LoginRequired('the signed-in account is no longer active');
+    }
     if (token?.grantId) {
       const access = await grantAccess(dataSource, token.grantId);
       if (!access.ok) {

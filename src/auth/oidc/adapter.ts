@@ -24,11 +24,31 @@ export type AdapterPayload = Record<string, unknown> & {
 
 /**
  * Not a library model: the row (id = user id, payload.at = epoch seconds) that says the user's
- * provider sessions were ended then (provider-sign-outs.ts). While it lasts, no Session signed in
- * before that second is read or written (a sign-in in the same second counts as the player's own,
- * signing in again). The library never asks for it; pruning deletes it once expired.
+ * provider sessions were ended then (provider-sign-outs.ts). While it lasts, no row of a model in
+ * SIGN_IN_TIME whose sign-in came before that second is read or written (a sign-in in the same
+ * second counts as the player's own, signing in again). The library never asks for it; pruning
+ * deletes it once expired.
  */
 export const SIGN_OUT_MODEL = 'ProviderSignOut';
+
+/**
+ * The library's models that continue one browser sign-in, and the payload field holding its time
+ * (epoch seconds; each also carries `accountId`): the Session itself, and the short-lived codes its
+ * sign-in was turned into (lib/models: AuthorizationCode, DeviceCode and
+ * BackchannelAuthenticationRequest carry `authTime`; the last two are off in features.ts, listed so
+ * that switching them on cannot reopen the gap). A code issued by a request that was in flight when
+ * the user's sessions ended (consent submitted just before, code saved just after) is the unfinished
+ * end of the browser sign-in that was just ended: it must not become tokens.
+ * RefreshToken carries `authTime` too and is left out on purpose: a cat's tokens are a connected
+ * app's, and whether they end is ENDS_APP_TOKENS' decision in provider-sign-outs.ts (kept on a
+ * password change or logout everywhere), not this mark's. AccessToken carries no sign-in time.
+ */
+const SIGN_IN_TIME: Readonly<Record<string, 'loginTs' | 'authTime'>> = {
+  Session: 'loginTs',
+  AuthorizationCode: 'authTime',
+  DeviceCode: 'authTime',
+  BackchannelAuthenticationRequest: 'authTime',
+};
 
 /** Client metadata keys that are ours, not RFC 7591's: kept in columns, never in the metadata. */
 export const CAT_ID_METADATA = 'cathouse_cat_id';
@@ -52,16 +72,23 @@ const withConsumed = (row: ModelRow | undefined): AdapterPayload | undefined =>
   row ? (row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload) : undefined;
 
 class ModelAdapter implements OidcAdapter {
+  /** The payload field with the time of the sign-in this model continues, if it is one (SIGN_IN_TIME). */
+  private readonly signInField: 'loginTs' | 'authTime' | undefined;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly model: string,
-  ) {}
+  ) {
+    this.signInField = SIGN_IN_TIME[model];
+  }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const signedIn = this.model === 'Session' && typeof payload.accountId === 'string' && typeof payload.loginTs === 'number';
-    // A session signed in before the second of the user's last sign-out (provider-sign-outs.ts) is never
-    // written again: a request that loaded it before the sign-out deleted it saves it when it ends,
-    // which would otherwise keep it for another OIDC_SESSION_TTL_SECONDS (findBy reads it as absent too).
+    const signInTs = this.signInField ? payload[this.signInField] : undefined;
+    const signedIn = typeof payload.accountId === 'string' && typeof signInTs === 'number';
+    // A session (or code) signed in before the second of the user's last sign-out (provider-sign-outs.ts)
+    // is never written again: a request that loaded the session before the sign-out deleted it saves it
+    // when it ends, which would otherwise keep it for another OIDC_SESSION_TTL_SECONDS, and may save a
+    // code of it on the way (findBy reads both as absent too, for a write that lands before the mark's commit).
     await sql(
       this.dataSource,
       `INSERT INTO auth.oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
@@ -81,7 +108,7 @@ class ModelAdapter implements OidcAdapter {
         payload.userCode ?? null,
         expiresIn ?? null,
         signedIn ? payload.accountId : null,
-        signedIn ? payload.loginTs : null,
+        signedIn ? signInTs : null,
       ],
     );
   }
@@ -100,17 +127,18 @@ class ModelAdapter implements OidcAdapter {
 
   /**
    * A live (unexpired) row of this model by one of its lookup columns (a fixed name, never input).
-   * A Session signed in before the second of its user's last sign-out reads as absent, even if a
-   * request in flight at the sign-out wrote it back: the library then starts an empty session and
-   * the player signs in again (prompt=none: login_required).
+   * A Session or code signed in before the second of its user's last sign-out reads as absent, even
+   * if a request in flight at the sign-out wrote it: for a session the library then starts an empty
+   * one and the player signs in again (prompt=none: login_required); a code answers invalid_grant at
+   * the token endpoint, as an unknown code does.
    */
   private async findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
-    const signedOut =
-      this.model === 'Session'
-        ? `AND NOT EXISTS (SELECT 1 FROM auth.oidc_models m
-             WHERE m.model = '${SIGN_OUT_MODEL}' AND m.id = o.payload->>'accountId' AND m.expires_at > now()
-               AND (m.payload->>'at')::bigint > (o.payload->>'loginTs')::bigint)`
-        : '';
+    // A device code not yet approved has no accountId: the mark, keyed by user, cannot match it.
+    const signedOut = this.signInField
+      ? `AND NOT EXISTS (SELECT 1 FROM auth.oidc_models m
+           WHERE m.model = '${SIGN_OUT_MODEL}' AND m.id = o.payload->>'accountId' AND m.expires_at > now()
+             AND (m.payload->>'at')::bigint > (o.payload->>'${this.signInField}')::bigint)`
+      : '';
     const { rows } = await sql<ModelRow>(
       this.dataSource,
       `SELECT payload, consumed_at FROM auth.oidc_models o
@@ -151,9 +179,19 @@ class ModelAdapter implements OidcAdapter {
   }
 }
 
-/** Deletes every code and token of a grant, and the grant itself: all of them stop at once. */
+/**
+ * Deletes every code and token of a grant, and the grant itself: all of them stop at once.
+ * An Interaction names a grant too (the one the player already had when it began) and stays: a
+ * consent given again in a signed-in browser (prompt=consent, new scopes, a paused installation
+ * resumed) replaces that grant in the middle of its interaction (consent.ts), and deleting the
+ * interaction there ended the player's consent with "interaction session not found".
+ */
 export async function revokeGrantRows(executor: Parameters<typeof sql>[0], grantId: string): Promise<number> {
-  const { count } = await sql(executor, `DELETE FROM auth.oidc_models WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)`, [grantId]);
+  const { count } = await sql(
+    executor,
+    `DELETE FROM auth.oidc_models WHERE (grant_id = $1 AND model <> 'Interaction') OR (model = 'Grant' AND id = $1)`,
+    [grantId],
+  );
   return count;
 }
 

@@ -52,3 +52,13 @@ export function hasSecondFactor(amr: readonly string[]): boolean {
 export function asMethods(amr: readonly string[]): AuthenticationMethod[] {
   return amr.filter((m): m is AuthenticationMethod => m in FACTOR_KINDS);
 }
+
+/**
+ * Which provider's sign-in proved `fed`, and how (issue 25): a native ID token or a web redirect.
+ * Kept with an MFA challenge so that the sign-in, once its second factor is done, is counted
+ * (auth_sign_ins_total) and audited (login_succeeded's `method` and `provider`) as one without.
+ */
+export interface ProviderSignIn {
+  method: 'id_token' | 'redirect';
+  provider: string;
+}

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { recordEvent } from '../audit/audit-events';
 import type { SessionEndReason } from '../sessions/sessions';
 import { sql } from '../sql';
@@ -46,6 +46,22 @@ const ENDS_APP_TOKENS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>
  * One row per user whose sessions were ended in the last year.
  */
 const SIGN_OUT_MARK_SECONDS = 366 * 24 * 3_600;
+
+/**
+ * Whether every session of `userId` was ended after a sign-in at `signedInAt`: a sign-out mark
+ * from a later second (the adapter's rule: a sign-in in the mark's own second counts as after it).
+ * For sign-ins that live outside the service's sessions until they turn into one: the /device
+ * page's, kept in its browser's signed cookie, and the device login it approved (issue 28).
+ */
+export async function sessionsEndedSince(executor: DataSource | EntityManager, userId: string, signedInAt: Date): Promise<boolean> {
+  const { rows } = await sql<{ ended: boolean }>(
+    executor,
+    `SELECT EXISTS (SELECT 1 FROM auth.oidc_models
+                     WHERE model = $1 AND id = $2 AND expires_at > statement_timestamp() AND (payload->>'at')::bigint > $3) AS ended`,
+    [SIGN_OUT_MODEL, userId, Math.floor(signedInAt.getTime() / 1000)],
+  );
+  return rows[0]?.ended === true;
+}
 
 export interface ProviderSignOut {
   /** Provider browser sessions ended. */

@@ -7,7 +7,7 @@ import { firstRefreshToken, hashRefreshToken, looksLikeLegacyRefreshToken, parse
 import { sql } from '../sql';
 import type { TokenSecrets } from '../tokens/token-secret';
 import type { SessionAuthentication } from '../tokens/access-tokens';
-import { asMethods, authenticationContext, type AuthenticationMethod } from '../oidc/authentication-context';
+import { asMethods, authenticationContext, type AuthenticationMethod, type ProviderSignIn } from '../oidc/authentication-context';
 
 /**
  * Sessions and their refresh-token families (RFC 9700 §4.14.2).
@@ -70,6 +70,17 @@ export type SessionEndReason =
   // Issue 25: a provider proved the address of an account registered with an unverified password.
   | 'identity_takeover_defence'
   | 'factors_reset';
+
+/**
+ * What a sign-in finished by a second factor brings to the session it starts (AuthService's
+ * startVerifiedSession): `inTransaction` runs first in the session's transaction (the MFA challenge
+ * is spent with the session), and `providerSignIn` names the provider sign-in that proved the first
+ * factor, so the sign-in is audited and counted as that provider's, as it is without a second factor.
+ */
+export interface VerifiedSignIn {
+  inTransaction?: ((manager: EntityManager) => Promise<void>) | undefined;
+  providerSignIn?: ProviderSignIn | undefined;
+}
 
 /**
  * Starts a session (a login) and issues the first refresh token of its family: one INSERT. `methods`

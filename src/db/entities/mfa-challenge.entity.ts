@@ -5,7 +5,8 @@ import { User } from './user.entity';
 /**
  * The state between a first factor and the second (issue 26): the MFA token a password login
  * answers instead of tokens, stored as its SHA-256, short-lived, spent once, and dead after a few
- * wrong codes. `amr` holds the methods already proven (pwd).
+ * wrong codes. `amr` holds the methods already proven (pwd, fed); after a provider's sign-in
+ * (fed), `signInMethod` and `signInProvider` say which, for the sign-in's metric and audit event.
  */
 @Entity({ name: 'mfa_challenges', schema: AUTH_SCHEMA })
 @Unique(['tokenHash'])
@@ -27,6 +28,14 @@ export class MfaChallenge {
 
   @Column({ type: 'text', array: true })
   amr!: string[];
+
+  /** `id_token` or `redirect`; null after a password. */
+  @Column({ type: 'text', nullable: true })
+  signInMethod!: string | null;
+
+  /** The configured provider's name; null after a password. */
+  @Column({ type: 'text', nullable: true })
+  signInProvider!: string | null;
 
   @Column({ type: 'integer', default: 0 })
   failedAttempts!: number;

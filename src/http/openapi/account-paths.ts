@@ -8,6 +8,7 @@ import {
   EventsQuery,
   MyEventsQuery,
   MySessions,
+  MySessionsQuery,
   SessionIdParams,
   UserPage,
   UsersQuery,
@@ -27,9 +28,11 @@ export function registerSessionAndAdminPaths(registry: OpenAPIRegistry, { path: 
     method: 'get',
     path: p('/me/sessions'),
     summary: 'My live sessions (devices)',
-    description: 'Most recently used first (at most the 100 most recently used; `logout` with scope `others` ends the rest), with a coarse device label parsed from the user agent; `current` marks the session of the access token that asked.',
+    description:
+      'Most recently used first, `limit` of them (default 20, at most 100; `has_more` says whether there are others, and `logout` with scope `others` ends them), with a coarse device label parsed from the user agent; `current` marks the session of the access token that asked.',
     security: authenticated,
-    responses: { 200: { description: 'Live sessions.', ...json(MySessions) }, ...problems('invalid_token') },
+    request: { query: MySessionsQuery },
+    responses: { 200: { description: 'Live sessions.', ...json(MySessions) }, ...problems('invalid_token', 'invalid_request') },
   });
   registry.registerPath({
     method: 'delete',

@@ -1,6 +1,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { AUDIT_EVENT_TYPES } from '../../auth/audit/audit-events';
+import { DEFAULT_LISTED_SESSIONS, MAX_LISTED_SESSIONS } from '../../auth/sessions/devices';
 import { Role, User } from './schemas';
 
 /**
@@ -44,7 +45,14 @@ export const MySession = DeviceSession.extend({
   current: z.boolean().openapi({ description: 'True for the session of the access token that asked.' }),
 }).openapi('MySession');
 
-export const MySessions = z.object({ sessions: z.array(MySession) }).openapi('MySessions');
+export const MySessions = z
+  .object({
+    sessions: z.array(MySession),
+    has_more: z.boolean().openapi({ description: 'The account has more live sessions, used less recently than these; `logout` with scope `others` ends them all.' }),
+  })
+  .openapi('MySessions');
+
+export const MySessionsQuery = z.strictObject({ limit: limit(MAX_LISTED_SESSIONS, DEFAULT_LISTED_SESSIONS) });
 
 export const AuditEventType = z.enum(AUDIT_EVENT_TYPES).openapi('AuditEventType');
 

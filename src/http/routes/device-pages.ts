@@ -239,7 +239,14 @@ export function devicePageRoutes({ devices, dataSource, keys, methods, steps = [
       await nextStep(req, res, state, device, 400, pageError('invalid_request', 'error.choose_decision'));
       return;
     }
-    if (!(await devices.decide(device.id, who.userId, decision, { methods: who.methods, at: who.at }, clientInfo(req)))) {
+    const outcome = await devices.decide(device.id, who.userId, decision, { methods: who.methods, at: who.at }, clientInfo(req));
+    if (outcome === 'signed_out') {
+      const signedOut: DevicePageState = { n: state.n };
+      saveState(req, res, signedOut);
+      send(res, 401, await signInStep(req, signedOut, device), pageError('reauthentication_required', 'error.reauthentication_required'));
+      return;
+    }
+    if (outcome === 'not_pending') {
       send(res, 400, codeStep(state), problem('user_code_used'));
       return;
     }

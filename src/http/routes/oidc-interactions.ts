@@ -47,7 +47,11 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
   const finishLogin = async (req: Request, res: Response, result: SignInResult) => {
     await signedIn(result, clientInfo(req));
     const { amr, acr } = authenticationContext(result.methods);
-    await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true } }, { mergeWithLastSubmission: false });
+    // ts: the sign-in's time is now, when it was checked, not when the browser comes back to the
+    // authorization endpoint (the library's default). Sessions ended in between (logout everywhere,
+    // a reset) then end this sign-in too: its session and code date from before the sign-out mark.
+    const ts = Math.floor(Date.now() / 1000);
+    await provider.interactionFinished(req, res, { login: { accountId: result.userId, amr, acr, remember: true, ts } }, { mergeWithLastSubmission: false });
   };
   /** After a method (password, passkey, provider): the step's page at once (its challenge, single use and short-lived, travels in the form), or the finished login. */
   const continueLogin = async (req: Request, res: Response, uid: string, result: SignInResult) => {

@@ -37,6 +37,6 @@ export function sendUnknownPageFlow(res: Response): void {
     .status(400)
     .set({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' })
     .send(
-      errorPage({ error: 'invalid_request', error_description: w.t('error_page.unknown_page_flow') }, w),
+      errorPage({ error: 'invalid_request', note: w.t('error_page.unknown_page_flow') }, w),
     );
 }

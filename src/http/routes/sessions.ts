@@ -3,7 +3,7 @@ import type { AccountViews } from '../../auth/accounts/account-views';
 import type { AuthService } from '../../auth/auth-service';
 import { requireBearerToken } from '../middleware/bearer';
 import { parseWith } from '../middleware/validate';
-import { MyEventsQuery, SessionIdParams } from '../openapi/account-schemas';
+import { MyEventsQuery, MySessionsQuery, SessionIdParams } from '../openapi/account-schemas';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { clientInfo } from './auth';
 
@@ -18,7 +18,8 @@ export function sessionRoutes({ service, accounts }: SessionRoutesDeps): Router 
 
   router.get('/me/sessions', async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
-    res.set('cache-control', 'no-store').json({ sessions: await accounts.mySessions(principal) });
+    const { limit } = parseWith(MySessionsQuery, { ...req.query }, 'query');
+    res.set('cache-control', 'no-store').json(await accounts.mySessions(principal, limit));
   });
 
   router.delete('/me/sessions/:id', async (req, res) => {

@@ -57,9 +57,21 @@ export async function tabWithAuthenticator(browser: Browser, origin: string): Pr
   return { context, page, cdp, authenticatorId };
 }
 
+/** The page's WebAuthn API, typed here (the tests compile without the DOM library). */
 interface PageWebAuthn {
-  navigator: { credentials: { create(o: unknown): Promise<{ toJSON(): Record<string, unknown> }> } };
-  PublicKeyCredential: { parseCreationOptionsFromJSON(o: unknown): unknown };
+  navigator: { credentials: { create(o: unknown): Promise<{ toJSON(): Record<string, unknown> }>; get(o: unknown): Promise<{ toJSON(): Record<string, unknown> }> } };
+  PublicKeyCredential: { parseCreationOptionsFromJSON(o: unknown): unknown; parseRequestOptionsFromJSON(o: unknown): unknown };
+}
+
+/**
+ * navigator.credentials.get() in `page` with the service's request options JSON (passkey sign-in,
+ * an MFA challenge's, a step-up's): the assertion's JSON, as an app's client code sends it.
+ */
+export function passkeyAssertion(page: Page, options: unknown): Promise<Record<string, unknown>> {
+  return page.evaluate(async (o) => {
+    const w = globalThis as unknown as PageWebAuthn;
+    return (await w.navigator.credentials.get({ publicKey: w.PublicKeyCredential.parseRequestOptionsFromJSON(o) })).toJSON();
+  }, options);
 }
 
 /** Registers a passkey for the account of `accessToken` in the tab's authenticator, through the JSON API (page at the service's origin). */

@@ -17,7 +17,7 @@ export interface PageWords {
   t(key: string, values?: Record<string, string>): string;
   /** The text of `key` in this language, or `fallback` (a sign-in module's own English words) when no file has it. */
   or(key: string, fallback: string): string;
-  /** What an error box says: in English the message raised; otherwise the page's text `key`, or the code's translated detail, if there is one. */
+  /** What an error box says: the pages' own text for it (`key`, or a code the pages word themselves); else in English the message raised, otherwise the code's translated detail, if there is one. */
   error(e: PageError): string;
 }
 
@@ -32,6 +32,13 @@ export interface PageError {
 export function pageError(code: string, key: string): PageError {
   return { code, key, message: ENGLISH.t(key) };
 }
+
+/**
+ * API error codes the pages word themselves (`error.<code>`), in every language, whichever route
+ * shows them: the API's detail for the CAPTCHA's refusals speaks of a token field, which a player on
+ * a page never sees, so the page says what to do with the widget instead.
+ */
+export const PAGE_WORDED_CODES: ReadonlySet<string> = new Set(['captcha_required', 'captcha_failed', 'captcha_unavailable']);
 
 export const BASE_LANGUAGE = 'en';
 const DIR = path.join(__dirname, 'locales');
@@ -75,9 +82,12 @@ export function pageWords(language: string | null | undefined): PageWords {
     t: (key, values) => fill(lookup(key) ?? key, values),
     or: (key, fallback) => lookup(key) ?? fallback,
     error({ code, message, key }) {
+      const wordedBy = key ?? (PAGE_WORDED_CODES.has(code) ? `error.${code}` : undefined);
+      const pages = wordedBy ? lookup(wordedBy) : undefined;
+      if (pages) return pages;
       if (lang === BASE_LANGUAGE) return message;
       details ??= loadDetailCatalogs();
-      return (key ? own[key] : undefined) ?? details.detail(lang, code) ?? message;
+      return details.detail(lang, code) ?? message;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AppError, isAppError } from '../../../errors/app-error';
 import type { AuditClient } from '../../audit/audit-events';
-import type { AuthenticationMethod } from '../authentication-context';
+import type { AuthenticationMethod, ProviderSignIn } from '../authentication-context';
 import { ENGLISH } from '../pages/page-words';
 import { passkeyCeremony } from '../pages/passkey-markup';
 import { ASSERTION_FIELD, readAssertion } from './passkey';
@@ -9,13 +9,13 @@ import type { SignInStep } from './sign-in-method';
 
 /** What the step needs of the factor sign-in (src/auth/factors/factor-sign-in.ts), named here so the provider does not depend on it. */
 export interface MfaChallenges {
-  challengeFor(userId: string, methods: AuthenticationMethod[]): Promise<{ mfa_token: string } | undefined>;
+  challengeFor(userId: string, methods: AuthenticationMethod[], providerSignIn?: ProviderSignIn): Promise<{ mfa_token: string } | undefined>;
   verifyMfaChallenge(
     mfaToken: string,
     proof: { totp_code: string } | { recovery_code: string } | { passkey: AuthenticationResponseJSON },
     client: AuditClient & { ip: string },
     page: 'oidc' | 'device',
-  ): Promise<{ userId: string; methods: AuthenticationMethod[] }>;
+  ): Promise<{ userId: string; methods: AuthenticationMethod[]; providerSignIn: ProviderSignIn | undefined }>;
   /** Options for a passkey answering the challenge (the account's passkeys only), as POST mfa/passkey-options. */
   mfaPasskeyOptions(mfaToken: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
 }
@@ -38,7 +38,8 @@ export function mfaStep(challenges: MfaChallenges): SignInStep {
     label: 'Continue',
     fields: [{ name: 'code', label: 'Code', type: 'text', autocomplete: 'one-time-code', inputmode: 'numeric' }],
     async required(result) {
-      const answer = await challenges.challengeFor(result.userId, result.methods);
+      // The challenge keeps the provider, so the finished sign-in is recorded as that provider's.
+      const answer = await challenges.challengeFor(result.userId, result.methods, result.providerSignIn);
       return answer && { challenge: answer.mfa_token };
     },
     async ceremony(challenge, words = ENGLISH) {

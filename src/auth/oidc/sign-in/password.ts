@@ -1,13 +1,7 @@
-import { AppError, isAppError } from '../../../errors/app-error';
+import { AppError } from '../../../errors/app-error';
 import type { LoginCaptcha } from '../../abuse/login-captcha';
 import type { AuthService } from '../../auth-service';
 import type { SignInMethod } from './sign-in-method';
-
-/** The CAPTCHA refusals in a page's words: the API's detail names a JSON field a person never sees. */
-const PAGE_WORDS: Partial<Record<string, string>> = {
-  captcha_required: 'Too many failed sign-ins: complete the check to show you are a person, then sign in again.',
-  captcha_failed: 'The check was not accepted (each one works once): complete it again, then sign in.',
-};
 
 /**
  * Email and password, through the service's password check of every sign-in
@@ -34,14 +28,9 @@ export function passwordSignIn(
       const password = form.password;
       if (!email || !password) throw new AppError('invalid_request', 'Enter your email and your password.');
       const token = widget ? form[widget.responseField] || undefined : undefined;
-      try {
-        const user = await service.checkSignInPassword(email, password, client, token);
-        return { userId: user.id, methods: ['pwd'] };
-      } catch (err) {
-        const words = isAppError(err) ? PAGE_WORDS[err.code] : undefined;
-        if (isAppError(err) && words) throw new AppError(err.code, words, err.extra);
-        throw err;
-      }
+      // The CAPTCHA's refusals (captcha_required...) are worded by the pages' catalogues (page-words.ts), in the page's language.
+      const user = await service.checkSignInPassword(email, password, client, token);
+      return { userId: user.id, methods: ['pwd'] };
     },
     async humanCheck(form, client) {
       if (!captcha || !widget) return undefined;

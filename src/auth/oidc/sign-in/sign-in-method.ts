@@ -1,6 +1,6 @@
 import type { CaptchaWidget } from '../../abuse/captcha-widget';
 import type { AuditClient } from '../../audit/audit-events';
-import type { AuthenticationMethod } from '../authentication-context';
+import type { AuthenticationMethod, ProviderSignIn } from '../authentication-context';
 import type { PageOrigins } from '../pages/layout';
 import type { PageWords } from '../pages/page-words';
 
@@ -88,8 +88,11 @@ export interface SignInField {
 export interface SignInResult {
   userId: string;
   methods: AuthenticationMethod[];
-  /** The provider of a redirect sign-in on the page (issue 25), for the audit event; absent otherwise. */
-  provider?: string | undefined;
+  /**
+   * The provider sign-in that proved `fed` (issue 25's redirect on the page), carried through the
+   * second factor's step to the audit event and the sign-in metric; absent otherwise.
+   */
+  providerSignIn?: ProviderSignIn | undefined;
 }
 
 /**
