@@ -27,7 +27,7 @@ afterAll(async () => {
 type Dataset = Record<string, string | undefined>;
 
 /** Through the stand-in's login and consent as `login`; the frontend page's result and the bodies posted to our callback. */
-async function signIn(providerName: string, login: string): Promise<{ result: Dataset; landed: URL; posted: string[] }> {
+async function signIn(providerName: string, login: string): Promise<{ result: Dataset; landed: URL; posted: string[]; stateCookieLeft: boolean }> {
   const context = await browser.newContext();
   const page: Page = await context.newPage();
   const posted: string[] = [];
@@ -46,8 +46,9 @@ async function signIn(providerName: string, login: string): Promise<{ result: Da
   await page.waitForSelector('body[data-done=true]', { state: 'attached' });
   const result = await page.evaluate(() => ({ ...(globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset }));
   const landed = new URL(page.url());
+  const stateCookieLeft = (await context.cookies(bed.origin)).some((c) => c.name === '__Host-redirect_state');
   await context.close();
-  return { result, landed, posted };
+  return { result, landed, posted, stateCookieLeft };
 }
 
 const userOf = async (email: string) =>
@@ -72,6 +73,8 @@ it('signs in with Apple through a cross-site form_post, keeps the name Apple pos
   expect(first.result.status).toBe('200');
   expect(JSON.parse(first.result.me!)).toEqual(expect.objectContaining({ email: 'mia@players.example' }));
   expect([...first.landed.searchParams.keys()]).toEqual(['code']);
+  // The callback's answer to the cross-site POST cleared the state cookie all the same.
+  expect(first.stateCookieLeft).toBe(false);
   // Apple's answer was posted, with the name beside the code.
   expect(first.posted).toHaveLength(1);
   expect(new URLSearchParams(first.posted[0]).get('user')).toContain('"firstName":"Mia"');
