@@ -16,10 +16,11 @@ import { createAuthThrottles } from './throttling/auth-throttles';
 import { hashEmailForAudit, recordEvent, recordThrottledLogin, type LoginFailureReason } from './audit/audit-events';
 import { recordLoginFailure, recordPageSignIn, type SignInRecorder } from './audit/sign-in-events';
 import { createRepeatGuard, type RepeatGuard } from './audit/repeat-guard';
-import { assertPasswordPolicy, createPasswordHasher, type PasswordHasher } from './accounts/passwords';
+import { createPasswordHasher, type PasswordHasher } from './accounts/passwords';
 import type { RegistrationThrottle } from './throttling/registration-throttle';
 import { publicUser, type PublicUser } from './accounts/public-user';
-import { emailTaken, findUserByEmail, insertUser, normalizeEmail, updateUser, type UserChanges } from './accounts/users';
+import { findUserByEmail, insertUser, normalizeEmail, updateUser, type UserChanges } from './accounts/users';
+import { checkNewPasswordAccount } from './accounts/registration-checks';
 import { revokeOtherSessions, revokeSession, revokeUserSessions } from './sessions/revocation';
 import { rotateRefreshToken } from './sessions/rotation';
 import { findLiveSession, findRefreshTokenOwner, startSession, type ClientInfo, type SessionSettings, type VerifiedSignIn } from './sessions/sessions';
@@ -135,18 +136,7 @@ export class AuthService {
         fields: { invalid_params: [{ name: 'role', reason: 'must be player or developer' }] },
       });
     }
-    assertPasswordPolicy(input.password);
-    this.emailPolicy(normalizeEmail(input.email));
-    try {
-      const { surge } = await this.registrationThrottle.attempt(client.ip);
-      if (surge) this.observer.registrationSurge?.();
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'rate_limited') this.observer.throttled?.('registration');
-      throw err;
-    }
-    // The UNIQUE constraint still decides a race (insertUser); this only spares the hash.
-    if (await findUserByEmail(this.dataSource, input.email)) throw emailTaken();
-    await this.deps.breachedPasswords?.(input.password, 'registration');
+    await this.checkNewPasswordAccount(input, client.ip);
     const passwordHash = await this.registrationHashes.run(() => this.hasher.hash(input.password));
     const { user, issued } = await this.dataSource.transaction(async (manager) => {
       const user = await insertUser(manager, {
@@ -165,6 +155,12 @@ export class AuthService {
     });
     this.onRegistered?.afterCommit();
     return { ...this.grant(user.id, user.role, user.emailVerifiedAt !== null, issued), user: publicUser(user) };
+  }
+
+  /** The defences of a new password account (accounts/registration-checks.ts), shared with a guest's upgrade. */
+  checkNewPasswordAccount(input: { email: string; password: string }, ip: string): Promise<void> {
+    const { dataSource, registrationThrottle: throttle, emailPolicy, observer } = this;
+    return checkNewPasswordAccount({ dataSource, throttle, emailPolicy, observer, breachedPasswords: this.deps.breachedPasswords }, input, ip);
   }
 
   /**

@@ -20,7 +20,7 @@ const list = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 
-export const CAPTCHA_ACTIONS = ['register', 'forgot_password', 'login'] as const;
+export const CAPTCHA_ACTIONS = ['register', 'forgot_password', 'login', 'guest'] as const;
 export type CaptchaAction = (typeof CAPTCHA_ACTIONS)[number];
 
 /** A BCP 47 tag as mail locales are named: a language and an optional region or script (en, es, es-MX, zh-Hant). */

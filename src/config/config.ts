@@ -14,6 +14,7 @@ export { ConfigError } from './config-error';
 export { SERVICE_NAMES, type Config, type ServiceName } from './config-type';
 export { parseConfig } from './parse-config';
 export { parseMigrationConfig, MIGRATION_VARIABLES, type MigrationConfig } from './migration-config';
+export { parseWebhookAdminConfig, WEBHOOK_ADMIN_VARIABLES, type WebhookAdminConfig } from './webhook-admin-config';
 
 /**
  * Loads `.env` (without overriding variables already set) and parses the result.

@@ -42,9 +42,9 @@ interface EventsEnv {
   OIDC_ISSUER?: string | undefined;
 }
 
-/** The events settings; throws ConfigError naming the variable for a bad network or issuer. */
-export function parseEventsSettings(e: EventsEnv): EventsSettings {
-  const allowedNetworks = (e.EVENTS_ALLOWED_NETWORKS ?? []).map((cidr) => {
+/** EVENTS_ALLOWED_NETWORKS in canonical CIDR form; throws ConfigError naming the first that is not a network. */
+export function parseAllowedNetworks(networks: readonly string[] | undefined): readonly string[] {
+  return (networks ?? []).map((cidr) => {
     try {
       const [address, bits] = ipaddr.parseCIDR(cidr);
       return `${address.toString()}/${bits}`;
@@ -52,6 +52,11 @@ export function parseEventsSettings(e: EventsEnv): EventsSettings {
       throw new ConfigError('EVENTS_ALLOWED_NETWORKS', `EVENTS_ALLOWED_NETWORKS: "${cidr}" is not a network in CIDR form (e.g. 10.0.0.0/8, 127.0.0.1/32, ::1/128)`);
     }
   });
+}
+
+/** The events settings; throws ConfigError naming the variable for a bad network or issuer. */
+export function parseEventsSettings(e: EventsEnv): EventsSettings {
+  const allowedNetworks = parseAllowedNetworks(e.EVENTS_ALLOWED_NETWORKS);
   // Default: the service's public origin, which OIDC_ISSUER (required in production) already names.
   const fallback = e.OIDC_ISSUER ? new URL(e.OIDC_ISSUER).origin : `http://localhost:${e.PORT}`;
   const issuer = (e.SSF_ISSUER ?? fallback).replace(/\/+$/, '');

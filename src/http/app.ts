@@ -241,7 +241,7 @@ export function createApp({
   app.use(API_PREFIX, adminRoutes({ service, accounts: views }));
   app.use(API_PREFIX, accountRoutes({ service, account, captcha: abuse.captcha, dataSource }));
   // Sign-in with Apple/Google ID tokens, identities and guests (issue 25).
-  const { federation, guests, redirects } = (federationWired = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued, challenger: factors.signIn }));
+  const { federation, guests, redirects } = (federationWired = createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered: (m, u) => account.onRegistered(m, u), mailQueued, challenger: factors.signIn, captcha: abuse.captcha }));
   app.use(API_PREFIX, federationRoutes({ service, config, federation }));
   app.use(API_PREFIX, federationRedirectRoutes({ redirects, config }));
   app.use(API_PREFIX, guestRoutes({ service, config, guests }));

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuthService } from '../auth/auth-service';
 import type { PasswordHasher } from '../auth/accounts/passwords';
+import type { CaptchaVerifier } from '../auth/abuse/captcha';
 import { FederationService } from '../auth/federation/federation-service';
 import { IdTokenVerifier } from '../auth/federation/id-token-verifier';
 import { RedirectSignIn } from '../auth/federation/redirect-sign-in';
@@ -25,10 +26,12 @@ export interface FederationWiringDeps {
   mailQueued(): void;
   /** Issue 26: provider sign-ins of an account with a second factor answer its MFA challenge (FactorSignIn). */
   challenger?: MfaChallenger | undefined;
+  /** Issue 30: the CAPTCHA of guest creation (action guest) and of a password upgrade (action register). */
+  captcha: Pick<CaptchaVerifier, 'verify'>;
 }
 
 /** The services of issue 25 built from configuration, kept out of app.ts (a shared file). */
-export function createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered, mailQueued, challenger }: FederationWiringDeps) {
+export function createFederation({ config, dataSource, authKeys, metrics, service, hasher, onRegistered, mailQueued, challenger, captcha }: FederationWiringDeps) {
   const providerNames = [...new Set([...config.federation.providers, ...config.webSignIn.providers].map((p) => p.name))];
   const observer = federationMetrics(metrics.registry, providerNames);
   const grant = sessionGrants(config.auth, authKeys, (subject) => service.accessToken(subject));
@@ -41,6 +44,8 @@ export function createFederation({ config, dataSource, authKeys, metrics, servic
     federation,
     hasher,
     hashes: service.registrationHashes,
+    checkNewPasswordAccount: (input, ip) => service.checkNewPasswordAccount(input, ip),
+    captcha,
     onRegistered,
     afterCommit: mailQueued,
     observer,

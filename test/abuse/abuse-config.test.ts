@@ -34,7 +34,7 @@ describe('configuration of the abuse defences', () => {
     [{ CAPTCHA_PROVIDER: 'hcaptcha', CAPTCHA_SECRET: 's' }, 'CAPTCHA_SITE_KEY: required when CAPTCHA_PROVIDER=hcaptcha and CAPTCHA_REQUIRED_FOR includes login'],
     [{ CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SECRET: 's', CAPTCHA_SITE_KEY: '<script>' }, "CAPTCHA_SITE_KEY: expected the widget's site key"],
     [{ CAPTCHA_PROVIDER: 'recaptcha' }, 'CAPTCHA_PROVIDER: expected none, turnstile or hcaptcha'],
-    [{ CAPTCHA_REQUIRED_FOR: 'register,signup' }, 'CAPTCHA_REQUIRED_FOR: expected a comma-separated list of register, forgot_password, login'],
+    [{ CAPTCHA_REQUIRED_FOR: 'register,signup' }, 'CAPTCHA_REQUIRED_FOR: expected a comma-separated list of register, forgot_password, login, guest'],
     [{ BREACHED_PASSWORD_ON_ERROR: 'open' }, 'BREACHED_PASSWORD_ON_ERROR: expected fail-open or fail-closed'],
     [{ BREACHED_PASSWORD_RANGE_URL: 'ftp://x' }, 'BREACHED_PASSWORD_RANGE_URL: expected an http(s) URL'],
     [{ MAIL_DEFAULT_LOCALE: 'Spanish' }, 'MAIL_DEFAULT_LOCALE: expected a language tag such as en or es'],

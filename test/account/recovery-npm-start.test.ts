@@ -123,11 +123,13 @@ describe('account recovery an attacker cannot undo, on npm start with a real SMT
       let current = shared;
       let stop = false;
       let round = 0;
+      const statuses: number[] = [];
       // Three streams of password changes from the attacker's session, each starting again as it ends.
       const stream = async () => {
         while (!stop && app) {
           const next = `attacker passphrase ${trial}-${round++}`;
           const res = await call(`${api}/password/change`, { token: attacker.body.access_token, body: { current_password: current, new_password: next } });
+          statuses.push(res.status);
           if (res.status === 204) current = next;
           if (res.status === 401 && (await call(`${api}/me`, { token: attacker.body.access_token })).status === 401) return;
         }
@@ -137,6 +139,15 @@ describe('account recovery an attacker cannot undo, on npm start with a real SMT
       await ownerRecovers(email);
       stop = true;
       await Promise.all(streams);
+      // The whole defence, as deployed: every completed change cancels the owner's newest link, so
+      // the per-account limit on changes (PASSWORD_CHANGE_MAX_PER_ACCOUNT, default 5 an hour) is
+      // what lets a link survive, and it did refuse the churn here. The other half, a change in
+      // flight while the reset commits being refused rather than overwriting the new password,
+      // cannot be timed from outside a process: test/account/stale-session-writes.test.ts holds
+      // the change's hash step open while a full reset completes. Without the limit, three streams
+      // cancel every link and the owner never gets in (tried: no reset in 240 s).
+      expect(statuses.filter((s) => s === 204).length).toBeLessThanOrEqual(5);
+      expect(statuses).toContain(429);
       await ownerInControl(email, [attacker.body.access_token]);
       expect((await call(`${api}/login`, { body: { email, password: current } })).status).toBe(current === OWNER_PASSWORD ? 200 : 401);
     }

@@ -85,6 +85,31 @@ describe('webhooks: admin API, admin CLI, per-subscription metrics', () => {
     await request(t.app).post(`${HOOKS}/00000000-0000-4000-8000-000000000000/replay`).set(bearer(admin)).send({ from: 'yesterday', to: 'today' }).expect(400);
   });
 
+  it('webhooks rotate and create in production read only the migration job\'s variables and TOKEN_SECRET, not the rest of the service\'s', async () => {
+    const dbUrl = (t.dataSource.options as { url: string }).url;
+    // What a migration job has, plus TOKEN_SECRET: no signing key, DATABASE_URL, SMTP_URL or OIDC_ISSUER.
+    const prod = { NODE_ENV: 'production', MIGRATION_DATABASE_URL: dbUrl, TOKEN_SECRET };
+    const cli = (env: Record<string, string>, ...args: string[]) => start('node', ['-r', './src/cli/register-ts.js', 'src/cli/admin/main.ts', 'webhooks', ...args], env).done;
+    const hook = (await request(t.app).post(HOOKS).set(bearer(admin)).send({ url: `${receiver.url}/prod`, event_types: ['session.revoked'] }).expect(201)).body as { id: string };
+
+    const rotated = await cli(prod, 'rotate', hook.id, '--grace-seconds', '0', '--json');
+    expect(rotated).toMatchObject({ code: 0, stderr: '' });
+    const secret = (JSON.parse(rotated.stdout) as { secret: string }).secret;
+    // Sealed with the service's TOKEN_SECRET: the service signs with the rotated secret.
+    const before = receiver.requests.length;
+    const user = await register(t.app, uniqueEmail('prod-hook'));
+    await request(t.app).post('/api/v1/auth/logout').set(bearer(user.access_token)).expect(204);
+    const message = (await receiver.waitFor(before + 1)).slice(before).find((r) => r.path === '/prod')!;
+    expect(() => new Webhook(secret).verify(message.body, message.headers as Record<string, string>)).not.toThrow();
+
+    // Production's receiver policy: https only.
+    expect(await cli(prod, 'create', `${receiver.url}/plain`, '--events', 'session.revoked')).toMatchObject({ code: 1, stderr: expect.stringContaining('https') });
+    // Without TOKEN_SECRET: one line naming it (exit 2), and nothing else of the service asked for.
+    const missing = await cli({ ...prod, TOKEN_SECRET: '' }, 'rotate', hook.id);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^TOKEN_SECRET: required/)]);
+  }, 120_000);
+
   it('npm run admin -- webhooks: create prints the secret once, list, pause, deliveries, delete; usage errors exit 2', async () => {
     const dbUrl = (t.dataSource.options as { url: string }).url;
     const env = { MIGRATION_DATABASE_URL: dbUrl, DATABASE_URL: dbUrl, TOKEN_SECRET, EVENTS_ALLOWED_NETWORKS: '127.0.0.1/32', LOG_LEVEL: 'silent' };

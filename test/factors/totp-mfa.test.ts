@@ -117,6 +117,23 @@ describe('sign-in with a password and an authenticator app', () => {
     expect((await auditTypes(f, reg.user.id)).filter((t) => t === 'second_factor_failed')).toHaveLength(5);
   });
 
+  it('counts wrong codes per account across MFA tokens: a fresh token after the limit is refused as rate_limited, even with the right code', async () => {
+    const { email, secret } = await userWithTotp(f, 'spread');
+    const challenge = async () => (await request(f.t.app).post(api('/login')).send({ email, password: PASSWORD })).body.mfa_token as string;
+    const wrong = totpCode(secret, f.clock.now + 40 * 30_000);
+    // Five wrong codes (LOGIN_MAX_FAILURES_PER_ACCOUNT) spread over three tokens, none of them used up by its own count.
+    for (const [token, guesses] of [[await challenge(), 2], [await challenge(), 2], [await challenge(), 1]] as const) {
+      for (let i = 0; i < guesses; i += 1) {
+        expect((await request(f.t.app).post(api('/mfa/verify')).send({ mfa_token: token, totp_code: wrong })).body.error).toBe('invalid_credentials');
+      }
+    }
+    const fresh = await challenge();
+    const refused = await request(f.t.app).post(api('/mfa/verify')).send({ mfa_token: fresh, totp_code: totpCode(secret, f.clock.now) });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toBe('rate_limited');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
   it('answers the /token password grant with the OAuth-shaped mfa_required error carrying the MFA token', async () => {
     const { email } = await userWithTotp(f, 'token-grant');
     const res = await request(f.t.app).post(api('/token')).type('form').send({ grant_type: 'password', username: email, password: PASSWORD });

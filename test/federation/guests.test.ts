@@ -3,7 +3,7 @@ import { pruneUnusedGuests } from '../../src/auth/guests/guest-pruning';
 import { bearer, register, uniqueEmail } from '../auth/helpers';
 import { createCat, install } from '../auth/installations';
 import { appleClaims, rawNonce } from './stand-in-provider';
-import { APPLE_CLIENT, useFederationTestbed } from './support';
+import { APPLE_CLIENT, metricValue, useFederationTestbed } from './support';
 
 const bed = useFederationTestbed({ GUEST_MAX_PER_IP: '1000' });
 const api = (path: string) => `/api/v1/auth${path}`;
@@ -63,6 +63,22 @@ describe('guest players', () => {
     expect(signIn.body.user.id).toBe(g.user.id);
   });
 
+  it('counts guests created and upgraded (auth_guests_total), a refused upgrade not', async () => {
+    const counts = async () => ({
+      created: await metricValue(bed.app.app, 'auth_guests_total{event="created"}'),
+      upgraded: await metricValue(bed.app.app, 'auth_guests_total{event="upgraded"}'),
+    });
+    const before = await counts();
+    const g = await guest();
+    expect(await counts()).toEqual({ created: before.created + 1, upgraded: before.upgraded });
+    const refused = await request(bed.app.app).post(api('/guest/upgrade')).set(bearer(g.access_token)).send({ email: uniqueEmail('weak'), password: 'short' });
+    expect(refused.status).toBe(400);
+    expect(await counts()).toEqual({ created: before.created + 1, upgraded: before.upgraded });
+    const res = await request(bed.app.app).post(api('/guest/upgrade')).set(bearer(g.access_token)).send({ email: uniqueEmail('counted'), password: 'correct horse battery staple' });
+    expect(res.status).toBe(200);
+    expect(await counts()).toEqual({ created: before.created + 1, upgraded: before.upgraded + 1 });
+  });
+
   it('refuses an upgrade to an address another account has (email_taken), leaving the guest a guest', async () => {
     const taken = uniqueEmail('taken');
     await register(bed.app.app, taken);
@@ -97,5 +113,18 @@ describe('guest sign-in limits', () => {
     expect({ status: third.status, error: third.body.error }).toEqual({ status: 429, error: 'rate_limited' });
     expect(third.headers['retry-after']).toBeDefined();
     expect((await request(limited.app.app).post(api('/register')).send({ email: uniqueEmail('still'), password: 'correct horse battery staple' })).status).toBe(201);
+  });
+});
+
+describe('a password upgrade under the registration throttle', () => {
+  const throttled = useFederationTestbed({ REGISTER_MAX_PER_IP: '2' });
+  it('counts as a registration of its address (REGISTER_MAX_PER_IP), so a guest cannot test addresses without limit', async () => {
+    const taken = uniqueEmail('taken-throttle');
+    await register(throttled.app.app, taken);
+    const g = (await request(throttled.app.app).post(api('/guest')).expect(201)).body as { access_token: string };
+    const upgrade = (email: string) => request(throttled.app.app).post(api('/guest/upgrade')).set(bearer(g.access_token)).send({ email, password: 'correct horse battery staple' });
+    expect((await upgrade(taken)).body.error).toBe('email_taken');
+    const third = await upgrade(uniqueEmail('free'));
+    expect({ status: third.status, error: third.body.error }).toEqual({ status: 429, error: 'rate_limited' });
   });
 });

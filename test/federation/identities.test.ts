@@ -3,7 +3,7 @@ import { hashNonce } from '../../src/auth/federation/id-token-verifier';
 import { bearer, register, uniqueEmail } from '../auth/helpers';
 import { totpCode } from '../factors/support';
 import { appleClaims, googleClaims, rawNonce } from './stand-in-provider';
-import { APPLE_CLIENT, GOOGLE_ANDROID_CLIENT, GOOGLE_WEB_CLIENT, useFederationTestbed } from './support';
+import { APPLE_CLIENT, GOOGLE_ANDROID_CLIENT, GOOGLE_WEB_CLIENT, metricValue, useFederationTestbed } from './support';
 
 const bed = useFederationTestbed();
 const api = (path: string) => `/api/v1/auth${path}`;
@@ -20,6 +20,11 @@ async function googleToken(overrides: Record<string, unknown>) {
 const signIn = async (body: Record<string, unknown>) => request(bed.app.app).post(api('/id-token')).send(body);
 const events = async (userId: string) =>
   (await bed.app.dataSource.query(`SELECT type, detail FROM auth.audit_events WHERE user_id = $1 ORDER BY id`, [userId])) as { type: string; detail: Record<string, unknown> }[];
+/** auth_identity_changes_total by action, read together. */
+const identityChanges = async () => ({
+  linked: await metricValue(bed.app.app, 'auth_identity_changes_total{action="linked"}'),
+  takeoverDefence: await metricValue(bed.app.app, 'auth_identity_changes_total{action="takeover_defence"}'),
+});
 const verifyEmail = (userId: string) => bed.app.dataSource.query(`UPDATE auth.users SET email_verified_at = now() WHERE id = $1`, [userId]);
 
 describe('automatic linking by a verified address', () => {
@@ -27,8 +32,10 @@ describe('automatic linking by a verified address', () => {
     const email = uniqueEmail('verified');
     const owner = await register(bed.app.app, email);
     await verifyEmail(owner.user.id);
+    const before = await identityChanges();
     const res = await signIn(await googleToken({ email }));
     expect(res.status).toBe(200);
+    expect(await identityChanges()).toEqual({ linked: before.linked + 1, takeoverDefence: before.takeoverDefence });
     expect(res.body).toMatchObject({ created: false, user: { id: owner.user.id } });
     expect((await request(bed.app.app).post(api('/login')).send({ email, password: PASSWORD })).status).toBe(200);
     // The owner's other session is untouched.
@@ -47,8 +54,11 @@ describe('the pre-account-takeover defence', () => {
     expect(await pendingLinks()).toBeGreaterThan(0); // the verification mail's link
 
     // The owner signs in with Apple, which proves the address.
+    const before = await identityChanges();
     const owner = await signIn(await appleToken({ email, is_private_email: 'false' }));
     expect(owner.status).toBe(200);
+    // Counted in auth_identity_changes_total: the defence, and the link it preceded.
+    expect(await identityChanges()).toEqual({ linked: before.linked + 1, takeoverDefence: before.takeoverDefence + 1 });
     expect(owner.body.user).toMatchObject({ id: squatter.user.id, email_verified: true });
 
     expect((await request(bed.app.app).post(api('/login')).send({ email, password: 'squatters own password 123' })).body.error).toBe('invalid_credentials');

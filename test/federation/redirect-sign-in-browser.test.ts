@@ -1,6 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../browser/support/chromium';
+import { register } from '../auth/helpers';
 import { useRedirectTestbed, type RedirectTestbed } from './redirect-support';
+import { metricValue } from './support';
 
 /**
  * Web redirect sign-in (issue 25 item 2) in real Chromium against a real OpenID provider on
@@ -67,6 +69,28 @@ describe('bearer mode', () => {
     expect(replayed.searchParams.get('error')).toBe('invalid_request');
     expect(replayed.searchParams.get('code')).toBeNull();
     await context.close();
+  });
+
+  it("a sign-up from a Spanish browser keeps es, the callback's Accept-Language (issue 30)", async () => {
+    const context = await browser.newContext({ locale: 'es-ES' });
+    const result = await signInThroughProvider(await context.newPage(), bed, 'ana');
+    await context.close();
+    expect(result.status).toBe('200');
+    expect(JSON.parse(result.me!)).toMatchObject({ email: 'ana@players.example', locale: 'es' });
+  });
+
+  it('a sign-in that finds an unproven password account of its address counts the takeover defence and the link', async () => {
+    await register(bed.app.app, 'sol@players.example', 'squatters own password 123');
+    const changes = async () => ({
+      linked: await metricValue(bed.app.app, 'auth_identity_changes_total{action="linked"}'),
+      takeoverDefence: await metricValue(bed.app.app, 'auth_identity_changes_total{action="takeover_defence"}'),
+    });
+    const before = await changes();
+    const context = await browser.newContext();
+    const result = await signInThroughProvider(await context.newPage(), bed, 'sol');
+    await context.close();
+    expect(result.status).toBe('200');
+    expect(await changes()).toEqual({ linked: before.linked + 1, takeoverDefence: before.takeoverDefence + 1 });
   });
 });
 

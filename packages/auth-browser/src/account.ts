@@ -1,6 +1,17 @@
 import type { AuthApi } from './auth-api.js';
 import type { SignOutReason } from './session-record.js';
-import type { Accepted, AuthUser, CreatedPersonalAccessToken, DeviceSession, EventPage, PersonalAccessToken, ProfileInput, TokenResponse } from './types.js';
+import type {
+  Accepted,
+  AuthUser,
+  ConnectedApp,
+  CreatedPersonalAccessToken,
+  DeviceSession,
+  EventPage,
+  LinkedIdentity,
+  PersonalAccessToken,
+  ProfileInput,
+  TokenResponse,
+} from './types.js';
 
 /** What the account calls need from the session manager; AuthClient provides it. */
 export interface AccountHost {
@@ -20,7 +31,8 @@ export interface AccountHost {
 const enc = encodeURIComponent;
 
 /**
- * Every account endpoint of the service as one call (`auth.account.*`). The calls that change
+ * Every account endpoint of the service as one call (`auth.account.*`); the second-factor
+ * endpoints are functions of sign-in/factors.ts (`@cathouse/auth-browser/factors`). The calls that change
  * the signed-in user (profile, developer role, verification) store the new user in every tab, so
  * `getSnapshot()` and `useSession()` show it. Every method rejects with AuthError only: the
  * API's code (`invalid_credentials`, `weak_password`, `link_invalid`, `email_taken`,
@@ -115,6 +127,37 @@ export class Account {
   /** Revokes one token (with an id) or every token (without); it is refused at its next exchange. */
   revokeTokens(id?: string): Promise<{ revoked: number } | undefined> {
     return this.host.authorized((token) => this.host.api.call('DELETE', id ? `/me/tokens/${enc(id)}` : '/me/tokens', { token }));
+  }
+
+  /** The provider accounts (Apple, Google) linked to the user, to sign in with. */
+  async listIdentities(): Promise<LinkedIdentity[]> {
+    const { identities } = await this.host.authorized((token) => this.host.api.call<{ identities: LinkedIdentity[] }>('GET', '/me/identities', { token }));
+    return identities;
+  }
+
+  /**
+   * Links a provider account to the signed-in user: a fresh ID token from the provider's SDK and
+   * its raw nonce, as for `withIdToken`. `identity_in_use` when another account has it; the same
+   * link again changes nothing.
+   */
+  linkIdentity(provider: 'apple' | 'google', idToken: string, nonce: string): Promise<LinkedIdentity> {
+    return this.host.authorized((token) => this.host.api.call('POST', '/me/identities', { token, body: { provider, id_token: idToken, nonce } }));
+  }
+
+  /** Unlinks one; `last_identity` when it is the account's only way in (no password, no other provider). */
+  unlinkIdentity(id: string): Promise<void> {
+    return this.host.authorized((token) => this.host.api.call('DELETE', `/me/identities/${enc(id)}`, { token }));
+  }
+
+  /** The cats' apps the user let in through the OpenID provider (Sign in with Cat House), most recently granted first. */
+  async listConnectedApps(): Promise<ConnectedApp[]> {
+    const { connected_apps } = await this.host.authorized((token) => this.host.api.call<{ connected_apps: ConnectedApp[] }>('GET', '/me/connected-apps', { token }));
+    return connected_apps;
+  }
+
+  /** Disconnects one: its tokens stop working at once; signing in with it again asks for consent again. */
+  disconnectApp(id: string): Promise<void> {
+    return this.host.authorized((token) => this.host.api.call('DELETE', `/me/connected-apps/${enc(id)}`, { token }));
   }
 
   /** The user's security history, newest first; pass `next_before` as `before` for the next page. */

@@ -29,7 +29,7 @@ export class AuthClient implements AccountHost {
   readonly mode: AuthMode;
   /** The service's endpoints, for sign-in methods and account calls. */
   readonly api: AuthApi;
-  /** Every account endpoint as one call: password reset and change, email, profile, developer role, devices, history, deletion. */
+  /** Every account endpoint as one call: password reset and change, email, profile, developer role, devices, tokens, linked identities, connected apps, history, deletion. */
   readonly account: Account;
   private readonly storage: SessionStorage;
   private readonly key: string;

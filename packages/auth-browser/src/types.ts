@@ -110,3 +110,52 @@ export interface PersonalAccessToken {
 export interface CreatedPersonalAccessToken extends PersonalAccessToken {
   token: string;
 }
+
+/** A provider account (Apple, Google) linked to the user, `auth.account.listIdentities`. */
+export interface LinkedIdentity {
+  id: string;
+  provider: 'apple' | 'google' | (string & {});
+  /** The address the provider proved at the last sign-in. */
+  email: string | null;
+  /** Apple's private relay address. */
+  is_private_email: boolean;
+  created_at: string;
+  last_sign_in_at: string;
+}
+
+/** A cat's app the user let in through the OpenID provider (Sign in with Cat House), `auth.account.listConnectedApps`. */
+export interface ConnectedApp {
+  /** What `disconnectApp` takes. */
+  id: string;
+  client_id: string;
+  client_name: string | null;
+  cat: { id: string; name: string };
+  installation: { id: string; instance_name: string; status: string };
+  /** What the user granted at consent. */
+  scopes: string[];
+  /** What a token carries now: granted scopes the installation still grants (`[]` while it is paused). */
+  permissions: string[];
+  granted_at: string;
+  last_used_at: string | null;
+}
+
+/** A passkey of the user, as `listFactors`, `registerPasskey` and `renamePasskey` answer it. */
+export interface Passkey {
+  id: string;
+  name: string;
+  /** `singleDevice` (device-bound) or `multiDevice` (synced between the user's devices). */
+  device_type: string;
+  backed_up: boolean;
+  transports: string[];
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** The user's second factors, `listFactors`: `factors` is what a challenge or a step-up may be answered with. */
+export interface FactorOverview {
+  factors: ('totp' | 'passkey' | 'recovery_code')[];
+  totp: { enabled: boolean };
+  passkeys: Passkey[];
+  /** Unused recovery codes (0 without a factor). */
+  recovery_codes: { remaining: number };
+}

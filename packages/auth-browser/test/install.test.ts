@@ -40,7 +40,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack and an install of the tarball', () => {
   it('ships the ES-module and CommonJS builds with their declarations, and no sources or tests', () => {
-    for (const file of ['dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/esm/react.js', 'dist/cjs/react.js', 'README.md', 'package.json']) {
+    for (const file of ['dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/esm/react.js', 'dist/cjs/react.js', 'dist/esm/factors.js', 'dist/cjs/factors.d.ts', 'README.md', 'package.json']) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('scripts/'))).toEqual([]);
@@ -59,12 +59,17 @@ describe('npm pack and an install of the tarball', () => {
       const cjs = require('${NAME}');
       const file = require.resolve('${NAME}');
       import('${NAME}').then(async (esm) => {
-          console.log(JSON.stringify({ file, cjs: Object.keys(cjs).sort(), esm: Object.keys(esm).sort(), react: require.resolve('${NAME}/react') }));
+          const factors = await import('${NAME}/factors');
+          console.log(JSON.stringify({ file, cjs: Object.keys(cjs).sort(), esm: Object.keys(esm).sort(), react: require.resolve('${NAME}/react'),
+            factors: require.resolve('${NAME}/factors'), cjsFactors: Object.keys(require('${NAME}/factors')).sort(), esmFactors: Object.keys(factors).sort() }));
       });`;
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: project });
-    const result = JSON.parse(stdout) as { file: string; cjs: string[]; esm: string[]; react: string };
+    const result = JSON.parse(stdout) as { file: string; cjs: string[]; esm: string[]; react: string; factors: string; cjsFactors: string[]; esmFactors: string[] };
     expect(result.file).toBe(path.join(installed, 'dist/cjs/index.js'));
     expect(result.react).toBe(path.join(installed, 'dist/cjs/react.js'));
+    expect(result.factors).toBe(path.join(installed, 'dist/cjs/factors.js'));
+    expect(result.cjsFactors).toEqual(expect.arrayContaining(['listFactors', 'deleteTotp', 'regenerateRecoveryCodes', 'renamePasskey', 'deletePasskey', 'stepUp']));
+    expect(result.esmFactors.filter((k) => k !== 'default')).toEqual(result.cjsFactors.filter((k) => k !== 'default'));
     expect(result.cjs).toEqual(expect.arrayContaining(['createAuthClient', 'attachAxios', 'AuthError', 'withPassword', 'localStorageAdapter', 'secureStoreAdapter']));
     expect(result.esm.filter((k) => k !== 'default')).toEqual(result.cjs.filter((k) => k !== 'default'));
     const { stdout: esmFile } = await run(process.execPath, ['--input-type=module', '-e', `console.log(import.meta.resolve('${NAME}'))`], { cwd: project });
@@ -73,10 +78,12 @@ describe('npm pack and an install of the tarball', () => {
 
   it('type-checks for TypeScript apps, CommonJS and ES-module (node16) and bundler resolution', async () => {
     const use = `import { createAuthClient, type AuthUser, type SessionSnapshot } from '${NAME}';
+      import { listFactors, type FactorOverview } from '${NAME}/factors';
       const auth = createAuthClient({ baseUrl: 'https://auth.cathouse.example/api/v1/auth' });
       const snapshot: SessionSnapshot = auth.getSnapshot();
       export const verified: boolean | undefined = (snapshot.user as AuthUser | null)?.email_verified;
-      export const changed: Promise<AuthUser> = auth.account.updateProfile({ name: 'Mia' });\n`;
+      export const changed: Promise<AuthUser> = auth.account.updateProfile({ name: 'Mia' });
+      export const factors: Promise<FactorOverview> = listFactors(auth);\n`;
     writeFileSync(path.join(project, 'use.cts'), use);
     writeFileSync(path.join(project, 'use.mts'), use);
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -114,8 +121,10 @@ describe('npm pack and an install of the tarball', () => {
       expect(resolveFor(platform, true)).toBe(path.normalize('dist/cjs/index.js'));
       expect(resolveFor(platform, false)).toBe(path.normalize('dist/cjs/index.js'));
       expect(resolveFor(platform, true, `${NAME}/react`)).toBe(path.normalize('dist/cjs/react.js'));
+      expect(resolveFor(platform, true, `${NAME}/factors`)).toBe(path.normalize('dist/cjs/factors.js'));
     }
     expect(resolveFor('web', true)).toBe(path.normalize('dist/esm/index.js'));
+    expect(resolveFor('web', true, `${NAME}/factors`)).toBe(path.normalize('dist/esm/factors.js'));
     expect(resolveFor('web', false)).toBe(path.normalize('dist/cjs/index.js'));
     await expect(stat(path.join(installed, 'dist/esm/index.js'))).resolves.toBeTruthy();
     expect(await readFile(path.join(installed, 'dist/cjs/package.json'), 'utf8')).toContain('commonjs');

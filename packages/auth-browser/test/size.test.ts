@@ -6,6 +6,11 @@
  * 270 B as tree-shakable functions and none to the core, and 6,236 B before the native apps' PKCE
  * redirect sign-in (startAppRedirectSignIn, about 290 B, again none to the core). The figures are printed on every run;
  * README.md quotes them.
+ *
+ * 6,553 B (core 5,340 B) before the account calls for linked identities and connected apps (auth.account.*, five
+ * methods): being methods of the client, they are in every app's core (+115 B, 5,455 B) and so in the main entry too,
+ * which is why its budget went from 6,600 to 6,700 B. The second-factor calls of a security page (list, rename, delete,
+ * new recovery codes) are tree-shakable functions in the `./factors` entry instead, so they add nothing to either.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +19,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const BUDGET = 6600;
+const BUDGET = 6700;
 const CORE_BUDGET = 6000;
 let dir: string;
 
@@ -41,17 +46,19 @@ async function gzipped(source: string): Promise<{ min: number; gz: number }> {
 }
 
 describe('size of @cathouse/auth-browser', () => {
-  it(`the core is under ${CORE_BUDGET} bytes gzipped, the whole main entry under ${BUDGET}`, async () => {
+  it(`the core is under ${CORE_BUDGET} bytes gzipped, the whole main entry under ${BUDGET}, ./factors under 1000`, async () => {
     const all = await gzipped(`export * from './index.js';`);
     const typical = await gzipped(`export { createAuthClient, attachAxios, localStorageAdapter } from './index.js';`);
     const react = await gzipped(`export * from './react.js';`);
+    const factors = await gzipped(`export * from './factors.js';`);
     process.stdout.write(
       `auth-browser size (esbuild --minify, gzip -9): main entry ${all.gz} B gz (${all.min} B min); ` +
-        `createAuthClient + attachAxios + localStorageAdapter ${typical.gz} B gz; ./react ${react.gz} B gz (react external)\n`,
+        `createAuthClient + attachAxios + localStorageAdapter ${typical.gz} B gz; ./react ${react.gz} B gz (react external); ./factors ${factors.gz} B gz\n`,
     );
     expect(all.gz).toBeLessThan(BUDGET);
     expect(typical.gz).toBeLessThan(CORE_BUDGET);
     expect(typical.gz).toBeLessThanOrEqual(all.gz);
     expect(react.gz).toBeLessThan(300);
+    expect(factors.gz).toBeLessThan(1000);
   });
 });

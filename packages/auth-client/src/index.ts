@@ -16,12 +16,25 @@
  *   services:      createServiceVerifier     + requireScope('users:read')
  *   installations: createInstallationVerifier({ catId }) + requireInstallation({ permission: 'storage' })
  *
+ * Step-up (issue 26): requireAuthentication({ amr: SECOND_FACTOR_METHODS, maxAgeSeconds: 600 }) after
+ * requireAuth asks a session's token for a recent second factor, and answers a token that falls
+ * short as the auth service does (401 insufficient_user_authentication, RFC 9470).
+ *
  * Revocation before expiry (issue 29): a deny-list fed by the auth service's Shared Signals stream,
  * pushed (setPushHandler) or polled (startSetPoller), given to the verifiers as `revocations`.
  */
-export { AuthClientError, type AuthClientErrorCode } from './errors';
+export { AuthClientError, type AuthClientErrorCode, type StepUpChallenge } from './errors';
 export { createJwksClient, type JwksClient, type JwksOptions } from './jwks';
-export { requireAuth, requireInstallation, requireRole, requireScope, requireUserScope } from './middleware';
+export {
+  requireAuth,
+  requireAuthentication,
+  requireInstallation,
+  requireRole,
+  requireScope,
+  requireUserScope,
+  SECOND_FACTOR_METHODS,
+  type AuthenticationRequirements,
+} from './middleware';
 export {
   createInstallationVerifier,
   createServiceVerifier,

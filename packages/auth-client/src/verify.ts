@@ -24,6 +24,18 @@ export interface AccessTokenClaims {
   role: Role;
   /** Only in a guest player's token (issue 25), and then true. */
   is_anonymous?: true;
+  /** Whether the user's email was verified when the token was signed. */
+  email_verified?: boolean;
+  /**
+   * RFC 8176 methods of the session's sign-in and step-ups (issue 26): `pwd`, `otp` (authenticator
+   * app or recovery code), `hwk` / `swk` (device-bound / synced passkey), `fed` (Apple, Google), and
+   * `mfa` when two kinds were used. Absent in tokens signed before issue 26. Require with requireAuthentication().
+   */
+  amr?: string[];
+  /** The authentication context class: `urn:cathouse:acr:password` or `urn:cathouse:acr:mfa`. */
+  acr?: string;
+  /** When the user last authenticated in this session (sign-in or step-up), seconds since the epoch (OIDC Core §2). */
+  auth_time?: number;
   iat: number;
   exp: number;
   jti: string;
@@ -85,6 +97,10 @@ export interface PersonalAccessTokenClaims {
   /** The `scope` claim, space-separated. */
   scope: string;
   scopes: string[];
+  /** No sign-in behind it, so none of a session's authentication claims: requireAuthentication() refuses these tokens. */
+  amr?: undefined;
+  acr?: undefined;
+  auth_time?: undefined;
   iat: number;
   exp: number;
   jti: string;

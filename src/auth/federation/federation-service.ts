@@ -3,7 +3,7 @@ import { AppError } from '../../errors/app-error';
 import { recordEvent } from '../audit/audit-events';
 import type { GrantWithUser, Principal } from '../principal';
 import type { ClientInfo } from '../sessions/sessions';
-import { resolveAccount, type AccountResolution } from './account-linking';
+import { countResolution, resolveAccount, type AccountResolution } from './account-linking';
 import { IdTokenRefused } from './id-token-errors';
 import type { IdTokenVerifier, ProviderIdentity } from './id-token-verifier';
 import { findIdentityForUpdate, identityInUse, insertIdentity, listIdentities, lockUser, type PublicIdentity } from './identities';
@@ -19,6 +19,8 @@ export interface IdTokenSignIn {
   nonce?: string | undefined;
   /** The name the app received from the provider (Apple: on the first sign-in only, outside the token). */
   display_name?: string | undefined;
+  /** The language the app chose for a new account (issue 30); guest/upgrade reads it here, POST id-token from ClientInfo.locale. */
+  locale?: string | undefined;
 }
 
 export interface FederationDeps {
@@ -61,15 +63,15 @@ export class FederationService {
   async signIn(input: IdTokenSignIn, client: ClientInfo): Promise<GrantWithUser & { resolution: AccountResolution }> {
     const identity = await this.verify(input);
     const via = { method: 'id_token', provider: identity.provider } as const;
-    const { user, resolution, grant } = await this.deps.dataSource.transaction(async (manager) => {
-      const { user, resolution } = await resolveAccount(manager, identity, input.display_name?.trim() || identity.name, client);
-      if (!user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
-      return { user, resolution, grant: await this.sessions.inTransaction(manager, user, client, via) };
+    const { resolved, grant } = await this.deps.dataSource.transaction(async (manager) => {
+      const resolved = await resolveAccount(manager, identity, input.display_name?.trim() || identity.name, client);
+      if (!resolved.user.isActive) throw new AppError('account_disabled', 'This account has been deactivated.');
+      return { resolved, grant: await this.sessions.inTransaction(manager, resolved.user, client, via) };
     });
-    if (resolution === 'linked_by_email') this.observer.identityChanged?.('linked');
-    const issued = grant ?? (await this.sessions.afterCommit(user, client, via));
+    countResolution(this.observer, resolved);
+    const issued = grant ?? (await this.sessions.afterCommit(resolved.user, client, via));
     this.observer.signIn?.('id_token', identity.provider);
-    return { ...issued, resolution };
+    return { ...issued, resolution: resolved.resolution };
   }
 
   /** GET me/identities. */

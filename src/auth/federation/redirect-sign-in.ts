@@ -7,7 +7,7 @@ import type { GrantWithUser } from '../principal';
 import type { SignInPage } from '../oidc/sign-in/provider-redirect';
 import type { ClientInfo } from '../sessions/sessions';
 import { sql } from '../sql';
-import { resolveAccount } from './account-linking';
+import { countResolution, resolveAccount } from './account-linking';
 import type { ProviderIdentity } from './id-token-verifier';
 import { lockUser } from './identities';
 import type { FederationObserver } from './observer';
@@ -162,13 +162,16 @@ export class RedirectSignIn {
     }
     const identity = identityOf(provider.name, claims, returnTo);
     const code = randomBytes(32).toString('base64url');
-    await this.deps.dataSource.transaction(async (manager) => {
-      const { user } = await resolveAccount(manager, identity, identity.name, client);
+    const resolved = await this.deps.dataSource.transaction(async (manager) => {
+      const resolved = await resolveAccount(manager, identity, identity.name, client);
+      const { user } = resolved;
       if (!user.isActive) throw new RedirectSignInError('account_disabled', 'This account has been deactivated.', returnTo);
       // Codes never spent (the frontend closed) go here: the table only ever holds a few minutes of sign-ins.
       await sql(manager, `DELETE FROM auth.redirect_handoffs WHERE expires_at < now() - interval '1 hour'`);
       await sql(manager, `INSERT INTO auth.redirect_handoffs (code_hash, user_id, provider, expires_at, code_challenge) VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)`, [handoffHash(code, pending.page), user.id, provider.name, HANDOFF_TTL_SECONDS, pending.codeChallenge ?? null]);
+      return resolved;
     });
+    countResolution(this.deps.observer, resolved);
     return { returnTo, code };
   }
 

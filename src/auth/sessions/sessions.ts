@@ -34,6 +34,11 @@ export interface SessionSettings {
 export interface ClientInfo {
   userAgent?: string | undefined;
   ip?: string | undefined;
+  /**
+   * Issue 30: the language of the request (its Accept-Language among the mail locales, or one the
+   * body chose), given only where a request may create an account: the new account's locale.
+   */
+  locale?: string | null | undefined;
 }
 
 export interface IssuedRefreshToken {

@@ -19,7 +19,11 @@ export interface TokenSecrets {
  * generated once and kept in `${DATA_DIR}/keys/token-secret`, so a restart keeps the tokens
  * already issued working.
  */
-export async function loadTokenSecrets(auth: Config['auth'], dataDir: string, { generate = true } = {}): Promise<TokenSecrets> {
+export async function loadTokenSecrets(
+  auth: Pick<Config['auth'], 'tokenSecret' | 'previousTokenSecrets' | 'nextTokenSecret'>,
+  dataDir: string,
+  { generate = true } = {},
+): Promise<TokenSecrets> {
   // TOKEN_NEXT_SECRET (phase one of a rotation, issue 21) is accepted like a previous secret and
   // never used to make anything, so the instances on it accept what the next release makes.
   const previous = [...(auth.nextTokenSecret ? [auth.nextTokenSecret] : []), ...auth.previousTokenSecrets].map((s) => Buffer.from(s, 'utf8'));

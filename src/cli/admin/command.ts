@@ -1,6 +1,7 @@
 import type { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
-import type { Config, MigrationConfig } from '../../config/config';
+import type { MigrationConfig, WebhookAdminConfig } from '../../config/config';
+
 
 /** What `npm run admin` commands share: exit codes, the usage error, and the shape of a command group. */
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
@@ -16,10 +17,10 @@ export interface CommandContext {
   options: Record<string, string | boolean | undefined>;
   config: MigrationConfig;
   /**
-   * The service's full configuration, for the few commands that need more than the migration
-   * job's variables (webhooks create/rotate seal a secret with TOKEN_SECRET); throws ConfigError.
+   * What webhooks create/rotate need beyond the migration job's variables (a secret is sealed
+   * with TOKEN_SECRET), and only that; throws ConfigError.
    */
-  runtimeConfig(): Config;
+  webhookConfig(): WebhookAdminConfig;
   db(): Promise<DataSource>;
   /** Prints `value` as JSON with --json, else `text`. */
   print(value: unknown, text: string): void;

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { ConfigError, loadMigrationConfig, parseConfig } from '../../config/config';
+import { ConfigError, loadMigrationConfig, parseWebhookAdminConfig } from '../../config/config';
 import { createRuntimeDataSource } from '../../db/runtime-data-source';
 import { startEmbeddedForMigrations } from '../../db/migration-connection';
 import { isAppError } from '../../errors/app-error';
@@ -65,7 +65,7 @@ export async function main(argv: string[], io: Io = stdio, env: NodeJS.ProcessEn
       args,
       options: values as CommandContext['options'],
       config,
-      runtimeConfig: () => parseConfig(env),
+      webhookConfig: () => parseWebhookAdminConfig(env),
       async db() {
         if (dataSource) return dataSource;
         // The migration job's connection; DATABASE_URL where only that is set (a development set-up).

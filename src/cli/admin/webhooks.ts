@@ -24,10 +24,15 @@ const USAGE = `  webhooks create URL --events "a b"    a webhook for these event
   webhooks delete ID
   create and rotate need the service's TOKEN_SECRET (the secret is stored sealed with it)`;
 
-/** What sealing a secret needs: the service's TOKEN_SECRET and the receiver URL policy (EVENTS_ALLOWED_NETWORKS). */
+/**
+ * What sealing a secret needs: the service's TOKEN_SECRET and the receiver URL policy
+ * (EVENTS_ALLOWED_NETWORKS). The embedded development database's secret is the one `npm start`
+ * keeps in DATA_DIR; with a database URL, TOKEN_SECRET must be given.
+ */
 async function sealingDeps(ctx: CommandContext): Promise<WebhookDeps> {
-  const config = ctx.runtimeConfig();
-  const secrets = await loadTokenSecrets(config.auth, config.embedded.dataDir, { generate: config.db.url === undefined });
+  const config = ctx.webhookConfig();
+  const embedded = (ctx.config.db.migrationUrl ?? ctx.config.db.url) === undefined;
+  const secrets = await loadTokenSecrets(config.tokenSecrets, ctx.config.embedded.dataDir, { generate: embedded });
   return { policy: config.events, sealing: sealingKeys(secrets.current, secrets.previous) };
 }
 
@@ -74,7 +79,7 @@ export const webhooksGroup: CommandGroup = {
         const id = one();
         const raw = ctx.options['grace-seconds'];
         const deps = await sealingDeps(ctx);
-        const grace = raw === undefined ? ctx.runtimeConfig().events.secretRotationGraceSeconds : Number(raw);
+        const grace = raw === undefined ? ctx.webhookConfig().events.secretRotationGraceSeconds : Number(raw);
         if (!Number.isInteger(grace) || grace < 0 || grace > 2_592_000) throw new UsageError('--grace-seconds takes a whole number from 0 to 2592000');
         const issued = await rotateWebhookSecret(await ctx.db(), deps, id, grace);
         ctx.print({ ...issued.webhook, secret: issued.secret }, secretText(issued, 'rotated'));

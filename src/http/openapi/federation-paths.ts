@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { REFUSAL_REASONS } from '../../auth/federation/id-token-errors';
 import type { PathHelpers } from './account-paths';
-import { GuestUpgradeRequest, IdTokenRequest, Identity, IdentityList, LinkIdentityRequest } from './federation-schemas';
+import { GuestRequest, GuestUpgradeRequest, IdTokenRequest, Identity, IdentityList, LinkIdentityRequest } from './federation-schemas';
 import { BODY_ERRORS } from './responses';
 import { TokenResponse, User } from './schemas';
 
@@ -53,19 +53,23 @@ export function registerFederationPaths(registry: OpenAPIRegistry, { path: p, au
     method: 'post',
     path: p('/guest'),
     summary: 'Play as a guest',
-    description: 'A new guest account (role `guest`, `is_anonymous: true` in the token and at /me, no address) and its session. Limited per client address (GUEST_MAX_PER_IP); unused guests are pruned after GUEST_LIFETIME_SECONDS.',
-    responses: { 201: { description: 'A guest session.', ...tokenWithUser }, ...problems('rate_limited', 'csrf_failed') },
+    description:
+      'A new guest account (role `guest`, `is_anonymous: true` in the token and at /me, no address) and its session. Limited per client address (GUEST_MAX_PER_IP); unused guests are pruned after GUEST_LIFETIME_SECONDS. When CAPTCHA_REQUIRED_FOR has `guest` (the default once a CAPTCHA provider is configured), send the widget\'s token (action `guest`) as `captcha_token` in a JSON body.',
+    request: { body: { required: false, ...json(GuestRequest) } },
+    responses: { 201: { description: 'A guest session.', ...tokenWithUser }, ...problems(...BODY_ERRORS, 'rate_limited', 'csrf_failed', 'captcha_required', 'captcha_failed', 'captcha_unavailable') },
   });
   registry.registerPath({
     method: 'post',
     path: p('/guest/upgrade'),
     summary: 'Turn the guest into a player, keeping its id',
-    description: 'With an address and a password (a verification mail follows) or a provider sign-in. The user id stays, so what other services stored for the guest stays its own.',
+    description:
+      'With an address and a password (a verification mail follows) or a provider sign-in. The user id stays, so what other services stored for the guest stays its own. A password upgrade is a registration and passes what POST register does: the CAPTCHA (action `register`), the address policy, the registration throttle and the breached-password check.',
     security: authenticated,
     request: { body: json(GuestUpgradeRequest) },
     responses: {
       200: { description: 'Upgraded; a new session of the same user.', ...tokenWithUser },
       ...problems(...BODY_ERRORS, 'invalid_token', 'not_a_guest', 'email_taken', 'weak_password', 'identity_in_use', 'unknown_provider', ...REFUSALS, 'provider_unavailable'),
+      ...problems('email_not_allowed', 'password_breached', 'breach_check_unavailable', 'captcha_required', 'captcha_failed', 'captcha_unavailable', 'rate_limited', 'server_busy'),
     },
   });
 }

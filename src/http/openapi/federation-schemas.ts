@@ -1,5 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { captchaToken, localeField } from './request-fields';
 import { User } from './schemas';
 
 /** Schemas of sign-in with other providers, identities and guests (issue 25). */
@@ -14,7 +15,11 @@ const displayName = z.string().trim().min(1).max(100).optional().openapi({
   description: 'The name the app got from the provider (Apple gives it on the first sign-in only, outside the token). Kept when the account has none.',
 });
 
-export const IdTokenRequest = z.strictObject({ provider, id_token: idToken, nonce, display_name: displayName }).openapi('IdTokenRequest');
+const locale = localeField.optional().openapi({
+  description: "The language of the new account's mail (issue 30), as at POST register; when absent, the best match of Accept-Language. Only an account this request creates takes it.",
+});
+
+export const IdTokenRequest = z.strictObject({ provider, id_token: idToken, nonce, display_name: displayName, locale }).openapi('IdTokenRequest');
 
 export const LinkIdentityRequest = z.strictObject({ provider, id_token: idToken, nonce }).openapi('LinkIdentityRequest');
 
@@ -38,11 +43,17 @@ export const FederatedTokenResponseExtras = z.object({
   created: z.boolean().openapi({ description: 'True when this sign-in created the account.' }),
 });
 
+export const GuestRequest = z
+  .strictObject({ captcha_token: captchaToken.openapi({ description: 'The CAPTCHA token (action `guest`) when CAPTCHA_REQUIRED_FOR has `guest`; otherwise the body may be left out.' }) })
+  .openapi('GuestRequest');
+
 export const GuestPasswordUpgrade = z
   .strictObject({
     email: z.string().trim().email().max(320).openapi({ example: 'mia@cathouse.example' }),
     password: z.string().min(1).max(1024),
     display_name: displayName,
+    captcha_token: captchaToken.openapi({ description: 'The CAPTCHA of the register form (action `register`), asked for exactly when POST register asks for one: an upgrade is a registration.' }),
+    locale,
   })
   .openapi('GuestPasswordUpgrade');
 

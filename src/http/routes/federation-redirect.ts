@@ -4,6 +4,7 @@ import { appleFirstSignInName } from '../../auth/federation/apple-client-secret'
 import { codeChallengeFor } from '../../auth/federation/handoff-challenge';
 import { RedirectSignInError, type RedirectSignIn } from '../../auth/federation/redirect-sign-in';
 import type { Config } from '../../config/config';
+import { acceptedMailLocale } from '../middleware/accept-language';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
@@ -58,7 +59,8 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
     res.clearCookie(REDIRECT_STATE_COOKIE, cookie);
     const cookies = req.cookies as Record<string, unknown> | undefined;
     try {
-      const { returnTo, code, page } = await redirects.finish(callbackUrl, cookies?.[REDIRECT_STATE_COOKIE], clientInfo(req), { firstSignInName });
+      // The callback is the player's browser: its Accept-Language is the language of an account this creates (issue 30).
+      const { returnTo, code, page } = await redirects.finish(callbackUrl, cookies?.[REDIRECT_STATE_COOKIE], { ...clientInfo(req), locale: acceptedMailLocale(req) }, { firstSignInName });
       if (page) sendToPage(res, config, page, { code });
       else sendToFrontend(res, returnTo, { code });
     } catch (err) {

@@ -3,6 +3,7 @@ import cookieParser from 'cookie-parser';
 import type { AuthService } from '../../auth/auth-service';
 import type { FederationService } from '../../auth/federation/federation-service';
 import type { Config } from '../../config/config';
+import { acceptedMailLocale } from '../middleware/accept-language';
 import { requireBearerToken } from '../middleware/bearer';
 import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
@@ -27,7 +28,8 @@ export function federationRoutes({ service, federation, config }: FederationRout
 
   router.post('/id-token', ...cookieEndpoint, json, async (req, res) => {
     const input = parseWith(IdTokenRequest, req.body);
-    const grant = await federation.signIn(input, clientInfo(req));
+    // The language of an account this creates: the body's, else the request's (issue 30), as at POST register.
+    const grant = await federation.signIn(input, { ...clientInfo(req), locale: input.locale ?? acceptedMailLocale(req) });
     const created = grant.resolution === 'created';
     sendTokenResponse(res, created ? 201 : 200, grant, transport, { user: grant.user, created });
   });

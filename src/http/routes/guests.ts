@@ -8,7 +8,8 @@ import { requireBodyType } from '../middleware/content-type';
 import { csrfGuard } from '../middleware/csrf';
 import { answerOtherMethods } from '../middleware/method-not-allowed';
 import { parseWith } from '../middleware/validate';
-import { GuestUpgradeRequest } from '../openapi/federation-schemas';
+import { GuestRequest, GuestUpgradeRequest } from '../openapi/federation-schemas';
+import { acceptedMailLocale } from '../middleware/accept-language';
 import { clientInfo } from './auth';
 import { sendTokenResponse, type RefreshTransport } from './token-response';
 
@@ -19,19 +20,19 @@ export function guestRoutes({ service, guests, config }: { service: AuthService;
   const cookieEndpoint: RequestHandler[] = transport.cookieMode ? [csrfGuard(config.auth.corsOrigins), cookieParser()] : [];
   const json = requireBodyType('application/json', 'application/*+json');
 
-  // No body: a guest brings nothing but its address, which the limit counts.
-  router.post('/guest', ...cookieEndpoint, async (req, res) => {
-    const grant = await guests.signIn(clientInfo(req));
+  // A guest brings nothing but its address, which the limit counts, and a CAPTCHA token when one is asked (an empty body then is fine).
+  router.post('/guest', ...cookieEndpoint, json, async (req, res) => {
+    const input = parseWith(GuestRequest, req.body);
+    const grant = await guests.signIn(clientInfo(req), input.captcha_token);
     sendTokenResponse(res, 201, grant, transport, { user: grant.user });
   });
 
   router.post('/guest/upgrade', ...cookieEndpoint, json, async (req, res) => {
     const principal = await service.authenticate(requireBearerToken(req));
     const input = parseWith(GuestUpgradeRequest, req.body);
-    const grant =
-      'password' in input
-        ? await guests.upgradeWithPassword(principal, input, clientInfo(req))
-        : await guests.upgradeWithIdToken(principal, input, clientInfo(req));
+    // The body's locale wins; Accept-Language only fills a guest that has none (guest-service.ts).
+    const client = { ...clientInfo(req), locale: acceptedMailLocale(req) };
+    const grant = 'password' in input ? await guests.upgradeWithPassword(principal, input, client) : await guests.upgradeWithIdToken(principal, input, client);
     sendTokenResponse(res, 200, grant, transport, { user: grant.user });
   });
 

@@ -74,14 +74,19 @@ export function passkeyAssertion(page: Page, options: unknown): Promise<Record<s
   }, options);
 }
 
+/** navigator.credentials.create() in `page` with the service's creation options JSON: the new credential's JSON. */
+export function passkeyCreation(page: Page, options: unknown): Promise<Record<string, unknown>> {
+  return page.evaluate(async (o) => {
+    const w = globalThis as unknown as PageWebAuthn;
+    return (await w.navigator.credentials.create({ publicKey: w.PublicKeyCredential.parseCreationOptionsFromJSON(o) })).toJSON();
+  }, options);
+}
+
 /** Registers a passkey for the account of `accessToken` in the tab's authenticator, through the JSON API (page at the service's origin). */
 export async function registerPasskey(t: TestApp, page: Page, accessToken: string): Promise<void> {
   const options = await request(t.app).post('/api/v1/auth/me/passkeys/options').set(bearer(accessToken));
   if (options.status !== 200) throw new Error(`passkey options answered ${options.status}: ${options.text}`);
-  const response = await page.evaluate(async (o) => {
-    const w = globalThis as unknown as PageWebAuthn;
-    return (await w.navigator.credentials.create({ publicKey: w.PublicKeyCredential.parseCreationOptionsFromJSON(o) })).toJSON();
-  }, options.body);
+  const response = await passkeyCreation(page, options.body);
   const registered = await request(t.app).post('/api/v1/auth/me/passkeys').set(bearer(accessToken)).send({ response, name: 'Test laptop' });
   if (registered.status !== 201) throw new Error(`passkey registration answered ${registered.status}: ${registered.text}`);
 }

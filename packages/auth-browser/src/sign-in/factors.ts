@@ -1,16 +1,19 @@
 import type { AccountHost } from '../account.js';
-import type { AuthUser, TokenResponse } from '../types.js';
+import type { AuthUser, FactorOverview, Passkey, TokenResponse } from '../types.js';
 import { factorBody, type SecondFactor } from './mfa.js';
 import { browserPasskeys, type PasskeyAdapter } from './passkey.js';
 
 /**
- * Setting up second factors and stepping up, for a signed-in client (`auth`). Each rejects with
- * AuthError: `insufficient_user_authentication` asks for `stepUp` first (`data.factors` says
- * with what), `factor_exists`, `invalid_credentials`.
+ * Setting up, listing and removing second factors, and stepping up, for a signed-in client
+ * (`auth`). Each rejects with AuthError: `insufficient_user_authentication` asks for `stepUp`
+ * first (`data.factors` says with what), `factor_exists`, `invalid_credentials`, `not_found`.
+ * The setup calls and stepUp are in the main entry; all of them in `@cathouse/auth-browser/factors`.
  */
 type Host = Pick<AccountHost, 'api' | 'authorized' | 'updateSession'>;
 type Codes = { recovery_codes?: string[] };
-const post = <T>(auth: Host, path: string, body?: unknown) => auth.authorized((token) => auth.api.call<T>('POST', path, { token, body }));
+const send = <T>(auth: Host, method: string, path: string, body?: unknown) => auth.authorized((token) => auth.api.call<T>(method, path, { token, body }));
+const post = <T>(auth: Host, path: string, body?: unknown) => send<T>(auth, 'POST', path, body);
+const passkeyPath = (id: string) => `/me/passkeys/${encodeURIComponent(id)}`;
 
 /** Starts the authenticator app: `secret` to type in, `otpauth_uri` for a QR code. */
 export const enrolTotp = (auth: Host) => post<{ secret: string; otpauth_uri: string }>(auth, '/me/totp');
@@ -20,7 +23,22 @@ export const confirmTotp = (auth: Host, code: string) => post<Codes>(auth, '/me/
 
 /** Registers a passkey of this device (the browser's by default). */
 export const registerPasskey = async (auth: Host, name?: string, adapter: PasskeyAdapter = browserPasskeys) =>
-  post<Codes & { passkey: Record<string, unknown> }>(auth, '/me/passkeys', { response: await adapter.create(await post(auth, '/me/passkeys/options')), name });
+  post<Codes & { passkey: Passkey }>(auth, '/me/passkeys', { response: await adapter.create(await post(auth, '/me/passkeys/options')), name });
+
+/** The user's factors: the authenticator app (on or off), passkeys, recovery codes left, and what a step-up may use. */
+export const listFactors = (auth: Host) => send<FactorOverview>(auth, 'GET', '/me/factors');
+
+/** Removes the authenticator app (after a `stepUp`); `not_found` when none is set up. The last factor takes the recovery codes with it. */
+export const deleteTotp = (auth: Host) => send<void>(auth, 'DELETE', '/me/totp');
+
+/** A new set of ten recovery codes, shown once; the old set stops working (after a `stepUp`; `invalid_request` without a factor). */
+export const regenerateRecoveryCodes = (auth: Host) => post<{ recovery_codes: string[] }>(auth, '/me/recovery-codes');
+
+/** Renames a passkey (no step-up). */
+export const renamePasskey = (auth: Host, id: string, name: string) => send<Passkey>(auth, 'PATCH', passkeyPath(id), { name });
+
+/** Deletes a passkey (after a `stepUp`): it no longer signs in. The last factor takes the recovery codes with it. */
+export const deletePasskey = (auth: Host, id: string) => send<void>(auth, 'DELETE', passkeyPath(id));
 
 /**
  * Proves a factor again in this session (or the password, for an account without factors): the
