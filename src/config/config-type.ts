@@ -1,4 +1,5 @@
 import type { AbuseSettings } from './abuse-settings';
+import type { AppleClientSecretSettings } from './apple-web-sign-in-settings';
 import type { Env } from './env-schema';
 import type { EventsSettings } from './events-settings';
 
@@ -161,7 +162,18 @@ export interface Config {
   };
   /** Web redirect sign-in with any OpenID provider (issue 25 item 2, web-sign-in-settings.ts). */
   readonly webSignIn: {
-    readonly providers: readonly { readonly name: string; readonly issuer: string; readonly clientId: string; readonly clientSecret: string | undefined }[];
+    readonly providers: readonly {
+      readonly name: string;
+      readonly issuer: string;
+      readonly clientId: string;
+      readonly clientSecret: string | undefined;
+      /** Asked at the authorization endpoint (Apple: "openid name email"). */
+      readonly scope: string;
+      /** form_post: the provider answers with a cross-site POST to the callback (Apple, when name or email is asked). */
+      readonly responseMode: 'query' | 'form_post';
+      /** Sign in with Apple: the client secret is an ES256 JWT signed for each code exchange (apple-web-sign-in-settings.ts). */
+      readonly appleClientSecret: AppleClientSecretSettings | undefined;
+    }[];
     /** Our callback (registered at each provider); empty when no provider is configured. */
     readonly callbackUrl: string;
     /** The only frontend URLs a redirect sign-in returns to (exact match). */

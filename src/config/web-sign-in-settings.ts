@@ -1,3 +1,4 @@
+import { parseAppleClientSecret } from './apple-web-sign-in-settings';
 import { ConfigError } from './config-error';
 import type { Config } from './config-type';
 
@@ -61,6 +62,26 @@ function returnUrl(value: string, production: boolean): URL {
   return url;
 }
 
+/**
+ * What a provider is asked for and how it answers. Defaults: "openid email profile" by query, as
+ * most providers; Apple's keys default to Apple's "openid name email" by form_post, the only way
+ * Apple answers when name or email is asked (the callback then arrives as a cross-site POST).
+ */
+function requestShape(name: string, entry: Record<string, unknown>, apple: boolean): { scope: string; responseMode: 'query' | 'form_post' } {
+  const scope = entry.scope ?? (apple ? 'openid name email' : 'openid email profile');
+  if (typeof scope !== 'string' || !scope.split(' ').includes('openid') || !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(scope)) {
+    throw new ConfigError('WEB_SIGN_IN_PROVIDERS', `WEB_SIGN_IN_PROVIDERS: provider "${name}": scope must be space-separated scopes including openid (e.g. "openid email profile")`);
+  }
+  const responseMode = entry.response_mode ?? (apple ? 'form_post' : 'query');
+  if (responseMode !== 'query' && responseMode !== 'form_post') {
+    throw new ConfigError('WEB_SIGN_IN_PROVIDERS', `WEB_SIGN_IN_PROVIDERS: provider "${name}": response_mode must be "query" or "form_post"`);
+  }
+  if (apple && responseMode === 'query' && /(^| )(name|email)( |$)/.test(scope)) {
+    throw new ConfigError('WEB_SIGN_IN_PROVIDERS', `WEB_SIGN_IN_PROVIDERS: provider "${name}": Apple answers a name or email scope only by form_post: set response_mode "form_post" (or drop those scopes)`);
+  }
+  return { scope, responseMode };
+}
+
 export function parseWebSignInSettings(e: WebSignInEnv): Config['webSignIn'] {
   const production = e.NODE_ENV === 'production';
   const providers: Config['webSignIn']['providers'][number][] = [];
@@ -84,7 +105,8 @@ export function parseWebSignInSettings(e: WebSignInEnv): Config['webSignIn'] {
         throw new ConfigError('WEB_SIGN_IN_PROVIDERS', `WEB_SIGN_IN_PROVIDERS: provider "${name}": client_secret must be a string (omit it for a public client)`);
       }
       const issuer = absoluteUrl('WEB_SIGN_IN_PROVIDERS', entry.issuer, production).href.replace(/\/+$/, '');
-      providers.push({ name, issuer, clientId: entry.client_id, clientSecret: entry.client_secret as string | undefined });
+      const appleClientSecret = parseAppleClientSecret(name, issuer, entry);
+      providers.push({ name, issuer, clientId: entry.client_id, clientSecret: entry.client_secret as string | undefined, ...requestShape(name, entry, appleClientSecret !== undefined), appleClientSecret });
     }
   }
   if (providers.length === 0) return { providers, callbackUrl: '', returnUrls: [], stateTtlSeconds: e.WEB_SIGN_IN_STATE_TTL_SECONDS };

@@ -59,6 +59,8 @@ describe('GET /api/v1/auth/openapi.json', () => {
         // Web redirect sign-in with any OpenID provider (issue 25 item 2).
         'GET /api/v1/auth/redirect/{provider}',
         'GET /api/v1/auth/redirect/callback',
+        // Sign in with Apple answers by form_post.
+        'POST /api/v1/auth/redirect/callback',
         'POST /api/v1/auth/redirect/exchange',
         // The OpenID provider's JSON endpoints (issue 27).
         'GET /api/v1/auth/me/connected-apps',

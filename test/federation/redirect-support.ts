@@ -9,7 +9,7 @@ import { REDIRECT_CLIENT_ID, REDIRECT_CLIENT_SECRET, RedirectProvider } from './
  * The frontend page a redirect sign-in returns to, served from the service's origin: it spends the
  * one-time code as a frontend does (POST redirect/exchange) and shows the answer in data attributes.
  */
-const FRONTEND_PAGE = `<!doctype html><html><body><script>
+export const FRONTEND_PAGE = `<!doctype html><html><body><script>
 (async () => {
   const params = new URLSearchParams(location.search);
   if (params.get('error')) { document.body.dataset.error = params.get('error'); document.body.dataset.done = 'true'; return; }

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { RULES, lintMigrations, readLintConfig } from '@cathouse/migrator';
@@ -76,6 +76,54 @@ describe('lint on Cat House', () => {
       expect((await run('down', 'base')).code).toBe(0);
       expect((await run('up')).code).toBe(0);
       expect(await applied()).toHaveLength(4);
+    } finally {
+      await db.drop();
+      dir.remove();
+    }
+  }, 90_000);
+
+  it('`up` on a database with nothing applied applies a history with lint errors, but still refuses a migration that cannot be loaded, before writing anything', async () => {
+    const db = await createTestDatabase({ migrated: false });
+    const dir = migrationsDir('basic');
+    try {
+      const run = (...args: string[]) => migrate([...args, '--dir', dir.dir], { MIGRATION_DATABASE_URL: db.url }).done;
+      const history = async () => {
+        const client = new Client({ connectionString: db.url });
+        await client.connect();
+        try {
+          if ((await client.query(`SELECT to_regclass('migrator.migrations') AS t`)).rows[0].t === null) return null;
+          return (await client.query(`SELECT m."timestamp", m.name, c.checksum FROM migrator.migrations m LEFT JOIN migrator.migration_checksums c USING (name) ORDER BY m.id`)).rows;
+        } finally {
+          await client.end();
+        }
+      };
+      const broken = path.join(dir.dir, '1700000000005-Broken.ts');
+      writeFileSync(
+        broken,
+        `import './no-such-module';\n\nexport class Broken1700000000005 {\n  async up(q: any) {\n    await q.query(\`SELECT 1\`);\n  }\n  async down() {}\n}\n`,
+      );
+      // An error-level finding (ban-drop-column) that only a database with history would refuse.
+      writeFileSync(
+        path.join(dir.dir, '1700000000004-DropKittenColor.ts'),
+        `export class DropKittenColor1700000000004 {\n  async up(q: any) {\n    await q.query(\`ALTER TABLE "kittens" DROP COLUMN "color"\`);\n  }\n  async down(q: any) {\n    await q.query(\`ALTER TABLE "kittens" ADD "color" character varying(20)\`);\n  }\n}\n`,
+      );
+      const refused = await run('up');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n').at(-1)).toMatch(
+        /^error: refusing to apply: 1 unacknowledged error-level lint finding\(s\) in Broken1700000000005, first cannot-load: .*cannot be loaded.*up --allow-lint-errors$/,
+      );
+      expect(await history()).toBeNull();
+
+      rmSync(broken);
+      expect((await run('up')).code).toBe(0);
+      const rows = await history();
+      expect(rows!.map((r: { timestamp: string; name: string }) => [Number(r.timestamp), r.name])).toEqual([
+        [1700000000001, 'CreateKittens1700000000001'],
+        [1700000000002, 'AddKittenColor1700000000002'],
+        [1700000000003, 'CreateToys1700000000003'],
+        [1700000000004, 'DropKittenColor1700000000004'],
+      ]);
+      for (const r of rows!) expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
     } finally {
       await db.drop();
       dir.remove();

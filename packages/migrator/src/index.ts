@@ -12,7 +12,7 @@ export { checkDatabase, type CheckReport } from './check';
 export { createMigration, type CreatedMigration } from './create';
 export { generateMigration, type GeneratedMigration } from './generate';
 export type { GenerateOptions } from './generate';
-export { lintMigrations, lintMigration, type LintReport, type LintFinding } from './lint/lint';
+export { lintMigrations, lintMigration, loadFindings, type LintReport, type LintFinding } from './lint/lint';
 export { RULES, type RuleId, type Severity } from './lint/rules';
 export { readLintConfig, parseLintConfig, severityOf, type LintConfig, type SeveritySetting } from './lint/config';
 export { rehearse, onDatabase, type RehearsalReport, type RehearsalOptions } from './rehearsal';

@@ -115,6 +115,23 @@ export async function readMigrationFile(file: string): Promise<MigrationFile[]> 
   } catch (err) {
     throw new MigratorError('usage', `${file} cannot be read: ${(err as Error).message}`, { file }, { cause: err });
   }
+  const known = readFiles.get(file);
+  if (known?.source === source) return known.found;
+  const found = await migrationsOfText(file, source);
+  if (found.every((m) => !m.instance)) readFiles.set(file, { source, found });
+  return found;
+}
+
+/**
+ * What readMigrationFile found in each file from its text alone, with that text. One `up` lists
+ * the migrations several times (the lint gate, the state, the run), and scanning the text is most
+ * of a listing: a file whose text is unchanged, byte for byte, is not scanned again. Kept by text,
+ * not by mtime, so an edit is always seen; a file that had to be loaded is not kept, so each
+ * listing has instances of its own, as before.
+ */
+const readFiles = new Map<string, { readonly source: string; readonly found: MigrationFile[] }>();
+
+async function migrationsOfText(file: string, source: string): Promise<MigrationFile[]> {
   const legacyChecksum = legacyChecksumOf(source);
   const scan = scanSource(source);
   if (scan.sure) {

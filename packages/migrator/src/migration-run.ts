@@ -1,6 +1,6 @@
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { MigratorError, isMigratorError } from './errors';
-import { recordApplied, recordReverted, type HistoryLocation } from './history';
+import { recordAppliedAtOnce, recordRevertedAtOnce, type HistoryLocation } from './history';
 import type { MigrationFile } from './migration-files';
 import { applySessionTimeouts, type SessionTimeouts } from './migration-lock';
 import type { MigratorEvent, MigratorOptions } from './migrator-options';
@@ -127,11 +127,11 @@ async function runOnOwnConnection(lockRunner: QueryRunner, direction: Direction,
 }
 
 async function record(runner: QueryRunner, direction: Direction, file: MigrationFile, t0: number, context: Pick<RunContext, 'history' | 'via'>) {
-  const bookkeeping =
+  const q =
     direction === 'up'
-      ? recordApplied(context.history, { ...file, durationMs: performance.now() - t0, via: context.via })
-      : recordReverted(context.history, file.name);
-  for (const q of bookkeeping) await runner.query(q.sql, q.params);
+      ? recordAppliedAtOnce(context.history, { ...file, durationMs: performance.now() - t0, via: context.via })
+      : recordRevertedAtOnce(context.history, file.name);
+  await runner.query(q.sql, q.params);
 }
 
 /** Runs `fn` with every query of `runner` reported to `observe` (rehearsal's lock recorder). */

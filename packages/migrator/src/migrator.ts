@@ -67,9 +67,13 @@ export class Migrator {
     return listMigrations(this.source);
   }
 
-  /** The migrations compared with the applied history: current, head, pending and every problem. Read-only. */
-  async status(): Promise<MigrationState> {
-    const files = await this.migrations();
+  /**
+   * The migrations compared with the applied history: current, head, pending and every problem.
+   * Read-only. `files`: this source's migrations as the caller has just listed them (one listing
+   * of a whole history instead of two).
+   */
+  async status(files?: MigrationFile[]): Promise<MigrationState> {
+    files ??= await this.migrations();
     const runner = this.options.dataSource.createQueryRunner();
     try {
       return computeState(files, await readHistory(runner, this.history));

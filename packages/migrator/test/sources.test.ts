@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import ts from 'typescript';
@@ -32,6 +32,24 @@ describe('migrations as TypeORM loads them', () => {
       ['CreateYarn1700000600003', 'CreateYarn'],
       ['YarnColorIndex1700000600004', expect.any(String)],
     ]);
+  });
+
+  it('sees an edit to a migration file at once, even one that keeps its size and its modification time', async () => {
+    const d = dir('basic');
+    const file = path.join(d, '1700000000003-CreateToys.ts');
+    const before = await readMigrationFiles(d);
+    const { mtime, size } = statSync(file);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('"toys"');
+    writeFileSync(file, text.replace('"toys"', '"tous"'));
+    utimesSync(file, mtime, mtime);
+    expect(statSync(file)).toMatchObject({ mtime, size });
+    const after = await readMigrationFiles(d);
+    const checksum = (files: typeof before) => files.find((f) => f.name === 'CreateToys1700000000003')!.checksum;
+    expect(checksum(after)).not.toBe(checksum(before));
+    expect(after.find((f) => f.name === 'CreateToys1700000000003')!.source).toContain('"tous"');
+    // The other files, unchanged, give the same entries.
+    expect(after.filter((f) => f.name !== 'CreateToys1700000000003')).toEqual(before.filter((f) => f.name !== 'CreateToys1700000000003'));
   });
 
   it('keeps a checksum through formatting and compilation (to CommonJS and ES5), and changes it with a statement (D7)', async () => {

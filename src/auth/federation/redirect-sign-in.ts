@@ -12,6 +12,7 @@ import type { ProviderIdentity } from './id-token-verifier';
 import { lockUser } from './identities';
 import type { FederationObserver } from './observer';
 import { openIdClient, type OpenIdClient } from './openid-client-library';
+import { appleClientAuth } from './apple-client-secret';
 import { verifies } from './handoff-challenge';
 import { handoffHash, PAGE_STATE_PREFIX, spendHandoff } from './page-handoffs';
 import { openState, sealState, type RedirectState } from './redirect-state';
@@ -77,8 +78,9 @@ export class RedirectSignIn {
   /**
    * Where the browser goes, and the sealed state cookie it carries back to the callback. `page`:
    * started on one of the service's sign-in pages, where the callback sends the browser back.
+   * `crossSitePost`: the provider answers by form_post, so the cookie must reach a cross-site POST.
    */
-  async start(providerName: string, returnTo: string, codeChallenge?: string, page?: SignInPage): Promise<{ location: string; cookie: string; maxAgeSeconds: number }> {
+  async start(providerName: string, returnTo: string, codeChallenge?: string, page?: SignInPage): Promise<{ location: string; cookie: string; maxAgeSeconds: number; crossSitePost: boolean }> {
     const provider = this.provider(providerName);
     const config = await this.configuration(provider);
     const codeVerifier = openIdClient.randomPKCECodeVerifier();
@@ -94,13 +96,14 @@ export class RedirectSignIn {
     };
     const location = openIdClient.buildAuthorizationUrl(config, {
       redirect_uri: this.deps.settings.callbackUrl,
-      scope: 'openid email profile',
+      scope: provider.scope,
+      ...(provider.responseMode === 'form_post' ? { response_mode: 'form_post' } : {}),
       code_challenge: await openIdClient.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
       state: state.state,
       nonce: state.nonce,
     });
-    return { location: location.href, cookie: sealState(this.deps.stateKeys[0]!, state), maxAgeSeconds: this.deps.settings.stateTtlSeconds };
+    return { location: location.href, cookie: sealState(this.deps.stateKeys[0]!, state), maxAgeSeconds: this.deps.settings.stateTtlSeconds, crossSitePost: provider.responseMode === 'form_post' };
   }
 
   /**
@@ -108,9 +111,10 @@ export class RedirectSignIn {
    * validate the ID token, signs the identity in (or up, or links it) and answers the frontend URL
    * with a one-time code (or, for a flow started on one of the service's sign-in pages, that page
    * with a code bound to it). Every refusal is a RedirectSignInError (to the frontend URL or the
-   * page, never a 500).
+   * page, never a 500). `callbackUrl` carries the answer's parameters, the posted ones too
+   * (form_post); `posted.firstSignInName`: the name Apple posts beside them on a first sign-in.
    */
-  async finish(callbackUrl: URL, cookie: unknown, client: ClientInfo): Promise<{ returnTo: string; code: string; page?: SignInPage | undefined }> {
+  async finish(callbackUrl: URL, cookie: unknown, client: ClientInfo, posted: { firstSignInName?: string | undefined } = {}): Promise<{ returnTo: string; code: string; page?: SignInPage | undefined }> {
     const fallback = this.deps.settings.returnUrls[0]!;
     const pending = openState(this.deps.stateKeys, cookie);
     if (!pending) {
@@ -118,7 +122,7 @@ export class RedirectSignIn {
       throw new RedirectSignInError('invalid_request', 'The sign-in was not started in this browser, or it took too long: start again.', fallback, fromPage);
     }
     try {
-      return { ...(await this.complete(callbackUrl, pending, client)), page: pending.page };
+      return { ...(await this.complete(callbackUrl, pending, client, posted.firstSignInName)), page: pending.page };
     } catch (err) {
       // A page's flow goes back to its page with the refusal, whatever went wrong (the unexpected kept as the cause, to be logged).
       if (err instanceof RedirectSignInError) err.page = pending.page;
@@ -127,7 +131,7 @@ export class RedirectSignIn {
     }
   }
 
-  private async complete(callbackUrl: URL, pending: RedirectState, client: ClientInfo): Promise<{ returnTo: string; code: string }> {
+  private async complete(callbackUrl: URL, pending: RedirectState, client: ClientInfo, firstSignInName: string | undefined): Promise<{ returnTo: string; code: string }> {
     const { returnTo } = pending;
     const error = callbackUrl.searchParams.get('error');
     if (callbackUrl.searchParams.get('state') !== pending.state) {
@@ -150,6 +154,8 @@ export class RedirectSignIn {
         idTokenExpected: true,
       });
       claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+      // Apple never puts the name in the ID token; it posts it beside the code on the first sign-in only.
+      if (claims.name === undefined && firstSignInName) claims = { ...claims, name: firstSignInName };
     } catch (err) {
       const unreachable = (err as Error | undefined)?.name === 'TypeError';
       throw new RedirectSignInError(unreachable ? 'temporarily_unavailable' : 'access_denied', unreachable ? 'The provider could not be reached; try again shortly.' : 'The provider\'s answer could not be verified.', returnTo);
@@ -215,8 +221,10 @@ export class RedirectSignIn {
     if (!found) {
       const issuer = new URL(provider.issuer);
       const insecure = issuer.protocol === 'http:';
+      // Apple: no static secret, a JWT signed per code exchange (apple-client-secret.ts), sent as client_secret_post.
+      const auth = provider.appleClientSecret ? appleClientAuth(provider.appleClientSecret, provider.clientId, provider.issuer) : undefined;
       found = openIdClient
-        .discovery(issuer, provider.clientId, provider.clientSecret, undefined, insecure ? { execute: [openIdClient.allowInsecureRequests] } : undefined)
+        .discovery(issuer, provider.clientId, provider.clientSecret, auth, insecure ? { execute: [openIdClient.allowInsecureRequests] } : undefined)
         .catch((err: unknown) => {
           this.configurations.delete(provider.name);
           throw new AppError('provider_unavailable', `The provider's discovery document could not be fetched (${(err as Error).name}); try again shortly.`);

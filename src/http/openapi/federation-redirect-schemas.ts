@@ -27,3 +27,15 @@ export const RedirectExchangeRequest = z
       .openapi({ description: 'The PKCE verifier whose S256 was the start\'s `code_challenge`: required when the sign-in started with one (a wrong or missing one is invalid_grant and spends the code).' }),
   })
   .openapi('RedirectExchangeRequest');
+
+/** What a form_post provider (Apple) posts to the callback (OAuth 2.0 Form Post Response Mode). */
+export const RedirectCallbackForm = z
+  .object({
+    code: z.string().optional().openapi({ description: "The provider's authorization code." }),
+    state: z.string().openapi({ description: 'The state the start sent (checked against the state cookie).' }),
+    error: z.string().optional().openapi({ description: "The provider's refusal (then no code)." }),
+    user: z.string().optional().openapi({
+      description: 'Apple, on a user\'s first sign-in only: JSON `{"name":{"firstName","lastName"},"email"}`. The name becomes the display name of an account that has none.',
+    }),
+  })
+  .openapi('RedirectCallbackForm');

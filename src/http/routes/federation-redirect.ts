@@ -1,5 +1,6 @@
-import { Router, type RequestHandler, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import cookieParser from 'cookie-parser';
+import { appleFirstSignInName } from '../../auth/federation/apple-client-secret';
 import { codeChallengeFor } from '../../auth/federation/handoff-challenge';
 import { RedirectSignInError, type RedirectSignIn } from '../../auth/federation/redirect-sign-in';
 import type { Config } from '../../config/config';
@@ -15,14 +16,17 @@ import { sendTokenResponse, type RefreshTransport } from './token-response';
 
 /**
  * `__Host-`: Secure, this host only, Path=/. SameSite=Lax, not Strict: the provider sends the browser
- * back with a cross-site top-level GET, which must carry it.
+ * back with a cross-site top-level GET, which must carry it. A form_post provider (Apple) sends it
+ * back with a cross-site POST, which only a SameSite=None cookie reaches: that flow's cookie is None
+ * (still bound to the flow by the state parameter and its HMAC, redirect-state.ts); the others stay Lax.
  */
 export const REDIRECT_STATE_COOKIE = '__Host-redirect_state';
 const STATE_COOKIE_OPTIONS = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
 
 /** Sends the browser to the provider with the flow's sealed state cookie (the start of every redirect sign-in, the pages' too). */
-export function sendToProvider(res: Response, started: { location: string; cookie: string; maxAgeSeconds: number }, status: 302 | 303 = 302): void {
-  res.cookie(REDIRECT_STATE_COOKIE, started.cookie, { ...STATE_COOKIE_OPTIONS, maxAge: started.maxAgeSeconds * 1000 });
+export function sendToProvider(res: Response, started: { location: string; cookie: string; maxAgeSeconds: number; crossSitePost: boolean }, status: 302 | 303 = 302): void {
+  const sameSite = started.crossSitePost ? 'none' : STATE_COOKIE_OPTIONS.sameSite;
+  res.cookie(REDIRECT_STATE_COOKIE, started.cookie, { ...STATE_COOKIE_OPTIONS, sameSite, maxAge: started.maxAgeSeconds * 1000 });
   res.set('cache-control', 'no-store').redirect(status, started.location);
 }
 
@@ -51,13 +55,12 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
   const cookieEndpoint: RequestHandler[] = transport.cookieMode ? [csrfGuard(config.auth.corsOrigins), cookieParser()] : [];
   const cookie = STATE_COOKIE_OPTIONS;
 
-  router.get('/redirect/callback', cookieParser(), async (req, res) => {
+  const callback = async (req: Request, res: Response, callbackUrl: URL, firstSignInName?: string) => {
     res.clearCookie(REDIRECT_STATE_COOKIE, cookie);
-    const callbackUrl = new URL(req.originalUrl, 'http://callback.invalid');
     const cookies = req.cookies as Record<string, unknown> | undefined;
     try {
       // The callback is the player's browser: its Accept-Language is the language of an account this creates (issue 30).
-      const { returnTo, code, page } = await redirects.finish(callbackUrl, cookies?.[REDIRECT_STATE_COOKIE], { ...clientInfo(req), locale: acceptedMailLocale(req) });
+      const { returnTo, code, page } = await redirects.finish(callbackUrl, cookies?.[REDIRECT_STATE_COOKIE], { ...clientInfo(req), locale: acceptedMailLocale(req) }, { firstSignInName });
       if (page) sendToPage(res, config, page, { code });
       else sendToFrontend(res, returnTo, { code });
     } catch (err) {
@@ -72,6 +75,15 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
         error_description: refusal?.description ?? 'The sign-in could not be completed; try again.',
       });
     }
+  };
+  router.get('/redirect/callback', cookieParser(), (req, res) => callback(req, res, new URL(req.originalUrl, 'http://callback.invalid')));
+  // response_mode=form_post (Apple): the same answer, posted. Its fields become the URL's parameters,
+  // as openid-client does with a posted Request; Apple's `user` (first sign-in only) carries the name.
+  router.post('/redirect/callback', cookieParser(), express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }), (req, res) => {
+    const url = new URL(req.originalUrl, 'http://callback.invalid');
+    const form = (req.is('application/x-www-form-urlencoded') ? req.body : {}) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(form)) if (name !== 'user' && typeof value === 'string') url.searchParams.set(name, value);
+    return callback(req, res, url, appleFirstSignInName(form.user));
   });
 
   router.get('/redirect/:provider', async (req, res) => {
@@ -88,7 +100,7 @@ export function federationRedirectRoutes({ redirects, config }: FederationRedire
   });
 
   answerOtherMethods(router, [
-    ['/redirect/callback', 'GET'],
+    ['/redirect/callback', 'GET, POST'],
     ['/redirect/exchange', 'POST'],
     ['/redirect/:provider', 'GET'],
   ]);

@@ -25,8 +25,11 @@ export interface RedirectProviderButton {
  */
 export interface ProviderRedirects {
   readonly providers: readonly RedirectProviderButton[];
-  /** Where the browser goes, and the sealed state cookie it carries to the callback. Throws AppError unknown_provider. */
-  start(provider: string, page: SignInPage): Promise<{ location: string; cookie: string; maxAgeSeconds: number }>;
+  /**
+   * Where the browser goes, and the sealed state cookie it carries to the callback (`crossSitePost`:
+   * the provider answers by form_post). Throws AppError unknown_provider.
+   */
+  start(provider: string, page: SignInPage): Promise<{ location: string; cookie: string; maxAgeSeconds: number; crossSitePost: boolean }>;
   /**
    * Spends the one-time code the callback handed to `page` (only to this page: a code made for
    * another interaction or another browser's /device is refused): the account and its methods
