@@ -58,9 +58,21 @@ export async function walBytes(client: Client): Promise<number> {
   return Number(rows[0]!.bytes);
 }
 
+/** Full-page images written to the WAL so far (pg_stat_wal; backends report theirs at least every second). */
+async function walFullPageImages(client: Client): Promise<number> {
+  const { rows } = await client.query<{ fpi: string }>(`SELECT wal_fpi AS fpi FROM pg_stat_wal`);
+  return Number(rows[0]!.fpi);
+}
+
 export interface DatabaseCost {
   /** WAL written during the interval, in bytes. */
   wal_bytes: number;
+  /**
+   * Full-page images among it: the first change to each page after a checkpoint logs the whole
+   * 8 kB page. What makes a write path's WAL grow with the table it writes into (each insert into a
+   * big index lands on a page not yet touched since the checkpoint) while its row stays the same.
+   */
+  wal_fpi: number;
   /** CPU time of every PostgreSQL process during the interval, in ms. */
   postgres_cpu_ms: number;
   /** CPU time of the service process during the interval, in ms (when its pid is given). */
@@ -80,13 +92,17 @@ export async function startDatabaseCost(adminUrl: string, dataDir: string, servi
   // images tripled a run's figure.
   await client.query('CHECKPOINT');
   const wal0 = await walBytes(client);
+  const fpi0 = await walFullPageImages(client);
   const cpu0 = postgresCpuMs(dataDir);
   const service0 = servicePid ? processCpuMs(servicePid) : 0;
   return async () => {
     const cpu1 = postgresCpuMs(dataDir);
     const service = servicePid ? { service_cpu_ms: processCpuMs(servicePid) - service0 } : {};
     try {
-      return { wal_bytes: (await walBytes(client)) - wal0, postgres_cpu_ms: cpu1 - cpu0, ...service };
+      const wal = (await walBytes(client)) - wal0;
+      // Give the backends' WAL statistics their flush (at most a second apart) before reading them.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      return { wal_bytes: wal, wal_fpi: (await walFullPageImages(client)) - fpi0, postgres_cpu_ms: cpu1 - cpu0, ...service };
     } finally {
       await client.end();
     }

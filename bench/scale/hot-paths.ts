@@ -53,6 +53,8 @@ export const PATH_LABELS: Record<PathName, string> = {
 export interface PathResult {
   readonly load: LoadResult;
   readonly wal_bytes_per_request: number;
+  /** Full-page images per request (probes.ts DatabaseCost.wal_fpi). */
+  readonly wal_fpi_per_request: number;
   readonly postgres_cpu_ms_per_request: number;
   readonly service_cpu_ms_per_request: number;
   readonly peak_rss_mib: number;
@@ -204,6 +206,7 @@ export function pathResult(runs: LoadResult[], service: ServiceProcess): PathRes
       duration_s: sum((r) => r.duration_s),
     },
     wal_bytes_per_request: per('wal_bytes'),
+    wal_fpi_per_request: per('wal_fpi'),
     postgres_cpu_ms_per_request: per('postgres_cpu_ms'),
     service_cpu_ms_per_request: per('service_cpu_ms'),
     peak_rss_mib: processMemory(service.child.pid!).peak_rss_mib,

@@ -41,8 +41,8 @@ export function scaleReport(r: ScaleReport): string {
     '',
     '## Hot paths: seeded against empty',
     '',
-    '| path | p99 seeded | p99 empty | ratio | goal ≤ 1.3 | p50 seeded / empty | req/s seeded / empty | PG CPU per request seeded / empty | WAL per request seeded / empty |',
-    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+    '| path | p99 seeded | p99 empty | ratio | goal ≤ 1.3 | p50 seeded / empty | req/s seeded / empty | PG CPU per request seeded / empty | WAL per request seeded / empty | full-page images per request seeded / empty |',
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const { path, empty, seeded } of r.paths) {
     const ratio = seeded.load.p99_ms / empty.load.p99_ms;
@@ -50,7 +50,7 @@ export function scaleReport(r: ScaleReport): string {
     lines.push(
       `| ${PATH_LABELS[path]}${bad ? ` (${bad} non-2xx)` : ''} | ${f(seeded.load.p99_ms)} ms | ${f(empty.load.p99_ms)} ms | ${f(ratio)} | ${ratio <= P99_GOAL ? 'yes' : '**no**'} | ` +
         `${f(seeded.load.p50_ms)} / ${f(empty.load.p50_ms)} ms | ${f(seeded.load.rps)} / ${f(empty.load.rps)} | ` +
-        `${f(seeded.postgres_cpu_ms_per_request)} / ${f(empty.postgres_cpu_ms_per_request)} ms | ${f(seeded.wal_bytes_per_request, 0)} / ${f(empty.wal_bytes_per_request, 0)} B |`,
+        `${f(seeded.postgres_cpu_ms_per_request)} / ${f(empty.postgres_cpu_ms_per_request)} ms | ${f(seeded.wal_bytes_per_request, 0)} / ${f(empty.wal_bytes_per_request, 0)} B | ${f(seeded.wal_fpi_per_request, 2)} / ${f(empty.wal_fpi_per_request, 2)} |`,
     );
   }
   const rss = Math.max(...r.paths.map((p) => p.seeded.peak_rss_mib));

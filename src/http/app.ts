@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: the composition root, where each part of the service is made and wired once; the
+// code of every concern lives in its own folder, only its construction is here.
 import express, { type Express } from 'express';
 import type { DataSource } from 'typeorm';
 import type { AuthKeys } from '../auth/tokens/auth-keys';

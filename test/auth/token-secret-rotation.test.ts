@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { pollUntil } from '../support/poll';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 
 const OLD = 'old-token-secret-old-token-secret-0123456789';
@@ -64,5 +65,40 @@ describe('rotating TOKEN_SECRET in two phases', () => {
     expect(outbox.every((r: { status: string }) => r.status === 'sent')).toBe(true);
     // The old mail's link still works.
     await request(phaseTwo.app).post(`${API}/password/reset`).send({ token: reset.token, password: 'another horse battery staple' }).expect(204);
+  });
+
+  it('mail sealed with a secret its sender does not accept waits, its error naming the fix; once the secret is in TOKEN_PREVIOUS_SECRETS it is sent', async () => {
+    // The earlier test's senders accept the old secret: stopped, so that only the senders below see this mail.
+    for (const t of apps) await t.mailSender?.stop();
+    const before = await app({});
+    const email = `unknown-secret-${Date.now()}@cathouse.example`;
+    await request(before.app).post(`${API}/register`).send({ email, password: 'correct horse battery staple' }).expect(201);
+    await request(before.app).post(`${API}/password/forgot`).send({ email }).expect(202);
+    // forgot answers before it queues (the same time for unknown addresses): wait for both mails.
+    const queued = async () => (await before.dataSource.query(`SELECT count(*)::int AS n FROM auth.mail_outbox WHERE recipient = $1`, [email]))[0].n as number;
+    await pollUntil('the verification and reset mails queued', async () => (await queued()) === 2 || undefined, { timeoutMs: 10_000 });
+
+    // A sender that skipped a phase: the old secret is neither its TOKEN_SECRET nor a previous one.
+    const stranger = await startTestApp(db.url, { TOKEN_SECRET: NEW, SMTP_URL: smtp.url, ...MAIL }, { mail: true });
+    await stranger.mailSender!.drain();
+    await stranger.close();
+    const waiting: { status: string; attempts: number; last_error: string }[] = await before.dataSource.query(
+      `SELECT status, attempts, last_error FROM auth.mail_outbox WHERE recipient = $1`,
+      [email],
+    );
+    expect(waiting).toHaveLength(2);
+    for (const row of waiting) {
+      // Kept for a retry, not given up: nothing is lost while the operator fixes the configuration.
+      expect(row).toMatchObject({ status: 'pending', attempts: expect.any(Number) });
+      expect(row.last_error).toContain('sealed with a TOKEN_SECRET this instance does not accept');
+      expect(row.last_error).toContain('add that secret to TOKEN_PREVIOUS_SECRETS');
+    }
+    expect(smtp.mailsTo(email)).toEqual([]);
+
+    // The fix the error names: the old secret among the previous ones.
+    await app({ TOKEN_SECRET: NEW, TOKEN_PREVIOUS_SECRETS: OLD }, true);
+    const reset = await smtp.waitFor(email, /reset/i);
+    expect(reset.token).toBeDefined();
+    await request(before.app).post(`${API}/password/reset`).send({ token: reset.token, password: 'another horse battery staple' }).expect(204);
   });
 });

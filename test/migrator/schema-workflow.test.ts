@@ -265,6 +265,14 @@ export class DropNote1799000000011 implements MigrationInterface {
         expect(r.stdout).toContain(`database ${branch.name} (given with --on)`);
         expect(r.stdout).toContain('FAIL ForgetfulDown1799000000001: down() did not restore the schema:');
         expect(r.stdout).toContain(`database ${branch.name} kept`);
+        // The kept database says what it holds (issue 24 item 11): here up, down and up again ran, so the migration is applied.
+        expect(r.stdout).toContain(`database ${branch.name} kept, with the pending migrations applied`);
+        // An up() that fails leaves its migration unapplied there, and the line says so.
+        dir.add('bad-up');
+        const failed = await migrate(['rehearse', '--on', branch.url, '--dir', dir.dir], env()).done;
+        expect(failed.code).toBe(1);
+        expect(failed.stdout).toContain(`database ${branch.name} kept, with none of the pending migrations applied`);
+        expect(await sql(branch.url, `SELECT count(*)::int AS n FROM migrator.migrations WHERE name = 'FailingUp1799000000002'`)).toEqual([{ n: 0 }]);
         expect(await sql(db.url, `SELECT count(*)::int AS n FROM migrator.migrations WHERE name = 'ForgetfulDown1799000000001'`)).toEqual([{ n: 0 }]);
         const usage = await migrate(['rehearse', '--max-rows-per-table', '10', '--dir', dir.dir], env()).done;
         expect(usage.code).toBe(2);

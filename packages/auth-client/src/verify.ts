@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: the claim types of the token kinds and their verifiers, which share one verification;
+// the signature and the registered claims are checked in compact-jws.ts and registered-claims.ts.
 import { splitCompactJws, verifyEs256 } from './compact-jws';
 import { AuthClientError } from './errors';
 import { createJwksClient, type JwksClient, type JwksOptions } from './jwks';

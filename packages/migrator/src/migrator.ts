@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: the package's public Migrator, one method per verb over shared state (the data source,
+// the lock, the history's location); the work of each verb lives in a module of its own.
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { DEFAULT_URL_NAME } from './connection';
 import { MigratorError } from './errors';

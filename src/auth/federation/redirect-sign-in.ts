@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: one flow (start, callback, exchange) whose steps share the provider's configuration and
+// state; its pieces (state cookie, handoff challenge, Apple's client secret, page handoffs) have files of their own.
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';

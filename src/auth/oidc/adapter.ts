@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: oidc-provider's one adapter interface over one table, each model's rules (sign-out
+// marks, single consumption, sealed client secrets) beside the statements that apply them.
 import type { DataSource } from 'typeorm';
 import { sql } from '../sql';
 import { errors } from './library';

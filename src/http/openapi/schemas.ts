@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: the request and answer schemas of the core auth endpoints, one declaration each, read
+// together by the OpenAPI document; the other endpoint groups have their own *-schemas.ts.
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ASSIGNABLE_ROLES, USER_ROLES } from '../../db/entities/index';

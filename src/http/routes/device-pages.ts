@@ -1,3 +1,5 @@
+// Over 250 lines on purpose: the /device page's routes share one page state (its signed cookie), its CSRF check and
+// its step rendering; the sign-in methods and their steps live in auth/oidc/sign-in and auth/developer-credentials.
 import cookieParser from 'cookie-parser';
 import express, { Router, type Request, type Response } from 'express';
 import type { DataSource } from 'typeorm';
