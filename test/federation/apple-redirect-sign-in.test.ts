@@ -9,6 +9,7 @@ import { parseWebSignInSettings } from '../../src/config/web-sign-in-settings';
 import { launchChromium } from '../browser/support/chromium';
 import { APPLE_CLIENT_ID } from './apple-stand-in';
 import { appleKeyPair, KEY_ID, TEAM_ID, useAppleRedirectTestbed } from './apple-redirect-support';
+import { providerLoginToFrontend } from './redirect-support';
 
 /**
  * Sign in with Apple by web redirect (issue 25 §2 and §5) in real Chromium against a stand-in that
@@ -33,18 +34,7 @@ async function signIn(providerName: string, login: string): Promise<{ result: Da
   const posted: string[] = [];
   page.on('request', (r) => void (r.method() === 'POST' && r.url().includes('/api/v1/auth/redirect/callback') && posted.push(r.postData() ?? '')));
   await page.goto(`${bed.origin}/api/v1/auth/redirect/${providerName}?return_to=${encodeURIComponent(bed.frontend)}`);
-  await page.waitForURL((url) => url.origin === bed.provider.issuer);
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', 'any');
-  await page.click('button[type=submit]');
-  while (!page.url().startsWith(bed.frontend)) {
-    await page.waitForLoadState();
-    if (page.url().startsWith(bed.frontend)) break;
-    await page.click('button[type=submit]');
-    await page.waitForURL((url) => !url.pathname.includes('/interaction/') || url.href.startsWith(bed.frontend), { timeout: 10_000 }).catch(() => undefined);
-  }
-  await page.waitForSelector('body[data-done=true]', { state: 'attached' });
-  const result = await page.evaluate(() => ({ ...(globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset }));
+  const result: Dataset = await providerLoginToFrontend(page, bed.provider.issuer, bed.frontend, login);
   const landed = new URL(page.url());
   const stateCookieLeft = (await context.cookies(bed.origin)).some((c) => c.name === '__Host-redirect_state');
   await context.close();

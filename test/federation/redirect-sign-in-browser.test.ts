@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../browser/support/chromium';
 import { register } from '../auth/helpers';
-import { useRedirectTestbed, type RedirectTestbed } from './redirect-support';
+import { providerLoginToFrontend, useRedirectTestbed, type RedirectTestbed } from './redirect-support';
 import { metricValue } from './support';
 
 /**
@@ -20,19 +20,7 @@ afterAll(async () => {
 /** Goes through the provider's development login (any name) and consent, and waits for the frontend page's result. */
 async function signInThroughProvider(page: Page, bed: RedirectTestbed, login: string): Promise<Record<string, string | undefined>> {
   await page.goto(`${bed.origin}/api/v1/auth/redirect/acme?return_to=${encodeURIComponent(bed.frontend)}`);
-  await page.waitForURL((url) => url.origin === bed.provider.issuer);
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', 'any');
-  await page.click('button[type=submit]');
-  while (!page.url().startsWith(bed.frontend)) {
-    await page.waitForLoadState();
-    if (page.url().startsWith(bed.frontend)) break;
-    await page.click('button[type=submit]');
-    await page.waitForURL((url) => !url.pathname.includes('/interaction/') || url.href.startsWith(bed.frontend), { timeout: 10_000 }).catch(() => undefined);
-  }
-  await page.waitForSelector('body[data-done=true]', { state: 'attached' });
-  // The test's tsconfig has no DOM types: the page's globalThis is read as what it is there.
-  return page.evaluate(() => ({ ...(globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset }));
+  return providerLoginToFrontend(page, bed.provider.issuer, bed.frontend, login);
 }
 
 describe('bearer mode', () => {

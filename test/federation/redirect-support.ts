@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { REDIRECT_CLIENT_ID, REDIRECT_CLIENT_SECRET, RedirectProvider } from './redirect-provider';
@@ -79,4 +80,24 @@ export function useRedirectTestbed(
     await bed.provider?.close();
   });
   return bed as RedirectTestbed;
+}
+
+/**
+ * From the stand-in provider's page: its development login (any name) and consent, until the
+ * browser is back on `frontend`; then the frontend page's result (its body's data attributes).
+ */
+export async function providerLoginToFrontend(page: Page, issuer: string, frontend: string, login: string): Promise<Record<string, string | undefined>> {
+  await page.waitForURL((url) => url.origin === issuer);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', 'any');
+  await page.click('button[type=submit]');
+  while (!page.url().startsWith(frontend)) {
+    await page.waitForLoadState();
+    if (page.url().startsWith(frontend)) break;
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => !url.pathname.includes('/interaction/') || url.href.startsWith(frontend), { timeout: 10_000 }).catch(() => undefined);
+  }
+  await page.waitForSelector('body[data-done=true]', { state: 'attached' });
+  // The test's tsconfig has no DOM types: the page's globalThis is read as what it is there.
+  return page.evaluate(() => ({ ...(globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset }));
 }
