@@ -18,7 +18,7 @@ import { resolveAccount } from '../../src/auth/federation/account-linking';
 import { bearer, registerDeveloper, uniqueEmail } from '../auth/helpers';
 import { createCat, install } from '../auth/installations';
 import { totpCode } from '../factors/support';
-import { useRedirectTestbed } from '../federation/redirect-support';
+import { throughProvider, useRedirectTestbed } from '../federation/redirect-support';
 import { metricValue } from '../federation/support';
 import { PASSWORD } from '../oidc/support';
 import { spawnInRepo, type Spawned } from '../support/processes';
@@ -66,7 +66,7 @@ async function providerOnlyAccount(login: string): Promise<string> {
 async function providerAccountWithAuthenticator(login: string): Promise<{ userId: string; secret: string }> {
   const front = await (await browser.newContext()).newPage();
   await front.goto(`${bed.origin}/api/v1/auth/redirect/google?return_to=${encodeURIComponent(bed.frontend)}`);
-  await throughProvider(front, login);
+  await throughProvider(front, bed.provider.issuer, bed.origin, login);
   await front.waitForSelector('body[data-done=true]', { state: 'attached' });
   const signedUp = JSON.parse((await front.getAttribute('body', 'data-result'))!) as { access_token: string; user: { id: string } };
   await front.context().close();
@@ -78,20 +78,6 @@ async function providerAccountWithAuthenticator(login: string): Promise<{ userId
   return { userId: signedUp.user.id, secret };
 }
 
-/** On the provider (the Google stand-in): its login form (any password), its consent, and back to the service. */
-async function throughProvider(page: Page, login: string): Promise<void> {
-  await page.waitForURL((url) => url.origin === bed.provider.issuer);
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', 'any');
-  await page.click('button[type=submit]');
-  for (let i = 0; i < 5 && new URL(page.url()).origin === bed.provider.issuer; i++) {
-    await page.waitForLoadState();
-    if (new URL(page.url()).origin !== bed.provider.issuer) break;
-    await page.click('button[type=submit]');
-    await page.waitForURL((url) => url.origin !== bed.provider.issuer || !url.pathname.includes('/interaction/'), { timeout: 10_000 }).catch(() => undefined);
-  }
-  await page.waitForURL((url) => url.origin === bed.origin);
-}
 
 /** Finished redirect sign-ins through the Google stand-in, as /metrics counts them. */
 const googleSignIns = () => metricValue(bed.app.app, 'auth_sign_ins_total{method="redirect",provider="google"}');
@@ -139,7 +125,7 @@ it('a Google-only player signs in to a cat with "Continue with Google" on the lo
   const signInsBefore = await googleSignIns();
   const passwordLoginsBefore = await passwordLogins();
   await page.getByRole('button', { name: 'Continue with Google' }).click();
-  await throughProvider(page, 'gia');
+  await throughProvider(page, bed.provider.issuer, bed.origin, 'gia');
   await page.locator('#consent-form').waitFor();
   expect(await googleSignIns()).toBe(signInsBefore + 1);
   expect(await passwordLogins()).toBe(passwordLoginsBefore);
@@ -193,7 +179,7 @@ describe('cathouse login at /device', () => {
     await page.getByRole('heading', { name: 'Sign in to connect a device' }).waitFor();
     await screenshot(page, 'device-sign-in-with-providers');
     await page.getByRole('button', { name: 'Continue with Google' }).click();
-    await throughProvider(page, 'dana');
+    await throughProvider(page, bed.provider.issuer, bed.origin, 'dana');
     await page.getByRole('heading', { name: 'Allow this device?' }).waitFor();
     expect(await page.textContent('#who')).toBe('dana@players.example');
     await page.getByRole('button', { name: 'Allow' }).click();
@@ -223,7 +209,7 @@ describe('cathouse login at /device', () => {
     await page.getByRole('heading', { name: 'Sign in to connect a device' }).waitFor();
     await screenshot(page, 'device-provider-cancelled');
     await page.getByRole('button', { name: 'Continue with Google' }).click();
-    await throughProvider(page, 'cara');
+    await throughProvider(page, bed.provider.issuer, bed.origin, 'cara');
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.locator('#done[data-decision=approve]').waitFor();
     expect(await cli.exited).toBe(0);
@@ -243,7 +229,7 @@ describe('cathouse login at /device', () => {
     const signInsBefore = await googleSignIns();
     const passwordLoginsBefore = await passwordLogins();
     await page.getByRole('button', { name: 'Continue with Google' }).click();
-    await throughProvider(page, 'vera');
+    await throughProvider(page, bed.provider.issuer, bed.origin, 'vera');
     await page.getByRole('heading', { name: 'Second factor' }).waitFor();
     await screenshot(page, 'device-provider-then-second-factor');
     // The provider alone did not sign this account in: nothing counted yet.
@@ -275,7 +261,7 @@ it('a Google account with an authenticator app gets the second factor after the 
   const verifier = await startAuthorization(page);
   const signInsBefore = await googleSignIns();
   await page.getByRole('button', { name: 'Continue with Google' }).click();
-  await throughProvider(page, 'tess');
+  await throughProvider(page, bed.provider.issuer, bed.origin, 'tess');
   await page.getByRole('heading', { name: 'Second factor' }).waitFor();
   await screenshot(page, 'oidc-provider-then-second-factor');
   await page.getByLabel('Code').fill(totpCode(secret, clock.now + 20 * 30_000));
@@ -306,7 +292,7 @@ it('an altered state comes back to the login page with the refusal, a replayed c
   const authorize = new URL(seen.find((u) => u.startsWith(`${bed.provider.issuer}/auth?`))!);
   authorize.searchParams.set('state', `${authorize.searchParams.get('state')}x`);
   await page.goto(authorize.href);
-  await throughProvider(page, 'tom');
+  await throughProvider(page, bed.provider.issuer, bed.origin, 'tom');
   const callbacks = seen.filter((u) => u.startsWith(`${bed.origin}/api/v1/auth/redirect/callback`));
   expect(callbacks).toHaveLength(1);
   expect(new URL(callbacks[0]!).searchParams.get('state')).toMatch(/x$/);

@@ -1,10 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { bearer } from '../auth/helpers';
 import { decodeClaims } from '../auth/installations';
 import { launchChromium } from '../browser/support/chromium';
 import { totpCode } from '../factors/support';
-import { useRedirectTestbed } from './redirect-support';
+import { throughProvider, useRedirectTestbed } from './redirect-support';
 import { loginSucceededDetail, signInCounts } from './support';
 
 /**
@@ -26,20 +26,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** On the provider (oidc-provider's development form: any password), its consent, and back to the service. */
-async function throughProvider(page: Page, login: string): Promise<void> {
-  await page.waitForURL((url) => url.origin === bed.provider.issuer);
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', 'any');
-  await page.click('button[type=submit]');
-  for (let i = 0; i < 5 && new URL(page.url()).origin === bed.provider.issuer; i++) {
-    await page.waitForLoadState();
-    if (new URL(page.url()).origin !== bed.provider.issuer) break;
-    await page.click('button[type=submit]');
-    await page.waitForURL((url) => url.origin !== bed.provider.issuer || !url.pathname.includes('/interaction/'), { timeout: 10_000 }).catch(() => undefined);
-  }
-  await page.waitForURL((url) => url.origin === bed.origin);
-}
 
 /** A redirect sign-in as `login` in a fresh browser: what the frontend page's POST redirect/exchange answered, and the code it spent. */
 async function redirectSignIn(login: string): Promise<{ status: number; body: Record<string, unknown>; code: string }> {
@@ -47,7 +33,7 @@ async function redirectSignIn(login: string): Promise<{ status: number; body: Re
   try {
     const page = await context.newPage();
     await page.goto(`${bed.origin}${api('/redirect/acme')}?return_to=${encodeURIComponent(bed.frontend)}`);
-    await throughProvider(page, login);
+    await throughProvider(page, bed.provider.issuer, bed.origin, login);
     await page.waitForSelector('body[data-done=true]', { state: 'attached' });
     return {
       status: Number(await page.getAttribute('body', 'data-status')),

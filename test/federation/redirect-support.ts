@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { Page } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { REDIRECT_CLIENT_ID, REDIRECT_CLIENT_SECRET, RedirectProvider } from './redirect-provider';
@@ -100,4 +100,45 @@ export async function providerLoginToFrontend(page: Page, issuer: string, fronte
   await page.waitForSelector('body[data-done=true]', { state: 'attached' });
   // The test's tsconfig has no DOM types: the page's globalThis is read as what it is there.
   return page.evaluate(() => ({ ...(globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset }));
+}
+
+/** On the stand-in provider: its development login (any password), its consent as often as it asks, and back to `origin`. */
+export async function throughProvider(page: Page, issuer: string, origin: string, login: string): Promise<void> {
+  await page.waitForURL((url) => url.origin === issuer);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', 'any');
+  await page.click('button[type=submit]');
+  for (let i = 0; i < 5 && new URL(page.url()).origin === issuer; i++) {
+    await page.waitForLoadState();
+    if (new URL(page.url()).origin !== issuer) break;
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.origin !== issuer || !url.pathname.includes('/interaction/'), { timeout: 10_000 }).catch(() => undefined);
+  }
+  await page.waitForURL((url) => url.origin === origin);
+}
+
+/**
+ * An app's in-app browser: opens `url`, signs in at the stand-in provider as `login` (its consent
+ * as often as it asks) and returns our callback's answer, whose Location is the app's scheme
+ * (which Chromium cannot open: the OS would hand it to the app).
+ */
+export async function inAppBrowser(browser: Browser, issuer: string, url: string, login: string): Promise<Response> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const landed = page.waitForResponse((r) => r.url().includes('/api/v1/auth/redirect/callback'), { timeout: 30_000 });
+    await page.goto(url);
+    await page.waitForURL((u) => u.origin === issuer);
+    await page.fill('input[name=login]', login);
+    await page.fill('input[name=password]', 'any');
+    await page.click('button[type=submit]');
+    let done = false;
+    void landed.then(() => (done = true));
+    for (let i = 0; i < 5 && !done; i++) {
+      await Promise.race([landed, page.waitForSelector('button[type=submit]', { timeout: 10_000 }).then((b) => b.click()).catch(() => undefined)]);
+    }
+    return await landed;
+  } finally {
+    await context.close();
+  }
 }

@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { AuthError, completeRedirectSignIn, createAuthClient, memoryStorage, startAppRedirectSignIn, type AuthClient } from '../src/index.js';
 import { launchChromium } from '../../../test/browser/support/chromium.js';
-import { APP_RETURN_URL, useRedirectTestbed } from '../../../test/federation/redirect-support.js';
+import { APP_RETURN_URL, inAppBrowser, useRedirectTestbed } from '../../../test/federation/redirect-support.js';
 
 /**
  * Redirect sign-in from a native app (issue 25, RFC 8252): the app (here @cathouse/auth-browser
@@ -28,34 +28,6 @@ function app(): AuthClient {
   return client;
 }
 
-/**
- * The in-app browser: opens `url`, signs in at the provider as `login`, and returns the URL our
- * callback sends it to (the app's scheme, which Chromium itself cannot open: the OS would hand it
- * to the app, as openAuthSessionAsync resolves with it).
- */
-async function inAppBrowser(url: string, login: string): Promise<string> {
-  const context = await browser.newContext();
-  try {
-    const page: Page = await context.newPage();
-    const landed = page.waitForResponse((r) => r.url().includes('/api/v1/auth/redirect/callback'), { timeout: 30_000 });
-    await page.goto(url);
-    await page.waitForURL((u) => u.origin === bed.provider.issuer);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=password]', 'any');
-    await page.click('button[type=submit]');
-    let done = false;
-    void landed.then(() => (done = true));
-    // The provider's consent, as many times as it asks, until our callback has answered.
-    for (let i = 0; i < 5 && !done; i++) {
-      await Promise.race([landed, page.waitForSelector('button[type=submit]', { timeout: 10_000 }).then((b) => b.click()).catch(() => undefined)]);
-    }
-    const callback = await landed;
-    expect(callback.status()).toBe(303);
-    return callback.headers().location!;
-  } finally {
-    await context.close();
-  }
-}
 
 it('an app signs in: the in-app browser ends on its scheme with a code only its own verifier spends', async () => {
   const auth = app();
@@ -65,7 +37,7 @@ it('an app signs in: the in-app browser ends on its scheme with a code only its 
   expect(start.searchParams.get('code_challenge_method')).toBe('S256');
   expect(start.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-  const answer = await inAppBrowser(url, 'ana');
+  const answer = await appScheme(url, 'ana');
   expect(answer.startsWith(`${APP_RETURN_URL}?code=`)).toBe(true);
   const user = await complete(answer);
   expect(user).toEqual(expect.objectContaining({ email: 'ana@players.example' }));
@@ -80,7 +52,7 @@ it('an app signs in: the in-app browser ends on its scheme with a code only its 
 it('an app that claimed the same scheme gets the URL but no session: without or with a wrong verifier it is invalid_grant, and the code is spent', async () => {
   const auth = app();
   const { url, complete } = await startAppRedirectSignIn(auth, 'acme', { returnTo: APP_RETURN_URL });
-  const answer = await inAppBrowser(url, 'bea');
+  const answer = await appScheme(url, 'bea');
 
   const interceptor = app();
   const refused = await completeRedirectSignIn(interceptor, answer).catch((err: unknown) => err);
@@ -94,8 +66,15 @@ it('an app that claimed the same scheme gets the URL but no session: without or 
 
   // A wrong verifier (right shape) is refused the same way.
   const second = await startAppRedirectSignIn(auth, 'acme', { returnTo: APP_RETURN_URL });
-  const code = new URL((await inAppBrowser(second.url, 'bea')).replace(/^[^:]+:/, 'http://app.invalid')).searchParams.get('code');
+  const code = new URL((await appScheme(second.url, 'bea')).replace(/^[^:]+:/, 'http://app.invalid')).searchParams.get('code');
   const wrong = await request(bed.origin).post('/api/v1/auth/redirect/exchange').send({ code, code_verifier: 'x'.repeat(43) });
   expect(wrong.status).toBe(400);
   expect(wrong.body.error).toBe('invalid_grant');
 });
+
+/** The in-app browser signs in at the provider as `login`: our callback's 303 and the app-scheme URL it sends the browser to. */
+async function appScheme(url: string, login: string): Promise<string> {
+  const callback = await inAppBrowser(browser, bed.provider.issuer, url, login);
+  expect(callback.status()).toBe(303);
+  return callback.headers().location!;
+}

@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import { AuthError, confirmTotp, createAuthClient, enrolTotp, memoryStorage, startAppRedirectSignIn, withIdToken, withMfa, type AuthClient } from '../src/index.js';
 import { launchChromium } from '../../../test/browser/support/chromium.js';
-import { APP_RETURN_URL, useRedirectTestbed } from '../../../test/federation/redirect-support.js';
+import { APP_RETURN_URL, inAppBrowser, useRedirectTestbed } from '../../../test/federation/redirect-support.js';
 import { appleClaims, rawNonce, StandInProvider } from '../../../test/federation/stand-in-provider.js';
 
 /**
@@ -76,38 +76,20 @@ it('withIdToken of an account with an authenticator app rejects with mfa_require
   expect(await amr(tablet)).toEqual(['fed', 'otp', 'mfa']);
 });
 
-/** The in-app browser: opens `url`, signs in at the provider as `login`, and returns the app-scheme URL our callback sends it to. */
-async function inAppBrowser(url: string, login: string): Promise<string> {
-  const context = await browser.newContext();
-  try {
-    const page: Page = await context.newPage();
-    const landed = page.waitForResponse((r) => r.url().includes('/api/v1/auth/redirect/callback'), { timeout: 30_000 });
-    await page.goto(url);
-    await page.waitForURL((u) => u.origin === bed.provider.issuer);
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=password]', 'any');
-    await page.click('button[type=submit]');
-    let done = false;
-    void landed.then(() => (done = true));
-    for (let i = 0; i < 5 && !done; i++) {
-      await Promise.race([landed, page.waitForSelector('button[type=submit]', { timeout: 10_000 }).then((b) => b.click()).catch(() => undefined)]);
-    }
-    return (await landed).headers().location!;
-  } finally {
-    await context.close();
-  }
-}
 
 it("a native app's redirect sign-in of an account with an authenticator app: complete() rejects with mfa_required, and withMfa signs in", async () => {
   const phone = device();
   const first = await startAppRedirectSignIn(phone, 'acme', { returnTo: APP_RETURN_URL });
-  await first.complete(await inAppBrowser(first.url, 'tabby'));
+  await first.complete(await appScheme(first.url, 'tabby'));
   const secret = await withAuthenticator(phone);
 
   const tablet = device();
   const again = await startAppRedirectSignIn(tablet, 'acme', { returnTo: APP_RETURN_URL });
-  const mfaToken = await mfaRequired(tablet, again.complete(await inAppBrowser(again.url, 'tabby')));
+  const mfaToken = await mfaRequired(tablet, again.complete(await appScheme(again.url, 'tabby')));
   const user = await tablet.signIn(withMfa(mfaToken, { totp_code: code(secret) }));
   expect(user.email).toBe('tabby@players.example');
   expect(await amr(tablet)).toEqual(['fed', 'otp', 'mfa']);
 });
+
+/** The in-app browser signs in at the provider as `login`: the app-scheme URL our callback sends it to. */
+const appScheme = async (url: string, login: string) => (await inAppBrowser(browser, bed.provider.issuer, url, login)).headers().location!;
